@@ -1,0 +1,229 @@
+/* libbox — run one program in an isolated box: namespaces, its own root filesystem,
+ * limits and reduced privilege, as a small C library.
+ *
+ * Lifecycle:
+ *   1. box_new()                      make an empty configuration
+ *   2. box_set_*() / box_mount() ...  describe the box; nothing touches the kernel yet
+ *   3. box_spawn()                    build the box and exec the program in it
+ *   4. box_wait() / box_kill()        wait for it (or put box_pidfd() in your poll loop)
+ *   5. box_free()                     kill and reap anything still running, release all
+ *
+ * Errors: every call returning int returns 0 on success or a negative errno, and records a
+ * human-readable message on the box, read with box_errmsg(). A failure while the box is
+ * being built (in the child, before exec) is returned by box_spawn() as the errno of the
+ * failing step, with a message naming the step and path, e.g.
+ *   "spawn: mount proc on /proc: Operation not permitted"
+ *   "exec nosuchprog: No such file or directory"
+ *
+ * Ownership: strings and arrays passed in are copied; the caller keeps its own. Pointers
+ * returned by the library (box_errmsg) belong to the box and stay valid until the next call
+ * on the same box or box_free().
+ *
+ * Threads: a box is used by one thread at a time. Different boxes may be used from
+ * different threads concurrently.
+ */
+#ifndef LIBBOX_BOX_H
+#define LIBBOX_BOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BOX_VERSION_MAJOR 0
+#define BOX_VERSION_MINOR 1
+#define BOX_VERSION_MICRO 0
+
+typedef struct box box_t;
+
+/* Namespaces (box_set_namespaces). All of them are the default. */
+#define BOX_NS_USER   (1u << 0)
+#define BOX_NS_PID    (1u << 1)
+#define BOX_NS_MNT    (1u << 2)
+#define BOX_NS_UTS    (1u << 3)
+#define BOX_NS_IPC    (1u << 4)
+#define BOX_NS_NET    (1u << 5)
+#define BOX_NS_CGROUP (1u << 6)
+#define BOX_NS_TIME   (1u << 7) /* only if the kernel has time namespaces */
+#define BOX_NS_ALL    0xffu
+
+/* box_new flags: none defined yet; pass 0. */
+
+/* Create an empty box. *out is owned by the caller and released with box_free().
+ * Returns 0, -EINVAL (out NULL or unknown flags) or -ENOMEM. */
+int box_new(box_t **out, unsigned int flags);
+
+/* Kill (SIGKILL) and reap a running box, then release everything it holds. NULL is a no-op. */
+void box_free(box_t *box);
+
+/* The message recorded by the last failing call on this box ("" if none). Owned by the box. */
+const char *box_errmsg(const box_t *box);
+
+/* Which namespaces to create (BOX_NS_* bits). Without BOX_NS_USER the caller must be
+ * privileged (root); without BOX_NS_MNT no root filesystem or mounts can be set. */
+int box_set_namespaces(box_t *box, unsigned int ns);
+
+/* Hostname inside the box (needs BOX_NS_UTS). At most 64 bytes. Default: "box". */
+int box_set_hostname(box_t *box, const char *hostname);
+
+/* Root filesystem. `dir` must be an absolute path to an existing directory; it is bind-mounted
+ * (recursively) as the box's "/" and entered with pivot_root. Without a root, "/" is an empty
+ * tmpfs that box_mount() fills. Mount points that do not exist are created in `dir`. */
+#define BOX_ROOT_READONLY (1u << 0) /* "/" itself read-only after all mounts are made */
+int box_set_root(box_t *box, const char *dir, unsigned int flags);
+
+/* Mounts, made in the order they were added, after the root is prepared and before the
+ * program starts. `target` is an absolute path inside the box; it is resolved inside the
+ * box root (symlinks cannot lead out of it) and created when missing (a directory, or an
+ * empty file when a file is bound). Every mount is nosuid and nodev unless flags say
+ * otherwise. */
+typedef enum {
+    BOX_MOUNT_BIND = 1,   /* source: host path; bind it (recursively unless BOX_MOUNT_NOREC) */
+    BOX_MOUNT_TMPFS,      /* source unused; empty tmpfs, mode 0755 (box_mount_tmpfs for size/mode) */
+    BOX_MOUNT_PROC,       /* source unused; a proc showing only the box's processes */
+    BOX_MOUNT_DEV,        /* source unused; minimal /dev: null zero full random urandom tty,
+                             pts + ptmx, shm, fd, stdin, stdout, stderr */
+    BOX_MOUNT_MQUEUE,     /* source unused; POSIX message queues of the box's IPC namespace */
+    BOX_MOUNT_DIR,        /* source unused; just create the directory */
+    BOX_MOUNT_SYMLINK,    /* source: the link's text; target: where the link is made */
+    BOX_MOUNT_REMOUNT_RO, /* source unused; make an existing mount at target read-only */
+} box_mount_type_t;
+
+#define BOX_MOUNT_RO     (1u << 0) /* read-only (really: the bind mount is remounted ro) */
+#define BOX_MOUNT_NOREC  (1u << 1) /* bind only the mount at source, not mounts below it */
+#define BOX_MOUNT_DEVICES (1u << 2) /* allow device nodes (no MS_NODEV) */
+#define BOX_MOUNT_EXEC_OFF (1u << 3) /* noexec */
+#define BOX_MOUNT_TRY    (1u << 4) /* a missing bind source is skipped instead of an error */
+
+int box_mount(box_t *box, box_mount_type_t type, const char *source, const char *target,
+              unsigned int flags);
+
+/* A tmpfs of at most `size` bytes (0: kernel default) and the given mode of its root. */
+int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
+                    unsigned int flags);
+
+/* User namespace maps: `count` ids starting at `inside` map to ids starting at `outside`.
+ * Without any map the caller's own uid/gid map to 0. An unprivileged caller may map only its
+ * own uid/gid (one entry of count 1); setgroups is then denied, as the kernel requires.
+ * Root may map ranges (at most 340 entries each). */
+int box_add_uid_map(box_t *box, uid_t inside, uid_t outside, uint32_t count);
+int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t count);
+
+/* The uid/gid the program runs as, inside the box. Default 0/0 (the box's root). */
+int box_set_user(box_t *box, uid_t uid, gid_t gid);
+
+/* Environment: empty by default except PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:
+ * /usr/sbin:/sbin, which is also where a program name without '/' is looked up. */
+int box_setenv(box_t *box, const char *name, const char *value);
+int box_unsetenv(box_t *box, const char *name);
+
+/* Working directory inside the box (default "/"). */
+int box_set_cwd(box_t *box, const char *dir);
+
+/* Give the program the caller's descriptor `fd` as descriptor number `target`. By default
+ * the program gets the caller's 0, 1 and 2; once any fd is passed, exactly the passed ones
+ * (so pass 0..2 too if you want them). Everything else is closed. fd stays the caller's. */
+int box_pass_fd(box_t *box, int fd, int target);
+
+/* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
+#define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
+#define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */
+int box_set_options(box_t *box, unsigned int opts);
+
+/* Limits. rlimits apply to each process of the box (soft = hard = value); the wall-time limit
+ * is enforced by box_wait(), which kills the box when it is exceeded. Values are validated:
+ * 0 is refused where it makes no sense. */
+typedef enum {
+    BOX_LIMIT_NOFILE = 1, /* RLIMIT_NOFILE: open files */
+    BOX_LIMIT_NPROC,      /* RLIMIT_NPROC: processes of the box's uid */
+    BOX_LIMIT_FSIZE,      /* RLIMIT_FSIZE: bytes */
+    BOX_LIMIT_CORE,       /* RLIMIT_CORE: bytes (0 allowed) */
+    BOX_LIMIT_STACK,      /* RLIMIT_STACK: bytes */
+    BOX_LIMIT_AS,         /* RLIMIT_AS: bytes */
+    BOX_LIMIT_CPU,        /* RLIMIT_CPU: seconds of cpu time per process */
+    BOX_LIMIT_WALL_MS,    /* wall-clock time of the whole box, milliseconds */
+    BOX_LIMIT_MEMORY,     /* cgroup: bytes (not yet implemented: -EOPNOTSUPP) */
+    BOX_LIMIT_PIDS,       /* cgroup: tasks (not yet implemented: -EOPNOTSUPP) */
+} box_limit_t;
+int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
+
+/* Build the box and run argv[0] in it (looked up in the box's PATH when it has no '/').
+ * argv is NULL-terminated and copied. Returns 0 once the program has been exec'ed, or the
+ * negative errno of the step that failed (nothing is left behind then).
+ * -EBUSY if the box is already running. */
+int box_spawn(box_t *box, const char *const argv[]);
+
+/* pid of the box's first process as seen by the caller, or -ESRCH before spawn. */
+pid_t box_pid(const box_t *box);
+
+/* A pidfd for the box's first process (owned by the box, O_CLOEXEC): it becomes readable
+ * when the program exits, for poll/epoll loops. -ESRCH before spawn. */
+int box_pidfd(const box_t *box);
+
+/* Send a signal to the box's first process. Note: that process is pid 1 of its pid
+ * namespace, and the kernel delivers signals to pid 1 only if it handles them (SIGKILL
+ * always works). */
+int box_kill(box_t *box, int sig);
+
+/* How the box ended. */
+typedef enum {
+    BOX_END_EXITED = 1,   /* the program exited; exit_code is valid */
+    BOX_END_SIGNALED,     /* killed by a signal; signal is valid */
+    BOX_END_WALL_TIME,    /* killed by libbox: BOX_LIMIT_WALL_MS exceeded */
+    BOX_END_KILLED,       /* killed by the caller (box_kill with SIGKILL, or box_free) */
+} box_end_t;
+
+typedef struct box_status {
+    box_end_t end;
+    int exit_code;          /* when end == BOX_END_EXITED */
+    int signal;             /* the terminating signal, else 0 */
+    uint64_t wall_us;       /* from spawn to exit */
+    uint64_t cpu_user_us;   /* cpu time of the first process and the children it reaped */
+    uint64_t cpu_system_us;
+    uint64_t max_rss_bytes; /* largest resident set of those processes */
+    uint64_t reserved[8];
+} box_status_t;
+
+/* Wait for the box to end. timeout_ms: -1 waits as long as needed, 0 only polls.
+ * Returns 0 and fills *status (may be NULL), -ETIMEDOUT if it is still running when the
+ * timeout passes (-EAGAIN for timeout 0), -ESRCH if the box was never spawned. After it
+ * has ended, box_wait returns the same status again. */
+int box_wait(box_t *box, int timeout_ms, box_status_t *status);
+
+/* What this kernel and this caller can do (box_probe). */
+typedef enum {
+    BOX_CGROUP_NONE = 0,
+    BOX_CGROUP_V1,     /* only v1 hierarchies */
+    BOX_CGROUP_HYBRID, /* v1 controllers plus a v2 hierarchy (usually without controllers) */
+    BOX_CGROUP_V2,     /* unified hierarchy only */
+} box_cgroup_layout_t;
+
+typedef struct box_features {
+    int userns;               /* 1 if this caller can create a usable user namespace */
+    char userns_why[512];     /* when 0: the reason and the fix */
+    box_cgroup_layout_t cgroup_layout;
+    char cgroup_v2_path[512]; /* the caller's own cgroup v2 directory, "" if none */
+    char cgroup_controllers[256]; /* controllers the caller may use: v2 delegated ones,
+                                     or writable v1 hierarchies, space separated */
+    int landlock_abi;         /* 0 if Landlock is not available */
+    int seccomp_notify;       /* seccomp user notification */
+    int clone3;               /* clone3() system call */
+    int clone_into_cgroup;    /* clone3 + cgroup v2 */
+    int pidfd;                /* pidfd_open() */
+    int idmapped_mounts;      /* mount_setattr(MOUNT_ATTR_IDMAP) */
+    int time_ns;              /* time namespaces */
+    uint64_t reserved[8];
+} box_features_t;
+
+/* Probe once (results are cached per process). Returns 0 or -EINVAL for NULL. */
+int box_probe(box_features_t *out);
+
+/* "0.1.0" */
+const char *box_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,105 @@
+/* The box object and the interfaces between the library's modules. Not installed. */
+#ifndef LIBBOX_PRIVATE_H
+#define LIBBOX_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/types.h>
+
+#include "box.h"
+
+#define BOX_API __attribute__((visibility("default")))
+
+#define BOX_ERRMSG_MAX 512
+#define BOX_MAX_IDMAP 340
+#define BOX_HOSTNAME_MAX 64
+
+/* One step of the mount plan, prepared by the parent and replayed by the child. */
+struct box_mount_op {
+    box_mount_type_t type;
+    unsigned int flags;
+    char *source;      /* absolute host path (BIND), link text (SYMLINK), else NULL */
+    char *target;      /* normalised absolute path inside the box */
+    char *fs_size;     /* tmpfs "size" option text, or NULL */
+    char *fs_mode;     /* tmpfs "mode" option text, or NULL */
+    bool source_is_dir;
+};
+
+struct box_idmap {
+    uint32_t inside, outside, count;
+};
+
+struct box_fdpass {
+    int fd, target;
+};
+
+enum box_state { BOX_CONFIGURED, BOX_RUNNING, BOX_ENDED };
+
+struct box {
+    enum box_state state;
+    unsigned int ns;
+    unsigned int opts;
+    char hostname[BOX_HOSTNAME_MAX + 1];
+    char *root;
+    unsigned int root_flags;
+    struct box_mount_op *mounts;
+    size_t n_mounts;
+    struct box_idmap uid_map[BOX_MAX_IDMAP], gid_map[BOX_MAX_IDMAP];
+    size_t n_uid_map, n_gid_map;
+    uid_t uid;
+    gid_t gid;
+    char **env;        /* "NAME=value", NULL-terminated */
+    size_t n_env;
+    char *cwd;
+    struct box_fdpass *fds;
+    size_t n_fds;
+    bool rlimit_set[BOX_LIMIT_CPU + 1];
+    uint64_t rlimit[BOX_LIMIT_CPU + 1];
+    uint64_t wall_limit_ms;
+
+    /* while running */
+    pid_t pid;
+    int pidfd;
+    uint64_t start_ns;
+    bool killed_by_caller, killed_by_wall;
+    box_status_t status;
+
+    char errmsg[BOX_ERRMSG_MAX];
+};
+
+/* util.c */
+int box_error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void box_clear_error(box_t *box);
+uint64_t box_now_ns(void);
+int box_write_file(const char *path, const char *data, size_t len);
+int box_normalize_path(const char *in, char **out);
+
+static inline void box_freep(void *p) { free(*(void **)p); }
+static inline void box_closep(const int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(box_freep)))
+#define _cleanup_close_ __attribute__((cleanup(box_closep)))
+
+/* ns.c */
+int box_ns_clone_flags(unsigned int ns);
+int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
+int box_ns_write_maps(box_t *box, pid_t pid);
+
+/* mount.c: the parent validates and records; child.c replays. */
+int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+                  unsigned int flags, uint64_t size, mode_t mode);
+void box_mount_free(struct box_mount_op *op);
+
+/* limits.c */
+int box_limit_to_rlimit(box_limit_t limit);
+
+/* child.c: everything the child needs, prepared by the parent. */
+struct box_child_args;
+int box_child_main(void *arg);
+
+/* probe.c */
+const char *box_userns_hint(void);
+
+#endif

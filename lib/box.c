@@ -1,0 +1,381 @@
+/* The box object: creation, release and the setters that record the configuration.
+ * Setters only validate and copy; nothing touches the kernel before box_spawn(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "box-private.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+BOX_API int box_new(box_t **out, unsigned int flags)
+{
+    box_t *box;
+
+    if (!out || flags)
+        return -EINVAL;
+    *out = NULL;
+    box = calloc(1, sizeof *box);
+    if (!box)
+        return -ENOMEM;
+    box->ns = BOX_NS_ALL & ~BOX_NS_TIME;
+    box->opts = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION;
+    strcpy(box->hostname, "box");
+    box->pid = -1;
+    box->pidfd = -1;
+    box->env = calloc(2, sizeof *box->env);
+    box->cwd = strdup("/");
+    if (box->env)
+        box->env[0] = strdup(DEFAULT_PATH);
+    if (!box->env || !box->env[0] || !box->cwd) {
+        box_free(box);
+        return -ENOMEM;
+    }
+    box->n_env = 1;
+    *out = box;
+    return 0;
+}
+
+BOX_API void box_free(box_t *box)
+{
+    if (!box)
+        return;
+    if (box->state == BOX_RUNNING) {
+        box_kill(box, SIGKILL);
+        box_wait(box, -1, NULL);
+    }
+    if (box->pidfd >= 0)
+        close(box->pidfd);
+    for (size_t i = 0; i < box->n_mounts; i++)
+        box_mount_free(&box->mounts[i]);
+    free(box->mounts);
+    for (size_t i = 0; i < box->n_env; i++)
+        free(box->env[i]);
+    free(box->env);
+    free(box->root);
+    free(box->cwd);
+    free(box->fds);
+    free(box);
+}
+
+BOX_API const char *box_errmsg(const box_t *box)
+{
+    return box ? box->errmsg : "box is NULL";
+}
+
+/* Every setter starts here: a box may be changed only before it is spawned. */
+static int check_configurable(box_t *box, const char *what)
+{
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (box->state != BOX_CONFIGURED)
+        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
+    return 0;
+}
+
+BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
+{
+    int r = check_configurable(box, "set_namespaces");
+
+    if (r < 0)
+        return r;
+    if (ns & ~BOX_NS_ALL)
+        return box_error(box, EINVAL, "set_namespaces: unknown namespace bits 0x%x",
+                         ns & ~BOX_NS_ALL);
+    box->ns = ns;
+    return 0;
+}
+
+BOX_API int box_set_hostname(box_t *box, const char *hostname)
+{
+    int r = check_configurable(box, "set_hostname");
+    size_t len;
+
+    if (r < 0)
+        return r;
+    if (!hostname)
+        return box_error(box, EINVAL, "set_hostname: hostname is NULL");
+    len = strlen(hostname);
+    if (len == 0 || len > BOX_HOSTNAME_MAX)
+        return box_error(box, EINVAL, "set_hostname: hostname must be 1 to %d bytes, not %zu",
+                         BOX_HOSTNAME_MAX, len);
+    memcpy(box->hostname, hostname, len + 1);
+    return 0;
+}
+
+BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
+{
+    int r = check_configurable(box, "set_root");
+    struct stat st;
+    char *copy;
+
+    if (r < 0)
+        return r;
+    if (flags & ~BOX_ROOT_READONLY)
+        return box_error(box, EINVAL, "set_root: unknown flags 0x%x", flags);
+    if (!dir || dir[0] != '/')
+        return box_error(box, EINVAL, "set_root: root must be an absolute path, not '%s'",
+                         dir ? dir : "(null)");
+    if (stat(dir, &st) < 0)
+        return box_error(box, errno, "set_root: %s", dir);
+    if (!S_ISDIR(st.st_mode))
+        return box_error(box, ENOTDIR, "set_root: %s", dir);
+    r = box_normalize_path(dir, &copy);
+    if (r < 0)
+        return box_error(box, -r, "set_root: %s", dir);
+    free(box->root);
+    box->root = copy;
+    box->root_flags = flags;
+    return 0;
+}
+
+BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
+                      const char *target, unsigned int flags)
+{
+    int r = check_configurable(box, "mount");
+
+    if (r < 0)
+        return r;
+    return box_mount_add(box, type, source, target, flags, 0, 0755);
+}
+
+BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
+                            unsigned int flags)
+{
+    int r = check_configurable(box, "mount_tmpfs");
+
+    if (r < 0)
+        return r;
+    if (mode & ~07777u)
+        return box_error(box, EINVAL, "mount_tmpfs: invalid mode 0%o", (unsigned)mode);
+    return box_mount_add(box, BOX_MOUNT_TMPFS, NULL, target, flags, size, mode);
+}
+
+static int add_idmap(box_t *box, struct box_idmap *map, size_t *n, const char *what,
+                     uint32_t inside, uint32_t outside, uint32_t count)
+{
+    int r = check_configurable(box, what);
+
+    if (r < 0)
+        return r;
+    if (count == 0)
+        return box_error(box, EINVAL, "%s: count must not be 0", what);
+    if (inside == (uint32_t)-1 || outside == (uint32_t)-1 ||
+        (uint64_t)inside + count > UINT32_MAX || (uint64_t)outside + count > UINT32_MAX)
+        return box_error(box, ERANGE, "%s: %u %u %u does not fit in 32-bit ids", what, inside,
+                         outside, count);
+    for (size_t i = 0; i < *n; i++) {
+        if (inside < map[i].inside + map[i].count && map[i].inside < inside + count)
+            return box_error(box, EEXIST, "%s: inside range %u+%u overlaps an earlier entry",
+                             what, inside, count);
+    }
+    if (*n == BOX_MAX_IDMAP)
+        return box_error(box, ENOSPC, "%s: at most %d entries", what, BOX_MAX_IDMAP);
+    map[*n] = (struct box_idmap){ inside, outside, count };
+    (*n)++;
+    return 0;
+}
+
+BOX_API int box_add_uid_map(box_t *box, uid_t inside, uid_t outside, uint32_t count)
+{
+    return box ? add_idmap(box, box->uid_map, &box->n_uid_map, "add_uid_map", inside, outside,
+                           count)
+               : -EINVAL;
+}
+
+BOX_API int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t count)
+{
+    return box ? add_idmap(box, box->gid_map, &box->n_gid_map, "add_gid_map", inside, outside,
+                           count)
+               : -EINVAL;
+}
+
+BOX_API int box_set_user(box_t *box, uid_t uid, gid_t gid)
+{
+    int r = check_configurable(box, "set_user");
+
+    if (r < 0)
+        return r;
+    if (uid == (uid_t)-1 || gid == (gid_t)-1)
+        return box_error(box, EINVAL, "set_user: -1 is not a valid id");
+    box->uid = uid;
+    box->gid = gid;
+    return 0;
+}
+
+static int check_env_name(box_t *box, const char *what, const char *name)
+{
+    if (!name || !name[0] || strchr(name, '='))
+        return box_error(box, EINVAL, "%s: invalid variable name '%s'", what,
+                         name ? name : "(null)");
+    return 0;
+}
+
+static ssize_t find_env(box_t *box, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < box->n_env; i++)
+        if (strncmp(box->env[i], name, len) == 0 && box->env[i][len] == '=')
+            return (ssize_t)i;
+    return -1;
+}
+
+BOX_API int box_setenv(box_t *box, const char *name, const char *value)
+{
+    int r = check_configurable(box, "setenv");
+    char *entry, **grown;
+    ssize_t i;
+
+    if (r < 0 || (r = check_env_name(box, "setenv", name)) < 0)
+        return r;
+    if (!value)
+        return box_error(box, EINVAL, "setenv: value of %s is NULL", name);
+    if (asprintf(&entry, "%s=%s", name, value) < 0)
+        return box_error(box, ENOMEM, "setenv");
+    i = find_env(box, name);
+    if (i >= 0) {
+        free(box->env[i]);
+        box->env[i] = entry;
+        return 0;
+    }
+    grown = realloc(box->env, (box->n_env + 2) * sizeof *grown);
+    if (!grown) {
+        free(entry);
+        return box_error(box, ENOMEM, "setenv");
+    }
+    box->env = grown;
+    box->env[box->n_env++] = entry;
+    box->env[box->n_env] = NULL;
+    return 0;
+}
+
+BOX_API int box_unsetenv(box_t *box, const char *name)
+{
+    int r = check_configurable(box, "unsetenv");
+    ssize_t i;
+
+    if (r < 0 || (r = check_env_name(box, "unsetenv", name)) < 0)
+        return r;
+    i = find_env(box, name);
+    if (i < 0)
+        return 0;
+    free(box->env[i]);
+    memmove(&box->env[i], &box->env[i + 1], (box->n_env - (size_t)i) * sizeof *box->env);
+    box->n_env--;
+    return 0;
+}
+
+BOX_API int box_set_cwd(box_t *box, const char *dir)
+{
+    int r = check_configurable(box, "set_cwd");
+    char *copy;
+
+    if (r < 0)
+        return r;
+    if (!dir || dir[0] != '/')
+        return box_error(box, EINVAL, "set_cwd: '%s' is not an absolute path",
+                         dir ? dir : "(null)");
+    r = box_normalize_path(dir, &copy);
+    if (r < 0)
+        return box_error(box, -r, "set_cwd: %s", dir);
+    free(box->cwd);
+    box->cwd = copy;
+    return 0;
+}
+
+BOX_API int box_pass_fd(box_t *box, int fd, int target)
+{
+    int r = check_configurable(box, "pass_fd");
+    struct box_fdpass *grown;
+
+    if (r < 0)
+        return r;
+    if (target < 0 || target > 1024)
+        return box_error(box, EBADF, "pass_fd: target %d is not between 0 and 1024", target);
+    if (fcntl(fd, F_GETFD) < 0)
+        return box_error(box, EBADF, "pass_fd: fd %d is not open", fd);
+    for (size_t i = 0; i < box->n_fds; i++) {
+        if (box->fds[i].target == target) {
+            box->fds[i].fd = fd;
+            return 0;
+        }
+    }
+    grown = realloc(box->fds, (box->n_fds + 1) * sizeof *grown);
+    if (!grown)
+        return box_error(box, ENOMEM, "pass_fd");
+    box->fds = grown;
+    box->fds[box->n_fds++] = (struct box_fdpass){ fd, target };
+    return 0;
+}
+
+BOX_API int box_set_options(box_t *box, unsigned int opts)
+{
+    int r = check_configurable(box, "set_options");
+
+    if (r < 0)
+        return r;
+    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION))
+        return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
+    box->opts = opts;
+    return 0;
+}
+
+BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
+{
+    int r = check_configurable(box, "set_limit");
+
+    if (r < 0)
+        return r;
+    switch (limit) {
+    case BOX_LIMIT_NOFILE:
+    case BOX_LIMIT_NPROC:
+    case BOX_LIMIT_FSIZE:
+    case BOX_LIMIT_STACK:
+    case BOX_LIMIT_AS:
+    case BOX_LIMIT_CPU:
+    case BOX_LIMIT_CORE:
+        if (value == 0 && limit != BOX_LIMIT_CORE)
+            return box_error(box, EINVAL, "set_limit: limit %d must not be 0", (int)limit);
+        if (limit == BOX_LIMIT_NOFILE && value > 1u << 20)
+            return box_error(box, ERANGE, "set_limit: nofile %llu above the kernel's maximum",
+                             (unsigned long long)value);
+        box->rlimit_set[limit] = true;
+        box->rlimit[limit] = value;
+        return 0;
+    case BOX_LIMIT_WALL_MS:
+        if (value == 0 || value > (uint64_t)INT32_MAX * 1000)
+            return box_error(box, ERANGE, "set_limit: wall time %llu ms out of range",
+                             (unsigned long long)value);
+        box->wall_limit_ms = value;
+        return 0;
+    case BOX_LIMIT_MEMORY:
+    case BOX_LIMIT_PIDS:
+        return box_error(box, EOPNOTSUPP,
+                         "set_limit: cgroup limits (memory, pids) are not implemented yet");
+    }
+    return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
+}
+
+BOX_API pid_t box_pid(const box_t *box)
+{
+    if (!box)
+        return -EINVAL;
+    return box->state == BOX_CONFIGURED ? -ESRCH : box->pid;
+}
+
+BOX_API int box_pidfd(const box_t *box)
+{
+    if (!box)
+        return -EINVAL;
+    return box->state == BOX_CONFIGURED ? -ESRCH : box->pidfd;
+}
+
+BOX_API const char *box_version(void)
+{
+    return "0.1.0";
+}

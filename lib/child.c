@@ -1,0 +1,236 @@
+/* The child between clone and exec.
+ *
+ * It shares the caller's memory (CLONE_VM, like posix_spawn) and runs on its own small
+ * stack, so it may only run async-signal-safe code: raw system calls (sys.h), no malloc, no
+ * stdio, no locks, no errno. Everything it needs was prepared by the parent in
+ * struct box_child_args. The steps run in the order the kernel needs them; the first that
+ * fails writes a struct box_child_error to the error pipe and the child exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include "child.h"
+#include "sys.h"
+
+#define BOX_EXIT_SETUP 127
+
+/* The kernel's sigaction layout for rt_sigaction (not glibc's struct sigaction). */
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static __attribute__((noreturn)) void die(const struct box_child_args *a,
+                                          struct box_child_error *e)
+{
+    SYS3(SYS_write, a->err_fd, e, sizeof *e);
+    for (;;)
+        SYS1(SYS_exit_group, BOX_EXIT_SETUP);
+}
+
+/* The caller's signal handlers must never run here (they would run on the caller's data
+ * from another process): every disposition goes back to the default. The mask stays
+ * full, as the parent set it, until just before exec. */
+static long reset_signals(void)
+{
+    struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        long r = SYS4(SYS_rt_sigaction, sig, &dfl, 0, sizeof dfl.mask);
+
+        if (r < 0 && r != -EINVAL) /* EINVAL: glibc-internal signals (32, 33) */
+            return r;
+    }
+    return 0;
+}
+
+static long loopback_up(void)
+{
+    struct ifreq ifr = { .ifr_name = "lo" };
+    long s = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+    if (s < 0)
+        return s;
+    r = SYS3(SYS_ioctl, s, SIOCGIFFLAGS, &ifr);
+    if (r >= 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = SYS3(SYS_ioctl, s, SIOCSIFFLAGS, &ifr);
+    }
+    SYS1(SYS_close, s);
+    return r;
+}
+
+/* Give the program exactly the passed fds: first copy every source above all targets (so
+ * no copy clobbers a source still needed), then dup to the target numbers, then mark every
+ * other descriptor close-on-exec. The error pipe was moved above fd_high by the caller. */
+static long setup_fds(const struct box_child_args *a, int *failed)
+{
+    const box_t *box = a->box;
+    int tmp[1025];
+    long r;
+
+    for (size_t i = 0; i < box->n_fds; i++) {
+        *failed = box->fds[i].target;
+        r = SYS3(SYS_fcntl, box->fds[i].fd, F_DUPFD_CLOEXEC, a->fd_high);
+        if (r < 0)
+            return r;
+        tmp[i] = (int)r;
+    }
+    for (size_t i = 0; i < box->n_fds; i++) {
+        *failed = box->fds[i].target;
+        r = SYS3(SYS_dup3, tmp[i], box->fds[i].target, 0);
+        if (r < 0)
+            return r;
+    }
+    if (box->n_fds > 0) {
+        /* Targets not passed among 0..2 are closed too. */
+        for (int fd = 0; fd < 3; fd++) {
+            bool passed = false;
+
+            for (size_t i = 0; i < box->n_fds; i++)
+                passed |= box->fds[i].target == fd;
+            if (!passed)
+                SYS1(SYS_close, fd);
+        }
+    }
+    *failed = -1;
+    r = SYS3(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < box->n_fds; i++) {
+        if (box->fds[i].target >= 3) {
+            *failed = box->fds[i].target;
+            r = SYS3(SYS_fcntl, box->fds[i].target, F_SETFD, 0);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static long set_identity(const box_t *box, struct box_child_error *e)
+{
+    long r;
+
+    /* setgroups is denied in a rootless user namespace; there the box has no groups to drop. */
+    r = SYS2(SYS_setgroups, 0, 0);
+    if (r < 0 && r != -EPERM) {
+        e->step = STEP_SETGROUPS;
+        return r;
+    }
+    e->step = STEP_SETGID;
+    r = SYS3(SYS_setresgid, box->gid, box->gid, box->gid);
+    if (r < 0)
+        return r;
+    e->step = STEP_SETUID;
+    return SYS3(SYS_setresuid, box->uid, box->uid, box->uid);
+}
+
+/* Try each candidate path like execvp, keeping the most telling error: EACCES beats ENOENT. */
+static long exec_program(const struct box_child_args *a, struct box_child_error *e)
+{
+    static const uint64_t empty = 0;
+    long r, best = -ENOENT;
+
+    SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, sizeof empty);
+    for (size_t i = 0; i < a->n_exec_paths; i++) {
+        r = SYS3(SYS_execve, a->exec_paths[i], a->argv, a->envp);
+        if (r == -EACCES || (r != -ENOENT && r != -ENOTDIR && best == -ENOENT)) {
+            best = r;
+            e->index = (int)i;
+        }
+        if (r != -ENOENT && r != -ENOTDIR && r != -EACCES)
+            break;
+    }
+    return best;
+}
+
+int box_child_main(void *arg)
+{
+    const struct box_child_args *a = arg;
+    const box_t *box = a->box;
+    struct box_child_error e = { .index = -1 };
+    long r;
+    char c;
+
+    e.step = STEP_SIGNALS;
+    if ((r = reset_signals()) < 0)
+        goto out;
+
+    /* The parent writes our uid/gid maps; until then we have no identity in the new userns. */
+    e.step = STEP_WAIT_PARENT;
+    if (a->sync_fd >= 0) {
+        r = SYS3(SYS_read, a->sync_fd, &c, 1);
+        if (r == 0)
+            r = -EPIPE;
+        if (r < 0)
+            goto out;
+    }
+
+    e.step = STEP_PDEATHSIG;
+    if ((box->opts & BOX_OPT_DIE_WITH_PARENT) &&
+        (r = SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
+        goto out;
+    e.step = STEP_SETSID;
+    if ((box->opts & BOX_OPT_NEW_SESSION) && (r = SYS0(SYS_setsid)) < 0)
+        goto out;
+    e.step = STEP_TIME_NS;
+    if ((box->ns & BOX_NS_TIME) && (r = SYS1(SYS_unshare, CLONE_NEWTIME)) < 0)
+        goto out;
+    e.step = STEP_HOSTNAME;
+    if ((box->ns & BOX_NS_UTS) && (r = SYS2(SYS_sethostname, box->hostname,
+                                            __builtin_strlen(box->hostname))) < 0)
+        goto out;
+    e.step = STEP_LOOPBACK;
+    if ((box->ns & BOX_NS_NET) && (r = loopback_up()) < 0)
+        goto out;
+
+    if (box->ns & BOX_NS_MNT) {
+        if ((r = box_child_mounts(a, &e)) < 0)
+            goto out;
+    }
+
+    e.step = STEP_CHDIR;
+    box_strlcpy(e.path, box->cwd, sizeof e.path);
+    if ((r = SYS1(SYS_chdir, box->cwd)) < 0)
+        goto out;
+    e.path[0] = '\0';
+
+    e.step = STEP_RLIMIT;
+    for (int i = 0; i <= BOX_LIMIT_CPU; i++) {
+        e.index = i;
+        if (a->rlimit_resource[i] >= 0 &&
+            (r = SYS4(SYS_prlimit64, 0, a->rlimit_resource[i], &a->rlimits[i], 0)) < 0)
+            goto out;
+    }
+    e.index = -1;
+
+    if ((r = set_identity(box, &e)) < 0)
+        goto out;
+
+    /* A setuid binary in the box must not gain privileges. */
+    e.step = STEP_NO_NEW_PRIVS;
+    if ((r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
+        goto out;
+
+    e.step = STEP_FDS;
+    if ((r = setup_fds(a, &e.index)) < 0)
+        goto out;
+    e.index = -1;
+
+    e.step = STEP_EXEC;
+    r = exec_program(a, &e);
+out:
+    e.err = (int)-r;
+    die(a, &e);
+}

@@ -1,0 +1,78 @@
+/* What the parent hands to the child between clone and exec, and the child's error record.
+ * Everything here is prepared (allocated, formatted) by the parent; the child only reads it. */
+#ifndef LIBBOX_CHILD_H
+#define LIBBOX_CHILD_H
+
+#include <sys/resource.h>
+
+#include "box-private.h"
+
+/* Steps of the child, in the order they run. Their names live in the parent (spawn.c). */
+enum box_step {
+    STEP_SIGNALS,
+    STEP_WAIT_PARENT,
+    STEP_SETSID,
+    STEP_PDEATHSIG,
+    STEP_TIME_NS,
+    STEP_HOSTNAME,
+    STEP_LOOPBACK,
+    STEP_MOUNT_PRIVATE,
+    STEP_OPEN_ROOT,
+    STEP_OPEN_SOURCE,
+    STEP_ATTACH_ROOT,
+    STEP_MOUNT,
+    STEP_ROOT_READONLY,
+    STEP_PIVOT_ROOT,
+    STEP_CHDIR,
+    STEP_RLIMIT,
+    STEP_SETGROUPS,
+    STEP_SETGID,
+    STEP_SETUID,
+    STEP_NO_NEW_PRIVS,
+    STEP_FDS,
+    STEP_EXEC,
+    STEP_COUNT
+};
+
+/* Written by the child to the error pipe when a step fails; then it exits. */
+struct box_child_error {
+    int step;        /* enum box_step */
+    int err;         /* positive errno */
+    int index;       /* mount op, rlimit or exec candidate the step was working on, or -1 */
+    char path[256];  /* the path involved, if any (inside the box for mounts) */
+};
+
+#define BOX_DEV_NODES 6
+
+struct box_child_args {
+    const box_t *box;
+    int sync_fd;          /* read end: wait for "maps written" (-1: nothing to wait for) */
+    int err_fd;           /* write end, O_CLOEXEC: EOF for the parent means exec happened */
+    int fd_high;          /* temporary fd numbers in the fd shuffle start here */
+    const char *base;     /* host directory where the new root is attached before pivot */
+    int (*trees)[BOX_DEV_NODES]; /* per mount op: detached trees opened in the child */
+    char *const *argv;
+    char *const *envp;
+    char **exec_paths;    /* candidates for argv[0], tried in order */
+    size_t n_exec_paths;
+    struct rlimit rlimits[BOX_LIMIT_CPU + 1];
+    int rlimit_resource[BOX_LIMIT_CPU + 1]; /* -1 when unset */
+};
+
+/* mount.c, child side: build the box's root and mount tree. Return 0 or a negative errno
+ * and fill *e (step, index, path). */
+int box_child_mounts(const struct box_child_args *a, struct box_child_error *e);
+
+/* Copy a string into a fixed buffer without libc (safe in the child). */
+static inline void box_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t i = 0;
+
+    if (!src)
+        src = "";
+    for (; src[i] && i + 1 < size; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+#endif

@@ -1,0 +1,464 @@
+/* Mounts: the mount plan (validated and recorded by the parent in box_mount) and its replay
+ * in the child, which builds the box's root with the kernel's mount API (open_tree,
+ * fsopen/fsmount, move_mount, mount_setattr) and enters it with pivot_root.
+ *
+ * Symlink safety: every mount target is opened with openat2(RESOLVE_IN_ROOT) relative to the
+ * box's root, so a symlink planted in the root can never lead a mount out of it. Sources are
+ * host paths; they are all opened before the new root is attached anywhere, so attaching it
+ * cannot hide a source. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "child.h"
+#include "sys.h"
+
+#define KNOWN_FLAGS (BOX_MOUNT_RO | BOX_MOUNT_NOREC | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF | \
+                     BOX_MOUNT_TRY)
+
+static const char *const dev_nodes[BOX_DEV_NODES] = { "null", "zero", "full",
+                                                       "random", "urandom", "tty" };
+
+void box_mount_free(struct box_mount_op *op)
+{
+    free(op->source);
+    free(op->target);
+    free(op->fs_size);
+    free(op->fs_mode);
+}
+
+static const char *type_name(box_mount_type_t type)
+{
+    switch (type) {
+    case BOX_MOUNT_BIND: return "bind";
+    case BOX_MOUNT_TMPFS: return "tmpfs";
+    case BOX_MOUNT_PROC: return "proc";
+    case BOX_MOUNT_DEV: return "dev";
+    case BOX_MOUNT_MQUEUE: return "mqueue";
+    case BOX_MOUNT_DIR: return "dir";
+    case BOX_MOUNT_SYMLINK: return "symlink";
+    case BOX_MOUNT_REMOUNT_RO: return "remount-ro";
+    }
+    return NULL;
+}
+
+int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+                  unsigned int flags, uint64_t size, mode_t mode)
+{
+    const char *tname = type_name(type);
+    struct box_mount_op op = { .type = type, .flags = flags };
+    struct box_mount_op *grown;
+    struct stat st;
+    int r;
+
+    if (!tname)
+        return box_error(box, EINVAL, "mount: unknown mount type %d", (int)type);
+    if (flags & ~KNOWN_FLAGS)
+        return box_error(box, EINVAL, "mount %s: unknown flags 0x%x", tname,
+                         flags & ~KNOWN_FLAGS);
+    if (!target || target[0] != '/')
+        return box_error(box, EINVAL, "mount %s: target '%s' is not an absolute path", tname,
+                         target ? target : "(null)");
+    if (type == BOX_MOUNT_BIND) {
+        if (!source || source[0] != '/')
+            return box_error(box, EINVAL, "mount bind: source '%s' is not an absolute path",
+                             source ? source : "(null)");
+        if (stat(source, &st) < 0) {
+            if (errno == ENOENT && (flags & BOX_MOUNT_TRY))
+                return 0;
+            return box_error(box, errno, "mount bind: source %s", source);
+        }
+        op.source_is_dir = S_ISDIR(st.st_mode);
+    } else if (type == BOX_MOUNT_SYMLINK) {
+        if (!source || !source[0])
+            return box_error(box, EINVAL, "mount symlink: empty link text for %s", target);
+    } else if (source) {
+        return box_error(box, EINVAL, "mount %s: source must be NULL, not '%s'", tname,
+                         source);
+    }
+
+    r = box_normalize_path(target, &op.target);
+    if (r == -EXDEV)
+        return box_error(box, EXDEV, "mount %s: target %s leads outside the box", tname,
+                         target);
+    if (r < 0)
+        return box_error(box, -r, "mount %s: target %s", tname, target);
+    if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO) {
+        free(op.target);
+        return box_error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
+                         tname);
+    }
+    if ((source && !(op.source = strdup(source))) ||
+        (size && asprintf(&op.fs_size, "%llu", (unsigned long long)size) < 0) ||
+        (type == BOX_MOUNT_TMPFS && asprintf(&op.fs_mode, "0%o", (unsigned)mode) < 0))
+        goto oom;
+    grown = realloc(box->mounts, (box->n_mounts + 1) * sizeof *grown);
+    if (!grown)
+        goto oom;
+    box->mounts = grown;
+    box->mounts[box->n_mounts++] = op;
+    return 0;
+oom:
+    box_mount_free(&op);
+    return box_error(box, ENOMEM, "mount %s", tname);
+}
+
+/* ---- child side: only raw system calls from here on ---- */
+
+static int fail(struct box_child_error *e, int step, int index, const char *path, long r)
+{
+    e->step = step;
+    e->err = (int)-r;
+    e->index = index;
+    box_strlcpy(e->path, path, sizeof e->path);
+    return (int)r;
+}
+
+static long open_in_root(int root_fd, const char *path, long flags)
+{
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+
+    return SYS4(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+/* Open `path` inside the root, creating it and its missing parents (directories; the last
+ * one a regular file when as_file). Returns an O_PATH fd or -errno. */
+static long make_target(int root_fd, const char *path, bool as_file)
+{
+    char prefix[4096];
+    size_t len = 0;
+    long fd = open_in_root(root_fd, path, O_PATH);
+
+    if (fd != -ENOENT)
+        return fd;
+    /* Walk the components: each missing one is created in its (already resolved) parent. */
+    for (const char *p = path; *p;) {
+        const char *comp;
+        size_t clen;
+        long parent, r;
+        bool last;
+
+        while (*p == '/')
+            p++;
+        comp = p;
+        while (*p && *p != '/')
+            p++;
+        clen = (size_t)(p - comp);
+        if (clen == 0)
+            break;
+        if (len + 1 + clen >= sizeof prefix)
+            return -ENAMETOOLONG;
+        last = (*p == '\0');
+        prefix[len] = '\0';
+        parent = open_in_root(root_fd, len ? prefix : "/", O_PATH | O_DIRECTORY);
+        if (parent < 0)
+            return parent;
+        prefix[len++] = '/';
+        for (size_t i = 0; i < clen; i++)
+            prefix[len++] = comp[i];
+        prefix[len] = '\0';
+        if (last && as_file) {
+            r = SYS4(SYS_openat, parent, prefix + len - clen,
+                     O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (r >= 0)
+                SYS1(SYS_close, r);
+        } else {
+            r = SYS3(SYS_mkdirat, parent, prefix + len - clen, 0755);
+        }
+        SYS1(SYS_close, parent);
+        if (r < 0 && r != -EEXIST)
+            return r;
+    }
+    return open_in_root(root_fd, path, O_PATH);
+}
+
+static long attach(long tree, long target_fd)
+{
+    return SYS5(SYS_move_mount, tree, "", target_fd, "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static uint64_t mount_attrs(unsigned int flags)
+{
+    uint64_t attr = MOUNT_ATTR_NOSUID;
+
+    if (!(flags & BOX_MOUNT_DEVICES))
+        attr |= MOUNT_ATTR_NODEV;
+    if (flags & BOX_MOUNT_RO)
+        attr |= MOUNT_ATTR_RDONLY;
+    if (flags & BOX_MOUNT_EXEC_OFF)
+        attr |= MOUNT_ATTR_NOEXEC;
+    return attr;
+}
+
+static long set_attrs(long fd, uint64_t attr, bool recursive)
+{
+    struct mount_attr ma = { .attr_set = attr };
+
+    return SYS5(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
+                sizeof ma);
+}
+
+/* A new filesystem instance (tmpfs, proc, mqueue, devpts) as a detached mount. Options come
+ * in name/value pairs, ended by NULL. */
+static long new_fs(const char *fstype, uint64_t attr, const char *const *opts)
+{
+    long fs = SYS2(SYS_fsopen, fstype, FSOPEN_CLOEXEC), r = 0, m;
+
+    if (fs < 0)
+        return fs;
+    for (; opts && opts[0] && r >= 0; opts += 2)
+        if (opts[1])
+            r = SYS5(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0);
+    if (r >= 0)
+        r = SYS5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
+    if (r < 0) {
+        SYS1(SYS_close, fs);
+        return r;
+    }
+    m = SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+    SYS1(SYS_close, fs);
+    return m;
+}
+
+static long clone_tree(const char *source, bool recursive)
+{
+    return SYS3(SYS_open_tree, AT_FDCWD, source,
+                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+}
+
+/* Populate a fresh tmpfs at dev_fd with the device nodes (bind mounts of the host's, since
+ * a user namespace may not mknod), devpts, shm and the usual links. */
+static long fill_dev(long dev_fd, int *trees, struct box_child_error *e, int index)
+{
+    static const char *const pts_opts[] = { "ptmxmode", "0666", "mode", "0620", NULL };
+    static const char *const shm_opts[] = { "mode", "01777", NULL };
+    static const char *const links[][2] = {
+        { "pts/ptmx", "ptmx" },          { "/proc/self/fd", "fd" },
+        { "/proc/self/fd/0", "stdin" },  { "/proc/self/fd/1", "stdout" },
+        { "/proc/self/fd/2", "stderr" }, { "/proc/kcore", "core" },
+    };
+    long r, m;
+
+    for (int i = 0; i < BOX_DEV_NODES; i++) {
+        r = SYS4(SYS_openat, dev_fd, dev_nodes[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (r < 0)
+            return fail(e, STEP_MOUNT, index, dev_nodes[i], r);
+        SYS1(SYS_close, r);
+        r = SYS5(SYS_move_mount, trees[i], "", dev_fd, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH);
+        if (r < 0)
+            return fail(e, STEP_MOUNT, index, dev_nodes[i], r);
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "shm" : "pts";
+
+        r = SYS3(SYS_mkdirat, dev_fd, name, 0755);
+        if (r < 0)
+            return fail(e, STEP_MOUNT, index, name, r);
+        m = i ? new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, shm_opts)
+              : new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts);
+        if (m < 0)
+            return fail(e, STEP_MOUNT, index, name, m);
+        r = SYS5(SYS_move_mount, m, "", dev_fd, name, MOVE_MOUNT_F_EMPTY_PATH);
+        SYS1(SYS_close, m);
+        if (r < 0)
+            return fail(e, STEP_MOUNT, index, name, r);
+    }
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        r = SYS3(SYS_symlinkat, links[i][0], dev_fd, links[i][1]);
+        if (r < 0)
+            return fail(e, STEP_MOUNT, index, links[i][1], r);
+    }
+    return 0;
+}
+
+/* Open the detached trees for bind sources and /dev nodes while host paths still resolve. */
+static int open_sources(const struct box_child_args *a, struct box_child_error *e)
+{
+    const box_t *box = a->box;
+
+    for (size_t i = 0; i < box->n_mounts; i++) {
+        const struct box_mount_op *op = &box->mounts[i];
+        long t, r;
+
+        if (op->type == BOX_MOUNT_BIND) {
+            bool rec = !(op->flags & BOX_MOUNT_NOREC);
+
+            t = clone_tree(op->source, rec);
+            if (t == -ENOENT && (op->flags & BOX_MOUNT_TRY))
+                continue;
+            if (t >= 0) {
+                r = set_attrs(t, mount_attrs(op->flags), rec);
+
+                if (r < 0)
+                    return fail(e, STEP_OPEN_SOURCE, (int)i, op->source, r);
+            }
+            if (t < 0)
+                return fail(e, STEP_OPEN_SOURCE, (int)i, op->source, t);
+            a->trees[i][0] = (int)t;
+        } else if (op->type == BOX_MOUNT_DEV) {
+            for (int n = 0; n < BOX_DEV_NODES; n++) {
+                char path[16] = "/dev/";
+
+                box_strlcpy(path + 5, dev_nodes[n], sizeof path - 5);
+                t = clone_tree(path, false);
+                if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false)) < 0)
+                    t = r;
+                if (t < 0)
+                    return fail(e, STEP_OPEN_SOURCE, (int)i, path, t);
+                a->trees[i][n] = (int)t;
+            }
+        }
+    }
+    return 0;
+}
+
+static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
+                    struct box_child_error *e)
+{
+    const struct box_mount_op *op = &a->box->mounts[i];
+    const char *tmpfs_opts[] = { "size", op->fs_size, "mode", op->fs_mode, NULL };
+    long target, m = -1, r = 0;
+    int idx = (int)i;
+
+    switch (op->type) {
+    case BOX_MOUNT_REMOUNT_RO:
+        target = open_in_root(root_fd, op->target, O_PATH);
+        if (target < 0)
+            return fail(e, STEP_MOUNT, idx, op->target, target);
+        r = set_attrs(target, MOUNT_ATTR_RDONLY, true);
+        SYS1(SYS_close, target);
+        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    case BOX_MOUNT_SYMLINK: {
+        /* Resolve the parent in the root, then make the link in it. */
+        char parent[4096];
+        size_t cut = 0;
+        long pfd;
+
+        for (size_t k = 0; op->target[k]; k++)
+            if (op->target[k] == '/')
+                cut = k;
+        if (cut >= sizeof parent)
+            return fail(e, STEP_MOUNT, idx, op->target, -ENAMETOOLONG);
+        for (size_t k = 0; k < cut; k++)
+            parent[k] = op->target[k];
+        parent[cut] = '\0';
+        pfd = make_target(root_fd, cut ? parent : "/", false);
+        if (pfd < 0)
+            return fail(e, STEP_MOUNT, idx, op->target, pfd);
+        r = SYS3(SYS_symlinkat, op->source, pfd, op->target + cut + 1);
+        SYS1(SYS_close, pfd);
+        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    }
+    case BOX_MOUNT_BIND:
+        if (a->trees[i][0] < 0) /* BOX_MOUNT_TRY and the source is gone */
+            return 0;
+        target = make_target(root_fd, op->target, !op->source_is_dir);
+        break;
+    default:
+        target = make_target(root_fd, op->target, false);
+        break;
+    }
+    if (target < 0)
+        return fail(e, STEP_MOUNT, idx, op->target, target);
+
+    switch (op->type) {
+    case BOX_MOUNT_BIND:
+        r = attach(a->trees[i][0], target);
+        break;
+    case BOX_MOUNT_TMPFS:
+        m = new_fs("tmpfs", mount_attrs(op->flags), tmpfs_opts);
+        break;
+    case BOX_MOUNT_PROC:
+        m = new_fs("proc", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        break;
+    case BOX_MOUNT_MQUEUE:
+        m = new_fs("mqueue", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        break;
+    case BOX_MOUNT_DEV: {
+        static const char *const dev_opts[] = { "mode", "0755", NULL };
+        long dev;
+
+        /* Attach the tmpfs first: older kernels refuse mounts onto a detached tree. */
+        m = new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, dev_opts);
+        r = m < 0 ? m : attach(m, target);
+        if (m >= 0)
+            SYS1(SYS_close, m);
+        dev = r < 0 ? r : open_in_root(root_fd, op->target, O_PATH | O_DIRECTORY);
+        r = dev < 0 ? dev : fill_dev(dev, a->trees[i], e, idx);
+        if (dev >= 0)
+            SYS1(SYS_close, dev);
+        SYS1(SYS_close, target);
+        if (r < 0 && dev >= 0) /* fill_dev named the node that failed */
+            return (int)r;
+        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    }
+    default: /* BOX_MOUNT_DIR: make_target created it */
+        break;
+    }
+    if (m >= 0) {
+        r = attach(m, target);
+        SYS1(SYS_close, m);
+    } else if (m != -1) {
+        r = m;
+    }
+    SYS1(SYS_close, target);
+    return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+}
+
+int box_child_mounts(const struct box_child_args *a, struct box_child_error *e)
+{
+    static const char *const root_opts[] = { "mode", "0755", NULL };
+    const box_t *box = a->box;
+    long root, r;
+
+    /* Nothing we mount may propagate back to the host's mount namespace. */
+    r = SYS5(SYS_mount, "none", "/", 0, MS_REC | MS_PRIVATE, 0);
+    if (r < 0)
+        return fail(e, STEP_MOUNT_PRIVATE, -1, "/", r);
+
+    if (box->root) {
+        root = clone_tree(box->root, true);
+        if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0)
+            return fail(e, STEP_OPEN_ROOT, -1, box->root, r);
+    } else {
+        root = new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, root_opts);
+    }
+    if (root < 0)
+        return fail(e, STEP_OPEN_ROOT, -1, box->root ? box->root : "tmpfs", root);
+
+    r = open_sources(a, e);
+    if (r < 0)
+        return (int)r;
+
+    /* pivot_root needs the new root attached in our mount namespace. */
+    r = SYS5(SYS_move_mount, root, "", AT_FDCWD, a->base, MOVE_MOUNT_F_EMPTY_PATH);
+    if (r < 0)
+        return fail(e, STEP_ATTACH_ROOT, -1, a->base, r);
+
+    for (size_t i = 0; i < box->n_mounts; i++) {
+        r = apply_op(a, (int)root, i, e);
+        if (r < 0)
+            return (int)r;
+    }
+
+    if (box->root_flags & BOX_ROOT_READONLY) {
+        r = set_attrs(root, MOUNT_ATTR_RDONLY, false);
+        if (r < 0)
+            return fail(e, STEP_ROOT_READONLY, -1, "/", r);
+    }
+
+    /* Stack the old root on the new one and detach it: nothing of the host stays reachable. */
+    if ((r = SYS1(SYS_fchdir, root)) < 0 || (r = SYS2(SYS_pivot_root, ".", ".")) < 0 ||
+        (r = SYS2(SYS_umount2, ".", MNT_DETACH)) < 0 || (r = SYS1(SYS_chdir, "/")) < 0)
+        return fail(e, STEP_PIVOT_ROOT, -1, box->root ? box->root : "tmpfs", r);
+    SYS1(SYS_close, root);
+    return 0;
+}

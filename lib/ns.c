@@ -1,0 +1,94 @@
+/* Namespaces: which clone flags a box asks for, and the user namespace's uid/gid maps,
+ * written by the parent into /proc/<child>/ while the child waits. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "box-private.h"
+
+/* BOX_NS_TIME is not a clone() flag (its bit is the exit signal's); the child unshares it. */
+int box_ns_clone_flags(unsigned int ns)
+{
+    int flags = 0;
+
+    if (ns & BOX_NS_USER)
+        flags |= CLONE_NEWUSER;
+    if (ns & BOX_NS_PID)
+        flags |= CLONE_NEWPID;
+    if (ns & BOX_NS_MNT)
+        flags |= CLONE_NEWNS;
+    if (ns & BOX_NS_UTS)
+        flags |= CLONE_NEWUTS;
+    if (ns & BOX_NS_IPC)
+        flags |= CLONE_NEWIPC;
+    if (ns & BOX_NS_NET)
+        flags |= CLONE_NEWNET;
+    if (ns & BOX_NS_CGROUP)
+        flags |= CLONE_NEWCGROUP;
+    return flags;
+}
+
+/* The text of a uid_map/gid_map file: one "inside outside count" line per entry. */
+int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size)
+{
+    size_t o = 0;
+
+    if (size == 0)
+        return -ENOSPC;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + o, size - o, "%u %u %u\n", map[i].inside, map[i].outside,
+                         map[i].count);
+
+        if (w < 0 || (size_t)w >= size - o)
+            return -ENOSPC;
+        o += (size_t)w;
+    }
+    return (int)o;
+}
+
+static int write_map(box_t *box, pid_t pid, const char *file, const struct box_idmap *map,
+                     size_t n, uint32_t own_id)
+{
+    struct box_idmap fallback = { 0, own_id, 1 };
+    char path[64], text[BOX_MAX_IDMAP * 36];
+    int len, r;
+
+    if (n == 0) {
+        map = &fallback;
+        n = 1;
+    }
+    len = box_idmap_format(map, n, text, sizeof text);
+    if (len < 0)
+        return box_error(box, -len, "spawn: format %s", file);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    r = box_write_file(path, text, (size_t)len);
+    if (r == -EPERM && geteuid() != 0)
+        return box_error(box, EPERM,
+                         "spawn: write %s (\"%.*s\"): an unprivileged caller may map only its "
+                         "own id (%u), once%s",
+                         file, len - 1, text, own_id, box_userns_hint());
+    if (r < 0)
+        return box_error(box, -r, "spawn: write %s (\"%.*s\")", file, len - 1, text);
+    return 0;
+}
+
+/* An unprivileged caller must deny setgroups before it may write gid_map; root keeps
+ * setgroups so that the box can have supplementary groups. */
+int box_ns_write_maps(box_t *box, pid_t pid)
+{
+    char path[64];
+    int r;
+
+    r = write_map(box, pid, "uid_map", box->uid_map, box->n_uid_map, geteuid());
+    if (r < 0)
+        return r;
+    if (geteuid() != 0) {
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        r = box_write_file(path, "deny", 4);
+        if (r < 0)
+            return box_error(box, -r, "spawn: write %s", path);
+    }
+    return write_map(box, pid, "gid_map", box->gid_map, box->n_gid_map, getegid());
+}

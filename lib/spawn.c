@@ -1,0 +1,316 @@
+/* box_spawn, the parent side: prepare everything the child needs, clone it with CLONE_VM
+ * (so spawning costs the same whatever the caller's size), write its uid/gid maps, release
+ * it, and wait on the close-on-exec error pipe: EOF means the program was exec'ed, a
+ * struct box_child_error means a setup step failed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "child.h"
+
+#define CHILD_STACK_SIZE (256 * 1024)
+
+static const char *const step_names[STEP_COUNT] = {
+    [STEP_SIGNALS] = "reset signal handlers",
+    [STEP_WAIT_PARENT] = "wait for uid/gid maps",
+    [STEP_SETSID] = "setsid",
+    [STEP_PDEATHSIG] = "set parent-death signal",
+    [STEP_TIME_NS] = "unshare time namespace",
+    [STEP_HOSTNAME] = "sethostname",
+    [STEP_LOOPBACK] = "bring up lo",
+    [STEP_MOUNT_PRIVATE] = "make mounts private",
+    [STEP_OPEN_ROOT] = "open root",
+    [STEP_OPEN_SOURCE] = "open mount source",
+    [STEP_ATTACH_ROOT] = "attach new root at",
+    [STEP_MOUNT] = "mount",
+    [STEP_ROOT_READONLY] = "make root read-only",
+    [STEP_PIVOT_ROOT] = "pivot_root into",
+    [STEP_CHDIR] = "chdir",
+    [STEP_RLIMIT] = "setrlimit",
+    [STEP_SETGROUPS] = "setgroups",
+    [STEP_SETGID] = "setgid",
+    [STEP_SETUID] = "setuid",
+    [STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [STEP_FDS] = "pass fd",
+    [STEP_EXEC] = "exec",
+};
+
+static const char *const limit_names[BOX_LIMIT_CPU + 1] = {
+    [BOX_LIMIT_NOFILE] = "nofile", [BOX_LIMIT_NPROC] = "nproc", [BOX_LIMIT_FSIZE] = "fsize",
+    [BOX_LIMIT_CORE] = "core",     [BOX_LIMIT_STACK] = "stack", [BOX_LIMIT_AS] = "as",
+    [BOX_LIMIT_CPU] = "cpu",
+};
+
+/* Turn the child's error record into the box's message and return -errno. */
+static int report_child_error(box_t *box, const struct box_child_args *a,
+                              const struct box_child_error *e)
+{
+    const char *step = (e->step >= 0 && e->step < STEP_COUNT) ? step_names[e->step] : "?";
+    int err = e->err > 0 ? e->err : EIO;
+
+    switch (e->step) {
+    case STEP_EXEC:
+        return box_error(box, err, "exec %s", a->argv[0]);
+    case STEP_MOUNT: {
+        const struct box_mount_op *op = &box->mounts[e->index];
+        const char *tname[] = { "", "bind", "tmpfs", "proc", "dev", "mqueue", "dir", "symlink",
+                                "remount-ro" };
+        const char *sub = strcmp(e->path, op->target) ? e->path : "";
+
+        if (op->type == BOX_MOUNT_BIND)
+            return box_error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
+        return box_error(box, err, "spawn: mount %s on %s%s%s", tname[op->type], op->target,
+                         sub[0] ? "/" : "", sub);
+    }
+    case STEP_RLIMIT:
+        return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
+    case STEP_FDS:
+        return box_error(box, err, "spawn: pass fd %d", e->index);
+    case STEP_SETUID:
+    case STEP_SETGID:
+        return box_error(box, err, "spawn: %s %u:%u (is the id mapped?)", step, box->uid,
+                         box->gid);
+    default:
+        if (err == EPERM && box_userns_hint()[0])
+            return box_error(box, err, "spawn: %s %s%s", step, e->path, box_userns_hint());
+        return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+    }
+}
+
+static int check_spawnable(box_t *box, const char *const argv[])
+{
+    if (box->state == BOX_RUNNING)
+        return box_error(box, EBUSY, "spawn: the box is already running");
+    if (box->state == BOX_ENDED)
+        return box_error(box, EBUSY, "spawn: the box has already run; make a new one");
+    if (!argv || !argv[0] || !argv[0][0])
+        return box_error(box, EINVAL, "spawn: argv is NULL or empty");
+    if (!(box->ns & BOX_NS_MNT) && (box->root || box->n_mounts))
+        return box_error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
+    if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
+        return box_error(box, EPERM,
+                         "spawn: without a user namespace only root can create namespaces");
+    if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
+        return box_error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
+    return 0;
+}
+
+/* Where the new root is attached before pivot_root: any existing host directory will do,
+ * since it is only hidden in the box's own mount namespace. */
+static const char *pick_base(void)
+{
+    static const char *const candidates[] = { "/tmp", "/mnt", "/run", "/" };
+    struct stat st;
+
+    for (size_t i = 0; i < 3; i++)
+        if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return candidates[i];
+    return candidates[3];
+}
+
+/* The candidate paths for argv[0]: itself if it has a '/', else each entry of the box's PATH. */
+static int build_exec_paths(box_t *box, const char *prog, struct box_child_args *a)
+{
+    const char *path = "";
+    size_t n = 1;
+
+    if (strchr(prog, '/')) {
+        a->exec_paths = calloc(2, sizeof *a->exec_paths);
+        if (!a->exec_paths || !(a->exec_paths[0] = strdup(prog)))
+            return -ENOMEM;
+        a->n_exec_paths = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < box->n_env; i++)
+        if (strncmp(box->env[i], "PATH=", 5) == 0)
+            path = box->env[i] + 5;
+    for (const char *p = path; *p; p++)
+        n += *p == ':';
+    a->exec_paths = calloc(n + 1, sizeof *a->exec_paths);
+    if (!a->exec_paths)
+        return -ENOMEM;
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, ":");
+
+        if (len > 0 && asprintf(&a->exec_paths[a->n_exec_paths++], "%.*s/%s", (int)len, p,
+                                prog) < 0)
+            return -ENOMEM;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return 0;
+}
+
+static void free_args(struct box_child_args *a)
+{
+    for (size_t i = 0; i < a->n_exec_paths; i++)
+        free(a->exec_paths[i]);
+    free(a->exec_paths);
+    free(a->trees);
+    free((void *)a->argv);
+}
+
+static int prepare_args(box_t *box, const char *const argv[], struct box_child_args *a)
+{
+    size_t argc = 0;
+
+    a->box = box;
+    a->sync_fd = a->err_fd = -1;
+    a->base = pick_base();
+    a->envp = box->env;
+    while (argv[argc])
+        argc++;
+    a->argv = calloc(argc + 1, sizeof *a->argv);
+    a->trees = malloc((box->n_mounts + 1) * sizeof *a->trees);
+    if (!a->argv || !a->trees)
+        return -ENOMEM;
+    /* The strings themselves stay the caller's: it is blocked in box_spawn until exec. */
+    memcpy((void *)a->argv, argv, argc * sizeof *argv);
+    memset(a->trees, -1, (box->n_mounts + 1) * sizeof *a->trees);
+    a->fd_high = 3;
+    for (size_t i = 0; i < box->n_fds; i++) {
+        if (box->fds[i].target >= a->fd_high)
+            a->fd_high = box->fds[i].target + 1;
+        if (box->fds[i].fd >= a->fd_high)
+            a->fd_high = box->fds[i].fd + 1;
+    }
+    for (int i = 0; i <= BOX_LIMIT_CPU; i++) {
+        a->rlimit_resource[i] = box->rlimit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
+        a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->rlimit[i];
+    }
+    return build_exec_paths(box, argv[0], a);
+}
+
+/* Reap a child that failed before exec; it exits on its own right after reporting. */
+static void reap(pid_t pid, int pidfd)
+{
+    siginfo_t si;
+
+    if (pidfd >= 0)
+        close(pidfd);
+    while (waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+        ;
+}
+
+BOX_API int box_spawn(box_t *box, const char *const argv[])
+{
+    struct box_child_args a = { 0 };
+    struct box_child_error e;
+    int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
+    sigset_t all, old;
+    void *stack = MAP_FAILED;
+    pid_t pid;
+    ssize_t n;
+
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    r = check_spawnable(box, argv);
+    if (r < 0)
+        return r;
+    r = prepare_args(box, argv, &a);
+    if (r < 0) {
+        r = box_error(box, -r, "spawn: prepare");
+        goto out;
+    }
+    if (pipe2(errpipe, O_CLOEXEC) < 0 ||
+        ((box->ns & BOX_NS_USER) && pipe2(syncpipe, O_CLOEXEC) < 0)) {
+        r = box_error(box, errno, "spawn: pipe");
+        goto out;
+    }
+    /* Keep the error pipe above every fd number the child will shuffle. */
+    a.err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, a.fd_high);
+    close(errpipe[1]);
+    errpipe[1] = -1;
+    if (a.err_fd < 0) {
+        r = box_error(box, errno, "spawn: dup error pipe");
+        goto out;
+    }
+    a.sync_fd = syncpipe[0];
+    stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        r = box_error(box, errno, "spawn: allocate child stack");
+        goto out;
+    }
+
+    /* Exit signal 0: the caller's own waitpid(-1) loops (event loops, SIGCHLD handlers) do
+     * not see — and so cannot steal — the box; we wait for it with __WALL through the pidfd.
+     * All signals stay blocked across clone so that no handler of the caller runs in the
+     * child on the shared memory; the child resets them before it unblocks. */
+    clone_flags = box_ns_clone_flags(box->ns) | CLONE_VM | CLONE_PIDFD;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    box->start_ns = box_now_ns();
+    pid = clone(box_child_main, (char *)stack + CHILD_STACK_SIZE, clone_flags, &a, &pidfd);
+    r = pid < 0 ? -errno : 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
+            r = box_error(box, -r, "spawn: clone with namespaces 0x%x%s", box->ns,
+                          box_userns_hint());
+        else
+            r = box_error(box, -r, "spawn: clone");
+        goto out;
+    }
+    /* Only the child may hold the write end now, or EOF would never come. */
+    close(a.err_fd);
+    a.err_fd = -1;
+
+    if (box->ns & BOX_NS_USER) {
+        r = box_ns_write_maps(box, pid);
+        close(syncpipe[0]);
+        syncpipe[0] = -1;
+        if (r < 0) {
+            kill(pid, SIGKILL);
+            reap(pid, pidfd);
+            goto out;
+        }
+        if (write(syncpipe[1], "", 1) != 1) {
+            r = box_error(box, errno, "spawn: release child");
+            kill(pid, SIGKILL);
+            reap(pid, pidfd);
+            goto out;
+        }
+    }
+
+    do
+        n = read(errpipe[0], &e, sizeof e);
+    while (n < 0 && errno == EINTR);
+    if (n != 0) {
+        if (n == (ssize_t)sizeof e)
+            r = report_child_error(box, &a, &e);
+        else
+            r = box_error(box, n < 0 ? errno : EIO, "spawn: read child status");
+        reap(pid, pidfd);
+        goto out;
+    }
+
+    box->pid = pid;
+    box->pidfd = pidfd;
+    box->state = BOX_RUNNING;
+    r = 0;
+out:
+    /* The child has exec'ed or is gone: its stack and the prepared data are ours again. */
+    if (stack != MAP_FAILED)
+        munmap(stack, CHILD_STACK_SIZE);
+    for (int i = 0; i < 2; i++) {
+        if (errpipe[i] >= 0)
+            close(errpipe[i]);
+        if (syncpipe[i] >= 0)
+            close(syncpipe[i]);
+    }
+    if (a.err_fd >= 0)
+        close(a.err_fd);
+    free_args(&a);
+    return r;
+}

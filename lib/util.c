@@ -1,0 +1,103 @@
+/* Small helpers shared by the parent-side modules: the error message on the box, clocks,
+ * whole-file writes and lexical path normalisation. Nothing here runs in the child. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "box-private.h"
+
+/* Record "message: strerror(err)" on the box and return -err, so call sites read
+ * `return box_error(box, EINVAL, "hostname longer than %d bytes", 64);`. err 0 records the
+ * message alone and returns -EINVAL. */
+int box_error(box_t *box, int err, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!box)
+        return err ? -err : -EINVAL;
+    va_start(ap, fmt);
+    n = vsnprintf(box->errmsg, sizeof box->errmsg, fmt, ap);
+    va_end(ap);
+    if (err && n >= 0 && (size_t)n < sizeof box->errmsg)
+        snprintf(box->errmsg + n, sizeof box->errmsg - n, ": %s", strerror(err));
+    return err ? -err : -EINVAL;
+}
+
+void box_clear_error(box_t *box)
+{
+    box->errmsg[0] = '\0';
+}
+
+uint64_t box_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Write all of data in one write(2), as /proc's map files require. */
+int box_write_file(const char *path, const char *data, size_t len)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    n = write(fd, data, len);
+    if (n < 0)
+        return -errno;
+    return (size_t)n == len ? 0 : -EIO;
+}
+
+/* Normalise an absolute path lexically: collapse "//" and ".", resolve ".." against what
+ * came before. A ".." that would climb above "/" is refused with -EXDEV (it names a place
+ * outside the box). *out is malloc'ed, owned by the caller. */
+int box_normalize_path(const char *in, char **out)
+{
+    size_t len = strlen(in), o = 0;
+    char *buf;
+    const char *p = in;
+
+    if (in[0] != '/')
+        return -EINVAL;
+    buf = malloc(len + 2);
+    if (!buf)
+        return -ENOMEM;
+    while (*p) {
+        const char *start;
+        size_t clen;
+
+        while (*p == '/')
+            p++;
+        start = p;
+        while (*p && *p != '/')
+            p++;
+        clen = (size_t)(p - start);
+        if (clen == 0 || (clen == 1 && start[0] == '.'))
+            continue;
+        if (clen == 2 && start[0] == '.' && start[1] == '.') {
+            if (o == 0) {
+                free(buf);
+                return -EXDEV;
+            }
+            while (o > 0 && buf[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+            continue;
+        }
+        buf[o++] = '/';
+        memcpy(buf + o, start, clen);
+        o += clen;
+    }
+    if (o == 0)
+        buf[o++] = '/';
+    buf[o] = '\0';
+    *out = buf;
+    return 0;
+}

@@ -1,0 +1,128 @@
+/* box_wait and box_kill: the box's first process through its pidfd, and how it ended. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "box-private.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+BOX_API int box_kill(box_t *box, int sig)
+{
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (sig < 0 || sig >= 65)
+        return box_error(box, EINVAL, "kill: invalid signal %d", sig);
+    if (box->state != BOX_RUNNING)
+        return box_error(box, ESRCH, "kill: the box is not running");
+    if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0)
+        return box_error(box, errno, "kill: signal %d", sig);
+    if (sig == SIGKILL)
+        box->killed_by_caller = true;
+    return 0;
+}
+
+static uint64_t tv_us(struct timeval tv)
+{
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* Reap the first process (it has ended) and fill box->status. waitid through the pidfd,
+ * with __WALL since the box's exit signal is 0, and the raw call for its rusage. */
+static int reap_status(box_t *box)
+{
+    struct rusage ru = { 0 };
+    siginfo_t si = { 0 };
+    box_status_t *st = &box->status;
+
+    if (syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | __WALL, &ru) < 0)
+        return box_error(box, errno, "wait");
+    memset(st, 0, sizeof *st);
+    st->wall_us = (box_now_ns() - box->start_ns) / 1000;
+    st->cpu_user_us = tv_us(ru.ru_utime);
+    st->cpu_system_us = tv_us(ru.ru_stime);
+    st->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+    if (si.si_code == CLD_EXITED) {
+        st->end = BOX_END_EXITED;
+        st->exit_code = si.si_status;
+    } else {
+        st->signal = si.si_status;
+        st->end = BOX_END_SIGNALED;
+        if (box->killed_by_wall)
+            st->end = BOX_END_WALL_TIME;
+        else if (box->killed_by_caller && si.si_status == SIGKILL)
+            st->end = BOX_END_KILLED;
+    }
+    box->state = BOX_ENDED;
+    close(box->pidfd);
+    box->pidfd = -1;
+    return 0;
+}
+
+/* Milliseconds poll() may sleep: the caller's timeout or the wall limit, whichever is
+ * sooner; -1 for no limit. */
+static int next_timeout(box_t *box, uint64_t deadline_ns, int timeout_ms)
+{
+    uint64_t now = box_now_ns(), until = deadline_ns;
+
+    if (box->wall_limit_ms && !box->killed_by_wall) {
+        uint64_t wall_end = box->start_ns + box->wall_limit_ms * 1000000u;
+
+        if (timeout_ms < 0 || wall_end < until)
+            until = wall_end;
+    } else if (timeout_ms < 0) {
+        return -1;
+    }
+    if (until <= now)
+        return 0;
+    return (int)((until - now + 999999) / 1000000);
+}
+
+BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
+{
+    uint64_t deadline = 0;
+    int r;
+
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (box->state == BOX_CONFIGURED)
+        return box_error(box, ESRCH, "wait: the box has not been spawned");
+    if (timeout_ms < -1)
+        return box_error(box, EINVAL, "wait: timeout %d ms is not -1 or more", timeout_ms);
+    if (timeout_ms >= 0)
+        deadline = box_now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+    while (box->state == BOX_RUNNING) {
+        struct pollfd p = { .fd = box->pidfd, .events = POLLIN };
+        int ms = next_timeout(box, deadline, timeout_ms);
+
+        r = poll(&p, 1, ms);
+        if (r < 0 && errno != EINTR)
+            return box_error(box, errno, "wait: poll");
+        if (r > 0) {
+            r = reap_status(box);
+            if (r < 0)
+                return r;
+            break;
+        }
+        if (box->wall_limit_ms && !box->killed_by_wall &&
+            box_now_ns() >= box->start_ns + box->wall_limit_ms * 1000000u) {
+            box->killed_by_wall = true;
+            syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
+            continue;
+        }
+        if (timeout_ms >= 0 && box_now_ns() >= deadline)
+            return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+    }
+    if (status)
+        *status = box->status;
+    return 0;
+}
