@@ -15,9 +15,11 @@ BOX_API int box_new(box_t **out, unsigned int flags)
 {
     box_t *box;
 
-    if (!out || flags)
+    if (!out)
         return -EINVAL;
     *out = NULL;
+    if (flags)
+        return -EINVAL;
     box = calloc(1, sizeof *box);
     if (!box)
         return -ENOMEM;

@@ -134,7 +134,8 @@ static long make_target(int root_fd, const char *path, bool as_file)
 {
     char prefix[4096];
     size_t len = 0;
-    long fd = open_in_root(root_fd, path, O_PATH);
+    long kind = as_file ? 0 : O_DIRECTORY; /* a directory may only go onto a directory */
+    long fd = open_in_root(root_fd, path, O_PATH | kind);
 
     if (fd != -ENOENT)
         return fd;
@@ -176,7 +177,7 @@ static long make_target(int root_fd, const char *path, bool as_file)
         if (r < 0 && r != -EEXIST)
             return r;
     }
-    return open_in_root(root_fd, path, O_PATH);
+    return open_in_root(root_fd, path, O_PATH | kind);
 }
 
 static long attach(long tree, long target_fd)

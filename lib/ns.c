@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "box-private.h"
 
@@ -69,6 +70,11 @@ static int write_map(box_t *box, pid_t pid, const char *file, const struct box_i
                          "spawn: write %s (\"%.*s\"): an unprivileged caller may map only its "
                          "own id (%u), once%s",
                          file, len - 1, text, own_id, box_userns_hint());
+    if (r == -EACCES && prctl(PR_GET_DUMPABLE) == 0)
+        return box_error(box, EACCES,
+                         "spawn: write %s: this process is not dumpable (it changed its uids), "
+                         "so /proc/<box>/ belongs to root; fix: prctl(PR_SET_DUMPABLE, 1)",
+                         file);
     if (r < 0)
         return box_error(box, -r, "spawn: write %s (\"%.*s\")", file, len - 1, text);
     return 0;

@@ -206,6 +206,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     struct box_child_args a = { 0 };
     struct box_child_error e;
     int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
+    int child_err_fd = -1;
     sigset_t all, old;
     void *stack = MAP_FAILED;
     pid_t pid;
@@ -228,10 +229,11 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         goto out;
     }
     /* Keep the error pipe above every fd number the child will shuffle. */
-    a.err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, a.fd_high);
+    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, a.fd_high);
     close(errpipe[1]);
     errpipe[1] = -1;
-    if (a.err_fd < 0) {
+    a.err_fd = child_err_fd;
+    if (child_err_fd < 0) {
         r = box_error(box, errno, "spawn: dup error pipe");
         goto out;
     }
@@ -262,9 +264,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
             r = box_error(box, -r, "spawn: clone");
         goto out;
     }
-    /* Only the child may hold the write end now, or EOF would never come. */
-    close(a.err_fd);
-    a.err_fd = -1;
+    /* Only the child may hold the write end now, or EOF would never come. From here on
+     * `a` is the child's: it shares our memory, so we must not change it until exec. */
+    close(child_err_fd);
+    child_err_fd = -1;
 
     if (box->ns & BOX_NS_USER) {
         r = box_ns_write_maps(box, pid);
@@ -309,8 +312,8 @@ out:
         if (syncpipe[i] >= 0)
             close(syncpipe[i]);
     }
-    if (a.err_fd >= 0)
-        close(a.err_fd);
+    if (child_err_fd >= 0)
+        close(child_err_fd);
     free_args(&a);
     return r;
 }

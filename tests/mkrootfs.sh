@@ -5,7 +5,7 @@ set -eu
 out=$1
 busybox=${BUSYBOX:-/bin/busybox}
 rm -rf "$out.tmp"
-mkdir -p "$out.tmp/bin" "$out.tmp/etc" "$out.tmp/tmp" "$out.tmp/proc" "$out.tmp/dev"
+mkdir -p "$out.tmp/bin" "$out.tmp/etc" "$out.tmp/tmp" "$out.tmp/proc" "$out.tmp/dev" "$out.tmp/mnt"
 cp "$busybox" "$out.tmp/bin/busybox"
 for applet in $("$busybox" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$out.tmp/bin/$applet"

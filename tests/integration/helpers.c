@@ -1,0 +1,90 @@
+/* Integration-test helpers; see helpers.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+const char *test_rootfs;
+int test_rootless;
+
+box_t *new_test_box(void)
+{
+    box_t *box = NULL;
+
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_root(box, test_rootfs, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0), 0);
+    return box;
+}
+
+int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st)
+{
+    const char *const argv[] = { "sh", "-c", script, NULL };
+    int p[2], r;
+    size_t len = 0;
+    ssize_t n;
+
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(box_pass_fd(box, 0, 0), 0);
+    assert_int_equal(box_pass_fd(box, p[1], 1), 0);
+    assert_int_equal(box_pass_fd(box, 2, 2), 0);
+    r = box_spawn(box, argv);
+    close(p[1]);
+    while (out && len + 1 < size && (n = read(p[0], out + len, size - 1 - len)) > 0)
+        len += (size_t)n;
+    if (out)
+        out[len] = '\0';
+    close(p[0]);
+    if (r < 0)
+        return r;
+    return box_wait(box, -1, st);
+}
+
+static int count_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)))
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* the DIR's own fd */
+}
+
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    int n = 0, c;
+
+    assert_non_null(f);
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+void leak_snapshot(struct leak_snapshot *s)
+{
+    s->fds = count_dir("/proc/self/fd");
+    s->mounts = count_lines("/proc/self/mountinfo");
+}
+
+void assert_no_leaks(const struct leak_snapshot *before)
+{
+    struct leak_snapshot now;
+    siginfo_t si = { 0 };
+
+    leak_snapshot(&now);
+    assert_int_equal(now.fds, before->fds);
+    assert_int_equal(now.mounts, before->mounts);
+    /* No child left, not even a zombie: waitid finds nobody. */
+    assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL), -1);
+    assert_int_equal(errno, ECHILD);
+}

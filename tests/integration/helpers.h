@@ -1,0 +1,32 @@
+/* Shared helpers of the integration tests: the test rootfs, running a box and capturing
+ * its output, and the leak checks every test ends with. */
+#ifndef LIBBOX_TEST_HELPERS_H
+#define LIBBOX_TEST_HELPERS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <box.h>
+
+extern const char *test_rootfs; /* busybox root, read-only for the tests */
+extern int test_rootless;       /* 1 when running as an unprivileged user */
+
+/* A box on test_rootfs with /proc; the caller adds more before run_box(). */
+box_t *new_test_box(void);
+
+/* Spawn `script` with sh -c, capture stdout (up to size-1 bytes) and wait.
+ * Returns box_spawn's or box_wait's result. */
+int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st);
+
+/* Snapshot and compare what a box could leak in the caller: fds, children, host mounts. */
+struct leak_snapshot {
+    int fds;
+    int mounts;
+};
+void leak_snapshot(struct leak_snapshot *s);
+void assert_no_leaks(const struct leak_snapshot *before);
+
+#endif

@@ -1,0 +1,623 @@
+/* Integration tests: real boxes on the real kernel, checked from inside. The same binary
+ * runs as root and, with --rootless, as an unprivileged user (nobody). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define OUT_MAX 8192
+
+static struct leak_snapshot snap;
+
+static int setup(void **state)
+{
+    (void)state;
+    leak_snapshot(&snap);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    assert_no_leaks(&snap);
+    return 0;
+}
+
+/* Run script in a default test box; expect exit 0 and return its stdout. */
+static char *run_ok(const char *script)
+{
+    static char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    assert_int_equal(run_box(box, script, out, sizeof out, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 0);
+    box_free(box);
+    return out;
+}
+
+static char *make_host_dir(void)
+{
+    char *dir = strdup("/tmp/libbox-test-XXXXXX");
+
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void remove_host_dir(char *dir)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+static void test_pid1(void **state)
+{
+    (void)state;
+    assert_string_equal(run_ok("echo $$"), "1\n");
+}
+
+static void test_proc_shows_only_box(void **state)
+{
+    (void)state;
+    /* sh is pid 1 and the subshell running echo is the only other process. */
+    char *out = run_ok("cd /proc && echo [0-9]*");
+    int n = 0;
+
+    for (char *t = strtok(out, " \n"); t; t = strtok(NULL, " \n")) {
+        assert_true(atoi(t) < 10);
+        n++;
+    }
+    assert_in_range(n, 1, 3);
+}
+
+static void test_hostname(void **state)
+{
+    char before[128], after[128], out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    gethostname(before, sizeof before);
+    assert_int_equal(box_set_hostname(box, "testbox-42"), 0);
+    assert_int_equal(run_box(box, "hostname", out, sizeof out, &st), 0);
+    assert_string_equal(out, "testbox-42\n");
+    gethostname(after, sizeof after);
+    assert_string_equal(before, after);
+    box_free(box);
+}
+
+static void test_pivot_root_mount_table(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 01777, 0), 0);
+    /* Only our three mounts exist: a chroot would still list every host mount. */
+    assert_int_equal(run_box(box, "wc -l < /proc/self/mountinfo; "
+                                  "awk '{print $5}' /proc/self/mountinfo",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "3\n/\n/proc\n/tmp\n");
+    box_free(box);
+}
+
+static void test_old_root_unreachable(void **state)
+{
+    (void)state;
+    /* /.. is / itself, and no trace of the host's root is reachable by path. */
+    assert_string_equal(run_ok("cd /..; pwd; echo $(ls /)"), "/\nbin dev etc mnt proc sbin tmp\n");
+}
+
+static void test_bind_rw_ro(void **state)
+{
+    char *host = make_host_dir(), path[300], out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+    FILE *f;
+
+    (void)state;
+    /* Mount points are made in a tmpfs: a rootless box cannot create them in the root. */
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt/rw", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt/ro", BOX_MOUNT_RO), 0);
+    assert_int_equal(run_box(box,
+                             "echo written > /mnt/rw/file; "
+                             "if touch /mnt/ro/other 2>&-; then echo ro-writable; fi; "
+                             "grep ' /mnt/ro ' /proc/self/mountinfo | cut -d' ' -f6",
+                             out, sizeof out, &st),
+                     0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "ro,nosuid,nodev,relatime\n");
+    snprintf(path, sizeof path, "%s/file", host);
+    f = fopen(path, "re");
+    assert_non_null(f);
+    assert_non_null(fgets(out, sizeof out, f));
+    fclose(f);
+    assert_string_equal(out, "written\n");
+    snprintf(path, sizeof path, "%s/other", host);
+    assert_int_equal(access(path, F_OK), -1);
+    box_free(box);
+    remove_host_dir(host);
+}
+
+static void test_tmpfs_empty_and_sized(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 1 << 20, 0700, 0), 0);
+    assert_int_equal(run_box(box,
+                             "ls -A /tmp | wc -l; stat -c %a /tmp; "
+                             "df -k /tmp | tail -1 | awk '{print $2}'; "
+                             "head -c 2000000 /bin/busybox > /tmp/big 2>&- || echo full",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "0\n700\n1024\nfull\n");
+    box_free(box);
+}
+
+static void test_dev(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+    assert_int_equal(run_box(box,
+                             "echo $(ls /dev); echo x > /dev/null && "
+                             "head -c 4 /dev/zero | wc -c; readlink /dev/ptmx; "
+                             "readlink /dev/stdout",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "core fd full null ptmx pts random shm stderr stdin stdout tty "
+                             "urandom zero\n4\npts/ptmx\n/proc/self/fd/1\n");
+    box_free(box);
+}
+
+static void test_ipc_isolated(void **state)
+{
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    char *out;
+
+    (void)state;
+    assert_true(id >= 0);
+    out = run_ok("tail -n +2 /proc/sysvipc/shm | wc -l");
+    shmctl(id, IPC_RMID, NULL);
+    assert_string_equal(out, "0\n");
+}
+
+static void test_net_only_lo_up(void **state)
+{
+    (void)state;
+    assert_string_equal(run_ok("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
+                               "ip -o link | grep -c 'lo:.*UP'"),
+                        "lo\n1\n");
+}
+
+static void test_uid_map_default(void **state)
+{
+    char expect[128];
+
+    (void)state;
+    snprintf(expect, sizeof expect, "0 %u 1\n0 %u 1\n0 0\n", geteuid(), getegid());
+    assert_string_equal(run_ok("for f in uid_map gid_map; do "
+                               "set -- $(cat /proc/self/$f); echo $1 $2 $3; done; "
+                               "echo $(id -u) $(id -g)"),
+                        expect);
+}
+
+static void test_uid_map_range_as_user(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (test_rootless)
+        skip();
+    box = new_test_box();
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_set_user(box, 1000, 1001), 0);
+    assert_int_equal(run_box(box, "set -- $(cat /proc/self/uid_map); echo $1 $2 $3; id -u; id -g",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "0 100000 65536\n1000\n1001\n");
+    box_free(box);
+}
+
+static void test_rootless_root_is_powerless(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (!test_rootless)
+        skip();
+    /* Root inside, bound host /etc writable: the kernel still checks the real owner. */
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc", "/mnt/hostetc", 0), 0);
+    assert_int_equal(run_box(box, "id -u; touch /mnt/hostetc/libbox-escape 2>&- || echo denied",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "0\ndenied\n");
+    assert_int_equal(access("/etc/libbox-escape", F_OK), -1);
+    box_free(box);
+}
+
+static void test_only_passed_fds(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+    int leak = open("/dev/null", O_RDONLY); /* not CLOEXEC: a careless caller's fd */
+    int extra = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+    (void)state;
+    assert_int_equal(box_pass_fd(box, extra, 7), 0);
+    assert_int_equal(run_box(box, "ls /proc/self/fd | tr '\\n' ' '; echo; head -c 3 <&7 | wc -c", out,
+                             sizeof out, &st),
+                     0);
+    /* ls's own fds: its stdio, 3 for the directory it reads, and the passed 7. */
+    assert_string_equal(out, "0 1 2 3 7 \n3\n");
+    close(leak);
+    close(extra);
+    box_free(box);
+}
+
+static void test_exit_code_and_signals(void **state)
+{
+    box_t *box = new_test_box();
+    box_status_t st;
+    const char *const sleeper[] = { "sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.02; done",
+                                     NULL };
+
+    (void)state;
+    assert_int_equal(run_box(box, "exit 42", NULL, 0, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 42);
+    box_free(box);
+
+    /* SIGTERM reaches pid 1 when it handles it. */
+    box = new_test_box();
+    assert_int_equal(box_spawn(box, sleeper), 0);
+    usleep(100000);
+    assert_int_equal(box_kill(box, SIGTERM), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 7);
+    box_free(box);
+
+    /* SIGKILL always ends it, and the report says the caller did it. */
+    box = new_test_box();
+    assert_int_equal(box_spawn(box, sleeper), 0);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_KILLED);
+    assert_int_equal(st.signal, SIGKILL);
+    box_free(box);
+}
+
+static void test_orphans_reaped(void **state)
+{
+    (void)state;
+    /* The grandchild is orphaned to pid 1 (the shell), which reaps it while waiting. */
+    assert_string_equal(run_ok("(sleep 0.1 &); sleep 0.3; ps -o stat | grep Z | wc -l"), "0\n");
+}
+
+static void test_wait_timeout_and_pidfd(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "sleep", "0.3", NULL };
+    box_status_t st;
+    struct pollfd p;
+
+    (void)state;
+    assert_int_equal(box_wait(box, 0, &st), -ESRCH);
+    assert_int_equal(box_pidfd(box), -ESRCH);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_true(box_pid(box) > 0);
+    assert_int_equal(box_spawn(box, argv), -EBUSY);
+    assert_int_equal(box_wait(box, 0, &st), -EAGAIN);
+    assert_int_equal(box_wait(box, 20, &st), -ETIMEDOUT);
+    p = (struct pollfd){ .fd = box_pidfd(box), .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    assert_int_equal(box_wait(box, 0, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_true(st.wall_us >= 250000);
+    /* Once ended, the same report again. */
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    box_free(box);
+}
+
+static void test_wall_limit(void **state)
+{
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 200), 0);
+    assert_int_equal(run_box(box, "sleep 5", NULL, 0, &st), 0);
+    assert_int_equal(st.end, BOX_END_WALL_TIME);
+    assert_int_equal(st.signal, SIGKILL);
+    assert_in_range(st.wall_us, 150000, 3000000);
+    box_free(box);
+}
+
+static void test_rlimits_visible(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 64), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CORE, 0), 0);
+    assert_int_equal(run_box(box, "grep -E 'open files|core file' /proc/self/limits | "
+                                  "awk '{print $(NF-2), $(NF-1)}'",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "0 0\n64 64\n");
+    box_free(box);
+}
+
+static void test_env_and_cwd(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    setenv("LIBBOX_SECRET", "host-only", 1);
+    assert_int_equal(box_setenv(box, "GREETING", "hello"), 0);
+    assert_int_equal(box_set_cwd(box, "/etc"), 0);
+    assert_int_equal(run_box(box, "echo $GREETING ${LIBBOX_SECRET:-unset} ${HOME:-nohome}; pwd",
+                             out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "hello unset nohome\n/etc\n");
+    box_free(box);
+}
+
+static void test_exec_missing(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "no-such-program", NULL };
+    const char *const abs[] = { "/bin/no-such-program", NULL };
+
+    (void)state;
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_int_equal(box_spawn(box, abs), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec /bin/no-such-program: No such file or directory");
+    box_free(box);
+}
+
+static void test_child_setup_error(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "true", NULL };
+
+    (void)state;
+    assert_int_equal(box_set_cwd(box, "/nonexistent"), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_string_equal(box_errmsg(box), "spawn: chdir /nonexistent: No such file or directory");
+    box_free(box);
+
+    /* A bind of a directory onto a file that exists in the root. */
+    box = new_test_box();
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/tmp", "/etc/passwd", 0), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOTDIR);
+    assert_string_equal(box_errmsg(box), "spawn: mount bind /tmp on /etc/passwd: Not a directory");
+    box_free(box);
+}
+
+static void test_symlink_target_stays_inside(void **state)
+{
+    char *host = make_host_dir(), *root = make_host_dir(), cmd[1024], link[300], out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    /* A root whose /evil and /rel point at a host directory, absolutely and relatively. */
+    snprintf(cmd, sizeof cmd, "cp -a '%s/.' '%s/'", test_rootfs, root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(link, sizeof link, "%s/evil", root);
+    assert_int_equal(symlink(host, link), 0);
+    snprintf(link, sizeof link, "%s/rel", root);
+    snprintf(cmd, sizeof cmd, "../../../../../../..%s", host);
+    assert_int_equal(symlink(cmd, link), 0);
+
+    /* While the link's target does not exist inside the root, the mount fails: it is
+     * not followed out to the host directory that does exist. */
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_root(box, root, 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/evil/sub", 0, 0755, 0), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "true", NULL }), -ENOENT);
+    assert_string_equal(box_errmsg(box),
+                        "spawn: mount tmpfs on /evil/sub: No such file or directory");
+    box_free(box);
+
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s'", root, host);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_root(box, root, 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/evil/sub", 0, 0755, 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/rel/sub2", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0), 0);
+    assert_int_equal(run_box(box, "grep -c ' /tmp/libbox-test-.*/sub' /proc/self/mountinfo",
+                             out, sizeof out, &st),
+                     0);
+    /* Both mounts landed on the box's own copy of that path... */
+    assert_string_equal(out, "2\n");
+    box_free(box);
+    /* ...and the host directory is untouched. */
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", host);
+    assert_int_equal(system(cmd), 0);
+    remove_host_dir(host);
+    remove_host_dir(root);
+}
+
+static void test_free_running_box(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "sh", "-c", "sleep 100 & sleep 100", NULL };
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(box_spawn(box, argv), 0);
+    pid = box_pid(box);
+    box_free(box);
+    assert_int_equal(kill(pid, 0), -1);
+    assert_int_equal(errno, ESRCH);
+}
+
+static void test_bad_input(void **state)
+{
+    const char *const argv[] = { "true", NULL }, *const empty[] = { NULL };
+    const char *const blank[] = { "", NULL };
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_spawn(NULL, argv), -EINVAL);
+    assert_int_equal(box_wait(NULL, -1, NULL), -EINVAL);
+    assert_int_equal(box_kill(NULL, SIGKILL), -EINVAL);
+    box = new_test_box();
+    assert_int_equal(box_spawn(box, NULL), -EINVAL);
+    assert_string_equal(box_errmsg(box), "spawn: argv is NULL or empty: Invalid argument");
+    assert_int_equal(box_spawn(box, empty), -EINVAL);
+    assert_int_equal(box_spawn(box, blank), -EINVAL);
+    assert_int_equal(box_kill(box, SIGKILL), -ESRCH);
+    assert_int_equal(box_wait(box, -1, NULL), -ESRCH);
+    assert_string_equal(box_errmsg(box), "wait: the box has not been spawned: No such process");
+    /* Mounts without a mount namespace. */
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_MNT & ~BOX_NS_TIME), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    box_free(box);
+}
+
+static void test_without_userns_as_root(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (test_rootless)
+        skip();
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_USER & ~BOX_NS_TIME), 0);
+    assert_int_equal(run_box(box, "echo $$; cat /proc/self/uid_map", out, sizeof out, &st), 0);
+    assert_non_null(strstr(out, "1\n         0          0 4294967295\n"));
+    box_free(box);
+}
+
+static void test_many_boxes_no_leak(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 50; i++)
+        assert_string_equal(run_ok("echo ok"), "ok\n");
+}
+
+/* Drop to nobody for the rootless run, keeping the rootfs made as root. Changing uids
+ * makes a process non-dumpable, which would leave its children's /proc files to root. */
+static void become_nobody(void)
+{
+    if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+        setresuid(65534, 65534, 65534) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0) {
+        perror("drop privileges");
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pid1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proc_shows_only_box, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostname, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_root_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_rw_ro, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tmpfs_empty_and_sized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipc_isolated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_net_only_lo_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uid_map_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uid_map_range_as_user, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rootless_root_is_powerless, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only_passed_fds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_code_and_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orphans_reaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_timeout_and_pidfd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wall_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rlimits_visible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_env_and_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_child_setup_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_target_stays_inside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_running_box, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_without_userns_as_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
+    };
+    char rootfs[] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
+    const char *mkrootfs = getenv("BOX_TEST_MKROOTFS");
+    int status, rc;
+    pid_t pid;
+
+    test_rootless = argc > 1 && strcmp(argv[1], "--rootless") == 0;
+    if (!test_rootless && geteuid() != 0) {
+        fprintf(stderr, "the root suite needs root; skipping\n");
+        return 77;
+    }
+    /* Make the rootfs (as whoever we are now), then run the tests in a child that may drop
+     * privileges, and remove the rootfs with the privileges that made it. */
+    if (!mkrootfs || !mkdtemp(rootfs) || chmod(rootfs, 0755) < 0) {
+        fprintf(stderr, "BOX_TEST_MKROOTFS not set or mkdtemp failed\n");
+        return 1;
+    }
+    snprintf(cmd, sizeof cmd, "sh '%s' '%s/root'", mkrootfs, rootfs);
+    if (system(cmd) != 0)
+        return 1;
+    strcat(rootfs, "/root");
+    test_rootfs = rootfs;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        if (test_rootless && geteuid() == 0)
+            become_nobody();
+        _exit(cmocka_run_group_tests_name(test_rootless ? "rootless" : "root", tests, NULL,
+                                          NULL));
+    }
+    waitpid(pid, &status, 0);
+    rootfs[strlen(rootfs) - 5] = '\0';
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", rootfs);
+    rc = system(cmd);
+    if (rc != 0)
+        return 1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

@@ -1,0 +1,288 @@
+/* Unit tests (cmocka, no kernel features needed): argument checking of every setter, path
+ * normalisation, id-map text, namespace flags, limit mapping and error messages. Linked
+ * against libbox_internal so the private helpers are reachable. */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <cmocka.h>
+
+#include "box-private.h"
+
+static int new_box(void **state)
+{
+    box_t *box;
+
+    assert_int_equal(box_new(&box, 0), 0);
+    *state = box;
+    return 0;
+}
+
+static int free_box(void **state)
+{
+    box_free(*state);
+    return 0;
+}
+
+static void expect_norm(const char *in, const char *want)
+{
+    char *out = NULL;
+
+    assert_int_equal(box_normalize_path(in, &out), 0);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_normalize_path(void **state)
+{
+    char *out = NULL;
+
+    (void)state;
+    expect_norm("/", "/");
+    expect_norm("//a///b/", "/a/b");
+    expect_norm("/a/./b/../c", "/a/c");
+    expect_norm("/a/..", "/");
+    assert_int_equal(box_normalize_path("/..", &out), -EXDEV);
+    assert_int_equal(box_normalize_path("/a/../../etc", &out), -EXDEV);
+    assert_int_equal(box_normalize_path("relative", &out), -EINVAL);
+    assert_null(out);
+}
+
+static void test_idmap_format(void **state)
+{
+    struct box_idmap map[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
+    char buf[64];
+
+    (void)state;
+    assert_int_equal(box_idmap_format(map, 2, buf, sizeof buf), 24);
+    assert_string_equal(buf, "0 1000 1\n1 100000 65536\n");
+    assert_int_equal(box_idmap_format(map, 2, buf, 10), -ENOSPC);
+    assert_int_equal(box_idmap_format(map, 0, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+}
+
+static void test_clone_flags(void **state)
+{
+    (void)state;
+    assert_int_equal(box_ns_clone_flags(BOX_NS_USER | BOX_NS_NET), CLONE_NEWUSER | CLONE_NEWNET);
+    assert_int_equal(box_ns_clone_flags(BOX_NS_ALL),
+                     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                         CLONE_NEWNET | CLONE_NEWCGROUP);
+    assert_int_equal(box_ns_clone_flags(BOX_NS_TIME), 0);
+}
+
+static void test_limit_mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_NOFILE), RLIMIT_NOFILE);
+    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_CPU), RLIMIT_CPU);
+    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_WALL_MS), -1);
+}
+
+static void test_new_and_free(void **state)
+{
+    box_t *box = (box_t *)1;
+
+    (void)state;
+    assert_int_equal(box_new(NULL, 0), -EINVAL);
+    assert_int_equal(box_new(&box, 1), -EINVAL);
+    assert_null(box);
+    box_free(NULL);
+    assert_string_equal(box_errmsg(NULL), "box is NULL");
+    assert_string_equal(box_version(), "0.1.0");
+}
+
+static void test_null_box_everywhere(void **state)
+{
+    (void)state;
+    assert_int_equal(box_set_namespaces(NULL, 0), -EINVAL);
+    assert_int_equal(box_set_hostname(NULL, "x"), -EINVAL);
+    assert_int_equal(box_set_root(NULL, "/", 0), -EINVAL);
+    assert_int_equal(box_mount(NULL, BOX_MOUNT_PROC, NULL, "/proc", 0), -EINVAL);
+    assert_int_equal(box_mount_tmpfs(NULL, "/t", 0, 0755, 0), -EINVAL);
+    assert_int_equal(box_add_uid_map(NULL, 0, 0, 1), -EINVAL);
+    assert_int_equal(box_add_gid_map(NULL, 0, 0, 1), -EINVAL);
+    assert_int_equal(box_set_user(NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_setenv(NULL, "A", "b"), -EINVAL);
+    assert_int_equal(box_unsetenv(NULL, "A"), -EINVAL);
+    assert_int_equal(box_set_cwd(NULL, "/"), -EINVAL);
+    assert_int_equal(box_pass_fd(NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_set_options(NULL, 0), -EINVAL);
+    assert_int_equal(box_set_limit(NULL, BOX_LIMIT_NOFILE, 1), -EINVAL);
+    assert_int_equal(box_spawn(NULL, NULL), -EINVAL);
+    assert_int_equal(box_pid(NULL), -EINVAL);
+    assert_int_equal(box_pidfd(NULL), -EINVAL);
+    assert_int_equal(box_probe(NULL), -EINVAL);
+}
+
+static void test_hostname_checks(void **state)
+{
+    box_t *box = *state;
+    char longname[80];
+
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(box_set_hostname(box, longname), -EINVAL);
+    assert_string_equal(box_errmsg(box), "set_hostname: hostname must be 1 to 64 bytes, not 79: "
+                                         "Invalid argument");
+    assert_int_equal(box_set_hostname(box, ""), -EINVAL);
+    assert_int_equal(box_set_hostname(box, NULL), -EINVAL);
+    assert_int_equal(box_set_hostname(box, "ok"), 0);
+    assert_string_equal(box_errmsg(box), "");
+}
+
+static void test_root_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_set_root(box, "relative/dir", 0), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "set_root: root must be an absolute path, not 'relative/dir': "
+                        "Invalid argument");
+    assert_int_equal(box_set_root(box, "/nonexistent-libbox-root", 0), -ENOENT);
+    assert_string_equal(box_errmsg(box),
+                        "set_root: /nonexistent-libbox-root: No such file or directory");
+    assert_int_equal(box_set_root(box, "/etc/passwd", 0), -ENOTDIR);
+    assert_int_equal(box_set_root(box, "/", 0x100), -EINVAL);
+    assert_int_equal(box_set_root(box, "/tmp/", BOX_ROOT_READONLY), 0);
+    assert_string_equal(box->root, "/tmp");
+}
+
+static void test_mount_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/nonexistent-src", "/x", 0), -ENOENT);
+    assert_string_equal(box_errmsg(box),
+                        "mount bind: source /nonexistent-src: No such file or directory");
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/nonexistent-src", "/x", BOX_MOUNT_TRY), 0);
+    assert_int_equal(box->n_mounts, 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "rel", "/x", 0), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/tmp", "x", 0), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/../../etc", 0), -EXDEV);
+    assert_string_equal(box_errmsg(box), "mount tmpfs: target /../../etc leads outside the box: "
+                                         "Invalid cross-device link");
+    assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/a/../../b", 0), -EXDEV);
+    assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/", 0), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, "/proc", "/proc", 0), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0x400), -EINVAL);
+    assert_int_equal(box_mount(box, (box_mount_type_t)99, NULL, "/x", 0), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "", "/x", 0), -EINVAL);
+    assert_int_equal(box_mount_tmpfs(box, "/t", 0, 010000, 0), -EINVAL);
+    assert_int_equal(box->n_mounts, 0);
+
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/passwd", "/a/./b//passwd", BOX_MOUNT_RO),
+                     0);
+    assert_int_equal(box_mount_tmpfs(box, "/t", 4096, 01777, 0), 0);
+    assert_int_equal(box->n_mounts, 2);
+    assert_string_equal(box->mounts[0].target, "/a/b/passwd");
+    assert_false(box->mounts[0].source_is_dir);
+    assert_string_equal(box->mounts[1].fs_size, "4096");
+    assert_string_equal(box->mounts[1].fs_mode, "01777");
+}
+
+static void test_idmap_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_add_uid_map(box, 0, 1000, 0), -EINVAL);
+    assert_int_equal(box_add_uid_map(box, 0xffffff00u, 0, 0x1000), -ERANGE);
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 1000), 0);
+    assert_int_equal(box_add_uid_map(box, 999, 0, 5), -EEXIST);
+    assert_string_equal(box_errmsg(box), "add_uid_map: inside range 999+5 overlaps an earlier "
+                                         "entry: File exists");
+    assert_int_equal(box_add_gid_map(box, 999, 0, 5), 0);
+    for (uint32_t i = 1; i < BOX_MAX_IDMAP; i++)
+        assert_int_equal(box_add_uid_map(box, 1000 * i + 1000, 0, 1), 0);
+    assert_int_equal(box_add_uid_map(box, 1u << 30, 0, 1), -ENOSPC);
+}
+
+static void test_env_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_setenv(box, "A=B", "c"), -EINVAL);
+    assert_int_equal(box_setenv(box, "", "c"), -EINVAL);
+    assert_int_equal(box_setenv(box, "A", NULL), -EINVAL);
+    assert_int_equal(box_setenv(box, "A", "1"), 0);
+    assert_int_equal(box_setenv(box, "A", "2"), 0);
+    assert_int_equal(box->n_env, 2);
+    assert_string_equal(box->env[1], "A=2");
+    assert_int_equal(box_unsetenv(box, "PATH"), 0);
+    assert_int_equal(box_unsetenv(box, "NOT_SET"), 0);
+    assert_int_equal(box->n_env, 1);
+    assert_string_equal(box->env[0], "A=2");
+    assert_null(box->env[1]);
+}
+
+static void test_misc_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_set_namespaces(box, 0x100), -EINVAL);
+    assert_int_equal(box_set_cwd(box, "tmp"), -EINVAL);
+    assert_int_equal(box_set_cwd(box, "/../x"), -EXDEV);
+    assert_int_equal(box_pass_fd(box, 9999, 3), -EBADF);
+    assert_int_equal(box_pass_fd(box, 0, -1), -EBADF);
+    assert_int_equal(box_pass_fd(box, 0, 5000), -EBADF);
+    assert_int_equal(box_pass_fd(box, 0, 3), 0);
+    assert_int_equal(box_pass_fd(box, 1, 3), 0);
+    assert_int_equal(box->n_fds, 1);
+    assert_int_equal(box_set_options(box, 0x80), -EINVAL);
+    assert_int_equal(box_set_user(box, (uid_t)-1, 0), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 0), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 1ull << 40), -ERANGE);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CORE, 0), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 0), -ERANGE);
+    assert_int_equal(box_set_limit(box, (box_limit_t)77, 1), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 1 << 20), -EOPNOTSUPP);
+    assert_int_equal(box_wait(box, -2, NULL), -ESRCH);
+}
+
+static void test_error_format(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_error(box, ENOENT, "step %s", "x"), -ENOENT);
+    assert_string_equal(box_errmsg(box), "step x: No such file or directory");
+    assert_int_equal(box_error(box, 0, "plain"), -EINVAL);
+    assert_string_equal(box_errmsg(box), "plain");
+    assert_int_equal(box_error(NULL, EPERM, "x"), -EPERM);
+}
+
+static void test_probe(void **state)
+{
+    box_features_t f;
+
+    (void)state;
+    assert_int_equal(box_probe(&f), 0);
+    assert_true(f.cgroup_layout >= BOX_CGROUP_NONE && f.cgroup_layout <= BOX_CGROUP_V2);
+    assert_true(f.userns || f.userns_why[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize_path),
+        cmocka_unit_test(test_idmap_format),
+        cmocka_unit_test(test_clone_flags),
+        cmocka_unit_test(test_limit_mapping),
+        cmocka_unit_test(test_new_and_free),
+        cmocka_unit_test(test_null_box_everywhere),
+        cmocka_unit_test_setup_teardown(test_hostname_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_root_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_mount_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_idmap_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_env_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_misc_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_error_format, new_box, free_box),
+        cmocka_unit_test(test_probe),
+    };
+
+    return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
+}
