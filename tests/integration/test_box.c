@@ -584,7 +584,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_without_userns_as_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
     };
-    char rootfs[] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
+    char rootfs[64] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
     const char *mkrootfs = getenv("BOX_TEST_MKROOTFS");
     int status, rc;
     pid_t pid;

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Install what libbox needs to build and test on Debian 12 (run as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  gcc g++ libc6-dev meson ninja-build pkg-config \
+  libcap-dev libseccomp-dev libcmocka-dev \
+  busybox-static python3 python3-pytest bubblewrap util-linux >/dev/null
