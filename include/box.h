@@ -38,7 +38,8 @@ extern "C" {
 
 typedef struct box box_t;
 
-/* Namespaces (box_set_namespaces). All of them are the default. */
+/* Namespaces (box_set_namespaces). The default is all but BOX_NS_TIME, which is opt-in:
+ * a time namespace only matters to programs that must see their own clock offsets. */
 #define BOX_NS_USER   (1u << 0)
 #define BOX_NS_PID    (1u << 1)
 #define BOX_NS_MNT    (1u << 2)
@@ -84,7 +85,7 @@ typedef enum {
     BOX_MOUNT_TMPFS,      /* source unused; empty tmpfs, mode 0755 (box_mount_tmpfs for size/mode) */
     BOX_MOUNT_PROC,       /* source unused; a proc showing only the box's processes */
     BOX_MOUNT_DEV,        /* source unused; minimal /dev: null zero full random urandom tty,
-                             pts + ptmx, shm, fd, stdin, stdout, stderr */
+                             pts + ptmx, shm, fd, stdin, stdout, stderr, core */
     BOX_MOUNT_MQUEUE,     /* source unused; POSIX message queues of the box's IPC namespace */
     BOX_MOUNT_DIR,        /* source unused; just create the directory */
     BOX_MOUNT_SYMLINK,    /* source: the link's text; target: where the link is made */

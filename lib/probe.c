@@ -48,7 +48,7 @@ static int userns_child(void *arg)
  * then deny every capability in it)? Try it: a CLONE_VM|CLONE_VFORK child costs little. */
 static void probe_userns(box_features_t *f)
 {
-    int v;
+    int v = -1;
     size_t size = 64 * 1024;
     void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     pid_t pid;
@@ -194,8 +194,13 @@ static void probe_all(void)
         close(fd);
     f->idmapped_mounts = syscall(SYS_mount_setattr, -1, "", 0, NULL, 0) < 0 && errno != ENOSYS;
     f->time_ns = stat("/proc/self/ns/time", &st) == 0;
-    if (!f->userns)
-        snprintf(userns_hint, sizeof userns_hint, " (%s)", f->userns_why);
+    if (!f->userns) {
+        size_t len = strnlen(f->userns_why, sizeof f->userns_why - 1);
+
+        memcpy(userns_hint, " (", 2);
+        memcpy(userns_hint + 2, f->userns_why, len);
+        memcpy(userns_hint + 2 + len, ")", 2);
+    }
 }
 
 BOX_API int box_probe(box_features_t *out)

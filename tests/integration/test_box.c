@@ -535,6 +535,28 @@ static void test_without_userns_as_root(void **state)
     box_free(box);
 }
 
+static void test_time_namespace(void **state)
+{
+    char out[OUT_MAX], host[64] = "";
+    box_features_t f;
+    box_t *box;
+    box_status_t st;
+    ssize_t n;
+
+    (void)state;
+    assert_int_equal(box_probe(&f), 0);
+    if (!f.time_ns)
+        skip();
+    n = readlink("/proc/self/ns/time", host, sizeof host - 1);
+    assert_true(n > 0);
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL), 0);
+    assert_int_equal(run_box(box, "readlink /proc/self/ns/time", out, sizeof out, &st), 0);
+    assert_int_equal(strncmp(out, "time:[", 6), 0);
+    assert_int_not_equal(strncmp(out, host, (size_t)n), 0);
+    box_free(box);
+}
+
 static void test_many_boxes_no_leak(void **state)
 {
     (void)state;
@@ -582,6 +604,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_free_running_box, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_userns_as_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
     };
     char rootfs[64] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
