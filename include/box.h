@@ -133,9 +133,14 @@ int box_pass_fd(box_t *box, int fd, int target);
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */
 int box_set_options(box_t *box, unsigned int opts);
 
-/* Limits. rlimits apply to each process of the box (soft = hard = value); the wall-time limit
- * is enforced by box_wait(), which kills the box when it is exceeded. Values are validated:
- * 0 is refused where it makes no sense. */
+/* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
+ * apply to the box as a whole: libbox makes one cgroup per box below the caller's own (or
+ * below box_set_cgroup_parent()), on cgroup v2 or v1 (hybrid hosts use v1 for controllers
+ * and v2 for placement), and removes it after box_wait/box_free. A cgroup limit that this
+ * host or caller cannot enforce makes box_spawn fail with a message naming the controller
+ * and the fix — never silently ignored. The wall-time and cpu-time limits are enforced by
+ * box_wait(), which kills the box when one is exceeded. 0 is refused where it makes no
+ * sense. */
 typedef enum {
     BOX_LIMIT_NOFILE = 1, /* RLIMIT_NOFILE: open files */
     BOX_LIMIT_NPROC,      /* RLIMIT_NPROC: processes of the box's uid */
@@ -145,8 +150,13 @@ typedef enum {
     BOX_LIMIT_AS,         /* RLIMIT_AS: bytes */
     BOX_LIMIT_CPU,        /* RLIMIT_CPU: seconds of cpu time per process */
     BOX_LIMIT_WALL_MS,    /* wall-clock time of the whole box, milliseconds */
-    BOX_LIMIT_MEMORY,     /* cgroup: bytes (not yet implemented: -EOPNOTSUPP) */
-    BOX_LIMIT_PIDS,       /* cgroup: tasks (not yet implemented: -EOPNOTSUPP) */
+    BOX_LIMIT_MEMORY,     /* cgroup: memory of the whole box, bytes (OOM-kill above it) */
+    BOX_LIMIT_PIDS,       /* cgroup: tasks of the whole box */
+    BOX_LIMIT_MEMORY_HIGH,/* cgroup: soft limit, bytes (v2 memory.high, v1 soft limit) */
+    BOX_LIMIT_SWAP,       /* cgroup: swap bytes on top of BOX_LIMIT_MEMORY (0 = no swap) */
+    BOX_LIMIT_CPU_MILLIS, /* cgroup: cpu bandwidth in thousandths of a cpu (500 = half a cpu) */
+    BOX_LIMIT_CPU_WEIGHT, /* cgroup: relative cpu share, 1..10000 (100 = default) */
+    BOX_LIMIT_CPU_TIME_MS,/* cpu time of all the box's processes, ms (needs a cgroup) */
 } box_limit_t;
 int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
 
@@ -174,6 +184,8 @@ typedef enum {
     BOX_END_SIGNALED,     /* killed by a signal; signal is valid */
     BOX_END_WALL_TIME,    /* killed by libbox: BOX_LIMIT_WALL_MS exceeded */
     BOX_END_KILLED,       /* killed by the caller (box_kill with SIGKILL, or box_free) */
+    BOX_END_OOM,          /* killed by the kernel: BOX_LIMIT_MEMORY exceeded */
+    BOX_END_CPU_TIME,     /* killed by libbox: BOX_LIMIT_CPU_TIME_MS exceeded */
 } box_end_t;
 
 typedef struct box_status {
@@ -181,11 +193,19 @@ typedef struct box_status {
     int exit_code;          /* when end == BOX_END_EXITED */
     int signal;             /* the terminating signal, else 0 */
     uint64_t wall_us;       /* from spawn to exit */
-    uint64_t cpu_user_us;   /* cpu time of the first process and the children it reaped */
-    uint64_t cpu_system_us;
-    uint64_t max_rss_bytes; /* largest resident set of those processes */
-    uint64_t reserved[8];
+    uint64_t cpu_user_us;   /* cpu time of all the box's processes when it had a cgroup, */
+    uint64_t cpu_system_us; /* else of the first process and the children it reaped */
+    uint64_t max_rss_bytes; /* largest resident set of those processes (getrusage) */
+    uint64_t memory_peak_bytes; /* the box cgroup's peak memory use, 0 without a cgroup */
+    uint64_t oom_kills;     /* processes the kernel OOM-killed in the box cgroup */
+    uint64_t reserved[6];
 } box_status_t;
+
+/* Create the box cgroups below `dir` (an absolute path to a cgroup directory the caller may
+ * write, e.g. a systemd-delegated one: on cgroup v2 the caller's own cgroup holds processes
+ * and so cannot enable controllers for children). On v1 hosts `dir` is a path relative to
+ * each controller's hierarchy, e.g. "/mygroup". Default: the caller's own cgroup. */
+int box_set_cgroup_parent(box_t *box, const char *dir);
 
 /* Wait for the box to end. timeout_ms: -1 waits as long as needed, 0 only polls.
  * Returns 0 and fills *status (may be NULL), -ETIMEDOUT if it is still running when the

@@ -32,6 +32,15 @@ struct box_idmap {
     uint32_t inside, outside, count;
 };
 
+#define BOX_LIMIT_COUNT (BOX_LIMIT_CPU_TIME_MS + 1)
+
+/* cgroup.c: the box's cgroup directories, one per hierarchy used. */
+enum { BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_SLOTS };
+struct box_cgroup {
+    char *dir[BOX_CG_SLOTS];   /* malloc'ed paths, NULL when not used */
+    bool v2_slot[BOX_CG_SLOTS]; /* this controller is handled in dir[BOX_CG_V2] */
+};
+
 struct box_fdpass {
     int fd, target;
 };
@@ -56,15 +65,16 @@ struct box {
     char *cwd;
     struct box_fdpass *fds;
     size_t n_fds;
-    bool rlimit_set[BOX_LIMIT_CPU + 1];
-    uint64_t rlimit[BOX_LIMIT_CPU + 1];
-    uint64_t wall_limit_ms;
+    bool limit_set[BOX_LIMIT_COUNT];
+    uint64_t limit[BOX_LIMIT_COUNT];
+    char *cgroup_parent;
+    struct box_cgroup cg;
 
     /* while running */
     pid_t pid;
     int pidfd;
     uint64_t start_ns;
-    bool killed_by_caller, killed_by_wall;
+    bool killed_by_caller, killed_by_wall, killed_by_cpu;
     box_status_t status;
 
     char errmsg[BOX_ERRMSG_MAX];
@@ -94,6 +104,15 @@ void box_mount_free(struct box_mount_op *op);
 
 /* limits.c */
 int box_limit_to_rlimit(box_limit_t limit);
+
+/* cgroup.c */
+bool box_limit_is_cgroup(box_limit_t limit);
+int box_cgroup_create(box_t *box);
+int box_cgroup_attach(box_t *box, pid_t pid);
+void box_cgroup_kill(box_t *box);
+int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
+void box_cgroup_usage(box_t *box, box_status_t *st);
+void box_cgroup_destroy(box_t *box);
 
 /* child.c: everything the child needs, prepared by the parent. */
 struct box_child_args;

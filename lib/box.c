@@ -57,6 +57,8 @@ BOX_API void box_free(box_t *box)
     for (size_t i = 0; i < box->n_env; i++)
         free(box->env[i]);
     free(box->env);
+    box_cgroup_destroy(box);
+    free(box->cgroup_parent);
     free(box->root);
     free(box->cwd);
     free(box->fds);
@@ -333,34 +335,67 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 
     if (r < 0)
         return r;
+    if ((int)limit < 1 || (int)limit >= BOX_LIMIT_COUNT)
+        return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
+    if (value == 0 && limit != BOX_LIMIT_CORE && limit != BOX_LIMIT_SWAP)
+        return box_error(box, EINVAL, "set_limit: limit %d must not be 0", (int)limit);
     switch (limit) {
     case BOX_LIMIT_NOFILE:
-    case BOX_LIMIT_NPROC:
-    case BOX_LIMIT_FSIZE:
-    case BOX_LIMIT_STACK:
-    case BOX_LIMIT_AS:
-    case BOX_LIMIT_CPU:
-    case BOX_LIMIT_CORE:
-        if (value == 0 && limit != BOX_LIMIT_CORE)
-            return box_error(box, EINVAL, "set_limit: limit %d must not be 0", (int)limit);
-        if (limit == BOX_LIMIT_NOFILE && value > 1u << 20)
+        if (value > 1u << 20)
             return box_error(box, ERANGE, "set_limit: nofile %llu above the kernel's maximum",
                              (unsigned long long)value);
-        box->rlimit_set[limit] = true;
-        box->rlimit[limit] = value;
-        return 0;
+        break;
     case BOX_LIMIT_WALL_MS:
-        if (value == 0 || value > (uint64_t)INT32_MAX * 1000)
-            return box_error(box, ERANGE, "set_limit: wall time %llu ms out of range",
+    case BOX_LIMIT_CPU_TIME_MS:
+        if (value > (uint64_t)INT32_MAX * 1000)
+            return box_error(box, ERANGE, "set_limit: time %llu ms out of range",
                              (unsigned long long)value);
-        box->wall_limit_ms = value;
-        return 0;
+        break;
     case BOX_LIMIT_MEMORY:
+    case BOX_LIMIT_MEMORY_HIGH:
+        if (value < 1 << 20)
+            return box_error(box, ERANGE, "set_limit: memory limit %llu below 1 MiB",
+                             (unsigned long long)value);
+        break;
+    case BOX_LIMIT_CPU_MILLIS:
+        if (value > 1000000)
+            return box_error(box, ERANGE, "set_limit: cpu %llu/1000 above 1000 cpus",
+                             (unsigned long long)value);
+        break;
+    case BOX_LIMIT_CPU_WEIGHT:
+        if (value > 10000)
+            return box_error(box, ERANGE, "set_limit: cpu weight %llu not in 1..10000",
+                             (unsigned long long)value);
+        break;
     case BOX_LIMIT_PIDS:
-        return box_error(box, EOPNOTSUPP,
-                         "set_limit: cgroup limits (memory, pids) are not implemented yet");
+        if (value > 4194304)
+            return box_error(box, ERANGE, "set_limit: pids %llu above the kernel's maximum",
+                             (unsigned long long)value);
+        break;
+    default:
+        break;
     }
-    return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
+    box->limit_set[limit] = true;
+    box->limit[limit] = value;
+    return 0;
+}
+
+BOX_API int box_set_cgroup_parent(box_t *box, const char *dir)
+{
+    int r = check_configurable(box, "set_cgroup_parent");
+    char *copy;
+
+    if (r < 0)
+        return r;
+    if (!dir || dir[0] != '/')
+        return box_error(box, EINVAL, "set_cgroup_parent: '%s' is not an absolute path",
+                         dir ? dir : "(null)");
+    r = box_normalize_path(dir, &copy);
+    if (r < 0)
+        return box_error(box, -r, "set_cgroup_parent: %s", dir);
+    free(box->cgroup_parent);
+    box->cgroup_parent = copy;
+    return 0;
 }
 
 BOX_API pid_t box_pid(const box_t *box)
@@ -374,7 +409,7 @@ BOX_API int box_pidfd(const box_t *box)
 {
     if (!box)
         return -EINVAL;
-    return box->state == BOX_CONFIGURED ? -ESRCH : box->pidfd;
+    return box->state == BOX_RUNNING ? box->pidfd : -ESRCH;
 }
 
 BOX_API const char *box_version(void)

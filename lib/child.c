@@ -167,15 +167,19 @@ int box_child_main(void *arg)
     if ((r = reset_signals()) < 0)
         goto out;
 
-    /* The parent writes our uid/gid maps; until then we have no identity in the new userns. */
+    /* The parent writes our uid/gid maps (until then we have no identity in the new user
+     * namespace) and moves us into the box cgroups, then releases us. */
     e.step = STEP_WAIT_PARENT;
-    if (a->sync_fd >= 0) {
-        r = SYS3(SYS_read, a->sync_fd, &c, 1);
-        if (r == 0)
-            r = -EPIPE;
-        if (r < 0)
-            goto out;
-    }
+    r = SYS3(SYS_read, a->sync_fd, &c, 1);
+    if (r == 0)
+        r = -EPIPE;
+    if (r < 0)
+        goto out;
+
+    /* Only now that the parent has moved us into the box cgroups may that be our root. */
+    e.step = STEP_CGROUP_NS;
+    if ((box->ns & BOX_NS_CGROUP) && (r = SYS1(SYS_unshare, CLONE_NEWCGROUP)) < 0)
+        goto out;
 
     e.step = STEP_PDEATHSIG;
     if ((box->opts & BOX_OPT_DIE_WITH_PARENT) &&

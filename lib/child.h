@@ -14,6 +14,7 @@ enum box_step {
     STEP_SETSID,
     STEP_PDEATHSIG,
     STEP_TIME_NS,
+    STEP_CGROUP_NS,
     STEP_HOSTNAME,
     STEP_LOOPBACK,
     STEP_MOUNT_PRIVATE,
@@ -46,7 +47,7 @@ struct box_child_error {
 
 struct box_child_args {
     const box_t *box;
-    int sync_fd;          /* read end: wait for "maps written" (-1: nothing to wait for) */
+    int sync_fd;          /* read end: wait for "maps written, cgroups joined" */
     int err_fd;           /* write end, O_CLOEXEC: EOF for the parent means exec happened */
     int fd_high;          /* temporary fd numbers in the fd shuffle start here */
     const char *base;     /* host directory where the new root is attached before pivot */

@@ -8,7 +8,9 @@
 
 #include "box-private.h"
 
-/* BOX_NS_TIME is not a clone() flag (its bit is the exit signal's); the child unshares it. */
+/* The child unshares two namespaces itself: BOX_NS_TIME is not a clone() flag (its bit is
+ * the exit signal's), and BOX_NS_CGROUP must be made after the parent has moved the child
+ * into the box cgroups, so that they become its root. */
 int box_ns_clone_flags(unsigned int ns)
 {
     int flags = 0;
@@ -25,8 +27,6 @@ int box_ns_clone_flags(unsigned int ns)
         flags |= CLONE_NEWIPC;
     if (ns & BOX_NS_NET)
         flags |= CLONE_NEWNET;
-    if (ns & BOX_NS_CGROUP)
-        flags |= CLONE_NEWCGROUP;
     return flags;
 }
 

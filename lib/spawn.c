@@ -24,6 +24,7 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_SETSID] = "setsid",
     [STEP_PDEATHSIG] = "set parent-death signal",
     [STEP_TIME_NS] = "unshare time namespace",
+    [STEP_CGROUP_NS] = "unshare cgroup namespace",
     [STEP_HOSTNAME] = "sethostname",
     [STEP_LOOPBACK] = "bring up lo",
     [STEP_MOUNT_PRIVATE] = "make mounts private",
@@ -184,8 +185,8 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
             a->fd_high = box->fds[i].fd + 1;
     }
     for (int i = 0; i <= BOX_LIMIT_CPU; i++) {
-        a->rlimit_resource[i] = box->rlimit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
-        a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->rlimit[i];
+        a->rlimit_resource[i] = box->limit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
+        a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->limit[i];
     }
     return build_exec_paths(box, argv[0], a);
 }
@@ -223,8 +224,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         r = box_error(box, -r, "spawn: prepare");
         goto out;
     }
-    if (pipe2(errpipe, O_CLOEXEC) < 0 ||
-        ((box->ns & BOX_NS_USER) && pipe2(syncpipe, O_CLOEXEC) < 0)) {
+    r = box_cgroup_create(box);
+    if (r < 0)
+        goto out;
+    if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(syncpipe, O_CLOEXEC) < 0) {
         r = box_error(box, errno, "spawn: pipe");
         goto out;
     }
@@ -269,21 +272,18 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     close(child_err_fd);
     child_err_fd = -1;
 
-    if (box->ns & BOX_NS_USER) {
-        r = box_ns_write_maps(box, pid);
-        close(syncpipe[0]);
-        syncpipe[0] = -1;
-        if (r < 0) {
-            kill(pid, SIGKILL);
-            reap(pid, pidfd);
-            goto out;
-        }
-        if (write(syncpipe[1], "", 1) != 1) {
-            r = box_error(box, errno, "spawn: release child");
-            kill(pid, SIGKILL);
-            reap(pid, pidfd);
-            goto out;
-        }
+    /* sync: the child waits until it has its identity and sits in its cgroups. */
+    close(syncpipe[0]);
+    syncpipe[0] = -1;
+    r = (box->ns & BOX_NS_USER) ? box_ns_write_maps(box, pid) : 0;
+    if (r == 0)
+        r = box_cgroup_attach(box, pid);
+    if (r == 0 && write(syncpipe[1], "", 1) != 1)
+        r = box_error(box, errno, "spawn: release child");
+    if (r < 0) {
+        kill(pid, SIGKILL);
+        reap(pid, pidfd);
+        goto out;
     }
 
     do
@@ -303,6 +303,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     box->state = BOX_RUNNING;
     r = 0;
 out:
+    if (r < 0)
+        box_cgroup_destroy(box);
     /* The child has exec'ed or is gone: its stack and the prepared data are ours again. */
     if (stack != MAP_FAILED)
         munmap(stack, CHILD_STACK_SIZE);

@@ -24,9 +24,22 @@ BOX_API int box_kill(box_t *box, int sig)
         return box_error(box, ESRCH, "kill: the box is not running");
     if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0)
         return box_error(box, errno, "kill: signal %d", sig);
-    if (sig == SIGKILL)
+    if (sig == SIGKILL) {
         box->killed_by_caller = true;
+        box_cgroup_kill(box);
+    }
     return 0;
+}
+
+/* How often box_wait samples the box's cpu time when it has a cpu-time limit. */
+#define CPU_POLL_NS (20 * 1000000ull)
+
+/* Kill the whole box on behalf of one of its limits. */
+static void kill_for_limit(box_t *box, bool *reason)
+{
+    *reason = true;
+    box_cgroup_kill(box);
+    syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
 }
 
 static uint64_t tv_us(struct timeval tv)
@@ -49,6 +62,7 @@ static int reap_status(box_t *box)
     st->cpu_user_us = tv_us(ru.ru_utime);
     st->cpu_system_us = tv_us(ru.ru_stime);
     st->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+    box_cgroup_usage(box, st);
     if (si.si_code == CLD_EXITED) {
         st->end = BOX_END_EXITED;
         st->exit_code = si.si_status;
@@ -57,12 +71,17 @@ static int reap_status(box_t *box)
         st->end = BOX_END_SIGNALED;
         if (box->killed_by_wall)
             st->end = BOX_END_WALL_TIME;
+        else if (box->killed_by_cpu)
+            st->end = BOX_END_CPU_TIME;
+        else if (si.si_status == SIGKILL && st->oom_kills > 0)
+            st->end = BOX_END_OOM;
         else if (box->killed_by_caller && si.si_status == SIGKILL)
             st->end = BOX_END_KILLED;
     }
     box->state = BOX_ENDED;
     close(box->pidfd);
     box->pidfd = -1;
+    box_cgroup_destroy(box);
     return 0;
 }
 
@@ -72,14 +91,16 @@ static int next_timeout(box_t *box, uint64_t deadline_ns, int timeout_ms)
 {
     uint64_t now = box_now_ns(), until = deadline_ns;
 
-    if (box->wall_limit_ms && !box->killed_by_wall) {
-        uint64_t wall_end = box->start_ns + box->wall_limit_ms * 1000000u;
+    if (box->limit[BOX_LIMIT_WALL_MS] && !box->killed_by_wall) {
+        uint64_t wall_end = box->start_ns + box->limit[BOX_LIMIT_WALL_MS] * 1000000u;
 
         if (timeout_ms < 0 || wall_end < until)
             until = wall_end;
-    } else if (timeout_ms < 0) {
+    } else if (timeout_ms < 0 && !box->limit_set[BOX_LIMIT_CPU_TIME_MS]) {
         return -1;
     }
+    if (box->limit_set[BOX_LIMIT_CPU_TIME_MS] && (until == 0 || until > now + CPU_POLL_NS))
+        until = now + CPU_POLL_NS;
     if (until <= now)
         return 0;
     return (int)((until - now + 999999) / 1000000);
@@ -113,10 +134,15 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
                 return r;
             break;
         }
-        if (box->wall_limit_ms && !box->killed_by_wall &&
-            box_now_ns() >= box->start_ns + box->wall_limit_ms * 1000000u) {
-            box->killed_by_wall = true;
-            syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
+        if (box->limit[BOX_LIMIT_WALL_MS] && !box->killed_by_wall &&
+            box_now_ns() >= box->start_ns + box->limit[BOX_LIMIT_WALL_MS] * 1000000u) {
+            kill_for_limit(box, &box->killed_by_wall);
+            continue;
+        }
+        if (box->limit_set[BOX_LIMIT_CPU_TIME_MS] && !box->killed_by_cpu &&
+            box_cgroup_cpu_us(box, NULL, NULL) >=
+                (int64_t)box->limit[BOX_LIMIT_CPU_TIME_MS] * 1000) {
+            kill_for_limit(box, &box->killed_by_cpu);
             continue;
         }
         if (timeout_ms >= 0 && box_now_ns() >= deadline)

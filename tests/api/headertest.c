@@ -3,7 +3,10 @@
 
 int main(void)
 {
-    box_status_t st = { BOX_END_EXITED, 0, 0, 0, 0, 0, 0, { 0 } };
+    box_status_t st;
+
+    st.end = BOX_END_EXITED;
+    st.exit_code = 0;
 
     return st.exit_code;
 }

@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,4 +91,57 @@ void assert_no_leaks(const struct leak_snapshot *before)
     /* No child left, not even a zombie: waitid finds nobody. */
     assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL), -1);
     assert_int_equal(errno, ECHILD);
+}
+
+/* Drop to nobody for the rootless run, keeping the rootfs made as root. Changing uids
+ * makes a process non-dumpable, which would leave its children's /proc files to root. */
+static void become_nobody(void)
+{
+    if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+        setresuid(65534, 65534, 65534) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0) {
+        perror("drop privileges");
+        exit(1);
+    }
+}
+
+int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t n_root,
+              const struct CMUnitTest *rootless_tests, size_t n_rootless)
+{
+    char rootfs[64] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
+    const char *mkrootfs = getenv("BOX_TEST_MKROOTFS");
+    int status, rc;
+    pid_t pid;
+
+    test_rootless = argc > 1 && strcmp(argv[1], "--rootless") == 0;
+    if (!test_rootless && geteuid() != 0) {
+        fprintf(stderr, "the root suite needs root; skipping\n");
+        return 77;
+    }
+    /* Make the rootfs (as whoever we are now), then run the tests in a child that may drop
+     * privileges, and remove the rootfs with the privileges that made it. */
+    if (!mkrootfs || !mkdtemp(rootfs) || chmod(rootfs, 0755) < 0) {
+        fprintf(stderr, "BOX_TEST_MKROOTFS not set or mkdtemp failed\n");
+        return 1;
+    }
+    snprintf(cmd, sizeof cmd, "sh '%s' '%s/root'", mkrootfs, rootfs);
+    if (system(cmd) != 0)
+        return 1;
+    strcat(rootfs, "/root");
+    test_rootfs = rootfs;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        if (test_rootless && geteuid() == 0)
+            become_nobody();
+        _exit(test_rootless ? _cmocka_run_group_tests("rootless", rootless_tests, n_rootless,
+                                                      NULL, NULL)
+                            : _cmocka_run_group_tests("root", root_tests, n_root, NULL, NULL));
+    }
+    waitpid(pid, &status, 0);
+    rootfs[strlen(rootfs) - 5] = '\0';
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", rootfs);
+    rc = system(cmd);
+    if (rc != 0)
+        return 1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

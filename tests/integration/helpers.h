@@ -29,4 +29,9 @@ struct leak_snapshot {
 void leak_snapshot(struct leak_snapshot *s);
 void assert_no_leaks(const struct leak_snapshot *before);
 
+/* main() of an integration binary: build the rootfs, then run root_tests as root, or with
+ * --rootless drop to nobody and run rootless_tests; remove the rootfs; 77 = skipped. */
+int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t n_root,
+              const struct CMUnitTest *rootless_tests, size_t n_rootless);
+
 #endif

@@ -72,7 +72,8 @@ static void test_clone_flags(void **state)
     assert_int_equal(box_ns_clone_flags(BOX_NS_USER | BOX_NS_NET), CLONE_NEWUSER | CLONE_NEWNET);
     assert_int_equal(box_ns_clone_flags(BOX_NS_ALL),
                      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                         CLONE_NEWNET | CLONE_NEWCGROUP);
+                         CLONE_NEWNET);
+    assert_int_equal(box_ns_clone_flags(BOX_NS_CGROUP), 0);
     assert_int_equal(box_ns_clone_flags(BOX_NS_TIME), 0);
 }
 
@@ -238,9 +239,17 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 1ull << 40), -ERANGE);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_CORE, 0), 0);
-    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 0), -ERANGE);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 0), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 1ull << 50), -ERANGE);
     assert_int_equal(box_set_limit(box, (box_limit_t)77, 1), -EINVAL);
-    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 1 << 20), -EOPNOTSUPP);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 1000), -ERANGE);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_WEIGHT, 10001), -ERANGE);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_MILLIS, 0), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(box_set_limit(box, (box_limit_t)0, 1), -EINVAL);
+    assert_int_equal(box_set_cgroup_parent(box, "rel"), -EINVAL);
+    assert_int_equal(box_set_cgroup_parent(box, "/a/../b"), 0);
+    assert_string_equal(box->cgroup_parent, "/b");
     assert_int_equal(box_wait(box, -2, NULL), -ESRCH);
 }
 

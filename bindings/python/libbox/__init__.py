@@ -1,0 +1,966 @@
+"""Python binding for libbox: run a program in an isolated box.
+
+Two layers:
+
+* the thin layer, :mod:`libbox._ffi` (also reachable as ``libbox.ffi``): every C function of
+  ``box.h`` with its ctypes prototype, the structs and the constants;
+* the Pythonic layer: :class:`Box` (a context manager describing one box),
+  :class:`Process` (a spawned box), :class:`Status`, :func:`run` and the mount dataclasses.
+
+Example::
+
+    import libbox
+    r = libbox.run(["sh", "-c", "echo $$"], root="/srv/rootfs",
+                   mounts=[libbox.Proc(), libbox.Dev()], capture_output=True, timeout="2s")
+    print(r.returncode, r.stdout)
+"""
+from __future__ import annotations
+
+import ctypes
+import errno as _errno
+import os
+import re
+import selectors
+import signal as _signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterable, Mapping, Optional, Sequence, Union
+
+from . import _ffi
+from ._ffi import (  # noqa: F401  (re-exported constants)
+    BOX_CGROUP_HYBRID, BOX_CGROUP_NONE, BOX_CGROUP_V1, BOX_CGROUP_V2,
+    BOX_END_CPU_TIME, BOX_END_EXITED, BOX_END_KILLED, BOX_END_OOM, BOX_END_SIGNALED,
+    BOX_END_WALL_TIME,
+    BOX_LIMIT_CPU_MILLIS, BOX_LIMIT_CPU_TIME_MS, BOX_LIMIT_CPU_WEIGHT, BOX_LIMIT_MEMORY_HIGH,
+    BOX_LIMIT_SWAP,
+    BOX_LIMIT_AS, BOX_LIMIT_CORE, BOX_LIMIT_CPU, BOX_LIMIT_FSIZE, BOX_LIMIT_MEMORY,
+    BOX_LIMIT_NOFILE, BOX_LIMIT_NPROC, BOX_LIMIT_PIDS, BOX_LIMIT_STACK, BOX_LIMIT_WALL_MS,
+    BOX_MOUNT_BIND, BOX_MOUNT_DEV, BOX_MOUNT_DEVICES, BOX_MOUNT_DIR, BOX_MOUNT_EXEC_OFF,
+    BOX_MOUNT_MQUEUE, BOX_MOUNT_NOREC, BOX_MOUNT_PROC, BOX_MOUNT_REMOUNT_RO, BOX_MOUNT_RO,
+    BOX_MOUNT_SYMLINK, BOX_MOUNT_TMPFS, BOX_MOUNT_TRY,
+    BOX_NS_ALL, BOX_NS_CGROUP, BOX_NS_IPC, BOX_NS_MNT, BOX_NS_NET, BOX_NS_PID, BOX_NS_TIME,
+    BOX_NS_USER, BOX_NS_UTS,
+    BOX_OPT_DIE_WITH_PARENT, BOX_OPT_NEW_SESSION, BOX_ROOT_READONLY,
+)
+
+ffi = _ffi
+
+__all__ = [
+    "Box", "Process", "Status", "CompletedProcess", "BoxError", "TimeoutExpired", "run",
+    "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Symlink", "RemountRo",
+    "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
+]
+
+PIPE = subprocess.PIPE
+DEVNULL = subprocess.DEVNULL
+STDOUT = subprocess.STDOUT
+
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+
+# --- errors ------------------------------------------------------------------------------
+
+class BoxError(OSError):
+    """A libbox call failed.
+
+    ``errno`` is the error number the C function returned, ``message`` the text recorded by
+    ``box_errmsg`` (e.g. ``"exec nosuchprog: No such file or directory"``), ``step`` that
+    text without the trailing ``": <strerror>"`` (e.g. ``"exec nosuchprog"``) and
+    ``function`` the C function that failed.
+    """
+
+    def __init__(self, errno: int, message: str = "", function: str = "") -> None:
+        message = message or os.strerror(errno)
+        super().__init__(errno, message)
+        self.message = message
+        self.function = function
+        suffix = ": " + os.strerror(errno)
+        self.step = message[: -len(suffix)] if message.endswith(suffix) else message
+
+
+class TimeoutExpired(subprocess.TimeoutExpired):
+    """The timeout of :func:`run` or :meth:`Process.wait` passed.
+
+    For :func:`run`, the box has been killed; ``output``/``stdout`` and ``stderr`` hold what
+    it had written and ``status`` how it ended. For :meth:`Process.wait`, the box is still
+    running and ``status`` is None.
+    """
+
+    def __init__(self, cmd: Any, timeout: float, output: Optional[bytes] = None,
+                 stderr: Optional[bytes] = None, status: Optional["Status"] = None) -> None:
+        super().__init__(cmd, timeout, output, stderr)
+        self.status = status
+
+
+def _fail(r: int, box: Optional[Any], function: str) -> BoxError:
+    msg = ""
+    if box:
+        raw = _ffi.box_errmsg(box)
+        msg = raw.decode("utf-8", "replace") if raw else ""
+    return BoxError(-r, msg, function)
+
+
+# --- parsers -----------------------------------------------------------------------------
+
+_SIZE_UNITS = {
+    "": 1, "b": 1,
+    "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+    "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+    "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+    "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+}
+_TIME_UNITS = {
+    "": 1.0, "s": 1.0, "sec": 1.0,
+    "ms": 1e-3, "us": 1e-6, "ns": 1e-9,
+    "m": 60.0, "min": 60.0, "h": 3600.0,
+}
+_NUM_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_size(value: Union[int, float, str]) -> int:
+    """Bytes from an int or a human size: ``"256M"``, ``"1.5G"``, ``"4KiB"``, ``"100"``.
+
+    Units are binary (K = 1024). Raises TypeError for other types and ValueError for
+    negative, fractional-byte or malformed values.
+    """
+    if isinstance(value, bool):
+        raise TypeError("size must be an int or a string, not bool")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, float):
+        if value != int(value):
+            raise ValueError(f"size {value!r} is not a whole number of bytes")
+        n = int(value)
+    elif isinstance(value, str):
+        m = _NUM_RE.match(value)
+        unit = m.group(2).lower() if m else None
+        if not m or unit not in _SIZE_UNITS:
+            raise ValueError(f"invalid size {value!r} (expected e.g. 4096, '64K', '256M', '1.5G')")
+        f = float(m.group(1)) * _SIZE_UNITS[unit]
+        if f != int(f):
+            raise ValueError(f"size {value!r} is not a whole number of bytes")
+        n = int(f)
+    else:
+        raise TypeError(f"size must be an int or a string, not {type(value).__name__}")
+    if n < 0:
+        raise ValueError(f"size {value!r} is negative")
+    return n
+
+
+def parse_time(value: Union[int, float, str]) -> float:
+    """Seconds from a number or a human duration: ``"1.5s"``, ``"200ms"``, ``"2m"``, ``"1h"``.
+
+    A bare number means seconds. Raises TypeError for other types and ValueError for
+    negative or malformed values.
+    """
+    if isinstance(value, bool):
+        raise TypeError("time must be a number or a string, not bool")
+    if isinstance(value, (int, float)):
+        t = float(value)
+    elif isinstance(value, str):
+        m = _NUM_RE.match(value)
+        unit = m.group(2).lower() if m else None
+        if not m or unit not in _TIME_UNITS:
+            raise ValueError(f"invalid time {value!r} (expected e.g. 2, '1.5s', '200ms', '1m')")
+        t = float(m.group(1)) * _TIME_UNITS[unit]
+    else:
+        raise TypeError(f"time must be a number or a string, not {type(value).__name__}")
+    if t != t or t < 0:
+        raise ValueError(f"time {value!r} is negative or not a number")
+    return t
+
+
+# --- mounts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bind:
+    """Bind the host path ``source`` at ``target`` (default: the same path)."""
+    source: PathLike
+    target: Optional[PathLike] = None
+    ro: bool = False
+    norec: bool = False
+    try_: bool = False
+    devices: bool = False
+    noexec: bool = False
+
+    def _flags(self) -> int:
+        return ((BOX_MOUNT_RO if self.ro else 0) | (BOX_MOUNT_NOREC if self.norec else 0)
+                | (BOX_MOUNT_TRY if self.try_ else 0) | (BOX_MOUNT_DEVICES if self.devices else 0)
+                | (BOX_MOUNT_EXEC_OFF if self.noexec else 0))
+
+
+@dataclass(frozen=True)
+class RoBind(Bind):
+    """A read-only :class:`Bind`."""
+    ro: bool = True
+
+
+@dataclass(frozen=True)
+class Tmpfs:
+    """An empty tmpfs of at most ``size`` bytes (0 or None: kernel default)."""
+    target: PathLike
+    size: Union[int, str, None] = None
+    mode: int = 0o755
+    ro: bool = False
+    noexec: bool = False
+
+
+@dataclass(frozen=True)
+class Proc:
+    """A proc showing only the box's processes."""
+    target: PathLike = "/proc"
+
+
+@dataclass(frozen=True)
+class Dev:
+    """A minimal /dev."""
+    target: PathLike = "/dev"
+
+
+@dataclass(frozen=True)
+class Mqueue:
+    """POSIX message queues of the box's IPC namespace."""
+    target: PathLike = "/dev/mqueue"
+
+
+@dataclass(frozen=True)
+class Dir:
+    """Just create a directory."""
+    target: PathLike
+    mode: Optional[int] = None  # informational; libbox chooses the mode
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """A symlink at ``target`` whose text is ``text``."""
+    text: PathLike
+    target: PathLike
+
+
+@dataclass(frozen=True)
+class RemountRo:
+    """Make the existing mount at ``target`` read-only."""
+    target: PathLike
+
+
+Mount = Union[Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Symlink, RemountRo, tuple]
+
+_TUPLE_KINDS = {
+    "bind": lambda src, dst=None, *a: Bind(src, dst, *a),
+    "ro-bind": lambda src, dst=None: RoBind(src, dst),
+    "ro_bind": lambda src, dst=None: RoBind(src, dst),
+    "tmpfs": lambda dst, size=None, mode=0o755: Tmpfs(dst, size, mode),
+    "proc": lambda dst="/proc": Proc(dst),
+    "dev": lambda dst="/dev": Dev(dst),
+    "mqueue": lambda dst="/dev/mqueue": Mqueue(dst),
+    "dir": lambda dst: Dir(dst),
+    "symlink": lambda text, dst: Symlink(text, dst),
+    "remount-ro": lambda dst: RemountRo(dst),
+}
+
+
+def _as_mount(m: Mount) -> Any:
+    """Turn a tuple like ``("ro-bind", "/usr", "/usr")`` into a mount dataclass."""
+    if isinstance(m, (Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Symlink, RemountRo)):
+        return m
+    if isinstance(m, str):
+        m = (m,)
+    if not isinstance(m, tuple) or not m or not isinstance(m[0], str):
+        raise TypeError(f"a mount is a mount object or a tuple ('kind', ...), not {m!r}")
+    kind = m[0].lower()
+    if kind not in _TUPLE_KINDS:
+        raise ValueError(f"unknown mount kind {m[0]!r}; known: {', '.join(sorted(_TUPLE_KINDS))}")
+    try:
+        return _TUPLE_KINDS[kind](*m[1:])
+    except TypeError:
+        raise TypeError(f"wrong number of fields in mount {m!r}") from None
+
+
+# --- argument helpers --------------------------------------------------------------------
+
+def _cstr(value: Any, what: str) -> bytes:
+    if isinstance(value, (str, bytes)) or isinstance(value, os.PathLike):
+        b = os.fsencode(value)
+    else:
+        raise TypeError(f"{what} must be a str, bytes or path, not {type(value).__name__}")
+    if b"\0" in b:
+        raise ValueError(f"{what} contains a NUL byte")
+    return b
+
+
+def _abspath(value: Any, what: str) -> bytes:
+    b = _cstr(value, what)
+    if not b.startswith(b"/"):
+        raise ValueError(f"{what} must be an absolute path, not {os.fsdecode(b)!r}")
+    return b
+
+
+def _uint(value: Any, what: str, bits: int = 32) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if value < 0 or value >= 1 << bits:
+        raise ValueError(f"{what} {value} is out of range")
+    return value
+
+
+_NS_NAMES = {"user": BOX_NS_USER, "pid": BOX_NS_PID, "mnt": BOX_NS_MNT, "mount": BOX_NS_MNT,
+             "uts": BOX_NS_UTS, "ipc": BOX_NS_IPC, "net": BOX_NS_NET, "network": BOX_NS_NET,
+             "cgroup": BOX_NS_CGROUP, "time": BOX_NS_TIME}
+
+
+def _namespaces(ns: Union[int, Iterable[str]]) -> int:
+    if isinstance(ns, bool):
+        raise TypeError("namespaces must be an int mask or an iterable of names")
+    if isinstance(ns, int):
+        return _uint(ns, "namespaces")
+    if isinstance(ns, str):
+        ns = [ns]
+    mask = 0
+    for name in ns:
+        if not isinstance(name, str):
+            raise TypeError(f"namespace names are strings, not {name!r}")
+        if name.lower() not in _NS_NAMES:
+            raise ValueError(f"unknown namespace {name!r}; known: {', '.join(_NS_NAMES)}")
+        mask |= _NS_NAMES[name.lower()]
+    return mask
+
+
+# (C constant, parser) per limit name. Parsers return the C value.
+def _count(v: Any) -> int:
+    if isinstance(v, str) and v.strip().isdigit():
+        v = int(v)
+    return _uint(v, "limit", 64)
+
+
+def _cpu_seconds(v: Any) -> int:
+    t = parse_time(v)
+    return int(t) if t == int(t) else int(t) + 1
+
+
+def _wall_ms(v: Any) -> int:
+    t = parse_time(v) * 1000.0
+    return int(t) if t == int(t) else int(t) + 1
+
+
+_LIMITS = {
+    "nofile": (BOX_LIMIT_NOFILE, _count),
+    "nproc": (BOX_LIMIT_NPROC, _count),
+    "fsize": (BOX_LIMIT_FSIZE, parse_size),
+    "core": (BOX_LIMIT_CORE, parse_size),
+    "stack": (BOX_LIMIT_STACK, parse_size),
+    "as": (BOX_LIMIT_AS, parse_size),
+    "cpu": (BOX_LIMIT_CPU, _cpu_seconds),
+    "wall": (BOX_LIMIT_WALL_MS, _wall_ms),
+    "memory": (BOX_LIMIT_MEMORY, parse_size),
+    "pids": (BOX_LIMIT_PIDS, _count),
+    "memory_high": (BOX_LIMIT_MEMORY_HIGH, parse_size),
+    "swap": (BOX_LIMIT_SWAP, parse_size),
+    "cpu_millis": (BOX_LIMIT_CPU_MILLIS, _count),
+    "cpu_weight": (BOX_LIMIT_CPU_WEIGHT, _count),
+    "cpu_time": (BOX_LIMIT_CPU_TIME_MS, _wall_ms),
+}
+
+
+def _limits(limits: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    if not isinstance(limits, Mapping):
+        raise TypeError("limits must be a mapping like {'wall': '2s', 'nofile': 64}")
+    out = []
+    for name, value in limits.items():
+        key = str(name).lower()
+        if key == "wall_ms":
+            out.append((key, BOX_LIMIT_WALL_MS, _count(value)))
+            continue
+        if key not in _LIMITS:
+            raise ValueError(f"unknown limit {name!r}; known: {', '.join(_LIMITS)}")
+        const, conv = _LIMITS[key]
+        out.append((key, const, conv(value)))
+    return out
+
+
+def _maps(m: Any, what: str) -> list[tuple[int, int, int]]:
+    if m is None:
+        return []
+    if isinstance(m, tuple) and len(m) == 3 and all(isinstance(x, int) for x in m):
+        m = [m]
+    out = []
+    for entry in m:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 3:
+            raise TypeError(f"{what} entries are (inside, outside, count), not {entry!r}")
+        out.append(tuple(_uint(x, what) for x in entry))
+    return out
+
+
+def _fd_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
+
+
+# --- status ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Status:
+    """How a box ended (``box_status_t``).
+
+    ``end`` is one of ``"exited"``, ``"signaled"``, ``"wall_time"``, ``"killed"`` (and with cgroup support
+    ``"oom"``, ``"cpu_time"``); times are
+    in seconds, ``max_rss`` in bytes.
+    """
+    end: str
+    end_code: int
+    exit_code: int
+    signal: int
+    wall: float
+    cpu_user: float
+    cpu_system: float
+    max_rss: int
+    memory_peak: int = 0
+    oom_kills: int = 0
+
+    @classmethod
+    def _from_c(cls, st: _ffi.box_status_t) -> "Status":
+        return cls(end=_ffi.END_NAMES.get(st.end, f"unknown({st.end})"), end_code=st.end,
+                   exit_code=st.exit_code if st.end == BOX_END_EXITED else 0,
+                   signal=st.signal, wall=st.wall_us / 1e6, cpu_user=st.cpu_user_us / 1e6,
+                   cpu_system=st.cpu_system_us / 1e6, max_rss=st.max_rss_bytes,
+                   memory_peak=st.memory_peak_bytes, oom_kills=st.oom_kills)
+
+    @property
+    def exited(self) -> bool:
+        return self.end_code == BOX_END_EXITED
+
+    @property
+    def returncode(self) -> int:
+        """The exit code, or minus the signal number (as in :mod:`subprocess`)."""
+        return self.exit_code if self.exited else -self.signal
+
+    @property
+    def cpu(self) -> float:
+        return self.cpu_user + self.cpu_system
+
+
+# --- Box and Process ---------------------------------------------------------------------
+
+class Box:
+    """A box configuration; spawn it once with :meth:`spawn`.
+
+    All arguments are validated in Python (TypeError/ValueError) and then handed to the C
+    library (failures raise :class:`BoxError`):
+
+    * ``root``: absolute host directory used as "/" (None: an empty tmpfs);
+      ``readonly_root`` makes it read-only after all mounts.
+    * ``hostname``; ``namespaces``: int mask of ``BOX_NS_*`` or names (``["user", "pid"]``),
+      None = all.
+    * ``mounts``: mount dataclasses (:class:`Bind`, :class:`RoBind`, :class:`Tmpfs`,
+      :class:`Proc`, :class:`Dev`, :class:`Mqueue`, :class:`Dir`, :class:`Symlink`,
+      :class:`RemountRo`) or tuples like ``("ro-bind", "/usr", "/usr")``,
+      ``("tmpfs", "/tmp", "64M", 0o1777)``, ``("proc", "/proc")``.
+    * ``env``: mapping; a value of None unsets the variable. ``cwd``: absolute path inside.
+    * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
+      lists of ``(inside, outside, count)``.
+    * ``limits``: ``{"wall": "2s", "cpu": 1, "nofile": 64, "fsize": "1M", "as": "512M",
+      "memory": "256M", "pids": 32, ...}``. ``cpu`` is RLIMIT_CPU (seconds per process).
+      memory/pids (and memory_high, swap, cpu_millis, cpu_weight, cpu_time) are cgroup
+      limits, passed through as is: a library or host that cannot enforce them fails with
+      :class:`BoxError` (libbox 0.1: EOPNOTSUPP), they are never faked.
+    * ``cgroup_parent``: ``box_set_cgroup_parent`` (only with libraries that have it).
+    * ``options``: ``BOX_OPT_*`` mask (default: die with parent | new session). With
+      ``BOX_OPT_DIE_WITH_PARENT`` the box is SIGKILLed when the *thread* that spawned it
+      exits, so wait for it from that thread or a longer-lived one.
+    """
+
+    def __init__(self, root: Optional[PathLike] = None, readonly_root: bool = False,
+                 hostname: Optional[str] = None,
+                 namespaces: Union[int, Iterable[str], None] = None,
+                 mounts: Sequence[Mount] = (), env: Optional[Mapping[str, Optional[str]]] = None,
+                 cwd: Optional[PathLike] = None, uid: Optional[int] = None,
+                 gid: Optional[int] = None, uid_map: Any = None, gid_map: Any = None,
+                 limits: Optional[Mapping[str, Any]] = None,
+                 options: Optional[int] = None,
+                 cgroup_parent: Optional[PathLike] = None) -> None:
+        self._box: Optional[Any] = None
+        self._lock = threading.RLock()
+        self._process: Optional[Process] = None
+        # Validate everything before touching C.
+        root_b = _abspath(root, "root") if root is not None else None
+        host_b = _cstr(hostname, "hostname") if hostname is not None else None
+        ns = _namespaces(namespaces) if namespaces is not None else None
+        if isinstance(mounts, (str, tuple)) and mounts and isinstance(mounts[0], str):
+            raise TypeError("mounts is a list of mounts, e.g. [('proc', '/proc')]")
+        mount_objs = [_as_mount(m) for m in (mounts or ())]
+        env_items: list[tuple[bytes, Optional[bytes]]] = []
+        if env is not None:
+            if not isinstance(env, Mapping):
+                raise TypeError("env must be a mapping")
+            for k, v in env.items():
+                kb = _cstr(k, "environment name")
+                if not kb or b"=" in kb:
+                    raise ValueError(f"invalid environment variable name {k!r}")
+                env_items.append((kb, None if v is None else _cstr(v, f"environment value of {k}")))
+        cwd_b = _abspath(cwd, "cwd") if cwd is not None else None
+        if uid is not None:
+            _uint(uid, "uid")
+        if gid is not None:
+            _uint(gid, "gid")
+        umaps, gmaps = _maps(uid_map, "uid_map"), _maps(gid_map, "gid_map")
+        lims = _limits(limits or {})
+        if options is not None:
+            _uint(options, "options")
+        cg_b = _abspath(cgroup_parent, "cgroup_parent") if cgroup_parent is not None else None
+        if cg_b is not None and _ffi.box_set_cgroup_parent is None:
+            raise NotImplementedError("this libbox has no box_set_cgroup_parent")
+        self.wall_limit: Optional[float] = None
+        for name, const, value in lims:
+            if const == BOX_LIMIT_WALL_MS:
+                self.wall_limit = value / 1000.0
+
+        handle = _ffi.box_p()
+        r = _ffi.box_new(ctypes.byref(handle), 0)
+        if r < 0:
+            raise BoxError(-r, "box_new: " + os.strerror(-r), "box_new")
+        self._box = handle
+        try:
+            if ns is not None:
+                self._call("box_set_namespaces", ns)
+            if host_b is not None:
+                self._call("box_set_hostname", host_b)
+            if root_b is not None:
+                self._call("box_set_root", root_b, BOX_ROOT_READONLY if readonly_root else 0)
+            elif readonly_root:
+                raise ValueError("readonly_root needs a root")
+            for m in mount_objs:
+                self._add_mount(m)
+            for inside, outside, count in umaps:
+                self._call("box_add_uid_map", inside, outside, count)
+            for inside, outside, count in gmaps:
+                self._call("box_add_gid_map", inside, outside, count)
+            if uid is not None or gid is not None:
+                self._call("box_set_user", uid or 0, gid or 0)
+            for k, v in env_items:
+                if v is None:
+                    self._call("box_unsetenv", k)
+                else:
+                    self._call("box_setenv", k, v)
+            if cwd_b is not None:
+                self._call("box_set_cwd", cwd_b)
+            for name, const, value in lims:
+                self._call("box_set_limit", const, value)
+            if options is not None:
+                self._call("box_set_options", options)
+            if cg_b is not None:
+                self._call("box_set_cgroup_parent", cg_b)
+        except BaseException:
+            self.close()
+            raise
+
+    # thin helpers
+    def _call(self, name: str, *args: Any) -> int:
+        if self._box is None:
+            raise ValueError("the box is closed")
+        r = getattr(_ffi, name)(self._box, *args)
+        if r < 0:
+            raise _fail(r, self._box, name)
+        return r
+
+    def _add_mount(self, m: Any) -> None:
+        if isinstance(m, Bind):
+            src = _abspath(m.source, "bind source")
+            dst = _abspath(m.target if m.target is not None else m.source, "bind target")
+            self._call("box_mount", BOX_MOUNT_BIND, src, dst, m._flags())
+        elif isinstance(m, Tmpfs):
+            size = parse_size(m.size) if m.size is not None else 0
+            flags = (BOX_MOUNT_RO if m.ro else 0) | (BOX_MOUNT_EXEC_OFF if m.noexec else 0)
+            self._call("box_mount_tmpfs", _abspath(m.target, "tmpfs target"), size,
+                       _uint(m.mode, "tmpfs mode"), flags)
+        elif isinstance(m, Symlink):
+            self._call("box_mount", BOX_MOUNT_SYMLINK, _cstr(m.text, "symlink text"),
+                       _abspath(m.target, "symlink target"), 0)
+        else:
+            kind = {Proc: BOX_MOUNT_PROC, Dev: BOX_MOUNT_DEV, Mqueue: BOX_MOUNT_MQUEUE,
+                    Dir: BOX_MOUNT_DIR, RemountRo: BOX_MOUNT_REMOUNT_RO}[type(m)]
+            self._call("box_mount", kind, None, _abspath(m.target, "mount target"), 0)
+
+    @property
+    def handle(self) -> Any:
+        """The raw ``box_t *`` for the thin layer (None once closed)."""
+        return self._box
+
+    def errmsg(self) -> str:
+        """``box_errmsg``: the message of the last failing call on this box."""
+        if self._box is None:
+            return ""
+        return (_ffi.box_errmsg(self._box) or b"").decode("utf-8", "replace")
+
+    def pass_fd(self, fd: int, target: int) -> None:
+        """``box_pass_fd``: the program gets ``fd`` as ``target`` (see box.h)."""
+        self._call("box_pass_fd", _uint(fd, "fd"), _uint(target, "target fd"))
+
+    def spawn(self, argv: Sequence[PathLike], stdin: Any = None, stdout: Any = None,
+              stderr: Any = None, pass_fds: Optional[Mapping[int, int]] = None) -> "Process":
+        """Build the box and run ``argv`` in it; return a :class:`Process`.
+
+        ``stdin``/``stdout``/``stderr``: None (inherit this process's 0/1/2), an fd, a file
+        object with ``fileno()``, :data:`PIPE`, :data:`DEVNULL`, or for stderr
+        :data:`STDOUT`. ``pass_fds`` maps extra target fds in the box to fds here.
+        A box can be spawned once.
+        """
+        if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence) or not argv:
+            raise TypeError("argv must be a non-empty list of strings")
+        args = [_cstr(a, "argument") for a in argv]
+        if self._box is None:
+            raise ValueError("the box is closed")
+        if self._process is not None:
+            raise ValueError("a Box can be spawned only once; make a new Box")
+        extra = dict(pass_fds or {})
+        for t, f in extra.items():
+            _uint(t, "target fd")
+            _uint(f, "fd")
+        to_close: list[int] = []  # our copies of the child's pipe ends and /dev/null
+        parents: list[Optional[int]] = [None, None, None]
+        child: list[Optional[int]] = [None, None, None]
+        try:
+            for i, spec in enumerate((stdin, stdout, stderr)):
+                if spec is None:
+                    continue
+                if spec == PIPE:
+                    r, w = os.pipe2(os.O_CLOEXEC)
+                    if i == 0:
+                        child[i], parents[i] = r, w
+                    else:
+                        child[i], parents[i] = w, r
+                    to_close.append(child[i])
+                elif spec == DEVNULL:
+                    fd = os.open(os.devnull, (os.O_RDONLY if i == 0 else os.O_WRONLY) | os.O_CLOEXEC)
+                    to_close.append(fd)
+                    child[i] = fd
+                elif spec == STDOUT:
+                    if i != 2:
+                        raise ValueError("STDOUT is only valid for stderr")
+                    child[i] = child[1] if child[1] is not None else 1
+                elif isinstance(spec, int) and not isinstance(spec, bool):
+                    child[i] = _uint(spec, "fd")
+                elif hasattr(spec, "fileno"):
+                    if hasattr(spec, "flush") and i > 0:
+                        spec.flush()
+                    child[i] = spec.fileno()
+                else:
+                    raise TypeError(f"stdio must be None, an fd, a file, PIPE or DEVNULL, not {spec!r}")
+            with self._lock:
+                if any(c is not None for c in child) or extra:
+                    for i in range(3):
+                        if i in extra:
+                            continue
+                        if child[i] is not None:
+                            self.pass_fd(child[i], i)
+                        elif _fd_open(i):
+                            self.pass_fd(i, i)
+                    for t, f in extra.items():
+                        self.pass_fd(f, t)
+                argv_c = (ctypes.c_char_p * (len(args) + 1))(*args, None)
+                self._call("box_spawn", argv_c)
+                proc = Process(self, list(argv), parents)
+                self._process = proc
+            parents = [None, None, None]  # owned by proc now
+            return proc
+        finally:
+            for fd in to_close:
+                os.close(fd)
+            for fd in parents:
+                if fd is not None:
+                    os.close(fd)
+
+    @property
+    def process(self) -> Optional["Process"]:
+        return self._process
+
+    def close(self) -> None:
+        """``box_free``: kill and reap the box if it still runs, release everything."""
+        with self._lock:
+            box, self._box = self._box, None
+            if box is not None:
+                _ffi.box_free(box)
+            if self._process is not None:
+                self._process._close_pipes()
+
+    def __enter__(self) -> "Box":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Process:
+    """A spawned box (returned by :meth:`Box.spawn`).
+
+    ``stdin``/``stdout``/``stderr`` are binary file objects for the streams spawned with
+    :data:`PIPE`, else None. ``pidfd`` can be registered with :mod:`selectors` (it becomes
+    readable when the box ends); it belongs to the box and is closed by the ``wait`` that
+    reaps it.
+    """
+
+    def __init__(self, box: Box, args: list, fds: list[Optional[int]]) -> None:
+        self._boxobj = box
+        self.args = args
+        self.stdin: Optional[IO[bytes]] = open(fds[0], "wb", buffering=0) if fds[0] is not None else None
+        self.stdout: Optional[IO[bytes]] = open(fds[1], "rb", buffering=0) if fds[1] is not None else None
+        self.stderr: Optional[IO[bytes]] = open(fds[2], "rb", buffering=0) if fds[2] is not None else None
+        self.pid: int = _ffi.box_pid(box._box)
+        self.status: Optional[Status] = None
+        self._started = time.monotonic()
+        self._wall_deadline = (self._started + box.wall_limit) if box.wall_limit else None
+
+    @property
+    def returncode(self) -> Optional[int]:
+        return self.status.returncode if self.status else None
+
+    @property
+    def pidfd(self) -> Optional[int]:
+        """The box's pidfd (readable when it ends), or None once it has been reaped."""
+        with self._boxobj._lock:
+            if self.status is not None or self._boxobj._box is None:
+                return None
+            fd = _ffi.box_pidfd(self._boxobj._box)
+            return fd if fd >= 0 else None
+
+    def _try_reap(self) -> Optional[int]:
+        """box_wait(0) under the lock; return None if ended, else a dup of the pidfd."""
+        with self._boxobj._lock:
+            if self.status is not None:
+                return None
+            box = self._boxobj._box
+            if box is None:
+                raise ValueError("the box is closed")
+            st = _ffi.box_status_t()
+            r = _ffi.box_wait(box, 0, ctypes.byref(st))
+            if r == 0:
+                self.status = Status._from_c(st)
+                return None
+            if r != -_errno.EAGAIN:
+                raise _fail(r, box, "box_wait")
+            return os.dup(_ffi.box_pidfd(box))
+
+    def poll(self) -> Optional[Status]:
+        """The status if the box has ended (reaping it), else None. Enforces the wall limit."""
+        fd = self._try_reap()
+        if fd is not None:
+            os.close(fd)
+        return self.status
+
+    def wait(self, timeout: Union[float, str, None] = None) -> Status:
+        """Wait for the box to end and return its :class:`Status`.
+
+        Raises :class:`TimeoutExpired` (box still running) if ``timeout`` passes. Safe to
+        call while another thread calls :meth:`kill`.
+        """
+        deadline = None if timeout is None else time.monotonic() + parse_time(timeout)
+        while True:
+            fd = self._try_reap()
+            if fd is None:
+                assert self.status is not None
+                return self.status
+            try:
+                now = time.monotonic()
+                ends = [d for d in (deadline, self._wall_deadline) if d is not None]
+                if deadline is not None and now >= deadline:
+                    raise TimeoutExpired(self.args, parse_time(timeout))  # type: ignore[arg-type]
+                if self._wall_deadline is not None and now >= self._wall_deadline:
+                    # libbox kills at the wall limit from box_wait; let it check often.
+                    self._wall_deadline = now + 0.01
+                    ends = [d for d in (deadline, self._wall_deadline) if d is not None]
+                wait_s = max(0.0, min(ends) - now) if ends else None
+                p = selectors.DefaultSelector()
+                try:
+                    p.register(fd, selectors.EVENT_READ)
+                    p.select(wait_s)
+                finally:
+                    p.close()
+            finally:
+                os.close(fd)
+
+    def kill(self, sig: int = _signal.SIGKILL) -> None:
+        """``box_kill``: signal the box's first process (SIGKILL by default).
+
+        The first process is pid 1 of its pid namespace: it only gets signals it handles,
+        except SIGKILL. Does nothing if the box has already been reaped.
+        """
+        if isinstance(sig, bool) or not isinstance(sig, int):
+            raise TypeError("sig must be an int")
+        with self._boxobj._lock:
+            if self.status is not None:
+                return
+            self._boxobj._call("box_kill", int(sig))
+
+    def terminate(self) -> None:
+        self.kill(_signal.SIGTERM)
+
+    def communicate(self, input: Optional[bytes] = None, timeout: Union[float, str, None] = None
+                    ) -> tuple[Optional[bytes], Optional[bytes]]:
+        """Write ``input``, read stdout/stderr to EOF concurrently, wait; return (out, err).
+
+        On timeout, kills the box (SIGKILL), reaps it and raises :class:`TimeoutExpired`
+        with the partial output and the status.
+        """
+        if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
+            raise TypeError("input must be bytes")
+        t = None if timeout is None else parse_time(timeout)
+        deadline = None if t is None else time.monotonic() + t
+        chunks: dict[int, list[bytes]] = {}
+        sel = selectors.DefaultSelector()
+        view = memoryview(bytes(input) if input is not None else b"")
+        pos = 0
+        timed_out = False
+        try:
+            if self.stdin is not None:
+                if view:
+                    os.set_blocking(self.stdin.fileno(), False)
+                    sel.register(self.stdin, selectors.EVENT_WRITE)
+                else:
+                    self.stdin.close()
+            for f in (self.stdout, self.stderr):
+                if f is not None:
+                    chunks[f.fileno()] = []
+                    sel.register(f, selectors.EVENT_READ)
+            while sel.get_map():
+                now = time.monotonic()
+                if deadline is not None and now >= deadline and not timed_out:
+                    timed_out = True
+                    self.kill()
+                    # The box's pid namespace dies with it: drain briefly what is left.
+                    deadline = now + 1.0
+                elif timed_out and deadline is not None and now >= deadline:
+                    break
+                ends = [d for d in (deadline, self._wall_deadline) if d is not None]
+                wait_s = max(0.0, min(ends) - now) if ends else None
+                events = sel.select(wait_s)
+                if not events:
+                    self.poll()  # lets libbox enforce the wall limit
+                    if self._wall_deadline is not None and time.monotonic() >= self._wall_deadline:
+                        self._wall_deadline = time.monotonic() + 0.05
+                    continue
+                for key, _ in events:
+                    f = key.fileobj
+                    if f is self.stdin:
+                        try:
+                            pos += os.write(f.fileno(), view[pos:pos + 65536])
+                        except BlockingIOError:
+                            continue
+                        except (BrokenPipeError, ConnectionResetError):
+                            pos = len(view)
+                        if pos >= len(view):
+                            sel.unregister(f)
+                            f.close()
+                    else:
+                        data = os.read(f.fileno(), 1 << 16)
+                        if data:
+                            chunks[f.fileno()].append(data)
+                        else:
+                            sel.unregister(f)
+        finally:
+            sel.close()
+        out = b"".join(chunks[self.stdout.fileno()]) if self.stdout is not None else None
+        err = b"".join(chunks[self.stderr.fileno()]) if self.stderr is not None else None
+        self._close_pipes()
+        if timed_out:
+            self.kill()
+            status = self.wait()
+            raise TimeoutExpired(self.args, t, out, err, status)  # type: ignore[arg-type]
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return out, err
+
+    def _close_pipes(self) -> None:
+        for f in (self.stdin, self.stdout, self.stderr):
+            if f is not None and not f.closed:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+
+# --- run ---------------------------------------------------------------------------------
+
+@dataclass
+class CompletedProcess:
+    """The result of :func:`run`; like :class:`subprocess.CompletedProcess` plus ``status``."""
+    args: list
+    returncode: int
+    stdout: Optional[bytes] = None
+    stderr: Optional[bytes] = None
+    status: Optional[Status] = field(default=None, repr=False)
+
+    def check_returncode(self) -> None:
+        if self.returncode:
+            raise subprocess.CalledProcessError(self.returncode, self.args, self.stdout,
+                                                self.stderr)
+
+
+def run(argv: Sequence[PathLike], *, root: Optional[PathLike] = None,
+        capture_output: bool = False, input: Optional[bytes] = None,
+        timeout: Union[float, str, None] = None, check: bool = False,
+        stdin: Any = None, stdout: Any = None, stderr: Any = None,
+        memory: Union[int, str, None] = None, pids: Optional[int] = None,
+        cpu: Union[float, str, None] = None, wall: Union[float, str, None] = None,
+        **box_kwargs: Any) -> CompletedProcess:
+    """Run ``argv`` in a new box and wait for it, like :func:`subprocess.run`.
+
+    ``memory``, ``pids``, ``cpu`` and ``wall`` are shortcuts for ``limits`` entries (memory
+    and pids are cgroup limits libbox 0.1 refuses with EOPNOTSUPP -> :class:`BoxError`).
+    ``timeout`` kills the box and raises :class:`TimeoutExpired` with the partial output.
+    ``returncode`` is the exit code or minus the signal. Other keyword arguments go to
+    :class:`Box`.
+    """
+    limits = dict(box_kwargs.pop("limits", None) or {})
+    for name, v in (("memory", memory), ("pids", pids), ("cpu", cpu), ("wall", wall)):
+        if v is not None:
+            limits[name] = v
+    if capture_output:
+        if stdout is not None or stderr is not None:
+            raise ValueError("capture_output and stdout/stderr cannot both be given")
+        stdout = stderr = PIPE
+    if input is not None:
+        if stdin is not None:
+            raise ValueError("input and stdin cannot both be given")
+        if not isinstance(input, (bytes, bytearray, memoryview)):
+            raise TypeError("input must be bytes")
+        stdin = PIPE
+    if timeout is not None:
+        parse_time(timeout)
+    with Box(root=root, limits=limits, **box_kwargs) as box:
+        proc = box.spawn(argv, stdin=stdin, stdout=stdout, stderr=stderr)
+        out, err = proc.communicate(input, timeout)
+        assert proc.status is not None
+        res = CompletedProcess(list(argv), proc.status.returncode, out, err, proc.status)
+    if check:
+        res.check_returncode()
+    return res
+
+
+# --- misc --------------------------------------------------------------------------------
+
+def version() -> str:
+    """``box_version()`` of the loaded library."""
+    return _ffi.box_version().decode()
+
+
+def probe() -> dict:
+    """``box_probe()`` as a dict (what this kernel and caller can do)."""
+    f = _ffi.box_features_t()
+    r = _ffi.box_probe(ctypes.byref(f))
+    if r < 0:
+        raise BoxError(-r, "", "box_probe")
+    out = {}
+    for name, _ in _ffi.box_features_t._fields_:
+        if name == "reserved":
+            continue
+        v = getattr(f, name)
+        out[name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    return out

@@ -1,0 +1,245 @@
+"""Low-level ctypes declarations for libbox (include/box.h).
+
+Every C declaration the binding uses lives in this module: the library loader, the
+constants, the two structs and the argtypes/restype of each function. The functions are
+exposed as attributes of :data:`lib` (e.g. ``lib.box_new``) and return the raw C value
+(0 or a negative errno) -- the thin layer.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+# --- constants -------------------------------------------------------------------------
+
+BOX_VERSION_MAJOR = 0
+BOX_VERSION_MINOR = 1
+BOX_VERSION_MICRO = 0
+
+BOX_NS_USER = 1 << 0
+BOX_NS_PID = 1 << 1
+BOX_NS_MNT = 1 << 2
+BOX_NS_UTS = 1 << 3
+BOX_NS_IPC = 1 << 4
+BOX_NS_NET = 1 << 5
+BOX_NS_CGROUP = 1 << 6
+BOX_NS_TIME = 1 << 7
+BOX_NS_ALL = 0xFF
+
+BOX_ROOT_READONLY = 1 << 0
+
+BOX_MOUNT_BIND = 1
+BOX_MOUNT_TMPFS = 2
+BOX_MOUNT_PROC = 3
+BOX_MOUNT_DEV = 4
+BOX_MOUNT_MQUEUE = 5
+BOX_MOUNT_DIR = 6
+BOX_MOUNT_SYMLINK = 7
+BOX_MOUNT_REMOUNT_RO = 8
+
+BOX_MOUNT_RO = 1 << 0
+BOX_MOUNT_NOREC = 1 << 1
+BOX_MOUNT_DEVICES = 1 << 2
+BOX_MOUNT_EXEC_OFF = 1 << 3
+BOX_MOUNT_TRY = 1 << 4
+
+BOX_OPT_DIE_WITH_PARENT = 1 << 0
+BOX_OPT_NEW_SESSION = 1 << 1
+
+BOX_LIMIT_NOFILE = 1
+BOX_LIMIT_NPROC = 2
+BOX_LIMIT_FSIZE = 3
+BOX_LIMIT_CORE = 4
+BOX_LIMIT_STACK = 5
+BOX_LIMIT_AS = 6
+BOX_LIMIT_CPU = 7
+BOX_LIMIT_WALL_MS = 8
+BOX_LIMIT_MEMORY = 9
+BOX_LIMIT_PIDS = 10
+# Declared by the cgroup work in include/box.h (libraries without it refuse them: EINVAL).
+BOX_LIMIT_MEMORY_HIGH = 11
+BOX_LIMIT_SWAP = 12
+BOX_LIMIT_CPU_MILLIS = 13
+BOX_LIMIT_CPU_WEIGHT = 14
+BOX_LIMIT_CPU_TIME_MS = 15
+
+BOX_END_EXITED = 1
+BOX_END_SIGNALED = 2
+BOX_END_WALL_TIME = 3
+BOX_END_KILLED = 4
+BOX_END_OOM = 5
+BOX_END_CPU_TIME = 6
+
+BOX_CGROUP_NONE = 0
+BOX_CGROUP_V1 = 1
+BOX_CGROUP_HYBRID = 2
+BOX_CGROUP_V2 = 3
+
+END_NAMES = {
+    BOX_END_EXITED: "exited",
+    BOX_END_SIGNALED: "signaled",
+    BOX_END_WALL_TIME: "wall_time",
+    BOX_END_KILLED: "killed",
+    BOX_END_OOM: "oom",
+    BOX_END_CPU_TIME: "cpu_time",
+}
+
+# --- types -----------------------------------------------------------------------------
+
+uid_t = ctypes.c_uint32
+gid_t = ctypes.c_uint32
+pid_t = ctypes.c_int32
+mode_t = ctypes.c_uint32
+
+
+class box_t(ctypes.Structure):
+    """Opaque ``struct box``; only pointers to it are used."""
+
+
+box_p = ctypes.POINTER(box_t)
+
+
+class box_status_t(ctypes.Structure):
+    _fields_ = [
+        ("end", ctypes.c_int),  # box_end_t
+        ("exit_code", ctypes.c_int),
+        ("signal", ctypes.c_int),
+        ("wall_us", ctypes.c_uint64),
+        ("cpu_user_us", ctypes.c_uint64),
+        ("cpu_system_us", ctypes.c_uint64),
+        ("max_rss_bytes", ctypes.c_uint64),
+        # carved out of reserved[8] by the cgroup work; 0 from libraries without it
+        ("memory_peak_bytes", ctypes.c_uint64),
+        ("oom_kills", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 6),
+    ]
+
+
+class box_features_t(ctypes.Structure):
+    _fields_ = [
+        ("userns", ctypes.c_int),
+        ("userns_why", ctypes.c_char * 512),
+        ("cgroup_layout", ctypes.c_int),  # box_cgroup_layout_t
+        ("cgroup_v2_path", ctypes.c_char * 512),
+        ("cgroup_controllers", ctypes.c_char * 256),
+        ("landlock_abi", ctypes.c_int),
+        ("seccomp_notify", ctypes.c_int),
+        ("clone3", ctypes.c_int),
+        ("clone_into_cgroup", ctypes.c_int),
+        ("pidfd", ctypes.c_int),
+        ("idmapped_mounts", ctypes.c_int),
+        ("time_ns", ctypes.c_int),
+        ("reserved", ctypes.c_uint64 * 8),
+    ]
+
+
+# --- loading ---------------------------------------------------------------------------
+
+SONAME = "libbox.so.0"
+
+
+def _candidates() -> list[str]:
+    env = os.environ.get("LIBBOX_LIBRARY")
+    if env:
+        return [env]
+    out: list[str] = []
+    here = Path(__file__).resolve().parent
+    for up in (here.parent.parent.parent, here.parent.parent, here.parent):
+        for sub in ("build/lib", "builddir/lib", "build"):
+            p = up / sub / SONAME
+            if p.is_file():
+                out.append(str(p))
+    found = ctypes.util.find_library("box")
+    if found:
+        out.append(found)
+    out.append(SONAME)
+    return out
+
+
+def _load() -> ctypes.CDLL:
+    errors = []
+    cands = _candidates()
+    for name in cands:
+        try:
+            return ctypes.CDLL(name, use_errno=True)
+        except OSError as e:
+            errors.append(f"{name}: {e}")
+            if os.environ.get("LIBBOX_LIBRARY"):
+                break
+    raise ImportError("cannot load libbox: " + "; ".join(errors))
+
+
+lib = _load()
+
+_I = ctypes.c_int
+_U = ctypes.c_uint
+_S = ctypes.c_char_p
+
+_PROTOS = {
+    "box_new": (_I, [ctypes.POINTER(box_p), _U]),
+    "box_free": (None, [box_p]),
+    "box_errmsg": (_S, [box_p]),
+    "box_set_namespaces": (_I, [box_p, _U]),
+    "box_set_hostname": (_I, [box_p, _S]),
+    "box_set_root": (_I, [box_p, _S, _U]),
+    "box_mount": (_I, [box_p, _I, _S, _S, _U]),
+    "box_mount_tmpfs": (_I, [box_p, _S, ctypes.c_uint64, mode_t, _U]),
+    "box_add_uid_map": (_I, [box_p, uid_t, uid_t, ctypes.c_uint32]),
+    "box_add_gid_map": (_I, [box_p, gid_t, gid_t, ctypes.c_uint32]),
+    "box_set_user": (_I, [box_p, uid_t, gid_t]),
+    "box_setenv": (_I, [box_p, _S, _S]),
+    "box_unsetenv": (_I, [box_p, _S]),
+    "box_set_cwd": (_I, [box_p, _S]),
+    "box_pass_fd": (_I, [box_p, _I, _I]),
+    "box_set_options": (_I, [box_p, _U]),
+    "box_set_limit": (_I, [box_p, _I, ctypes.c_uint64]),
+    "box_spawn": (_I, [box_p, ctypes.POINTER(_S)]),
+    "box_pid": (pid_t, [box_p]),
+    "box_pidfd": (_I, [box_p]),
+    "box_kill": (_I, [box_p, _I]),
+    "box_wait": (_I, [box_p, _I, ctypes.POINTER(box_status_t)]),
+    "box_probe": (_I, [ctypes.POINTER(box_features_t)]),
+    "box_version": (_S, []),
+}
+# Functions only newer libraries export; set to None when the loaded one lacks them.
+_OPTIONAL = {
+    "box_set_cgroup_parent": (_I, [box_p, _S]),
+}
+
+for _name, (_res, _args) in _OPTIONAL.items():
+    if hasattr(lib, _name):
+        _PROTOS[_name] = (_res, _args)
+
+for _name, (_res, _args) in _PROTOS.items():
+    _f = getattr(lib, _name)
+    _f.restype = _res
+    _f.argtypes = _args
+
+# Module-level aliases: the thin layer, one name per C function.
+box_new = lib.box_new
+box_free = lib.box_free
+box_errmsg = lib.box_errmsg
+box_set_namespaces = lib.box_set_namespaces
+box_set_hostname = lib.box_set_hostname
+box_set_root = lib.box_set_root
+box_mount = lib.box_mount
+box_mount_tmpfs = lib.box_mount_tmpfs
+box_add_uid_map = lib.box_add_uid_map
+box_add_gid_map = lib.box_add_gid_map
+box_set_user = lib.box_set_user
+box_setenv = lib.box_setenv
+box_unsetenv = lib.box_unsetenv
+box_set_cwd = lib.box_set_cwd
+box_pass_fd = lib.box_pass_fd
+box_set_options = lib.box_set_options
+box_set_limit = lib.box_set_limit
+box_spawn = lib.box_spawn
+box_pid = lib.box_pid
+box_pidfd = lib.box_pidfd
+box_kill = lib.box_kill
+box_wait = lib.box_wait
+box_probe = lib.box_probe
+box_version = lib.box_version
+box_set_cgroup_parent = getattr(lib, "box_set_cgroup_parent", None) if "box_set_cgroup_parent" in _PROTOS else None

@@ -1,0 +1,482 @@
+/* cgroups: one cgroup per box, below the caller's own cgroup (or a parent it names), on the
+ * unified v2 hierarchy or on v1 controller hierarchies, whichever has the controller. On a
+ * hybrid host (v1 controllers + a v2 hierarchy without them) the box also gets a v2 cgroup,
+ * for placement and cgroup.kill. The parent creates the cgroups and writes the limits
+ * before clone, moves the child in while it waits (before it execs, so the program never
+ * runs outside its limits), reads the usage after the box has ended and removes them.
+ * It never touches the host's cgroup mounts and never moves a process it did not start. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "box-private.h"
+
+static const char *const slot_controller[BOX_CG_SLOTS] = {
+    [BOX_CG_V2] = NULL, [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
+    [BOX_CG_CPU] = "cpu", [BOX_CG_CPUACCT] = "cpuacct",
+};
+
+/* Which limits need which controller. */
+static int limit_slot(box_limit_t limit)
+{
+    switch (limit) {
+    case BOX_LIMIT_MEMORY:
+    case BOX_LIMIT_MEMORY_HIGH:
+    case BOX_LIMIT_SWAP: return BOX_CG_MEMORY;
+    case BOX_LIMIT_PIDS: return BOX_CG_PIDS;
+    case BOX_LIMIT_CPU_MILLIS:
+    case BOX_LIMIT_CPU_WEIGHT: return BOX_CG_CPU;
+    case BOX_LIMIT_CPU_TIME_MS: return BOX_CG_CPUACCT;
+    default: return -1;
+    }
+}
+
+bool box_limit_is_cgroup(box_limit_t limit)
+{
+    return limit_slot(limit) >= 0;
+}
+
+/* Where a hierarchy is mounted ("cgroup2", or "cgroup" with the controller among its super
+ * options) and the mount's root, from /proc/self/mountinfo. */
+static int find_mount(const char *controller, char *mnt, size_t mnt_size, char *root,
+                      size_t root_size)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    int r = -ENOENT;
+
+    if (!f)
+        return -errno;
+    while (r < 0 && fgets(line, sizeof line, f)) {
+        char mroot[1024], point[1024], fstype[64], opts[1024];
+        char *dash = strstr(line, " - ");
+
+        if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", mroot, point) != 2 ||
+            sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2)
+            continue;
+        if (controller ? strcmp(fstype, "cgroup") != 0 : strcmp(fstype, "cgroup2") != 0)
+            continue;
+        if (controller) {
+            char *save = NULL;
+            bool has = false;
+
+            for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save))
+                has |= strcmp(o, controller) == 0;
+            if (!has)
+                continue;
+        }
+        snprintf(mnt, mnt_size, "%s", point);
+        snprintf(root, root_size, "%s", mroot);
+        r = 0;
+    }
+    fclose(f);
+    return r;
+}
+
+/* The caller's cgroup in a hierarchy ("" controller = v2), from /proc/self/cgroup. */
+static int own_cgroup(const char *controller, char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[4096];
+    int r = -ENOENT;
+
+    if (!f)
+        return -errno;
+    while (r < 0 && fgets(line, sizeof line, f)) {
+        char *ctrls = strchr(line, ':'), *path, *save = NULL;
+        bool match = false;
+
+        if (!ctrls || !(path = strchr(ctrls + 1, ':')))
+            continue;
+        *path++ = '\0';
+        ctrls++;
+        path[strcspn(path, "\n")] = '\0';
+        if (!controller)
+            match = ctrls[0] == '\0';
+        else
+            for (char *c = strtok_r(ctrls, ",", &save); c; c = strtok_r(NULL, ",", &save))
+                match |= strcmp(c, controller) == 0;
+        if (match) {
+            snprintf(out, size, "%s", path);
+            r = 0;
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+/* The directory under which this box's cgroup goes, in one hierarchy. */
+static int parent_dir(box_t *box, const char *controller, char *out, size_t size)
+{
+    char mnt[1024], root[1024], own[2048];
+    size_t rlen;
+    int r = find_mount(controller, mnt, sizeof mnt, root, sizeof root);
+
+    if (r < 0)
+        return r;
+    if (box->cgroup_parent) {
+        if (!controller && strncmp(box->cgroup_parent, mnt, strlen(mnt)) == 0)
+            snprintf(out, size, "%s", box->cgroup_parent);
+        else
+            snprintf(out, size, "%s%s", mnt, box->cgroup_parent);
+        return 0;
+    }
+    r = own_cgroup(controller, own, sizeof own);
+    if (r < 0)
+        return r;
+    /* Inside a cgroup namespace or a container the mount's root may be a sub-path. */
+    rlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (rlen && strncmp(own, root, rlen) == 0)
+        memmove(own, own + rlen, strlen(own + rlen) + 1);
+    snprintf(out, size, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    return 0;
+}
+
+static int write_str(const char *dir, const char *file, const char *value)
+{
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return box_write_file(path, value, strlen(value));
+}
+
+static int read_u64(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+    char path[4096], line[256];
+    FILE *f;
+    int r = -ENOENT;
+
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    while (r < 0 && fgets(line, sizeof line, f)) {
+        size_t klen = key ? strlen(key) : 0;
+
+        if (key && (strncmp(line, key, klen) != 0 || line[klen] != ' '))
+            continue;
+        *out = strtoull(line + klen, NULL, 10);
+        r = 0;
+    }
+    fclose(f);
+    return r;
+}
+
+/* Does the v2 cgroup `dir` offer `controller` to its children, enabling it if needed? */
+static int v2_enable(box_t *box, const char *dir, const char *controller)
+{
+    char path[4096], list[512] = "", plus[64];
+    int fd, r;
+    ssize_t n;
+
+    snprintf(path, sizeof path, "%s/cgroup.subtree_control", dir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, list, sizeof list - 1);
+    close(fd);
+    list[n > 0 ? n : 0] = '\0';
+    for (char *save = NULL, *c = strtok_r(list, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+        if (strcmp(c, controller) == 0)
+            return 0;
+    snprintf(plus, sizeof plus, "+%s", controller);
+    r = write_str(dir, "cgroup.subtree_control", plus);
+    if (r == -EBUSY)
+        return box_error(box, EBUSY,
+                         "spawn: cgroup v2: cannot enable %s in %s: it holds processes (the "
+                         "no-internal-processes rule); fix: name a delegated cgroup without "
+                         "processes with box_set_cgroup_parent (e.g. from systemd-run --user "
+                         "--scope -p Delegate=yes)",
+                         controller, dir);
+    if (r < 0)
+        return box_error(box, -r, "spawn: cgroup v2: enable %s in %s", controller, dir);
+    return 0;
+}
+
+static bool v2_has(const char *dir, const char *controller)
+{
+    char path[4096], list[512] = "";
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof path, "%s/cgroup.controllers", dir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, list, sizeof list - 1);
+    close(fd);
+    list[n > 0 ? n : 0] = '\0';
+    for (char *save = NULL, *c = strtok_r(list, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+        if (strcmp(c, controller) == 0)
+            return true;
+    return false;
+}
+
+/* A crashed caller leaves "libbox-<pid>-<n>" cgroups behind: remove those whose pid is gone. */
+static void remove_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    struct dirent *de;
+    char path[4096];
+
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        int pid;
+
+        if (sscanf(de->d_name, "libbox-%d-", &pid) != 1 || (kill(pid, 0) == 0 || errno != ESRCH))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
+        rmdir(path);
+    }
+    closedir(d);
+}
+
+static int make_dir(box_t *box, int slot, const char *parent)
+{
+    static unsigned int counter;
+    char *dir;
+
+    remove_stale(parent);
+    if (asprintf(&dir, "%s/libbox-%d-%u", parent, (int)getpid(),
+                 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0)
+        return box_error(box, ENOMEM, "spawn: cgroup");
+    if (mkdir(dir, 0755) < 0) {
+        int err = errno;
+
+        free(dir);
+        return -err;
+    }
+    box->cg.dir[slot] = dir;
+    return 0;
+}
+
+/* Write one limit to the cgroup that holds its controller. */
+static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
+{
+    int slot = limit_slot(limit);
+    const char *dir = box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot];
+    bool v2 = box->cg.v2_slot[slot];
+    char buf[64];
+    const char *file;
+    int r;
+
+    switch (limit) {
+    case BOX_LIMIT_MEMORY:
+        file = v2 ? "memory.max" : "memory.limit_in_bytes";
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        break;
+    case BOX_LIMIT_MEMORY_HIGH:
+        file = v2 ? "memory.high" : "memory.soft_limit_in_bytes";
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        break;
+    case BOX_LIMIT_SWAP:
+        /* v1 limits memory+swap together, v2 swap alone. */
+        file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+        if (!v2 && !box->limit_set[BOX_LIMIT_MEMORY])
+            return box_error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
+        snprintf(buf, sizeof buf, "%" PRIu64, v2 ? v : v + box->limit[BOX_LIMIT_MEMORY]);
+        break;
+    case BOX_LIMIT_PIDS:
+        file = "pids.max";
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        break;
+    case BOX_LIMIT_CPU_MILLIS:
+        if (v2) {
+            file = "cpu.max";
+            snprintf(buf, sizeof buf, "%" PRIu64 " 100000", v * 100);
+        } else {
+            if ((r = write_str(dir, "cpu.cfs_period_us", "100000")) < 0)
+                return box_error(box, -r, "spawn: cgroup: write %s/cpu.cfs_period_us", dir);
+            file = "cpu.cfs_quota_us";
+            snprintf(buf, sizeof buf, "%" PRIu64, v * 100);
+        }
+        break;
+    case BOX_LIMIT_CPU_WEIGHT:
+        file = v2 ? "cpu.weight" : "cpu.shares";
+        snprintf(buf, sizeof buf, "%" PRIu64, v2 ? v : v * 1024 / 100);
+        break;
+    default: /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
+        return 0;
+    }
+    r = write_str(dir, file, buf);
+    if (r < 0)
+        return box_error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);
+    return 0;
+}
+
+/* Create the box's cgroups and write its limits. Nothing is created when no limit needs a
+ * cgroup. On error everything made so far is removed. */
+int box_cgroup_create(box_t *box)
+{
+    bool need[BOX_CG_SLOTS] = { false };
+    char v2_parent[4096] = "", parent[4096];
+    bool any = false, have_v2;
+    int r;
+
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
+        int slot = limit_slot((box_limit_t)l);
+
+        if (box->limit_set[l] && slot >= 0)
+            need[slot] = any = true;
+    }
+    if (!any)
+        return 0;
+    /* Memory and cpu usage are part of the report whenever the box has cgroups. */
+    need[BOX_CG_MEMORY] = need[BOX_CG_CPUACCT] = true;
+
+    have_v2 = parent_dir(box, NULL, v2_parent, sizeof v2_parent) == 0 &&
+              access(v2_parent, W_OK) == 0;
+    if (have_v2) {
+        r = make_dir(box, BOX_CG_V2, v2_parent);
+        if (r < 0)
+            have_v2 = false; /* a read-only v2 parent: fall back to v1 where possible */
+    }
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
+        const char *ctl = slot == BOX_CG_CPUACCT ? "cpu" : slot_controller[slot];
+        bool required = false;
+
+        if (!need[slot])
+            continue;
+        for (int l = 0; l < BOX_LIMIT_COUNT; l++)
+            required |= box->limit_set[l] && limit_slot((box_limit_t)l) == slot;
+        /* v2 accounts cpu time in every cgroup (cpu.stat) without the cpu controller. */
+        if (have_v2 && slot == BOX_CG_CPUACCT) {
+            box->cg.v2_slot[slot] = true;
+            continue;
+        }
+        if (have_v2 && v2_has(v2_parent, ctl)) {
+            r = v2_enable(box, v2_parent, ctl);
+            if (r < 0)
+                goto fail;
+            box->cg.v2_slot[slot] = true;
+            continue;
+        }
+        r = parent_dir(box, slot_controller[slot], parent, sizeof parent);
+        if (r == 0)
+            r = make_dir(box, slot, parent);
+        if (r < 0 && required) {
+            if (r == -ENOENT)
+                r = box_error(box, EOPNOTSUPP,
+                              "spawn: cgroup controller %s is not available on this host "
+                              "(neither in cgroup v2 %s nor as a v1 hierarchy)",
+                              slot_controller[slot], have_v2 ? v2_parent : "(none)");
+            else
+                r = box_error(box, -r,
+                              "spawn: cgroup %s: cannot create a cgroup below %s; fix: run as "
+                              "root, or delegate a cgroup to this user and name it with "
+                              "box_set_cgroup_parent",
+                              slot_controller[slot], parent);
+            goto fail;
+        }
+    }
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
+        if (box->limit_set[l] && limit_slot((box_limit_t)l) >= 0 &&
+            (r = apply_limit(box, (box_limit_t)l, box->limit[l])) < 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    box_cgroup_destroy(box);
+    return r;
+}
+
+/* Move the (waiting) child into every box cgroup. */
+int box_cgroup_attach(box_t *box, pid_t pid)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%d", (int)pid);
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        int r;
+
+        if (!box->cg.dir[slot])
+            continue;
+        r = write_str(box->cg.dir[slot], "cgroup.procs", buf);
+        if (r < 0)
+            return box_error(box, -r, "spawn: cgroup: attach to %s", box->cg.dir[slot]);
+    }
+    return 0;
+}
+
+/* Kill every process of the box at once where the kernel can (cgroup.kill, 5.14+). */
+void box_cgroup_kill(box_t *box)
+{
+    if (box->cg.dir[BOX_CG_V2])
+        write_str(box->cg.dir[BOX_CG_V2], "cgroup.kill", "1");
+}
+
+/* cpu time of the whole box in microseconds, or -1 without a cgroup for it. */
+int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
+{
+    uint64_t u = 0, s = 0, total;
+
+    if (box->cg.dir[BOX_CG_V2] && box->cg.v2_slot[BOX_CG_CPUACCT]) {
+        const char *d = box->cg.dir[BOX_CG_V2];
+
+        if (read_u64(d, "cpu.stat", "usage_usec", &total) < 0)
+            return -1;
+        read_u64(d, "cpu.stat", "user_usec", &u);
+        read_u64(d, "cpu.stat", "system_usec", &s);
+    } else if (box->cg.dir[BOX_CG_CPUACCT]) {
+        const char *d = box->cg.dir[BOX_CG_CPUACCT];
+
+        if (read_u64(d, "cpuacct.usage", NULL, &total) < 0)
+            return -1;
+        read_u64(d, "cpuacct.usage_user", NULL, &u);
+        read_u64(d, "cpuacct.usage_sys", NULL, &s);
+        total /= 1000, u /= 1000, s /= 1000;
+    } else {
+        return -1;
+    }
+    if (user_us)
+        *user_us = u;
+    if (system_us)
+        *system_us = s;
+    return (int64_t)total;
+}
+
+/* Fill the cgroup part of the report: peak memory, OOM kills, cpu time of all processes. */
+void box_cgroup_usage(box_t *box, box_status_t *st)
+{
+    int slot = box->cg.v2_slot[BOX_CG_MEMORY] ? BOX_CG_V2 : BOX_CG_MEMORY;
+    const char *mem = box->cg.dir[slot];
+    uint64_t u, s;
+
+    if (box_cgroup_cpu_us(box, &u, &s) >= 0) {
+        st->cpu_user_us = u;
+        st->cpu_system_us = s;
+    }
+    if (!mem)
+        return;
+    if (slot == BOX_CG_V2) {
+        read_u64(mem, "memory.peak", NULL, &st->memory_peak_bytes);
+        read_u64(mem, "memory.events", "oom_kill", &st->oom_kills);
+    } else {
+        read_u64(mem, "memory.max_usage_in_bytes", NULL, &st->memory_peak_bytes);
+        read_u64(mem, "memory.oom_control", "oom_kill", &st->oom_kills);
+    }
+}
+
+/* Remove the box cgroups. The last processes of a killed box may still be on their way
+ * out, so an rmdir that finds it busy is retried for a while. */
+void box_cgroup_destroy(box_t *box)
+{
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        char *dir = box->cg.dir[slot];
+
+        if (!dir)
+            continue;
+        for (int i = 0; i < 200 && rmdir(dir) < 0 && errno == EBUSY; i++)
+            nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+        free(dir);
+        box->cg.dir[slot] = NULL;
+        box->cg.v2_slot[slot] = false;
+    }
+}
