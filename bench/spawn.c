@@ -164,7 +164,7 @@ static int run_fork(void)
 
 /* ---- libbox: full box ---- */
 
-static int run_libbox(void)
+static int run_box(int with_cgroup)
 {
     const char *const argv[] = { "/noop", NULL };
     box_status_t st;
@@ -176,6 +176,8 @@ static int run_libbox(void)
     if ((r = box_set_root(box, root_dir, 0)) < 0 ||
         (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0 ||
         (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0 ||
+        (with_cgroup && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
+        (with_cgroup && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
         (r = box_spawn(box, argv)) < 0 ||
         (r = box_wait(box, -1, &st)) < 0) {
         fprintf(stderr, "spawn: libbox: %s\n", box_errmsg(box));
@@ -184,6 +186,17 @@ static int run_libbox(void)
     }
     box_free(box);
     return st.end == BOX_END_EXITED && st.exit_code == 0 ? 0 : -1;
+}
+
+static int run_libbox(void)
+{
+    return run_box(0);
+}
+
+/* The same box with a memory and a pids limit: create, limit, attach, remove a cgroup. */
+static int run_libbox_cgroup(void)
+{
+    return run_box(1);
 }
 
 /* ---- peers through posix_spawn ---- */
@@ -229,6 +242,7 @@ static struct bench_case cases[] = {
     { "floor-ns: clone + 7 namespaces + maps + exec + wait", run_floor_ns, NULL, 1, NULL, 0, 0 },
     { "fork + exec + wait", run_fork, NULL, 1, NULL, 0, 0 },
     { "libbox: full box (root, /proc, /dev)", run_libbox, NULL, 1, NULL, 0, 0 },
+    { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
     { "bwrap --unshare-all (root dir, /proc, /dev)", run_bwrap, BWRAP_PATH, 1, NULL, 0, 0 },
     { "unshare -U -r -p -f -m -u -i -n", run_unshare, UNSHARE_PATH, 1, NULL, 0, 0 },
 };

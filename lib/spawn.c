@@ -39,8 +39,10 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_SETGROUPS] = "setgroups",
     [STEP_SETGID] = "setgid",
     [STEP_SETUID] = "setuid",
+    [STEP_CAPS] = "drop capabilities",
     [STEP_NO_NEW_PRIVS] = "set no_new_privs",
     [STEP_FDS] = "pass fd",
+    [STEP_SECCOMP] = "install seccomp filter",
     [STEP_EXEC] = "exec",
 };
 
@@ -157,6 +159,7 @@ static void free_args(struct box_child_args *a)
         free(a->exec_paths[i]);
     free(a->exec_paths);
     free(a->trees);
+    free(a->seccomp_filter);
     free((void *)a->argv);
 }
 
@@ -224,6 +227,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         r = box_error(box, -r, "spawn: prepare");
         goto out;
     }
+    box_caps_prepare(box, &a);
+    r = box_seccomp_prepare(box, &a);
+    if (r < 0)
+        goto out;
     r = box_cgroup_create(box);
     if (r < 0)
         goto out;
@@ -248,8 +255,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         goto out;
     }
 
-    /* Exit signal 0: the caller's own waitpid(-1) loops (event loops, SIGCHLD handlers) do
-     * not see — and so cannot steal — the box; we wait for it with __WALL through the pidfd.
+    /* Exit signal 0 keeps a child that fails before exec out of the caller's own
+     * waitpid(-1) loops; we wait for it with __WALL through the pidfd. (The kernel resets
+     * the exit signal to SIGCHLD at exec, so a caller that reaps every child from a SIGCHLD
+     * handler can still take a running box's status: box_wait then fails with ECHILD.)
      * All signals stay blocked across clone so that no handler of the caller runs in the
      * child on the shared memory; the child resets them before it unblocks. */
     clone_flags = box_ns_clone_flags(box->ns) | CLONE_VM | CLONE_PIDFD;
