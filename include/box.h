@@ -131,6 +131,9 @@ int box_pass_fd(box_t *box, int fd, int target);
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
 #define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */
+#define BOX_OPT_LIMITS_BEST_EFFORT (1u << 2) /* a cgroup limit this host cannot enforce is
+                                                skipped (see box_limit_status) instead of
+                                                failing box_spawn */
 int box_set_options(box_t *box, unsigned int opts);
 
 /* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
@@ -157,6 +160,7 @@ typedef enum {
     BOX_LIMIT_CPU_MILLIS, /* cgroup: cpu bandwidth in thousandths of a cpu (500 = half a cpu) */
     BOX_LIMIT_CPU_WEIGHT, /* cgroup: relative cpu share, 1..10000 (100 = default) */
     BOX_LIMIT_CPU_TIME_MS,/* cpu time of all the box's processes, ms (needs a cgroup) */
+    BOX_LIMIT_IO_WEIGHT,  /* cgroup: relative io share, 1..10000 (100 = default) */
 } box_limit_t;
 int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
 
@@ -170,7 +174,10 @@ int box_spawn(box_t *box, const char *const argv[]);
 pid_t box_pid(const box_t *box);
 
 /* A pidfd for the box's first process (owned by the box, O_CLOEXEC): it becomes readable
- * when the program exits, for poll/epoll loops. -ESRCH before spawn. */
+ * when the program exits, for poll/epoll loops. -ESRCH before spawn and after box_wait has
+ * reaped the box. The wall-time and cpu-time limits are enforced inside box_wait: a loop
+ * that only polls the pidfd must also call box_wait(box, 0, ...) when a limit may expire
+ * (e.g. from a timer every few tens of milliseconds). */
 int box_pidfd(const box_t *box);
 
 /* Send a signal to the box's first process. Note: that process is pid 1 of its pid
@@ -201,17 +208,98 @@ typedef struct box_status {
     uint64_t reserved[6];
 } box_status_t;
 
+/* cgroup cpuset: the CPUs and memory nodes the box may use, in the kernel's list format
+ * ("0-3,6"). cpus or mems NULL: those of the parent cgroup. Returns 0, -EINVAL (bad list),
+ * -EBUSY (already spawned). */
+int box_set_cpuset(box_t *box, const char *cpus, const char *mems);
+
+/* cgroup io throttling of one block device, given by path ("/dev/sda"): bytes or
+ * operations per second, per direction. A second call for the same device and kind
+ * replaces the first. Returns 0, -EINVAL (value 0, unknown kind), -ENOTBLK (not a block
+ * device), -ENOENT, -EBUSY (already spawned). */
+typedef enum {
+    BOX_IO_READ_BPS = 1,
+    BOX_IO_WRITE_BPS,
+    BOX_IO_READ_IOPS,
+    BOX_IO_WRITE_IOPS,
+} box_io_limit_t;
+int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind, uint64_t value);
+
 /* Create the box cgroups below `dir` (an absolute path to a cgroup directory the caller may
  * write, e.g. a systemd-delegated one: on cgroup v2 the caller's own cgroup holds processes
  * and so cannot enable controllers for children). On v1 hosts `dir` is a path relative to
  * each controller's hierarchy, e.g. "/mygroup". Default: the caller's own cgroup. */
 int box_set_cgroup_parent(box_t *box, const char *dir);
 
+/* After box_spawn: is `limit` in force? Returns 1 and writes where it is enforced into buf
+ * (e.g. "/sys/fs/cgroup/memory/.../memory.limit_in_bytes", "rlimit", "box_wait"), 0 and
+ * the reason when it is not (not set, or skipped under BOX_OPT_LIMITS_BEST_EFFORT), or
+ * -EINVAL (bad arguments), -ESRCH (not spawned yet). buf may be NULL. */
+int box_limit_status(const box_t *box, box_limit_t limit, char *buf, size_t size);
+
 /* Wait for the box to end. timeout_ms: -1 waits as long as needed, 0 only polls.
  * Returns 0 and fills *status (may be NULL), -ETIMEDOUT if it is still running when the
  * timeout passes (-EAGAIN for timeout 0), -ESRCH if the box was never spawned. After it
  * has ended, box_wait returns the same status again. */
 int box_wait(box_t *box, int timeout_ms, box_status_t *status);
+
+/* Capabilities. By default the program runs with no capabilities at all: its effective,
+ * permitted, inheritable and ambient sets are empty and its bounding set is empty too, so
+ * not even uid 0 in the box or a file with capabilities gets any back.
+ *
+ * box_cap_keep: keep one capability, by name: "CAP_NET_BIND_SERVICE", "cap_net_bind_service"
+ * or "net_bind_service". It stays in the bounding set and is effective and permitted in the
+ * program; when the box's uid (box_set_user) is not 0 it is also made inheritable and
+ * ambient, so that it survives the exec. Capabilities are relative to the box's user
+ * namespace when it has one. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box or name NULL, unknown capability), -EBUSY (already spawned).
+ *
+ * box_cap_keep_all: keep every capability (the bounding set is left whole). */
+int box_cap_keep(box_t *box, const char *name);
+int box_cap_keep_all(box_t *box);
+
+/* seccomp. By default a filter denies, with EPERM, the system calls a boxed program has no
+ * business making (module and kexec loading, reboot, bpf, perf_event_open, userfaultfd,
+ * keyctl and the key syscalls, open_by_handle_at, every mount call, unshare, setns, clone
+ * with CLONE_NEWUSER, ptrace and process_vm_*, personality(ADDR_NO_RANDOMIZE), clock and
+ * swap administration, syslog, ioperm/iopl, obsolete calls; clone3 fails with ENOSYS so that
+ * libc falls back to clone); the full table and the reasons are in lib/seccomp.c. The filter
+ * covers every ABI of the host (on x86_64 also i386 and x32), is installed right before exec
+ * after no_new_privs, and is inherited by everything the program starts.
+ *
+ * box_seccomp_default: on (non-zero, the default) or off (0) for the default deny list.
+ * box_seccomp_rule: the caller's rule for one system call, by name ("keyctl"); it replaces
+ * the default list's rule for that call, and a second rule for the same call replaces the
+ * first. errno_value (1..4095) is used only with BOX_SECCOMP_ERRNO. BOX_SECCOMP_ALLOW lifts
+ * the default list's rule. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, unknown system call, action or errno value), -EBUSY
+ * (already spawned), -ENOMEM.
+ *
+ * box_seccomp_export: write the filter the box would get to fd (not closed), as BPF
+ * (pfc = 0) or as readable pseudo-C text (pfc != 0). Returns 0 or: -EINVAL (box NULL),
+ * -EBADF, -ENOENT (no filter: default list off and no rules), or the write's error. */
+#define BOX_SECCOMP_ALLOW 1 /* allow the call */
+#define BOX_SECCOMP_ERRNO 2 /* fail the call with errno_value */
+#define BOX_SECCOMP_KILL  3 /* kill the whole process (SIGSYS) */
+int box_seccomp_default(box_t *box, int on);
+int box_seccomp_rule(box_t *box, const char *syscall_name, int action, int errno_value);
+int box_seccomp_export(box_t *box, int fd, int pfc);
+
+/* Landlock. box_landlock_path: once called, the program may use the file system only below
+ * the paths given (absolute, inside the box; they must exist when the box starts), each
+ * with its access: BOX_LANDLOCK_READ (read files, list directories), BOX_LANDLOCK_WRITE
+ * (write, truncate, create, remove, rename) and BOX_LANDLOCK_EXEC (execute; the program
+ * itself needs it). Paths are copied. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, path not absolute, access 0 or unknown bits),
+ * -ENAMETOOLONG, -EBUSY (already spawned), -ENOMEM.
+ *
+ * box_landlock_mode: required = 1 (the default) makes box_spawn fail with -EOPNOTSUPP when
+ * the kernel has no Landlock; 0 runs the box without it then. Returns 0, -EINVAL or -EBUSY. */
+#define BOX_LANDLOCK_READ  (1u << 0)
+#define BOX_LANDLOCK_WRITE (1u << 1)
+#define BOX_LANDLOCK_EXEC  (1u << 2)
+int box_landlock_path(box_t *box, const char *path, unsigned int access);
+int box_landlock_mode(box_t *box, int required);
 
 /* What this kernel and this caller can do (box_probe). */
 typedef enum {

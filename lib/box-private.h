@@ -32,13 +32,36 @@ struct box_idmap {
     uint32_t inside, outside, count;
 };
 
-#define BOX_LIMIT_COUNT (BOX_LIMIT_CPU_TIME_MS + 1)
+#define BOX_LIMIT_COUNT (BOX_LIMIT_IO_WEIGHT + 1)
 
 /* cgroup.c: the box's cgroup directories, one per hierarchy used. */
-enum { BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_SLOTS };
+enum {
+    BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_CPUSET, BOX_CG_IO,
+    BOX_CG_SLOTS
+};
 struct box_cgroup {
     char *dir[BOX_CG_SLOTS];   /* malloc'ed paths, NULL when not used */
     bool v2_slot[BOX_CG_SLOTS]; /* this controller is handled in dir[BOX_CG_V2] */
+};
+
+/* landlock.c: one path rule (box_landlock_path). */
+struct box_landlock_rule {
+    char *path;          /* normalised, inside the box */
+    unsigned int access; /* BOX_LANDLOCK_* */
+};
+
+/* seccomp.c: one rule of the caller's (box_seccomp_rule). */
+struct box_seccomp_rule {
+    int nr;          /* native system call number */
+    int action;      /* BOX_SECCOMP_* */
+    int errno_value;
+};
+
+/* cgroup.c: one io throttle (box_set_io_limit). */
+struct box_io_rule {
+    unsigned int major, minor;
+    box_io_limit_t kind;
+    uint64_t value;
 };
 
 struct box_fdpass {
@@ -68,7 +91,19 @@ struct box {
     bool limit_set[BOX_LIMIT_COUNT];
     uint64_t limit[BOX_LIMIT_COUNT];
     char *cgroup_parent;
+    char *cpuset_cpus, *cpuset_mems;
+    struct box_io_rule *io_rules;
+    size_t n_io_rules;
     struct box_cgroup cg;
+    bool limit_enforced[BOX_LIMIT_COUNT]; /* after spawn: which limits are in force, */
+    char *limit_state[BOX_LIMIT_COUNT];  /* and where (a file, a mechanism) or why not */
+    uint64_t cap_keep;  /* caps.c: capabilities the program keeps (bit = CAP_*) */
+    bool seccomp_default_off;                /* seccomp.c */
+    struct box_seccomp_rule *seccomp_rules;
+    size_t n_seccomp_rules;
+    struct box_landlock_rule *landlock_rules; /* landlock.c */
+    size_t n_landlock_rules;
+    bool landlock_best_effort;
 
     /* while running */
     pid_t pid;
@@ -107,12 +142,15 @@ int box_limit_to_rlimit(box_limit_t limit);
 
 /* cgroup.c */
 bool box_limit_is_cgroup(box_limit_t limit);
+int box_cpuset_list_valid(const char *list);
 int box_cgroup_create(box_t *box);
 int box_cgroup_attach(box_t *box, pid_t pid);
 void box_cgroup_kill(box_t *box);
 int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box_cgroup_usage(box_t *box, box_status_t *st);
 void box_cgroup_destroy(box_t *box);
+void box_limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* child.c: everything the child needs, prepared by the parent. */
 struct box_child_args;
@@ -120,5 +158,22 @@ int box_child_main(void *arg);
 
 /* probe.c */
 const char *box_userns_hint(void);
+
+/* caps.c: parent side, and child side (raw system calls only). */
+uint64_t box_caps_valid_mask(void);
+int box_caps_parse(const char *name, int *out);
+void box_caps_prepare(const box_t *box, struct box_child_args *a);
+long box_caps_bounding_child(const struct box_child_args *a, int *failed);
+long box_caps_apply_child(const struct box_child_args *a, int *failed);
+
+/* seccomp.c */
+int box_seccomp_prepare(box_t *box, struct box_child_args *a);
+void box_seccomp_free(box_t *box);
+
+/* landlock.c */
+uint64_t box_landlock_handled(int abi);
+uint64_t box_landlock_access(unsigned int access, uint64_t handled);
+int box_landlock_prepare(box_t *box, struct box_child_args *a);
+void box_landlock_free(box_t *box);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "box-private.h"
 
@@ -58,7 +59,14 @@ BOX_API void box_free(box_t *box)
         free(box->env[i]);
     free(box->env);
     box_cgroup_destroy(box);
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++)
+        free(box->limit_state[l]);
     free(box->cgroup_parent);
+    free(box->cpuset_cpus);
+    free(box->cpuset_mems);
+    free(box->io_rules);
+    box_seccomp_free(box);
+    box_landlock_free(box);
     free(box->root);
     free(box->cwd);
     free(box->fds);
@@ -323,7 +331,7 @@ BOX_API int box_set_options(box_t *box, unsigned int opts)
 
     if (r < 0)
         return r;
-    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION))
+    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT))
         return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
     box->opts = opts;
     return 0;
@@ -363,8 +371,10 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
                              (unsigned long long)value);
         break;
     case BOX_LIMIT_CPU_WEIGHT:
+    case BOX_LIMIT_IO_WEIGHT:
         if (value > 10000)
-            return box_error(box, ERANGE, "set_limit: cpu weight %llu not in 1..10000",
+            return box_error(box, ERANGE, "set_limit: %s weight %llu not in 1..10000",
+                             limit == BOX_LIMIT_IO_WEIGHT ? "io" : "cpu",
                              (unsigned long long)value);
         break;
     case BOX_LIMIT_PIDS:
@@ -377,6 +387,66 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
     }
     box->limit_set[limit] = true;
     box->limit[limit] = value;
+    return 0;
+}
+
+BOX_API int box_set_cpuset(box_t *box, const char *cpus, const char *mems)
+{
+    int r = check_configurable(box, "set_cpuset");
+    char *c = NULL, *m = NULL;
+
+    if (r < 0)
+        return r;
+    if (!cpus && !mems)
+        return box_error(box, EINVAL, "set_cpuset: cpus and mems are both NULL");
+    if ((cpus && !box_cpuset_list_valid(cpus)) || (mems && !box_cpuset_list_valid(mems)))
+        return box_error(box, EINVAL, "set_cpuset: '%s' is not a list like 0-3,6",
+                         cpus && !box_cpuset_list_valid(cpus) ? cpus : mems);
+    if ((cpus && !(c = strdup(cpus))) || (mems && !(m = strdup(mems)))) {
+        free(c);
+        return box_error(box, ENOMEM, "set_cpuset");
+    }
+    free(box->cpuset_cpus);
+    free(box->cpuset_mems);
+    box->cpuset_cpus = c;
+    box->cpuset_mems = m;
+    return 0;
+}
+
+BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind,
+                             uint64_t value)
+{
+    int r = check_configurable(box, "set_io_limit");
+    struct box_io_rule *grown;
+    struct stat st;
+
+    if (r < 0)
+        return r;
+    if (kind < BOX_IO_READ_BPS || kind > BOX_IO_WRITE_IOPS)
+        return box_error(box, EINVAL, "set_io_limit: unknown kind %d", (int)kind);
+    if (value == 0)
+        return box_error(box, EINVAL, "set_io_limit: the limit must not be 0");
+    if (!device)
+        return box_error(box, EINVAL, "set_io_limit: device is NULL");
+    if (stat(device, &st) < 0)
+        return box_error(box, errno, "set_io_limit: %s", device);
+    if (!S_ISBLK(st.st_mode))
+        return box_error(box, ENOTBLK, "set_io_limit: %s", device);
+    for (size_t i = 0; i < box->n_io_rules; i++) {
+        struct box_io_rule *rule = &box->io_rules[i];
+
+        if (rule->major == major(st.st_rdev) && rule->minor == minor(st.st_rdev) &&
+            rule->kind == kind) {
+            rule->value = value;
+            return 0;
+        }
+    }
+    grown = realloc(box->io_rules, (box->n_io_rules + 1) * sizeof *grown);
+    if (!grown)
+        return box_error(box, ENOMEM, "set_io_limit");
+    box->io_rules = grown;
+    box->io_rules[box->n_io_rules++] =
+        (struct box_io_rule){ major(st.st_rdev), minor(st.st_rdev), kind, value };
     return 0;
 }
 
@@ -394,6 +464,9 @@ BOX_API int box_set_cgroup_parent(box_t *box, const char *dir)
     if (r < 0)
         return box_error(box, -r, "set_cgroup_parent: %s", dir);
     free(box->cgroup_parent);
+    free(box->cpuset_cpus);
+    free(box->cpuset_mems);
+    free(box->io_rules);
     box->cgroup_parent = copy;
     return 0;
 }

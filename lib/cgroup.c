@@ -17,9 +17,15 @@
 
 #include "box-private.h"
 
+/* Controller names on v1 and on v2 (v2 accounts cpu time in every cgroup's cpu.stat). */
 static const char *const slot_controller[BOX_CG_SLOTS] = {
-    [BOX_CG_V2] = NULL, [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
-    [BOX_CG_CPU] = "cpu", [BOX_CG_CPUACCT] = "cpuacct",
+    [BOX_CG_V2] = NULL,       [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
+    [BOX_CG_CPU] = "cpu",     [BOX_CG_CPUACCT] = "cpuacct", [BOX_CG_CPUSET] = "cpuset",
+    [BOX_CG_IO] = "blkio",
+};
+static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
+    [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids", [BOX_CG_CPU] = "cpu",
+    [BOX_CG_CPUACCT] = "cpu",   [BOX_CG_CPUSET] = "cpuset", [BOX_CG_IO] = "io",
 };
 
 /* Which limits need which controller. */
@@ -33,6 +39,7 @@ static int limit_slot(box_limit_t limit)
     case BOX_LIMIT_CPU_MILLIS:
     case BOX_LIMIT_CPU_WEIGHT: return BOX_CG_CPU;
     case BOX_LIMIT_CPU_TIME_MS: return BOX_CG_CPUACCT;
+    case BOX_LIMIT_IO_WEIGHT: return BOX_CG_IO;
     default: return -1;
     }
 }
@@ -40,6 +47,35 @@ static int limit_slot(box_limit_t limit)
 bool box_limit_is_cgroup(box_limit_t limit)
 {
     return limit_slot(limit) >= 0;
+}
+
+/* The kernel's cpu/node list syntax: "N" or "N-M", comma separated, ascending ranges. */
+int box_cpuset_list_valid(const char *list)
+{
+    const char *p = list;
+
+    if (!*p)
+        return 0;
+    for (;;) {
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b = a;
+
+        if (end == p || *p == '-' || *p == '+')
+            return 0;
+        p = end;
+        if (*p == '-') {
+            b = strtoul(++p, &end, 10);
+            if (end == p || *p == '-' || *p == '+' || b < a)
+                return 0;
+            p = end;
+        }
+        if (a > 65535 || b > 65535)
+            return 0;
+        if (*p == '\0')
+            return 1;
+        if (*p++ != ',')
+            return 0;
+    }
 }
 
 /* Where a hierarchy is mounted ("cgroup2", or "cgroup" with the controller among its super
@@ -302,13 +338,92 @@ static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
         file = v2 ? "cpu.weight" : "cpu.shares";
         snprintf(buf, sizeof buf, "%" PRIu64, v2 ? v : v * 1024 / 100);
         break;
+    case BOX_LIMIT_IO_WEIGHT:
+        /* v1 blkio.weight runs 10..1000 (BFQ); v2 io.weight 1..10000. */
+        file = v2 ? "io.weight" : "blkio.weight";
+        if (v2)
+            snprintf(buf, sizeof buf, "default %" PRIu64, v);
+        else
+            snprintf(buf, sizeof buf, "%" PRIu64, 10 + (v - 1) * 990 / 9999);
+        break;
     default: /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
+        box_limit_record(box, limit, true, "box_wait, from %s/%s", dir,
+                         v2 ? "cpu.stat" : "cpuacct.usage");
         return 0;
     }
     r = write_str(dir, file, buf);
     if (r < 0)
         return box_error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);
+    box_limit_record(box, limit, true, "%s/%s", dir, file);
     return 0;
+}
+
+/* v1 cpuset refuses tasks until cpus and mems are set: default them to the parent's. */
+static int apply_cpuset(box_t *box, const char *dir, bool v2)
+{
+    const char *value[2] = { box->cpuset_cpus, box->cpuset_mems };
+    const char *file[2] = { "cpuset.cpus", "cpuset.mems" };
+
+    for (int i = 0; i < 2; i++) {
+        char parent_value[512] = "", path[4096];
+        int r, fd;
+        ssize_t n;
+
+        if (!value[i] && v2)
+            continue;
+        if (!value[i]) {
+            snprintf(path, sizeof path, "%s/../%s", dir, file[i]);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                return box_error(box, errno, "spawn: cgroup: read %s", path);
+            n = read(fd, parent_value, sizeof parent_value - 1);
+            close(fd);
+            parent_value[n > 0 ? n : 0] = '\0';
+            parent_value[strcspn(parent_value, "\n")] = '\0';
+        }
+        r = write_str(dir, file[i], value[i] ? value[i] : parent_value);
+        if (r < 0)
+            return box_error(box, -r, "spawn: cgroup: write '%s' to %s/%s",
+                             value[i] ? value[i] : parent_value, dir, file[i]);
+    }
+    return 0;
+}
+
+static int apply_io_rules(box_t *box, const char *dir, bool v2)
+{
+    static const char *const v2_key[] = { "", "rbps", "wbps", "riops", "wiops" };
+    static const char *const v1_file[] = { "", "blkio.throttle.read_bps_device",
+                                           "blkio.throttle.write_bps_device",
+                                           "blkio.throttle.read_iops_device",
+                                           "blkio.throttle.write_iops_device" };
+
+    for (size_t i = 0; i < box->n_io_rules; i++) {
+        const struct box_io_rule *rule = &box->io_rules[i];
+        const char *file = v2 ? "io.max" : v1_file[rule->kind];
+        char buf[128];
+        int r;
+
+        if (v2)
+            snprintf(buf, sizeof buf, "%u:%u %s=%" PRIu64, rule->major, rule->minor,
+                     v2_key[rule->kind], rule->value);
+        else
+            snprintf(buf, sizeof buf, "%u:%u %" PRIu64, rule->major, rule->minor, rule->value);
+        r = write_str(dir, file, buf);
+        if (r < 0)
+            return box_error(box, -r, "spawn: cgroup: write '%s' to %s/%s", buf, dir, file);
+    }
+    return 0;
+}
+
+/* BOX_OPT_LIMITS_BEST_EFFORT: the limits of a controller we cannot use are skipped, and
+ * box_limit_status says why. */
+static void skip_slot(box_t *box, int slot, int err, const char *parent)
+{
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++)
+        if (box->limit_set[l] && limit_slot((box_limit_t)l) == slot)
+            box_limit_record(box, (box_limit_t)l, false,
+                             "not enforced: no usable %s cgroup below %s (%s)",
+                             slot_controller[slot], parent, strerror(-err));
 }
 
 /* Create the box's cgroups and write its limits. Nothing is created when no limit needs a
@@ -326,6 +441,10 @@ int box_cgroup_create(box_t *box)
         if (box->limit_set[l] && slot >= 0)
             need[slot] = any = true;
     }
+    if (box->cpuset_cpus || box->cpuset_mems)
+        need[BOX_CG_CPUSET] = any = true;
+    if (box->n_io_rules)
+        need[BOX_CG_IO] = any = true;
     if (!any)
         return 0;
     /* Memory and cpu usage are part of the report whenever the box has cgroups. */
@@ -339,13 +458,14 @@ int box_cgroup_create(box_t *box)
             have_v2 = false; /* a read-only v2 parent: fall back to v1 where possible */
     }
     for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
-        const char *ctl = slot == BOX_CG_CPUACCT ? "cpu" : slot_controller[slot];
+        const char *ctl = slot_v2_controller[slot];
         bool required = false;
 
         if (!need[slot])
             continue;
         for (int l = 0; l < BOX_LIMIT_COUNT; l++)
             required |= box->limit_set[l] && limit_slot((box_limit_t)l) == slot;
+        required |= slot == BOX_CG_CPUSET || (slot == BOX_CG_IO && box->n_io_rules);
         /* v2 accounts cpu time in every cgroup (cpu.stat) without the cpu controller. */
         if (have_v2 && slot == BOX_CG_CPUACCT) {
             box->cg.v2_slot[slot] = true;
@@ -361,6 +481,11 @@ int box_cgroup_create(box_t *box)
         r = parent_dir(box, slot_controller[slot], parent, sizeof parent);
         if (r == 0)
             r = make_dir(box, slot, parent);
+        if (r < 0 && required && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
+            slot != BOX_CG_CPUSET && slot != BOX_CG_IO) {
+            skip_slot(box, slot, r, parent);
+            continue;
+        }
         if (r < 0 && required) {
             if (r == -ENOENT)
                 r = box_error(box, EOPNOTSUPP,
@@ -377,8 +502,26 @@ int box_cgroup_create(box_t *box)
         }
     }
     for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
-        if (box->limit_set[l] && limit_slot((box_limit_t)l) >= 0 &&
-            (r = apply_limit(box, (box_limit_t)l, box->limit[l])) < 0)
+        int slot = limit_slot((box_limit_t)l);
+
+        if (!box->limit_set[l] || slot < 0 ||
+            !box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot])
+            continue;
+        if ((r = apply_limit(box, (box_limit_t)l, box->limit[l])) < 0)
+            goto fail;
+    }
+    if (need[BOX_CG_CPUSET]) {
+        bool v2 = box->cg.v2_slot[BOX_CG_CPUSET];
+
+        r = apply_cpuset(box, box->cg.dir[v2 ? BOX_CG_V2 : BOX_CG_CPUSET], v2);
+        if (r < 0)
+            goto fail;
+    }
+    if (box->n_io_rules) {
+        bool v2 = box->cg.v2_slot[BOX_CG_IO];
+
+        r = apply_io_rules(box, box->cg.dir[v2 ? BOX_CG_V2 : BOX_CG_IO], v2);
+        if (r < 0)
             goto fail;
     }
     return 0;

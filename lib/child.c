@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -219,7 +220,15 @@ int box_child_main(void *arg)
     }
     e.index = -1;
 
+    /* Capabilities (caps.c): shrink the bounding set while we still may, switch ids,
+     * then set what the program keeps. */
+    e.step = STEP_CAPS;
+    if ((r = box_caps_bounding_child(a, &e.index)) < 0)
+        goto out;
     if ((r = set_identity(box, &e)) < 0)
+        goto out;
+    e.step = STEP_CAPS;
+    if ((r = box_caps_apply_child(a, &e.index)) < 0)
         goto out;
 
     /* A setuid binary in the box must not gain privileges. */
@@ -227,10 +236,24 @@ int box_child_main(void *arg)
     if ((r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
         goto out;
 
+    /* Landlock needs no_new_privs; the paths are opened inside the box (landlock.c). */
+    e.step = STEP_LANDLOCK;
+    if ((r = box_landlock_apply_child(a, &e)) < 0)
+        goto out;
+
     e.step = STEP_FDS;
     if ((r = setup_fds(a, &e.index)) < 0)
         goto out;
     e.index = -1;
+
+    /* Last, so that no setup step runs under the filter (seccomp.c). */
+    e.step = STEP_SECCOMP;
+    if (a->seccomp_filter) {
+        struct sock_fprog prog = { .len = a->seccomp_len, .filter = a->seccomp_filter };
+
+        if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
+            goto out;
+    }
 
     e.step = STEP_EXEC;
     r = exec_program(a, &e);

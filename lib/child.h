@@ -4,6 +4,7 @@
 #define LIBBOX_CHILD_H
 
 #include <sys/resource.h>
+#include <linux/filter.h>
 
 #include "box-private.h"
 
@@ -29,8 +30,11 @@ enum box_step {
     STEP_SETGROUPS,
     STEP_SETGID,
     STEP_SETUID,
+    STEP_CAPS,          /* bounding set before SETGROUPS, the rest after SETUID */
     STEP_NO_NEW_PRIVS,
+    STEP_LANDLOCK,
     STEP_FDS,
+    STEP_SECCOMP,
     STEP_EXEC,
     STEP_COUNT
 };
@@ -58,11 +62,20 @@ struct box_child_args {
     size_t n_exec_paths;
     struct rlimit rlimits[BOX_LIMIT_CPU + 1];
     int rlimit_resource[BOX_LIMIT_CPU + 1]; /* -1 when unset */
+    uint64_t cap_keep;    /* caps.c: capabilities kept (bounding, permitted, effective) */
+    bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
+    struct sock_filter *seccomp_filter; /* seccomp.c: classic BPF, malloc'ed, or NULL */
+    unsigned short seccomp_len;
+    uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */
+    uint64_t *landlock_access; /* per box->landlock_rules entry, malloc'ed; NULL: no Landlock */
 };
 
 /* mount.c, child side: build the box's root and mount tree. Return 0 or a negative errno
  * and fill *e (step, index, path). */
 int box_child_mounts(const struct box_child_args *a, struct box_child_error *e);
+
+/* landlock.c, child side: build and enforce the ruleset; fills e->index and e->path. */
+long box_landlock_apply_child(const struct box_child_args *a, struct box_child_error *e);
 
 /* Copy a string into a fixed buffer without libc (safe in the child). */
 static inline void box_strlcpy(char *dst, const char *src, size_t size)

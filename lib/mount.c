@@ -280,6 +280,36 @@ static long fill_dev(long dev_fd, int *trees, struct box_child_error *e, int ind
     return 0;
 }
 
+/* Parts of a fresh proc that reach the host's kernel, not the box's namespaces: the sysctl
+ * tree (a root-mapped box would otherwise change host sysctls as host uid 0), magic sysrq,
+ * irq affinity, bus and fs settings. Each is bound onto itself read-only, as container
+ * runtimes do; a missing one (a kernel without that file) is fine. */
+static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+
+static long protect_proc(int root_fd, const char *target, struct box_child_error *e, int idx)
+{
+    long proc = open_in_root(root_fd, target, O_PATH | O_DIRECTORY), r = 0;
+
+    if (proc < 0)
+        return fail(e, STEP_MOUNT, idx, target, proc);
+    for (size_t i = 0; i < sizeof proc_readonly / sizeof proc_readonly[0] && r >= 0; i++) {
+        long t = SYS3(SYS_open_tree, proc, proc_readonly[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+        if (t == -ENOENT)
+            continue;
+        r = t < 0 ? t : set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                         MOUNT_ATTR_NOEXEC, false);
+        if (r >= 0)
+            r = SYS5(SYS_move_mount, t, "", proc, proc_readonly[i], MOVE_MOUNT_F_EMPTY_PATH);
+        if (t >= 0)
+            SYS1(SYS_close, t);
+        if (r < 0)
+            fail(e, STEP_MOUNT, idx, proc_readonly[i], r);
+    }
+    SYS1(SYS_close, proc);
+    return r;
+}
+
 /* Open the detached trees for bind sources and /dev nodes while host paths still resolve. */
 static int open_sources(const struct box_child_args *a, struct box_child_error *e)
 {
@@ -411,7 +441,11 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
         r = m;
     }
     SYS1(SYS_close, target);
-    return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    if (r < 0)
+        return fail(e, STEP_MOUNT, idx, op->target, r);
+    if (op->type == BOX_MOUNT_PROC)
+        return (int)protect_proc(root_fd, op->target, e, idx);
+    return 0;
 }
 
 int box_child_mounts(const struct box_child_args *a, struct box_child_error *e)

@@ -41,6 +41,7 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_SETUID] = "setuid",
     [STEP_CAPS] = "drop capabilities",
     [STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [STEP_LANDLOCK] = "apply landlock",
     [STEP_FDS] = "pass fd",
     [STEP_SECCOMP] = "install seccomp filter",
     [STEP_EXEC] = "exec",
@@ -160,6 +161,7 @@ static void free_args(struct box_child_args *a)
     free(a->exec_paths);
     free(a->trees);
     free(a->seccomp_filter);
+    free(a->landlock_access);
     free((void *)a->argv);
 }
 
@@ -192,6 +194,20 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
         a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->limit[i];
     }
     return build_exec_paths(box, argv[0], a);
+}
+
+/* The limits libbox enforces without a cgroup, for box_limit_status. */
+static void record_process_limits(box_t *box)
+{
+    for (int l = 1; l < BOX_LIMIT_COUNT; l++) {
+        if (!box->limit_set[l])
+            box_limit_record(box, (box_limit_t)l, false, "not set");
+        else if (box_limit_to_rlimit((box_limit_t)l) >= 0)
+            box_limit_record(box, (box_limit_t)l, true, "rlimit %s, per process",
+                             limit_names[l]);
+        else if (l == BOX_LIMIT_WALL_MS)
+            box_limit_record(box, (box_limit_t)l, true, "box_wait (kills the box)");
+    }
 }
 
 /* Reap a child that failed before exec; it exits on its own right after reporting. */
@@ -231,6 +247,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = box_seccomp_prepare(box, &a);
     if (r < 0)
         goto out;
+    r = box_landlock_prepare(box, &a);
+    if (r < 0)
+        goto out;
+    record_process_limits(box);
     r = box_cgroup_create(box);
     if (r < 0)
         goto out;

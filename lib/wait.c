@@ -146,7 +146,8 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
             continue;
         }
         if (timeout_ms >= 0 && box_now_ns() >= deadline)
-            return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+            return box_error(box, timeout_ms == 0 ? EAGAIN : ETIMEDOUT,
+                             "wait: the box is still running after %d ms", timeout_ms);
     }
     if (status)
         *status = box->status;

@@ -110,12 +110,13 @@ static void test_pivot_root_mount_table(void **state)
 
     (void)state;
     assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 01777, 0), 0);
-    /* Only our three mounts exist: a chroot would still list every host mount. */
-    assert_int_equal(run_box(box, "wc -l < /proc/self/mountinfo; "
-                                  "awk '{print $5}' /proc/self/mountinfo",
+    /* Only our mounts exist (and the read-only covers of /proc's host-wide parts): a chroot
+     * would still list every host mount. */
+    assert_int_equal(run_box(box, "awk '{print $5}' /proc/self/mountinfo | grep -v '^/proc/'; "
+                                  "grep -c ' /proc/sys ro,' /proc/self/mountinfo",
                              out, sizeof out, &st),
                      0);
-    assert_string_equal(out, "3\n/\n/proc\n/tmp\n");
+    assert_string_equal(out, "/\n/proc\n/tmp\n1\n");
     box_free(box);
 }
 
@@ -124,6 +125,15 @@ static void test_old_root_unreachable(void **state)
     (void)state;
     /* /.. is / itself, and no trace of the host's root is reachable by path. */
     assert_string_equal(run_ok("cd /..; pwd; echo $(ls /)"), "/\nbin dev etc mnt proc sbin tmp\n");
+}
+
+/* Box root may be host uid 0 (root caller, default map): host sysctls stay out of reach. */
+static void test_proc_sys_readonly(void **state)
+{
+    (void)state;
+    assert_string_equal(run_ok("id -u; cat /proc/sys/vm/overcommit_ratio > "
+                               "/proc/sys/vm/overcommit_ratio 2>&- || echo denied"),
+                        "0\ndenied\n");
 }
 
 static void test_bind_rw_ro(void **state)
@@ -309,6 +319,18 @@ static void test_exit_code_and_signals(void **state)
     assert_int_equal(box_wait(box, -1, &st), 0);
     assert_int_equal(st.end, BOX_END_EXITED);
     assert_int_equal(st.exit_code, 7);
+    box_free(box);
+
+    /* And SIGINT. */
+    box = new_test_box();
+    assert_int_equal(box_spawn(box, (const char *const[]){ "sh", "-c",
+                                     "trap 'exit 9' INT; while :; do sleep 0.02; done", NULL }),
+                     0);
+    usleep(100000);
+    assert_int_equal(box_kill(box, SIGINT), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 9);
     box_free(box);
 
     /* SIGKILL always ends it, and the report says the caller did it. */
@@ -572,6 +594,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_hostname, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_root_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proc_sys_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_rw_ro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tmpfs_empty_and_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dev, setup, teardown),

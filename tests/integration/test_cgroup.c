@@ -3,21 +3,28 @@
  * v2 elsewhere); rootless, a cgroup limit must fail with a clear error while rlimits and
  * time limits keep working. Every test checks that no box cgroup is left behind. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 
-/* Count "libbox-*" directories below the caller's cgroup in every hierarchy. */
+/* Count this process's box cgroups ("libbox-<pid>-*") below its cgroup in every hierarchy.
+ * (Other programs' boxes may come and go there at the same time.) */
 static int count_box_cgroups(void)
 {
     FILE *f = fopen("/proc/self/cgroup", "re");
-    char line[1024];
+    char line[1024], prefix[32];
     int n = 0;
 
+    snprintf(prefix, sizeof prefix, "libbox-%d-", (int)getpid());
     assert_non_null(f);
     while (fgets(line, sizeof line, f)) {
         char *ctl = strchr(line, ':'), *path, dir[2048];
@@ -38,7 +45,7 @@ static int count_box_cgroups(void)
                 continue;
         }
         while ((de = readdir(d)))
-            n += strncmp(de->d_name, "libbox-", 7) == 0;
+            n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
         closedir(d);
     }
     fclose(f);
@@ -166,6 +173,202 @@ static void test_free_running_box_removes_cgroup(void **state)
     box_free(box);
 }
 
+static void test_cpuset(void **state)
+{
+    char out[256];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_cpuset(box, "0", NULL), 0);
+    assert_int_equal(run_box(box, "grep Cpus_allowed_list /proc/self/status | cut -f2", out,
+                             sizeof out, &st),
+                     0);
+    assert_string_equal(out, "0\n");
+    box_free(box);
+}
+
+/* The first block device in /dev, or NULL. */
+static const char *some_block_device(void)
+{
+    static char path[300];
+    DIR *d = opendir("/dev");
+    struct dirent *de;
+    struct stat sb;
+
+    while (d && (de = readdir(d))) {
+        snprintf(path, sizeof path, "/dev/%s", de->d_name);
+        if (stat(path, &sb) == 0 && S_ISBLK(sb.st_mode)) {
+            closedir(d);
+            return path;
+        }
+    }
+    if (d)
+        closedir(d);
+    return NULL;
+}
+
+/* The throttle lands in the box's cgroup: read it back from there while the box runs. */
+static void test_io_limit(void **state)
+{
+    const char *dev = some_block_device();
+    const char *const argv[] = { "sleep", "1", NULL };
+    char cmd[512], out[256] = "", expect[64];
+    struct stat sb;
+    box_t *box;
+    box_status_t st;
+    FILE *p;
+
+    (void)state;
+    if (!dev)
+        skip();
+    assert_int_equal(stat(dev, &sb), 0);
+    box = new_test_box();
+    assert_int_equal(box_set_io_limit(box, dev, BOX_IO_READ_BPS, 1048576), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    snprintf(cmd, sizeof cmd,
+             "cat /sys/fs/cgroup/blkio/libbox-%d-*/blkio.throttle.read_bps_device "
+             "/sys/fs/cgroup/libbox-%d-*/io.max /sys/fs/cgroup/*/libbox-%d-*/io.max 2>/dev/null",
+             (int)getpid(), (int)getpid(), (int)getpid());
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, sizeof out, p));
+    pclose(p);
+    snprintf(expect, sizeof expect, "%u:%u ", major(sb.st_rdev), minor(sb.st_rdev));
+    assert_int_equal(strncmp(out, expect, strlen(expect)), 0);
+    assert_non_null(strstr(out, "1048576"));
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
+/* Without a pid namespace, killing the first process leaves the rest; cgroup.kill (v2,
+ * also on a hybrid host) takes all of them, and only then can the cgroups be removed. */
+/* Wait up to a second for pid to be gone or a zombie. */
+static bool dead_or_zombie(int pid)
+{
+    for (int i = 0; i < 100; i++) {
+        char path[64], stat[256] = "";
+        FILE *f;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        if (!(f = fopen(path, "re")))
+            return true;
+        if (!fgets(stat, sizeof stat, f))
+            stat[0] = '\0';
+        fclose(f);
+        if (strstr(stat, ") Z "))
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+static void test_kill_whole_box_without_pidns(void **state)
+{
+    box_t *box = box_with_dev();
+    const char *const argv[] = { "sh", "-c", "sleep 100 & sleep 100 & wait", NULL };
+    box_features_t feat;
+    box_status_t st;
+    char path[128];
+    int kids[2];
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (!feat.cgroup_v2_path[0]) {
+        box_free(box);
+        skip();
+    }
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_PID & ~BOX_NS_TIME), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    usleep(200000);
+    /* The two sleeps, children of the box's first process, as the host sees them. */
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)box_pid(box),
+             (int)box_pid(box));
+    f = fopen(path, "re");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%d %d", &kids[0], &kids[1]), 2);
+    fclose(f);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_KILLED);
+    for (int i = 0; i < 2; i++)
+        assert_true(dead_or_zombie(kids[i]));
+    box_free(box);
+}
+
+/* A crashed caller's cgroups ("libbox-<dead pid>-N") are removed by the next box. */
+static void test_stale_cgroups_removed(void **state)
+{
+    char path[512];
+    box_t *box = new_test_box();
+    box_status_t st;
+    pid_t dead = fork();
+
+    (void)state;
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    waitpid(dead, NULL, 0);
+    snprintf(path, sizeof path, "/sys/fs/cgroup/pids/libbox-%d-0", (int)dead);
+    if (access("/sys/fs/cgroup/pids", W_OK) != 0 || mkdir(path, 0755) != 0) {
+        box_free(box);
+        skip();
+    }
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(run_box(box, "true", NULL, 0, &st), 0);
+    assert_int_equal(access(path, F_OK), -1);
+    box_free(box);
+}
+
+static void test_limit_status(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "true", NULL };
+    char where[512];
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), -ESRCH);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 100), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), 1);
+    assert_non_null(strstr(where, "memory."));
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_NOFILE, where, sizeof where), 1);
+    assert_string_equal(where, "rlimit nofile, per process");
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_PIDS, where, sizeof where), 0);
+    assert_string_equal(where, "not set");
+    assert_int_equal(box_limit_status(box, (box_limit_t)99, where, sizeof where), -EINVAL);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
+/* Rootless there is no writable cgroup: best effort runs the box and says what is missing. */
+static void test_rootless_best_effort(void **state)
+{
+    box_t *box = new_test_box();
+    const char *const argv[] = { "true", NULL };
+    char why[512];
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                              BOX_OPT_LIMITS_BEST_EFFORT),
+                     0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_WALL_MS, 5000), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, why, sizeof why), 0);
+    assert_non_null(strstr(why, "not enforced: no usable memory cgroup"));
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_WALL_MS, why, sizeof why), 1);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    box_free(box);
+}
+
 static void test_rootless_cgroup_error(void **state)
 {
     box_t *box = new_test_box();
@@ -190,9 +393,16 @@ int main(int argc, char **argv)
                                         cg_teardown),
         cmocka_unit_test_setup_teardown(test_free_running_box_removes_cgroup, cg_setup,
                                         cg_teardown),
+        cmocka_unit_test_setup_teardown(test_limit_status, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_kill_whole_box_without_pidns, cg_setup,
+                                        cg_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_cgroups_removed, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),
     };
     const struct CMUnitTest rootless_tests[] = {
         cmocka_unit_test_setup_teardown(test_rootless_cgroup_error, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_rootless_best_effort, cg_setup, cg_teardown),
     };
 
     return test_main(argc, argv, root_tests, sizeof root_tests / sizeof root_tests[0],

@@ -253,6 +253,33 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_wait(box, -2, NULL), -ESRCH);
 }
 
+static void test_cpuset_and_io_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_true(box_cpuset_list_valid("0"));
+    assert_true(box_cpuset_list_valid("0-3,6,8-9"));
+    assert_false(box_cpuset_list_valid(""));
+    assert_false(box_cpuset_list_valid("3-1"));
+    assert_false(box_cpuset_list_valid("0,"));
+    assert_false(box_cpuset_list_valid("a"));
+    assert_false(box_cpuset_list_valid("-1"));
+    assert_false(box_cpuset_list_valid("0--2"));
+    assert_int_equal(box_set_cpuset(box, NULL, NULL), -EINVAL);
+    assert_int_equal(box_set_cpuset(box, "1-0", NULL), -EINVAL);
+    assert_string_equal(box_errmsg(box), "set_cpuset: '1-0' is not a list like 0-3,6: Invalid "
+                                         "argument");
+    assert_int_equal(box_set_cpuset(box, "0", NULL), 0);
+    assert_string_equal(box->cpuset_cpus, "0");
+    assert_null(box->cpuset_mems);
+    assert_int_equal(box_set_io_limit(box, "/dev/null", BOX_IO_READ_BPS, 1), -ENOTBLK);
+    assert_int_equal(box_set_io_limit(box, "/nonexistent", BOX_IO_READ_BPS, 1), -ENOENT);
+    assert_int_equal(box_set_io_limit(box, NULL, BOX_IO_READ_BPS, 1), -EINVAL);
+    assert_int_equal(box_set_io_limit(box, "/dev/null", BOX_IO_READ_BPS, 0), -EINVAL);
+    assert_int_equal(box_set_io_limit(box, "/dev/null", (box_io_limit_t)9, 1), -EINVAL);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_IO_WEIGHT, 10001), -ERANGE);
+}
+
 static void test_error_format(void **state)
 {
     box_t *box = *state;
@@ -289,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idmap_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_env_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_misc_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_cpuset_and_io_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_error_format, new_box, free_box),
         cmocka_unit_test(test_probe),
     };

@@ -1,0 +1,1261 @@
+/* boxrun — the command-line face of libbox: run one program in a box.
+ *
+ * Accepts bubblewrap's spelling for what bubblewrap also does (so bwrap command lines run
+ * unchanged, mounts in command-line order) and isolate's spelling for limits. See --help
+ * for every option and where boxrun differs from bwrap.
+ *
+ * Exit status: the program's exit code, 128+signal when it was killed, 125 when boxrun
+ * itself failed (one line on stderr: "boxrun: <message>"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <box.h>
+
+#define EXIT_BOXRUN 125
+#define MAX_CAPS 64
+#define MAX_FDS 256
+#define MAX_ENV 1024
+#define MAX_MAPS 340
+
+static const char usage_text[] =
+    "usage: boxrun [OPTION...] [--] PROGRAM [ARG...]\n"
+    "Run PROGRAM in a box built by libbox. Options are applied in command-line order;\n"
+    "mounts are made in that order. bubblewrap's options are accepted with bwrap's meaning.\n"
+    "\n"
+    "Namespaces:\n"
+    "  With no bwrap namespace option, the box gets libbox's default: new user, pid, mount,\n"
+    "  uts, ipc, net (only lo) and cgroup namespaces. As soon as any of the options below is\n"
+    "  given, bwrap's rules apply exactly: share everything except the mount namespace and\n"
+    "  unshare only what is asked for (a user namespace is always made when boxrun does not\n"
+    "  run as root, as bwrap does); the program then runs as the caller's own uid/gid.\n"
+    "  --unshare-user, --unshare-ipc, --unshare-pid, --unshare-net, --unshare-uts,\n"
+    "  --unshare-cgroup           unshare that namespace\n"
+    "  --unshare-user-try, --unshare-cgroup-try   the same, if this host allows it\n"
+    "  --unshare-all              all of them (user and cgroup as the -try forms)\n"
+    "  --share-net                keep the host network (after --unshare-all)\n"
+    "\n"
+    "Filesystem (targets are paths inside the box, created when missing):\n"
+    "  --root DIR                 use DIR as the box's / (default: an empty tmpfs)\n"
+    "  --root-ro                  make / read-only once all mounts are made (needs --root)\n"
+    "  --bind SRC DEST            bind host SRC on DEST, read-write\n"
+    "  --ro-bind SRC DEST         bind host SRC on DEST, read-only\n"
+    "  --dev-bind SRC DEST        bind host SRC on DEST, device nodes allowed\n"
+    "  --bind-try, --ro-bind-try, --dev-bind-try SRC DEST   the same; a missing SRC is skipped\n"
+    "                             (a bind on / is the root: --bind DIR / is --root DIR,\n"
+    "                             --ro-bind DIR / is --root DIR --root-ro; it must come before\n"
+    "                             the other mounts)\n"
+    "  --tmpfs DEST               mount a tmpfs on DEST (mode 0755)\n"
+    "  --size BYTES               size of the next --tmpfs (K, M, G, T suffixes accepted)\n"
+    "  --perms OCTAL              mode of the next --tmpfs, --file, --bind-data, --ro-bind-data\n"
+    "  --proc DEST                mount a proc showing the box's processes on DEST\n"
+    "  --dev DEST                 mount a minimal /dev on DEST\n"
+    "  --mqueue DEST              mount the box's POSIX message queues on DEST\n"
+    "  --dir DEST                 create the directory DEST\n"
+    "  --symlink SRC DEST         create the symbolic link DEST pointing to SRC\n"
+    "  --remount-ro DEST          make the mount at DEST read-only\n"
+    "  --file FD DEST             copy the contents of FD to a file DEST in the box\n"
+    "  --bind-data FD DEST        the same, as bwrap's --bind-data\n"
+    "  --ro-bind-data FD DEST     the same, read-only\n"
+    "                             (the copy lives in a private directory under $TMPDIR or /tmp,\n"
+    "                             bind-mounted into the box and removed when boxrun ends)\n"
+    "\n"
+    "Identity:\n"
+    "  --uid N, --gid N           uid/gid of the program inside the box; with a user namespace\n"
+    "                             and no --map-uid/--map-gid, N is mapped to the caller's id\n"
+    "  --map-uid IN:OUT:COUNT     uid map entry of the user namespace (repeatable; root only\n"
+    "  --map-gid IN:OUT:COUNT     for anything but the caller's own id)\n"
+    "  --hostname NAME            hostname in the box (needs a uts namespace)\n"
+    "  --cap-add CAP, --cap-drop CAP   capabilities the program keeps (default: none at all,\n"
+    "                             even as root; CAP is a name such as CAP_NET_RAW, or ALL)\n"
+    "  --seccomp-default on|off   libbox's default seccomp deny list (default: on; it fails\n"
+    "                             mount, unshare, setns, ptrace, bpf, keyctl... with EPERM)\n"
+    "  --seccomp-rule SYSCALL=ACTION   rule for one system call, replacing the default\n"
+    "                             list's: allow, kill, errno (EPERM) or errno:N; repeatable\n"
+    "\n"
+    "Program:\n"
+    "  --chdir DIR                working directory in the box (default: /)\n"
+    "  --setenv VAR VALUE         set VAR in the program's environment\n"
+    "  --unsetenv VAR             remove VAR from the program's environment\n"
+    "  --clearenv                 forget every earlier --setenv. boxrun never passes its own\n"
+    "                             environment on: the program gets only the default\n"
+    "                             PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin\n"
+    "                             (also used to find PROGRAM; drop it with --unsetenv PATH)\n"
+    "                             and what --setenv gives, so --clearenv alone changes nothing\n"
+    "  --fd N                     give the program descriptor N (as N). By default it gets\n"
+    "                             only 0, 1 and 2; every other descriptor is closed\n"
+    "  --args FD                  read NUL-separated arguments from FD and parse them here\n"
+    "  --die-with-parent          accepted; always on (the box is killed when boxrun dies)\n"
+    "  --new-session              accepted; always on (the program has no controlling tty)\n"
+    "  --as-pid-1                 accepted; with a pid namespace the program is always pid 1\n"
+    "\n"
+    "Limits (isolate's spelling):\n"
+    "  --mem BYTES                memory of the whole box (cgroup; K, M, G, T suffixes; the\n"
+    "                             box is OOM-killed above it)\n"
+    "  --processes N              tasks of the whole box (cgroup pids)\n"
+    "  --cpu MILLIS               cpu bandwidth in thousandths of a cpu (cgroup)\n"
+    "  --time SECONDS             cpu time of the whole box (cgroup), e.g. 1.5\n"
+    "  --wall-time SECONDS        wall-clock time of the box, e.g. 0.5\n"
+    "  --rlimit NAME=VALUE        per-process rlimit: nofile, nproc, fsize, core, stack, as\n"
+    "                             (bytes, suffixes accepted) or cpu (seconds); repeatable\n"
+    "  --cgroup-parent DIR        make the box's cgroup below DIR\n"
+    "  A limit this host cannot enforce makes boxrun fail; it is never silently ignored.\n"
+    "\n"
+    "Reporting:\n"
+    "  --info-fd FD               write {\"child-pid\": PID} to FD once the program runs\n"
+    "  --json-status-fd FD        write {\"child-pid\": PID} to FD once the program runs, then\n"
+    "                             {\"exit-code\": N, ...} with the fields below when it ends\n"
+    "  --json-status FILE         write the usage report to FILE as JSON: exit_code (null\n"
+    "                             when killed), signal, reason (exited, signaled, wall-time,\n"
+    "                             killed, oom, cpu-time), wall_s, cpu_user_s, cpu_system_s,\n"
+    "                             max_rss_bytes, memory_peak_bytes, oom_kills\n"
+    "  --probe                    print what this host and caller can do as JSON and exit\n"
+    "  --verbose                  explain each setup step on stderr\n"
+    "  --help, --version\n"
+    "\n"
+    "Not supported yet (rejected with an error, never ignored): --argv0 (libbox execs\n"
+    "argv[0] itself), --seccomp and --add-seccomp-fd (libbox builds its own filter and cannot\n"
+    "load a BPF program; see --seccomp-rule), --userns, --userns2, --pidns, --block-fd, --userns-block-fd,\n"
+    "--sync-fd, --lock-file, --chmod, --bind-fd, --ro-bind-fd, --overlay-src, --overlay,\n"
+    "--tmp-overlay, --ro-overlay, --exec-label, --file-label, --disable-userns,\n"
+    "--assert-userns-disabled, --level-prefix, --cap-drop after --cap-add ALL, --perms with --dir.\n"
+    "\n"
+    "Differences from bwrap: the environment is not inherited (see --clearenv); the working\n"
+    "directory defaults to / instead of the caller's; descriptors other than 0-2 are not\n"
+    "inherited (see --fd); no capabilities are kept, even for root (see --cap-add); libbox's\n"
+    "default seccomp filter is installed; signals INT, TERM, HUP, QUIT, USR1 and USR2 sent to\n"
+    "boxrun are forwarded to the program (as pid 1 it gets only those it handles).\n"
+    "\n"
+    "Exit status: the program's exit code; 128+N when it was killed by signal N (the wall-time,\n"
+    "cpu-time and memory limits kill with SIGKILL: 137); 125 when boxrun itself failed.\n";
+
+/* Everything the command line asks for that is applied after parsing. */
+struct run {
+    box_t *box;
+    int verbose;
+    /* bwrap namespace options */
+    int bwrap_ns;            /* any of them was given */
+    unsigned int unshare;    /* BOX_NS_* asked for */
+    unsigned int unshare_try;
+    int share_net;
+    /* pending --size / --perms for the next mount */
+    uint64_t next_size;
+    int have_size;
+    mode_t next_perms;
+    int have_perms;
+    /* root */
+    const char *root;
+    int root_ro;
+    int n_mounts; /* mounts made so far, for "--bind DIR /" */
+    /* identity */
+    long long uid, gid; /* -1: not given */
+    int n_uid_maps, n_gid_maps;
+    const char *hostname;
+    /* capabilities, applied at the end since --cap-drop can undo --cap-add */
+    int cap_all;
+    const char *caps[MAX_CAPS];
+    int n_caps;
+    /* environment names set so far, for --clearenv */
+    const char *env[MAX_ENV];
+    int n_env;
+    /* descriptors */
+    int fds[MAX_FDS];
+    int n_fds;
+    int info_fd, json_status_fd;
+    const char *json_status_file;
+    int probe;
+    /* what --args allocated (freed at the end) */
+    char **args_vec[16];
+    char *args_buf[16];
+    int n_args;
+    /* --file / --bind-data copies */
+    char tmpdir[PATH_MAX];
+    int n_files;
+};
+
+static struct run *cleanup_run;
+
+static void cleanup_tmpdir(void)
+{
+    char path[PATH_MAX + 32];
+
+    if (!cleanup_run || !cleanup_run->tmpdir[0])
+        return;
+    for (int i = 0; i < cleanup_run->n_files; i++) {
+        snprintf(path, sizeof path, "%s/%d", cleanup_run->tmpdir, i);
+        unlink(path);
+    }
+    rmdir(cleanup_run->tmpdir);
+    cleanup_run->tmpdir[0] = '\0';
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("boxrun: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    cleanup_tmpdir();
+    exit(EXIT_BOXRUN);
+}
+
+/* A libbox call failed: its message already names the step, the path and the errno. */
+static void check(struct run *r, int rc)
+{
+    if (rc < 0) {
+        const char *msg = box_errmsg(r->box);
+
+        die("%s", msg[0] ? msg : strerror(-rc));
+    }
+}
+
+static void __attribute__((format(printf, 2, 3))) note(const struct run *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!r->verbose)
+        return;
+    fputs("boxrun: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- number parsing: every value is checked, with the option named in the error ---- */
+
+static uint64_t parse_u64(const char *opt, const char *s, int suffix, uint64_t min, uint64_t max)
+{
+    uint64_t v, mult = 1;
+    char *end;
+
+    if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+        die("%s: bad number '%s'", opt, s);
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        die("%s: bad number '%s'", opt, s);
+    if (suffix && *end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1ull << 10; break;
+        case 'm': case 'M': mult = 1ull << 20; break;
+        case 'g': case 'G': mult = 1ull << 30; break;
+        case 't': case 'T': mult = 1ull << 40; break;
+        default: die("%s: bad size '%s' (a number with an optional K, M, G or T)", opt, s);
+        }
+        end++;
+    }
+    if (*end)
+        die("%s: bad number '%s'", opt, s);
+    if (v > UINT64_MAX / mult)
+        die("%s: '%s' is too large", opt, s);
+    v *= mult;
+    if (v < min || v > max)
+        die("%s: %s is out of range (%" PRIu64 "..%" PRIu64 ")", opt, s, min, max);
+    return v;
+}
+
+/* "1", "0.5", "2.250" seconds -> milliseconds (at least 1). */
+static uint64_t parse_seconds_ms(const char *opt, const char *s)
+{
+    uint64_t whole = 0, frac = 0, scale = 1000;
+    const char *p = s;
+
+    if (!(*p >= '0' && *p <= '9') && *p != '.')
+        die("%s: bad number of seconds '%s'", opt, s);
+    for (; *p >= '0' && *p <= '9'; p++) {
+        whole = whole * 10 + (uint64_t)(*p - '0');
+        if (whole > 1000000000ull)
+            die("%s: '%s' is too large", opt, s);
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (scale > 1) {
+                scale /= 10;
+                frac += (uint64_t)(*p - '0') * scale;
+            }
+    }
+    if (*p || (p > s && p[-1] == '.' && p - 1 == s))
+        die("%s: bad number of seconds '%s'", opt, s);
+    if (whole * 1000 + frac == 0)
+        die("%s: must be more than 0 seconds", opt);
+    return whole * 1000 + frac;
+}
+
+static int parse_fd(const char *opt, const char *s)
+{
+    int fd = (int)parse_u64(opt, s, 0, 0, INT_MAX);
+
+    if (fcntl(fd, F_GETFD) < 0)
+        die("%s %d: %s", opt, fd, strerror(errno));
+    return fd;
+}
+
+/* ---- option handlers ---- */
+
+/* One table entry per option. `arg` is what the handler needs to tell the variants apart
+ * (mount flags, a namespace bit, a limit), `nargs` how many arguments follow. */
+struct option;
+typedef void handler_t(struct run *r, const struct option *o, char **a);
+struct option {
+    const char *name;
+    int nargs;
+    handler_t *fn;
+    unsigned int arg;
+    const char *why; /* for unsupported options */
+};
+
+/* Set by the table: which options consume a pending --size / --perms. */
+#define USES_SIZE  (1u << 30)
+#define USES_PERMS (1u << 29)
+
+/* Is `path` the box's root ("/", "//", "/./")? */
+static int is_root_path(const char *path)
+{
+    if (path[0] != '/')
+        return 0;
+    for (; *path; path++)
+        if (*path != '/' && !(*path == '.' && (path[1] == '/' || !path[1]) && path[-1] == '/'))
+            return 0;
+    return 1;
+}
+
+static void opt_bind(struct run *r, const struct option *o, char **a)
+{
+    /* bwrap's "--ro-bind DIR /" is libbox's root: it must come before the other mounts,
+     * which would otherwise be hidden under it. */
+    if (is_root_path(a[1])) {
+        if (r->root)
+            die("%s %s /: the root is already %s", o->name, a[0], r->root);
+        if (r->n_mounts > 0)
+            die("%s %s /: binding the root must come before the other mounts", o->name, a[0]);
+        if ((o->arg & BOX_MOUNT_TRY) && access(a[0], F_OK) != 0) {
+            note(r, "%s: %s is missing, skipped", o->name, a[0]);
+            return;
+        }
+        r->root = a[0];
+        r->root_ro = r->root_ro || (o->arg & BOX_MOUNT_RO);
+        return;
+    }
+    r->n_mounts++;
+    note(r, "bind %s on %s%s%s%s", a[0], a[1], o->arg & BOX_MOUNT_RO ? " (read-only)" : "",
+         o->arg & BOX_MOUNT_DEVICES ? " (devices allowed)" : "",
+         o->arg & BOX_MOUNT_TRY ? " (if it exists)" : "");
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, a[0], a[1], o->arg));
+}
+
+static void opt_tmpfs(struct run *r, const struct option *o, char **a)
+{
+    mode_t mode = r->have_perms ? r->next_perms : 0755;
+
+    (void)o;
+    /* "--tmpfs /" first: the box's root already is an empty tmpfs without --root. */
+    if (is_root_path(a[0])) {
+        if (r->root || r->n_mounts > 0 || r->have_size || r->have_perms)
+            die("--tmpfs /: supported only as the first mount, without --size or --perms "
+                "(the root is an empty tmpfs by default)");
+        note(r, "--tmpfs /: the root is an empty tmpfs by default");
+        return;
+    }
+    r->n_mounts++;
+    note(r, "tmpfs on %s, mode %04o, size %s%" PRIu64, a[0], (unsigned int)mode,
+         r->have_size ? "" : "kernel default ", r->have_size ? r->next_size : 0);
+    check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode, 0));
+}
+
+static void opt_mount(struct run *r, const struct option *o, char **a)
+{
+    static const char *const what[] = {
+        [BOX_MOUNT_PROC] = "proc", [BOX_MOUNT_DEV] = "dev", [BOX_MOUNT_MQUEUE] = "mqueue",
+        [BOX_MOUNT_DIR] = "directory", [BOX_MOUNT_REMOUNT_RO] = "read-only remount",
+    };
+
+    /* bwrap's "--remount-ro /" makes only / read-only, not the mounts on it: that is
+     * --root-ro when the root is a directory. */
+    if (o->arg == BOX_MOUNT_REMOUNT_RO && is_root_path(a[0]) && r->root) {
+        note(r, "--remount-ro /: the root %s is made read-only after all mounts", r->root);
+        r->root_ro = 1;
+        return;
+    }
+    r->n_mounts++;
+    note(r, "%s on %s", what[o->arg], a[0]);
+    check(r, box_mount(r->box, (box_mount_type_t)o->arg, NULL, a[0], 0));
+}
+
+static void opt_dir(struct run *r, const struct option *o, char **a)
+{
+    if (r->have_perms)
+        die("--perms with --dir is not supported yet (libbox creates directories with mode 0755)");
+    opt_mount(r, o, a);
+}
+
+static void opt_symlink(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->n_mounts++;
+    note(r, "symlink %s -> %s", a[1], a[0]);
+    check(r, box_mount(r->box, BOX_MOUNT_SYMLINK, a[0], a[1], 0));
+}
+
+/* --file / --bind-data / --ro-bind-data: copy FD into a private file and bind it. */
+static void opt_file(struct run *r, const struct option *o, char **a)
+{
+    int fd = parse_fd(o->name, a[0]), out;
+    char path[PATH_MAX + 32], buf[65536];
+    mode_t mode = r->have_perms ? r->next_perms : 0644;
+    ssize_t n;
+
+    if (!r->tmpdir[0]) {
+        const char *tmp = getenv("TMPDIR");
+
+        snprintf(r->tmpdir, sizeof r->tmpdir, "%s/boxrun-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+        if (!mkdtemp(r->tmpdir)) {
+            int e = errno;
+
+            r->tmpdir[0] = '\0';
+            die("%s: mkdtemp in %s: %s", o->name, tmp && tmp[0] ? tmp : "/tmp", strerror(e));
+        }
+        /* The box's uid may not be the caller's: let it reach the files. */
+        chmod(r->tmpdir, 0755);
+    }
+    snprintf(path, sizeof path, "%s/%d", r->tmpdir, r->n_files);
+    out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0)
+        die("%s: create %s: %s", o->name, path, strerror(errno));
+    r->n_files++;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            die("%s: read fd %d: %s", o->name, fd, strerror(errno));
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+            if (w < 0 && errno != EINTR)
+                die("%s: write %s: %s", o->name, path, strerror(errno));
+            off += w > 0 ? w : 0;
+        }
+    }
+    if (fchmod(out, mode) < 0 || close(out) < 0)
+        die("%s: %s: %s", o->name, path, strerror(errno));
+    close(fd);
+    note(r, "copy of fd %d (%s) on %s, mode %04o%s", fd, path, a[1], (unsigned int)mode,
+         o->arg & BOX_MOUNT_RO ? ", read-only" : "");
+    r->n_mounts++;
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1], o->arg & BOX_MOUNT_RO));
+}
+
+static void opt_unshare(struct run *r, const struct option *o, char **a)
+{
+    (void)a;
+    r->bwrap_ns = 1;
+    if (strstr(o->name, "-try"))
+        r->unshare_try |= o->arg;
+    else
+        r->unshare |= o->arg;
+}
+
+static void opt_unshare_all(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->bwrap_ns = 1;
+    r->unshare |= BOX_NS_IPC | BOX_NS_PID | BOX_NS_NET | BOX_NS_UTS;
+    r->unshare_try |= BOX_NS_USER | BOX_NS_CGROUP;
+}
+
+static void opt_share_net(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->bwrap_ns = 1;
+    r->share_net = 1;
+}
+
+static void opt_size(struct run *r, const struct option *o, char **a)
+{
+    r->next_size = parse_u64(o->name, a[0], 1, 1, UINT64_MAX);
+    r->have_size = 1;
+}
+
+static void opt_perms(struct run *r, const struct option *o, char **a)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(a[0], &end, 8);
+    if (errno || end == a[0] || *end || a[0][0] == '-' || v > 07777)
+        die("%s: bad mode '%s' (octal, at most 07777)", o->name, a[0]);
+    r->next_perms = (mode_t)v;
+    r->have_perms = 1;
+}
+
+static void opt_id(struct run *r, const struct option *o, char **a)
+{
+    long long v = (long long)parse_u64(o->name, a[0], 0, 0, UINT32_MAX - 1);
+
+    if (o->arg)
+        r->gid = v;
+    else
+        r->uid = v;
+}
+
+static void opt_map(struct run *r, const struct option *o, char **a)
+{
+    unsigned long long v[3];
+    const char *p = a[0];
+    int rc;
+
+    for (int i = 0; i < 3; i++) {
+        char *end;
+
+        if (!(*p >= '0' && *p <= '9'))
+            die("%s: bad map '%s' (INSIDE:OUTSIDE:COUNT)", o->name, a[0]);
+        errno = 0;
+        v[i] = strtoull(p, &end, 10);
+        if (errno || v[i] > UINT32_MAX || *end != (i < 2 ? ':' : '\0'))
+            die("%s: bad map '%s' (INSIDE:OUTSIDE:COUNT)", o->name, a[0]);
+        p = end + 1;
+    }
+    if (v[2] == 0)
+        die("%s: bad map '%s': COUNT must be at least 1", o->name, a[0]);
+    note(r, "%s map: %llu..%llu inside is %llu.. outside", o->arg ? "gid" : "uid", v[0],
+         v[0] + v[2] - 1, v[1]);
+    if (o->arg) {
+        rc = box_add_gid_map(r->box, (gid_t)v[0], (gid_t)v[1], (uint32_t)v[2]);
+        r->n_gid_maps++;
+    } else {
+        rc = box_add_uid_map(r->box, (uid_t)v[0], (uid_t)v[1], (uint32_t)v[2]);
+        r->n_uid_maps++;
+    }
+    check(r, rc);
+}
+
+static void opt_hostname(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->hostname = a[0];
+    check(r, box_set_hostname(r->box, a[0]));
+}
+
+static void opt_chdir(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    note(r, "working directory %s", a[0]);
+    check(r, box_set_cwd(r->box, a[0]));
+}
+
+static void opt_setenv(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    if (r->n_env == MAX_ENV)
+        die("--setenv: more than %d variables", MAX_ENV);
+    r->env[r->n_env++] = a[0];
+    check(r, box_setenv(r->box, a[0], a[1]));
+}
+
+static void opt_unsetenv(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    check(r, box_unsetenv(r->box, a[0]));
+}
+
+static void opt_clearenv(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    for (int i = 0; i < r->n_env; i++)
+        if (strcmp(r->env[i], "PATH") != 0)
+            check(r, box_unsetenv(r->box, r->env[i]));
+    r->n_env = 0;
+}
+
+static void opt_accepted(struct run *r, const struct option *o, char **a)
+{
+    (void)a;
+    note(r, "%s: always on in libbox", o->name);
+}
+
+static void opt_unsupported(struct run *r, const struct option *o, char **a)
+{
+    (void)r, (void)a;
+    die("%s is not supported yet%s%s%s", o->name, o->why ? " (" : "", o->why ? o->why : "",
+        o->why ? ")" : "");
+}
+
+static void opt_cap(struct run *r, const struct option *o, char **a)
+{
+    const char *name = a[0];
+    int add = o->arg, found = -1;
+
+    if (strcasecmp(name, "ALL") == 0) {
+        r->cap_all = add;
+        r->n_caps = 0;
+        return;
+    }
+    for (int i = 0; i < r->n_caps; i++)
+        if (strcasecmp(r->caps[i], name) == 0)
+            found = i;
+    if (add) {
+        if (found < 0 && !r->cap_all) {
+            if (r->n_caps == MAX_CAPS)
+                die("--cap-add: more than %d capabilities", MAX_CAPS);
+            r->caps[r->n_caps++] = name;
+        }
+    } else if (r->cap_all) {
+        die("--cap-drop %s after --cap-add ALL is not supported yet (libbox keeps either "
+            "every capability or the named ones)", name);
+    } else if (found >= 0) {
+        r->caps[found] = r->caps[--r->n_caps];
+    }
+}
+
+static void opt_seccomp_default(struct run *r, const struct option *o, char **a)
+{
+    int on;
+
+    if (strcmp(a[0], "on") == 0)
+        on = 1;
+    else if (strcmp(a[0], "off") == 0)
+        on = 0;
+    else
+        die("%s: '%s' is not on or off", o->name, a[0]);
+    note(r, "default seccomp deny list %s", a[0]);
+    check(r, box_seccomp_default(r->box, on));
+}
+
+/* --seccomp-rule NAME=allow|kill|errno|errno:N */
+static void opt_seccomp_rule(struct run *r, const struct option *o, char **a)
+{
+    const char *eq = strchr(a[0], '='), *act;
+    char name[128];
+    int action, err = 0;
+
+    if (!eq || eq == a[0] || (size_t)(eq - a[0]) >= sizeof name)
+        die("%s: '%s' is not SYSCALL=ACTION", o->name, a[0]);
+    snprintf(name, sizeof name, "%.*s", (int)(eq - a[0]), a[0]);
+    act = eq + 1;
+    if (strcmp(act, "allow") == 0) {
+        action = BOX_SECCOMP_ALLOW;
+    } else if (strcmp(act, "kill") == 0) {
+        action = BOX_SECCOMP_KILL;
+    } else if (strcmp(act, "errno") == 0) {
+        action = BOX_SECCOMP_ERRNO;
+        err = EPERM;
+    } else if (strncmp(act, "errno:", 6) == 0) {
+        action = BOX_SECCOMP_ERRNO;
+        err = (int)parse_u64(o->name, act + 6, 0, 1, 4095);
+    } else {
+        die("%s: bad action '%s' (allow, kill, errno or errno:N)", o->name, act);
+    }
+    note(r, "seccomp rule: %s -> %s", name, act);
+    check(r, box_seccomp_rule(r->box, name, action, err));
+}
+
+static void opt_fd(struct run *r, const struct option *o, char **a)
+{
+    int fd = parse_fd(o->name, a[0]);
+
+    if (r->n_fds == MAX_FDS)
+        die("--fd: more than %d descriptors", MAX_FDS);
+    r->fds[r->n_fds++] = fd;
+}
+
+static void opt_report_fd(struct run *r, const struct option *o, char **a)
+{
+    int fd = parse_fd(o->name, a[0]);
+
+    if (o->arg)
+        r->json_status_fd = fd;
+    else
+        r->info_fd = fd;
+}
+
+static void opt_json_status(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->json_status_file = a[0];
+}
+
+static void opt_root(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    if (r->root)
+        die("--root %s: the root is already %s", a[0], r->root);
+    r->root = a[0];
+}
+
+static void opt_root_ro(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->root_ro = 1;
+}
+
+static void opt_limit(struct run *r, const struct option *o, char **a)
+{
+    uint64_t v;
+
+    switch (o->arg) {
+    case BOX_LIMIT_MEMORY:
+        v = parse_u64(o->name, a[0], 1, 1, UINT64_MAX);
+        break;
+    case BOX_LIMIT_CPU_TIME_MS:
+    case BOX_LIMIT_WALL_MS:
+        v = parse_seconds_ms(o->name, a[0]);
+        break;
+    default:
+        v = parse_u64(o->name, a[0], 0, 1, UINT32_MAX);
+        break;
+    }
+    note(r, "limit %s %" PRIu64, o->name, v);
+    check(r, box_set_limit(r->box, (box_limit_t)o->arg, v));
+}
+
+static void opt_rlimit(struct run *r, const struct option *o, char **a)
+{
+    static const struct { const char *name; box_limit_t limit; uint64_t min; } rl[] = {
+        { "nofile", BOX_LIMIT_NOFILE, 1 }, { "nproc", BOX_LIMIT_NPROC, 1 },
+        { "fsize", BOX_LIMIT_FSIZE, 1 },   { "core", BOX_LIMIT_CORE, 0 },
+        { "stack", BOX_LIMIT_STACK, 1 },   { "as", BOX_LIMIT_AS, 1 },
+        { "cpu", BOX_LIMIT_CPU, 1 },
+    };
+    const char *eq = strchr(a[0], '=');
+    char opt[64];
+
+    if (!eq)
+        die("%s: '%s' is not NAME=VALUE", o->name, a[0]);
+    for (size_t i = 0; i < sizeof rl / sizeof rl[0]; i++) {
+        if (strlen(rl[i].name) != (size_t)(eq - a[0]) ||
+            strncmp(rl[i].name, a[0], (size_t)(eq - a[0])) != 0)
+            continue;
+        snprintf(opt, sizeof opt, "%s %s", o->name, rl[i].name);
+        uint64_t v = parse_u64(opt, eq + 1, rl[i].limit != BOX_LIMIT_CPU, rl[i].min,
+                               UINT64_MAX - 1);
+        note(r, "rlimit %s = %" PRIu64, rl[i].name, v);
+        check(r, box_set_limit(r->box, rl[i].limit, v));
+        return;
+    }
+    die("%s: unknown limit '%.*s' (nofile, nproc, fsize, core, stack, as, cpu)", o->name,
+        (int)(eq - a[0]), a[0]);
+}
+
+static void opt_cgroup_parent(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    note(r, "cgroup parent %s", a[0]);
+    check(r, box_set_cgroup_parent(r->box, a[0]));
+}
+
+static void opt_verbose(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->verbose = 1;
+}
+
+static void opt_probe(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->probe = 1;
+}
+
+static void opt_help(struct run *r, const struct option *o, char **a)
+{
+    (void)r, (void)o, (void)a;
+    fputs(usage_text, stdout);
+    exit(0);
+}
+
+static void opt_version(struct run *r, const struct option *o, char **a)
+{
+    (void)r, (void)o, (void)a;
+    printf("boxrun (libbox) %s\n", box_version());
+    exit(0);
+}
+
+static const struct option options[] = {
+    /* bubblewrap's options */
+    { "--bind", 2, opt_bind, 0, NULL },
+    { "--bind-try", 2, opt_bind, BOX_MOUNT_TRY, NULL },
+    { "--ro-bind", 2, opt_bind, BOX_MOUNT_RO, NULL },
+    { "--ro-bind-try", 2, opt_bind, BOX_MOUNT_RO | BOX_MOUNT_TRY, NULL },
+    { "--dev-bind", 2, opt_bind, BOX_MOUNT_DEVICES, NULL },
+    { "--dev-bind-try", 2, opt_bind, BOX_MOUNT_DEVICES | BOX_MOUNT_TRY, NULL },
+    { "--tmpfs", 1, opt_tmpfs, USES_SIZE | USES_PERMS, NULL },
+    { "--size", 1, opt_size, 0, NULL },
+    { "--perms", 1, opt_perms, 0, NULL },
+    { "--proc", 1, opt_mount, BOX_MOUNT_PROC, NULL },
+    { "--dev", 1, opt_mount, BOX_MOUNT_DEV, NULL },
+    { "--mqueue", 1, opt_mount, BOX_MOUNT_MQUEUE, NULL },
+    { "--dir", 1, opt_dir, BOX_MOUNT_DIR, NULL },
+    { "--symlink", 2, opt_symlink, 0, NULL },
+    { "--remount-ro", 1, opt_mount, BOX_MOUNT_REMOUNT_RO, NULL },
+    { "--file", 2, opt_file, USES_PERMS, NULL },
+    { "--bind-data", 2, opt_file, USES_PERMS, NULL },
+    { "--ro-bind-data", 2, opt_file, USES_PERMS | BOX_MOUNT_RO, NULL },
+    { "--unshare-user", 0, opt_unshare, BOX_NS_USER, NULL },
+    { "--unshare-user-try", 0, opt_unshare, BOX_NS_USER, NULL },
+    { "--unshare-ipc", 0, opt_unshare, BOX_NS_IPC, NULL },
+    { "--unshare-pid", 0, opt_unshare, BOX_NS_PID, NULL },
+    { "--unshare-net", 0, opt_unshare, BOX_NS_NET, NULL },
+    { "--unshare-uts", 0, opt_unshare, BOX_NS_UTS, NULL },
+    { "--unshare-cgroup", 0, opt_unshare, BOX_NS_CGROUP, NULL },
+    { "--unshare-cgroup-try", 0, opt_unshare, BOX_NS_CGROUP, NULL },
+    { "--unshare-all", 0, opt_unshare_all, 0, NULL },
+    { "--share-net", 0, opt_share_net, 0, NULL },
+    { "--uid", 1, opt_id, 0, NULL },
+    { "--gid", 1, opt_id, 1, NULL },
+    { "--hostname", 1, opt_hostname, 0, NULL },
+    { "--chdir", 1, opt_chdir, 0, NULL },
+    { "--setenv", 2, opt_setenv, 0, NULL },
+    { "--unsetenv", 1, opt_unsetenv, 0, NULL },
+    { "--clearenv", 0, opt_clearenv, 0, NULL },
+    { "--die-with-parent", 0, opt_accepted, 0, NULL },
+    { "--new-session", 0, opt_accepted, 0, NULL },
+    { "--as-pid-1", 0, opt_accepted, 0, NULL },
+    { "--json-status-fd", 1, opt_report_fd, 1, NULL },
+    { "--info-fd", 1, opt_report_fd, 0, NULL },
+    { "--cap-add", 1, opt_cap, 1, NULL },
+    { "--cap-drop", 1, opt_cap, 0, NULL },
+    /* --args is handled by the parser itself. */
+    { "--argv0", 1, opt_unsupported, 0, "libbox execs argv[0] itself; it cannot be set apart "
+      "from the program" },
+    { "--seccomp", 1, opt_unsupported, 0, "libbox builds its own filter and cannot load a "
+      "BPF program" },
+    { "--add-seccomp-fd", 1, opt_unsupported, 0, "libbox builds its own filter and cannot "
+      "load a BPF program" },
+    { "--userns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
+    { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
+    { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
+    { "--block-fd", 1, opt_unsupported, 0, NULL },
+    { "--userns-block-fd", 1, opt_unsupported, 0, NULL },
+    { "--sync-fd", 1, opt_unsupported, 0, NULL },
+    { "--lock-file", 1, opt_unsupported, 0, NULL },
+    { "--chmod", 2, opt_unsupported, 0, NULL },
+    { "--bind-fd", 2, opt_unsupported, 0, NULL },
+    { "--ro-bind-fd", 2, opt_unsupported, 0, NULL },
+    { "--overlay-src", 1, opt_unsupported, 0, NULL },
+    { "--overlay", 3, opt_unsupported, 0, NULL },
+    { "--tmp-overlay", 1, opt_unsupported, 0, NULL },
+    { "--ro-overlay", 1, opt_unsupported, 0, NULL },
+    { "--exec-label", 1, opt_unsupported, 0, NULL },
+    { "--file-label", 1, opt_unsupported, 0, NULL },
+    { "--disable-userns", 0, opt_unsupported, 0, NULL },
+    { "--assert-userns-disabled", 0, opt_unsupported, 0, NULL },
+    { "--level-prefix", 0, opt_unsupported, 0, NULL },
+    /* libbox's own (isolate's spelling where it has one) */
+    { "--seccomp-default", 1, opt_seccomp_default, 0, NULL },
+    { "--seccomp-rule", 1, opt_seccomp_rule, 0, NULL },
+    { "--root", 1, opt_root, 0, NULL },
+    { "--root-ro", 0, opt_root_ro, 0, NULL },
+    { "--map-uid", 1, opt_map, 0, NULL },
+    { "--map-gid", 1, opt_map, 1, NULL },
+    { "--mem", 1, opt_limit, BOX_LIMIT_MEMORY, NULL },
+    { "--processes", 1, opt_limit, BOX_LIMIT_PIDS, NULL },
+    { "--cpu", 1, opt_limit, BOX_LIMIT_CPU_MILLIS, NULL },
+    { "--time", 1, opt_limit, BOX_LIMIT_CPU_TIME_MS, NULL },
+    { "--wall-time", 1, opt_limit, BOX_LIMIT_WALL_MS, NULL },
+    { "--rlimit", 1, opt_rlimit, 0, NULL },
+    { "--cgroup-parent", 1, opt_cgroup_parent, 0, NULL },
+    { "--fd", 1, opt_fd, 0, NULL },
+    { "--json-status", 1, opt_json_status, 0, NULL },
+    { "--probe", 0, opt_probe, 0, NULL },
+    { "--verbose", 0, opt_verbose, 0, NULL },
+    { "--help", 0, opt_help, 0, NULL },
+    { "--version", 0, opt_version, 0, NULL },
+};
+
+/* ---- --args FD: splice NUL-separated arguments into the argument vector ---- */
+
+static char **splice_args(struct run *r, char **av, int *ac, int at, int fd)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap), **nav;
+    int n = 0, k = 0;
+    ssize_t got;
+
+    if (!buf)
+        die("--args: out of memory");
+    while ((got = read(fd, buf + len, cap - len - 1)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            die("--args %d: read: %s", fd, strerror(errno));
+        }
+        len += (size_t)got;
+        if (cap - len < 2 && !(buf = realloc(buf, cap *= 2)))
+            die("--args: out of memory");
+    }
+    close(fd);
+    if (len > 0 && buf[len - 1] != '\0')
+        buf[len++] = '\0'; /* a last argument without its NUL */
+    for (size_t i = 0; i < len; i++)
+        n += buf[i] == '\0';
+    nav = calloc((size_t)(*ac + n + 1), sizeof *nav);
+    if (!nav)
+        die("--args: out of memory");
+    for (int i = 0; i < at; i++)
+        nav[k++] = av[i];
+    for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+        nav[k++] = buf + i;
+    for (int i = at; i < *ac; i++)
+        nav[k++] = av[i];
+    *ac = k;
+    r->args_vec[r->n_args] = nav;
+    r->args_buf[r->n_args++] = buf;
+    return nav;
+}
+
+/* Parse options up to the program; returns the index of the program in *pav. */
+static int parse_args(struct run *r, char ***pav, int *pac)
+{
+    int i = 1, depth = 0;
+
+    while (i < *pac) {
+        char **av = *pav;
+        const struct option *o = NULL;
+
+        if (strcmp(av[i], "--") == 0)
+            return i + 1;
+        if (av[i][0] != '-' || !av[i][1])
+            return i; /* the program */
+        if (strcmp(av[i], "--args") == 0) {
+            if (i + 1 >= *pac)
+                die("--args: needs an argument");
+            if (++depth > (int)(sizeof r->args_vec / sizeof r->args_vec[0]))
+                die("--args: nested too deeply");
+            int fd = parse_fd("--args", av[i + 1]);
+            *pav = splice_args(r, av, pac, i + 2, fd);
+            i += 2;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
+            if (strcmp(av[i], options[k].name) == 0)
+                o = &options[k];
+        if (!o)
+            die("unknown option %s (see boxrun --help)", av[i]);
+        if (o->fn == opt_unsupported)
+            opt_unsupported(r, o, NULL);
+        if (i + o->nargs >= *pac)
+            die("%s: needs %d argument%s", o->name, o->nargs, o->nargs > 1 ? "s" : "");
+        /* As in bwrap: --size and --perms apply to the option right after them. */
+        if (r->have_size && !(o->arg & USES_SIZE) && o->fn != opt_perms)
+            die("--size must be followed by --tmpfs, not %s", o->name);
+        if (r->have_perms && !(o->arg & USES_PERMS) && o->fn != opt_size && o->fn != opt_dir)
+            die("--perms must be followed by --tmpfs, --file, --bind-data or --ro-bind-data, "
+                "not %s", o->name);
+        o->fn(r, o, av + i + 1);
+        if (o->arg & USES_SIZE)
+            r->have_size = 0;
+        if (o->arg & USES_PERMS)
+            r->have_perms = 0;
+        i += 1 + o->nargs;
+    }
+    if (r->have_size || r->have_perms)
+        die("%s must be followed by a mount option", r->have_size ? "--size" : "--perms");
+    return i;
+}
+
+/* ---- after parsing: namespaces, identity, capabilities, descriptors ---- */
+
+static void apply_namespaces(struct run *r)
+{
+    unsigned int ns;
+
+    if (!r->bwrap_ns) {
+        /* libbox maps the caller to 0; --uid/--gid N map N to the caller instead. */
+        note(r, "namespaces: libbox default (user, pid, mount, uts, ipc, net, cgroup)");
+        if (r->uid >= 0 && r->n_uid_maps == 0)
+            check(r, box_add_uid_map(r->box, (uid_t)r->uid, geteuid(), 1));
+        if (r->gid >= 0 && r->n_gid_maps == 0)
+            check(r, box_add_gid_map(r->box, (gid_t)r->gid, getegid(), 1));
+        if (r->uid >= 0 || r->gid >= 0)
+            check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : 0,
+                                  r->gid >= 0 ? (gid_t)r->gid : 0));
+        return;
+    }
+    /* bwrap: the mount namespace always; the rest only on request. */
+    ns = BOX_NS_MNT | r->unshare;
+    if (geteuid() != 0)
+        ns |= BOX_NS_USER; /* bwrap without setuid needs a user namespace */
+    if ((r->unshare_try & BOX_NS_USER) && !(ns & BOX_NS_USER)) {
+        box_features_t f;
+
+        if (box_probe(&f) == 0 && f.userns)
+            ns |= BOX_NS_USER;
+        else
+            note(r, "--unshare-user-try: no user namespace here: %s", f.userns_why);
+    }
+    if ((r->unshare_try & BOX_NS_CGROUP) && access("/proc/self/ns/cgroup", F_OK) == 0)
+        ns |= BOX_NS_CGROUP;
+    if (r->share_net)
+        ns &= ~BOX_NS_NET;
+    if (r->hostname && !(ns & BOX_NS_UTS))
+        die("--hostname requires --unshare-uts");
+    note(r, "namespaces (bwrap rules):%s%s%s%s%s%s%s", ns & BOX_NS_USER ? " user" : "",
+         ns & BOX_NS_PID ? " pid" : "", ns & BOX_NS_MNT ? " mount" : "",
+         ns & BOX_NS_UTS ? " uts" : "", ns & BOX_NS_IPC ? " ipc" : "",
+         ns & BOX_NS_NET ? " net" : "", ns & BOX_NS_CGROUP ? " cgroup" : "");
+    check(r, box_set_namespaces(r->box, ns));
+
+    /* bwrap runs the program as the caller's own uid/gid unless --uid/--gid say otherwise,
+     * and maps that id to the caller's. */
+    uid_t uid = r->uid >= 0 ? (uid_t)r->uid : geteuid();
+    gid_t gid = r->gid >= 0 ? (gid_t)r->gid : getegid();
+
+    if (ns & BOX_NS_USER) {
+        if (r->n_uid_maps == 0)
+            check(r, box_add_uid_map(r->box, uid, geteuid(), 1));
+        if (r->n_gid_maps == 0)
+            check(r, box_add_gid_map(r->box, gid, getegid(), 1));
+    }
+    note(r, "program runs as uid %u gid %u", (unsigned int)uid, (unsigned int)gid);
+    check(r, box_set_user(r->box, uid, gid));
+}
+
+static void apply_rest(struct run *r)
+{
+    if (r->root_ro && !r->root)
+        die("--root-ro needs --root");
+    if (r->root) {
+        note(r, "root %s%s", r->root, r->root_ro ? " (read-only)" : "");
+        check(r, box_set_root(r->box, r->root, r->root_ro ? BOX_ROOT_READONLY : 0));
+    }
+    if (r->cap_all) {
+        note(r, "capabilities: all kept");
+        check(r, box_cap_keep_all(r->box));
+    }
+    for (int i = 0; i < r->n_caps; i++) {
+        note(r, "capability kept: %s", r->caps[i]);
+        check(r, box_cap_keep(r->box, r->caps[i]));
+    }
+    if (r->n_fds > 0) {
+        /* Passing any descriptor replaces the default 0-2: pass those that are open too. */
+        for (int fd = 0; fd < 3; fd++)
+            if (fcntl(fd, F_GETFD) >= 0)
+                check(r, box_pass_fd(r->box, fd, fd));
+        for (int i = 0; i < r->n_fds; i++) {
+            note(r, "descriptor %d passed", r->fds[i]);
+            if (r->fds[i] > 2)
+                check(r, box_pass_fd(r->box, r->fds[i], r->fds[i]));
+        }
+    }
+}
+
+/* ---- JSON output ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static int print_probe(void)
+{
+    static const char *const layout[] = { "none", "v1", "hybrid", "v2" };
+    box_features_t f;
+
+    if (box_probe(&f) < 0)
+        die("probe failed");
+    printf("{\n  \"version\": ");
+    json_str(stdout, box_version());
+    printf(",\n  \"userns\": %s,\n  \"userns_why\": ", f.userns ? "true" : "false");
+    json_str(stdout, f.userns_why);
+    printf(",\n  \"cgroup_layout\": \"%s\",\n  \"cgroup_v2_path\": ",
+           (unsigned int)f.cgroup_layout < 4 ? layout[f.cgroup_layout] : "unknown");
+    json_str(stdout, f.cgroup_v2_path);
+    printf(",\n  \"cgroup_controllers\": ");
+    json_str(stdout, f.cgroup_controllers);
+    printf(",\n  \"landlock_abi\": %d,\n  \"seccomp_notify\": %s,\n  \"clone3\": %s,\n"
+           "  \"clone_into_cgroup\": %s,\n  \"pidfd\": %s,\n  \"idmapped_mounts\": %s,\n"
+           "  \"time_ns\": %s\n}\n",
+           f.landlock_abi, f.seccomp_notify ? "true" : "false", f.clone3 ? "true" : "false",
+           f.clone_into_cgroup ? "true" : "false", f.pidfd ? "true" : "false",
+           f.idmapped_mounts ? "true" : "false", f.time_ns ? "true" : "false");
+    return fflush(stdout) == 0 ? 0 : EXIT_BOXRUN;
+}
+
+static const char *end_reason(box_end_t end)
+{
+    switch (end) {
+    case BOX_END_EXITED: return "exited";
+    case BOX_END_SIGNALED: return "signaled";
+    case BOX_END_WALL_TIME: return "wall-time";
+    case BOX_END_KILLED: return "killed";
+    case BOX_END_OOM: return "oom";
+    case BOX_END_CPU_TIME: return "cpu-time";
+    }
+    return "unknown";
+}
+
+/* The usage fields shared by --json-status and --json-status-fd. */
+static void json_usage(FILE *f, const box_status_t *st, const char *sep)
+{
+    fprintf(f, "%s\"signal\": %d,%s\"reason\": \"%s\",%s\"wall_s\": %.6f,%s"
+            "\"cpu_user_s\": %.6f,%s\"cpu_system_s\": %.6f,%s\"max_rss_bytes\": %" PRIu64
+            ",%s\"memory_peak_bytes\": %" PRIu64 ",%s\"oom_kills\": %" PRIu64,
+            sep, st->signal, sep, end_reason(st->end), sep, st->wall_us / 1e6, sep,
+            st->cpu_user_us / 1e6, sep, st->cpu_system_us / 1e6, sep, st->max_rss_bytes, sep,
+            st->memory_peak_bytes, sep, st->oom_kills);
+}
+
+static void write_fd_line(int fd, const char *what, const char *text)
+{
+    size_t len = strlen(text);
+
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            fprintf(stderr, "boxrun: %s %d: write: %s\n", what, fd, strerror(errno));
+            return;
+        }
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+/* ---- running ---- */
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static void wait_box(struct run *r, box_status_t *st)
+{
+    struct timespec zero = { 0, 0 };
+    sigset_t set;
+    int rc;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&set, forwarded[i]);
+    /* box_wait also enforces the wall-time and cpu-time limits while it waits. */
+    while ((rc = box_wait(r->box, 100, st)) == -ETIMEDOUT) {
+        int sig;
+
+        while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
+            note(r, "forwarding signal %d to the box", sig);
+            box_kill(r->box, sig);
+        }
+    }
+    check(r, rc);
+}
+
+int main(int argc, char **argv)
+{
+    struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1 };
+    struct run *r = &run;
+    FILE *json_file = NULL;
+    box_status_t st;
+    sigset_t set;
+    char line[1024];
+    int prog, rc, code;
+
+    cleanup_run = r;
+    if ((rc = box_new(&r->box, 0)) < 0)
+        die("box_new: %s", strerror(-rc));
+    prog = parse_args(r, &argv, &argc);
+    if (r->probe) {
+        box_free(r->box);
+        return print_probe();
+    }
+    if (prog >= argc)
+        die("no program given (see boxrun --help)");
+    apply_namespaces(r);
+    apply_rest(r);
+    if (r->json_status_file) {
+        json_file = fopen(r->json_status_file, "we");
+        if (!json_file)
+            die("--json-status %s: %s", r->json_status_file, strerror(errno));
+    }
+
+    /* Signals for the box are taken by sigtimedwait; the child starts with an empty mask. */
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&set, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    note(r, "spawn %s", argv[prog]);
+    check(r, box_spawn(r->box, (const char *const *)argv + prog));
+    if (r->verbose) {
+        static const struct { box_limit_t limit; const char *name; } lim[] = {
+            { BOX_LIMIT_MEMORY, "--mem" }, { BOX_LIMIT_PIDS, "--processes" },
+            { BOX_LIMIT_CPU_MILLIS, "--cpu" }, { BOX_LIMIT_CPU_TIME_MS, "--time" },
+            { BOX_LIMIT_WALL_MS, "--wall-time" },
+        };
+        char where[512];
+
+        for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+            if (box_limit_status(r->box, lim[i].limit, where, sizeof where) == 1)
+                note(r, "%s enforced by %s", lim[i].name, where);
+        note(r, "program running as pid %d", (int)box_pid(r->box));
+    }
+    snprintf(line, sizeof line, "{\"child-pid\": %d}\n", (int)box_pid(r->box));
+    if (r->info_fd >= 0) {
+        write_fd_line(r->info_fd, "--info-fd", line);
+        close(r->info_fd);
+    }
+    if (r->json_status_fd >= 0)
+        write_fd_line(r->json_status_fd, "--json-status-fd", line);
+
+    wait_box(r, &st);
+    code = st.end == BOX_END_EXITED ? st.exit_code : 128 + (st.signal ? st.signal : SIGKILL);
+    note(r, "program ended: %s, exit status %d", end_reason(st.end), code);
+
+    if (r->json_status_fd >= 0) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        if (m) {
+            fprintf(m, "{\"exit-code\": %d,", code);
+            json_usage(m, &st, " ");
+            fputs("}\n", m);
+            fclose(m);
+            write_fd_line(r->json_status_fd, "--json-status-fd", buf);
+            free(buf);
+        }
+    }
+    if (json_file) {
+        fputs("{\n  \"exit_code\": ", json_file);
+        if (st.end == BOX_END_EXITED)
+            fprintf(json_file, "%d,", st.exit_code);
+        else
+            fputs("null,", json_file);
+        json_usage(json_file, &st, "\n  ");
+        fputs("\n}\n", json_file);
+        if (fclose(json_file) != 0)
+            die("--json-status %s: %s", r->json_status_file, strerror(errno));
+    }
+    box_free(r->box);
+    cleanup_tmpdir();
+    for (int i = 0; i < r->n_args; i++) {
+        free(r->args_vec[i]);
+        free(r->args_buf[i]);
+    }
+    return code;
+}

@@ -1,0 +1,141 @@
+/* Capabilities: which ones the program keeps (box_cap_keep), and applying that in the child.
+ *
+ * Default: none. The program starts with empty effective, permitted, inheritable and ambient
+ * sets, and the bounding set holds only the kept capabilities, so nothing the program execs
+ * (not even a file with capabilities, or uid 0 in the box) can get any other back.
+ *
+ * Parent side: names are parsed with libcap into a plain bit mask (box->cap_keep).
+ * Child side (box_caps_*_child): raw system calls only, see child.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "child.h"
+#include "sys.h"
+
+static int check_caps_configurable(box_t *box, const char *what)
+{
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (box->state != BOX_CONFIGURED)
+        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
+    return 0;
+}
+
+/* Every capability this kernel and libcap know. */
+uint64_t box_caps_valid_mask(void)
+{
+    int bits = cap_max_bits();
+
+    if (bits <= 0 || bits >= 64)
+        return ~(uint64_t)0;
+    return ((uint64_t)1 << bits) - 1;
+}
+
+int box_caps_parse(const char *name, int *out)
+{
+    char buf[64];
+    cap_value_t cap;
+
+    if (!name || !name[0] || strlen(name) + 5 > sizeof buf)
+        return -EINVAL;
+    /* libcap wants "cap_xxx"; accept "xxx" and any case too. */
+    snprintf(buf, sizeof buf, "%s%s", strncasecmp(name, "cap_", 4) ? "cap_" : "", name);
+    for (char *p = buf; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    if (cap_from_name(buf, &cap) < 0 || cap < 0 || cap >= 64 ||
+        !(box_caps_valid_mask() & ((uint64_t)1 << cap)))
+        return -EINVAL;
+    *out = cap;
+    return 0;
+}
+
+BOX_API int box_cap_keep(box_t *box, const char *name)
+{
+    int r = check_caps_configurable(box, "cap_keep"), cap;
+
+    if (r < 0)
+        return r;
+    if (!name)
+        return box_error(box, EINVAL, "cap_keep: name is NULL");
+    if (box_caps_parse(name, &cap) < 0)
+        return box_error(box, EINVAL, "cap_keep: unknown capability '%s'", name);
+    box->cap_keep |= (uint64_t)1 << cap;
+    return 0;
+}
+
+BOX_API int box_cap_keep_all(box_t *box)
+{
+    int r = check_caps_configurable(box, "cap_keep_all");
+
+    if (r < 0)
+        return r;
+    box->cap_keep = box_caps_valid_mask();
+    return 0;
+}
+
+void box_caps_prepare(const box_t *box, struct box_child_args *a)
+{
+    a->cap_keep = box->cap_keep & box_caps_valid_mask();
+    a->cap_ambient = box->uid != 0 && a->cap_keep != 0;
+}
+
+/* Child, before set_identity (we still hold CAP_SETPCAP): shrink the bounding set to the
+ * kept capabilities, and keep the permitted set across setresuid when capabilities must
+ * survive a switch to a non-zero uid. */
+long box_caps_bounding_child(const struct box_child_args *a, int *failed)
+{
+    long r;
+
+    for (int cap = 0; cap < 64; cap++) {
+        if (a->cap_keep & ((uint64_t)1 << cap))
+            continue;
+        *failed = cap;
+        r = SYS5(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+        if (r == -EINVAL) /* past the kernel's last capability */
+            break;
+        if (r < 0)
+            return r;
+    }
+    *failed = -1;
+    if (a->cap_ambient)
+        return SYS5(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
+    return 0;
+}
+
+/* Child, after set_identity: effective = permitted = kept (inheritable too when they must go
+ * through exec as ambient capabilities), ambient = kept for a non-zero uid, else empty. */
+long box_caps_apply_child(const struct box_child_args *a, int *failed)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2] = { 0 };
+    uint64_t inh = a->cap_ambient ? a->cap_keep : 0;
+    long r;
+
+    *failed = -1;
+    for (int i = 0; i < 2; i++) {
+        data[i].effective = data[i].permitted = (uint32_t)(a->cap_keep >> (32 * i));
+        data[i].inheritable = (uint32_t)(inh >> (32 * i));
+    }
+    if ((r = SYS2(SYS_capset, &hdr, data)) < 0)
+        return r;
+    if ((r = SYS5(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0)) < 0)
+        return r;
+    r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (r < 0 && r != -EINVAL) /* EINVAL: a kernel without ambient capabilities */
+        return r;
+    for (int cap = 0; a->cap_ambient && cap < 64; cap++) {
+        if (!(a->cap_keep & ((uint64_t)1 << cap)))
+            continue;
+        *failed = cap;
+        if ((r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)) < 0)
+            return r;
+    }
+    *failed = -1;
+    return 0;
+}

@@ -1,0 +1,239 @@
+/* Unit tests of privilege reduction (caps.c, seccomp.c): argument checks and error
+ * messages, capability names, the prepared child data and the exported filter. No box is
+ * spawned. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "child.h"
+
+static int new_box(void **state)
+{
+    box_t *box;
+
+    assert_int_equal(box_new(&box, 0), 0);
+    *state = box;
+    return 0;
+}
+
+static int free_box(void **state)
+{
+    box_free(*state);
+    return 0;
+}
+
+static void test_null_box(void **state)
+{
+    (void)state;
+    assert_int_equal(box_cap_keep(NULL, "chown"), -EINVAL);
+    assert_int_equal(box_cap_keep_all(NULL), -EINVAL);
+    assert_int_equal(box_seccomp_default(NULL, 1), -EINVAL);
+    assert_int_equal(box_seccomp_rule(NULL, "keyctl", BOX_SECCOMP_KILL, 0), -EINVAL);
+    assert_int_equal(box_seccomp_export(NULL, 1, 0), -EINVAL);
+}
+
+static void test_cap_names(void **state)
+{
+    int cap = -1;
+
+    (void)state;
+    assert_int_equal(box_caps_parse("CAP_NET_BIND_SERVICE", &cap), 0);
+    assert_int_equal(cap, 10);
+    cap = -1;
+    assert_int_equal(box_caps_parse("net_bind_service", &cap), 0);
+    assert_int_equal(cap, 10);
+    assert_int_equal(box_caps_parse("Cap_Sys_Admin", &cap), 0);
+    assert_int_equal(cap, 21);
+    assert_int_equal(box_caps_parse("cap_nosuchthing", &cap), -EINVAL);
+    assert_int_equal(box_caps_parse("", &cap), -EINVAL);
+    assert_int_equal(box_caps_parse("999", &cap), -EINVAL);
+    assert_int_equal(box_caps_parse("cap_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                    &cap), -EINVAL);
+}
+
+static void test_cap_keep_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_cap_keep(box, NULL), -EINVAL);
+    assert_string_equal(box_errmsg(box), "cap_keep: name is NULL: Invalid argument");
+    assert_int_equal(box_cap_keep(box, "bogus"), -EINVAL);
+    assert_string_equal(box_errmsg(box), "cap_keep: unknown capability 'bogus': Invalid argument");
+    assert_int_equal(box->cap_keep, 0);
+    assert_int_equal(box_cap_keep(box, "chown"), 0);
+    assert_string_equal(box_errmsg(box), "");
+    assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
+    assert_int_equal(box->cap_keep, (1u << 0) | (1u << 5));
+    assert_int_equal(box_cap_keep_all(box), 0);
+    assert_int_equal(box->cap_keep, box_caps_valid_mask());
+    assert_true(box_caps_valid_mask() & (1ull << 40)); /* CAP_CHECKPOINT_RESTORE */
+
+    box->state = BOX_ENDED;
+    assert_int_equal(box_cap_keep(box, "chown"), -EBUSY);
+    assert_int_equal(box_cap_keep_all(box), -EBUSY);
+    assert_int_equal(box_seccomp_default(box, 0), -EBUSY);
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_KILL, 0), -EBUSY);
+    assert_non_null(strstr(box_errmsg(box), "already been spawned"));
+    box->state = BOX_CONFIGURED;
+}
+
+static void test_caps_prepare(void **state)
+{
+    box_t *box = *state;
+    struct box_child_args a = { 0 };
+
+    box_caps_prepare(box, &a);
+    assert_int_equal(a.cap_keep, 0);
+    assert_false(a.cap_ambient);
+    assert_int_equal(box_cap_keep(box, "net_bind_service"), 0);
+    box_caps_prepare(box, &a);
+    assert_int_equal(a.cap_keep, 1u << 10);
+    assert_false(a.cap_ambient); /* uid 0: no ambient set */
+    assert_int_equal(box_set_user(box, 1000, 1000), 0);
+    box_caps_prepare(box, &a);
+    assert_true(a.cap_ambient);
+}
+
+static void test_seccomp_rule_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_seccomp_rule(box, NULL, BOX_SECCOMP_KILL, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: syscall name is NULL: Invalid argument");
+    assert_int_equal(box_seccomp_rule(box, "nosuchcall", BOX_SECCOMP_KILL, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: unknown system call 'nosuchcall': Invalid argument");
+    assert_int_equal(box_seccomp_rule(box, "keyctl", 0, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: unknown action 0: Invalid argument");
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: errno 0 is not 1..4095: Invalid argument");
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, 5000), -EINVAL);
+    assert_int_equal(box->n_seccomp_rules, 0);
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EACCES), 0);
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_KILL, 0), 0);
+    assert_int_equal(box_seccomp_rule(box, "getpid", BOX_SECCOMP_ALLOW, 0), 0);
+    assert_int_equal(box->n_seccomp_rules, 2); /* the second keyctl rule replaced the first */
+    assert_int_equal(box->seccomp_rules[0].action, BOX_SECCOMP_KILL);
+}
+
+static char *export_text(box_t *box, int pfc, int *rc, off_t *size)
+{
+    int fd = memfd_create("t", MFD_CLOEXEC);
+    char *buf;
+
+    assert_true(fd >= 0);
+    *rc = box_seccomp_export(box, fd, pfc);
+    *size = lseek(fd, 0, SEEK_END);
+    buf = calloc(1, (size_t)*size + 1);
+    assert_non_null(buf);
+    assert_int_equal(pread(fd, buf, (size_t)*size, 0), *size);
+    close(fd);
+    return buf;
+}
+
+static void test_seccomp_export(void **state)
+{
+    box_t *box = *state;
+    char *text;
+    off_t size;
+    int rc;
+
+    assert_int_equal(box_seccomp_export(box, -1, 0), -EBADF);
+    text = export_text(box, 1, &rc, &size);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "keyctl"));
+    assert_non_null(strstr(text, "x86")); /* i386 is covered */
+    free(text);
+    text = export_text(box, 0, &rc, &size);
+    assert_int_equal(rc, 0);
+    assert_true(size > 0 && size % 8 == 0);
+    free(text);
+
+    /* The prepared child data is the same BPF. */
+    {
+        struct box_child_args a = { 0 };
+
+        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_non_null(a.seccomp_filter);
+        assert_int_equal(a.seccomp_len * 8, size);
+        free(a.seccomp_filter);
+    }
+
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    assert_int_equal(box_seccomp_export(box, 1, 0), -ENOENT);
+    {
+        struct box_child_args a = { 0 };
+
+        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_null(a.seccomp_filter); /* no filter at all */
+    }
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EACCES), 0);
+    text = export_text(box, 1, &rc, &size);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "keyctl"));
+    assert_null(strstr(text, "reboot"));
+    free(text);
+}
+
+static void test_landlock_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_landlock_path(NULL, "/", BOX_LANDLOCK_READ), -EINVAL);
+    assert_int_equal(box_landlock_mode(NULL, 1), -EINVAL);
+    assert_int_equal(box_landlock_path(box, NULL, BOX_LANDLOCK_READ), -EINVAL);
+    assert_int_equal(box_landlock_path(box, "bin", BOX_LANDLOCK_READ), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "landlock_path: path must be absolute, not 'bin': Invalid argument");
+    assert_int_equal(box_landlock_path(box, "/bin", 0), -EINVAL);
+    assert_int_equal(box_landlock_path(box, "/bin", 8), -EINVAL);
+    assert_string_equal(box_errmsg(box), "landlock_path: bad access 0x8 for /bin: Invalid argument");
+    assert_int_equal(box_landlock_mode(box, 2), -EINVAL);
+    assert_int_equal(box->n_landlock_rules, 0);
+    assert_int_equal(box_landlock_path(box, "/usr//bin/", BOX_LANDLOCK_EXEC), 0);
+    assert_string_equal(box->landlock_rules[0].path, "/usr/bin");
+    assert_int_equal(box_landlock_mode(box, 0), 0);
+    assert_true(box->landlock_best_effort);
+    box->state = BOX_ENDED;
+    assert_int_equal(box_landlock_path(box, "/", BOX_LANDLOCK_READ), -EBUSY);
+    assert_int_equal(box_landlock_mode(box, 1), -EBUSY);
+    box->state = BOX_CONFIGURED;
+}
+
+static void test_landlock_rights(void **state)
+{
+    uint64_t h1 = box_landlock_handled(1), h3 = box_landlock_handled(3);
+
+    (void)state;
+    assert_int_equal(box_landlock_handled(0), 0);
+    assert_int_equal(h1, (1u << 13) - 1);
+    assert_int_equal(h3, (1u << 15) - 1);
+    assert_int_equal(box_landlock_access(BOX_LANDLOCK_READ, h3), (1u << 2) | (1u << 3));
+    assert_int_equal(box_landlock_access(BOX_LANDLOCK_EXEC, h3), 1u << 0);
+    /* write: everything but execute and the two reads, on whatever the ABI handles */
+    assert_int_equal(box_landlock_access(BOX_LANDLOCK_WRITE, h3), h3 & ~0xdu);
+    assert_int_equal(box_landlock_access(BOX_LANDLOCK_WRITE, h1), h1 & ~0xdu);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_box),
+        cmocka_unit_test(test_cap_names),
+        cmocka_unit_test_setup_teardown(test_cap_keep_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_caps_prepare, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_rule_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_export, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_landlock_checks, new_box, free_box),
+        cmocka_unit_test(test_landlock_rights),
+    };
+
+    return cmocka_run_group_tests_name("unit-priv", tests, NULL, NULL);
+}
