@@ -115,6 +115,9 @@ struct box {
     char errmsg[BOX_ERRMSG_MAX];
 };
 
+/* box.c: 0 if the box may still be configured, else -EINVAL/-EBUSY with a message. */
+int box_check_configurable(box_t *box, const char *what);
+
 /* util.c */
 int box_error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void box_clear_error(box_t *box);

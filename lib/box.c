@@ -79,7 +79,7 @@ BOX_API const char *box_errmsg(const box_t *box)
 }
 
 /* Every setter starts here: a box may be changed only before it is spawned. */
-static int check_configurable(box_t *box, const char *what)
+int box_check_configurable(box_t *box, const char *what)
 {
     if (!box)
         return -EINVAL;
@@ -91,7 +91,7 @@ static int check_configurable(box_t *box, const char *what)
 
 BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
 {
-    int r = check_configurable(box, "set_namespaces");
+    int r = box_check_configurable(box, "set_namespaces");
 
     if (r < 0)
         return r;
@@ -104,7 +104,7 @@ BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
 
 BOX_API int box_set_hostname(box_t *box, const char *hostname)
 {
-    int r = check_configurable(box, "set_hostname");
+    int r = box_check_configurable(box, "set_hostname");
     size_t len;
 
     if (r < 0)
@@ -121,7 +121,7 @@ BOX_API int box_set_hostname(box_t *box, const char *hostname)
 
 BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
 {
-    int r = check_configurable(box, "set_root");
+    int r = box_check_configurable(box, "set_root");
     struct stat st;
     char *copy;
 
@@ -148,7 +148,7 @@ BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
 BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
                       const char *target, unsigned int flags)
 {
-    int r = check_configurable(box, "mount");
+    int r = box_check_configurable(box, "mount");
 
     if (r < 0)
         return r;
@@ -158,7 +158,7 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
 BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
                             unsigned int flags)
 {
-    int r = check_configurable(box, "mount_tmpfs");
+    int r = box_check_configurable(box, "mount_tmpfs");
 
     if (r < 0)
         return r;
@@ -170,7 +170,7 @@ BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_
 static int add_idmap(box_t *box, struct box_idmap *map, size_t *n, const char *what,
                      uint32_t inside, uint32_t outside, uint32_t count)
 {
-    int r = check_configurable(box, what);
+    int r = box_check_configurable(box, what);
 
     if (r < 0)
         return r;
@@ -208,7 +208,7 @@ BOX_API int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t co
 
 BOX_API int box_set_user(box_t *box, uid_t uid, gid_t gid)
 {
-    int r = check_configurable(box, "set_user");
+    int r = box_check_configurable(box, "set_user");
 
     if (r < 0)
         return r;
@@ -239,7 +239,7 @@ static ssize_t find_env(box_t *box, const char *name)
 
 BOX_API int box_setenv(box_t *box, const char *name, const char *value)
 {
-    int r = check_configurable(box, "setenv");
+    int r = box_check_configurable(box, "setenv");
     char *entry, **grown;
     ssize_t i;
 
@@ -268,7 +268,7 @@ BOX_API int box_setenv(box_t *box, const char *name, const char *value)
 
 BOX_API int box_unsetenv(box_t *box, const char *name)
 {
-    int r = check_configurable(box, "unsetenv");
+    int r = box_check_configurable(box, "unsetenv");
     ssize_t i;
 
     if (r < 0 || (r = check_env_name(box, "unsetenv", name)) < 0)
@@ -282,27 +282,33 @@ BOX_API int box_unsetenv(box_t *box, const char *name)
     return 0;
 }
 
-BOX_API int box_set_cwd(box_t *box, const char *dir)
+/* Replace *dest with the normalised copy of the absolute path `dir`. */
+static int set_abs_path(box_t *box, const char *what, const char *dir, char **dest)
 {
-    int r = check_configurable(box, "set_cwd");
+    int r = box_check_configurable(box, what);
     char *copy;
 
     if (r < 0)
         return r;
     if (!dir || dir[0] != '/')
-        return box_error(box, EINVAL, "set_cwd: '%s' is not an absolute path",
+        return box_error(box, EINVAL, "%s: '%s' is not an absolute path", what,
                          dir ? dir : "(null)");
     r = box_normalize_path(dir, &copy);
     if (r < 0)
-        return box_error(box, -r, "set_cwd: %s", dir);
-    free(box->cwd);
-    box->cwd = copy;
+        return box_error(box, -r, "%s: %s", what, dir);
+    free(*dest);
+    *dest = copy;
     return 0;
+}
+
+BOX_API int box_set_cwd(box_t *box, const char *dir)
+{
+    return box ? set_abs_path(box, "set_cwd", dir, &box->cwd) : -EINVAL;
 }
 
 BOX_API int box_pass_fd(box_t *box, int fd, int target)
 {
-    int r = check_configurable(box, "pass_fd");
+    int r = box_check_configurable(box, "pass_fd");
     struct box_fdpass *grown;
 
     if (r < 0)
@@ -327,7 +333,7 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {
-    int r = check_configurable(box, "set_options");
+    int r = box_check_configurable(box, "set_options");
 
     if (r < 0)
         return r;
@@ -339,7 +345,7 @@ BOX_API int box_set_options(box_t *box, unsigned int opts)
 
 BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
-    int r = check_configurable(box, "set_limit");
+    int r = box_check_configurable(box, "set_limit");
 
     if (r < 0)
         return r;
@@ -392,7 +398,7 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 
 BOX_API int box_set_cpuset(box_t *box, const char *cpus, const char *mems)
 {
-    int r = check_configurable(box, "set_cpuset");
+    int r = box_check_configurable(box, "set_cpuset");
     char *c = NULL, *m = NULL;
 
     if (r < 0)
@@ -416,7 +422,7 @@ BOX_API int box_set_cpuset(box_t *box, const char *cpus, const char *mems)
 BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind,
                              uint64_t value)
 {
-    int r = check_configurable(box, "set_io_limit");
+    int r = box_check_configurable(box, "set_io_limit");
     struct box_io_rule *grown;
     struct stat st;
 
@@ -452,23 +458,7 @@ BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind
 
 BOX_API int box_set_cgroup_parent(box_t *box, const char *dir)
 {
-    int r = check_configurable(box, "set_cgroup_parent");
-    char *copy;
-
-    if (r < 0)
-        return r;
-    if (!dir || dir[0] != '/')
-        return box_error(box, EINVAL, "set_cgroup_parent: '%s' is not an absolute path",
-                         dir ? dir : "(null)");
-    r = box_normalize_path(dir, &copy);
-    if (r < 0)
-        return box_error(box, -r, "set_cgroup_parent: %s", dir);
-    free(box->cgroup_parent);
-    free(box->cpuset_cpus);
-    free(box->cpuset_mems);
-    free(box->io_rules);
-    box->cgroup_parent = copy;
-    return 0;
+    return box ? set_abs_path(box, "set_cgroup_parent", dir, &box->cgroup_parent) : -EINVAL;
 }
 
 BOX_API pid_t box_pid(const box_t *box)

@@ -16,16 +16,6 @@
 #include "child.h"
 #include "sys.h"
 
-static int check_caps_configurable(box_t *box, const char *what)
-{
-    if (!box)
-        return -EINVAL;
-    box_clear_error(box);
-    if (box->state != BOX_CONFIGURED)
-        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
-    return 0;
-}
-
 /* Every capability this kernel and libcap know. */
 uint64_t box_caps_valid_mask(void)
 {
@@ -57,7 +47,7 @@ int box_caps_parse(const char *name, int *out)
 
 BOX_API int box_cap_keep(box_t *box, const char *name)
 {
-    int r = check_caps_configurable(box, "cap_keep"), cap;
+    int r = box_check_configurable(box, "cap_keep"), cap;
 
     if (r < 0)
         return r;
@@ -71,7 +61,7 @@ BOX_API int box_cap_keep(box_t *box, const char *name)
 
 BOX_API int box_cap_keep_all(box_t *box)
 {
-    int r = check_caps_configurable(box, "cap_keep_all");
+    int r = box_check_configurable(box, "cap_keep_all");
 
     if (r < 0)
         return r;

@@ -31,19 +31,9 @@ struct ll_path_beneath {
     int32_t parent_fd;
 } __attribute__((packed));
 
-static int check_ll_configurable(box_t *box, const char *what)
-{
-    if (!box)
-        return -EINVAL;
-    box_clear_error(box);
-    if (box->state != BOX_CONFIGURED)
-        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
-    return 0;
-}
-
 BOX_API int box_landlock_path(box_t *box, const char *path, unsigned int access)
 {
-    int r = check_ll_configurable(box, "landlock_path");
+    int r = box_check_configurable(box, "landlock_path");
     struct box_landlock_rule *rules;
     char *norm;
 
@@ -73,7 +63,7 @@ BOX_API int box_landlock_path(box_t *box, const char *path, unsigned int access)
 
 BOX_API int box_landlock_mode(box_t *box, int required)
 {
-    int r = check_ll_configurable(box, "landlock_mode");
+    int r = box_check_configurable(box, "landlock_mode");
 
     if (r < 0)
         return r;

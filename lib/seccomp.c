@@ -72,19 +72,9 @@ static const char *const deny_eperm[] = {
     "stime", "syslog", "lookup_dcookie", "uselib", "ustat", "sysfs", "iopl", "ioperm",
 };
 
-static int check_sc_configurable(box_t *box, const char *what)
-{
-    if (!box)
-        return -EINVAL;
-    box_clear_error(box);
-    if (box->state != BOX_CONFIGURED)
-        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
-    return 0;
-}
-
 BOX_API int box_seccomp_default(box_t *box, int on)
 {
-    int r = check_sc_configurable(box, "seccomp_default");
+    int r = box_check_configurable(box, "seccomp_default");
 
     if (r < 0)
         return r;
@@ -95,7 +85,7 @@ BOX_API int box_seccomp_default(box_t *box, int on)
 BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
                              int errno_value)
 {
-    int r = check_sc_configurable(box, "seccomp_rule"), nr;
+    int r = box_check_configurable(box, "seccomp_rule"), nr;
     struct box_seccomp_rule *rules;
 
     if (r < 0)

@@ -283,14 +283,18 @@ static void test_kill_whole_box_without_pidns(void **state)
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_PID & ~BOX_NS_TIME), 0);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
     assert_int_equal(box_spawn(box, argv), 0);
-    usleep(200000);
-    /* The two sleeps, children of the box's first process, as the host sees them. */
+    /* The two sleeps, children of the box's first process, as the host sees them (once the
+     * shell has started both). */
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)box_pid(box),
              (int)box_pid(box));
-    f = fopen(path, "re");
-    assert_non_null(f);
-    assert_int_equal(fscanf(f, "%d %d", &kids[0], &kids[1]), 2);
-    fclose(f);
+    for (int tries = 0, n = 0; n != 2; tries++) {
+        assert_true(tries < 200);
+        usleep(10000);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        n = fscanf(f, "%d %d", &kids[0], &kids[1]);
+        fclose(f);
+    }
     assert_int_equal(box_kill(box, SIGKILL), 0);
     assert_int_equal(box_wait(box, -1, &st), 0);
     assert_int_equal(st.end, BOX_END_KILLED);

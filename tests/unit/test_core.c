@@ -272,6 +272,9 @@ static void test_cpuset_and_io_checks(void **state)
     assert_int_equal(box_set_cpuset(box, "0", NULL), 0);
     assert_string_equal(box->cpuset_cpus, "0");
     assert_null(box->cpuset_mems);
+    /* Setting another cgroup option leaves the cpuset alone. */
+    assert_int_equal(box_set_cgroup_parent(box, "/x"), 0);
+    assert_string_equal(box->cpuset_cpus, "0");
     assert_int_equal(box_set_io_limit(box, "/dev/null", BOX_IO_READ_BPS, 1), -ENOTBLK);
     assert_int_equal(box_set_io_limit(box, "/nonexistent", BOX_IO_READ_BPS, 1), -ENOENT);
     assert_int_equal(box_set_io_limit(box, NULL, BOX_IO_READ_BPS, 1), -EINVAL);
