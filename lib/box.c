@@ -337,7 +337,8 @@ BOX_API int box_set_options(box_t *box, unsigned int opts)
 
     if (r < 0)
         return r;
-    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT))
+    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT |
+                 BOX_OPT_INIT))
         return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
     box->opts = opts;
     return 0;

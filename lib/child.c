@@ -256,6 +256,17 @@ int box_child_main(void *arg)
     }
 
     e.step = STEP_EXEC;
+    if (a->init_fd >= 0) {
+        /* box-init execs the program itself and reports through the error pipe, so the
+         * pipe must survive this exec. */
+        static const uint64_t empty = 0;
+
+        box_strlcpy(e.path, "box-init", sizeof e.path);
+        SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, sizeof empty);
+        if ((r = SYS3(SYS_fcntl, a->err_fd, F_SETFD, 0)) >= 0)
+            r = SYS5(SYS_execveat, a->init_fd, "", a->init_argv, a->envp, AT_EMPTY_PATH);
+        goto out;
+    }
     r = exec_program(a, &e);
 out:
     e.err = (int)-r;

@@ -60,6 +60,8 @@ struct box_child_args {
     char *const *envp;
     char **exec_paths;    /* candidates for argv[0], tried in order */
     size_t n_exec_paths;
+    int init_fd;          /* BOX_OPT_INIT: O_PATH fd of box-init, else -1 */
+    char **init_argv;     /* box-init ERRFD N PATHS... ARGV... (malloc'ed array) */
     struct rlimit rlimits[BOX_LIMIT_CPU + 1];
     int rlimit_resource[BOX_LIMIT_CPU + 1]; /* -1 when unset */
     uint64_t cap_keep;    /* caps.c: capabilities kept (bounding, permitted, effective) */

@@ -53,6 +53,14 @@ static const char *const limit_names[BOX_LIMIT_CPU + 1] = {
     [BOX_LIMIT_CPU] = "cpu",
 };
 
+/* Where box-init is: $LIBBOX_INIT (tests, the build tree), else where meson installs it. */
+static const char *box_init_path(void)
+{
+    const char *env = getenv("LIBBOX_INIT");
+
+    return env && env[0] ? env : BOX_INIT_PATH;
+}
+
 /* Turn the child's error record into the box's message and return -errno. */
 static int report_child_error(box_t *box, const struct box_child_args *a,
                               const struct box_child_error *e)
@@ -62,6 +70,8 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
 
     switch (e->step) {
     case STEP_EXEC:
+        if (strcmp(e->path, "box-init") == 0)
+            return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path());
         return box_error(box, err, "exec %s", a->argv[0]);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
@@ -154,8 +164,39 @@ static int build_exec_paths(box_t *box, const char *prog, struct box_child_args 
     return 0;
 }
 
+/* BOX_OPT_INIT: open box-init now (paths resolve on the host) and give it the program's
+ * candidate paths and argv, after the error pipe's number. */
+static int prepare_init(box_t *box, struct box_child_args *a, int err_fd)
+{
+    size_t argc = 0, k = 0;
+
+    a->init_fd = open(box_init_path(), O_PATH | O_CLOEXEC);
+    if (a->init_fd < 0)
+        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path());
+    while (a->argv[argc])
+        argc++;
+    a->init_argv = calloc(3 + a->n_exec_paths + argc + 1, sizeof *a->init_argv);
+    if (!a->init_argv || asprintf(&a->init_argv[1], "%d", err_fd) < 0 ||
+        asprintf(&a->init_argv[2], "%zu", a->n_exec_paths) < 0)
+        return box_error(box, ENOMEM, "spawn: BOX_OPT_INIT");
+    a->init_argv[0] = "box-init";
+    k = 3;
+    for (size_t i = 0; i < a->n_exec_paths; i++)
+        a->init_argv[k++] = a->exec_paths[i];
+    for (size_t i = 0; i < argc; i++)
+        a->init_argv[k++] = a->argv[i];
+    return 0;
+}
+
 static void free_args(struct box_child_args *a)
 {
+    if (a->init_argv) {
+        free(a->init_argv[1]);
+        free(a->init_argv[2]);
+        free(a->init_argv);
+    }
+    if (a->init_fd >= 0)
+        close(a->init_fd);
     for (size_t i = 0; i < a->n_exec_paths; i++)
         free(a->exec_paths[i]);
     free(a->exec_paths);
@@ -170,7 +211,7 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
     size_t argc = 0;
 
     a->box = box;
-    a->sync_fd = a->err_fd = -1;
+    a->sync_fd = a->err_fd = a->init_fd = -1;
     a->base = pick_base();
     a->envp = box->env;
     while (argv[argc])
@@ -267,6 +308,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         r = box_error(box, errno, "spawn: dup error pipe");
         goto out;
     }
+    if ((box->opts & BOX_OPT_INIT) && (r = prepare_init(box, &a, child_err_fd)) < 0)
+        goto out;
     a.sync_fd = syncpipe[0];
     stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

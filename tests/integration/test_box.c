@@ -350,6 +350,90 @@ static void test_orphans_reaped(void **state)
     assert_string_equal(run_ok("(sleep 0.1 &); sleep 0.3; ps -o stat | grep Z | wc -l"), "0\n");
 }
 
+/* Zombies whose parent is `pid`, as the host sees them. */
+static int count_zombie_children(pid_t pid)
+{
+    char path[64], buf[4096] = "", stat[512];
+    int n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = '\0';
+    fclose(f);
+    for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
+        snprintf(path, sizeof path, "/proc/%s/stat", t);
+        if ((f = fopen(path, "re"))) {
+            if (fgets(stat, sizeof stat, f) && strstr(stat, ") Z "))
+                n++;
+            fclose(f);
+        }
+    }
+    return n;
+}
+
+/* The orphan's parent becomes pid 1, which here is a program that never waits. */
+static const char *const orphan_maker[] = { "sh", "-c", "(sleep 0.05 &); exec sleep 1", NULL };
+
+static void test_pid1_program_keeps_zombies(void **state)
+{
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+    assert_int_equal(box_spawn(box, orphan_maker), 0);
+    usleep(400000);
+    /* Without an init the kernel's rule shows: the zombie stays. */
+    assert_int_equal(count_zombie_children(box_pid(box)), 1);
+    /* And SIGTERM without a handler does nothing to pid 1. */
+    assert_int_equal(box_kill(box, SIGTERM), 0);
+    assert_int_equal(box_wait(box, 100, &st), -ETIMEDOUT);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
+static void test_init_reaps_and_forwards(void **state)
+{
+    box_t *box = new_test_box();
+    box_status_t st;
+    char out[OUT_MAX];
+
+    (void)state;
+    assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                              BOX_OPT_INIT),
+                     0);
+    assert_int_equal(box_spawn(box, orphan_maker), 0);
+    usleep(400000);
+    assert_int_equal(count_zombie_children(box_pid(box)), 0);
+    /* SIGTERM reaches the program (pid 2) with its default action. */
+    assert_int_equal(box_kill(box, SIGTERM), 0);
+    assert_int_equal(box_wait(box, 5000, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 128 + SIGTERM);
+    box_free(box);
+
+    /* The program is pid 2 under init, its exit code comes through, and a missing program
+     * is still a spawn error. */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_INIT), 0);
+    assert_int_equal(run_box(box, "echo $$; ps -o pid,comm | tail -n +2 | head -1; exit 5", out,
+                             sizeof out, &st),
+                     0);
+    assert_string_equal(out, "2\n    1 box-init\n");
+    assert_int_equal(st.exit_code, 5);
+    box_free(box);
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_INIT), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "no-such-program", NULL }), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    box_free(box);
+}
+
 static void test_wait_timeout_and_pidfd(void **state)
 {
     box_t *box = new_test_box();
@@ -606,6 +690,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_only_passed_fds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_code_and_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_orphans_reaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pid1_program_keeps_zombies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_init_reaps_and_forwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_timeout_and_pidfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wall_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimits_visible, setup, teardown),

@@ -42,7 +42,11 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_MOUNT_SYMLINK, BOX_MOUNT_TMPFS, BOX_MOUNT_TRY,
     BOX_NS_ALL, BOX_NS_CGROUP, BOX_NS_IPC, BOX_NS_MNT, BOX_NS_NET, BOX_NS_PID, BOX_NS_TIME,
     BOX_NS_USER, BOX_NS_UTS,
-    BOX_OPT_DIE_WITH_PARENT, BOX_OPT_NEW_SESSION, BOX_ROOT_READONLY,
+    BOX_OPT_DIE_WITH_PARENT, BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT, BOX_OPT_NEW_SESSION, BOX_ROOT_READONLY,
+    BOX_LIMIT_IO_WEIGHT,
+    BOX_IO_READ_BPS, BOX_IO_READ_IOPS, BOX_IO_WRITE_BPS, BOX_IO_WRITE_IOPS,
+    BOX_LANDLOCK_EXEC, BOX_LANDLOCK_READ, BOX_LANDLOCK_WRITE,
+    BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL,
 )
 
 ffi = _ffi
@@ -351,7 +355,7 @@ _LIMITS = {
     "core": (BOX_LIMIT_CORE, parse_size),
     "stack": (BOX_LIMIT_STACK, parse_size),
     "as": (BOX_LIMIT_AS, parse_size),
-    "cpu": (BOX_LIMIT_CPU, _cpu_seconds),
+    "rlimit_cpu": (BOX_LIMIT_CPU, _cpu_seconds),
     "wall": (BOX_LIMIT_WALL_MS, _wall_ms),
     "memory": (BOX_LIMIT_MEMORY, parse_size),
     "pids": (BOX_LIMIT_PIDS, _count),
@@ -360,7 +364,31 @@ _LIMITS = {
     "cpu_millis": (BOX_LIMIT_CPU_MILLIS, _count),
     "cpu_weight": (BOX_LIMIT_CPU_WEIGHT, _count),
     "cpu_time": (BOX_LIMIT_CPU_TIME_MS, _wall_ms),
+    "io_weight": (BOX_LIMIT_IO_WEIGHT, _count),
 }
+_LIMIT_CONSTS = dict({k: c for k, (c, _) in _LIMITS.items()}, wall_ms=BOX_LIMIT_WALL_MS)
+
+
+def _cpu_millis(v: Any) -> int:
+    """Thousandths of a cpu from a number of cpus (0.5 -> 500) or a string ("0.5", "500m")."""
+    if isinstance(v, bool):
+        raise TypeError("cpu must be a number of cpus, not bool")
+    if isinstance(v, str):
+        t = v.strip()
+        try:
+            if t.endswith("m"):
+                millis = float(t[:-1])
+            else:
+                millis = float(t) * 1000.0
+        except ValueError:
+            raise ValueError(f"invalid cpu {v!r} (expected a number of cpus: 0.5, '2', '500m')") from None
+    elif isinstance(v, (int, float)):
+        millis = float(v) * 1000.0
+    else:
+        raise TypeError(f"cpu must be a number of cpus, not {type(v).__name__}")
+    if millis != millis or millis <= 0:
+        raise ValueError(f"cpu {v!r} must be a positive number of cpus")
+    return max(1, int(round(millis)))
 
 
 def _limits(limits: Mapping[str, Any]) -> list[tuple[str, int, int]]:
@@ -372,6 +400,10 @@ def _limits(limits: Mapping[str, Any]) -> list[tuple[str, int, int]]:
         if key == "wall_ms":
             out.append((key, BOX_LIMIT_WALL_MS, _count(value)))
             continue
+        if key == "cpu":
+            raise ValueError("the limit 'cpu' is ambiguous: use 'rlimit_cpu' (RLIMIT_CPU, seconds "
+                             "per process), 'cpu_millis' (cgroup bandwidth, 500 = half a cpu) "
+                             "or 'cpu_time' (cpu time of the whole box)")
         if key not in _LIMITS:
             raise ValueError(f"unknown limit {name!r}; known: {', '.join(_LIMITS)}")
         const, conv = _LIMITS[key]
@@ -392,6 +424,108 @@ def _maps(m: Any, what: str) -> list[tuple[int, int, int]]:
     return out
 
 
+def _cpuset(v: Any) -> Optional[tuple[Optional[bytes], Optional[bytes]]]:
+    if v is None:
+        return None
+    if isinstance(v, (str, bytes)):
+        v = (v, None)
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise TypeError("cpuset is (cpus, mems), e.g. ('0-1', None)")
+    cpus, mems = v
+    return (None if cpus is None else _cstr(cpus, "cpuset cpus"),
+            None if mems is None else _cstr(mems, "cpuset mems"))
+
+
+_IO_KINDS = {"read_bps": (BOX_IO_READ_BPS, parse_size), "write_bps": (BOX_IO_WRITE_BPS, parse_size),
+             "read_iops": (BOX_IO_READ_IOPS, _count), "write_iops": (BOX_IO_WRITE_IOPS, _count)}
+
+
+def _io_limits(v: Any) -> list[tuple[bytes, int, int]]:
+    if v is None:
+        return []
+    if isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], str):
+        v = [v]
+    out = []
+    for entry in v:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 3:
+            raise TypeError(f"io_limits entries are (device, kind, value), not {entry!r}")
+        dev, kind, value = entry
+        if not isinstance(kind, str) or kind.lower() not in _IO_KINDS:
+            raise ValueError(f"unknown io limit kind {kind!r}; known: {', '.join(_IO_KINDS)}")
+        const, conv = _IO_KINDS[kind.lower()]
+        out.append((_abspath(dev, "io_limits device"), const, conv(value)))
+    return out
+
+
+def _caps(v: Any) -> Optional[list[str]]:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        if v.lower() == "all":
+            return ["all"]
+        v = [v]
+    out = []
+    for c in v:
+        if not isinstance(c, str) or not c or "\0" in c:
+            raise TypeError(f"capability names are non-empty strings, not {c!r}")
+        if c.lower() == "all":
+            raise ValueError("'all' is given alone: caps='all'")
+        out.append(c)
+    return out
+
+
+_SECCOMP_ACTIONS = {"allow": BOX_SECCOMP_ALLOW, "kill": BOX_SECCOMP_KILL}
+
+
+def _seccomp_rules(v: Any) -> list[tuple[bytes, int, int]]:
+    if v is None:
+        return []
+    if not isinstance(v, Mapping):
+        raise TypeError("seccomp_rules must be a mapping like {'keyctl': ('errno', 1)}")
+    out = []
+    for name, action in v.items():
+        name_b = _cstr(name, "system call name")
+        if isinstance(action, str) and action.lower() in _SECCOMP_ACTIONS:
+            out.append((name_b, _SECCOMP_ACTIONS[action.lower()], 0))
+        elif (isinstance(action, (tuple, list)) and len(action) == 2
+              and isinstance(action[0], str) and action[0].lower() == "errno"):
+            err = action[1]
+            if isinstance(err, bool) or not isinstance(err, int) or not 1 <= err <= 4095:
+                raise ValueError(f"seccomp errno for {name!r} must be an int in 1..4095")
+            out.append((name_b, BOX_SECCOMP_ERRNO, err))
+        else:
+            raise ValueError(f"seccomp action for {name!r} must be 'allow', 'kill' or "
+                             f"('errno', N), not {action!r}")
+    return out
+
+
+_LL_BITS = {"r": BOX_LANDLOCK_READ, "w": BOX_LANDLOCK_WRITE, "x": BOX_LANDLOCK_EXEC}
+
+
+def _landlock(v: Any) -> list[tuple[bytes, int]]:
+    if v is None:
+        return []
+    if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], str):
+        v = [v]
+    out = []
+    for entry in v:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise TypeError(f"landlock entries are (path, access), not {entry!r}")
+        path, access = entry
+        if isinstance(access, bool):
+            raise TypeError("landlock access is a string like 'rx' or an int mask")
+        if isinstance(access, int):
+            bits = access
+        elif isinstance(access, str) and access and all(ch in _LL_BITS for ch in access.lower()):
+            bits = 0
+            for ch in access.lower():
+                bits |= _LL_BITS[ch]
+        else:
+            raise ValueError(f"landlock access must combine 'r', 'w', 'x', not {access!r}")
+        out.append((_abspath(path, "landlock path"), bits))
+    return out
+
+
 def _fd_open(fd: int) -> bool:
     try:
         os.fstat(fd)
@@ -406,9 +540,11 @@ def _fd_open(fd: int) -> bool:
 class Status:
     """How a box ended (``box_status_t``).
 
-    ``end`` is one of ``"exited"``, ``"signaled"``, ``"wall_time"``, ``"killed"`` (and with cgroup support
-    ``"oom"``, ``"cpu_time"``); times are
-    in seconds, ``max_rss`` in bytes.
+    ``end`` is one of ``"exited"``, ``"signaled"``, ``"wall_time"``, ``"killed"``, ``"oom"``
+    (the kernel OOM-killed the box at its memory limit) or ``"cpu_time"`` (the whole-box
+    cpu-time limit passed); times are in seconds, ``max_rss`` in bytes, ``memory_peak``
+    (also ``memory_peak_bytes``) the box cgroup's peak memory in bytes and ``oom_kills``
+    the processes the kernel OOM-killed in it (both 0 without a cgroup).
     """
     end: str
     end_code: int
@@ -428,6 +564,11 @@ class Status:
                    signal=st.signal, wall=st.wall_us / 1e6, cpu_user=st.cpu_user_us / 1e6,
                    cpu_system=st.cpu_system_us / 1e6, max_rss=st.max_rss_bytes,
                    memory_peak=st.memory_peak_bytes, oom_kills=st.oom_kills)
+
+    @property
+    def memory_peak_bytes(self) -> int:
+        """The box cgroup's peak memory use in bytes (0 without a cgroup)."""
+        return self.memory_peak
 
     @property
     def exited(self) -> bool:
@@ -462,12 +603,33 @@ class Box:
     * ``env``: mapping; a value of None unsets the variable. ``cwd``: absolute path inside.
     * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
       lists of ``(inside, outside, count)``.
-    * ``limits``: ``{"wall": "2s", "cpu": 1, "nofile": 64, "fsize": "1M", "as": "512M",
-      "memory": "256M", "pids": 32, ...}``. ``cpu`` is RLIMIT_CPU (seconds per process).
-      memory/pids (and memory_high, swap, cpu_millis, cpu_weight, cpu_time) are cgroup
-      limits, passed through as is: a library or host that cannot enforce them fails with
-      :class:`BoxError` (libbox 0.1: EOPNOTSUPP), they are never faked.
+    * ``limits``: ``{"wall": "2s", "rlimit_cpu": 1, "nofile": 64, "fsize": "1M",
+      "as": "512M", "memory": "256M", "pids": 32, ...}``. Per process (rlimits): nofile,
+      nproc, fsize, core, stack, as, ``rlimit_cpu`` (RLIMIT_CPU, seconds per process).
+      Whole box: ``wall`` (or ``wall_ms``), and the cgroup limits memory, pids,
+      memory_high, swap, cpu_millis (bandwidth, 500 = half a cpu), cpu_weight, io_weight and
+      ``cpu_time`` (cpu time of all the box's processes). cgroup limits are enforced by
+      libbox with one cgroup per box (v2, v1 or hybrid); when this host or caller cannot
+      enforce one (e.g. rootless without a writable/delegated cgroup) spawning fails with
+      :class:`BoxError` naming the controller, unless ``best_effort`` -- never faked.
+      (The key ``"cpu"`` is refused as ambiguous: it used to mean RLIMIT_CPU.)
+    * ``best_effort``: add ``BOX_OPT_LIMITS_BEST_EFFORT``: a cgroup limit this host cannot
+      enforce is skipped instead of failing the spawn; ask :meth:`limit_status` after
+      spawning which ones are in force.
+    * ``cpuset``: ``(cpus, mems)`` in the kernel's list format, e.g. ``("0-1", None)``
+      (None: the parent cgroup's), or just a cpus string.
+    * ``io_limits``: ``[(device, kind, value), ...]`` with kind ``"read_bps"``,
+      ``"write_bps"`` (value a size: ``"10M"``), ``"read_iops"`` or ``"write_iops"``.
     * ``cgroup_parent``: ``box_set_cgroup_parent`` (only with libraries that have it).
+    * ``caps``: capabilities to keep (default: none at all): a list of names
+      (``["net_bind_service"]``, ``"CAP_SYS_ADMIN"`` ...) or ``"all"``.
+    * ``seccomp``: the default seccomp deny list on (True, the default) or off (False).
+      ``seccomp_rules``: ``{"keyctl": "allow" | "kill" | ("errno", 13)}``; each replaces
+      the default list's rule for that system call.
+    * ``landlock``: ``[(path, access), ...]`` with access a combination of ``"r"``, ``"w"``,
+      ``"x"`` (``"r"``, ``"rw"``, ``"rx"``, ``"rwx"``): the program may use the file
+      system only below these paths (inside the box). ``landlock_required`` (default True):
+      without Landlock in the kernel the spawn fails; False runs the box without it.
     * ``options``: ``BOX_OPT_*`` mask (default: die with parent | new session). With
       ``BOX_OPT_DIE_WITH_PARENT`` the box is SIGKILLed when the *thread* that spawned it
       exits, so wait for it from that thread or a longer-lived one.
@@ -481,7 +643,15 @@ class Box:
                  gid: Optional[int] = None, uid_map: Any = None, gid_map: Any = None,
                  limits: Optional[Mapping[str, Any]] = None,
                  options: Optional[int] = None,
-                 cgroup_parent: Optional[PathLike] = None) -> None:
+                 cgroup_parent: Optional[PathLike] = None,
+                 best_effort: bool = False,
+                 cpuset: Union[str, Sequence[Optional[str]], None] = None,
+                 io_limits: Optional[Sequence[Sequence[Any]]] = None,
+                 caps: Union[str, Sequence[str], None] = None,
+                 seccomp: Optional[bool] = None,
+                 seccomp_rules: Optional[Mapping[str, Any]] = None,
+                 landlock: Optional[Sequence[Sequence[Any]]] = None,
+                 landlock_required: bool = True) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -513,10 +683,38 @@ class Box:
         cg_b = _abspath(cgroup_parent, "cgroup_parent") if cgroup_parent is not None else None
         if cg_b is not None and _ffi.box_set_cgroup_parent is None:
             raise NotImplementedError("this libbox has no box_set_cgroup_parent")
+        if not isinstance(best_effort, bool):
+            raise TypeError("best_effort must be a bool")
+        if best_effort:
+            options = (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION if options is None
+                       else options) | BOX_OPT_LIMITS_BEST_EFFORT
+        cpuset_b = _cpuset(cpuset)
+        io_items = _io_limits(io_limits)
+        caps_list = _caps(caps)
+        if seccomp is not None and not isinstance(seccomp, bool):
+            raise TypeError("seccomp must be True or False")
+        sc_rules = _seccomp_rules(seccomp_rules)
+        ll_items = _landlock(landlock)
+        if not isinstance(landlock_required, bool):
+            raise TypeError("landlock_required must be a bool")
+        for needed, fn in ((cpuset_b is not None, "box_set_cpuset"),
+                           (bool(io_items), "box_set_io_limit"),
+                           (caps_list is not None and caps_list != ["all"], "box_cap_keep"),
+                           (caps_list == ["all"], "box_cap_keep_all"),
+                           (seccomp is not None, "box_seccomp_default"),
+                           (bool(sc_rules), "box_seccomp_rule"),
+                           (bool(ll_items), "box_landlock_path"),
+                           (not landlock_required, "box_landlock_mode")):
+            if needed and getattr(_ffi, fn) is None:
+                raise NotImplementedError(f"this libbox has no {fn}")
         self.wall_limit: Optional[float] = None
+        # box_wait enforces the whole-box cpu-time limit only when called: poll it this often.
+        self.poll_interval: Optional[float] = None
         for name, const, value in lims:
             if const == BOX_LIMIT_WALL_MS:
                 self.wall_limit = value / 1000.0
+            elif const == BOX_LIMIT_CPU_TIME_MS:
+                self.poll_interval = 0.02
 
         handle = _ffi.box_p()
         r = _ffi.box_new(ctypes.byref(handle), 0)
@@ -553,6 +751,23 @@ class Box:
                 self._call("box_set_options", options)
             if cg_b is not None:
                 self._call("box_set_cgroup_parent", cg_b)
+            if cpuset_b is not None:
+                self._call("box_set_cpuset", *cpuset_b)
+            for dev, kind, value in io_items:
+                self._call("box_set_io_limit", dev, kind, value)
+            if caps_list == ["all"]:
+                self._call("box_cap_keep_all")
+            elif caps_list:
+                for c in caps_list:
+                    self._call("box_cap_keep", c.encode())
+            if seccomp is not None:
+                self._call("box_seccomp_default", 1 if seccomp else 0)
+            for name_b, action, err in sc_rules:
+                self._call("box_seccomp_rule", name_b, action, err)
+            for path_b, access in ll_items:
+                self._call("box_landlock_path", path_b, access)
+            if not landlock_required:
+                self._call("box_landlock_mode", 0)
         except BaseException:
             self.close()
             raise
@@ -583,6 +798,30 @@ class Box:
             kind = {Proc: BOX_MOUNT_PROC, Dev: BOX_MOUNT_DEV, Mqueue: BOX_MOUNT_MQUEUE,
                     Dir: BOX_MOUNT_DIR, RemountRo: BOX_MOUNT_REMOUNT_RO}[type(m)]
             self._call("box_mount", kind, None, _abspath(m.target, "mount target"), 0)
+
+    def limit_status(self, name: str) -> tuple[bool, str]:
+        """``box_limit_status`` after spawn: ``(True, where)`` when the limit ``name`` (a key
+        of ``limits``, e.g. ``"memory"``) is in force, with where it is enforced (a cgroup
+        file, ``"rlimit"``, ``"box_wait"``), else ``(False, why)`` (not set, or skipped under
+        ``best_effort``). Raises :class:`BoxError` (ESRCH) before spawn."""
+        if not isinstance(name, str):
+            raise TypeError("the limit name must be a string")
+        key = name.lower()
+        if key not in _LIMIT_CONSTS:
+            raise ValueError(f"unknown limit {name!r}; known: {', '.join(_LIMIT_CONSTS)}")
+        if _ffi.box_limit_status is None:
+            raise NotImplementedError("this libbox has no box_limit_status")
+        buf = ctypes.create_string_buffer(4096)
+        with self._lock:
+            r = self._call("box_limit_status", _LIMIT_CONSTS[key], buf, ctypes.sizeof(buf))
+        return r == 1, buf.value.decode("utf-8", "replace")
+
+    def seccomp_export(self, fd: int, pfc: bool = False) -> None:
+        """``box_seccomp_export``: write the box's filter to ``fd`` as BPF or, with ``pfc``,
+        as readable pseudo-C."""
+        if _ffi.box_seccomp_export is None:
+            raise NotImplementedError("this libbox has no box_seccomp_export")
+        self._call("box_seccomp_export", _uint(fd, "fd"), 1 if pfc else 0)
 
     @property
     def handle(self) -> Any:
@@ -718,6 +957,7 @@ class Process:
         self.status: Optional[Status] = None
         self._started = time.monotonic()
         self._wall_deadline = (self._started + box.wall_limit) if box.wall_limit else None
+        self._poll_interval = box.poll_interval
 
     @property
     def returncode(self) -> Optional[int]:
@@ -777,6 +1017,8 @@ class Process:
                     # libbox kills at the wall limit from box_wait; let it check often.
                     self._wall_deadline = now + 0.01
                     ends = [d for d in (deadline, self._wall_deadline) if d is not None]
+                if self._poll_interval is not None:
+                    ends.append(now + self._poll_interval)  # cpu-time limit: box_wait often
                 wait_s = max(0.0, min(ends) - now) if ends else None
                 p = selectors.DefaultSelector()
                 try:
@@ -800,6 +1042,10 @@ class Process:
                 return
             self._boxobj._call("box_kill", int(sig))
 
+    def limit_status(self, name: str) -> tuple[bool, str]:
+        """:meth:`Box.limit_status` of this process's box."""
+        return self._boxobj.limit_status(name)
+
     def terminate(self) -> None:
         self.kill(_signal.SIGTERM)
 
@@ -819,6 +1065,7 @@ class Process:
         view = memoryview(bytes(input) if input is not None else b"")
         pos = 0
         timed_out = False
+        next_tick = time.monotonic() + (self._poll_interval or 0.0)
         try:
             if self.stdin is not None:
                 if view:
@@ -840,8 +1087,14 @@ class Process:
                 elif timed_out and deadline is not None and now >= deadline:
                     break
                 ends = [d for d in (deadline, self._wall_deadline) if d is not None]
+                if self._poll_interval is not None:
+                    ends.append(next_tick)
                 wait_s = max(0.0, min(ends) - now) if ends else None
                 events = sel.select(wait_s)
+                if self._poll_interval is not None and time.monotonic() >= next_tick:
+                    # box_wait enforces the cpu-time limit only when called
+                    next_tick = time.monotonic() + self._poll_interval
+                    self.poll()
                 if not events:
                     self.poll()  # lets libbox enforce the wall limit
                     if self._wall_deadline is not None and time.monotonic() >= self._wall_deadline:
@@ -909,17 +1162,25 @@ def run(argv: Sequence[PathLike], *, root: Optional[PathLike] = None,
         stdin: Any = None, stdout: Any = None, stderr: Any = None,
         memory: Union[int, str, None] = None, pids: Optional[int] = None,
         cpu: Union[float, str, None] = None, wall: Union[float, str, None] = None,
+        cpu_time: Union[float, str, None] = None,
         **box_kwargs: Any) -> CompletedProcess:
     """Run ``argv`` in a new box and wait for it, like :func:`subprocess.run`.
 
-    ``memory``, ``pids``, ``cpu`` and ``wall`` are shortcuts for ``limits`` entries (memory
-    and pids are cgroup limits libbox 0.1 refuses with EOPNOTSUPP -> :class:`BoxError`).
+    Shortcuts for ``limits`` entries, all for the whole box: ``memory`` (bytes or "256M"),
+    ``pids`` (tasks), ``cpu`` (cpu bandwidth in cpus: 0.5 is half a cpu, i.e.
+    ``cpu_millis=500``), ``cpu_time`` (cpu time of all its processes, seconds or "1.5s")
+    and ``wall``. The per-process RLIMIT_CPU is ``limits={"rlimit_cpu": seconds}``.
+    memory, pids, cpu and cpu_time need a cgroup: where this host or caller has none it
+    can write (e.g. rootless without a delegated cgroup), :class:`BoxError` names the
+    controller, unless ``best_effort=True`` (then see :meth:`Process.limit_status`).
     ``timeout`` kills the box and raises :class:`TimeoutExpired` with the partial output.
     ``returncode`` is the exit code or minus the signal. Other keyword arguments go to
     :class:`Box`.
     """
     limits = dict(box_kwargs.pop("limits", None) or {})
-    for name, v in (("memory", memory), ("pids", pids), ("cpu", cpu), ("wall", wall)):
+    if cpu is not None:
+        limits["cpu_millis"] = _cpu_millis(cpu)
+    for name, v in (("memory", memory), ("pids", pids), ("wall", wall), ("cpu_time", cpu_time)):
         if v is not None:
             limits[name] = v
     if capture_output:

@@ -2,7 +2,8 @@
 
     python3 -m libbox [--root DIR] [--ro-root] [--proc] [--dev] [--bind SRC[:DST]]
                       [--ro-bind SRC[:DST]] [--tmpfs DST[:SIZE]] [--hostname NAME]
-                      [--timeout T] [--wall T] [--cpu T] [--memory SIZE] [--pids N] -- argv...
+                      [--timeout T] [--wall T] [--cpu CPUS] [--cpu-time T]
+                      [--memory SIZE] [--pids N] [--best-effort] -- argv...
 
 Exits with the program's exit code, or 128+signal when it was killed.
 """
@@ -32,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cwd")
     ap.add_argument("--timeout")
     ap.add_argument("--wall")
-    ap.add_argument("--cpu")
+    ap.add_argument("--cpu", help="cpu bandwidth in cpus (0.5 = half a cpu)")
+    ap.add_argument("--cpu-time", help="cpu time of the whole box (seconds, '1.5s')")
+    ap.add_argument("--best-effort", action="store_true",
+                    help="skip cgroup limits this host cannot enforce")
     ap.add_argument("--memory")
     ap.add_argument("--pids", type=int)
     ap.add_argument("argv", nargs=argparse.REMAINDER)
@@ -50,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     mounts += [Tmpfs(*_pair(t)) for t in a.tmpfs]
     try:
         r = run(cmd, root=a.root, readonly_root=a.ro_root, hostname=a.hostname, mounts=mounts,
-                cwd=a.cwd, timeout=a.timeout, wall=a.wall, cpu=a.cpu, memory=a.memory,
-                pids=a.pids)
+                cwd=a.cwd, timeout=a.timeout, wall=a.wall, cpu=a.cpu, cpu_time=a.cpu_time,
+                memory=a.memory, pids=a.pids, best_effort=a.best_effort)
     except TimeoutExpired as e:
         print(f"libbox: timed out after {e.timeout}s", file=sys.stderr)
         return 124

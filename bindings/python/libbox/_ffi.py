@@ -47,6 +47,8 @@ BOX_MOUNT_TRY = 1 << 4
 
 BOX_OPT_DIE_WITH_PARENT = 1 << 0
 BOX_OPT_NEW_SESSION = 1 << 1
+BOX_OPT_LIMITS_BEST_EFFORT = 1 << 2
+BOX_OPT_INIT = 1 << 3  # pid 1 is libbox's box-init (see box.h)
 
 BOX_LIMIT_NOFILE = 1
 BOX_LIMIT_NPROC = 2
@@ -64,6 +66,20 @@ BOX_LIMIT_SWAP = 12
 BOX_LIMIT_CPU_MILLIS = 13
 BOX_LIMIT_CPU_WEIGHT = 14
 BOX_LIMIT_CPU_TIME_MS = 15
+BOX_LIMIT_IO_WEIGHT = 16
+
+BOX_IO_READ_BPS = 1
+BOX_IO_WRITE_BPS = 2
+BOX_IO_READ_IOPS = 3
+BOX_IO_WRITE_IOPS = 4
+
+BOX_SECCOMP_ALLOW = 1
+BOX_SECCOMP_ERRNO = 2
+BOX_SECCOMP_KILL = 3
+
+BOX_LANDLOCK_READ = 1 << 0
+BOX_LANDLOCK_WRITE = 1 << 1
+BOX_LANDLOCK_EXEC = 1 << 2
 
 BOX_END_EXITED = 1
 BOX_END_SIGNALED = 2
@@ -206,6 +222,16 @@ _PROTOS = {
 # Functions only newer libraries export; set to None when the loaded one lacks them.
 _OPTIONAL = {
     "box_set_cgroup_parent": (_I, [box_p, _S]),
+    "box_set_cpuset": (_I, [box_p, _S, _S]),
+    "box_set_io_limit": (_I, [box_p, _S, _I, ctypes.c_uint64]),
+    "box_limit_status": (_I, [box_p, _I, ctypes.c_char_p, ctypes.c_size_t]),
+    "box_cap_keep": (_I, [box_p, _S]),
+    "box_cap_keep_all": (_I, [box_p]),
+    "box_seccomp_default": (_I, [box_p, _I]),
+    "box_seccomp_rule": (_I, [box_p, _S, _I, _I]),
+    "box_seccomp_export": (_I, [box_p, _I, _I]),
+    "box_landlock_path": (_I, [box_p, _S, _U]),
+    "box_landlock_mode": (_I, [box_p, _I]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -242,4 +268,15 @@ box_kill = lib.box_kill
 box_wait = lib.box_wait
 box_probe = lib.box_probe
 box_version = lib.box_version
-box_set_cgroup_parent = getattr(lib, "box_set_cgroup_parent", None) if "box_set_cgroup_parent" in _PROTOS else None
+# Optional functions: None when the loaded library lacks them.
+box_set_cgroup_parent = lib.box_set_cgroup_parent if "box_set_cgroup_parent" in _PROTOS else None
+box_set_cpuset = lib.box_set_cpuset if "box_set_cpuset" in _PROTOS else None
+box_set_io_limit = lib.box_set_io_limit if "box_set_io_limit" in _PROTOS else None
+box_limit_status = lib.box_limit_status if "box_limit_status" in _PROTOS else None
+box_cap_keep = lib.box_cap_keep if "box_cap_keep" in _PROTOS else None
+box_cap_keep_all = lib.box_cap_keep_all if "box_cap_keep_all" in _PROTOS else None
+box_seccomp_default = lib.box_seccomp_default if "box_seccomp_default" in _PROTOS else None
+box_seccomp_rule = lib.box_seccomp_rule if "box_seccomp_rule" in _PROTOS else None
+box_seccomp_export = lib.box_seccomp_export if "box_seccomp_export" in _PROTOS else None
+box_landlock_path = lib.box_landlock_path if "box_landlock_path" in _PROTOS else None
+box_landlock_mode = lib.box_landlock_mode if "box_landlock_mode" in _PROTOS else None

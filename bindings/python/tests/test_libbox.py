@@ -95,7 +95,11 @@ def test_ffi_layout_and_version():
                  "box_set_root", "box_mount", "box_mount_tmpfs", "box_add_uid_map",
                  "box_add_gid_map", "box_set_user", "box_setenv", "box_unsetenv", "box_set_cwd",
                  "box_pass_fd", "box_set_options", "box_set_limit", "box_spawn", "box_pid",
-                 "box_pidfd", "box_kill", "box_wait", "box_probe", "box_version"):
+                 "box_pidfd", "box_kill", "box_wait", "box_probe", "box_version",
+                 "box_set_cgroup_parent", "box_set_cpuset", "box_set_io_limit",
+                 "box_limit_status", "box_cap_keep", "box_cap_keep_all", "box_seccomp_default",
+                 "box_seccomp_rule", "box_seccomp_export", "box_landlock_path",
+                 "box_landlock_mode"):
         assert getattr(libbox.ffi, name).argtypes is not None
 
 
@@ -299,18 +303,25 @@ def test_bad_root(rootfs, tmp_path):
     assert ei.value.errno in (errno.ENOENT, errno.ENOTDIR)
 
 
-def test_cgroup_limits_pass_through(rootfs):
-    """memory/pids go to the C library unchanged: libbox 0.1 refuses them (EOPNOTSUPP from
-    box_set_limit); a library with cgroup support either enforces them or fails the spawn
-    with a message. Never a silent success without the limit reaching C."""
-    for kw in ({"memory": "256M"}, {"pids": 10}):
+ROOT = os.geteuid() == 0
+root_only = pytest.mark.skipif(not ROOT, reason="needs root (a writable cgroup)")
+
+
+def _cgroup_writable():
+    """True when this caller may use the memory controller (root, or a delegated cgroup)."""
+    return "memory" in libbox.probe()["cgroup_controllers"].split()
+
+
+def test_cgroup_limits_enforced_or_refused(rootfs):
+    """memory/pids/cpu go to the C library: enforced where a cgroup can be made, else the
+    spawn fails with a message naming the controller -- never a silent success."""
+    for kw in ({"memory": "256M"}, {"pids": 10}, {"cpu": 0.5}):
         try:
             r = libbox.run(["true"], root=rootfs, **kw)
         except libbox.BoxError as e:
-            assert e.function in ("box_set_limit", "box_spawn")
-            assert e.errno and e.message
-            if e.function == "box_set_limit":
-                assert e.errno == errno.EOPNOTSUPP
+            assert not ROOT
+            assert e.function == "box_spawn"
+            assert "cgroup" in e.message
         else:
             assert r.returncode == 0
 
@@ -420,3 +431,185 @@ def test_cli(rootfs):
     p = subprocess.run([sys.executable, "-m", "libbox", "--root", rootfs, "--", "nosuchprog"],
                        env=env, capture_output=True, timeout=30)
     assert p.returncode == 125 and b"exec" in p.stderr
+
+
+# --- privilege reduction -----------------------------------------------------------------
+
+def test_ffi_new_constants():
+    f = libbox.ffi
+    assert (f.BOX_IO_READ_BPS, f.BOX_IO_WRITE_BPS, f.BOX_IO_READ_IOPS, f.BOX_IO_WRITE_IOPS) == (1, 2, 3, 4)
+    assert (f.BOX_SECCOMP_ALLOW, f.BOX_SECCOMP_ERRNO, f.BOX_SECCOMP_KILL) == (1, 2, 3)
+    assert (f.BOX_LANDLOCK_READ, f.BOX_LANDLOCK_WRITE, f.BOX_LANDLOCK_EXEC) == (1, 2, 4)
+    assert f.BOX_LIMIT_IO_WEIGHT == 16 and f.BOX_OPT_LIMITS_BEST_EFFORT == 4
+
+
+def test_caps_default_none(rootfs):
+    r = sh(rootfs, "grep CapEff /proc/self/status")
+    assert r.returncode == 0 and r.stdout == b"CapEff:\t0000000000000000\n"
+
+
+def test_caps_keep_one(rootfs):
+    r = sh(rootfs, "grep CapEff /proc/self/status", caps=["net_bind_service"])
+    assert r.returncode == 0 and r.stdout == b"CapEff:\t0000000000000400\n"
+
+
+def test_caps_bad_name(rootfs):
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.Box(root=rootfs, caps=["no_such_cap"])
+    assert ei.value.errno == errno.EINVAL and ei.value.function == "box_cap_keep"
+    with pytest.raises(TypeError):
+        libbox.Box(caps=[1])
+
+
+def test_seccomp_rules(rootfs):
+    assert sh(rootfs, "uname").stdout == b"Linux\n"
+    r = sh(rootfs, "uname", seccomp_rules={"uname": ("errno", 1)})
+    assert r.stdout != b"Linux\n"
+    r = sh(rootfs, "uname", seccomp_rules={"uname": "kill"})
+    assert r.returncode == -signal.SIGSYS
+    with pytest.raises(ValueError):
+        libbox.Box(seccomp_rules={"uname": ("errno", 0)})
+    with pytest.raises(ValueError):
+        libbox.Box(seccomp_rules={"uname": "deny"})
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.Box(seccomp_rules={"no_such_syscall": "kill"})
+    assert ei.value.errno == errno.EINVAL
+
+
+def test_seccomp_default_blocks_mount(rootfs):
+    """Even with every capability, the default list denies mount(2); off, it works."""
+    script = "mount -t tmpfs none /tmp && echo mounted"
+    r = sh(rootfs, script, caps="all")
+    assert r.returncode != 0 and b"mounted" not in r.stdout
+    r = sh(rootfs, script, caps="all", seccomp=False)
+    assert r.returncode == 0 and r.stdout == b"mounted\n"
+    assert sh(rootfs, "unshare -U true").returncode != 0
+
+
+def test_seccomp_export(rootfs, tmp_path):
+    with libbox.Box(root=rootfs) as box, open(tmp_path / "f.pfc", "w+b") as f:
+        box.seccomp_export(f.fileno(), pfc=True)
+        f.seek(0)
+        assert f.read()
+    with libbox.Box(root=rootfs, seccomp=False) as box:
+        with pytest.raises(libbox.BoxError) as ei:
+            box.seccomp_export(1)
+        assert ei.value.errno == errno.ENOENT
+
+
+landlock_abi = libbox.probe()["landlock_abi"]
+
+
+@pytest.mark.skipif(landlock_abi == 0, reason="no Landlock in this kernel")
+def test_landlock(rootfs):
+    r = sh(rootfs, "cat /etc/passwd; echo hi", landlock=[("/bin", "rx"), ("/proc", "r")])
+    assert r.stdout == b"hi\n"
+    assert b"/etc/passwd" in r.stderr
+    r = sh(rootfs, "cat /etc/passwd", landlock=[("/bin", "rx"), ("/etc", "r")],
+           landlock_required=True)
+    assert r.returncode == 0 and r.stdout.startswith(b"root:")
+    with pytest.raises(ValueError):
+        libbox.Box(landlock=[("/bin", "rq")])
+    with pytest.raises(ValueError):
+        libbox.Box(landlock=[("bin", "r")])
+
+
+# --- cgroup limits -----------------------------------------------------------------------
+
+def test_limit_status(rootfs):
+    with libbox.Box(root=rootfs, limits={"nofile": 32, "wall": "5s"}) as box:
+        with pytest.raises(libbox.BoxError) as ei:
+            box.limit_status("nofile")
+        assert ei.value.errno == errno.ESRCH
+        p = box.spawn(["true"])
+        ok, where = p.limit_status("nofile")
+        assert ok and where
+        assert box.limit_status("wall")[0]
+        ok, why = box.limit_status("memory")
+        assert not ok and why
+        p.wait()
+    with pytest.raises(ValueError):
+        libbox.Box().limit_status("bogus")
+
+
+def test_limits_names():
+    with pytest.raises(ValueError, match="rlimit_cpu"):
+        libbox.Box(limits={"cpu": 1})
+    libbox.Box(limits={"rlimit_cpu": 1, "io_weight": 100, "cpu_time": "1s"}).close()
+    with pytest.raises(ValueError):
+        libbox.run(["true"], cpu=0)
+    with pytest.raises(ValueError):
+        libbox.Box(io_limits=[("/dev/sda", "read_bytes", "10M")])
+    with pytest.raises(TypeError):
+        libbox.Box(cpuset=("0", None, None))
+
+
+def test_rlimit_cpu(rootfs):
+    r = sh(rootfs, "while :; do :; done", limits={"rlimit_cpu": 1}, timeout=10)
+    assert r.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+    assert r.status.end == "signaled"
+
+
+@root_only
+def test_run_cgroup_limits_root(rootfs):
+    r = sh(rootfs, "echo ok", memory="64M", pids=16, cpu=0.5)
+    assert r.returncode == 0 and r.stdout == b"ok\n"
+    assert r.status.memory_peak_bytes > 0
+    assert r.status.memory_peak == r.status.memory_peak_bytes
+
+
+@root_only
+def test_limit_status_cgroup_root(rootfs):
+    with libbox.Box(root=rootfs, limits={"memory": "64M", "cpu_millis": 500}) as box:
+        p = box.spawn(["true"])
+        ok, where = p.limit_status("memory")
+        assert ok and "memory" in where
+        assert p.limit_status("cpu_millis")[0]
+        p.wait()
+
+
+@pytest.mark.skipif(ROOT, reason="checks the rootless refusal")
+def test_run_cgroup_limits_rootless(rootfs):
+    if _cgroup_writable():
+        pytest.skip("this user has a writable cgroup")
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "echo ok", memory="64M", pids=16, cpu=0.5)
+    assert "cgroup" in ei.value.message
+    r = sh(rootfs, "echo ok", memory="64M", pids=16, cpu=0.5, best_effort=True)
+    assert r.returncode == 0 and r.stdout == b"ok\n"
+    with libbox.Box(root=rootfs, limits={"memory": "64M"}, best_effort=True) as box:
+        p = box.spawn(["true"])
+        ok, why = p.limit_status("memory")
+        assert not ok and why.startswith("not enforced: ")
+        p.wait()
+
+
+@root_only
+def test_oom(rootfs):
+    r = sh(rootfs, "x=$(head -c 200000000 /dev/zero | tr '\\0' a)", memory="32M")
+    assert r.status.end == "oom"
+    assert r.status.oom_kills >= 1
+    assert r.returncode == -signal.SIGKILL
+
+
+@root_only
+def test_cpu_bandwidth(rootfs):
+    r = sh(rootfs, "while :; do :; done", cpu=0.25, wall=1.2)
+    assert r.status.end == "wall_time"
+    assert 0.15 <= r.status.cpu <= 0.5, r.status
+
+
+@root_only
+def test_cpu_time_limit(rootfs):
+    r = sh(rootfs, "while :; do :; done", cpu_time="0.3s", wall=5)
+    assert r.status.end == "cpu_time"
+    assert r.status.cpu >= 0.25
+    with libbox.Box(root=rootfs, limits={"cpu_time": "0.2s", "wall": 5}) as box:
+        st = box.spawn(["sh", "-c", "while :; do :; done"]).wait()
+    assert st.end == "cpu_time"
+
+
+@root_only
+def test_cpuset_root(rootfs):
+    r = sh(rootfs, "grep Cpus_allowed_list /proc/self/status", cpuset=("0", None))
+    assert r.returncode == 0 and r.stdout.split() == [b"Cpus_allowed_list:", b"0"]

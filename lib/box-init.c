@@ -1,0 +1,83 @@
+/* box-init: the optional pid 1 of a box (BOX_OPT_INIT), like docker's --init or bwrap's
+ * default. The kernel gives pid 1 two duties a normal program does not expect: orphans are
+ * reparented to it and must be reaped, and it receives only the signals it handles. This
+ * init starts the program as pid 2, forwards the usual signals to it, reaps every child,
+ * and exits with the program's exit code (128 + the signal if a signal ended it).
+ *
+ * libbox execs it (static, so it runs on any root) with:
+ *   box-init ERRFD N PATH1 .. PATHN ARGV0 ARGV1 ...
+ * ERRFD is libbox's error pipe: if no PATH can be exec'ed the program's process writes a
+ * struct box_child_error there, as the library's own child would. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+
+extern char **environ;
+
+static void run_program(int errfd, int n, char **paths, char **argv, const sigset_t *mask)
+{
+    struct box_child_error e = { .step = STEP_EXEC, .err = ENOENT, .index = -1 };
+
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    fcntl(errfd, F_SETFD, FD_CLOEXEC);
+    for (int i = 0; i < n; i++) {
+        execve(paths[i], argv, environ);
+        if (errno == EACCES || (errno != ENOENT && errno != ENOTDIR && e.err == ENOENT)) {
+            e.err = errno;
+            e.index = i;
+        }
+        if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+            break;
+    }
+    if (write(errfd, &e, sizeof e) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+int main(int argc, char **argv)
+{
+    static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+                                     SIGWINCH, SIGCONT, SIGALRM };
+    sigset_t all, old;
+    int errfd, n, status = 0;
+    pid_t child;
+
+    if (argc < 4 || (n = atoi(argv[2])) < 1 || argc < 3 + n + 1)
+        return 127;
+    errfd = atoi(argv[1]);
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    child = fork();
+    if (child < 0)
+        return 127;
+    if (child == 0)
+        run_program(errfd, n, argv + 3, argv + 3 + n, &old);
+    close(errfd);
+
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+
+        if (sig == SIGCHLD) {
+            pid_t pid;
+            int st;
+
+            while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                if (pid != child)
+                    continue;
+                status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                return status; /* as pid 1, our exit ends every other process of the box */
+            }
+            continue;
+        }
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+            if (sig == forwarded[i])
+                kill(child, sig);
+    }
+}
