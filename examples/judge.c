@@ -112,20 +112,19 @@ int main(int argc, char **argv)
     box_free(box);
 
     cpu = (st.cpu_user_us + st.cpu_system_us) / 1e6;
-    const char *verdict = "OK";
+    char verdict[32] = "OK";
     if (st.end == BOX_END_OOM || st.oom_kills > 0)
-        verdict = "MLE";
+        strcpy(verdict, "MLE");
     else if (st.end == BOX_END_CPU_TIME || st.end == BOX_END_WALL_TIME || st.signal == SIGXCPU ||
-             cpu > sec)
-        verdict = "TLE";
+             cpu > sec) /* cpu > sec also catches the SIGKILL at RLIMIT_CPU */
+        strcpy(verdict, "TLE");
     else if (st.end == BOX_END_EXITED && st.exit_code != 0)
-        printf("RE exit=%d ", st.exit_code), verdict = "";
+        snprintf(verdict, sizeof verdict, "RE exit=%d", st.exit_code);
     else if (st.end != BOX_END_EXITED)
-        printf("RE signal=%d ", st.signal), verdict = "";
+        snprintf(verdict, sizeof verdict, "RE signal=%d", st.signal);
     else if (!same_output(out, argv[2]))
-        verdict = "WA";
-    printf("%s%stime=%.3fs wall=%.3fs mem=%.1fMiB\n", verdict, *verdict ? " " : "", cpu,
-           st.wall_us / 1e6,
+        strcpy(verdict, "WA");
+    printf("%s time=%.3fs wall=%.3fs mem=%.1fMiB\n", verdict, cpu, st.wall_us / 1e6,
            (st.memory_peak_bytes ? st.memory_peak_bytes : st.max_rss_bytes) / 1048576.0);
     return strcmp(verdict, "OK") != 0;
 }

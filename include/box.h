@@ -131,6 +131,9 @@ int box_pass_fd(box_t *box, int fd, int target);
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
 #define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */
+#define BOX_OPT_LIMITS_BEST_EFFORT (1u << 2) /* a cgroup limit this host cannot enforce is
+                                                skipped (see box_limit_status) instead of
+                                                failing box_spawn */
 #define BOX_OPT_INIT            (1u << 3) /* pid 1 is libbox's box-init, which reaps orphans
                                             and forwards signals; the program is pid 2 and
                                             a signal that ends it is reported as exit
@@ -139,9 +142,6 @@ int box_pass_fd(box_t *box, int fd, int target);
                                             is exec'ed from the host, so Landlock rules
                                             (which would forbid that) cannot be combined
                                             with it yet */
-#define BOX_OPT_LIMITS_BEST_EFFORT (1u << 2) /* a cgroup limit this host cannot enforce is
-                                                skipped (see box_limit_status) instead of
-                                                failing box_spawn */
 int box_set_options(box_t *box, unsigned int opts);
 
 /* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
