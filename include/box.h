@@ -115,6 +115,14 @@ int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t count);
 /* The uid/gid the program runs as, inside the box. Default 0/0 (the box's root). */
 int box_set_user(box_t *box, uid_t uid, gid_t gid);
 
+/* Supplementary groups of the program, inside the box (ids as the box sees them; they must
+ * be mapped). n groups are copied, at most 64; n = 0 (the default) means none. A rootless
+ * box cannot have any (the kernel denies setgroups in its user namespace): box_spawn then
+ * fails with -EPERM. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, groups NULL with n > 0, n > 64, a group -1), -EBUSY
+ * (already spawned). */
+int box_set_groups(box_t *box, size_t n, const gid_t *groups);
+
 /* Environment: empty by default except PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:
  * /usr/sbin:/sbin, which is also where a program name without '/' is looked up. */
 int box_setenv(box_t *box, const char *name, const char *value);
@@ -142,6 +150,16 @@ int box_pass_fd(box_t *box, int fd, int target);
                                             is exec'ed from the host, so Landlock rules
                                             (which would forbid that) cannot be combined
                                             with it yet */
+#define BOX_OPT_ALLOW_NEW_PRIVS (1u << 4) /* do not set no_new_privs: a setuid or file-
+                                            capability binary in the box gains its
+                                            privileges over the box's user namespace
+                                            (never over the host from a user namespace).
+                                            Only without seccomp (box_seccomp_default(box,
+                                            0), no rules, no box_seccomp_load_bpf) and
+                                            without Landlock, which the kernel allows an
+                                            unprivileged process only under
+                                            no_new_privs: box_spawn fails with -EINVAL
+                                            otherwise */
 int box_set_options(box_t *box, unsigned int opts);
 
 /* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
@@ -292,6 +310,15 @@ int box_cap_keep_all(box_t *box);
 int box_seccomp_default(box_t *box, int on);
 int box_seccomp_rule(box_t *box, const char *syscall_name, int action, int errno_value);
 int box_seccomp_export(box_t *box, int fd, int pfc);
+
+/* box_seccomp_load_bpf: read a classic BPF seccomp program (an array of struct sock_filter,
+ * as bwrap --seccomp FD takes) from fd until end of file, now, and copy it. It is installed
+ * in the program right after libbox's own filter (if any); the kernel runs both and the
+ * most restrictive verdict wins. A second call replaces the first program. fd is not
+ * closed. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, size 0, not a multiple of 8 or above 4096
+ * instructions), -EBADF or the read's error, -EBUSY (already spawned), -ENOMEM. */
+int box_seccomp_load_bpf(box_t *box, int fd);
 
 /* Landlock. box_landlock_path: once called, the program may use the file system only below
  * the paths given (absolute, inside the box; they must exist when the box starts), each

@@ -11,11 +11,15 @@
 
 #include "box.h"
 
+struct sock_filter;
+
 #define BOX_API __attribute__((visibility("default")))
 
 #define BOX_ERRMSG_MAX 512
 #define BOX_MAX_IDMAP 340
 #define BOX_HOSTNAME_MAX 64
+#define BOX_MAX_GROUPS 64
+#define BOX_BPF_MAX_INSNS 4096
 
 /* One step of the mount plan, prepared by the parent and replayed by the child. */
 struct box_mount_op {
@@ -83,6 +87,8 @@ struct box {
     size_t n_uid_map, n_gid_map;
     uid_t uid;
     gid_t gid;
+    gid_t groups[BOX_MAX_GROUPS]; /* box_set_groups: supplementary groups, inside the box */
+    size_t n_groups;
     char **env;        /* "NAME=value", NULL-terminated */
     size_t n_env;
     char *cwd;
@@ -101,6 +107,8 @@ struct box {
     bool seccomp_default_off;                /* seccomp.c */
     struct box_seccomp_rule *seccomp_rules;
     size_t n_seccomp_rules;
+    struct sock_filter *seccomp_bpf; /* box_seccomp_load_bpf: the caller's own program */
+    unsigned short seccomp_bpf_len;
     struct box_landlock_rule *landlock_rules; /* landlock.c */
     size_t n_landlock_rules;
     bool landlock_best_effort;

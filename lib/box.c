@@ -237,6 +237,25 @@ static ssize_t find_env(box_t *box, const char *name)
     return -1;
 }
 
+BOX_API int box_set_groups(box_t *box, size_t n, const gid_t *groups)
+{
+    int r = box_check_configurable(box, "set_groups");
+
+    if (r < 0)
+        return r;
+    if (n > 0 && !groups)
+        return box_error(box, EINVAL, "set_groups: groups is NULL");
+    if (n > BOX_MAX_GROUPS)
+        return box_error(box, EINVAL, "set_groups: %zu groups, at most %d", n, BOX_MAX_GROUPS);
+    for (size_t i = 0; i < n; i++)
+        if (groups[i] == (gid_t)-1)
+            return box_error(box, EINVAL, "set_groups: -1 is not a valid group");
+    for (size_t i = 0; i < n; i++)
+        box->groups[i] = groups[i];
+    box->n_groups = n;
+    return 0;
+}
+
 BOX_API int box_setenv(box_t *box, const char *name, const char *value)
 {
     int r = box_check_configurable(box, "setenv");
@@ -338,7 +357,7 @@ BOX_API int box_set_options(box_t *box, unsigned int opts)
     if (r < 0)
         return r;
     if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT |
-                 BOX_OPT_INIT))
+                 BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS))
         return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
     box->opts = opts;
     return 0;

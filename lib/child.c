@@ -128,12 +128,12 @@ static long set_identity(const box_t *box, struct box_child_error *e)
 {
     long r;
 
-    /* setgroups is denied in a rootless user namespace; there the box has no groups to drop. */
-    r = SYS2(SYS_setgroups, 0, 0);
-    if (r < 0 && r != -EPERM) {
-        e->step = STEP_SETGROUPS;
+    /* setgroups is denied in a rootless user namespace; there the box has no groups to drop
+     * (and box_spawn refused a non-empty list before clone). */
+    e->step = STEP_SETGROUPS;
+    r = SYS2(SYS_setgroups, box->n_groups, box->groups);
+    if (r < 0 && (r != -EPERM || box->n_groups > 0))
         return r;
-    }
     e->step = STEP_SETGID;
     r = SYS3(SYS_setresgid, box->gid, box->gid, box->gid);
     if (r < 0)
@@ -238,7 +238,8 @@ CHILD_NO_ASAN int box_child_main(void *arg)
 
     /* A setuid binary in the box must not gain privileges. */
     e.step = STEP_NO_NEW_PRIVS;
-    if ((r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
+    if (!(box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
+        (r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
         goto out;
 
     /* Landlock needs no_new_privs; the paths are opened inside the box (landlock.c). */
@@ -258,6 +259,15 @@ CHILD_NO_ASAN int box_child_main(void *arg)
 
         if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
             goto out;
+    }
+    /* The caller's own BPF program (box_seccomp_load_bpf), on top of ours. */
+    if (a->seccomp_user) {
+        struct sock_fprog prog = { .len = a->seccomp_user_len, .filter = a->seccomp_user };
+
+        box_strlcpy(e.path, "(box_seccomp_load_bpf)", sizeof e.path);
+        if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
+            goto out;
+        e.path[0] = '\0';
     }
 
     e.step = STEP_EXEC;

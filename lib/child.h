@@ -68,6 +68,8 @@ struct box_child_args {
     bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
     struct sock_filter *seccomp_filter; /* seccomp.c: classic BPF, malloc'ed, or NULL */
     unsigned short seccomp_len;
+    struct sock_filter *seccomp_user; /* box->seccomp_bpf (owned by the box), or NULL */
+    unsigned short seccomp_user_len;
     uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */
     uint64_t *landlock_access; /* per box->landlock_rules entry, malloc'ed; NULL: no Landlock */
 };

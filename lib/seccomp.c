@@ -115,8 +115,51 @@ BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
     return 0;
 }
 
+BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
+{
+    int r = box_check_configurable(box, "seccomp_load_bpf");
+    size_t max = BOX_BPF_MAX_INSNS * sizeof(struct sock_filter), len = 0;
+    struct sock_filter *prog;
+    ssize_t n;
+
+    if (r < 0)
+        return r;
+    if (fd < 0)
+        return box_error(box, EBADF, "seccomp_load_bpf: bad fd %d", fd);
+    /* One byte more than the largest program, to tell "too large" from "just fits". */
+    prog = malloc(max + 1);
+    if (!prog)
+        return box_error(box, ENOMEM, "seccomp_load_bpf");
+    while (len < max + 1) {
+        n = read(fd, (char *)prog + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = box_error(box, errno, "seccomp_load_bpf: read fd %d", fd);
+            free(prog);
+            return r;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len == 0 || len > max || len % sizeof(struct sock_filter)) {
+        free(prog);
+        return box_error(box, EINVAL,
+                         "seccomp_load_bpf: %s%zu bytes is not a BPF program of 1..%d "
+                         "instructions (8 bytes each)", len > max ? "more than " : "",
+                         len > max ? max : len, BOX_BPF_MAX_INSNS);
+    }
+    free(box->seccomp_bpf);
+    box->seccomp_bpf = prog;
+    box->seccomp_bpf_len = (unsigned short)(len / sizeof(struct sock_filter));
+    return 0;
+}
+
 void box_seccomp_free(box_t *box)
 {
+    free(box->seccomp_bpf);
+    box->seccomp_bpf = NULL;
     free(box->seccomp_rules);
     box->seccomp_rules = NULL;
     box->n_seccomp_rules = 0;
@@ -285,6 +328,8 @@ static void build_default(void)
 
 int box_seccomp_prepare(box_t *box, struct box_child_args *a)
 {
+    a->seccomp_user = box->seccomp_bpf;
+    a->seccomp_user_len = box->seccomp_bpf_len;
     if (!box->seccomp_default_off && box->n_seccomp_rules == 0) {
         pthread_once(&default_once, build_default);
         if (default_filter) {

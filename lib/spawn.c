@@ -114,6 +114,22 @@ static int check_spawnable(box_t *box, const char *const argv[])
                          "spawn: without a user namespace only root can create namespaces");
     if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
         return box_error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
+    if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
+        return box_error(box, EPERM,
+                         "set_groups: an unprivileged caller cannot set supplementary groups "
+                         "(setgroups is denied in its user namespace)");
+    /* The kernel lets an unprivileged process install a seccomp filter or a Landlock
+     * ruleset only under no_new_privs. */
+    if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
+        (!box->seccomp_default_off || box->n_seccomp_rules || box->seccomp_bpf))
+        return box_error(box, EINVAL,
+                         "spawn: BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off "
+                         "(box_seccomp_default(box, 0), no rules, no BPF program): the "
+                         "kernel requires no_new_privs for an unprivileged filter");
+    if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) && box->n_landlock_rules)
+        return box_error(box, EINVAL,
+                         "spawn: BOX_OPT_ALLOW_NEW_PRIVS cannot be combined with Landlock: "
+                         "the kernel requires no_new_privs for an unprivileged ruleset");
     return 0;
 }
 

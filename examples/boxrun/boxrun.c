@@ -27,6 +27,7 @@
 #define MAX_FDS 256
 #define MAX_ENV 1024
 #define MAX_MAPS 340
+#define MAX_ARGS 16 /* --args uses in all */
 
 static const char usage_text[] =
     "usage: boxrun [OPTION...] [--] PROGRAM [ARG...]\n"
@@ -82,19 +83,25 @@ static const char usage_text[] =
     "                             mount, unshare, setns, ptrace, bpf, keyctl... with EPERM)\n"
     "  --seccomp-rule SYSCALL=ACTION   rule for one system call, replacing the default\n"
     "                             list's: allow, kill, errno (EPERM) or errno:N; repeatable\n"
+    "  --seccomp FD, --add-seccomp-fd FD   load a classic BPF seccomp program from FD, as\n"
+    "                             bwrap does, on top of libbox's filter (the stricter verdict\n"
+    "                             wins); one program: either option, once\n"
     "\n"
     "Program:\n"
     "  --chdir DIR                working directory in the box (default: /)\n"
     "  --setenv VAR VALUE         set VAR in the program's environment\n"
     "  --unsetenv VAR             remove VAR from the program's environment\n"
-    "  --clearenv                 forget every earlier --setenv. boxrun never passes its own\n"
+    "  --clearenv                 clear the whole environment set so far, the default PATH\n"
+    "                             included, as bwrap does. boxrun never passes its own\n"
     "                             environment on: the program gets only the default\n"
     "                             PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin\n"
-    "                             (also used to find PROGRAM; drop it with --unsetenv PATH)\n"
-    "                             and what --setenv gives, so --clearenv alone changes nothing\n"
+    "                             (also used to find PROGRAM) and what --setenv gives. After\n"
+    "                             --clearenv a PROGRAM (or a name the program runs) without a\n"
+    "                             '/' is not found unless PATH is set again with --setenv\n"
     "  --fd N                     give the program descriptor N (as N). By default it gets\n"
     "                             only 0, 1 and 2; every other descriptor is closed\n"
     "  --args FD                  read NUL-separated arguments from FD and parse them here\n"
+    "                             (they may hold --args too; at most 16 --args in all)\n"
     "  --die-with-parent          accepted; always on (the box is killed when boxrun dies)\n"
     "  --new-session              accepted; always on (the program has no controlling tty)\n"
     "  --as-pid-1                 accepted; with a pid namespace the program is always pid 1\n"
@@ -118,23 +125,27 @@ static const char usage_text[] =
     "  --json-status FILE         write the usage report to FILE as JSON: exit_code (null\n"
     "                             when killed), signal, reason (exited, signaled, wall-time,\n"
     "                             killed, oom, cpu-time), wall_s, cpu_user_s, cpu_system_s,\n"
-    "                             max_rss_bytes, memory_peak_bytes, oom_kills\n"
+    "                             max_rss_bytes, memory_peak_bytes, oom_kills. FILE is\n"
+    "                             opened before the program runs; if boxrun fails (125)\n"
+    "                             without a status, a FILE it created is removed and an\n"
+    "                             existing one is left as it was\n"
     "  --probe                    print what this host and caller can do as JSON and exit\n"
     "  --verbose                  explain each setup step on stderr\n"
     "  --help, --version\n"
     "\n"
     "Not supported yet (rejected with an error, never ignored): --argv0 (libbox execs\n"
-    "argv[0] itself), --seccomp and --add-seccomp-fd (libbox builds its own filter and cannot\n"
-    "load a BPF program; see --seccomp-rule), --userns, --userns2, --pidns, --block-fd, --userns-block-fd,\n"
-    "--sync-fd, --lock-file, --chmod, --bind-fd, --ro-bind-fd, --overlay-src, --overlay,\n"
-    "--tmp-overlay, --ro-overlay, --exec-label, --file-label, --disable-userns,\n"
-    "--assert-userns-disabled, --level-prefix, --cap-drop after --cap-add ALL, --perms with --dir.\n"
+    "argv[0] itself), a second --seccomp or --add-seccomp-fd, --userns, --userns2, --pidns,\n"
+    "--block-fd, --userns-block-fd, --sync-fd, --lock-file, --chmod, --bind-fd, --ro-bind-fd,\n"
+    "--overlay-src, --overlay, --tmp-overlay, --ro-overlay, --exec-label, --file-label,\n"
+    "--disable-userns, --assert-userns-disabled, --level-prefix, --cap-drop after --cap-add\n"
+    "ALL, --perms with --dir.\n"
     "\n"
-    "Differences from bwrap: the environment is not inherited (see --clearenv); the working\n"
-    "directory defaults to / instead of the caller's; descriptors other than 0-2 are not\n"
-    "inherited (see --fd); no capabilities are kept, even for root (see --cap-add); libbox's\n"
-    "default seccomp filter is installed; signals INT, TERM, HUP, QUIT, USR1 and USR2 sent to\n"
-    "boxrun are forwarded to the program (as pid 1 it gets only those it handles).\n"
+    "Differences from bwrap: the environment is not inherited, the program starts with only\n"
+    "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
+    "descriptors other than 0-2 are not inherited (see --fd); no capabilities are kept, even\n"
+    "for root (see --cap-add); libbox's default seccomp filter is installed; signals INT, TERM,\n"
+    "HUP, QUIT, USR1 and USR2 sent to boxrun are forwarded to the program (as pid 1 it gets\n"
+    "only those it handles).\n"
     "\n"
     "Exit status: the program's exit code; 128+N when it was killed by signal N (the wall-time,\n"
     "cpu-time and memory limits kill with SIGKILL: 137); 125 when boxrun itself failed.\n";
@@ -173,10 +184,14 @@ struct run {
     int n_fds;
     int info_fd, json_status_fd;
     const char *json_status_file;
+    int json_fd;          /* --json-status FILE, opened before the program runs */
+    int json_created;     /* boxrun created it: removed if boxrun fails without a status */
     int probe;
-    /* what --args allocated (freed at the end) */
-    char **args_vec[16];
-    char *args_buf[16];
+    const char *seccomp_bpf; /* --seccomp or --add-seccomp-fd, once given */
+    /* what --args allocated (freed at the end): one entry per --args, so this bounds how
+     * many times --args may be given in all (nested or not), not how deeply it nests */
+    char **args_vec[MAX_ARGS];
+    char *args_buf[MAX_ARGS];
     int n_args;
     /* --file / --bind-data copies */
     char tmpdir[PATH_MAX];
@@ -189,7 +204,17 @@ static void cleanup_tmpdir(void)
 {
     char path[PATH_MAX + 32];
 
-    if (!cleanup_run || !cleanup_run->tmpdir[0])
+    if (!cleanup_run)
+        return;
+    /* --json-status FILE without a status to write: take back a file boxrun created (an
+     * existing file was not truncated and is left as it was). */
+    if (cleanup_run->json_fd >= 0) {
+        if (cleanup_run->json_created)
+            unlink(cleanup_run->json_status_file);
+        close(cleanup_run->json_fd);
+        cleanup_run->json_fd = -1;
+    }
+    if (!cleanup_run->tmpdir[0])
         return;
     for (int i = 0; i < cleanup_run->n_files; i++) {
         snprintf(path, sizeof path, "%s/%d", cleanup_run->tmpdir, i);
@@ -371,8 +396,12 @@ static void opt_tmpfs(struct run *r, const struct option *o, char **a)
         return;
     }
     r->n_mounts++;
-    note(r, "tmpfs on %s, mode %04o, size %s%" PRIu64, a[0], (unsigned int)mode,
-         r->have_size ? "" : "kernel default ", r->have_size ? r->next_size : 0);
+    if (r->have_size)
+        note(r, "tmpfs on %s, mode %04o, size %" PRIu64 " bytes", a[0], (unsigned int)mode,
+             r->next_size);
+    else
+        note(r, "tmpfs on %s, mode %04o, size: the kernel's default (half of RAM)", a[0],
+             (unsigned int)mode);
     check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode, 0));
 }
 
@@ -573,13 +602,15 @@ static void opt_unsetenv(struct run *r, const struct option *o, char **a)
     check(r, box_unsetenv(r->box, a[0]));
 }
 
+/* As bwrap's: everything set so far goes, the default PATH included. */
 static void opt_clearenv(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
     for (int i = 0; i < r->n_env; i++)
-        if (strcmp(r->env[i], "PATH") != 0)
-            check(r, box_unsetenv(r->box, r->env[i]));
+        check(r, box_unsetenv(r->box, r->env[i]));
+    check(r, box_unsetenv(r->box, "PATH"));
     r->n_env = 0;
+    note(r, "environment cleared (PATH too: a program name without '/' needs --setenv PATH)");
 }
 
 static void opt_accepted(struct run *r, const struct option *o, char **a)
@@ -662,6 +693,27 @@ static void opt_seccomp_rule(struct run *r, const struct option *o, char **a)
     }
     note(r, "seccomp rule: %s -> %s", name, act);
     check(r, box_seccomp_rule(r->box, name, action, err));
+}
+
+/* bwrap's --seccomp FD / --add-seccomp-fd FD: a classic BPF program read from FD, installed
+ * on top of libbox's own filter. libbox takes one program: either option, once. */
+static void opt_seccomp_bpf(struct run *r, const struct option *o, char **a)
+{
+    int fd = parse_fd(o->name, a[0]), rc;
+
+    if (r->seccomp_bpf)
+        die("%s after %s is not supported yet (libbox loads one BPF program)", o->name,
+            r->seccomp_bpf);
+    note(r, "seccomp BPF program from fd %d, on top of libbox's filter", fd);
+    if ((rc = box_seccomp_load_bpf(r->box, fd)) < 0) {
+        const char *msg = box_errmsg(r->box);
+
+        die("%s %d: %s", o->name, fd,
+            msg[0] ? msg : rc == -EINVAL ? "not a seccomp BPF program (empty, not a "
+            "multiple of 8 bytes, or more than 4096 instructions)" : strerror(-rc));
+    }
+    close(fd);
+    r->seccomp_bpf = o->name;
 }
 
 static void opt_fd(struct run *r, const struct option *o, char **a)
@@ -831,10 +883,8 @@ static const struct option options[] = {
     /* --args is handled by the parser itself. */
     { "--argv0", 1, opt_unsupported, 0, "libbox execs argv[0] itself; it cannot be set apart "
       "from the program" },
-    { "--seccomp", 1, opt_unsupported, 0, "libbox builds its own filter and cannot load a "
-      "BPF program" },
-    { "--add-seccomp-fd", 1, opt_unsupported, 0, "libbox builds its own filter and cannot "
-      "load a BPF program" },
+    { "--seccomp", 1, opt_seccomp_bpf, 0, NULL },
+    { "--add-seccomp-fd", 1, opt_seccomp_bpf, 0, NULL },
     { "--userns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
@@ -920,7 +970,7 @@ static char **splice_args(struct run *r, char **av, int *ac, int at, int fd)
 /* Parse options up to the program; returns the index of the program in *pav. */
 static int parse_args(struct run *r, char ***pav, int *pac)
 {
-    int i = 1, depth = 0;
+    int i = 1;
 
     while (i < *pac) {
         char **av = *pav;
@@ -933,8 +983,9 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         if (strcmp(av[i], "--args") == 0) {
             if (i + 1 >= *pac)
                 die("--args: needs an argument");
-            if (++depth > (int)(sizeof r->args_vec / sizeof r->args_vec[0]))
-                die("--args: nested too deeply");
+            if (r->n_args == MAX_ARGS)
+                die("--args: given more than %d times (counting --args read from --args)",
+                    MAX_ARGS);
             int fd = parse_fd("--args", av[i + 1]);
             *pav = splice_args(r, av, pac, i + 2, fd);
             i += 2;
@@ -991,11 +1042,18 @@ static void apply_namespaces(struct run *r)
         ns |= BOX_NS_USER; /* bwrap without setuid needs a user namespace */
     if ((r->unshare_try & BOX_NS_USER) && !(ns & BOX_NS_USER)) {
         box_features_t f;
+        int rc;
 
-        if (box_probe(&f) == 0 && f.userns)
+        memset(&f, 0, sizeof f);
+        if ((rc = box_probe(&f)) == 0 && f.userns)
             ns |= BOX_NS_USER;
+        else if (rc < 0)
+            note(r, "--unshare-user-try: no user namespace: the probe failed: %s",
+                 strerror(-rc));
         else
-            note(r, "--unshare-user-try: no user namespace here: %s", f.userns_why);
+            note(r, "--unshare-user-try: no user namespace here: %s",
+                 f.userns_why[0] ? f.userns_why : "this host does not allow one to this "
+                 "caller (no reason given)");
     }
     if ((r->unshare_try & BOX_NS_CGROUP) && access("/proc/self/ns/cgroup", F_OK) == 0)
         ns |= BOX_NS_CGROUP;
@@ -1140,6 +1198,30 @@ static void write_fd_line(int fd, const char *what, const char *text)
     }
 }
 
+/* --json-status FILE: open it before the program runs, so that a path that cannot be
+ * written fails early, but neither create an empty file that stays (cleanup_tmpdir removes
+ * it if boxrun fails) nor truncate an existing one before there is a status to write. */
+static void open_json_status(struct run *r)
+{
+    const char *path = r->json_status_file;
+
+    for (int tries = 0; tries < 8; tries++) {
+        r->json_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (r->json_fd >= 0) {
+            r->json_created = 1;
+            return;
+        }
+        if (errno != EEXIST)
+            break;
+        r->json_fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (r->json_fd >= 0)
+            return;
+        if (errno != ENOENT)
+            break; /* ENOENT: removed since, try again */
+    }
+    die("--json-status %s: %s", path, strerror(errno));
+}
+
 /* ---- running ---- */
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -1167,7 +1249,8 @@ static void wait_box(struct run *r, box_status_t *st)
 
 int main(int argc, char **argv)
 {
-    struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1 };
+    struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
+                       .json_fd = -1 };
     struct run *r = &run;
     FILE *json_file = NULL;
     box_status_t st;
@@ -1187,11 +1270,8 @@ int main(int argc, char **argv)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
     apply_rest(r);
-    if (r->json_status_file) {
-        json_file = fopen(r->json_status_file, "we");
-        if (!json_file)
-            die("--json-status %s: %s", r->json_status_file, strerror(errno));
-    }
+    if (r->json_status_file)
+        open_json_status(r);
 
     /* Signals for the box are taken by sigtimedwait; the child starts with an empty mask. */
     sigemptyset(&set);
@@ -1240,7 +1320,16 @@ int main(int argc, char **argv)
             free(buf);
         }
     }
-    if (json_file) {
+    if (r->json_fd >= 0) {
+        struct stat sb;
+
+        /* Only now is there a status: empty the file (it may have existed) and write it. */
+        if (fstat(r->json_fd, &sb) == 0 && S_ISREG(sb.st_mode) && ftruncate(r->json_fd, 0) < 0)
+            die("--json-status %s: truncate: %s", r->json_status_file, strerror(errno));
+        json_file = fdopen(r->json_fd, "w");
+        if (!json_file)
+            die("--json-status %s: %s", r->json_status_file, strerror(errno));
+        r->json_fd = -1; /* the FILE owns it now */
         fputs("{\n  \"exit_code\": ", json_file);
         if (st.end == BOX_END_EXITED)
             fprintf(json_file, "%d,", st.exit_code);
@@ -1248,8 +1337,13 @@ int main(int argc, char **argv)
             fputs("null,", json_file);
         json_usage(json_file, &st, "\n  ");
         fputs("\n}\n", json_file);
-        if (fclose(json_file) != 0)
-            die("--json-status %s: %s", r->json_status_file, strerror(errno));
+        if (fclose(json_file) != 0) {
+            int e = errno;
+
+            if (r->json_created)
+                unlink(r->json_status_file);
+            die("--json-status %s: %s", r->json_status_file, strerror(e));
+        }
     }
     box_free(r->box);
     cleanup_tmpdir();

@@ -43,6 +43,29 @@ f() {
   fi
 }
 
+# n NAME PATTERN: the output of the last command has no line matching PATTERN.
+n() {
+  if grep -Eq -- "$2" "$out"; then
+    fail=$((fail + 1))
+    echo "FAIL - $1: '$2' in the output:"
+    sed 's/^/    /' "$out"
+  else
+    pass=$((pass + 1))
+    echo "ok - $1"
+  fi
+}
+
+# g NAME FILE: FILE does not exist.
+g() {
+  if [ -e "$2" ] || [ -L "$2" ]; then
+    fail=$((fail + 1))
+    echo "FAIL - $1: $2 exists"
+  else
+    pass=$((pass + 1))
+    echo "ok - $1"
+  fi
+}
+
 bw="--ro-bind $root / --proc /proc --dev /dev"
 
 # bwrap command lines
@@ -67,10 +90,22 @@ t "--size not followed by --tmpfs" 125 'must be followed by --tmpfs' \
   "$boxrun" $bw --size 1M --dir /x true
 t "--setenv, no host environment" 0 '^foo=bar home=$' \
   env HOME=/root "$boxrun" $bw --unshare-all --setenv FOO bar sh -c 'echo foo=$FOO home=$HOME'
-t "--unsetenv and --clearenv" 0 '^a= b=2$' \
+# (busybox sh makes up a PATH of its own when it gets none: env shows what it got)
+t "--unsetenv and --clearenv" 0 '^C=3$' \
+  "$boxrun" $bw --setenv A 1 --setenv B 2 --unsetenv A --clearenv --setenv C 3 /bin/env
+n "--unsetenv and --clearenv: only C is left" '^(A|B|PATH)='
+t "--unsetenv" 0 '^a= b=2$' \
   "$boxrun" $bw --setenv A 1 --setenv B 2 --unsetenv A sh -c 'echo a=$A b=$B'
 t "--clearenv forgets earlier --setenv" 0 '^a= b=2$' \
-  "$boxrun" $bw --setenv A 1 --clearenv --setenv B 2 sh -c 'echo a=$A b=$B'
+  "$boxrun" $bw --setenv A 1 --clearenv --setenv B 2 /bin/sh -c 'echo a=$A b=$B'
+t "--clearenv clears PATH too" 0 '' "$boxrun" $bw --clearenv /bin/env
+n "--clearenv clears PATH too: empty environment" '.'
+t "--clearenv clears a --setenv PATH" 0 '' "$boxrun" $bw --setenv PATH /bin --clearenv /bin/env
+n "--clearenv clears a --setenv PATH: empty environment" '.'
+t "after --clearenv a bare program name is not found" 125 '^boxrun: exec' \
+  "$boxrun" $bw --clearenv sh -c true
+t "--clearenv then --setenv PATH" 0 '^path=/bin$' \
+  "$boxrun" $bw --clearenv --setenv PATH /bin sh -c 'echo path=$PATH'
 t "--chdir" 0 '^/etc$' "$boxrun" $bw --unshare-all --chdir /etc pwd
 t "exit code passthrough" 42 '' "$boxrun" $bw --unshare-all sh -c 'exit 42'
 t "128+signal (bwrap line without a pid namespace)" 143 '' "$boxrun" $bw --unshare-net sh -c 'kill -TERM $$'
@@ -95,6 +130,27 @@ t "--ro-bind-data FD DEST" 0 'Read-only' \
 printf -- '--setenv\0FROMARGS\0yes\0--chdir\0/bin\0' >"$tmp/args"
 t "--args FD" 0 '^yes /bin$' \
   "$boxrun" $bw --args 3 sh -c 'echo $FROMARGS $(pwd)' 3<"$tmp/args"
+printf -- '--args\0004\0--setenv\0X\0x\0' >"$tmp/args-outer"
+t "--args within --args" 0 '^yes x$' \
+  "$boxrun" $bw --args 3 sh -c 'echo $FROMARGS $X' 3<"$tmp/args-outer" 4<"$tmp/args"
+# The limit is on --args given in all (16), nested or not; 16 distinct fds need bash.
+if command -v bash >/dev/null; then
+  : >"$tmp/empty"
+  many() { # many N: a bash line running boxrun with N --args, each on its own fd
+    line="exec '$boxrun' --ro-bind '$root' /" redir=""
+    k=10
+    while [ "$k" -lt $((10 + $1)) ]; do
+      line="$line --args $k" redir="$redir $k<'$tmp/empty'"
+      k=$((k + 1))
+    done
+    echo "$line /bin/true $redir"
+  }
+  t "--args 16 times" 0 '' bash -c "$(many 16)"
+  t "--args 17 times is refused" 125 '^boxrun: --args: given more than 16 times' \
+    bash -c "$(many 17)"
+else
+  echo "skip - --args count limit (no bash)"
+fi
 t "--info-fd" 0 '' "$boxrun" $bw --info-fd 3 true 3>"$tmp/info"
 f "--info-fd content" "$tmp/info" '"child-pid": [0-9]+'
 t "--json-status-fd" 7 '' "$boxrun" $bw --json-status-fd 3 sh -c 'exit 7' 3>"$tmp/jsfd"
@@ -114,6 +170,26 @@ f "--json-status reason" "$tmp/st.json" '"reason": "exited"'
 for k in signal wall_s cpu_user_s cpu_system_s max_rss_bytes memory_peak_bytes oom_kills; do
   f "--json-status has $k" "$tmp/st.json" "\"$k\": [0-9]"
 done
+t "--json-status when boxrun fails" 125 '^boxrun: ' \
+  "$boxrun" --root /nonexistent-boxrun --json-status "$tmp/fail.json" true
+g "--json-status: no file left when boxrun fails" "$tmp/fail.json"
+t "--json-status when the program is not found" 125 '^boxrun: exec' \
+  "$boxrun" --root "$root" --json-status "$tmp/fail.json" no-such-program
+g "--json-status: no file left when exec fails" "$tmp/fail.json"
+echo old >"$tmp/old.json"
+t "--json-status on an existing file when boxrun fails" 125 '^boxrun: ' \
+  "$boxrun" --root /nonexistent-boxrun --json-status "$tmp/old.json" true
+f "--json-status: an existing file is left as it was" "$tmp/old.json" '^old$'
+t "--json-status overwrites an existing file" 0 '' \
+  "$boxrun" --root "$root" --json-status "$tmp/old.json" true
+f "--json-status: overwritten" "$tmp/old.json" '"exit_code": 0,'
+cp "$tmp/old.json" "$out"
+n "--json-status: nothing left of the old content" '^old$'
+t "--json-status FILE that cannot be written fails before the program runs" 125 \
+  '^boxrun: --json-status .*/no-such-dir/st.json: No such file' \
+  "$boxrun" --root "$root" --bind "$tmp" /mnt --json-status "$tmp/no-such-dir/st.json" \
+  sh -c 'echo ran > /mnt/ran'
+g "--json-status: the program did not run" "$tmp/ran"
 t "--wall-time kills with SIGKILL" 137 '' \
   "$boxrun" --root "$root" --wall-time 0.3 --json-status "$tmp/wall.json" sleep 10
 f "--wall-time reason" "$tmp/wall.json" '"reason": "wall-time"'
@@ -140,15 +216,62 @@ t "--seccomp-rule errno:N" 0 'Function not implemented' \
   "$boxrun" --root "$root" --tmpfs /t --seccomp-rule mkdir=errno:38 sh -c 'mkdir /t/x; true'
 t "--seccomp-rule unknown call" 125 "unknown system call 'bogus'" \
   "$boxrun" --root "$root" --seccomp-rule bogus=allow true
+# --seccomp FD / --add-seccomp-fd FD: a classic BPF program, as bwrap takes, that fails
+# uname with EPERM (the arch is checked; other arches are allowed everything).
+case $(uname -m) in
+x86_64) arch=3221225534 nr_uname=63 ;;  # AUDIT_ARCH_X86_64 0xc000003e
+aarch64) arch=3221225655 nr_uname=160 ;; # AUDIT_ARCH_AARCH64 0xc00000b7
+*) arch="" ;;
+esac
+if [ -n "$arch" ]; then
+  le() { # le BYTES VALUE: VALUE as BYTES little-endian bytes
+    v=$2 k=0
+    while [ "$k" -lt "$1" ]; do
+      printf "\\$(printf %o $((v & 255)))"
+      v=$((v >> 8)) k=$((k + 1))
+    done
+  }
+  insn() { le 2 "$1"; le 1 "$2"; le 1 "$3"; le 4 "$4"; } # struct sock_filter
+  {
+    insn 32 0 0 4              # ld [4]: arch
+    insn 21 0 3 "$arch"        # jeq arch, else allow
+    insn 32 0 0 0              # ld [0]: nr
+    insn 21 0 1 "$nr_uname"    # jeq uname, else allow
+    insn 6 0 0 $((0x50001))    # ret SECCOMP_RET_ERRNO | EPERM
+    insn 6 0 0 $((0x7fff0000)) # ret SECCOMP_RET_ALLOW
+  } >"$tmp/deny-uname.bpf"
+  # (busybox uname ignores the call's failure and prints an empty name)
+  t "uname without a BPF program" 0 '^sys=Linux$' "$boxrun" --root "$root" sh -c 'echo sys=$(uname -s)'
+  t "--seccomp FD denies uname" 0 '^sys=$' \
+    "$boxrun" --root "$root" --seccomp 3 sh -c 'echo sys=$(uname -s)' 3<"$tmp/deny-uname.bpf"
+  t "--add-seccomp-fd FD denies uname" 0 '^sys=$' \
+    "$boxrun" $bw --unshare-all --add-seccomp-fd 3 sh -c 'echo sys=$(uname -s)' 3<"$tmp/deny-uname.bpf"
+  t "--seccomp with --add-seccomp-fd is refused" 125 '^boxrun: --add-seccomp-fd after --seccomp' \
+    "$boxrun" --root "$root" --seccomp 3 --add-seccomp-fd 4 true 3<"$tmp/deny-uname.bpf" 4<"$tmp/deny-uname.bpf"
+else
+  echo "skip - --seccomp FD (no test program for $(uname -m))"
+fi
+printf 'abc' >"$tmp/bad.bpf"
+t "--seccomp FD: not a BPF program" 125 '^boxrun: --seccomp 3: ' \
+  "$boxrun" --root "$root" --seccomp 3 true 3<"$tmp/bad.bpf"
+t "--seccomp FD: bad fd" 125 '^boxrun: --seccomp 77: Bad file descriptor' "$boxrun" --seccomp 77 true
 t "--fd" 0 '^hello file$' "$boxrun" --root "$root" --fd 5 sh -c 'cat <&5' 5<"$tmp/data"
 t "--probe" 0 '"userns": (true|false)' "$boxrun" --probe
 t "--help" 0 '--unshare-all' "$boxrun" --help
+f "--help: PATH after --clearenv" "$out" "is not found unless PATH is set again with --setenv"
+t "--verbose --tmpfs without --size" 0 "tmpfs on /t, mode 0755, size: the kernel's default" \
+  "$boxrun" --verbose --root "$root" --tmpfs /t true
+n "--verbose --tmpfs: no size 0" 'default 0'
+t "--verbose --tmpfs with --size" 0 'tmpfs on /t, mode 0755, size 1048576 bytes' \
+  "$boxrun" --verbose --root "$root" --size 1M --tmpfs /t true
+t "--unshare-user-try" 0 '^ok$' "$boxrun" --verbose $bw --unshare-user-try echo ok
+n "--unshare-user-try: never an empty reason" 'no user namespace( here)?: *$'
 t "--version" 0 '^boxrun' "$boxrun" --version
 
 # boxrun's own errors: exit 125, one clear line
 t "missing program" 125 '^boxrun: exec' "$boxrun" --root "$root" no-such-program
-t "unsupported option" 125 '^boxrun: --seccomp is not supported yet' \
-  "$boxrun" --root "$root" --seccomp 0 true
+t "unsupported option" 125 '^boxrun: --userns is not supported yet' \
+  "$boxrun" --root "$root" --userns 0 true
 t "unsupported --argv0" 125 'not supported yet' "$boxrun" --argv0 x --root "$root" true
 t "unknown option" 125 '^boxrun: unknown option --frobnicate' "$boxrun" --frobnicate true
 t "bad number" 125 '^boxrun: --processes: bad number' "$boxrun" --processes 12x true

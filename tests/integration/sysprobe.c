@@ -1,11 +1,21 @@
 /* A tiny static helper run inside the box by test_priv: make one system call and print
  * "ok" or the errno number, so a test can tell which layer stopped it.
  *   sysprobe keyctl | unshare_user | clone_newuser | clone3 | personality_norandom |
- *            mount | userfaultfd | int80_keyctl | x32_keyctl */
+ *            mount | userfaultfd | int80_keyctl | x32_keyctl |
+ *            mknod | init_module | finit_module | kexec_load | clock_settime |
+ *            kill_host=PID | ptrace_host=PID | keyctl_read_user | chroot_escape | write_exe
+ * chroot_escape prints "box" when the classic chroot + chdir("..") escape ends at the box's
+ * own root, "host" when it got out, or the errno of the chroot. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -79,6 +89,46 @@ int main(int argc, char **argv)
         return report(syscall(0x40000000 | 250, KEYCTL_GET_KEYRING_ID,
                               KEY_SPEC_SESSION_KEYRING, 0));
 #endif
+    if (!strcmp(what, "mknod"))
+        return report(mknod("/tmp/probe-null", S_IFCHR | 0666, makedev(1, 3)));
+    if (!strcmp(what, "init_module"))
+        return report(syscall(SYS_init_module, NULL, 0, ""));
+    if (!strcmp(what, "finit_module"))
+        return report(syscall(SYS_finit_module, -1, "", 0));
+    if (!strcmp(what, "kexec_load")) /* 17 segments: EINVAL even where it is permitted */
+        return report(syscall(SYS_kexec_load, 0, 17, NULL, 0));
+    if (!strcmp(what, "clock_settime")) { /* an invalid time: EINVAL where permitted */
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = -1 };
+
+        return report(syscall(SYS_clock_settime, CLOCK_REALTIME, &ts));
+    }
+    if (!strncmp(what, "kill_host=", 10))
+        return report(kill((pid_t)atoi(what + 10), 0));
+    if (!strncmp(what, "ptrace_host=", 12))
+        return report(ptrace(PTRACE_ATTACH, (pid_t)atoi(what + 12), NULL, NULL));
+    if (!strcmp(what, "keyctl_read_user")) {
+        char buf[256];
+
+        return report(syscall(SYS_keyctl, KEYCTL_READ, KEY_SPEC_USER_KEYRING, buf, sizeof buf));
+    }
+    if (!strcmp(what, "chroot_escape")) {
+        struct stat before, after;
+
+        if (stat("/", &before) < 0 || mkdir("/tmp/jail", 0755) < 0)
+            return report(-1);
+        if (chroot("/tmp/jail") < 0) /* cwd stays outside the new root: the classic hole */
+            return report(-1);
+        for (int i = 0; i < 64; i++)
+            if (chdir("..") < 0)
+                return report(-1);
+        if (chroot(".") < 0 || stat("/", &after) < 0)
+            return report(-1);
+        printf("%s\n", before.st_dev == after.st_dev && before.st_ino == after.st_ino
+                            ? "box" : "host");
+        return 0;
+    }
+    if (!strcmp(what, "write_exe"))
+        return report(open("/proc/self/exe", O_WRONLY));
     printf("unknown probe %s\n", what);
     return 2;
 }

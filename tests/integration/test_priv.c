@@ -1,8 +1,41 @@
 /* Integration tests of privilege reduction (issue 5): capabilities and seccomp, seen from
  * inside the box. The same binary runs as root and (--rootless) as nobody. The static
  * helper tests/integration/sysprobe.c makes one system call in the box and prints "ok" or
- * the errno, which tells which layer stopped it. */
+ * the errno, which tells which layer stopped it.
+ *
+ * Escape attempts (test_escape_*) and the layer that stops each in a default box:
+ *
+ *   attempt                                  result     layer
+ *   ---------------------------------------  ---------  --------------------------------------
+ *   mknod of a char device (1:3)             EPERM      caps (no CAP_MKNOD; a user namespace
+ *                                                       never allows device nodes either)
+ *   init_module, finit_module                EPERM      seccomp (also caps: CAP_SYS_MODULE of
+ *                                                       the host's namespace, which the box
+ *                                                       never has; as root without a user
+ *                                                       namespace and the cap kept, still
+ *                                                       EPERM)
+ *   kexec_load                               EPERM      seccomp (and caps: CAP_SYS_BOOT)
+ *   clock_settime(CLOCK_REALTIME)            EPERM      seccomp (and caps: CAP_SYS_TIME)
+ *   kill(host pid, 0)                        ESRCH      pid namespace
+ *   ptrace(PTRACE_ATTACH, host pid)          EPERM      seccomp; without it ESRCH (pid ns)
+ *   keyctl(KEYCTL_READ, user keyring)        EPERM      seccomp (the keyring is not
+ *                                                       namespaced)
+ *   chroot + chdir("..") x64 + chroot(".")   EPERM      caps (no CAP_SYS_CHROOT); with it kept,
+ *                                                       the walk ends at the box's root:
+ *                                                       mount namespace + pivot_root
+ *   open(/proc/self/exe, O_WRONLY)           EROFS/     mounts (read-only bind) / kernel
+ *                                            ETXTBSY    (a running binary is not writable)
+ *   setuid binary gaining privileges         -          no_new_privs (BOX_OPT_ALLOW_NEW_PRIVS
+ *                                                       lifts it; the user namespace still
+ *                                                       bounds what it gains)
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +67,8 @@ static void probe(box_t *box, const char *probes, char *out, size_t size)
     box_status_t st;
 
     snprintf(script, sizeof script, "for p in %s; do /tmp/sysprobe $p; done", probes);
-    assert_int_equal(run_box(box, script, out, size, &st), 0);
+    if (run_box(box, script, out, size, &st) != 0)
+        fail_msg("spawn: %s", box_errmsg(box));
     assert_int_equal(st.end, BOX_END_EXITED);
     for (char *p = out; *p; p++)
         if (*p == '\n')
@@ -328,6 +362,292 @@ static void test_landlock_missing_path(void **state)
     box_free(box);
 }
 
+/* Supplementary groups: shown by id -G as root with a mapped range; refused rootless. */
+static void test_groups(void **state)
+{
+    const gid_t groups[] = { 2000, 3000 };
+    const char *const argv[] = { "true", NULL };
+    gid_t many[65] = { 0 };
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    box = new_test_box();
+    assert_int_equal(box_set_groups(box, 1, NULL), -EINVAL);
+    assert_int_equal(box_set_groups(box, 65, many), -EINVAL);
+    assert_int_equal(box_set_groups(box, 64, many), 0);
+    assert_int_equal(box_set_groups(box, 0, NULL), 0);
+    if (test_rootless) {
+        assert_int_equal(box_set_groups(box, 2, groups), 0);
+        assert_int_equal(box_spawn(box, argv), -EPERM);
+        assert_non_null(strstr(box_errmsg(box), "set_groups: an unprivileged caller cannot "
+                                                "set supplementary groups"));
+        box_free(box);
+        return;
+    }
+    /* Without a list the box has no supplementary groups at all. */
+    assert_int_equal(run_box(box, "id -G", out, sizeof out, &st), 0);
+    assert_string_equal(out, "0\n");
+    assert_int_equal(box_set_groups(box, 2, groups), -EBUSY);
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_set_user(box, 1000, 1001), 0);
+    assert_int_equal(box_set_groups(box, 2, groups), 0);
+    assert_int_equal(run_box(box, "id -G; grep Groups /proc/self/status | cut -f2", out,
+                             sizeof out, &st), 0);
+    assert_string_equal(out, "1001 2000 3000\n2000 3000 \n");
+    box_free(box);
+
+    /* A group outside the map: setgroups fails in the box, and says so. */
+    box = new_test_box();
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    many[0] = 70000;
+    assert_int_equal(box_set_groups(box, 1, many), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "setgroups"));
+    box_free(box);
+}
+
+static void nnp_of(box_t *box, char *out, size_t size)
+{
+    box_status_t st;
+
+    assert_int_equal(run_box(box, "grep NoNewPrivs /proc/self/status | cut -f2", out, size,
+                             &st), 0);
+    assert_int_equal(st.exit_code, 0);
+}
+
+static void test_no_new_privs_switch(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_t *box;
+
+    (void)state;
+    box = new_test_box();
+    nnp_of(box, out, sizeof out);
+    assert_string_equal(out, "1\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_NEW_SESSION), 0);
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    nnp_of(box, out, sizeof out);
+    assert_string_equal(out, "0\n");
+    box_free(box);
+
+    /* Refused with any seccomp filter or Landlock. */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off"));
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS), 0);
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EPERM), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS), 0);
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    assert_int_equal(box_landlock_path(box, "/", BOX_LANDLOCK_READ | BOX_LANDLOCK_EXEC), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "Landlock"));
+    box_free(box);
+}
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* A file holding a classic BPF program: uname fails with EPERM, everything else is allowed
+ * (a foreign ABI too, so the test filter stays minimal). */
+static int uname_filter_fd(void)
+{
+    struct sock_filter prog[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    int fd = memfd_create("test-bpf", MFD_CLOEXEC);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, prog, sizeof prog), (ssize_t)sizeof prog);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static void test_seccomp_load_bpf(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    const char *script = "uname -s; echo hello";
+    char out[OUT_MAX], junk[4097 * 8];
+    box_t *box;
+    box_status_t st;
+    int fd;
+
+    (void)state;
+    /* Without the program uname works. */
+    box = new_test_box();
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    assert_int_equal(run_box(box, script, out, sizeof out, &st), 0);
+    assert_string_equal(out, "Linux\nhello\n");
+    box_free(box);
+
+    /* The caller's program alone. */
+    box = new_test_box();
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    fd = uname_filter_fd();
+    assert_int_equal(box_seccomp_load_bpf(box, fd), 0);
+    close(fd);
+    assert_int_equal(run_box(box, script, out, sizeof out, &st), 0);
+    assert_string_equal(out, "\nhello\n"); /* busybox prints an empty name when uname fails */
+    assert_int_equal(box_seccomp_load_bpf(box, 0), -EBUSY);
+    box_free(box);
+
+    /* On top of libbox's filter: both apply. */
+    box = probe_box();
+    fd = uname_filter_fd();
+    assert_int_equal(box_seccomp_load_bpf(box, fd), 0);
+    close(fd);
+    assert_int_equal(run_box(box, "uname -s; /tmp/sysprobe keyctl", out, sizeof out, &st), 0);
+    assert_string_equal(out, "\n1\n");
+    box_free(box);
+
+    /* Bad sizes: empty, not a multiple of 8, above 4096 instructions; a bad fd. */
+    box = new_test_box();
+    memset(junk, 0, sizeof junk);
+    for (int i = 0; i < 3; i++) {
+        static const size_t sizes[] = { 0, 7, sizeof junk };
+
+        fd = memfd_create("test-bpf", MFD_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, junk, sizes[i]), (ssize_t)sizes[i]);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(box_seccomp_load_bpf(box, fd), -EINVAL);
+        close(fd);
+    }
+    assert_int_equal(box_seccomp_load_bpf(box, -1), -EBADF);
+    /* A program the kernel rejects (all zeros: no return) fails the spawn, named. */
+    fd = memfd_create("test-bpf", MFD_CLOEXEC);
+    assert_int_equal(write(fd, junk, 16), 16);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(box_seccomp_load_bpf(box, fd), 0);
+    close(fd);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "box_seccomp_load_bpf"));
+    box_free(box);
+
+    /* BOX_OPT_ALLOW_NEW_PRIVS cannot go with it. */
+    box = new_test_box();
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS), 0);
+    fd = uname_filter_fd();
+    assert_int_equal(box_seccomp_load_bpf(box, fd), 0);
+    close(fd);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    box_free(box);
+}
+
+/* The probes' outputs as separate words. */
+static void expect_words(const char *out, const char *const *want, size_t n)
+{
+    char copy[OUT_MAX], *save = NULL, *w;
+    size_t i = 0;
+
+    snprintf(copy, sizeof copy, "%s", out);
+    for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save), i++) {
+        assert_true(i < n);
+        if (strcmp(want[i], "*") != 0 && strcmp(want[i], w) != 0)
+            fail_msg("probe %zu: got '%s', want '%s' (all: %s)", i, w, want[i], out);
+    }
+    assert_int_equal(i, n);
+}
+
+static void test_escape_attempts(void **state)
+{
+    char probes[512], out[OUT_MAX], exe[16];
+    pid_t me = getpid();
+    box_t *box;
+
+    (void)state;
+    assert_true(me > 16); /* never one of the box's own first pids */
+    snprintf(probes, sizeof probes,
+             "mknod init_module finit_module kexec_load clock_settime kill_host=%d "
+             "ptrace_host=%d keyctl_read_user chroot_escape write_exe", (int)me, (int)me);
+    box = probe_box();
+    probe(box, probes, out, sizeof out);
+    {
+        static const char *const want[] = { "1", "1", "1", "1", "1", "3", "1", "1", "1", "*" };
+
+        expect_words(out, want, 10);
+    }
+    /* write_exe: EROFS (30), ETXTBSY (26) or EACCES (13), never ok. */
+    assert_int_equal(sscanf(strrchr(out, ' ') ? out : out, "%*s %*s %*s %*s %*s %*s %*s %*s "
+                                                          "%*s %15s", exe), 1);
+    assert_true(!strcmp(exe, "30") || !strcmp(exe, "26") || !strcmp(exe, "13"));
+    box_free(box);
+
+    /* Without seccomp the host pid is still out of reach: the pid namespace. */
+    box = probe_box();
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    snprintf(probes, sizeof probes, "kill_host=%d ptrace_host=%d", (int)me, (int)me);
+    probe(box, probes, out, sizeof out);
+    assert_string_equal(out, "3 3 ");
+    box_free(box);
+
+    /* With CAP_SYS_CHROOT kept, the chroot walk ends at the box's root. */
+    box = probe_box();
+    assert_int_equal(box_cap_keep(box, "sys_chroot"), 0);
+    probe(box, "chroot_escape", out, sizeof out);
+    assert_string_equal(out, "box ");
+    box_free(box);
+}
+
+/* Root without a user namespace: each layer alone. mknod works once CAP_MKNOD is kept (so
+ * the caps layer is what stops it), module loading stays denied with the capabilities
+ * that the calls need (so seccomp is what stops it). */
+static void test_escape_layers_as_root(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+
+    (void)state;
+    if (test_rootless)
+        skip();
+    box = probe_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+    assert_int_equal(box_cap_keep(box, "mknod"), 0);
+    probe(box, "mknod", out, sizeof out);
+    assert_string_equal(out, "ok ");
+    box_free(box);
+
+    box = probe_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+    /* (Not box_cap_keep_all: this host's own bounding set may lack a capability.) */
+    assert_int_equal(box_cap_keep(box, "sys_module"), 0);
+    assert_int_equal(box_cap_keep(box, "sys_boot"), 0);
+    assert_int_equal(box_cap_keep(box, "sys_time"), 0);
+    assert_int_equal(box_cap_keep(box, "sys_admin"), 0);
+    probe(box, "init_module finit_module kexec_load clock_settime keyctl_read_user", out,
+          sizeof out);
+    assert_string_equal(out, "1 1 1 1 1 ");
+    box_free(box);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +664,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_seccomp_rules),
         cmocka_unit_test(test_landlock_paths),
         cmocka_unit_test(test_landlock_missing_path),
+        cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_no_new_privs_switch),
+        cmocka_unit_test(test_seccomp_load_bpf),
+        cmocka_unit_test(test_escape_attempts),
+        cmocka_unit_test(test_escape_layers_as_root),
     };
 
     sysprobe = getenv("BOX_TEST_SYSPROBE");
