@@ -280,35 +280,83 @@ int box_wait(box_t *box, int timeout_ms, box_status_t *status);
  * namespace when it has one. Phase: before box_spawn().
  * Returns 0 or: -EINVAL (box or name NULL, unknown capability), -EBUSY (already spawned).
  *
- * box_cap_keep_all: keep every capability (the bounding set is left whole). */
+ * Without a user namespace the box holds at most the caller's own capabilities: a kept one
+ * the caller lacks fails box_spawn with -EPERM, naming it.
+ *
+ * box_cap_keep_all: keep every capability the box's first process holds (all of them in a
+ * user namespace; without one, those of the caller's bounding set). */
 int box_cap_keep(box_t *box, const char *name);
 int box_cap_keep_all(box_t *box);
 
 /* seccomp. By default a filter denies, with EPERM, the system calls a boxed program has no
  * business making (module and kexec loading, reboot, bpf, perf_event_open, userfaultfd,
- * keyctl and the key syscalls, open_by_handle_at, every mount call, unshare, setns, clone
- * with CLONE_NEWUSER, ptrace and process_vm_*, personality(ADDR_NO_RANDOMIZE), clock and
- * swap administration, syslog, ioperm/iopl, obsolete calls; clone3 fails with ENOSYS so that
- * libc falls back to clone); the full table and the reasons are in lib/seccomp.c. The filter
- * covers every ABI of the host (on x86_64 also i386 and x32), is installed right before exec
- * after no_new_privs, and is inherited by everything the program starts.
+ * io_uring, keyctl and the key syscalls, open_by_handle_at, every mount call, unshare,
+ * setns, clone with CLONE_NEWUSER, ptrace and process_vm_*, personality(ADDR_NO_RANDOMIZE),
+ * clock and swap administration, syslog, ioperm/iopl, obsolete calls; clone3 fails with
+ * ENOSYS so that libc falls back to clone); the full table and the reasons are in
+ * lib/seccomp.c. Every other call is allowed. The filter covers every ABI of the host (on
+ * x86_64 also i386 and x32), is installed right before exec after no_new_privs, and is
+ * inherited by everything the program starts.
  *
  * box_seccomp_default: on (non-zero, the default) or off (0) for the default deny list.
- * box_seccomp_rule: the caller's rule for one system call, by name ("keyctl"); it replaces
- * the default list's rule for that call, and a second rule for the same call replaces the
- * first. errno_value (1..4095) is used only with BOX_SECCOMP_ERRNO. BOX_SECCOMP_ALLOW lifts
- * the default list's rule. Phase: before box_spawn().
- * Returns 0 or: -EINVAL (box NULL, unknown system call, action or errno value), -EBUSY
- * (already spawned), -ENOMEM.
+ *
+ * box_seccomp_default_action: what happens to a call that no rule names (neither the
+ * caller's nor the default list's): BOX_SECCOMP_ALLOW (the default), or ERRNO, KILL or LOG
+ * for an allow-list filter built from BOX_SECCOMP_ALLOW rules. execve is allowed unless
+ * the caller has a rule for it, since the filter is in force when the program is exec'ed.
+ * Such a filter cannot be combined with BOX_OPT_INIT (box-init would run under it):
+ * box_spawn fails with -EINVAL.
+ *
+ * box_seccomp_rule: the caller's rule for one system call, by name ("keyctl"), for every
+ * call of it. It replaces the default list's rule and every earlier rule of the caller's
+ * for that call. errno_value (1..4095) is used only with BOX_SECCOMP_ERRNO.
+ *
+ * box_seccomp_rule_args: a rule that applies only when all of its n comparisons (at most
+ * 6, each argument index 0..5 at most once) hold on the call's arguments; the call
+ * otherwise gets the default action. Conditional rules for one call add up (keep their
+ * conditions disjoint: which one decides when two match is not defined) until an
+ * unconditional box_seccomp_rule replaces them. Like any rule of the caller's, they lift
+ * the default list's rule for that call. args are copied.
+ * Comparisons are on the 64-bit register value (for the 32-bit ABIs, on its low 32 bits);
+ * mask is used only by BOX_SECCOMP_CMP_MASKED_EQ ((arg & mask) == value) and must be 0
+ * otherwise. On the i386 ABI the socket and SysV IPC calls also enter through socketcall
+ * and ipc, whose arguments a filter cannot read: there such a rule applies to every call
+ * (an allow list relying on socket arguments should deny "socketcall" and "ipc").
+ *
+ * Phase: before box_spawn(). Returns 0 or: -EINVAL (box NULL, unknown system call, action,
+ * errno value or comparison, n > 6, an argument index twice), -EBUSY (already spawned),
+ * -ENOMEM.
  *
  * box_seccomp_export: write the filter the box would get to fd (not closed), as BPF
  * (pfc = 0) or as readable pseudo-C text (pfc != 0). Returns 0 or: -EINVAL (box NULL),
- * -EBADF, -ENOENT (no filter: default list off and no rules), or the write's error. */
+ * -EBADF, -ENOENT (no filter: default list off, no rules, default action allow), or the
+ * write's error. */
 #define BOX_SECCOMP_ALLOW 1 /* allow the call */
 #define BOX_SECCOMP_ERRNO 2 /* fail the call with errno_value */
 #define BOX_SECCOMP_KILL  3 /* kill the whole process (SIGSYS) */
+#define BOX_SECCOMP_LOG   4 /* allow the call and log it to the kernel's audit log */
+
+#define BOX_SECCOMP_CMP_EQ        1 /* arg == value */
+#define BOX_SECCOMP_CMP_NE        2 /* arg != value */
+#define BOX_SECCOMP_CMP_LT        3 /* arg <  value (unsigned) */
+#define BOX_SECCOMP_CMP_LE        4 /* arg <= value */
+#define BOX_SECCOMP_CMP_GT        5 /* arg >  value */
+#define BOX_SECCOMP_CMP_GE        6 /* arg >= value */
+#define BOX_SECCOMP_CMP_MASKED_EQ 7 /* (arg & mask) == value */
+#define BOX_SECCOMP_MAX_ARGS      6
+
+typedef struct box_seccomp_arg {
+    unsigned int index; /* which argument, 0..5 */
+    int op;             /* BOX_SECCOMP_CMP_* */
+    uint64_t value;
+    uint64_t mask;      /* BOX_SECCOMP_CMP_MASKED_EQ only, else 0 */
+} box_seccomp_arg_t;
+
 int box_seccomp_default(box_t *box, int on);
+int box_seccomp_default_action(box_t *box, int action, int errno_value);
 int box_seccomp_rule(box_t *box, const char *syscall_name, int action, int errno_value);
+int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action, int errno_value,
+                          size_t n, const box_seccomp_arg_t *args);
 int box_seccomp_export(box_t *box, int fd, int pfc);
 
 /* box_seccomp_load_bpf: read a classic BPF seccomp program (an array of struct sock_filter,

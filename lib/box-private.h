@@ -59,6 +59,8 @@ struct box_seccomp_rule {
     int nr;          /* native system call number */
     int action;      /* BOX_SECCOMP_* */
     int errno_value;
+    size_t n_args;   /* 0: every call of nr */
+    box_seccomp_arg_t args[BOX_SECCOMP_MAX_ARGS];
 };
 
 /* cgroup.c: one io throttle (box_set_io_limit). */
@@ -104,7 +106,10 @@ struct box {
     bool limit_enforced[BOX_LIMIT_COUNT]; /* after spawn: which limits are in force, */
     char *limit_state[BOX_LIMIT_COUNT];  /* and where (a file, a mechanism) or why not */
     uint64_t cap_keep;  /* caps.c: capabilities the program keeps (bit = CAP_*) */
+    bool cap_keep_all;  /* box_cap_keep_all: every one the box's first process holds */
     bool seccomp_default_off;                /* seccomp.c */
+    int seccomp_default_action;              /* BOX_SECCOMP_*, ALLOW by default */
+    int seccomp_default_errno;
     struct box_seccomp_rule *seccomp_rules;
     size_t n_seccomp_rules;
     struct sock_filter *seccomp_bpf; /* box_seccomp_load_bpf: the caller's own program */
@@ -173,6 +178,7 @@ const char *box_userns_hint(void);
 /* caps.c: parent side, and child side (raw system calls only). */
 uint64_t box_caps_valid_mask(void);
 int box_caps_parse(const char *name, int *out);
+const char *box_caps_name(int cap, char *buf, size_t size); /* "CAP_SYS_ADMIN" */
 void box_caps_prepare(const box_t *box, struct box_child_args *a);
 long box_caps_bounding_child(const struct box_child_args *a, int *failed);
 long box_caps_apply_child(const struct box_child_args *a, int *failed);

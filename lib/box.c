@@ -26,6 +26,7 @@ BOX_API int box_new(box_t **out, unsigned int flags)
         return -ENOMEM;
     box->ns = BOX_NS_ALL & ~BOX_NS_TIME;
     box->opts = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION;
+    box->seccomp_default_action = BOX_SECCOMP_ALLOW;
     strcpy(box->hostname, "box");
     box->pid = -1;
     box->pidfd = -1;

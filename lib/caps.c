@@ -66,13 +66,27 @@ BOX_API int box_cap_keep_all(box_t *box)
     if (r < 0)
         return r;
     box->cap_keep = box_caps_valid_mask();
+    box->cap_keep_all = true;
     return 0;
 }
 
 void box_caps_prepare(const box_t *box, struct box_child_args *a)
 {
     a->cap_keep = box->cap_keep & box_caps_valid_mask();
+    a->cap_keep_held = box->cap_keep_all;
     a->cap_ambient = box->uid != 0 && a->cap_keep != 0;
+}
+
+const char *box_caps_name(int cap, char *buf, size_t size)
+{
+    char *name = cap_to_name(cap);
+
+    snprintf(buf, size, "%s", name ? name : "?");
+    for (char *p = buf; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    cap_free(name);
+    return buf;
 }
 
 /* Child, before set_identity (we still hold CAP_SETPCAP): shrink the bounding set to the
@@ -104,12 +118,26 @@ long box_caps_apply_child(const struct box_child_args *a, int *failed)
 {
     struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
     struct __user_cap_data_struct data[2] = { 0 };
-    uint64_t inh = a->cap_ambient ? a->cap_keep : 0;
+    uint64_t keep = a->cap_keep, held, inh;
     long r;
 
+    /* Without a user namespace the permitted set is bounded by the caller's: keep_all
+     * keeps what there is, a named capability that is missing is an error naming it. */
     *failed = -1;
+    if ((r = SYS2(SYS_capget, &hdr, data)) < 0)
+        return r;
+    held = data[0].permitted | (uint64_t)data[1].permitted << 32;
+    if (a->cap_keep_held)
+        keep &= held;
+    for (int cap = 0; cap < 64; cap++) {
+        if ((keep & ~held) & ((uint64_t)1 << cap)) {
+            *failed = cap;
+            return -EPERM;
+        }
+    }
+    inh = a->cap_ambient ? keep : 0;
     for (int i = 0; i < 2; i++) {
-        data[i].effective = data[i].permitted = (uint32_t)(a->cap_keep >> (32 * i));
+        data[i].effective = data[i].permitted = (uint32_t)(keep >> (32 * i));
         data[i].inheritable = (uint32_t)(inh >> (32 * i));
     }
     if ((r = SYS2(SYS_capset, &hdr, data)) < 0)
@@ -120,7 +148,7 @@ long box_caps_apply_child(const struct box_child_args *a, int *failed)
     if (r < 0 && r != -EINVAL) /* EINVAL: a kernel without ambient capabilities */
         return r;
     for (int cap = 0; a->cap_ambient && cap < 64; cap++) {
-        if (!(a->cap_keep & ((uint64_t)1 << cap)))
+        if (!(keep & ((uint64_t)1 << cap)))
             continue;
         *failed = cap;
         if ((r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)) < 0)

@@ -65,6 +65,7 @@ struct box_child_args {
     struct rlimit rlimits[BOX_LIMIT_CPU + 1];
     int rlimit_resource[BOX_LIMIT_CPU + 1]; /* -1 when unset */
     uint64_t cap_keep;    /* caps.c: capabilities kept (bounding, permitted, effective) */
+    bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
     bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
     struct sock_filter *seccomp_filter; /* seccomp.c: classic BPF, malloc'ed, or NULL */
     unsigned short seccomp_len;

@@ -19,6 +19,9 @@
  *   delete_module
  *   bpf, perf_event_open              large kernel attack surface, read kernel memory/layout
  *   userfaultfd                       stalls kernel page faults (exploit race widening)
+ *   io_uring_setup, io_uring_enter,   a second system call interface that this filter
+ *   io_uring_register                 cannot see into, and a frequent source of kernel
+ *                                     exploits (Docker and Android deny it too)
  *   keyctl, add_key, request_key      the kernel keyring is not namespaced
  *   open_by_handle_at,                open files by handle, bypassing the mount tree
  *   name_to_handle_at                 (the classic container breakout)
@@ -45,8 +48,18 @@
  *   iopl, ioperm                      direct hardware port access
  *
  * Most of these also need capabilities the box does not have (see caps.c); the filter is
- * the second wall, and it blocks the ones that need none (keyctl, userfaultfd, bpf,
- * perf_event_open, unshare/clone of a user namespace, personality, process_vm_*). */
+ * the second wall, and it blocks the ones that need none (keyctl, userfaultfd, io_uring,
+ * bpf, perf_event_open, unshare/clone of a user namespace, personality, process_vm_*).
+ *
+ * The caller's rules (box_seccomp_rule, box_seccomp_rule_args) replace the default list's
+ * rule for their call; the default action (box_seccomp_default_action) decides every call
+ * no rule names.
+ *
+ * A limit of argument comparisons: on the i386 ABI the socket calls (and SysV IPC) also
+ * enter through the multiplexers socketcall(2) and ipc(2), which pass the real arguments in
+ * memory. libseccomp then applies a rule with comparisons to every call through the
+ * multiplexer: a deny rule denies more there, an allow rule allows more. An allow list that
+ * relies on socket arguments should deny socketcall and ipc outright. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -63,7 +76,8 @@
 
 static const char *const deny_eperm[] = {
     "kexec_load", "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module",
-    "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
+    "io_uring_register", "keyctl", "add_key", "request_key",
     "open_by_handle_at", "name_to_handle_at", "mount", "umount", "umount2", "pivot_root",
     "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "mount_setattr",
     "unshare", "setns", "ptrace", "process_vm_readv", "process_vm_writev", "swapon",
@@ -82,11 +96,66 @@ BOX_API int box_seccomp_default(box_t *box, int on)
     return 0;
 }
 
-BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
-                             int errno_value)
+static bool valid_action(int action)
+{
+    return action == BOX_SECCOMP_ALLOW || action == BOX_SECCOMP_ERRNO ||
+           action == BOX_SECCOMP_KILL || action == BOX_SECCOMP_LOG;
+}
+
+/* Shared checks of an action and its errno; what names the calling function. */
+static int check_action(box_t *box, const char *what, int action, int errno_value)
+{
+    if (!valid_action(action))
+        return box_error(box, EINVAL, "%s: unknown action %d", what, action);
+    if (action == BOX_SECCOMP_ERRNO && (errno_value <= 0 || errno_value > 4095))
+        return box_error(box, EINVAL, "%s: errno %d is not 1..4095", what, errno_value);
+    return 0;
+}
+
+BOX_API int box_seccomp_default_action(box_t *box, int action, int errno_value)
+{
+    int r = box_check_configurable(box, "seccomp_default_action");
+
+    if (r < 0 || (r = check_action(box, "seccomp_default_action", action, errno_value)) < 0)
+        return r;
+    box->seccomp_default_action = action;
+    box->seccomp_default_errno = errno_value;
+    return 0;
+}
+
+static int check_args(box_t *box, size_t n, const box_seccomp_arg_t *args)
+{
+    unsigned int seen = 0;
+
+    if (n > BOX_SECCOMP_MAX_ARGS)
+        return box_error(box, EINVAL, "seccomp_rule: %zu comparisons, at most %d", n,
+                         BOX_SECCOMP_MAX_ARGS);
+    if (n > 0 && !args)
+        return box_error(box, EINVAL, "seccomp_rule: args is NULL");
+    for (size_t i = 0; i < n; i++) {
+        const box_seccomp_arg_t *c = &args[i];
+
+        if (c->index >= BOX_SECCOMP_MAX_ARGS)
+            return box_error(box, EINVAL, "seccomp_rule: argument index %u is not 0..5",
+                             c->index);
+        if (seen & (1u << c->index))
+            return box_error(box, EINVAL, "seccomp_rule: argument %u is compared twice",
+                             c->index);
+        seen |= 1u << c->index;
+        if (c->op < BOX_SECCOMP_CMP_EQ || c->op > BOX_SECCOMP_CMP_MASKED_EQ)
+            return box_error(box, EINVAL, "seccomp_rule: unknown comparison %d", c->op);
+        if (c->op != BOX_SECCOMP_CMP_MASKED_EQ && c->mask)
+            return box_error(box, EINVAL,
+                             "seccomp_rule: a mask is only for BOX_SECCOMP_CMP_MASKED_EQ");
+    }
+    return 0;
+}
+
+BOX_API int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action,
+                                  int errno_value, size_t n, const box_seccomp_arg_t *args)
 {
     int r = box_check_configurable(box, "seccomp_rule"), nr;
-    struct box_seccomp_rule *rules;
+    struct box_seccomp_rule *rules, *rule;
 
     if (r < 0)
         return r;
@@ -95,24 +164,33 @@ BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
     nr = seccomp_syscall_resolve_name(syscall_name);
     if (nr == __NR_SCMP_ERROR)
         return box_error(box, EINVAL, "seccomp_rule: unknown system call '%s'", syscall_name);
-    if (action != BOX_SECCOMP_ALLOW && action != BOX_SECCOMP_ERRNO &&
-        action != BOX_SECCOMP_KILL)
-        return box_error(box, EINVAL, "seccomp_rule: unknown action %d", action);
-    if (action == BOX_SECCOMP_ERRNO && (errno_value <= 0 || errno_value > 4095))
-        return box_error(box, EINVAL, "seccomp_rule: errno %d is not 1..4095", errno_value);
-    for (size_t i = 0; i < box->n_seccomp_rules; i++) {
-        if (box->seccomp_rules[i].nr == nr) {
-            box->seccomp_rules[i].action = action;
-            box->seccomp_rules[i].errno_value = errno_value;
-            return 0;
-        }
+    if ((r = check_action(box, "seccomp_rule", action, errno_value)) < 0 ||
+        (r = check_args(box, n, args)) < 0)
+        return r;
+    if (n == 0) { /* an unconditional rule replaces every rule of that call */
+        size_t kept = 0;
+
+        for (size_t i = 0; i < box->n_seccomp_rules; i++)
+            if (box->seccomp_rules[i].nr != nr)
+                box->seccomp_rules[kept++] = box->seccomp_rules[i];
+        box->n_seccomp_rules = kept;
     }
     rules = realloc(box->seccomp_rules, (box->n_seccomp_rules + 1) * sizeof *rules);
     if (!rules)
         return box_error(box, ENOMEM, "seccomp_rule");
     box->seccomp_rules = rules;
-    rules[box->n_seccomp_rules++] = (struct box_seccomp_rule){ nr, action, errno_value };
+    rule = &rules[box->n_seccomp_rules++];
+    *rule = (struct box_seccomp_rule){ .nr = nr, .action = action, .errno_value = errno_value,
+                                       .n_args = n };
+    if (n)
+        memcpy(rule->args, args, n * sizeof *args);
     return 0;
+}
+
+BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
+                             int errno_value)
+{
+    return box_seccomp_rule_args(box, syscall_name, action, errno_value, 0, NULL);
 }
 
 BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
@@ -192,25 +270,70 @@ static int add_arches(scmp_filter_ctx ctx)
     return 0;
 }
 
-/* A syscall missing on one of the ABIs is fine (libseccomp skips it there). */
-static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
+static uint32_t scmp_action(int action, int errno_value)
+{
+    switch (action) {
+    case BOX_SECCOMP_ERRNO: return SCMP_ACT_ERRNO((uint32_t)errno_value);
+    case BOX_SECCOMP_KILL: return SCMP_ACT_KILL_PROCESS;
+    case BOX_SECCOMP_LOG: return SCMP_ACT_LOG;
+    default: return SCMP_ACT_ALLOW;
+    }
+}
+
+static const enum scmp_compare scmp_op[] = {
+    [BOX_SECCOMP_CMP_EQ] = SCMP_CMP_EQ, [BOX_SECCOMP_CMP_NE] = SCMP_CMP_NE,
+    [BOX_SECCOMP_CMP_LT] = SCMP_CMP_LT, [BOX_SECCOMP_CMP_LE] = SCMP_CMP_LE,
+    [BOX_SECCOMP_CMP_GT] = SCMP_CMP_GT, [BOX_SECCOMP_CMP_GE] = SCMP_CMP_GE,
+    [BOX_SECCOMP_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+/* A rule whose action is the filter's default adds nothing (and libseccomp refuses it); a
+ * syscall missing on one of the ABIs is fine (libseccomp skips it there). */
+static int add_rule(scmp_filter_ctx ctx, uint32_t def, uint32_t action, int nr, unsigned n,
                     const struct scmp_arg_cmp *cmp)
 {
-    int r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+    int r;
 
+    if (action == def)
+        return 0;
+    r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
     return r == -EDOM || r == -EOPNOTSUPP ? 0 : r;
+}
+
+static int add_user_rule(scmp_filter_ctx ctx, uint32_t def, const struct box_seccomp_rule *u)
+{
+    struct scmp_arg_cmp cmp[BOX_SECCOMP_MAX_ARGS];
+
+    for (size_t i = 0; i < u->n_args; i++) {
+        const box_seccomp_arg_t *c = &u->args[i];
+
+        cmp[i] = (struct scmp_arg_cmp){ .arg = c->index, .op = scmp_op[c->op],
+                                        .datum_a = c->op == BOX_SECCOMP_CMP_MASKED_EQ
+                                                       ? c->mask : c->value,
+                                        .datum_b = c->value };
+    }
+    return add_rule(ctx, def, scmp_action(u->action, u->errno_value), u->nr,
+                    (unsigned)u->n_args, cmp);
+}
+
+/* Does the box need a filter at all? */
+static bool has_filter(const box_t *box)
+{
+    return !box->seccomp_default_off || box->n_seccomp_rules ||
+           box->seccomp_default_action != BOX_SECCOMP_ALLOW;
 }
 
 /* Build the box's filter; *out is NULL when the box has no filter at all. */
 static int build_filter(box_t *box, scmp_filter_ctx *out)
 {
+    uint32_t def = scmp_action(box->seccomp_default_action, box->seccomp_default_errno);
     scmp_filter_ctx ctx;
-    int r = 0;
+    int r = 0, nr;
 
     *out = NULL;
-    if (box->seccomp_default_off && box->n_seccomp_rules == 0)
+    if (!has_filter(box))
         return 0;
-    ctx = seccomp_init(SCMP_ACT_ALLOW);
+    ctx = seccomp_init(def);
     if (!ctx)
         return box_error(box, ENOMEM, "spawn: seccomp_init");
     /* We set no_new_privs ourselves, in the child. */
@@ -220,40 +343,46 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
         goto fail;
     }
     for (size_t i = 0; i < box->n_seccomp_rules; i++) {
-        const struct box_seccomp_rule *u = &box->seccomp_rules[i];
-        uint32_t act = u->action == BOX_SECCOMP_KILL ? SCMP_ACT_KILL_PROCESS
-                                                     : SCMP_ACT_ERRNO((uint32_t)u->errno_value);
+        if ((r = add_user_rule(ctx, def, &box->seccomp_rules[i])) < 0) {
+            const char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+                                                                box->seccomp_rules[i].nr);
 
-        if (u->action == BOX_SECCOMP_ALLOW) /* the default; only overrides the deny list */
-            continue;
-        if ((r = add_rule(ctx, act, u->nr, 0, NULL)) < 0) {
-            r = box_error(box, -r, "spawn: seccomp rule for %s",
-                          seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, u->nr));
+            if (r == -EEXIST)
+                r = box_error(box, EEXIST, "spawn: seccomp rule %zu for %s conflicts with an "
+                              "earlier rule for it with another action (on the i386 ABI the "
+                              "socket and IPC calls also enter through socketcall/ipc, where "
+                              "their arguments cannot be compared)", i, name);
+            else
+                r = box_error(box, -r, "spawn: seccomp rule %zu for %s", i, name);
             goto fail;
         }
     }
+    /* The program itself is exec'ed under the filter. */
+    if (!has_user_rule(box, nr = SCMP_SYS(execve)) &&
+        (r = add_rule(ctx, def, SCMP_ACT_ALLOW, nr, 0, NULL)) < 0)
+        goto fail_rule;
     if (!box->seccomp_default_off) {
         const struct scmp_arg_cmp newuser = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
                                                        CLONE_NEWUSER);
         const struct scmp_arg_cmp norandom = SCMP_A0(SCMP_CMP_MASKED_EQ, ADDR_NO_RANDOMIZE,
                                                         ADDR_NO_RANDOMIZE);
-        int nr;
+        const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
 
         for (size_t i = 0; i < sizeof deny_eperm / sizeof deny_eperm[0]; i++) {
             nr = seccomp_syscall_resolve_name(deny_eperm[i]);
             if (nr == __NR_SCMP_ERROR || has_user_rule(box, nr))
                 continue;
-            if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0, NULL)) < 0)
+            if ((r = add_rule(ctx, def, eperm, nr, 0, NULL)) < 0)
                 goto fail_rule;
         }
         if (!has_user_rule(box, nr = SCMP_SYS(clone)) &&
-            (r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, &newuser)) < 0)
+            (r = add_rule(ctx, def, eperm, nr, 1, &newuser)) < 0)
             goto fail_rule;
         if (!has_user_rule(box, nr = SCMP_SYS(clone3)) &&
-            (r = add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL)) < 0)
+            (r = add_rule(ctx, def, SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL)) < 0)
             goto fail_rule;
         if (!has_user_rule(box, nr = SCMP_SYS(personality)) &&
-            (r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, &norandom)) < 0)
+            (r = add_rule(ctx, def, eperm, nr, 1, &norandom)) < 0)
             goto fail_rule;
     }
     *out = ctx;
@@ -321,6 +450,8 @@ static void build_default(void)
 {
     box_t *tmp = calloc(1, sizeof *tmp);
 
+    if (tmp)
+        tmp->seccomp_default_action = BOX_SECCOMP_ALLOW;
     if (tmp && export_mem(tmp, &default_filter, &default_len) < 0)
         default_filter = NULL;
     free(tmp);
@@ -330,7 +461,8 @@ int box_seccomp_prepare(box_t *box, struct box_child_args *a)
 {
     a->seccomp_user = box->seccomp_bpf;
     a->seccomp_user_len = box->seccomp_bpf_len;
-    if (!box->seccomp_default_off && box->n_seccomp_rules == 0) {
+    if (!box->seccomp_default_off && box->n_seccomp_rules == 0 &&
+        box->seccomp_default_action == BOX_SECCOMP_ALLOW) {
         pthread_once(&default_once, build_default);
         if (default_filter) {
             a->seccomp_filter = malloc(default_len * sizeof *default_filter);

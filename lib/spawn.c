@@ -88,6 +88,18 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
         return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
     case STEP_FDS:
         return box_error(box, err, "spawn: pass fd %d", e->index);
+    case STEP_CAPS:
+        if (e->index >= 0) {
+            char name[64];
+
+            box_caps_name(e->index, name, sizeof name);
+            if (err == EPERM)
+                return box_error(box, err, "spawn: keep capability %s: the caller does not "
+                                 "hold it (without a user namespace the box gets at most "
+                                 "the caller's own capabilities)", name);
+            return box_error(box, err, "spawn: %s %s", step, name);
+        }
+        return box_error(box, err, "spawn: %s", step);
     case STEP_SETUID:
     case STEP_SETGID:
         return box_error(box, err, "spawn: %s %u:%u (is the id mapped?)", step, box->uid,
@@ -121,11 +133,18 @@ static int check_spawnable(box_t *box, const char *const argv[])
     /* The kernel lets an unprivileged process install a seccomp filter or a Landlock
      * ruleset only under no_new_privs. */
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
-        (!box->seccomp_default_off || box->n_seccomp_rules || box->seccomp_bpf))
+        (!box->seccomp_default_off || box->n_seccomp_rules || box->seccomp_bpf ||
+         box->seccomp_default_action != BOX_SECCOMP_ALLOW))
         return box_error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off "
-                         "(box_seccomp_default(box, 0), no rules, no BPF program): the "
-                         "kernel requires no_new_privs for an unprivileged filter");
+                         "(box_seccomp_default(box, 0), no rules, no BPF program, default "
+                         "action allow): the kernel requires no_new_privs for an "
+                         "unprivileged filter");
+    if ((box->opts & BOX_OPT_INIT) && (box->seccomp_default_action == BOX_SECCOMP_ERRNO ||
+                                       box->seccomp_default_action == BOX_SECCOMP_KILL))
+        return box_error(box, EINVAL,
+                         "spawn: BOX_OPT_INIT cannot be combined with a seccomp default "
+                         "action that denies: box-init runs under the filter");
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) && box->n_landlock_rules)
         return box_error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS cannot be combined with Landlock: "

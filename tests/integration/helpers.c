@@ -29,6 +29,12 @@ box_t *new_test_box(void)
 int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st)
 {
     const char *const argv[] = { "sh", "-c", script, NULL };
+
+    return run_argv(box, argv, out, size, st);
+}
+
+int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_status_t *st)
+{
     int p[2], r;
     size_t len = 0;
     ssize_t n;

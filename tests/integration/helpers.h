@@ -21,6 +21,9 @@ box_t *new_test_box(void);
  * Returns box_spawn's or box_wait's result. */
 int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st);
 
+/* The same for any argv. */
+int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_status_t *st);
+
 /* Snapshot and compare what a box could leak in the caller: fds, children, host mounts. */
 struct leak_snapshot {
     int fds;

@@ -3,13 +3,19 @@
  *   sysprobe keyctl | unshare_user | clone_newuser | clone3 | personality_norandom |
  *            mount | userfaultfd | int80_keyctl | x32_keyctl |
  *            mknod | init_module | finit_module | kexec_load | clock_settime |
- *            kill_host=PID | ptrace_host=PID | keyctl_read_user | chroot_escape | write_exe
+ *            kill_host=PID | ptrace_host=PID | keyctl_read_user | chroot_escape | write_exe |
+ *            socket=DOMAIN,TYPE | uname | io_uring_setup | fchdir=FD | openat=FD,PATH | fds
+ * fds prints the descriptors open besides 0, 1 and 2 with what they point at, or "none".
  * chroot_escape prints "box" when the classic chroot + chdir("..") escape ends at the box's
  * own root, "host" when it got out, or the errno of the chroot. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
+#include <linux/io_uring.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
@@ -125,6 +131,53 @@ int main(int argc, char **argv)
             return report(-1);
         printf("%s\n", before.st_dev == after.st_dev && before.st_ino == after.st_ino
                             ? "box" : "host");
+        return 0;
+    }
+    if (!strncmp(what, "socket=", 7)) {
+        int domain = 0, type = 0;
+
+        if (sscanf(what + 7, "%d,%d", &domain, &type) != 2)
+            return 2;
+        return report(socket(domain, type, 0));
+    }
+    if (!strcmp(what, "uname")) {
+        struct utsname u;
+
+        return report(uname(&u));
+    }
+    if (!strcmp(what, "io_uring_setup")) {
+        struct io_uring_params params;
+
+        memset(&params, 0, sizeof params);
+        return report(syscall(SYS_io_uring_setup, 1, &params));
+    }
+    if (!strncmp(what, "fchdir=", 7))
+        return report(fchdir(atoi(what + 7)));
+    if (!strncmp(what, "openat=", 7)) {
+        const char *comma = strchr(what, ',');
+
+        return report(comma ? openat(atoi(what + 7), comma + 1, O_RDONLY) : -1);
+    }
+    if (!strcmp(what, "fds")) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+            return report(-1);
+        while ((de = readdir(d))) {
+            char link[64], target[256] = "";
+            int fd = atoi(de->d_name);
+
+            if (de->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+                continue;
+            snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+            if (readlink(link, target, sizeof target - 1) < 0)
+                strcpy(target, "?");
+            printf("%s%d:%s", n++ ? "," : "", fd, target);
+        }
+        closedir(d);
+        printf("%s\n", n ? "" : "none");
         return 0;
     }
     if (!strcmp(what, "write_exe"))

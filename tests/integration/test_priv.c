@@ -28,8 +28,20 @@
  *   setuid binary gaining privileges         -          no_new_privs (BOX_OPT_ALLOW_NEW_PRIVS
  *                                                       lifts it; the user namespace still
  *                                                       bounds what it gains)
+ *   io_uring_setup                           EPERM      seccomp (needs no capability)
+ *   a directory fd the caller leaked         EBADF      fds: every fd not passed is closed
+ *   (no O_CLOEXEC), fchdir to it                        at exec (no old-root fd survives
+ *                                                       either: "fds" lists none)
+ *   the caller's cwd (a host directory)      -          chdir to the box's cwd after
+ *                                                       pivot_root: /proc/self/cwd is "/"
+ *   a host directory fd passed on purpose    ok / EACCES a passed fd is a way out by design;
+ *   (box_pass_fd), openat(fd, "etc/passwd")             Landlock still stops opening
+ *                                                       anything outside its paths
  */
 #include <errno.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <sys/capability.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <linux/audit.h>
@@ -41,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -202,6 +215,19 @@ static void test_caps_keep_all(void **state)
     box_free(box);
 }
 
+static bool io_uring_allowed(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
+    int v = 0;
+
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v == 0;
+}
+
 /* Without the filter these calls work in the box (keyctl needs no capability); with the
  * default filter they fail with EPERM (1), clone3 with ENOSYS (38). */
 static void test_seccomp_default_denies(void **state)
@@ -210,15 +236,19 @@ static void test_seccomp_default_denies(void **state)
     box_t *box = probe_box();
 
     (void)state;
-    probe(box, "keyctl unshare_user clone_newuser clone3 personality_norandom mount", out,
-          sizeof out);
-    assert_string_equal(out, "1 1 1 38 1 1 ");
+    probe(box, "keyctl unshare_user clone_newuser clone3 personality_norandom mount "
+               "io_uring_setup", out, sizeof out);
+    assert_string_equal(out, "1 1 1 38 1 1 1 ");
     box_free(box);
 
     box = probe_box();
     assert_int_equal(box_seccomp_default(box, 0), 0);
-    probe(box, "keyctl personality_norandom", unfiltered, sizeof unfiltered);
-    assert_string_equal(unfiltered, "ok ok ");
+    probe(box, "keyctl personality_norandom io_uring_setup", unfiltered, sizeof unfiltered);
+    /* io_uring works unfiltered unless the host turned it off (kernel.io_uring_disabled). */
+    if (access("/proc/sys/kernel/io_uring_disabled", F_OK) == 0 && !io_uring_allowed())
+        assert_string_equal(unfiltered, "ok ok 1 ");
+    else
+        assert_string_equal(unfiltered, "ok ok ok ");
     box_free(box);
 }
 
@@ -562,6 +592,229 @@ static void test_seccomp_load_bpf(void **state)
     box_free(box);
 }
 
+/* Argument comparisons: socket(2) denied for some domains and types only. */
+static void test_seccomp_rule_args(void **state)
+{
+    const box_seccomp_arg_t inet6[] = { { 0, BOX_SECCOMP_CMP_EQ, AF_INET6, 0 } };
+    const box_seccomp_arg_t inet_dgram[] = {
+        { 0, BOX_SECCOMP_CMP_EQ, AF_INET, 0 },
+        { 1, BOX_SECCOMP_CMP_MASKED_EQ, SOCK_DGRAM, 0xf }, /* any SOCK_CLOEXEC etc. too */
+    };
+    const box_seccomp_arg_t above_vsock[] = { { 0, BOX_SECCOMP_CMP_GT, AF_VSOCK, 0 } };
+    /* stream, dgram, dgram|cloexec, inet6 stream, unix stream, AF_MCTP (45) dgram */
+    const char *probes = "socket=2,1 socket=2,2 socket=2,524290 socket=10,1 socket=1,1 "
+                         "socket=45,2";
+    char out[OUT_MAX], unfiltered[OUT_MAX];
+    box_t *box;
+
+    (void)state;
+    box = probe_box();
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    probe(box, probes, unfiltered, sizeof unfiltered);
+    box_free(box);
+    assert_int_equal(strncmp(unfiltered, "ok ok ok ok ok ", 15), 0);
+    assert_string_not_equal(unfiltered + 15, "13 ");
+
+    box = probe_box();
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, EACCES, 1, inet6),
+                     0);
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, EAFNOSUPPORT, 2,
+                                           inet_dgram), 0);
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, EACCES, 1,
+                                           above_vsock), 0);
+    probe(box, probes, out, sizeof out);
+    assert_string_equal(out, "ok 97 97 13 ok 13 ");
+    /* An unconditional rule replaces the conditional ones. */
+    box_free(box);
+    box = probe_box();
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, EACCES, 1, inet6),
+                     0);
+    assert_int_equal(box_seccomp_rule(box, "socket", BOX_SECCOMP_ALLOW, 0), 0);
+    probe(box, probes, out, sizeof out);
+    assert_string_equal(out, unfiltered);
+    box_free(box);
+}
+
+/* What a static glibc program needs to start, print and exit (strace of sysprobe). */
+static const char *const startup_calls[] = {
+    "execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64",
+    "readlink", "getrandom", "mprotect", "newfstatat", "fstat", "write", "exit_group",
+};
+
+static box_t *allow_list_box(int action, int errno_value)
+{
+    box_t *box = probe_box();
+
+    assert_int_equal(box_seccomp_default_action(box, action, errno_value), 0);
+    for (size_t i = 0; i < sizeof startup_calls / sizeof startup_calls[0]; i++)
+        assert_int_equal(box_seccomp_rule(box, startup_calls[i], BOX_SECCOMP_ALLOW, 0), 0);
+    assert_int_equal(box_seccomp_rule(box, "uname", BOX_SECCOMP_ALLOW, 0), 0);
+    return box;
+}
+
+/* An allow list: the default action decides every call no rule names. */
+static void test_seccomp_default_action(void **state)
+{
+    const char *const uname_argv[] = { "/tmp/sysprobe", "uname", NULL };
+    const char *const socket_argv[] = { "/tmp/sysprobe", "socket=1,1", NULL };
+    const char *const keyctl_argv[] = { "/tmp/sysprobe", "keyctl", NULL };
+    const char *const true_argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    box = allow_list_box(BOX_SECCOMP_ERRNO, ENOSYS);
+    assert_int_equal(run_argv(box, uname_argv, out, sizeof out, &st), 0);
+    assert_string_equal(out, "ok\n");
+    box_free(box);
+    box = allow_list_box(BOX_SECCOMP_ERRNO, ENOSYS);
+    assert_int_equal(run_argv(box, socket_argv, out, sizeof out, &st), 0);
+    assert_string_equal(out, "38\n"); /* not allowed: the default action */
+    box_free(box);
+    box = allow_list_box(BOX_SECCOMP_ERRNO, ENOSYS);
+    assert_int_equal(run_argv(box, keyctl_argv, out, sizeof out, &st), 0);
+    assert_string_equal(out, "1\n"); /* the default list still names keyctl */
+    box_free(box);
+
+    box = allow_list_box(BOX_SECCOMP_KILL, 0);
+    assert_int_equal(run_argv(box, socket_argv, out, sizeof out, &st), 0);
+    assert_int_equal(st.end, BOX_END_SIGNALED);
+    assert_int_equal(st.signal, SIGSYS);
+    box_free(box);
+
+    /* LOG allows (and audits) what no rule names. */
+    box = allow_list_box(BOX_SECCOMP_LOG, 0);
+    assert_int_equal(run_argv(box, socket_argv, out, sizeof out, &st), 0);
+    assert_string_equal(out, "ok\n");
+    box_free(box);
+
+    /* The program is exec'ed under the filter: a rule for execve decides that too. */
+    box = new_test_box();
+    assert_int_equal(box_seccomp_rule(box, "execve", BOX_SECCOMP_ERRNO, EACCES), 0);
+    assert_int_equal(box_spawn(box, true_argv), -EACCES);
+    assert_non_null(strstr(box_errmsg(box), "exec true"));
+    box_free(box);
+
+    /* box-init would run under a denying filter. */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_INIT), 0);
+    assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_ERRNO, EPERM), 0);
+    assert_int_equal(box_spawn(box, true_argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "BOX_OPT_INIT"));
+    box_free(box);
+}
+
+/* The caller's own bounding set, from /proc/self/status. */
+static uint64_t own_bounding_set(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[256];
+    unsigned long long v = 0;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "CapBnd: %llx", &v) == 1)
+            break;
+    fclose(f);
+    return v;
+}
+
+/* Without a user namespace the box can hold at most the caller's capabilities:
+ * box_cap_keep_all keeps those, a named one the caller lacks fails, naming it. */
+static void test_caps_keep_all_without_userns(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    uint64_t bnd = own_bounding_set(), all;
+    char out[OUT_MAX], want[20];
+    box_t *box;
+    int missing = -1;
+
+    (void)state;
+    if (test_rootless)
+        skip();
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+    assert_int_equal(box_cap_keep_all(box), 0);
+    caps_of(box, out, sizeof out);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)bnd);
+    {
+        char inh[20], prm[20], eff[20], bset[20], amb[20];
+
+        assert_int_equal(sscanf(out, "%19s %19s %19s %19s %19s", inh, prm, eff, bset, amb), 5);
+        assert_string_equal(prm, want);
+        assert_string_equal(eff, want);
+        assert_string_equal(bset, want);
+    }
+    box_free(box);
+
+    all = strtoull(all_caps(), NULL, 16);
+    for (int c = 0; c < 64 && missing < 0; c++)
+        if ((all & ~bnd) & (1ull << c))
+            missing = c;
+    if (missing < 0) {
+        print_message("the caller holds every capability: nothing to miss here\n");
+        return;
+    }
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+    {
+        char *n = cap_to_name(missing), msg[128];
+
+        assert_non_null(n);
+        assert_int_equal(box_cap_keep(box, n), 0);
+        assert_int_equal(box_spawn(box, argv), -EPERM);
+        for (char *p = n; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        snprintf(msg, sizeof msg, "keep capability %s: the caller does not hold it", n);
+        assert_non_null(strstr(box_errmsg(box), msg));
+        cap_free(n);
+    }
+    box_free(box);
+}
+
+/* Descriptors and directories of the caller's never reach the box, unless passed. */
+static void test_escape_fds_and_cwd(void **state)
+{
+    int leaked = open("/", O_RDONLY | O_DIRECTORY); /* no O_CLOEXEC: a leak */
+    char probes[128], out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    assert_true(leaked >= 3);
+    box = probe_box();
+    snprintf(probes, sizeof probes, "fds fchdir=%d openat=%d,etc/passwd", leaked, leaked);
+    probe(box, probes, out, sizeof out);
+    assert_string_equal(out, "none 9 9 ");
+    box_free(box);
+
+    /* The caller's cwd is a host directory; the box starts in its own "/". */
+    assert_int_equal(chdir("/usr"), 0);
+    box = new_test_box();
+    assert_int_equal(run_box(box, "readlink /proc/self/cwd; readlink /proc/1/root; ls -d ../bin",
+                             out, sizeof out, &st), 0);
+    assert_string_equal(out, "/\n/\n../bin\n");
+    box_free(box);
+    assert_int_equal(chdir("/"), 0);
+
+    /* Passed on purpose, a directory fd leads out of the box (as in any sandbox) ... */
+    box = probe_box();
+    assert_int_equal(box_pass_fd(box, leaked, 5), 0);
+    probe(box, "openat=5,etc/passwd", out, sizeof out);
+    assert_string_equal(out, "ok ");
+    box_free(box);
+    /* ... but not past Landlock, which checks every open, through any fd. */
+    box = probe_box();
+    assert_int_equal(box_pass_fd(box, leaked, 5), 0);
+    assert_int_equal(box_landlock_path(box, "/bin", BOX_LANDLOCK_READ | BOX_LANDLOCK_EXEC), 0);
+    assert_int_equal(box_landlock_path(box, "/tmp", BOX_LANDLOCK_READ | BOX_LANDLOCK_EXEC), 0);
+    probe(box, "openat=5,etc/passwd", out, sizeof out);
+    assert_string_equal(out, "13 ");
+    box_free(box);
+    close(leaked);
+}
+
 /* The probes' outputs as separate words. */
 static void expect_words(const char *out, const char *const *want, size_t n)
 {
@@ -667,6 +920,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_no_new_privs_switch),
         cmocka_unit_test(test_seccomp_load_bpf),
+        cmocka_unit_test(test_seccomp_rule_args),
+        cmocka_unit_test(test_seccomp_default_action),
+        cmocka_unit_test(test_caps_keep_all_without_userns),
+        cmocka_unit_test(test_escape_fds_and_cwd),
         cmocka_unit_test(test_escape_attempts),
         cmocka_unit_test(test_escape_layers_as_root),
     };

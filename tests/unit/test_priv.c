@@ -37,6 +37,8 @@ static void test_null_box(void **state)
     assert_int_equal(box_cap_keep_all(NULL), -EINVAL);
     assert_int_equal(box_seccomp_default(NULL, 1), -EINVAL);
     assert_int_equal(box_seccomp_rule(NULL, "keyctl", BOX_SECCOMP_KILL, 0), -EINVAL);
+    assert_int_equal(box_seccomp_rule_args(NULL, "keyctl", BOX_SECCOMP_KILL, 0, 0, NULL),
+                     -EINVAL);
     assert_int_equal(box_seccomp_export(NULL, 1, 0), -EINVAL);
 }
 
@@ -123,6 +125,74 @@ static void test_seccomp_rule_checks(void **state)
     assert_int_equal(box->seccomp_rules[0].action, BOX_SECCOMP_KILL);
 }
 
+static void test_seccomp_rule_args_checks(void **state)
+{
+    box_t *box = *state;
+    box_seccomp_arg_t a[7] = {
+        { 0, BOX_SECCOMP_CMP_EQ, 2, 0 }, { 1, BOX_SECCOMP_CMP_MASKED_EQ, 2, 0xf },
+    };
+
+    assert_int_equal(box_seccomp_rule_args(NULL, "socket", BOX_SECCOMP_KILL, 0, 1, a), -EINVAL);
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 1, NULL), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: args is NULL: Invalid argument");
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 7, a), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "seccomp_rule: 7 comparisons, at most 6: Invalid argument");
+    a[2] = (box_seccomp_arg_t){ 6, BOX_SECCOMP_CMP_EQ, 0, 0 };
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 3, a), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "seccomp_rule: argument index 6 is not 0..5: Invalid argument");
+    a[2] = (box_seccomp_arg_t){ 0, BOX_SECCOMP_CMP_NE, 0, 0 };
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 3, a), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "seccomp_rule: argument 0 is compared twice: Invalid argument");
+    a[2] = (box_seccomp_arg_t){ 2, 8, 0, 0 };
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 3, a), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: unknown comparison 8: Invalid argument");
+    a[2] = (box_seccomp_arg_t){ 2, BOX_SECCOMP_CMP_LT, 1, 1 };
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_KILL, 0, 3, a), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: a mask is only for "
+                                         "BOX_SECCOMP_CMP_MASKED_EQ: Invalid argument");
+    assert_int_equal(box_seccomp_rule_args(box, "socket", 9, 0, 1, a), -EINVAL);
+    assert_int_equal(box->n_seccomp_rules, 0);
+
+    /* Conditional rules add up; an unconditional one replaces them. */
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, 13, 2, a), 0);
+    assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_LOG, 0, 1, a), 0);
+    assert_int_equal(box_seccomp_rule(box, "getpid", BOX_SECCOMP_ALLOW, 0), 0);
+    assert_int_equal(box->n_seccomp_rules, 3);
+    assert_int_equal(box->seccomp_rules[0].n_args, 2);
+    assert_int_equal(box->seccomp_rules[0].args[1].mask, 0xf);
+    assert_int_equal(box_seccomp_rule(box, "socket", BOX_SECCOMP_KILL, 0), 0);
+    assert_int_equal(box->n_seccomp_rules, 2);
+    assert_int_equal(box->seccomp_rules[1].n_args, 0);
+}
+
+static void test_seccomp_default_action_checks(void **state)
+{
+    box_t *box = *state;
+
+    assert_int_equal(box_seccomp_default_action(NULL, BOX_SECCOMP_KILL, 0), -EINVAL);
+    assert_int_equal(box->seccomp_default_action, BOX_SECCOMP_ALLOW);
+    assert_int_equal(box_seccomp_default_action(box, 0, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_default_action: unknown action 0: Invalid argument");
+    assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_ERRNO, 0), -EINVAL);
+    assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_ERRNO, 38), 0);
+    assert_int_equal(box->seccomp_default_action, BOX_SECCOMP_ERRNO);
+    /* Even with the default list off there is a filter now. */
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    {
+        struct box_child_args a = { 0 };
+
+        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_non_null(a.seccomp_filter);
+        free(a.seccomp_filter);
+    }
+    box->state = BOX_ENDED;
+    assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_KILL, 0), -EBUSY);
+    box->state = BOX_CONFIGURED;
+}
+
 static char *export_text(box_t *box, int pfc, int *rc, off_t *size)
 {
     int fd = memfd_create("t", MFD_CLOEXEC);
@@ -180,6 +250,21 @@ static void test_seccomp_export(void **state)
     assert_non_null(strstr(text, "keyctl"));
     assert_null(strstr(text, "reboot"));
     free(text);
+
+    /* Comparisons and the default action show in the text; execve is let through. */
+    {
+        const box_seccomp_arg_t gt[] = { { 0, BOX_SECCOMP_CMP_GT, 40, 0 } };
+
+        assert_int_equal(box_seccomp_rule_args(box, "socket", BOX_SECCOMP_ERRNO, 13, 1, gt),
+                         0);
+        assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_KILL, 0), 0);
+        text = export_text(box, 1, &rc, &size);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(text, "if ($a0 > 40)"));
+        assert_non_null(strstr(text, "\"execve\""));
+        assert_non_null(strstr(text, "action KILL_PROCESS;"));
+        free(text);
+    }
 }
 
 static void test_landlock_checks(void **state)
@@ -230,6 +315,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cap_keep_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_caps_prepare, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_seccomp_rule_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_rule_args_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_default_action_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_seccomp_export, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_landlock_checks, new_box, free_box),
         cmocka_unit_test(test_landlock_rights),
