@@ -105,6 +105,14 @@ int box_mount(box_t *box, box_mount_type_t type, const char *source, const char 
 int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
                     unsigned int flags);
 
+/* Steps of the same ordered plan (bwrap's --perms --dir and --chmod). box_mkdir creates the
+ * directory `path` (and missing parents, 0755) with `mode`; an existing one keeps its own
+ * mode. box_chmod sets the mode of `path` (resolved in the box, following symlinks inside
+ * it) at that point of the plan. Returns 0, -EINVAL (bad path, mode above 07777), -EBUSY,
+ * -ENOMEM; a failure in the box fails box_spawn with "spawn: chmod MODE PATH: ...". */
+int box_mkdir(box_t *box, const char *path, mode_t mode);
+int box_chmod(box_t *box, const char *path, mode_t mode);
+
 /* User namespace maps: `count` ids starting at `inside` map to ids starting at `outside`.
  * Without any map the caller's own uid/gid map to 0. An unprivileged caller may map only its
  * own uid/gid (one entry of count 1); setgroups is then denied, as the kernel requires.
@@ -130,6 +138,12 @@ int box_unsetenv(box_t *box, const char *name);
 
 /* Working directory inside the box (default "/"). */
 int box_set_cwd(box_t *box, const char *dir);
+
+/* The file box_spawn executes: a path in the box, or a name looked up in the box's PATH;
+ * argv[0] is then passed to the program unchanged (bwrap's --argv0, execvp's file).
+ * NULL (the default) executes argv[0]. Copied. Returns 0, -EINVAL (box NULL, file empty or
+ * 4096 bytes or more), -EBUSY (already spawned), -ENOMEM. */
+int box_set_program(box_t *box, const char *file);
 
 /* Give the program the caller's descriptor `fd` as descriptor number `target`. By default
  * the program gets the caller's 0, 1 and 2; once any fd is passed, exactly the passed ones
@@ -160,6 +174,12 @@ int box_pass_fd(box_t *box, int fd, int target);
                                             unprivileged process only under
                                             no_new_privs: box_spawn fails with -EINVAL
                                             otherwise */
+#define BOX_OPT_HOLD            (1u << 5) /* box_spawn returns once the box is built and
+                                            its first process waits right before its
+                                            seccomp filter and exec: box_pid, box_pidfd
+                                            and box_kill work, box_wait does not, and
+                                            box_start runs the program (OCI's create /
+                                            start, bwrap's --block-fd) */
 int box_set_options(box_t *box, unsigned int opts);
 
 /* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
@@ -195,6 +215,13 @@ int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
  * negative errno of the step that failed (nothing is left behind then).
  * -EBUSY if the box is already running. */
 int box_spawn(box_t *box, const char *const argv[]);
+
+/* With BOX_OPT_HOLD: run the program of a box that box_spawn built and left waiting.
+ * Returns 0 once the program has been exec'ed, or the negative errno of the step that
+ * failed (the seccomp filter, the exec); the box is then reaped and its cgroups removed,
+ * and it may be spawned again. -EINVAL if the box is not waiting. The wall-time limit and
+ * wall_us count from here. */
+int box_start(box_t *box);
 
 /* pid of the box's first process as seen by the caller, or -ESRCH before spawn. */
 pid_t box_pid(const box_t *box);

@@ -29,8 +29,14 @@ struct box_mount_op {
     char *target;      /* normalised absolute path inside the box */
     char *fs_size;     /* tmpfs "size" option text, or NULL */
     char *fs_mode;     /* tmpfs "mode" option text, or NULL */
+    mode_t mode;       /* BOX_MOUNT_DIR (when created) and BOX_MOUNT_OP_CHMOD */
+    bool has_mode;
     bool source_is_dir;
 };
+
+/* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
+#define BOX_MOUNT_OP_CHMOD ((box_mount_type_t)100)
+#define BOX_NO_MODE ((mode_t)-1)
 
 struct box_idmap {
     uint32_t inside, outside, count;
@@ -74,7 +80,9 @@ struct box_fdpass {
     int fd, target;
 };
 
-enum box_state { BOX_CONFIGURED, BOX_RUNNING, BOX_ENDED };
+/* BOX_HELD: spawned with BOX_OPT_HOLD, the child waits for box_start. */
+enum box_state { BOX_CONFIGURED, BOX_HELD, BOX_RUNNING, BOX_ENDED };
+struct box_launch;
 
 struct box {
     enum box_state state;
@@ -94,6 +102,7 @@ struct box {
     char **env;        /* "NAME=value", NULL-terminated */
     size_t n_env;
     char *cwd;
+    char *program;     /* box_set_program: what to exec instead of argv[0], or NULL */
     struct box_fdpass *fds;
     size_t n_fds;
     bool limit_set[BOX_LIMIT_COUNT];
@@ -119,6 +128,7 @@ struct box {
     bool landlock_best_effort;
 
     /* while running */
+    struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
     pid_t pid;
     int pidfd;
     uint64_t start_ns;
@@ -150,7 +160,8 @@ int box_ns_write_maps(box_t *box, pid_t pid);
 
 /* mount.c: the parent validates and records; child.c replays. */
 int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
-                  unsigned int flags, uint64_t size, mode_t mode);
+                  unsigned int flags, uint64_t size, mode_t mode); /* mode: BOX_NO_MODE */
+const char *box_mount_type_name(box_mount_type_t type);
 void box_mount_free(struct box_mount_op *op);
 
 /* limits.c */
@@ -167,6 +178,9 @@ void box_cgroup_usage(box_t *box, box_status_t *st);
 void box_cgroup_destroy(box_t *box);
 void box_limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */
+void box_launch_abort(box_t *box);
 
 /* child.c: everything the child needs, prepared by the parent. */
 struct box_child_args;

@@ -47,6 +47,7 @@ BOX_API void box_free(box_t *box)
 {
     if (!box)
         return;
+    box_launch_abort(box);
     if (box->state == BOX_RUNNING) {
         box_kill(box, SIGKILL);
         box_wait(box, -1, NULL);
@@ -70,6 +71,7 @@ BOX_API void box_free(box_t *box)
     box_landlock_free(box);
     free(box->root);
     free(box->cwd);
+    free(box->program);
     free(box->fds);
     free(box);
 }
@@ -153,7 +155,30 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
 
     if (r < 0)
         return r;
-    return box_mount_add(box, type, source, target, flags, 0, 0755);
+    return box_mount_add(box, type, source, target, flags, 0,
+                         type == BOX_MOUNT_TMPFS ? 0755 : BOX_NO_MODE);
+}
+
+BOX_API int box_mkdir(box_t *box, const char *path, mode_t mode)
+{
+    int r = box_check_configurable(box, "mkdir");
+
+    if (r < 0)
+        return r;
+    if (mode & ~07777u)
+        return box_error(box, EINVAL, "mkdir: invalid mode 0%o", (unsigned)mode);
+    return box_mount_add(box, BOX_MOUNT_DIR, NULL, path, 0, 0, mode);
+}
+
+BOX_API int box_chmod(box_t *box, const char *path, mode_t mode)
+{
+    int r = box_check_configurable(box, "chmod");
+
+    if (r < 0)
+        return r;
+    if (mode & ~07777u)
+        return box_error(box, EINVAL, "chmod: invalid mode 0%o", (unsigned)mode);
+    return box_mount_add(box, BOX_MOUNT_OP_CHMOD, NULL, path, 0, 0, mode);
 }
 
 BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
@@ -326,6 +351,22 @@ BOX_API int box_set_cwd(box_t *box, const char *dir)
     return box ? set_abs_path(box, "set_cwd", dir, &box->cwd) : -EINVAL;
 }
 
+BOX_API int box_set_program(box_t *box, const char *file)
+{
+    int r = box_check_configurable(box, "set_program");
+    char *copy = NULL;
+
+    if (r < 0)
+        return r;
+    if (file && (!file[0] || strlen(file) >= 4096))
+        return box_error(box, EINVAL, "set_program: the file name is empty or too long");
+    if (file && !(copy = strdup(file)))
+        return box_error(box, ENOMEM, "set_program");
+    free(box->program);
+    box->program = copy;
+    return 0;
+}
+
 BOX_API int box_pass_fd(box_t *box, int fd, int target)
 {
     int r = box_check_configurable(box, "pass_fd");
@@ -358,7 +399,7 @@ BOX_API int box_set_options(box_t *box, unsigned int opts)
     if (r < 0)
         return r;
     if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT |
-                 BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS))
+                 BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD))
         return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
     box->opts = opts;
     return 0;
@@ -493,7 +534,7 @@ BOX_API int box_pidfd(const box_t *box)
 {
     if (!box)
         return -EINVAL;
-    return box->state == BOX_RUNNING ? box->pidfd : -ESRCH;
+    return box->state == BOX_RUNNING || box->state == BOX_HELD ? box->pidfd : -ESRCH;
 }
 
 BOX_API const char *box_version(void)

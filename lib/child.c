@@ -252,6 +252,21 @@ CHILD_NO_ASAN int box_child_main(void *arg)
         goto out;
     e.index = -1;
 
+    /* BOX_OPT_HOLD: the box is built; tell the parent and wait for box_start. An EOF
+     * instead means the box was freed. */
+    e.step = STEP_HOLD;
+    if (box->opts & BOX_OPT_HOLD) {
+        struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
+
+        if ((r = SYS3(SYS_write, a->err_fd, &ready, sizeof ready)) < 0)
+            goto out;
+        r = SYS3(SYS_read, a->sync_fd, &c, 1);
+        if (r == 0)
+            r = -EPIPE;
+        if (r < 0)
+            goto out;
+    }
+
     /* Last, so that no setup step runs under the filter (seccomp.c). */
     e.step = STEP_SECCOMP;
     if (a->seccomp_filter) {

@@ -34,6 +34,7 @@ enum box_step {
     STEP_NO_NEW_PRIVS,
     STEP_LANDLOCK,
     STEP_FDS,
+    STEP_HOLD,          /* BOX_OPT_HOLD: report "ready" (err 0), wait for box_start */
     STEP_SECCOMP,
     STEP_EXEC,
     STEP_COUNT
@@ -51,7 +52,8 @@ struct box_child_error {
 
 struct box_child_args {
     const box_t *box;
-    int sync_fd;          /* read end: wait for "maps written, cgroups joined" */
+    int sync_fd;          /* read end: wait for "maps written, cgroups joined" (and, with
+                             BOX_OPT_HOLD, for box_start) */
     int err_fd;           /* write end, O_CLOEXEC: EOF for the parent means exec happened */
     int fd_high;          /* temporary fd numbers in the fd shuffle start here */
     const char *base;     /* host directory where the new root is attached before pivot */

@@ -31,8 +31,10 @@ void box_mount_free(struct box_mount_op *op)
     free(op->fs_mode);
 }
 
-static const char *type_name(box_mount_type_t type)
+const char *box_mount_type_name(box_mount_type_t type)
 {
+    if (type == BOX_MOUNT_OP_CHMOD)
+        return "chmod";
     switch (type) {
     case BOX_MOUNT_BIND: return "bind";
     case BOX_MOUNT_TMPFS: return "tmpfs";
@@ -49,7 +51,7 @@ static const char *type_name(box_mount_type_t type)
 int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
                   unsigned int flags, uint64_t size, mode_t mode)
 {
-    const char *tname = type_name(type);
+    const char *tname = box_mount_type_name(type);
     struct box_mount_op op = { .type = type, .flags = flags };
     struct box_mount_op *grown;
     struct stat st;
@@ -87,11 +89,14 @@ int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const c
                          target);
     if (r < 0)
         return box_error(box, -r, "mount %s: target %s", tname, target);
-    if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO) {
+    if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO &&
+        type != BOX_MOUNT_OP_CHMOD) {
         free(op.target);
         return box_error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
                          tname);
     }
+    op.mode = mode;
+    op.has_mode = mode != BOX_NO_MODE && (type == BOX_MOUNT_DIR || type == BOX_MOUNT_OP_CHMOD);
     if ((source && !(op.source = strdup(source))) ||
         (size && asprintf(&op.fs_size, "%llu", (unsigned long long)size) < 0) ||
         (type == BOX_MOUNT_TMPFS && asprintf(&op.fs_mode, "0%o", (unsigned)mode) < 0))
@@ -126,6 +131,28 @@ static long open_in_root(int root_fd, const char *path, long flags)
     };
 
     return SYS4(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452 /* Linux 6.6; the same number on every architecture */
+#endif
+
+/* chmod of an O_PATH fd: fchmodat2(AT_EMPTY_PATH) where the kernel has it, else through
+ * its /proc/self/fd link (the host's /proc: we have not pivoted yet). */
+static long chmod_fd(long fd, mode_t mode)
+{
+    char link[32] = "/proc/self/fd/", digits[12];
+    size_t len = 14, n = 0;
+    long r = SYS4(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
+
+    if (r != -ENOSYS && r != -EINVAL)
+        return r;
+    for (unsigned long v = (unsigned long)fd; n == 0 || v; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    while (n)
+        link[len++] = digits[--n];
+    link[len] = '\0';
+    return SYS3(SYS_fchmodat, AT_FDCWD, link, mode);
 }
 
 /* Open `path` inside the root, creating it and its missing parents (directories; the last
@@ -359,6 +386,27 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
     long target, m = -1, r = 0;
     int idx = (int)i;
 
+    if (op->type == BOX_MOUNT_OP_CHMOD) {
+        target = open_in_root(root_fd, op->target, O_PATH);
+        r = target < 0 ? target : chmod_fd(target, op->mode);
+        if (target >= 0)
+            SYS1(SYS_close, target);
+        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    }
+    if (op->type == BOX_MOUNT_DIR && op->has_mode) {
+        /* As bwrap's --perms --dir: the mode of a directory we create; an existing one
+         * keeps its own. */
+        target = open_in_root(root_fd, op->target, O_PATH | O_DIRECTORY);
+        if (target >= 0) {
+            SYS1(SYS_close, target);
+            return 0;
+        }
+        target = make_target(root_fd, op->target, false);
+        r = target < 0 ? target : chmod_fd(target, op->mode);
+        if (target >= 0)
+            SYS1(SYS_close, target);
+        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+    }
     switch (op->type) {
     case BOX_MOUNT_REMOUNT_RO:
         target = open_in_root(root_fd, op->target, O_PATH);

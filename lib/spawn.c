@@ -1,7 +1,8 @@
 /* box_spawn, the parent side: prepare everything the child needs, clone it with CLONE_VM
  * (so spawning costs the same whatever the caller's size), write its uid/gid maps, release
  * it, and wait on the close-on-exec error pipe: EOF means the program was exec'ed, a
- * struct box_child_error means a setup step failed. */
+ * struct box_child_error means a setup step failed. With BOX_OPT_HOLD the child reports
+ * when it is ready and waits on the sync pipe again; box_start releases it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -43,6 +45,7 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_NO_NEW_PRIVS] = "set no_new_privs",
     [STEP_LANDLOCK] = "apply landlock",
     [STEP_FDS] = "pass fd",
+    [STEP_HOLD] = "wait for box_start",
     [STEP_SECCOMP] = "install seccomp filter",
     [STEP_EXEC] = "exec",
 };
@@ -72,17 +75,17 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
     case STEP_EXEC:
         if (strcmp(e->path, "box-init") == 0)
             return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path());
-        return box_error(box, err, "exec %s", a->argv[0]);
+        return box_error(box, err, "exec %s", box->program ? box->program : a->argv[0]);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
-        const char *tname[] = { "", "bind", "tmpfs", "proc", "dev", "mqueue", "dir", "symlink",
-                                "remount-ro" };
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
 
         if (op->type == BOX_MOUNT_BIND)
             return box_error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
-        return box_error(box, err, "spawn: mount %s on %s%s%s", tname[op->type], op->target,
-                         sub[0] ? "/" : "", sub);
+        if (op->type == BOX_MOUNT_OP_CHMOD)
+            return box_error(box, err, "spawn: chmod 0%o %s", (unsigned)op->mode, op->target);
+        return box_error(box, err, "spawn: mount %s on %s%s%s",
+                         box_mount_type_name(op->type), op->target, sub[0] ? "/" : "", sub);
     }
     case STEP_RLIMIT:
         return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
@@ -113,7 +116,7 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
 
 static int check_spawnable(box_t *box, const char *const argv[])
 {
-    if (box->state == BOX_RUNNING)
+    if (box->state == BOX_RUNNING || box->state == BOX_HELD)
         return box_error(box, EBUSY, "spawn: the box is already running");
     if (box->state == BOX_ENDED)
         return box_error(box, EBUSY, "spawn: the box has already run; make a new one");
@@ -238,6 +241,8 @@ static void free_args(struct box_child_args *a)
     free(a->trees);
     free(a->seccomp_filter);
     free(a->landlock_access);
+    for (size_t i = 0; a->argv && a->argv[i]; i++)
+        free(a->argv[i]);
     free((void *)a->argv);
 }
 
@@ -255,8 +260,10 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
     a->trees = malloc((box->n_mounts + 1) * sizeof *a->trees);
     if (!a->argv || !a->trees)
         return -ENOMEM;
-    /* The strings themselves stay the caller's: it is blocked in box_spawn until exec. */
-    memcpy((void *)a->argv, argv, argc * sizeof *argv);
+    /* Copied: with BOX_OPT_HOLD the caller goes on before the program is exec'ed. */
+    for (size_t i = 0; i < argc; i++)
+        if (!(((char **)a->argv)[i] = strdup(argv[i])))
+            return -ENOMEM;
     memset(a->trees, -1, (box->n_mounts + 1) * sizeof *a->trees);
     a->fd_high = 3;
     for (size_t i = 0; i < box->n_fds; i++) {
@@ -269,7 +276,7 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
         a->rlimit_resource[i] = box->limit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
         a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->limit[i];
     }
-    return build_exec_paths(box, argv[0], a);
+    return build_exec_paths(box, box->program ? box->program : argv[0], a);
 }
 
 /* The limits libbox enforces without a cgroup, for box_limit_status. */
@@ -297,16 +304,66 @@ static void reap(pid_t pid, int pidfd)
         ;
 }
 
+/* What a spawn holds until the program is exec'ed: the child's arguments and stack (it
+ * shares our memory), our ends of the pipes. Kept in box->launch while a BOX_OPT_HOLD box
+ * waits for box_start. */
+struct box_launch {
+    struct box_child_args a;
+    void *stack;
+    int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
+    int sync_wr; /* write end of the sync pipe: one byte releases the child */
+};
+
+static void launch_free(struct box_launch *l)
+{
+    if (!l)
+        return;
+    /* The child has exec'ed or is gone: its stack and the prepared data are ours again. */
+    if (l->stack != MAP_FAILED)
+        munmap(l->stack, CHILD_STACK_SIZE);
+    if (l->err_rd >= 0)
+        close(l->err_rd);
+    if (l->sync_wr >= 0)
+        close(l->sync_wr);
+    free_args(&l->a);
+    free(l);
+}
+
+static int release_child(struct box_launch *l)
+{
+    return send(l->sync_wr, "", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* Read what the child reports after it was released: 0 when the program was exec'ed (EOF),
+ * 1 when a BOX_OPT_HOLD child waits for box_start, or its error (the child is reaped). */
+static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
+{
+    struct box_child_error e;
+    ssize_t n;
+    int r;
+
+    do
+        n = read(l->err_rd, &e, sizeof e);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return 0;
+    if (n == (ssize_t)sizeof e && e.step == STEP_HOLD && e.err == 0)
+        return 1;
+    if (n == (ssize_t)sizeof e)
+        r = report_child_error(box, &l->a, &e);
+    else
+        r = box_error(box, n < 0 ? errno : EIO, "spawn: read child status");
+    reap(pid, pidfd);
+    return r;
+}
+
 BOX_API int box_spawn(box_t *box, const char *const argv[])
 {
-    struct box_child_args a = { 0 };
-    struct box_child_error e;
+    struct box_launch *l;
     int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
-    int child_err_fd = -1;
+    int child_err_fd = -1, child_sync_fd = -1;
     sigset_t all, old;
-    void *stack = MAP_FAILED;
     pid_t pid;
-    ssize_t n;
 
     if (!box)
         return -EINVAL;
@@ -314,41 +371,52 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = check_spawnable(box, argv);
     if (r < 0)
         return r;
-    r = prepare_args(box, argv, &a);
+    l = calloc(1, sizeof *l);
+    if (!l)
+        return box_error(box, ENOMEM, "spawn: prepare");
+    l->stack = MAP_FAILED;
+    l->err_rd = l->sync_wr = -1;
+    r = prepare_args(box, argv, &l->a);
     if (r < 0) {
         r = box_error(box, -r, "spawn: prepare");
         goto out;
     }
-    box_caps_prepare(box, &a);
-    r = box_seccomp_prepare(box, &a);
+    box_caps_prepare(box, &l->a);
+    r = box_seccomp_prepare(box, &l->a);
     if (r < 0)
         goto out;
-    r = box_landlock_prepare(box, &a);
+    r = box_landlock_prepare(box, &l->a);
     if (r < 0)
         goto out;
     record_process_limits(box);
     r = box_cgroup_create(box);
     if (r < 0)
         goto out;
-    if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(syncpipe, O_CLOEXEC) < 0) {
+    /* The sync channel is a socket so that releasing a child that died already fails with
+     * EPIPE (MSG_NOSIGNAL) instead of raising SIGPIPE in the caller. */
+    if (pipe2(errpipe, O_CLOEXEC) < 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncpipe) < 0) {
         r = box_error(box, errno, "spawn: pipe");
         goto out;
     }
-    /* Keep the error pipe above every fd number the child will shuffle. */
-    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, a.fd_high);
+    /* Keep the child's pipe ends above every fd number it will shuffle. */
+    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, l->a.fd_high);
+    child_sync_fd = fcntl(syncpipe[0], F_DUPFD_CLOEXEC, l->a.fd_high);
+    l->err_rd = errpipe[0];
+    l->sync_wr = syncpipe[1];
     close(errpipe[1]);
-    errpipe[1] = -1;
-    a.err_fd = child_err_fd;
-    if (child_err_fd < 0) {
-        r = box_error(box, errno, "spawn: dup error pipe");
+    close(syncpipe[0]);
+    l->a.err_fd = child_err_fd;
+    l->a.sync_fd = child_sync_fd;
+    if (child_err_fd < 0 || child_sync_fd < 0) {
+        r = box_error(box, errno, "spawn: dup pipes");
         goto out;
     }
-    if ((box->opts & BOX_OPT_INIT) && (r = prepare_init(box, &a, child_err_fd)) < 0)
+    if ((box->opts & BOX_OPT_INIT) && (r = prepare_init(box, &l->a, child_err_fd)) < 0)
         goto out;
-    a.sync_fd = syncpipe[0];
-    stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
+    l->stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (l->stack == MAP_FAILED) {
         r = box_error(box, errno, "spawn: allocate child stack");
         goto out;
     }
@@ -363,7 +431,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     box->start_ns = box_now_ns();
-    pid = clone(box_child_main, (char *)stack + CHILD_STACK_SIZE, clone_flags, &a, &pidfd);
+    pid = clone(box_child_main, (char *)l->stack + CHILD_STACK_SIZE, clone_flags, &l->a,
+                &pidfd);
     r = pid < 0 ? -errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
@@ -374,55 +443,91 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
             r = box_error(box, -r, "spawn: clone");
         goto out;
     }
-    /* Only the child may hold the write end now, or EOF would never come. From here on
-     * `a` is the child's: it shares our memory, so we must not change it until exec. */
+    /* Only the child may hold its pipe ends now, or EOF would never come. From here on
+     * l->a is the child's: it shares our memory, so we must not change it until exec. */
     close(child_err_fd);
-    child_err_fd = -1;
+    close(child_sync_fd);
+    child_err_fd = child_sync_fd = -1;
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
-    close(syncpipe[0]);
-    syncpipe[0] = -1;
     r = (box->ns & BOX_NS_USER) ? box_ns_write_maps(box, pid) : 0;
     if (r == 0)
         r = box_cgroup_attach(box, pid);
-    if (r == 0 && write(syncpipe[1], "", 1) != 1)
+    if (r == 0 && release_child(l) < 0)
         r = box_error(box, errno, "spawn: release child");
     if (r < 0) {
         kill(pid, SIGKILL);
         reap(pid, pidfd);
         goto out;
     }
-
-    do
-        n = read(errpipe[0], &e, sizeof e);
-    while (n < 0 && errno == EINTR);
-    if (n != 0) {
-        if (n == (ssize_t)sizeof e)
-            r = report_child_error(box, &a, &e);
-        else
-            r = box_error(box, n < 0 ? errno : EIO, "spawn: read child status");
-        reap(pid, pidfd);
+    r = read_child(box, l, pid, pidfd);
+    if (r < 0)
         goto out;
-    }
-
     box->pid = pid;
     box->pidfd = pidfd;
+    if (r == 1) { /* BOX_OPT_HOLD: the child waits for box_start */
+        box->state = BOX_HELD;
+        box->launch = l;
+        return 0;
+    }
     box->state = BOX_RUNNING;
-    r = 0;
 out:
     if (r < 0)
         box_cgroup_destroy(box);
-    /* The child has exec'ed or is gone: its stack and the prepared data are ours again. */
-    if (stack != MAP_FAILED)
-        munmap(stack, CHILD_STACK_SIZE);
-    for (int i = 0; i < 2; i++) {
-        if (errpipe[i] >= 0)
-            close(errpipe[i]);
-        if (syncpipe[i] >= 0)
-            close(syncpipe[i]);
-    }
     if (child_err_fd >= 0)
         close(child_err_fd);
-    free_args(&a);
-    return r;
+    if (child_sync_fd >= 0)
+        close(child_sync_fd);
+    launch_free(l);
+    return r < 0 ? r : 0;
+}
+
+BOX_API int box_start(box_t *box)
+{
+    int r;
+
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (box->state != BOX_HELD)
+        return box_error(box, EINVAL, "start: the box is not waiting to start (box_spawn "
+                         "with BOX_OPT_HOLD first)");
+    if (box->killed_by_caller) {
+        box_launch_abort(box);
+        return box_error(box, ESRCH, "start: the box was killed before it started");
+    }
+    if (release_child(box->launch) < 0) {
+        r = box_error(box, errno, "start: release the box");
+        box_launch_abort(box);
+        return r;
+    }
+    r = read_child(box, box->launch, box->pid, box->pidfd);
+    launch_free(box->launch);
+    box->launch = NULL;
+    if (r < 0) { /* the child is reaped: nothing is left, the box may be spawned again */
+        box->pidfd = -1;
+        box->pid = -1;
+        box->state = BOX_CONFIGURED;
+        box_cgroup_destroy(box);
+        return r;
+    }
+    box->start_ns = box_now_ns();
+    box->state = BOX_RUNNING;
+    return 0;
+}
+
+/* box_free of a box that waits for box_start: kill it, reap it, release what it holds. */
+void box_launch_abort(box_t *box)
+{
+    if (box->state != BOX_HELD)
+        return;
+    kill(box->pid, SIGKILL);
+    reap(box->pid, box->pidfd);
+    box->pidfd = -1;
+    box->pid = -1;
+    launch_free(box->launch);
+    box->launch = NULL;
+    box_cgroup_destroy(box);
+    box->killed_by_caller = false;
+    box->state = BOX_CONFIGURED;
 }

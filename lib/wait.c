@@ -20,7 +20,7 @@ BOX_API int box_kill(box_t *box, int sig)
     box_clear_error(box);
     if (sig < 0 || sig >= 65)
         return box_error(box, EINVAL, "kill: invalid signal %d", sig);
-    if (box->state != BOX_RUNNING)
+    if (box->state != BOX_RUNNING && box->state != BOX_HELD)
         return box_error(box, ESRCH, "kill: the box is not running");
     if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0)
         return box_error(box, errno, "kill: signal %d", sig);
@@ -116,6 +116,8 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
     box_clear_error(box);
     if (box->state == BOX_CONFIGURED)
         return box_error(box, ESRCH, "wait: the box has not been spawned");
+    if (box->state == BOX_HELD)
+        return box_error(box, EINVAL, "wait: the box waits for box_start");
     if (timeout_ms < -1)
         return box_error(box, EINVAL, "wait: timeout %d ms is not -1 or more", timeout_ms);
     if (timeout_ms >= 0)

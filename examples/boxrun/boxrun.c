@@ -58,13 +58,15 @@ static const char usage_text[] =
     "                             the other mounts)\n"
     "  --tmpfs DEST               mount a tmpfs on DEST (mode 0755)\n"
     "  --size BYTES               size of the next --tmpfs (K, M, G, T suffixes accepted)\n"
-    "  --perms OCTAL              mode of the next --tmpfs, --file, --bind-data, --ro-bind-data\n"
+    "  --perms OCTAL              mode of the next --tmpfs, --dir, --file, --bind-data or\n"
+    "                             --ro-bind-data (an existing --dir keeps its mode)\n"
     "  --proc DEST                mount a proc showing the box's processes on DEST\n"
     "  --dev DEST                 mount a minimal /dev on DEST\n"
     "  --mqueue DEST              mount the box's POSIX message queues on DEST\n"
     "  --dir DEST                 create the directory DEST\n"
     "  --symlink SRC DEST         create the symbolic link DEST pointing to SRC\n"
     "  --remount-ro DEST          make the mount at DEST read-only\n"
+    "  --chmod OCTAL PATH         set the mode of PATH (in order with the mounts)\n"
     "  --file FD DEST             copy the contents of FD to a file DEST in the box\n"
     "  --bind-data FD DEST        the same, as bwrap's --bind-data\n"
     "  --ro-bind-data FD DEST     the same, read-only\n"
@@ -100,6 +102,7 @@ static const char usage_text[] =
     "                             '/' is not found unless PATH is set again with --setenv\n"
     "  --fd N                     give the program descriptor N (as N). By default it gets\n"
     "                             only 0, 1 and 2; every other descriptor is closed\n"
+    "  --argv0 VALUE              run PROGRAM with VALUE as its argv[0]\n"
     "  --args FD                  read NUL-separated arguments from FD and parse them here\n"
     "                             (they may hold --args too; at most 16 --args in all)\n"
     "  --die-with-parent          accepted; always on (the box is killed when boxrun dies)\n"
@@ -119,7 +122,11 @@ static const char usage_text[] =
     "  A limit this host cannot enforce makes boxrun fail; it is never silently ignored.\n"
     "\n"
     "Reporting:\n"
-    "  --info-fd FD               write {\"child-pid\": PID} to FD once the program runs\n"
+    "  --info-fd FD               write {\"child-pid\": PID} to FD once the box is built\n"
+    "  --block-fd FD              once the box is built (after --info-fd), wait for a byte or\n"
+    "                             end of file on FD before running the program\n"
+    "  --sync-fd FD               keep FD open while the box runs (its reader sees end of\n"
+    "                             file when the box has ended); the program does not get it\n"
     "  --json-status-fd FD        write {\"child-pid\": PID} to FD once the program runs, then\n"
     "                             {\"exit-code\": N, ...} with the fields below when it ends\n"
     "  --json-status FILE         write the usage report to FILE as JSON: exit_code (null\n"
@@ -133,12 +140,11 @@ static const char usage_text[] =
     "  --verbose                  explain each setup step on stderr\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): --argv0 (libbox execs\n"
-    "argv[0] itself), a second --seccomp or --add-seccomp-fd, --userns, --userns2, --pidns,\n"
-    "--block-fd, --userns-block-fd, --sync-fd, --lock-file, --chmod, --bind-fd, --ro-bind-fd,\n"
-    "--overlay-src, --overlay, --tmp-overlay, --ro-overlay, --exec-label, --file-label,\n"
-    "--disable-userns, --assert-userns-disabled, --level-prefix, --cap-drop after --cap-add\n"
-    "ALL, --perms with --dir.\n"
+    "Not supported yet (rejected with an error, never ignored): a second --seccomp or\n"
+    "--add-seccomp-fd, --userns, --userns2, --pidns, --userns-block-fd, --lock-file,\n"
+    "--bind-fd, --ro-bind-fd, --overlay-src, --overlay, --tmp-overlay, --ro-overlay,\n"
+    "--exec-label, --file-label, --disable-userns, --assert-userns-disabled, --level-prefix,\n"
+    "--cap-drop after --cap-add ALL.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -183,6 +189,8 @@ struct run {
     int fds[MAX_FDS];
     int n_fds;
     int info_fd, json_status_fd;
+    int block_fd, sync_fd; /* -1: not given */
+    const char *argv0;
     const char *json_status_file;
     int json_fd;          /* --json-status FILE, opened before the program runs */
     int json_created;     /* boxrun created it: removed if boxrun fails without a status */
@@ -426,9 +434,34 @@ static void opt_mount(struct run *r, const struct option *o, char **a)
 
 static void opt_dir(struct run *r, const struct option *o, char **a)
 {
-    if (r->have_perms)
-        die("--perms with --dir is not supported yet (libbox creates directories with mode 0755)");
-    opt_mount(r, o, a);
+    if (!r->have_perms) {
+        opt_mount(r, o, a);
+        return;
+    }
+    r->n_mounts++;
+    r->have_perms = 0; /* --dir takes a pending --perms (its arg is the mount type) */
+    note(r, "directory %s, mode %04o if it is created", a[0], (unsigned int)r->next_perms);
+    check(r, box_mkdir(r->box, a[0], r->next_perms));
+}
+
+static mode_t parse_mode(const char *opt, const char *s)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 8);
+    if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || s[0] == ' ' || v > 07777)
+        die("%s: bad mode '%s' (octal, at most 07777)", opt, s);
+    return (mode_t)v;
+}
+
+static void opt_chmod(struct run *r, const struct option *o, char **a)
+{
+    mode_t mode = parse_mode(o->name, a[0]);
+
+    note(r, "chmod %04o %s", (unsigned int)mode, a[1]);
+    check(r, box_chmod(r->box, a[1], mode));
 }
 
 static void opt_symlink(struct run *r, const struct option *o, char **a)
@@ -521,14 +554,7 @@ static void opt_size(struct run *r, const struct option *o, char **a)
 
 static void opt_perms(struct run *r, const struct option *o, char **a)
 {
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(a[0], &end, 8);
-    if (errno || end == a[0] || *end || a[0][0] == '-' || v > 07777)
-        die("%s: bad mode '%s' (octal, at most 07777)", o->name, a[0]);
-    r->next_perms = (mode_t)v;
+    r->next_perms = parse_mode(o->name, a[0]);
     r->have_perms = 1;
 }
 
@@ -725,14 +751,22 @@ static void opt_fd(struct run *r, const struct option *o, char **a)
     r->fds[r->n_fds++] = fd;
 }
 
+/* --info-fd, --json-status-fd, --block-fd, --sync-fd: which one is in o->arg. */
+enum { FD_INFO, FD_JSON_STATUS, FD_BLOCK, FD_SYNC };
+
 static void opt_report_fd(struct run *r, const struct option *o, char **a)
 {
     int fd = parse_fd(o->name, a[0]);
+    int *slot[] = { [FD_INFO] = &r->info_fd, [FD_JSON_STATUS] = &r->json_status_fd,
+                    [FD_BLOCK] = &r->block_fd, [FD_SYNC] = &r->sync_fd };
 
-    if (o->arg)
-        r->json_status_fd = fd;
-    else
-        r->info_fd = fd;
+    *slot[o->arg] = fd;
+}
+
+static void opt_argv0(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->argv0 = a[0];
 }
 
 static void opt_json_status(struct run *r, const struct option *o, char **a)
@@ -876,23 +910,22 @@ static const struct option options[] = {
     { "--die-with-parent", 0, opt_accepted, 0, NULL },
     { "--new-session", 0, opt_accepted, 0, NULL },
     { "--as-pid-1", 0, opt_accepted, 0, NULL },
-    { "--json-status-fd", 1, opt_report_fd, 1, NULL },
-    { "--info-fd", 1, opt_report_fd, 0, NULL },
+    { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS, NULL },
+    { "--info-fd", 1, opt_report_fd, FD_INFO, NULL },
+    { "--block-fd", 1, opt_report_fd, FD_BLOCK, NULL },
+    { "--sync-fd", 1, opt_report_fd, FD_SYNC, NULL },
     { "--cap-add", 1, opt_cap, 1, NULL },
     { "--cap-drop", 1, opt_cap, 0, NULL },
     /* --args is handled by the parser itself. */
-    { "--argv0", 1, opt_unsupported, 0, "libbox execs argv[0] itself; it cannot be set apart "
-      "from the program" },
+    { "--argv0", 1, opt_argv0, 0, NULL },
     { "--seccomp", 1, opt_seccomp_bpf, 0, NULL },
     { "--add-seccomp-fd", 1, opt_seccomp_bpf, 0, NULL },
     { "--userns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
-    { "--block-fd", 1, opt_unsupported, 0, NULL },
-    { "--userns-block-fd", 1, opt_unsupported, 0, NULL },
-    { "--sync-fd", 1, opt_unsupported, 0, NULL },
+    { "--userns-block-fd", 1, opt_unsupported, 0, "libbox writes the uid/gid maps itself" },
     { "--lock-file", 1, opt_unsupported, 0, NULL },
-    { "--chmod", 2, opt_unsupported, 0, NULL },
+    { "--chmod", 2, opt_chmod, 0, NULL },
     { "--bind-fd", 2, opt_unsupported, 0, NULL },
     { "--ro-bind-fd", 2, opt_unsupported, 0, NULL },
     { "--overlay-src", 1, opt_unsupported, 0, NULL },
@@ -1004,8 +1037,8 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         if (r->have_size && !(o->arg & USES_SIZE) && o->fn != opt_perms)
             die("--size must be followed by --tmpfs, not %s", o->name);
         if (r->have_perms && !(o->arg & USES_PERMS) && o->fn != opt_size && o->fn != opt_dir)
-            die("--perms must be followed by --tmpfs, --file, --bind-data or --ro-bind-data, "
-                "not %s", o->name);
+            die("--perms must be followed by --tmpfs, --dir, --file, --bind-data or "
+                "--ro-bind-data, not %s", o->name);
         o->fn(r, o, av + i + 1);
         if (o->arg & USES_SIZE)
             r->have_size = 0;
@@ -1250,7 +1283,7 @@ static void wait_box(struct run *r, box_status_t *st)
 int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
-                       .json_fd = -1 };
+                       .block_fd = -1, .sync_fd = -1, .json_fd = -1 };
     struct run *r = &run;
     FILE *json_file = NULL;
     box_status_t st;
@@ -1270,6 +1303,14 @@ int main(int argc, char **argv)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
     apply_rest(r);
+    if (r->argv0) {
+        note(r, "program %s, argv[0] %s", argv[prog], r->argv0);
+        check(r, box_set_program(r->box, argv[prog]));
+        argv[prog] = (char *)r->argv0;
+    }
+    if (r->block_fd >= 0)
+        check(r, box_set_options(r->box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                             BOX_OPT_HOLD));
     if (r->json_status_file)
         open_json_status(r);
 
@@ -1281,6 +1322,28 @@ int main(int argc, char **argv)
 
     note(r, "spawn %s", argv[prog]);
     check(r, box_spawn(r->box, (const char *const *)argv + prog));
+    snprintf(line, sizeof line, "{\"child-pid\": %d}\n", (int)box_pid(r->box));
+    if (r->info_fd >= 0) {
+        write_fd_line(r->info_fd, "--info-fd", line);
+        close(r->info_fd);
+    }
+    if (r->json_status_fd >= 0)
+        write_fd_line(r->json_status_fd, "--json-status-fd", line);
+    if (r->block_fd >= 0) {
+        /* As bwrap: the box is built and its pid reported; one byte (or EOF) runs it. */
+        char b;
+        ssize_t n;
+
+        note(r, "box built (pid %d); waiting on --block-fd %d", (int)box_pid(r->box),
+             r->block_fd);
+        do
+            n = read(r->block_fd, &b, 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+            die("--block-fd %d: read: %s", r->block_fd, strerror(errno));
+        close(r->block_fd);
+        check(r, box_start(r->box));
+    }
     if (r->verbose) {
         static const struct { box_limit_t limit; const char *name; } lim[] = {
             { BOX_LIMIT_MEMORY, "--mem" }, { BOX_LIMIT_PIDS, "--processes" },
@@ -1294,15 +1357,10 @@ int main(int argc, char **argv)
                 note(r, "%s enforced by %s", lim[i].name, where);
         note(r, "program running as pid %d", (int)box_pid(r->box));
     }
-    snprintf(line, sizeof line, "{\"child-pid\": %d}\n", (int)box_pid(r->box));
-    if (r->info_fd >= 0) {
-        write_fd_line(r->info_fd, "--info-fd", line);
-        close(r->info_fd);
-    }
-    if (r->json_status_fd >= 0)
-        write_fd_line(r->json_status_fd, "--json-status-fd", line);
 
     wait_box(r, &st);
+    if (r->sync_fd >= 0) /* --sync-fd: its reader learns that the box has ended */
+        close(r->sync_fd);
     code = st.end == BOX_END_EXITED ? st.exit_code : 128 + (st.signal ? st.signal : SIGKILL);
     note(r, "program ended: %s, exit status %d", end_reason(st.end), code);
 

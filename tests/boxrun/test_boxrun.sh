@@ -157,6 +157,32 @@ t "--json-status-fd" 7 '' "$boxrun" $bw --json-status-fd 3 sh -c 'exit 7' 3>"$tm
 f "--json-status-fd child-pid" "$tmp/jsfd" '"child-pid": [0-9]+'
 f "--json-status-fd exit-code" "$tmp/jsfd" '"exit-code": 7'
 
+t "--argv0" 0 '^via argv0$' "$boxrun" $bw --argv0 echo busybox via argv0
+t "--chmod" 0 '^700 1777$' "$boxrun" $bw --tmpfs /t --dir /t/d --chmod 700 /t/d \
+  --chmod 1777 /t sh -c 'echo $(stat -c %a /t/d /t)'
+t "--chmod of a missing path" 125 '^boxrun: spawn: chmod 0700 /t/nope: No such file' \
+  "$boxrun" $bw --tmpfs /t --chmod 700 /t/nope true
+t "--perms --dir" 0 '^711 755$' "$boxrun" $bw --tmpfs /t --perms 711 --dir /t/e \
+  --perms 700 --dir /etc sh -c 'echo $(stat -c %a /t/e /etc)'
+# --block-fd: the box is built and --info-fd written, but the program waits for a byte.
+mkfifo "$tmp/block"
+exec 5<>"$tmp/block"
+"$boxrun" --root "$root" --bind "$tmp" /mnt --info-fd 3 --block-fd 4 \
+  sh -c 'echo ran > /mnt/blocked-ran' 3>"$tmp/block-info" 4<"$tmp/block" >/dev/null 2>&1 &
+blocked=$!
+for i in $(seq 50); do grep -q child-pid "$tmp/block-info" 2>/dev/null && break; sleep 0.1; done
+f "--block-fd: --info-fd written first" "$tmp/block-info" '"child-pid": [0-9]+'
+g "--block-fd: the program waits" "$tmp/blocked-ran"
+printf x >&5
+wait "$blocked"
+exec 5>&-
+f "--block-fd: a byte runs it" "$tmp/blocked-ran" '^ran$'
+# --sync-fd: its reader sees end of file only once the box has ended; the box lacks it.
+t "--sync-fd" 0 '^eof-after-end no-fd-3$' sh -c "
+  \"$boxrun\" --root \"$root\" --proc /proc --bind \"$tmp\" /mnt --sync-fd 3 sh -c \
+    'sleep 0.2; [ -e /proc/self/fd/3 ] || echo no-fd-3 > /mnt/sync-done' 3>&1 >/dev/null |
+  { cat; echo \"\$([ -e \"$tmp/sync-done\" ] && echo eof-after-end) \$(cat \"$tmp/sync-done\")\"; }"
+
 # libbox's defaults and options
 t "default namespaces: pid 1, root in box" 0 '^1 0 box$' \
   "$boxrun" --root "$root" --proc /proc sh -c 'echo $$ $(id -u) $(hostname)'
@@ -272,7 +298,8 @@ t "--version" 0 '^boxrun' "$boxrun" --version
 t "missing program" 125 '^boxrun: exec' "$boxrun" --root "$root" no-such-program
 t "unsupported option" 125 '^boxrun: --userns is not supported yet' \
   "$boxrun" --root "$root" --userns 0 true
-t "unsupported --argv0" 125 'not supported yet' "$boxrun" --argv0 x --root "$root" true
+t "unsupported --userns-block-fd" 125 'maps itself' "$boxrun" --userns-block-fd 0 true
+t "--chmod: bad mode" 125 "^boxrun: --chmod: bad mode '9'" "$boxrun" --chmod 9 /x true
 t "unknown option" 125 '^boxrun: unknown option --frobnicate' "$boxrun" --frobnicate true
 t "bad number" 125 '^boxrun: --processes: bad number' "$boxrun" --processes 12x true
 t "bad size" 125 '^boxrun: --mem: bad size' "$boxrun" --mem 5Q true

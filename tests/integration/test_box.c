@@ -670,6 +670,134 @@ static void test_many_boxes_no_leak(void **state)
         assert_string_equal(run_ok("echo ok"), "ok\n");
 }
 
+/* box_set_program: exec one file, hand the program another argv[0] (busybox runs the
+ * applet its argv[0] names). */
+static void test_program_and_argv0(void **state)
+{
+    const char *const argv[] = { "echo", "via", "argv0", NULL };
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_program(box, "busybox"), 0);
+    assert_int_equal(run_argv(box, argv, out, sizeof out, &st), 0);
+    assert_string_equal(out, "via argv0\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_program(box, "/bin/no-such"), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec /bin/no-such: No such file or directory");
+    box_free(box);
+}
+
+/* BOX_OPT_HOLD: box_spawn builds the box and stops before exec; box_start runs it. */
+static void test_hold_and_start(void **state)
+{
+    const char *const argv[] = { "sh", "-c", "echo started", NULL };
+    const char *const missing[] = { "no-such-program", NULL };
+    char out[OUT_MAX] = "", path[64], ours[64] = "", theirs[64] = "";
+    struct pollfd pfd;
+    box_t *box = new_test_box();
+    box_status_t st;
+    int p[2];
+    ssize_t n;
+
+    (void)state;
+    assert_int_equal(box_set_options(box, BOX_OPT_HOLD | BOX_OPT_NEW_SESSION), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(box_pass_fd(box, p[1], 1), 0);
+    assert_int_equal(box_pass_fd(box, 2, 2), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    close(p[1]);
+    /* Built: its own pid namespace already; not started: nothing written, no status. */
+    assert_true(box_pid(box) > 0);
+    assert_true(box_pidfd(box) >= 0);
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)box_pid(box));
+    assert_true(readlink(path, theirs, sizeof theirs - 1) > 0);
+    assert_true(readlink("/proc/self/ns/pid", ours, sizeof ours - 1) > 0);
+    assert_string_not_equal(ours, theirs);
+    pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+    assert_int_equal(poll(&pfd, 1, 100), 0);
+    assert_int_equal(box_wait(box, 0, &st), -EINVAL);
+    assert_int_equal(box_spawn(box, argv), -EBUSY);
+    assert_int_equal(box_start(box), 0);
+    n = read(p[0], out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out, "started\n");
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(box_start(box), -EINVAL);
+    close(p[0]);
+    box_free(box);
+
+    /* Freed while it waits: killed and reaped, nothing left (teardown checks). */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    box_free(box);
+
+    /* Killed while it waits: box_start says so. */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_start(box), -ESRCH);
+    assert_int_equal(box_wait(box, 0, &st), -ESRCH);
+    box_free(box);
+
+    /* The exec comes after the hold: its error is box_start's, and the box may be
+     * spawned again. */
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
+    assert_int_equal(box_spawn(box, missing), 0);
+    assert_int_equal(box_start(box), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_int_equal(box_pid(box), -ESRCH);
+    assert_int_equal(box_spawn(box, argv), 0);
+    box_free(box);
+}
+
+/* box_mkdir and box_chmod: modes in the plan's order, resolved inside the box. */
+static void test_mkdir_and_chmod(void **state)
+{
+    char out[OUT_MAX], *host = make_host_dir(), hostc[256];
+    const char *const argv[] = { "true", NULL };
+    box_t *box = new_test_box();
+    box_status_t st;
+    struct stat sb;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mkdir(box, "/tmp/a/b", 0700), 0);
+    assert_int_equal(box_mkdir(box, "/tmp/a", 0711), 0); /* exists: keeps 0755 */
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/c", 0), 0);
+    assert_int_equal(box_chmod(box, "/tmp/c", 01777), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "../../../../../tmp/c", "/tmp/l", 0), 0);
+    assert_int_equal(box_chmod(box, "/tmp/l", 0750), 0); /* the link's target, in the box */
+    assert_int_equal(run_box(box, "stat -c %a /tmp/a /tmp/a/b /tmp/c", out, sizeof out, &st),
+                     0);
+    assert_string_equal(out, "755\n700\n750\n");
+    box_free(box);
+
+    /* A link to a host path resolves inside the box: the host's file is never touched. */
+    snprintf(hostc, sizeof hostc, "%s/c", host);
+    assert_int_equal(mkdir(hostc, 0755), 0);
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, hostc, "/tmp/esc", 0), 0);
+    assert_int_equal(box_chmod(box, "/tmp/esc", 0700), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_string_equal(box_errmsg(box),
+                        "spawn: chmod 0700 /tmp/esc: No such file or directory");
+    assert_int_equal(stat(hostc, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0755);
+    box_free(box);
+    remove_host_dir(host);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -704,6 +832,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_without_userns_as_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_program_and_argv0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_and_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, setup, teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

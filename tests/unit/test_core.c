@@ -119,6 +119,10 @@ static void test_null_box_everywhere(void **state)
     assert_int_equal(box_pid(NULL), -EINVAL);
     assert_int_equal(box_pidfd(NULL), -EINVAL);
     assert_int_equal(box_probe(NULL), -EINVAL);
+    assert_int_equal(box_set_program(NULL, "sh"), -EINVAL);
+    assert_int_equal(box_mkdir(NULL, "/d", 0700), -EINVAL);
+    assert_int_equal(box_chmod(NULL, "/d", 0700), -EINVAL);
+    assert_int_equal(box_start(NULL), -EINVAL);
 }
 
 static void test_hostname_checks(void **state)
@@ -175,6 +179,15 @@ static void test_mount_checks(void **state)
     assert_int_equal(box_mount(box, (box_mount_type_t)99, NULL, "/x", 0), -EINVAL);
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "", "/x", 0), -EINVAL);
     assert_int_equal(box_mount_tmpfs(box, "/t", 0, 010000, 0), -EINVAL);
+    assert_int_equal(box_mkdir(box, "/d", 010000), -EINVAL);
+    assert_string_equal(box_errmsg(box), "mkdir: invalid mode 010000: Invalid argument");
+    assert_int_equal(box_mkdir(box, "d", 0700), -EINVAL);
+    assert_int_equal(box_mkdir(box, "/", 0700), -EINVAL);
+    assert_int_equal(box_chmod(box, "/d", 020000), -EINVAL);
+    assert_int_equal(box_chmod(box, "rel", 0700), -EINVAL);
+    assert_string_equal(box_errmsg(box),
+                        "mount chmod: target 'rel' is not an absolute path: Invalid argument");
+    assert_int_equal(box_chmod(box, "/../../x", 0700), -EXDEV);
     assert_int_equal(box->n_mounts, 0);
 
     assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/passwd", "/a/./b//passwd", BOX_MOUNT_RO),
@@ -185,6 +198,15 @@ static void test_mount_checks(void **state)
     assert_false(box->mounts[0].source_is_dir);
     assert_string_equal(box->mounts[1].fs_size, "4096");
     assert_string_equal(box->mounts[1].fs_mode, "01777");
+    /* A plain directory has no mode of its own; box_mkdir's and box_chmod's do. */
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/d", 0), 0);
+    assert_int_equal(box_mkdir(box, "/e", 0700), 0);
+    assert_int_equal(box_chmod(box, "/", 0755), 0);
+    assert_int_equal(box->n_mounts, 5);
+    assert_false(box->mounts[2].has_mode);
+    assert_true(box->mounts[3].has_mode);
+    assert_int_equal(box->mounts[3].mode, 0700);
+    assert_int_equal(box->mounts[4].type, BOX_MOUNT_OP_CHMOD);
 }
 
 static void test_idmap_checks(void **state)
@@ -251,6 +273,13 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_set_cgroup_parent(box, "/a/../b"), 0);
     assert_string_equal(box->cgroup_parent, "/b");
     assert_int_equal(box_wait(box, -2, NULL), -ESRCH);
+    assert_int_equal(box_start(box), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "not waiting to start"));
+    assert_int_equal(box_set_program(box, ""), -EINVAL);
+    assert_int_equal(box_set_program(box, "sh"), 0);
+    assert_string_equal(box->program, "sh");
+    assert_int_equal(box_set_program(box, NULL), 0);
+    assert_null(box->program);
 }
 
 static void test_cpuset_and_io_checks(void **state)
