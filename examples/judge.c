@@ -118,6 +118,8 @@ int main(int argc, char **argv)
     else if (st.end == BOX_END_CPU_TIME || st.end == BOX_END_WALL_TIME || st.signal == SIGXCPU ||
              cpu > sec) /* cpu > sec also catches the SIGKILL at RLIMIT_CPU */
         strcpy(verdict, "TLE");
+    else if (st.pids_limit_hits > 0 && !(st.end == BOX_END_EXITED && st.exit_code == 0))
+        strcpy(verdict, "RE fork"); /* it ran out of processes */
     else if (st.end == BOX_END_EXITED && st.exit_code != 0)
         snprintf(verdict, sizeof verdict, "RE exit=%d", st.exit_code);
     else if (st.end != BOX_END_EXITED)

@@ -258,7 +258,9 @@ typedef struct box_status {
     uint64_t max_rss_bytes; /* largest resident set of those processes (getrusage) */
     uint64_t memory_peak_bytes; /* the box cgroup's peak memory use, 0 without a cgroup */
     uint64_t oom_kills;     /* processes the kernel OOM-killed in the box cgroup */
-    uint64_t reserved[6];
+    uint64_t pids_limit_hits; /* forks (and clones) BOX_LIMIT_PIDS refused: a program that
+                                 ended because it could not fork shows it here */
+    uint64_t reserved[5];
 } box_status_t;
 
 /* cgroup cpuset: the CPUs and memory nodes the box may use, in the kernel's list format
@@ -283,6 +285,16 @@ int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind, uint64
  * and so cannot enable controllers for children). On v1 hosts `dir` is a path relative to
  * each controller's hierarchy, e.g. "/mygroup". Default: the caller's own cgroup. */
 int box_set_cgroup_parent(box_t *box, const char *dir);
+
+/* Which cgroup hierarchies the box may use. AUTO (the default): a controller from the v2
+ * hierarchy where it has it, else from its v1 hierarchy; the v2 cgroup also for placement
+ * and cgroup.kill. V1: only v1 hierarchies (whole-box kill through the v1 freezer). V2:
+ * only the unified hierarchy; a controller it lacks is an error at spawn (or skipped under
+ * BOX_OPT_LIMITS_BEST_EFFORT). Returns 0, -EINVAL (box NULL, unknown backend), -EBUSY. */
+#define BOX_CGROUP_BACKEND_AUTO 0
+#define BOX_CGROUP_BACKEND_V1   1
+#define BOX_CGROUP_BACKEND_V2   2
+int box_set_cgroup_backend(box_t *box, int backend);
 
 /* After box_spawn: is `limit` in force? Returns 1 and writes where it is enforced into buf
  * (e.g. "/sys/fs/cgroup/memory/.../memory.limit_in_bytes", "rlimit", "box_wait"), 0 and

@@ -47,6 +47,7 @@ struct box_idmap {
 /* cgroup.c: the box's cgroup directories, one per hierarchy used. */
 enum {
     BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_CPUSET, BOX_CG_IO,
+    BOX_CG_FREEZER, /* v1 only, for the whole-box kill where there is no v2 cgroup */
     BOX_CG_SLOTS
 };
 struct box_cgroup {
@@ -108,6 +109,7 @@ struct box {
     bool limit_set[BOX_LIMIT_COUNT];
     uint64_t limit[BOX_LIMIT_COUNT];
     char *cgroup_parent;
+    int cgroup_backend; /* BOX_CGROUP_BACKEND_* */
     char *cpuset_cpus, *cpuset_mems;
     struct box_io_rule *io_rules;
     size_t n_io_rules;

@@ -518,6 +518,19 @@ BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind
     return 0;
 }
 
+BOX_API int box_set_cgroup_backend(box_t *box, int backend)
+{
+    int r = box_check_configurable(box, "set_cgroup_backend");
+
+    if (r < 0)
+        return r;
+    if (backend != BOX_CGROUP_BACKEND_AUTO && backend != BOX_CGROUP_BACKEND_V1 &&
+        backend != BOX_CGROUP_BACKEND_V2)
+        return box_error(box, EINVAL, "set_cgroup_backend: unknown backend %d", backend);
+    box->cgroup_backend = backend;
+    return 0;
+}
+
 BOX_API int box_set_cgroup_parent(box_t *box, const char *dir)
 {
     return box ? set_abs_path(box, "set_cgroup_parent", dir, &box->cgroup_parent) : -EINVAL;

@@ -1,7 +1,9 @@
 /* cgroups: one cgroup per box, below the caller's own cgroup (or a parent it names), on the
  * unified v2 hierarchy or on v1 controller hierarchies, whichever has the controller. On a
  * hybrid host (v1 controllers + a v2 hierarchy without them) the box also gets a v2 cgroup,
- * for placement and cgroup.kill. The parent creates the cgroups and writes the limits
+ * for placement and cgroup.kill; without a v2 cgroup the whole box is killed through the
+ * v1 freezer (freeze, SIGKILL every task, thaw). box_set_cgroup_backend narrows the choice
+ * to one kind of hierarchy. The parent creates the cgroups and writes the limits
  * before clone, moves the child in while it waits (before it execs, so the program never
  * runs outside its limits), reads the usage after the box has ended and removes them.
  * It never touches the host's cgroup mounts and never moves a process it did not start. */
@@ -21,7 +23,7 @@
 static const char *const slot_controller[BOX_CG_SLOTS] = {
     [BOX_CG_V2] = NULL,       [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
     [BOX_CG_CPU] = "cpu",     [BOX_CG_CPUACCT] = "cpuacct", [BOX_CG_CPUSET] = "cpuset",
-    [BOX_CG_IO] = "blkio",
+    [BOX_CG_IO] = "blkio",    [BOX_CG_FREEZER] = "freezer",
 };
 static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
     [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids", [BOX_CG_CPU] = "cpu",
@@ -180,6 +182,24 @@ static int write_str(const char *dir, const char *file, const char *value)
 
     snprintf(path, sizeof path, "%s/%s", dir, file);
     return box_write_file(path, value, strlen(value));
+}
+
+/* Does dir/file hold the line `want`? */
+static bool has_line(const char *dir, const char *file, const char *want)
+{
+    char path[4096], line[256];
+    bool found = false;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (!(f = fopen(path, "re")))
+        return false;
+    while (!found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        found = strcmp(line, want) == 0;
+    }
+    fclose(f);
+    return found;
 }
 
 static int read_u64(const char *dir, const char *file, const char *key, uint64_t *out)
@@ -450,13 +470,16 @@ int box_cgroup_create(box_t *box)
     /* Memory and cpu usage are part of the report whenever the box has cgroups. */
     need[BOX_CG_MEMORY] = need[BOX_CG_CPUACCT] = true;
 
-    have_v2 = parent_dir(box, NULL, v2_parent, sizeof v2_parent) == 0 &&
+    have_v2 = box->cgroup_backend != BOX_CGROUP_BACKEND_V1 &&
+              parent_dir(box, NULL, v2_parent, sizeof v2_parent) == 0 &&
               access(v2_parent, W_OK) == 0;
     if (have_v2) {
         r = make_dir(box, BOX_CG_V2, v2_parent);
         if (r < 0)
             have_v2 = false; /* a read-only v2 parent: fall back to v1 where possible */
     }
+    /* Without a v2 cgroup there is no cgroup.kill: the v1 freezer kills the whole box. */
+    need[BOX_CG_FREEZER] = !have_v2 && box->cgroup_backend != BOX_CGROUP_BACKEND_V2;
     for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
         const char *ctl = slot_v2_controller[slot];
         bool required = false;
@@ -478,16 +501,28 @@ int box_cgroup_create(box_t *box)
             box->cg.v2_slot[slot] = true;
             continue;
         }
-        r = parent_dir(box, slot_controller[slot], parent, sizeof parent);
-        if (r == 0)
-            r = make_dir(box, slot, parent);
+        if (box->cgroup_backend == BOX_CGROUP_BACKEND_V2) {
+            /* No v1 fallback: the limit has no home. */
+            snprintf(parent, sizeof parent, "%.4000s (cgroup v2 only)",
+                     have_v2 ? v2_parent : "no writable v2 cgroup");
+            r = -ENOENT;
+        } else {
+            r = parent_dir(box, slot_controller[slot], parent, sizeof parent);
+            if (r == 0)
+                r = make_dir(box, slot, parent);
+        }
         if (r < 0 && required && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
             slot != BOX_CG_CPUSET && slot != BOX_CG_IO) {
             skip_slot(box, slot, r, parent);
             continue;
         }
         if (r < 0 && required) {
-            if (r == -ENOENT)
+            if (r == -ENOENT && box->cgroup_backend == BOX_CGROUP_BACKEND_V2)
+                r = box_error(box, EOPNOTSUPP,
+                              "spawn: cgroup controller %s is not available in cgroup v2 "
+                              "%s; BOX_CGROUP_BACKEND_AUTO would use its v1 hierarchy",
+                              ctl, have_v2 ? v2_parent : "(no writable v2 cgroup)");
+            else if (r == -ENOENT)
                 r = box_error(box, EOPNOTSUPP,
                               "spawn: cgroup controller %s is not available on this host "
                               "(neither in cgroup v2 %s nor as a v1 hierarchy)",
@@ -548,11 +583,47 @@ int box_cgroup_attach(box_t *box, pid_t pid)
     return 0;
 }
 
-/* Kill every process of the box at once where the kernel can (cgroup.kill, 5.14+). */
+/* The two freezers: v1's freezer controller and v2's cgroup.freeze (5.2+). */
+struct freezer {
+    const char *file, *freeze, *thaw; /* what to write where */
+    const char *state, *frozen;       /* where to read that it is frozen, and the line */
+};
+static const struct freezer v1_freezer = { "freezer.state", "FROZEN", "THAWED",
+                                           "freezer.state", "FROZEN" };
+static const struct freezer v2_freezer = { "cgroup.freeze", "1", "0",
+                                           "cgroup.events", "frozen 1" };
+
+/* Freeze the cgroup so that nothing in it can fork or exit, SIGKILL every task in it (all
+ * started by this box), thaw it so that they die. */
+static void freeze_and_kill(const char *dir, const struct freezer *fz)
+{
+    char path[4096], line[32];
+    FILE *f;
+
+    if (write_str(dir, fz->file, fz->freeze) == 0)
+        for (int i = 0; i < 1000 && !has_line(dir, fz->state, fz->frozen); i++)
+            nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    if ((f = fopen(path, "re"))) {
+        while (fgets(line, sizeof line, f))
+            if (atoi(line) > 0)
+                kill(atoi(line), SIGKILL);
+        fclose(f);
+    }
+    write_str(dir, fz->file, fz->thaw);
+}
+
+/* Kill every process of the box at once: cgroup.kill (5.14+), else through a freezer. */
 void box_cgroup_kill(box_t *box)
 {
-    if (box->cg.dir[BOX_CG_V2])
-        write_str(box->cg.dir[BOX_CG_V2], "cgroup.kill", "1");
+    const char *v2 = box->cg.dir[BOX_CG_V2];
+
+    if (v2 && write_str(v2, "cgroup.kill", "1") == 0)
+        return;
+    if (v2)
+        freeze_and_kill(v2, &v2_freezer);
+    else if (box->cg.dir[BOX_CG_FREEZER])
+        freeze_and_kill(box->cg.dir[BOX_CG_FREEZER], &v1_freezer);
 }
 
 /* cpu time of the whole box in microseconds, or -1 without a cgroup for it. */
@@ -596,6 +667,10 @@ void box_cgroup_usage(box_t *box, box_status_t *st)
         st->cpu_user_us = u;
         st->cpu_system_us = s;
     }
+    if (box->cg.dir[box->cg.v2_slot[BOX_CG_PIDS] ? BOX_CG_V2 : BOX_CG_PIDS] &&
+        box->limit_set[BOX_LIMIT_PIDS])
+        read_u64(box->cg.dir[box->cg.v2_slot[BOX_CG_PIDS] ? BOX_CG_V2 : BOX_CG_PIDS],
+                 "pids.events", "max", &st->pids_limit_hits);
     if (!mem)
         return;
     if (slot == BOX_CG_V2) {

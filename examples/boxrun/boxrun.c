@@ -1207,10 +1207,11 @@ static void json_usage(FILE *f, const box_status_t *st, const char *sep)
 {
     fprintf(f, "%s\"signal\": %d,%s\"reason\": \"%s\",%s\"wall_s\": %.6f,%s"
             "\"cpu_user_s\": %.6f,%s\"cpu_system_s\": %.6f,%s\"max_rss_bytes\": %" PRIu64
-            ",%s\"memory_peak_bytes\": %" PRIu64 ",%s\"oom_kills\": %" PRIu64,
+            ",%s\"memory_peak_bytes\": %" PRIu64 ",%s\"oom_kills\": %" PRIu64
+            ",%s\"pids_limit_hits\": %" PRIu64,
             sep, st->signal, sep, end_reason(st->end), sep, st->wall_us / 1e6, sep,
             st->cpu_user_us / 1e6, sep, st->cpu_system_us / 1e6, sep, st->max_rss_bytes, sep,
-            st->memory_peak_bytes, sep, st->oom_kills);
+            st->memory_peak_bytes, sep, st->oom_kills, sep, st->pids_limit_hits);
 }
 
 static void write_fd_line(int fd, const char *what, const char *text)

@@ -193,7 +193,8 @@ t "--root-ro" 0 'Read-only file system' \
 t "--json-status" 3 '' "$boxrun" --root "$root" --json-status "$tmp/st.json" sh -c 'exit 3'
 f "--json-status exit_code" "$tmp/st.json" '"exit_code": 3,'
 f "--json-status reason" "$tmp/st.json" '"reason": "exited"'
-for k in signal wall_s cpu_user_s cpu_system_s max_rss_bytes memory_peak_bytes oom_kills; do
+for k in signal wall_s cpu_user_s cpu_system_s max_rss_bytes memory_peak_bytes oom_kills \
+  pids_limit_hits; do
   f "--json-status has $k" "$tmp/st.json" "\"$k\": [0-9]"
 done
 t "--json-status when boxrun fails" 125 '^boxrun: ' \
@@ -226,6 +227,9 @@ if "$boxrun" --root "$root" --mem 64M --time 10 true >/dev/null 2>&1; then
     --json-status "$tmp/oom.json" sh -c 'x=$(dd if=/dev/zero bs=1M count=64 2>/dev/null | tr "\0" x)'
   f "--mem reason oom" "$tmp/oom.json" '"reason": "oom"'
   f "--mem oom_kills" "$tmp/oom.json" '"oom_kills": [1-9]'
+  t "--processes: a fork bomb stops" 1 '' "$boxrun" --root "$root" --processes 8 \
+    --json-status "$tmp/pids.json" sh -c 'sh -c "while :; do sleep 5 & done" 2>/dev/null; exit 1'
+  f "--processes: pids_limit_hits" "$tmp/pids.json" '"pids_limit_hits": [1-9]'
   t "--time: cpu-time kill" 137 '' "$boxrun" --root "$root" --time 0.2 \
     --json-status "$tmp/cpu.json" sh -c 'while :; do :; done'
   f "--time reason cpu-time" "$tmp/cpu.json" '"reason": "cpu-time"'

@@ -48,8 +48,11 @@ cases
 if [ "$(id -u)" -eq 0 ]; then
   t "200 MB string in 32 MiB: MLE" 1 "^MLE $v" --mem 32 "$tmp/root" "$tmp/in" "$tmp/in" -- \
     sh -c 'x=$(head -c 200000000 /dev/zero | tr "\\0" a)'
+  # 64 pids: the inner shell forks until it cannot and dies of it
+  t "fork bomb: RE fork" 1 "^RE fork $v" "$tmp/root" "$tmp/in" "$tmp/in" -- \
+    sh -c 'sh -c "while :; do sleep 5 & done" 2>/dev/null; exit 1'
 else
-  echo "skip - MLE (needs root for a memory cgroup)"
+  echo "skip - MLE, fork bomb (need root for cgroups)"
 fi
 
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

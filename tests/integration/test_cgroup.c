@@ -110,6 +110,8 @@ static void test_pids_limit(void **state)
     /* The inner shell forks until the limit stops it (then it dies of "can't fork"). Counted
      * without forking: pid 1 and the sleeps that fitted, at most the limit. */
     assert_in_range(atoi(out), 6, 8);
+    /* The report counts the forks the limit refused. */
+    assert_true(st.pids_limit_hits > 0);
     box_free(box);
 }
 
@@ -264,22 +266,18 @@ static bool dead_or_zombie(int pid)
     return false;
 }
 
-static void test_kill_whole_box_without_pidns(void **state)
+/* Without a pid namespace only the cgroup can kill the whole box: cgroup.kill on v2, the
+ * freezer on v1 (BOX_CGROUP_BACKEND_V1). */
+static void kill_whole_box(int backend)
 {
     box_t *box = box_with_dev();
     const char *const argv[] = { "sh", "-c", "sleep 100 & sleep 100 & wait", NULL };
-    box_features_t feat;
     box_status_t st;
     char path[128];
     int kids[2];
     FILE *f;
 
-    (void)state;
-    assert_int_equal(box_probe(&feat), 0);
-    if (!feat.cgroup_v2_path[0]) {
-        box_free(box);
-        skip();
-    }
+    assert_int_equal(box_set_cgroup_backend(box, backend), 0);
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_PID & ~BOX_NS_TIME), 0);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
     assert_int_equal(box_spawn(box, argv), 0);
@@ -300,6 +298,82 @@ static void test_kill_whole_box_without_pidns(void **state)
     assert_int_equal(st.end, BOX_END_KILLED);
     for (int i = 0; i < 2; i++)
         assert_true(dead_or_zombie(kids[i]));
+    box_free(box);
+}
+
+static void test_kill_whole_box_without_pidns(void **state)
+{
+    box_features_t feat;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (!feat.cgroup_v2_path[0])
+        skip();
+    kill_whole_box(BOX_CGROUP_BACKEND_AUTO);
+}
+
+static void test_kill_whole_box_v1_freezer(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char where[512];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (access("/sys/fs/cgroup/freezer", W_OK) != 0 || access("/sys/fs/cgroup/pids", W_OK) != 0)
+        skip(); /* a pure v2 host */
+    kill_whole_box(BOX_CGROUP_BACKEND_V1);
+    /* V1 really means v1: the limits land in the v1 hierarchies. */
+    box = new_test_box();
+    assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V1), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_PIDS, where, sizeof where), 1);
+    assert_non_null(strstr(where, "/sys/fs/cgroup/pids/"));
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
+/* BOX_CGROUP_BACKEND_V2: the unified hierarchy or nothing. */
+static void test_backend_v2_only(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_features_t feat;
+    char where[512];
+    box_t *box;
+    box_status_t st;
+    bool v2_memory;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    v2_memory = feat.cgroup_layout == BOX_CGROUP_V2 &&
+                strstr(feat.cgroup_controllers, "memory") != NULL;
+    box = new_test_box();
+    assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V2), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    if (v2_memory) {
+        assert_int_equal(box_spawn(box, argv), 0);
+        assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), 1);
+        assert_non_null(strstr(where, "memory.max"));
+        assert_int_equal(box_wait(box, -1, &st), 0);
+        box_free(box);
+        return;
+    }
+    /* Here (hybrid, or v2 without a delegated memory controller): a clear error ... */
+    assert_int_equal(box_spawn(box, argv), -EOPNOTSUPP);
+    assert_non_null(strstr(box_errmsg(box), "cgroup controller memory is not available in "
+                                            "cgroup v2"));
+    box_free(box);
+    /* ... or, best effort, the box runs and says why the limit is not there. */
+    box = new_test_box();
+    assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V2), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                              BOX_OPT_LIMITS_BEST_EFFORT), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), 0);
+    assert_non_null(strstr(where, "cgroup v2 only"));
+    assert_int_equal(box_wait(box, -1, &st), 0);
     box_free(box);
 }
 
@@ -400,6 +474,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_limit_status, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_kill_whole_box_without_pidns, cg_setup,
                                         cg_teardown),
+        cmocka_unit_test_setup_teardown(test_kill_whole_box_v1_freezer, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_backend_v2_only, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroups_removed, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),

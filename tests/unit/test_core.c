@@ -269,6 +269,11 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_MILLIS, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
     assert_int_equal(box_set_limit(box, (box_limit_t)0, 1), -EINVAL);
+    assert_int_equal(box_set_cgroup_backend(box, 3), -EINVAL);
+    assert_string_equal(box_errmsg(box), "set_cgroup_backend: unknown backend 3: Invalid argument");
+    assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V1), 0);
+    assert_int_equal(box->cgroup_backend, BOX_CGROUP_BACKEND_V1);
+    assert_int_equal(box_set_cgroup_backend(NULL, 0), -EINVAL);
     assert_int_equal(box_set_cgroup_parent(box, "rel"), -EINVAL);
     assert_int_equal(box_set_cgroup_parent(box, "/a/../b"), 0);
     assert_string_equal(box->cgroup_parent, "/b");

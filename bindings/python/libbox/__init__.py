@@ -544,7 +544,8 @@ class Status:
     (the kernel OOM-killed the box at its memory limit) or ``"cpu_time"`` (the whole-box
     cpu-time limit passed); times are in seconds, ``max_rss`` in bytes, ``memory_peak``
     (also ``memory_peak_bytes``) the box cgroup's peak memory in bytes and ``oom_kills``
-    the processes the kernel OOM-killed in it (both 0 without a cgroup).
+    the processes the kernel OOM-killed in it (both 0 without a cgroup); ``pids_limit_hits``
+    the forks the pids limit refused.
     """
     end: str
     end_code: int
@@ -556,6 +557,7 @@ class Status:
     max_rss: int
     memory_peak: int = 0
     oom_kills: int = 0
+    pids_limit_hits: int = 0
 
     @classmethod
     def _from_c(cls, st: _ffi.box_status_t) -> "Status":
@@ -563,7 +565,8 @@ class Status:
                    exit_code=st.exit_code if st.end == BOX_END_EXITED else 0,
                    signal=st.signal, wall=st.wall_us / 1e6, cpu_user=st.cpu_user_us / 1e6,
                    cpu_system=st.cpu_system_us / 1e6, max_rss=st.max_rss_bytes,
-                   memory_peak=st.memory_peak_bytes, oom_kills=st.oom_kills)
+                   memory_peak=st.memory_peak_bytes, oom_kills=st.oom_kills,
+                   pids_limit_hits=st.pids_limit_hits)
 
     @property
     def memory_peak_bytes(self) -> int:

@@ -129,7 +129,8 @@ class box_status_t(ctypes.Structure):
         # carved out of reserved[8] by the cgroup work; 0 from libraries without it
         ("memory_peak_bytes", ctypes.c_uint64),
         ("oom_kills", ctypes.c_uint64),
-        ("reserved", ctypes.c_uint64 * 6),
+        ("pids_limit_hits", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 5),
     ]
 
 
