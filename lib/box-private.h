@@ -173,7 +173,7 @@ int box_limit_to_rlimit(box_limit_t limit);
 bool box_limit_is_cgroup(box_limit_t limit);
 int box_cpuset_list_valid(const char *list);
 int box_cgroup_create(box_t *box);
-int box_cgroup_attach(box_t *box, pid_t pid);
+int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed); /* v2_placed: by clone3 */
 void box_cgroup_kill(box_t *box);
 int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box_cgroup_usage(box_t *box, box_status_t *st);

@@ -565,8 +565,9 @@ fail:
     return r;
 }
 
-/* Move the (waiting) child into every box cgroup. */
-int box_cgroup_attach(box_t *box, pid_t pid)
+/* Move the (waiting) child into every box cgroup (but the v2 one when clone3 put it
+ * there). */
+int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
 {
     char buf[32];
 
@@ -574,7 +575,7 @@ int box_cgroup_attach(box_t *box, pid_t pid)
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
         int r;
 
-        if (!box->cg.dir[slot])
+        if (!box->cg.dir[slot] || (slot == BOX_CG_V2 && v2_placed))
             continue;
         r = write_str(box->cg.dir[slot], "cgroup.procs", buf);
         if (r < 0)

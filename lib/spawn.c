@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "child.h"
+#include "sys.h"
 
 #define CHILD_STACK_SIZE (256 * 1024)
 
@@ -357,11 +358,55 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
     return r;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Clone the child. With a v2 box cgroup, clone3(CLONE_INTO_CGROUP) creates it right in
+ * there (Linux 5.7): it never runs outside the box cgroup, and no migration is needed.
+ * Where that is missing (ENOSYS, or EINVAL from an older kernel or a seccomp filter of
+ * ours around the caller), plain clone and box_cgroup_attach do it. *placed says which. */
+static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd,
+                         bool *placed)
+{
+    char *top = (char *)l->stack + CHILD_STACK_SIZE;
+    pid_t pid;
+
+    *placed = false;
+#if defined(__x86_64__) || defined(__aarch64__)
+    if (box->cg.dir[BOX_CG_V2]) {
+        int cg = open(box->cg.dir[BOX_CG_V2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct box_clone_args ca = {
+            .flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+            .pidfd = (uint64_t)(uintptr_t)pidfd,
+            .stack = (uint64_t)(uintptr_t)l->stack,
+            .stack_size = CHILD_STACK_SIZE,
+            .cgroup = (uint64_t)cg,
+        };
+        long r = cg < 0 ? -ENOSYS : box_clone3(&ca, sizeof ca, box_child_main, &l->a);
+
+        if (cg >= 0)
+            close(cg);
+        if (r >= 0) {
+            *placed = true;
+            return (pid_t)r;
+        }
+        if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
+            errno = (int)-r;
+            return -1;
+        }
+    }
+#endif
+    pid = clone(box_child_main, top, flags, &l->a, pidfd);
+    return pid;
+}
+
 BOX_API int box_spawn(box_t *box, const char *const argv[])
 {
     struct box_launch *l;
     int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
     int child_err_fd = -1, child_sync_fd = -1;
+    bool placed;
     sigset_t all, old;
     pid_t pid;
 
@@ -431,8 +476,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     box->start_ns = box_now_ns();
-    pid = clone(box_child_main, (char *)l->stack + CHILD_STACK_SIZE, clone_flags, &l->a,
-                &pidfd);
+    pid = clone_child(box, l, clone_flags, &pidfd, &placed);
     r = pid < 0 ? -errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
@@ -452,7 +496,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     /* sync: the child waits until it has its identity and sits in its cgroups. */
     r = (box->ns & BOX_NS_USER) ? box_ns_write_maps(box, pid) : 0;
     if (r == 0)
-        r = box_cgroup_attach(box, pid);
+        r = box_cgroup_attach(box, pid, placed);
     if (r == 0 && release_child(l) < 0)
         r = box_error(box, errno, "spawn: release child");
     if (r < 0) {

@@ -233,6 +233,18 @@ if "$boxrun" --root "$root" --mem 64M --time 10 true >/dev/null 2>&1; then
   t "--time: cpu-time kill" 137 '' "$boxrun" --root "$root" --time 0.2 \
     --json-status "$tmp/cpu.json" sh -c 'while :; do :; done'
   f "--time reason cpu-time" "$tmp/cpu.json" '"reason": "cpu-time"'
+  # A box with a v2 cgroup is cloned right into it (clone3 CLONE_INTO_CGROUP), where the
+  # kernel has that; strace shows the call.
+  if "$boxrun" --probe | grep -q '"clone_into_cgroup": true' && command -v strace >/dev/null &&
+    strace -f -o /dev/null true 2>/dev/null; then
+    # (LeakSanitizer cannot run under ptrace: off for this one run of a sanitized build)
+    t "clone3 into the box cgroup" 0 '' env ASAN_OPTIONS=detect_leaks=0 \
+      strace -f -e trace=clone,clone3 -o "$tmp/strace" \
+      "$boxrun" --root "$root" --processes 8 true
+    f "clone3 into the box cgroup: CLONE_INTO_CGROUP" "$tmp/strace" 'clone3\(.*CLONE_INTO_CGROUP'
+  else
+    echo "skip - clone3 CLONE_INTO_CGROUP (not on this kernel/host, or no strace)"
+  fi
 else
   echo "skip - cgroup limits (this host or caller cannot enforce --mem/--time)"
 fi
