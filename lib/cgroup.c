@@ -274,22 +274,76 @@ static bool v2_has(const char *dir, const char *controller)
     return false;
 }
 
-/* A crashed caller leaves "libbox-<pid>-<n>" cgroups behind: remove those whose pid is gone. */
+/* The two freezers: v1's freezer controller and v2's cgroup.freeze (5.2+). */
+struct freezer {
+    const char *file, *freeze, *thaw; /* what to write where */
+    const char *state, *frozen;       /* where to read that it is frozen, and the line */
+};
+static const struct freezer v1_freezer = { "freezer.state", "FROZEN", "THAWED",
+                                           "freezer.state", "FROZEN" };
+static const struct freezer v2_freezer = { "cgroup.freeze", "1", "0",
+                                           "cgroup.events", "frozen 1" };
+
+/* Freeze the cgroup so that nothing in it can fork or exit, SIGKILL every task in it (all
+ * started by this box), thaw it so that they die. */
+static void freeze_and_kill(const char *dir, const struct freezer *fz)
+{
+    char path[4096], line[32];
+    FILE *f;
+
+    if (write_str(dir, fz->file, fz->freeze) == 0)
+        for (int i = 0; i < 1000 && !has_line(dir, fz->state, fz->frozen); i++)
+            nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    if ((f = fopen(path, "re"))) {
+        while (fgets(line, sizeof line, f))
+            if (atoi(line) > 0)
+                kill(atoi(line), SIGKILL);
+        fclose(f);
+    }
+    write_str(dir, fz->file, fz->thaw);
+}
+
+/* Kill every task in a cgroup: cgroup.kill (5.14+), else through its freezer (the v1
+ * freezer controller's, or v2's cgroup.freeze). */
+static void kill_cgroup(const char *dir, bool v1)
+{
+    if (v1) {
+        freeze_and_kill(dir, &v1_freezer);
+        return;
+    }
+    if (write_str(dir, "cgroup.kill", "1") < 0)
+        freeze_and_kill(dir, &v2_freezer);
+}
+
+/* A crashed caller leaves "libbox-<pid>-<n>" cgroups behind, maybe with processes of its
+ * boxes still in them (no pid namespace, or a caller that died before box_free): for each
+ * one whose pid is gone, kill what is left in it (where this hierarchy can: v2, or the v1
+ * freezer) and remove it. */
 static void remove_stale(const char *parent)
 {
     DIR *d = opendir(parent);
     struct dirent *de;
-    char path[4096];
+    char path[4096], file[4200];
 
     if (!d)
         return;
     while ((de = readdir(d))) {
+        bool v1, killable;
         int pid;
 
         if (sscanf(de->d_name, "libbox-%d-", &pid) != 1 || (kill(pid, 0) == 0 || errno != ESRCH))
             continue;
         snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
-        rmdir(path);
+        snprintf(file, sizeof file, "%s/freezer.state", path);
+        v1 = access(file, F_OK) == 0;
+        snprintf(file, sizeof file, "%s/cgroup.freeze", path);
+        killable = v1 || access(file, F_OK) == 0;
+        if (killable)
+            kill_cgroup(path, v1);
+        /* Killed tasks take a moment to leave; elsewhere only the next box may find it empty. */
+        for (int i = 0; i < (killable ? 200 : 1) && rmdir(path) < 0 && errno == EBUSY; i++)
+            nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
     }
     closedir(d);
 }
@@ -584,47 +638,13 @@ int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
     return 0;
 }
 
-/* The two freezers: v1's freezer controller and v2's cgroup.freeze (5.2+). */
-struct freezer {
-    const char *file, *freeze, *thaw; /* what to write where */
-    const char *state, *frozen;       /* where to read that it is frozen, and the line */
-};
-static const struct freezer v1_freezer = { "freezer.state", "FROZEN", "THAWED",
-                                           "freezer.state", "FROZEN" };
-static const struct freezer v2_freezer = { "cgroup.freeze", "1", "0",
-                                           "cgroup.events", "frozen 1" };
-
-/* Freeze the cgroup so that nothing in it can fork or exit, SIGKILL every task in it (all
- * started by this box), thaw it so that they die. */
-static void freeze_and_kill(const char *dir, const struct freezer *fz)
-{
-    char path[4096], line[32];
-    FILE *f;
-
-    if (write_str(dir, fz->file, fz->freeze) == 0)
-        for (int i = 0; i < 1000 && !has_line(dir, fz->state, fz->frozen); i++)
-            nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    if ((f = fopen(path, "re"))) {
-        while (fgets(line, sizeof line, f))
-            if (atoi(line) > 0)
-                kill(atoi(line), SIGKILL);
-        fclose(f);
-    }
-    write_str(dir, fz->file, fz->thaw);
-}
-
-/* Kill every process of the box at once: cgroup.kill (5.14+), else through a freezer. */
+/* Kill every process of the box at once. */
 void box_cgroup_kill(box_t *box)
 {
-    const char *v2 = box->cg.dir[BOX_CG_V2];
-
-    if (v2 && write_str(v2, "cgroup.kill", "1") == 0)
-        return;
-    if (v2)
-        freeze_and_kill(v2, &v2_freezer);
+    if (box->cg.dir[BOX_CG_V2])
+        kill_cgroup(box->cg.dir[BOX_CG_V2], false);
     else if (box->cg.dir[BOX_CG_FREEZER])
-        freeze_and_kill(box->cg.dir[BOX_CG_FREEZER], &v1_freezer);
+        kill_cgroup(box->cg.dir[BOX_CG_FREEZER], true);
 }
 
 /* cpu time of the whole box in microseconds, or -1 without a cgroup for it. */

@@ -460,6 +460,95 @@ static void test_rootless_cgroup_error(void **state)
     box_free(box);
 }
 
+/* This process's cgroup directory in the v1 hierarchy of `controller`, or "" if none. */
+static void own_v1_dir(const char *controller, char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[1024];
+    size_t clen = strlen(controller);
+
+    out[0] = '\0';
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *ctl = strchr(line, ':');
+
+        line[strcspn(line, "\n")] = '\0';
+        if (ctl && strncmp(ctl + 1, controller, clen) == 0 && ctl[1 + clen] == ':')
+            snprintf(out, size, "/sys/fs/cgroup/%s%s", controller, ctl + 2 + clen);
+    }
+    fclose(f);
+    if (out[0] && access(out, W_OK) != 0)
+        out[0] = '\0';
+}
+
+/* A crashed caller's box may have left processes in its stale cgroup (here: a child of
+ * ours, moved into "<parent>/libbox-<dead pid>-0"): the next box kills them and removes
+ * the cgroup. */
+static void stale_with_process(const char *parent, int backend)
+{
+    char path[1024], procs[1100], pidtxt[32];
+    box_t *box = new_test_box();
+    box_status_t st;
+    pid_t dead = fork(), orphan;
+    siginfo_t si = { 0 };
+    FILE *f;
+
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    waitpid(dead, NULL, 0);
+    snprintf(path, sizeof path, "%s/libbox-%d-0", parent, (int)dead);
+    assert_int_equal(mkdir(path, 0755), 0);
+    orphan = fork();
+    if (orphan == 0) {
+        pause();
+        _exit(0);
+    }
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
+    snprintf(pidtxt, sizeof pidtxt, "%d", (int)orphan);
+    f = fopen(procs, "we");
+    assert_non_null(f);
+    assert_true(fputs(pidtxt, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(box_set_cgroup_backend(box, backend), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(run_box(box, "true", NULL, 0, &st), 0);
+    box_free(box);
+    /* The orphan was SIGKILLed (reap it: it is our child) and the cgroup is gone. */
+    for (int i = 0; i < 300 && si.si_pid == 0; i++) {
+        assert_int_equal(waitid(P_PID, (id_t)orphan, &si, WEXITED | WNOHANG), 0);
+        if (si.si_pid == 0)
+            usleep(10000);
+    }
+    if (si.si_pid == 0) { /* not killed: end it ourselves, then fail */
+        kill(orphan, SIGKILL);
+        waitid(P_PID, (id_t)orphan, &si, WEXITED);
+        rmdir(path);
+        fail_msg("the process in the stale cgroup %s was not killed", path);
+    }
+    assert_int_equal(si.si_code, CLD_KILLED);
+    assert_int_equal(si.si_status, SIGKILL);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_stale_cgroup_processes_killed(void **state)
+{
+    box_features_t feat;
+    char freezer[1024];
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (feat.cgroup_v2_path[0] && access(feat.cgroup_v2_path, W_OK) == 0)
+        stale_with_process(feat.cgroup_v2_path, BOX_CGROUP_BACKEND_AUTO);
+    else
+        print_message("no writable cgroup v2 here: that case did not run\n");
+    own_v1_dir("freezer", freezer, sizeof freezer);
+    if (freezer[0])
+        stale_with_process(freezer, BOX_CGROUP_BACKEND_V1);
+    else
+        print_message("no v1 freezer here: that case did not run\n");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest root_tests[] = {
@@ -477,6 +566,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_kill_whole_box_v1_freezer, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_backend_v2_only, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroups_removed, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_cgroup_processes_killed, cg_setup,
+                                        cg_teardown),
         cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),
     };
