@@ -223,15 +223,23 @@ CHILD_NO_ASAN int box_child_main(void *arg)
     if (r < 0)
         goto out;
 
+    /* Build the box as its root: our own uid may not be mapped in its user namespace (a
+     * root caller mapping a range such as 0 -> 100000), and files made by an unmapped
+     * uid fail with EOVERFLOW. Where the box has no uid/gid 0, stay as we are. */
+    e.step = STEP_BOX_ROOT;
+    if (box->ns & BOX_NS_USER) {
+        r = SYS3(SYS_setresgid, 0, 0, 0);
+        if (r >= 0 || r == -EINVAL)
+            r = SYS3(SYS_setresuid, 0, 0, 0);
+        if (r < 0 && r != -EINVAL)
+            goto out;
+    }
+
     /* Only now that the parent has moved us into the box cgroups may that be our root. */
     e.step = STEP_CGROUP_NS;
     if ((box->ns & BOX_NS_CGROUP) && (r = SYS1(SYS_unshare, CLONE_NEWCGROUP)) < 0)
         goto out;
 
-    e.step = STEP_PDEATHSIG;
-    if ((box->opts & BOX_OPT_DIE_WITH_PARENT) &&
-        (r = SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
-        goto out;
     e.step = STEP_SETSID;
     if ((box->opts & BOX_OPT_NEW_SESSION) && (r = SYS0(SYS_setsid)) < 0)
         goto out;
@@ -276,6 +284,17 @@ CHILD_NO_ASAN int box_child_main(void *arg)
     e.step = STEP_CAPS;
     if ((r = box_caps_apply_child(a, &e.index)) < 0)
         goto out;
+
+    /* The kernel clears the parent-death signal at every change of credentials, so it is
+     * set after the last one. A parent that died before that is seen as the end of the
+     * sync socket: then nothing would kill us later, so we go now. */
+    e.step = STEP_PDEATHSIG;
+    if (box->opts & BOX_OPT_DIE_WITH_PARENT) {
+        if ((r = SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
+            goto out;
+        if (SYS6(SYS_recvfrom, a->sync_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT, 0, 0) == 0)
+            SYS1(SYS_exit_group, BOX_EXIT_SETUP);
+    }
 
     /* A setuid binary in the box must not gain privileges. */
     e.step = STEP_NO_NEW_PRIVS;

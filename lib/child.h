@@ -12,8 +12,8 @@
 enum box_step {
     STEP_SIGNALS,
     STEP_WAIT_PARENT,
+    STEP_BOX_ROOT,
     STEP_SETSID,
-    STEP_PDEATHSIG,
     STEP_TIME_NS,
     STEP_CGROUP_NS,
     STEP_HOSTNAME,
@@ -31,6 +31,7 @@ enum box_step {
     STEP_SETGID,
     STEP_SETUID,
     STEP_CAPS,          /* bounding set before SETGROUPS, the rest after SETUID */
+    STEP_PDEATHSIG,     /* after the last credential change, which would clear it */
     STEP_NO_NEW_PRIVS,
     STEP_LANDLOCK,
     STEP_FDS,

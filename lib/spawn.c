@@ -24,6 +24,7 @@
 static const char *const step_names[STEP_COUNT] = {
     [STEP_SIGNALS] = "reset signal handlers",
     [STEP_WAIT_PARENT] = "wait for uid/gid maps",
+    [STEP_BOX_ROOT] = "become the box's root",
     [STEP_SETSID] = "setsid",
     [STEP_PDEATHSIG] = "set parent-death signal",
     [STEP_TIME_NS] = "unshare time namespace",

@@ -63,5 +63,7 @@ long box_clone3(struct box_clone_args *args, size_t size, int (*fn)(void *), voi
 #define SYS4(n, a, b, c, d) box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define SYS5(n, a, b, c, d, e) \
     box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+#define SYS6(n, a, b, c, d, e, f) \
+    box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 #endif

@@ -4,8 +4,10 @@
  *            mount | userfaultfd | int80_keyctl | x32_keyctl |
  *            mknod | init_module | finit_module | kexec_load | clock_settime |
  *            kill_host=PID | ptrace_host=PID | keyctl_read_user | chroot_escape | write_exe |
- *            socket=DOMAIN,TYPE | uname | io_uring_setup | fchdir=FD | openat=FD,PATH | fds
- * fds prints the descriptors open besides 0, 1 and 2 with what they point at, or "none".
+ *            socket=DOMAIN,TYPE | uname | io_uring_setup | fchdir=FD | openat=FD,PATH | fds |
+ *            ids
+ * fds prints the descriptors open besides 0, 1 and 2 with what they point at, or "none";
+ * ids prints the effective uid and the CapEff mask ("1000 0000000000000000").
  * chroot_escape prints "box" when the classic chroot + chdir("..") escape ends at the box's
  * own root, "host" when it got out, or the errno of the chroot. */
 #ifndef _GNU_SOURCE
@@ -178,6 +180,18 @@ int main(int argc, char **argv)
         }
         closedir(d);
         printf("%s\n", n ? "" : "none");
+        return 0;
+    }
+    if (!strcmp(what, "ids")) {
+        char line[256], eff[64] = "?";
+        FILE *f = fopen("/proc/self/status", "re");
+
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "CapEff: %63s", eff) == 1)
+                break;
+        if (f)
+            fclose(f);
+        printf("%d %s\n", (int)geteuid(), eff);
         return 0;
     }
     if (!strcmp(what, "write_exe"))

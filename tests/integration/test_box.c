@@ -11,7 +11,9 @@
 #include <sys/ipc.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -670,6 +672,89 @@ static void test_many_boxes_no_leak(void **state)
         assert_string_equal(run_ok("echo ok"), "ok\n");
 }
 
+/* BOX_OPT_DIE_WITH_PARENT: a caller (here a child process of ours) spawns a box and dies
+ * without box_free; the box must die with it, also when the program runs as another uid
+ * (each change of credentials clears the kernel's parent-death signal). */
+static void die_with_parent(uid_t uid, bool map_range)
+{
+    int p[2], go[2], pidfd;
+    pid_t caller, boxpid = -1;
+    struct pollfd pfd;
+    char c = 0;
+
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+    caller = fork();
+    if (caller == 0) {
+        const char *const argv[] = { "sleep", "100", NULL };
+        box_t *box = new_test_box();
+
+        if (map_range) {
+            box_add_uid_map(box, 0, 100000, 65536);
+            box_add_gid_map(box, 0, 100000, 65536);
+        }
+        box_set_user(box, uid, uid);
+        if (box_spawn(box, argv) == 0)
+            boxpid = box_pid(box);
+        if (write(p[1], &boxpid, sizeof boxpid) != sizeof boxpid || read(go[0], &c, 1) < 0)
+            _exit(2);
+        _exit(0); /* no box_free: the caller just dies */
+    }
+    close(p[1]);
+    close(go[0]);
+    assert_int_equal(read(p[0], &boxpid, sizeof boxpid), sizeof boxpid);
+    assert_true(boxpid > 0);
+    pidfd = (int)syscall(SYS_pidfd_open, boxpid, 0);
+    assert_true(pidfd >= 0);
+    assert_int_equal(write(go[1], &c, 1), 1); /* now the caller exits */
+    assert_int_equal(waitpid(caller, NULL, 0), caller);
+    pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+    if (poll(&pfd, 1, 5000) != 1) {
+        kill(boxpid, SIGKILL);
+        waitpid(boxpid, NULL, __WALL);
+        fail_msg("the box (uid %u) outlived its caller", (unsigned)uid);
+    }
+    /* We are its subreaper now: reap it. */
+    assert_int_equal(waitpid(boxpid, NULL, __WALL), boxpid);
+    close(pidfd);
+    close(p[0]);
+    close(go[1]);
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+static void test_die_with_parent(void **state)
+{
+    (void)state;
+    die_with_parent(0, false);
+    if (!test_rootless)
+        die_with_parent(1000, true);
+}
+
+/* A root caller mapping a range (0 -> 100000): the box is built as its root, so it can
+ * make mount points and files on its own tmpfs (an unmapped uid would get EOVERFLOW). */
+static void test_uid_range_builds_as_box_root(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (test_rootless)
+        skip();
+    box = new_test_box();
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/made/here", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/hostname", "/tmp/host", BOX_MOUNT_RO),
+                     0);
+    assert_int_equal(run_box(box, "stat -c '%u %g' /tmp/made/here /tmp; touch /tmp/f && "
+                                  "stat -c %u /tmp/f", out, sizeof out, &st), 0);
+    assert_string_equal(out, "0 0\n0 0\n0\n");
+    box_free(box);
+}
+
 /* box_set_program: exec one file, hand the program another argv[0] (busybox runs the
  * applet its argv[0] names). */
 static void test_program_and_argv0(void **state)
@@ -833,6 +918,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_time_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_and_argv0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_die_with_parent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uid_range_builds_as_box_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_and_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, setup, teardown),
     };

@@ -25,9 +25,11 @@
  *                                                       mount namespace + pivot_root
  *   open(/proc/self/exe, O_WRONLY)           EROFS/     mounts (read-only bind) / kernel
  *                                            ETXTBSY    (a running binary is not writable)
- *   setuid binary gaining privileges         -          no_new_privs (BOX_OPT_ALLOW_NEW_PRIVS
- *                                                       lifts it; the user namespace still
- *                                                       bounds what it gains)
+ *   setuid-root (of the box) binary run by   euid stays nosuid on every mount, and
+ *   uid 1000: gaining uid 0 and caps         1000, no   no_new_privs; with
+ *                                            caps       BOX_OPT_ALLOW_NEW_PRIVS nosuid alone
+ *                                                       still stops it (the user namespace
+ *                                                       would bound what it gained)
  *   io_uring_setup                           EPERM      seccomp (needs no capability)
  *   a directory fd the caller leaked         EBADF      fds: every fd not passed is closed
  *   (no O_CLOEXEC), fchdir to it                        at exec (no old-root fd survives
@@ -53,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -815,6 +818,52 @@ static void test_escape_fds_and_cwd(void **state)
     close(leaked);
 }
 
+/* A setuid binary owned by the box's root, run by uid 1000 in the box: it gains nothing,
+ * with no_new_privs and, with BOX_OPT_ALLOW_NEW_PRIVS, through nosuid alone. */
+static void test_escape_setuid(void **state)
+{
+    const char *const argv[] = { "/tmp/suid", "ids", NULL };
+    char dir[] = "/tmp/libbox-suid-XXXXXX", file[64], buf[65536], out[OUT_MAX];
+    box_status_t st;
+    int in, outfd;
+    ssize_t n;
+
+    (void)state;
+    if (test_rootless)
+        skip(); /* making a file owned by another uid needs root */
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    snprintf(file, sizeof file, "%s/suid", dir);
+    in = open(sysprobe, O_RDONLY | O_CLOEXEC);
+    outfd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    assert_true(in >= 0 && outfd >= 0);
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        assert_int_equal(write(outfd, buf, (size_t)n), n);
+    close(in);
+    close(outfd);
+    assert_int_equal(chown(file, 100000, 100000), 0); /* uid 0 of the box below */
+    assert_int_equal(chmod(file, 04755), 0);
+    for (int allow = 0; allow < 2; allow++) {
+        box_t *box = probe_box();
+
+        assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+        assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+        assert_int_equal(box_set_user(box, 1000, 1000), 0);
+        assert_int_equal(box_mount(box, BOX_MOUNT_BIND, file, "/tmp/suid", BOX_MOUNT_RO), 0);
+        if (allow) {
+            assert_int_equal(box_set_options(box, BOX_OPT_ALLOW_NEW_PRIVS |
+                                                      BOX_OPT_NEW_SESSION), 0);
+            assert_int_equal(box_seccomp_default(box, 0), 0);
+        }
+        if (run_argv(box, argv, out, sizeof out, &st) != 0)
+            fail_msg("spawn: %s", box_errmsg(box));
+        assert_string_equal(out, "1000 0000000000000000\n");
+        box_free(box);
+    }
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* The probes' outputs as separate words. */
 static void expect_words(const char *out, const char *const *want, size_t n)
 {
@@ -924,6 +973,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_seccomp_default_action),
         cmocka_unit_test(test_caps_keep_all_without_userns),
         cmocka_unit_test(test_escape_fds_and_cwd),
+        cmocka_unit_test(test_escape_setuid),
         cmocka_unit_test(test_escape_attempts),
         cmocka_unit_test(test_escape_layers_as_root),
     };
