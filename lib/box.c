@@ -159,38 +159,33 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
                          type == BOX_MOUNT_TMPFS ? 0755 : BOX_NO_MODE);
 }
 
-BOX_API int box_mkdir(box_t *box, const char *path, mode_t mode)
+/* box_mount_tmpfs, box_mkdir, box_chmod: a step of the mount plan that carries a mode. */
+static int add_with_mode(box_t *box, const char *what, box_mount_type_t type,
+                         const char *target, uint64_t size, mode_t mode, unsigned int flags)
 {
-    int r = box_check_configurable(box, "mkdir");
+    int r = box_check_configurable(box, what);
 
     if (r < 0)
         return r;
     if (mode & ~07777u)
-        return box_error(box, EINVAL, "mkdir: invalid mode 0%o", (unsigned)mode);
-    return box_mount_add(box, BOX_MOUNT_DIR, NULL, path, 0, 0, mode);
+        return box_error(box, EINVAL, "%s: invalid mode 0%o", what, (unsigned)mode);
+    return box_mount_add(box, type, NULL, target, flags, size, mode);
+}
+
+BOX_API int box_mkdir(box_t *box, const char *path, mode_t mode)
+{
+    return add_with_mode(box, "mkdir", BOX_MOUNT_DIR, path, 0, mode, 0);
 }
 
 BOX_API int box_chmod(box_t *box, const char *path, mode_t mode)
 {
-    int r = box_check_configurable(box, "chmod");
-
-    if (r < 0)
-        return r;
-    if (mode & ~07777u)
-        return box_error(box, EINVAL, "chmod: invalid mode 0%o", (unsigned)mode);
-    return box_mount_add(box, BOX_MOUNT_OP_CHMOD, NULL, path, 0, 0, mode);
+    return add_with_mode(box, "chmod", BOX_MOUNT_OP_CHMOD, path, 0, mode, 0);
 }
 
 BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
                             unsigned int flags)
 {
-    int r = box_check_configurable(box, "mount_tmpfs");
-
-    if (r < 0)
-        return r;
-    if (mode & ~07777u)
-        return box_error(box, EINVAL, "mount_tmpfs: invalid mode 0%o", (unsigned)mode);
-    return box_mount_add(box, BOX_MOUNT_TMPFS, NULL, target, flags, size, mode);
+    return add_with_mode(box, "mount_tmpfs", BOX_MOUNT_TMPFS, target, size, mode, flags);
 }
 
 static int add_idmap(box_t *box, struct box_idmap *map, size_t *n, const char *what,

@@ -26,6 +26,12 @@ box_t *new_test_box(void)
     return box;
 }
 
+void map_id_range(box_t *box)
+{
+    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
+    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+}
+
 int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st)
 {
     const char *const argv[] = { "sh", "-c", script, NULL };

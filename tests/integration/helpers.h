@@ -17,6 +17,9 @@ extern int test_rootless;       /* 1 when running as an unprivileged user */
 /* A box on test_rootfs with /proc; the caller adds more before run_box(). */
 box_t *new_test_box(void);
 
+/* Map the box's uids and gids 0..65535 to 100000.. on the host (root only). */
+void map_id_range(box_t *box);
+
 /* Spawn `script` with sh -c, capture stdout (up to size-1 bytes) and wait.
  * Returns box_spawn's or box_wait's result. */
 int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t *st);

@@ -249,8 +249,7 @@ static void test_uid_map_range_as_user(void **state)
     if (test_rootless)
         skip();
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1001), 0);
     assert_int_equal(run_box(box, "set -- $(cat /proc/self/uid_map); echo $1 $2 $3; id -u; id -g",
                              out, sizeof out, &st),
@@ -743,8 +742,7 @@ static void test_uid_range_builds_as_box_root(void **state)
     if (test_rootless)
         skip();
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/made/here", 0), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/hostname", "/tmp/host", BOX_MOUNT_RO),

@@ -155,8 +155,7 @@ static void test_caps_keep_as_user_is_ambient(void **state)
     if (test_rootless)
         skip();
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
     assert_int_equal(box_cap_keep(box, "CAP_NET_BIND_SERVICE"), 0);
     caps_of(box, out, sizeof out);
@@ -173,8 +172,7 @@ static void test_caps_none_as_user(void **state)
     if (test_rootless)
         skip();
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
     caps_of(box, out, sizeof out);
     assert_string_equal(out, Z " " Z " " Z " " Z " " Z " ");
@@ -426,8 +424,7 @@ static void test_groups(void **state)
     box_free(box);
 
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1001), 0);
     assert_int_equal(box_set_groups(box, 2, groups), 0);
     assert_int_equal(run_box(box, "id -G; grep Groups /proc/self/status | cut -f2", out,
@@ -437,8 +434,7 @@ static void test_groups(void **state)
 
     /* A group outside the map: setgroups fails in the box, and says so. */
     box = new_test_box();
-    assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-    assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+    map_id_range(box);
     many[0] = 70000;
     assert_int_equal(box_set_groups(box, 1, many), 0);
     assert_int_equal(box_spawn(box, argv), -EINVAL);
@@ -846,8 +842,7 @@ static void test_escape_setuid(void **state)
     for (int allow = 0; allow < 2; allow++) {
         box_t *box = probe_box();
 
-        assert_int_equal(box_add_uid_map(box, 0, 100000, 65536), 0);
-        assert_int_equal(box_add_gid_map(box, 0, 100000, 65536), 0);
+        map_id_range(box);
         assert_int_equal(box_set_user(box, 1000, 1000), 0);
         assert_int_equal(box_mount(box, BOX_MOUNT_BIND, file, "/tmp/suid", BOX_MOUNT_RO), 0);
         if (allow) {
