@@ -207,6 +207,8 @@ typedef enum {
     BOX_LIMIT_CPU_WEIGHT, /* cgroup: relative cpu share, 1..10000 (100 = default) */
     BOX_LIMIT_CPU_TIME_MS,/* cpu time of all the box's processes, ms (needs a cgroup) */
     BOX_LIMIT_IO_WEIGHT,  /* cgroup: relative io share, 1..10000 (100 = default) */
+    BOX_LIMIT_HUGETLB,    /* cgroup: bytes of huge pages of the host's default size
+                             (hugetlb.2MB.max on x86_64), 0 allowed: none at all */
 } box_limit_t;
 int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
 

@@ -42,11 +42,12 @@ struct box_idmap {
     uint32_t inside, outside, count;
 };
 
-#define BOX_LIMIT_COUNT (BOX_LIMIT_IO_WEIGHT + 1)
+#define BOX_LIMIT_COUNT (BOX_LIMIT_HUGETLB + 1)
 
 /* cgroup.c: the box's cgroup directories, one per hierarchy used. */
 enum {
     BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_CPUSET, BOX_CG_IO,
+    BOX_CG_HUGETLB,
     BOX_CG_FREEZER, /* v1 only, for the whole-box kill where there is no v2 cgroup */
     BOX_CG_SLOTS
 };

@@ -408,7 +408,8 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
         return r;
     if ((int)limit < 1 || (int)limit >= BOX_LIMIT_COUNT)
         return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
-    if (value == 0 && limit != BOX_LIMIT_CORE && limit != BOX_LIMIT_SWAP)
+    if (value == 0 && limit != BOX_LIMIT_CORE && limit != BOX_LIMIT_SWAP &&
+        limit != BOX_LIMIT_HUGETLB)
         return box_error(box, EINVAL, "set_limit: limit %d must not be 0", (int)limit);
     switch (limit) {
     case BOX_LIMIT_NOFILE:

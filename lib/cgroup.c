@@ -23,11 +23,12 @@
 static const char *const slot_controller[BOX_CG_SLOTS] = {
     [BOX_CG_V2] = NULL,       [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
     [BOX_CG_CPU] = "cpu",     [BOX_CG_CPUACCT] = "cpuacct", [BOX_CG_CPUSET] = "cpuset",
-    [BOX_CG_IO] = "blkio",    [BOX_CG_FREEZER] = "freezer",
+    [BOX_CG_IO] = "blkio",    [BOX_CG_HUGETLB] = "hugetlb", [BOX_CG_FREEZER] = "freezer",
 };
 static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
     [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids", [BOX_CG_CPU] = "cpu",
     [BOX_CG_CPUACCT] = "cpu",   [BOX_CG_CPUSET] = "cpuset", [BOX_CG_IO] = "io",
+    [BOX_CG_HUGETLB] = "hugetlb",
 };
 
 /* Which limits need which controller. */
@@ -42,6 +43,7 @@ static int limit_slot(box_limit_t limit)
     case BOX_LIMIT_CPU_WEIGHT: return BOX_CG_CPU;
     case BOX_LIMIT_CPU_TIME_MS: return BOX_CG_CPUACCT;
     case BOX_LIMIT_IO_WEIGHT: return BOX_CG_IO;
+    case BOX_LIMIT_HUGETLB: return BOX_CG_HUGETLB;
     default: return -1;
     }
 }
@@ -367,17 +369,49 @@ static int make_dir(box_t *box, int slot, const char *parent)
     return 0;
 }
 
+/* The kernel's name of the default huge page size in hugetlb files: "2MB", "1GB", "64KB". */
+static int hugepage_name(char *out, size_t size)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    unsigned long kb = 0;
+    char line[128];
+
+    if (!f)
+        return -errno;
+    while (!kb && fgets(line, sizeof line, f))
+        if (sscanf(line, "Hugepagesize: %lu kB", &kb) != 1)
+            kb = 0;
+    fclose(f);
+    if (!kb)
+        return -EOPNOTSUPP;
+    if (kb >= 1024 * 1024)
+        snprintf(out, size, "%luGB", kb / (1024 * 1024));
+    else if (kb >= 1024)
+        snprintf(out, size, "%luMB", kb / 1024);
+    else
+        snprintf(out, size, "%luKB", kb);
+    return 0;
+}
+
 /* Write one limit to the cgroup that holds its controller. */
 static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
 {
     int slot = limit_slot(limit);
     const char *dir = box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot];
     bool v2 = box->cg.v2_slot[slot];
-    char buf[64];
+    char buf[64], hfile[96];
     const char *file;
     int r;
 
     switch (limit) {
+    case BOX_LIMIT_HUGETLB:
+        if ((r = hugepage_name(buf, sizeof buf)) < 0)
+            return box_error(box, -r, "spawn: hugetlb limit: no default huge page size in "
+                             "/proc/meminfo");
+        snprintf(hfile, sizeof hfile, "hugetlb.%s.%s", buf, v2 ? "max" : "limit_in_bytes");
+        file = hfile;
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        break;
     case BOX_LIMIT_MEMORY:
         file = v2 ? "memory.max" : "memory.limit_in_bytes";
         snprintf(buf, sizeof buf, "%" PRIu64, v);

@@ -268,6 +268,8 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_WEIGHT, 10001), -ERANGE);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_MILLIS, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_HUGETLB, 0), 0);
+    assert_int_equal(box_set_limit(box, (box_limit_t)(BOX_LIMIT_HUGETLB + 1), 1), -EINVAL);
     assert_int_equal(box_set_limit(box, (box_limit_t)0, 1), -EINVAL);
     assert_int_equal(box_set_cgroup_backend(box, 3), -EINVAL);
     assert_string_equal(box_errmsg(box), "set_cgroup_backend: unknown backend 3: Invalid argument");
