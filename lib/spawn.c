@@ -313,7 +313,7 @@ struct box_launch {
     struct box_child_args a;
     void *stack;
     int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
-    int sync_wr; /* write end of the sync pipe: one byte releases the child */
+    int sync_wr; /* our end of the sync socket: one byte releases the child */
 };
 
 static void launch_free(struct box_launch *l)
@@ -370,9 +370,6 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
 static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd,
                          bool *placed)
 {
-    char *top = (char *)l->stack + CHILD_STACK_SIZE;
-    pid_t pid;
-
     *placed = false;
 #if defined(__x86_64__) || defined(__aarch64__)
     if (box->cg.dir[BOX_CG_V2]) {
@@ -398,8 +395,7 @@ static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd
         }
     }
 #endif
-    pid = clone(box_child_main, top, flags, &l->a, pidfd);
-    return pid;
+    return clone(box_child_main, (char *)l->stack + CHILD_STACK_SIZE, flags, &l->a, pidfd);
 }
 
 BOX_API int box_spawn(box_t *box, const char *const argv[])
@@ -527,6 +523,19 @@ out:
     return r < 0 ? r : 0;
 }
 
+/* A box that waited for box_start is gone (reaped): release what it held, back to the
+ * configured state. */
+static void forget_held(box_t *box)
+{
+    box->pidfd = -1;
+    box->pid = -1;
+    launch_free(box->launch);
+    box->launch = NULL;
+    box_cgroup_destroy(box);
+    box->killed_by_caller = false;
+    box->state = BOX_CONFIGURED;
+}
+
 BOX_API int box_start(box_t *box)
 {
     int r;
@@ -547,15 +556,12 @@ BOX_API int box_start(box_t *box)
         return r;
     }
     r = read_child(box, box->launch, box->pid, box->pidfd);
-    launch_free(box->launch);
-    box->launch = NULL;
-    if (r < 0) { /* the child is reaped: nothing is left, the box may be spawned again */
-        box->pidfd = -1;
-        box->pid = -1;
-        box->state = BOX_CONFIGURED;
-        box_cgroup_destroy(box);
+    if (r < 0) { /* reaped: nothing is left, the box may be spawned again */
+        forget_held(box);
         return r;
     }
+    launch_free(box->launch);
+    box->launch = NULL;
     box->start_ns = box_now_ns();
     box->state = BOX_RUNNING;
     return 0;
@@ -568,11 +574,5 @@ void box_launch_abort(box_t *box)
         return;
     kill(box->pid, SIGKILL);
     reap(box->pid, box->pidfd);
-    box->pidfd = -1;
-    box->pid = -1;
-    launch_free(box->launch);
-    box->launch = NULL;
-    box_cgroup_destroy(box);
-    box->killed_by_caller = false;
-    box->state = BOX_CONFIGURED;
+    forget_held(box);
 }
