@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,11 +81,26 @@ static const char usage_text[] =
     "  --map-gid IN:OUT:COUNT     for anything but the caller's own id)\n"
     "  --hostname NAME            hostname in the box (needs a uts namespace)\n"
     "  --cap-add CAP, --cap-drop CAP   capabilities the program keeps (default: none at all,\n"
-    "                             even as root; CAP is a name such as CAP_NET_RAW, or ALL)\n"
+    "                             even as root; CAP is a name such as CAP_NET_RAW, or ALL;\n"
+    "                             --cap-add ALL --cap-drop CAP keeps all but CAP)\n"
     "  --seccomp-default on|off   libbox's default seccomp deny list (default: on; it fails\n"
     "                             mount, unshare, setns, ptrace, bpf, keyctl... with EPERM)\n"
-    "  --seccomp-rule SYSCALL=ACTION   rule for one system call, replacing the default\n"
-    "                             list's: allow, kill, errno (EPERM) or errno:N; repeatable\n"
+    "  --seccomp-rule SYSCALL=ACTION[,CMP...]   rule for one system call, replacing the\n"
+    "                             default list's: allow, kill, log, errno (EPERM) or errno:N;\n"
+    "                             with comparisons (at most 6) only when all of them hold on\n"
+    "                             the call's arguments: aN==V, aN!=V, aN<V, aN<=V, aN>V,\n"
+    "                             aN>=V, aN&MASK==V (N 0..5, V decimal or 0x hex), e.g.\n"
+    "                             socket=errno:97,a0==10; repeatable\n"
+    "  --seccomp-default-action ACTION   what a call no rule names gets: allow (default),\n"
+    "                             kill, log, errno or errno:N (an allow list: execve stays\n"
+    "                             allowed unless a rule names it)\n"
+    "  --seccomp-profile FILE     read --seccomp-rule lines from FILE, one per line, plus\n"
+    "                             default=ACTION and deny-list=on|off lines; # comments\n"
+    "  --landlock PATH=ACCESS     the program may use the file system only below the PATHs\n"
+    "                             given, each with ACCESS: r (read), w (write), x (execute)\n"
+    "                             combined, e.g. /usr=rx; repeatable (Landlock)\n"
+    "  --landlock-best-effort     run without Landlock where the kernel has none (default:\n"
+    "                             fail)\n"
     "  --seccomp FD, --add-seccomp-fd FD   load a classic BPF seccomp program from FD, as\n"
     "                             bwrap does, on top of libbox's filter (the stricter verdict\n"
     "                             wins); one program: either option, once\n"
@@ -105,9 +121,13 @@ static const char usage_text[] =
     "  --argv0 VALUE              run PROGRAM with VALUE as its argv[0]\n"
     "  --args FD                  read NUL-separated arguments from FD and parse them here\n"
     "                             (they may hold --args too; at most 16 --args in all)\n"
+    "  --init                     pid 1 is libbox's box-init, which reaps orphans and\n"
+    "                             forwards signals (as docker --init); the program is pid 2.\n"
+    "                             Not with --landlock or a --seccomp-default-action that denies\n"
     "  --die-with-parent          accepted; always on (the box is killed when boxrun dies)\n"
     "  --new-session              accepted; always on (the program has no controlling tty)\n"
-    "  --as-pid-1                 accepted; with a pid namespace the program is always pid 1\n"
+    "  --as-pid-1                 accepted; with a pid namespace the program is pid 1 unless\n"
+    "                             --init (the two are refused together)\n"
     "\n"
     "Limits (isolate's spelling):\n"
     "  --mem BYTES                memory of the whole box (cgroup; K, M, G, T suffixes; the\n"
@@ -116,10 +136,28 @@ static const char usage_text[] =
     "  --cpu MILLIS               cpu bandwidth in thousandths of a cpu (cgroup)\n"
     "  --time SECONDS             cpu time of the whole box (cgroup), e.g. 1.5\n"
     "  --wall-time SECONDS        wall-clock time of the box, e.g. 0.5\n"
+    "  --mem-high BYTES           soft memory limit: the box is throttled and reclaimed above\n"
+    "                             it (cgroup memory.high; v1: the soft limit)\n"
+    "  --swap BYTES               swap on top of --mem (0: none; cgroup v1 needs --mem)\n"
+    "  --cpu-weight N             relative cpu share, 1..10000 (100: the default)\n"
+    "  --io-weight N              relative io share, 1..10000 (100: the default; needs an io\n"
+    "                             scheduler with weights)\n"
+    "  --cpuset-cpus LIST         the CPUs the box may run on, e.g. 0-3,6 (cgroup cpuset)\n"
+    "  --cpuset-mems LIST         the memory nodes it may use (without one of the two: the\n"
+    "                             parent cgroup's)\n"
+    "  --io-read-bps DEV=BYTES, --io-write-bps DEV=BYTES   bytes per second the box may read\n"
+    "                             from or write to the block device DEV (K, M, G, T suffixes)\n"
+    "  --io-read-iops DEV=N, --io-write-iops DEV=N   the same in operations per second\n"
     "  --rlimit NAME=VALUE        per-process rlimit: nofile, nproc, fsize, core, stack, as\n"
     "                             (bytes, suffixes accepted) or cpu (seconds); repeatable\n"
     "  --cgroup-parent DIR        make the box's cgroup below DIR\n"
-    "  A limit this host cannot enforce makes boxrun fail; it is never silently ignored.\n"
+    "  --cgroup-backend auto|v1|v2   which cgroup hierarchies to use: auto (default: v2 where\n"
+    "                             it has the controller, else v1), only v1, or only v2\n"
+    "  --best-effort              skip a cgroup limit whose controller this host or caller\n"
+    "                             cannot use (--verbose says why) instead of failing; never\n"
+    "                             --io-weight, --cpuset-* or --io-read-*/--io-write-*\n"
+    "  A limit this host cannot enforce makes boxrun fail (unless --best-effort); it is never\n"
+    "  silently ignored.\n"
     "\n"
     "Reporting:\n"
     "  --info-fd FD               write {\"child-pid\": PID} to FD once the box is built\n"
@@ -143,8 +181,7 @@ static const char usage_text[] =
     "Not supported yet (rejected with an error, never ignored): a second --seccomp or\n"
     "--add-seccomp-fd, --userns, --userns2, --pidns, --userns-block-fd, --lock-file,\n"
     "--bind-fd, --ro-bind-fd, --overlay-src, --overlay, --tmp-overlay, --ro-overlay,\n"
-    "--exec-label, --file-label, --disable-userns, --assert-userns-disabled, --level-prefix,\n"
-    "--cap-drop after --cap-add ALL.\n"
+    "--exec-label, --file-label, --disable-userns, --assert-userns-disabled, --level-prefix.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -180,8 +217,17 @@ struct run {
     const char *hostname;
     /* capabilities, applied at the end since --cap-drop can undo --cap-add */
     int cap_all;
+    uint64_t cap_dropped; /* after --cap-add ALL: the numbers --cap-drop took out */
     const char *caps[MAX_CAPS];
     int n_caps;
+    int userns; /* the box gets a user namespace (set by apply_namespaces) */
+    /* box options, set in one box_set_options call after parsing */
+    unsigned int opts; /* BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT */
+    int as_pid_1;
+    /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them */
+    unsigned int limits_given;
+    /* --cpuset-cpus and --cpuset-mems: one box_set_cpuset call at the end */
+    const char *cpuset_cpus, *cpuset_mems;
     /* environment names set so far, for --clearenv */
     const char *env[MAX_ENV];
     int n_env;
@@ -245,14 +291,21 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
     exit(EXIT_BOXRUN);
 }
 
-/* A libbox call failed: its message already names the step, the path and the errno. */
-static void check(struct run *r, int rc)
+/* A libbox call failed: its message already names the step, the path and the errno.
+ * `where` (or NULL) comes first when the call was made for a place the user must find,
+ * such as FILE:LINE of a --seccomp-profile. */
+static void check_at(struct run *r, const char *where, int rc)
 {
     if (rc < 0) {
         const char *msg = box_errmsg(r->box);
 
-        die("%s", msg[0] ? msg : strerror(-rc));
+        die("%s%s%s", where ? where : "", where ? ": " : "", msg[0] ? msg : strerror(-rc));
     }
+}
+
+static void check(struct run *r, int rc)
+{
+    check_at(r, NULL, rc);
 }
 
 static void __attribute__((format(printf, 2, 3))) note(const struct run *r, const char *fmt, ...)
@@ -335,6 +388,93 @@ static int parse_fd(const char *opt, const char *s)
     if (fcntl(fd, F_GETFD) < 0)
         die("%s %d: %s", opt, fd, strerror(errno));
     return fd;
+}
+
+/* A decimal or 0x-prefixed hexadecimal number starting at s (seccomp argument values and
+ * masks); *end is where it stops. Returns 0 when there is no digit or it overflows. */
+static int parse_number_at(const char *s, const char **end, uint64_t *out)
+{
+    unsigned int base = 10;
+    uint64_t v = 0;
+    const char *p = s, *digits;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    for (digits = p;; p++) {
+        unsigned int d;
+
+        if (*p >= '0' && *p <= '9')
+            d = (unsigned int)(*p - '0');
+        else if (base == 16 && *p >= 'a' && *p <= 'f')
+            d = (unsigned int)(*p - 'a' + 10);
+        else if (base == 16 && *p >= 'A' && *p <= 'F')
+            d = (unsigned int)(*p - 'A' + 10);
+        else
+            break;
+        if (v > (UINT64_MAX - d) / base)
+            return 0;
+        v = v * base + d;
+    }
+    *end = p;
+    *out = v;
+    return p > digits;
+}
+
+/* "KEY=VALUE" (a path and its value): split at the last '=', since a path may hold one and
+ * no VALUE does. KEY is copied into key; VALUE is returned. `form` names the syntax. */
+static const char *split_key_value(const char *opt, const char *s, const char *form, char *key,
+                                   size_t size)
+{
+    const char *eq = strrchr(s, '=');
+
+    if (!eq || eq == s || !eq[1])
+        die("%s: '%s' is not %s", opt, s, form);
+    if ((size_t)(eq - s) >= size)
+        die("%s: '%.*s' is too long", opt, (int)(eq - s), s);
+    memcpy(key, s, (size_t)(eq - s));
+    key[eq - s] = '\0';
+    return eq + 1;
+}
+
+static int parse_on_off(const char *opt, const char *s)
+{
+    if (strcmp(s, "on") == 0)
+        return 1;
+    if (strcmp(s, "off") != 0)
+        die("%s: '%s' is not on or off", opt, s);
+    return 0;
+}
+
+/* The kernel's cpu and memory node list: decimal "N" or "N-M", comma separated ("0-3,6"),
+ * numbers up to 65535 as libbox takes. */
+static void check_cpu_list(const char *opt, const char *s)
+{
+    const char *p = s;
+
+    for (;;) {
+        unsigned long lo, hi;
+        char *end;
+
+        if (!(*p >= '0' && *p <= '9'))
+            break;
+        lo = hi = strtoul(p, &end, 10);
+        p = end;
+        if (*p == '-') {
+            if (!(p[1] >= '0' && p[1] <= '9'))
+                break;
+            hi = strtoul(p + 1, &end, 10);
+            p = end;
+        }
+        if (hi < lo || hi > 65535)
+            break;
+        if (*p == '\0')
+            return;
+        if (*p++ != ',')
+            break;
+    }
+    die("%s: bad list '%s' (numbers and ranges such as 0-3,6)", opt, s);
 }
 
 /* ---- option handlers ---- */
@@ -645,11 +785,46 @@ static void opt_accepted(struct run *r, const struct option *o, char **a)
     note(r, "%s: always on in libbox", o->name);
 }
 
+/* --as-pid-1 is what boxrun does anyway, unless --init puts box-init there instead. */
+static void opt_as_pid_1(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->as_pid_1 = 1;
+}
+
 static void opt_unsupported(struct run *r, const struct option *o, char **a)
 {
     (void)r, (void)a;
     die("%s is not supported yet%s%s%s", o->name, o->why ? " (" : "", o->why ? o->why : "",
         o->why ? ")" : "");
+}
+
+/* The capabilities by number (linux/capability.h). libbox keeps either every capability
+ * or named ones, so "--cap-add ALL --cap-drop X" is every name here but X; boxrun links
+ * only libbox, hence its own table rather than libcap's. */
+static const char *const cap_names[] = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+    "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+    "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+#define N_CAP_NAMES ((int)(sizeof cap_names / sizeof cap_names[0]))
+
+/* The number of a capability named as libbox takes it ("CAP_NET_RAW", "cap_net_raw",
+ * "net_raw"), or -1. */
+static int cap_number(const char *name)
+{
+    const char *bare = strncasecmp(name, "cap_", 4) == 0 ? name + 4 : name;
+
+    for (int i = 0; i < N_CAP_NAMES; i++)
+        if (strcasecmp(cap_names[i] + 4, bare) == 0)
+            return i;
+    return -1;
 }
 
 static void opt_cap(struct run *r, const struct option *o, char **a)
@@ -659,66 +834,196 @@ static void opt_cap(struct run *r, const struct option *o, char **a)
 
     if (strcasecmp(name, "ALL") == 0) {
         r->cap_all = add;
+        r->cap_dropped = 0;
         r->n_caps = 0;
+        return;
+    }
+    if (r->cap_all) {
+        /* Everything is kept: track what is taken out (and put back) by number. */
+        int cap = cap_number(name);
+
+        if (cap < 0)
+            die("%s %s: unknown capability (after --cap-add ALL, one of CAP_CHOWN .. "
+                "CAP_CHECKPOINT_RESTORE)", o->name, name);
+        if (add)
+            r->cap_dropped &= ~((uint64_t)1 << cap);
+        else
+            r->cap_dropped |= (uint64_t)1 << cap;
         return;
     }
     for (int i = 0; i < r->n_caps; i++)
         if (strcasecmp(r->caps[i], name) == 0)
             found = i;
     if (add) {
-        if (found < 0 && !r->cap_all) {
+        if (found < 0) {
             if (r->n_caps == MAX_CAPS)
                 die("--cap-add: more than %d capabilities", MAX_CAPS);
             r->caps[r->n_caps++] = name;
         }
-    } else if (r->cap_all) {
-        die("--cap-drop %s after --cap-add ALL is not supported yet (libbox keeps either "
-            "every capability or the named ones)", name);
     } else if (found >= 0) {
         r->caps[found] = r->caps[--r->n_caps];
     }
 }
 
-static void opt_seccomp_default(struct run *r, const struct option *o, char **a)
-{
-    int on;
+/* ---- seccomp, from options and --seccomp-profile lines alike: `where` names the option
+ * or FILE:LINE in errors ---- */
 
-    if (strcmp(a[0], "on") == 0)
-        on = 1;
-    else if (strcmp(a[0], "off") == 0)
-        on = 0;
-    else
-        die("%s: '%s' is not on or off", o->name, a[0]);
-    note(r, "default seccomp deny list %s", a[0]);
-    check(r, box_seccomp_default(r->box, on));
+static void set_seccomp_deny_list(struct run *r, const char *where, const char *s)
+{
+    int on = parse_on_off(where, s);
+
+    note(r, "default seccomp deny list %s", s);
+    check_at(r, where, box_seccomp_default(r->box, on));
 }
 
-/* --seccomp-rule NAME=allow|kill|errno|errno:N */
+/* allow, kill, log, errno (EPERM) or errno:N */
+static void parse_seccomp_action(const char *where, const char *s, int *action, int *err)
+{
+    *err = 0;
+    if (strcmp(s, "allow") == 0) {
+        *action = BOX_SECCOMP_ALLOW;
+    } else if (strcmp(s, "kill") == 0) {
+        *action = BOX_SECCOMP_KILL;
+    } else if (strcmp(s, "log") == 0) {
+        *action = BOX_SECCOMP_LOG;
+    } else if (strcmp(s, "errno") == 0) {
+        *action = BOX_SECCOMP_ERRNO;
+        *err = EPERM;
+    } else if (strncmp(s, "errno:", 6) == 0) {
+        *action = BOX_SECCOMP_ERRNO;
+        *err = (int)parse_u64(where, s + 6, 0, 1, 4095);
+    } else {
+        die("%s: bad action '%s' (allow, kill, log, errno or errno:N)", where, s);
+    }
+}
+
+/* aN==V, aN!=V, aN<V, aN<=V, aN>V, aN>=V or aN&MASK==V; N 0..5, V and MASK decimal or 0x
+ * hex. */
+static void parse_seccomp_cmp(const char *where, const char *s, box_seccomp_arg_t *c)
+{
+    static const struct { const char *text; int op; } ops[] = {
+        /* the two-character operators first, so that "<=" is not read as "<" */
+        { "==", BOX_SECCOMP_CMP_EQ }, { "!=", BOX_SECCOMP_CMP_NE },
+        { "<=", BOX_SECCOMP_CMP_LE }, { ">=", BOX_SECCOMP_CMP_GE },
+        { "<", BOX_SECCOMP_CMP_LT },  { ">", BOX_SECCOMP_CMP_GT },
+    };
+    const char *p = s + 2;
+    int ok = s[0] == 'a' && s[1] >= '0' && s[1] <= '5';
+
+    memset(c, 0, sizeof *c);
+    c->index = ok ? (unsigned int)(s[1] - '0') : 0;
+    if (ok && *p == '&') {
+        ok = parse_number_at(p + 1, &p, &c->mask) && strncmp(p, "==", 2) == 0;
+        c->op = BOX_SECCOMP_CMP_MASKED_EQ;
+        p += 2;
+    } else if (ok) {
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !c->op; i++)
+            if (strncmp(p, ops[i].text, strlen(ops[i].text)) == 0) {
+                c->op = ops[i].op;
+                p += strlen(ops[i].text);
+            }
+        ok = c->op != 0;
+    }
+    if (!ok || !parse_number_at(p, &p, &c->value) || *p)
+        die("%s: bad comparison '%s' (aN==V, aN!=V, aN<V, aN<=V, aN>V, aN>=V or aN&MASK==V, "
+            "N 0..5, V decimal or 0x hex)", where, s);
+}
+
+/* SYSCALL=ACTION[,COMPARISON...]: a rule that, with comparisons, applies only when all of
+ * them hold. */
+static void add_seccomp_rule(struct run *r, const char *where, const char *text)
+{
+    box_seccomp_arg_t args[BOX_SECCOMP_MAX_ARGS];
+    char buf[1024], *act, *next;
+    int action, err;
+    size_t n = 0;
+
+    if (strlen(text) >= sizeof buf)
+        die("%s: '%.40s...' is too long", where, text);
+    strcpy(buf, text);
+    act = strchr(buf, '=');
+    if (!act || act == buf || !act[1])
+        die("%s: '%s' is not SYSCALL=ACTION[,COMPARISON...]", where, text);
+    *act++ = '\0';
+    next = strchr(act, ',');
+    if (next)
+        *next++ = '\0';
+    parse_seccomp_action(where, act, &action, &err);
+    while (next) {
+        char *cmp = next;
+
+        next = strchr(cmp, ',');
+        if (next)
+            *next++ = '\0';
+        if (n == BOX_SECCOMP_MAX_ARGS)
+            die("%s: '%s' has more than %d comparisons", where, text, BOX_SECCOMP_MAX_ARGS);
+        parse_seccomp_cmp(where, cmp, &args[n++]);
+    }
+    note(r, "seccomp rule: %s -> %s%s%s", buf, act, n ? " if " : "",
+         n ? strchr(text, ',') + 1 : "");
+    check_at(r, where, box_seccomp_rule_args(r->box, buf, action, err, n, args));
+}
+
+static void set_seccomp_default_action(struct run *r, const char *where, const char *s)
+{
+    int action, err;
+
+    parse_seccomp_action(where, s, &action, &err);
+    note(r, "seccomp default action: %s", s);
+    check_at(r, where, box_seccomp_default_action(r->box, action, err));
+}
+
+static void opt_seccomp_default(struct run *r, const struct option *o, char **a)
+{
+    set_seccomp_deny_list(r, o->name, a[0]);
+}
+
+/* --seccomp-rule SYSCALL=ACTION[,COMPARISON...] */
 static void opt_seccomp_rule(struct run *r, const struct option *o, char **a)
 {
-    const char *eq = strchr(a[0], '='), *act;
-    char name[128];
-    int action, err = 0;
+    add_seccomp_rule(r, o->name, a[0]);
+}
 
-    if (!eq || eq == a[0] || (size_t)(eq - a[0]) >= sizeof name)
-        die("%s: '%s' is not SYSCALL=ACTION", o->name, a[0]);
-    snprintf(name, sizeof name, "%.*s", (int)(eq - a[0]), a[0]);
-    act = eq + 1;
-    if (strcmp(act, "allow") == 0) {
-        action = BOX_SECCOMP_ALLOW;
-    } else if (strcmp(act, "kill") == 0) {
-        action = BOX_SECCOMP_KILL;
-    } else if (strcmp(act, "errno") == 0) {
-        action = BOX_SECCOMP_ERRNO;
-        err = EPERM;
-    } else if (strncmp(act, "errno:", 6) == 0) {
-        action = BOX_SECCOMP_ERRNO;
-        err = (int)parse_u64(o->name, act + 6, 0, 1, 4095);
-    } else {
-        die("%s: bad action '%s' (allow, kill, errno or errno:N)", o->name, act);
+static void opt_seccomp_default_action(struct run *r, const struct option *o, char **a)
+{
+    set_seccomp_default_action(r, o->name, a[0]);
+}
+
+/* --seccomp-profile FILE: one rule per line, as --seccomp-rule takes it, and the lines
+ * default=ACTION and deny-list=on|off; '#' starts a comment line. Applied at its place on
+ * the command line, like the options it stands for. */
+static void opt_seccomp_profile(struct run *r, const struct option *o, char **a)
+{
+    FILE *f = fopen(a[0], "re");
+    char where[PATH_MAX + 64], *line = NULL;
+    size_t cap = 0;
+    unsigned int lineno = 0;
+    ssize_t len;
+
+    if (!f)
+        die("%s %s: %s", o->name, a[0], strerror(errno));
+    note(r, "seccomp profile %s", a[0]);
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        char *p = line;
+
+        lineno++;
+        snprintf(where, sizeof where, "%s %s:%u", o->name, a[0], lineno);
+        while (len > 0 && strchr(" \t\r\n", line[len - 1]))
+            line[--len] = '\0';
+        p += strspn(p, " \t");
+        if (!*p || *p == '#')
+            continue;
+        if (strncmp(p, "default=", 8) == 0)
+            set_seccomp_default_action(r, where, p + 8);
+        else if (strncmp(p, "deny-list=", 10) == 0)
+            set_seccomp_deny_list(r, where, p + 10);
+        else
+            add_seccomp_rule(r, where, p);
     }
-    note(r, "seccomp rule: %s -> %s", name, act);
-    check(r, box_seccomp_rule(r->box, name, action, err));
+    if (ferror(f))
+        die("%s %s: read: %s", o->name, a[0], strerror(errno));
+    free(line);
+    fclose(f);
 }
 
 /* bwrap's --seccomp FD / --add-seccomp-fd FD: a classic BPF program read from FD, installed
@@ -795,7 +1100,15 @@ static void opt_limit(struct run *r, const struct option *o, char **a)
 
     switch (o->arg) {
     case BOX_LIMIT_MEMORY:
-        v = parse_u64(o->name, a[0], 1, 1, UINT64_MAX);
+    case BOX_LIMIT_MEMORY_HIGH: /* libbox refuses less than 1 MiB: say so here, by name */
+        v = parse_u64(o->name, a[0], 1, 1u << 20, UINT64_MAX);
+        break;
+    case BOX_LIMIT_SWAP: /* 0: no swap at all */
+        v = parse_u64(o->name, a[0], 1, 0, UINT64_MAX);
+        break;
+    case BOX_LIMIT_CPU_WEIGHT:
+    case BOX_LIMIT_IO_WEIGHT:
+        v = parse_u64(o->name, a[0], 0, 1, 10000);
         break;
     case BOX_LIMIT_CPU_TIME_MS:
     case BOX_LIMIT_WALL_MS:
@@ -807,6 +1120,88 @@ static void opt_limit(struct run *r, const struct option *o, char **a)
     }
     note(r, "limit %s %" PRIu64, o->name, v);
     check(r, box_set_limit(r->box, (box_limit_t)o->arg, v));
+    r->limits_given |= 1u << o->arg;
+}
+
+/* --cpuset-cpus / --cpuset-mems (o->arg 1): kept for one box_set_cpuset call at the end,
+ * since each call sets both lists. */
+static void opt_cpuset(struct run *r, const struct option *o, char **a)
+{
+    check_cpu_list(o->name, a[0]);
+    if (o->arg)
+        r->cpuset_mems = a[0];
+    else
+        r->cpuset_cpus = a[0];
+}
+
+/* --io-read-bps, --io-write-bps, --io-read-iops, --io-write-iops DEV=N: o->arg is the
+ * box_io_limit_t; bytes take size suffixes, operations do not. */
+static void opt_io_limit(struct run *r, const struct option *o, char **a)
+{
+    int bytes = o->arg == BOX_IO_READ_BPS || o->arg == BOX_IO_WRITE_BPS;
+    char dev[PATH_MAX];
+    const char *value = split_key_value(o->name, a[0], bytes ? "DEV=BYTES" : "DEV=N", dev,
+                                        sizeof dev);
+    uint64_t v = parse_u64(o->name, value, bytes, 1, UINT64_MAX);
+
+    note(r, "io limit %s: %s at most %" PRIu64 " %s per second", o->name, dev, v,
+         bytes ? "bytes" : "operations");
+    check_at(r, o->name, box_set_io_limit(r->box, dev, (box_io_limit_t)o->arg, v));
+}
+
+static void opt_cgroup_backend(struct run *r, const struct option *o, char **a)
+{
+    static const struct { const char *name; int backend; } backends[] = {
+        { "auto", BOX_CGROUP_BACKEND_AUTO }, { "v1", BOX_CGROUP_BACKEND_V1 },
+        { "v2", BOX_CGROUP_BACKEND_V2 },
+    };
+
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strcmp(a[0], backends[i].name) == 0) {
+            note(r, "cgroup backend %s", a[0]);
+            check(r, box_set_cgroup_backend(r->box, backends[i].backend));
+            return;
+        }
+    die("%s: '%s' is not auto, v1 or v2", o->name, a[0]);
+}
+
+/* --init, --best-effort: a BOX_OPT_* bit (in o->arg) for the one box_set_options call. */
+static void opt_box_option(struct run *r, const struct option *o, char **a)
+{
+    (void)a;
+    r->opts |= o->arg;
+}
+
+/* --landlock PATH=ACCESS, ACCESS a combination of r, w and x */
+static void opt_landlock(struct run *r, const struct option *o, char **a)
+{
+    char path[PATH_MAX];
+    const char *letters = split_key_value(o->name, a[0], "PATH=ACCESS (such as /usr=rx)",
+                                          path, sizeof path);
+    unsigned int access = 0;
+
+    for (const char *p = letters; *p; p++) {
+        if (*p == 'r')
+            access |= BOX_LANDLOCK_READ;
+        else if (*p == 'w')
+            access |= BOX_LANDLOCK_WRITE;
+        else if (*p == 'x')
+            access |= BOX_LANDLOCK_EXEC;
+        else
+            die("%s: bad access '%s' in '%s' (a combination of r, w and x)", o->name, letters,
+                a[0]);
+    }
+    note(r, "landlock: %s may be%s%s%s", path, access & BOX_LANDLOCK_READ ? " read" : "",
+         access & BOX_LANDLOCK_WRITE ? " written" : "",
+         access & BOX_LANDLOCK_EXEC ? " executed" : "");
+    check(r, box_landlock_path(r->box, path, access));
+}
+
+static void opt_landlock_best_effort(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    note(r, "landlock: the box runs without it where the kernel has none");
+    check(r, box_landlock_mode(r->box, 0));
 }
 
 static void opt_rlimit(struct run *r, const struct option *o, char **a)
@@ -909,7 +1304,7 @@ static const struct option options[] = {
     { "--clearenv", 0, opt_clearenv, 0, NULL },
     { "--die-with-parent", 0, opt_accepted, 0, NULL },
     { "--new-session", 0, opt_accepted, 0, NULL },
-    { "--as-pid-1", 0, opt_accepted, 0, NULL },
+    { "--as-pid-1", 0, opt_as_pid_1, 0, NULL },
     { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS, NULL },
     { "--info-fd", 1, opt_report_fd, FD_INFO, NULL },
     { "--block-fd", 1, opt_report_fd, FD_BLOCK, NULL },
@@ -940,6 +1335,11 @@ static const struct option options[] = {
     /* libbox's own (isolate's spelling where it has one) */
     { "--seccomp-default", 1, opt_seccomp_default, 0, NULL },
     { "--seccomp-rule", 1, opt_seccomp_rule, 0, NULL },
+    { "--seccomp-default-action", 1, opt_seccomp_default_action, 0, NULL },
+    { "--seccomp-profile", 1, opt_seccomp_profile, 0, NULL },
+    { "--landlock", 1, opt_landlock, 0, NULL },
+    { "--landlock-best-effort", 0, opt_landlock_best_effort, 0, NULL },
+    { "--init", 0, opt_box_option, BOX_OPT_INIT, NULL },
     { "--root", 1, opt_root, 0, NULL },
     { "--root-ro", 0, opt_root_ro, 0, NULL },
     { "--map-uid", 1, opt_map, 0, NULL },
@@ -949,8 +1349,20 @@ static const struct option options[] = {
     { "--cpu", 1, opt_limit, BOX_LIMIT_CPU_MILLIS, NULL },
     { "--time", 1, opt_limit, BOX_LIMIT_CPU_TIME_MS, NULL },
     { "--wall-time", 1, opt_limit, BOX_LIMIT_WALL_MS, NULL },
+    { "--mem-high", 1, opt_limit, BOX_LIMIT_MEMORY_HIGH, NULL },
+    { "--swap", 1, opt_limit, BOX_LIMIT_SWAP, NULL },
+    { "--cpu-weight", 1, opt_limit, BOX_LIMIT_CPU_WEIGHT, NULL },
+    { "--io-weight", 1, opt_limit, BOX_LIMIT_IO_WEIGHT, NULL },
+    { "--cpuset-cpus", 1, opt_cpuset, 0, NULL },
+    { "--cpuset-mems", 1, opt_cpuset, 1, NULL },
+    { "--io-read-bps", 1, opt_io_limit, BOX_IO_READ_BPS, NULL },
+    { "--io-write-bps", 1, opt_io_limit, BOX_IO_WRITE_BPS, NULL },
+    { "--io-read-iops", 1, opt_io_limit, BOX_IO_READ_IOPS, NULL },
+    { "--io-write-iops", 1, opt_io_limit, BOX_IO_WRITE_IOPS, NULL },
     { "--rlimit", 1, opt_rlimit, 0, NULL },
     { "--cgroup-parent", 1, opt_cgroup_parent, 0, NULL },
+    { "--cgroup-backend", 1, opt_cgroup_backend, 0, NULL },
+    { "--best-effort", 0, opt_box_option, BOX_OPT_LIMITS_BEST_EFFORT, NULL },
     { "--fd", 1, opt_fd, 0, NULL },
     { "--json-status", 1, opt_json_status, 0, NULL },
     { "--probe", 0, opt_probe, 0, NULL },
@@ -1060,6 +1472,7 @@ static void apply_namespaces(struct run *r)
     if (!r->bwrap_ns) {
         /* libbox maps the caller to 0; --uid/--gid N map N to the caller instead. */
         note(r, "namespaces: libbox default (user, pid, mount, uts, ipc, net, cgroup)");
+        r->userns = 1;
         if (r->uid >= 0 && r->n_uid_maps == 0)
             check(r, box_add_uid_map(r->box, (uid_t)r->uid, geteuid(), 1));
         if (r->gid >= 0 && r->n_gid_maps == 0)
@@ -1099,6 +1512,7 @@ static void apply_namespaces(struct run *r)
          ns & BOX_NS_UTS ? " uts" : "", ns & BOX_NS_IPC ? " ipc" : "",
          ns & BOX_NS_NET ? " net" : "", ns & BOX_NS_CGROUP ? " cgroup" : "");
     check(r, box_set_namespaces(r->box, ns));
+    r->userns = (ns & BOX_NS_USER) != 0;
 
     /* bwrap runs the program as the caller's own uid/gid unless --uid/--gid say otherwise,
      * and maps that id to the caller's. */
@@ -1115,15 +1529,47 @@ static void apply_namespaces(struct run *r)
     check(r, box_set_user(r->box, uid, gid));
 }
 
+/* --cap-add ALL with --cap-drop: keep, by name, every capability this kernel has but the
+ * dropped ones. */
+static void keep_all_caps_but_dropped(struct run *r)
+{
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+    int last = -1, kept = 0;
+
+    if (!f || fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
+        die("--cap-drop after --cap-add ALL: cannot read the kernel's last capability from "
+            "/proc/sys/kernel/cap_last_cap");
+    fclose(f);
+    for (int cap = 0; cap <= last; cap++) {
+        if (cap >= N_CAP_NAMES) {
+            note(r, "capability %d: unknown to boxrun, not kept", cap);
+        } else if (r->cap_dropped & ((uint64_t)1 << cap)) {
+            note(r, "capability dropped: %s", cap_names[cap]);
+        } else if (!r->userns && prctl(PR_CAPBSET_READ, cap) != 1) {
+            /* As box_cap_keep_all: without a user namespace the box holds at most what
+             * boxrun's bounding set has. */
+            note(r, "capability %s: not in boxrun's bounding set, not kept", cap_names[cap]);
+        } else {
+            check(r, box_cap_keep(r->box, cap_names[cap]));
+            kept++;
+        }
+    }
+    note(r, "capabilities: %d kept, all but the dropped ones", kept);
+}
+
 static void apply_rest(struct run *r)
 {
+    unsigned int opts = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | r->opts;
+
     if (r->root_ro && !r->root)
         die("--root-ro needs --root");
     if (r->root) {
         note(r, "root %s%s", r->root, r->root_ro ? " (read-only)" : "");
         check(r, box_set_root(r->box, r->root, r->root_ro ? BOX_ROOT_READONLY : 0));
     }
-    if (r->cap_all) {
+    if (r->cap_all && r->cap_dropped) {
+        keep_all_caps_but_dropped(r);
+    } else if (r->cap_all) {
         note(r, "capabilities: all kept");
         check(r, box_cap_keep_all(r->box));
     }
@@ -1142,6 +1588,22 @@ static void apply_rest(struct run *r)
                 check(r, box_pass_fd(r->box, r->fds[i], r->fds[i]));
         }
     }
+    if (r->cpuset_cpus || r->cpuset_mems) {
+        note(r, "cpuset: cpus %s, memory nodes %s", r->cpuset_cpus ? r->cpuset_cpus : "as the "
+             "parent cgroup's", r->cpuset_mems ? r->cpuset_mems : "as the parent cgroup's");
+        check(r, box_set_cpuset(r->box, r->cpuset_cpus, r->cpuset_mems));
+    }
+    /* The options libbox defaults to stay on (boxrun's --die-with-parent and
+     * --new-session say so); --block-fd holds the built box until a byte arrives. */
+    if ((opts & BOX_OPT_INIT) && r->as_pid_1)
+        die("--init and --as-pid-1 contradict each other (with --init the program is pid 2)");
+    if (r->block_fd >= 0)
+        opts |= BOX_OPT_HOLD;
+    if (opts != (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION))
+        note(r, "options:%s%s%s", opts & BOX_OPT_INIT ? " box-init is pid 1" : "",
+             opts & BOX_OPT_LIMITS_BEST_EFFORT ? " cgroup limits best effort" : "",
+             opts & BOX_OPT_HOLD ? " hold the box until --block-fd" : "");
+    check(r, box_set_options(r->box, opts));
 }
 
 /* ---- JSON output ---- */
@@ -1309,9 +1771,6 @@ int main(int argc, char **argv)
         check(r, box_set_program(r->box, argv[prog]));
         argv[prog] = (char *)r->argv0;
     }
-    if (r->block_fd >= 0)
-        check(r, box_set_options(r->box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
-                                             BOX_OPT_HOLD));
     if (r->json_status_file)
         open_json_status(r);
 
@@ -1349,13 +1808,20 @@ int main(int argc, char **argv)
         static const struct { box_limit_t limit; const char *name; } lim[] = {
             { BOX_LIMIT_MEMORY, "--mem" }, { BOX_LIMIT_PIDS, "--processes" },
             { BOX_LIMIT_CPU_MILLIS, "--cpu" }, { BOX_LIMIT_CPU_TIME_MS, "--time" },
-            { BOX_LIMIT_WALL_MS, "--wall-time" },
+            { BOX_LIMIT_WALL_MS, "--wall-time" }, { BOX_LIMIT_MEMORY_HIGH, "--mem-high" },
+            { BOX_LIMIT_SWAP, "--swap" }, { BOX_LIMIT_CPU_WEIGHT, "--cpu-weight" },
+            { BOX_LIMIT_IO_WEIGHT, "--io-weight" },
         };
         char where[512];
 
-        for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
-            if (box_limit_status(r->box, lim[i].limit, where, sizeof where) == 1)
+        for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
+            int in_force = box_limit_status(r->box, lim[i].limit, where, sizeof where);
+
+            if (in_force == 1)
                 note(r, "%s enforced by %s", lim[i].name, where);
+            else if (in_force == 0 && (r->limits_given & (1u << lim[i].limit)))
+                note(r, "%s: %s", lim[i].name, where); /* --best-effort skipped it */
+        }
         note(r, "program running as pid %d", (int)box_pid(r->box));
     }
 

@@ -67,6 +67,23 @@ g() {
 }
 
 bw="--ro-bind $root / --proc /proc --dev /dev"
+# --init execs box-init: the build tree's, next to boxrun's, unless LIBBOX_INIT names one
+# (without either, the installed one).
+if [ -z "${LIBBOX_INIT:-}" ] && [ -x "$(dirname "$boxrun")/../lib/box-init" ]; then
+  LIBBOX_INIT=$(dirname "$boxrun")/../lib/box-init
+  export LIBBOX_INIT
+fi
+# A box that sees its own cgroups: it shares the host's cgroup namespace (bwrap rules) and
+# /sys/fs/cgroup. cgcat FILE... run in it prints "FILE: CONTENT" for each FILE found in
+# one of the box's cgroups (/proc/self/cgroup), v1 or v2.
+cgbox="--ro-bind $root / --proc /proc --unshare-pid --ro-bind /sys/fs/cgroup /sys/fs/cgroup"
+cgcat='for f; do
+  while IFS=: read -r _ ctl path; do
+    for d in "/sys/fs/cgroup/${ctl#name=}" /sys/fs/cgroup/unified /sys/fs/cgroup; do
+      [ -f "$d$path/$f" ] && echo "$f: $(cat "$d$path/$f")" && break 2
+    done
+  done </proc/self/cgroup
+done'
 
 # bwrap command lines
 t "pid 1 with --unshare-all" 0 '^pid=1$' \
@@ -233,6 +250,85 @@ if "$boxrun" --root "$root" --mem 64M --time 10 true >/dev/null 2>&1; then
   t "--time: cpu-time kill" 137 '' "$boxrun" --root "$root" --time 0.2 \
     --json-status "$tmp/cpu.json" sh -c 'while :; do :; done'
   f "--time reason cpu-time" "$tmp/cpu.json" '"reason": "cpu-time"'
+  # Each limit lands in the box's own cgroup file, which --verbose names.
+  t "--mem-high and --cpu-weight" 0 \
+    '^boxrun: --mem-high enforced by /.*/memory\.(high|soft_limit_in_bytes)$' \
+    "$boxrun" --verbose $cgbox --mem-high 32M --cpu-weight 200 sh -c "$cgcat" cgcat \
+    memory.high memory.soft_limit_in_bytes cpu.weight cpu.shares
+  f "--mem-high lands" "$out" '^memory\.(high|soft_limit_in_bytes): 33554432$'
+  f "--cpu-weight: --verbose names the file" "$out" \
+    '^boxrun: --cpu-weight enforced by /.*/cpu\.(weight|shares)$'
+  f "--cpu-weight lands (v1: cpu.shares, 1024 per 100)" "$out" \
+    '^(cpu\.weight: 200|cpu\.shares: 2048)$'
+  # Swap accounting and io weights are kernel and scheduler options: without their file
+  # boxrun must fail naming it.
+  if "$boxrun" $cgbox --mem 64M --swap 0 true >/dev/null 2>&1; then
+    t "--swap 0" 0 '^boxrun: --swap enforced by /.*/memory\.(swap\.max|memsw\.limit_in_bytes)$' \
+      "$boxrun" --verbose $cgbox --mem 64M --swap 0 sh -c "$cgcat" cgcat memory.swap.max \
+      memory.memsw.limit_in_bytes
+    f "--swap 0 lands (v1: memory and swap together)" "$out" \
+      '^(memory\.swap\.max: 0|memory\.memsw\.limit_in_bytes: 67108864)$'
+  else
+    t "--swap without swap accounting fails naming the file" 125 \
+      'memory\.(swap\.max|memsw\.limit_in_bytes)' "$boxrun" $cgbox --mem 64M --swap 0 true
+  fi
+  if "$boxrun" $cgbox --io-weight 300 true >/dev/null 2>&1; then
+    t "--io-weight" 0 '^boxrun: --io-weight enforced by /.*/(blkio|io)\.weight$' \
+      "$boxrun" --verbose $cgbox --io-weight 300 sh -c "$cgcat" cgcat io.weight blkio.weight
+    f "--io-weight lands (v1: scaled to 10..1000)" "$out" \
+      '^(io\.weight: default 300|blkio\.weight: 39)$'
+  else
+    t "--io-weight without an io scheduler with weights fails naming the file" 125 \
+      '^boxrun: spawn: cgroup: write .*/(blkio|io)\.weight: ' "$boxrun" $cgbox --io-weight 300 true
+  fi
+  # The last of boxrun's own CPUs and memory nodes (with more than one CPU, fewer than
+  # the box would get without --cpuset-cpus).
+  cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+  mems=$(sed -n 's/^Mems_allowed_list:[[:space:]]*//p' /proc/self/status)
+  t "--cpuset-cpus" 0 "^Cpus_allowed_list:[[:space:]]+${cpus##*[,-]}\$" \
+    "$boxrun" --root "$root" --proc /proc --cpuset-cpus "${cpus##*[,-]}" \
+    --cpuset-mems "${mems##*[,-]}" grep _allowed_list: /proc/self/status
+  f "--cpuset-mems with --cpuset-cpus" "$out" "^Mems_allowed_list:[[:space:]]+${mems##*[,-]}\$"
+  # io throttling of the disk behind / (the kernel throttles disks, not partitions).
+  disk=""
+  if mm=$(stat -c '%Hd:%Ld' / 2>/dev/null) && [ -d "/sys/dev/block/$mm" ]; then
+    sys=$(readlink -f "/sys/dev/block/$mm")
+    [ -e "$sys/partition" ] && sys=${sys%/*}
+    mm=$(cat "$sys/dev")
+    name=$(sed -n 's/^DEVNAME=//p' "$sys/uevent")
+    [ -n "$name" ] && [ -b "/dev/$name" ] && disk=/dev/$name
+  fi
+  if [ -n "$disk" ]; then
+    t "--io-read-bps, --io-write-bps, --io-read-iops, --io-write-iops on $disk" 0 '' \
+      "$boxrun" $cgbox --io-read-bps "$disk=1M" --io-write-bps "$disk=2M" \
+      --io-read-iops "$disk=300" --io-write-iops "$disk=400" sh -c "$cgcat" cgcat io.max \
+      blkio.throttle.read_bps_device blkio.throttle.write_bps_device \
+      blkio.throttle.read_iops_device blkio.throttle.write_iops_device
+    v2max="io\.max: $mm rbps=1048576 wbps=2097152 riops=300 wiops=400"
+    f "--io-read-bps lands" "$out" "^(blkio\.throttle\.read_bps_device: $mm 1048576|$v2max)\$"
+    f "--io-write-bps lands" "$out" "^(blkio\.throttle\.write_bps_device: $mm 2097152|$v2max)\$"
+    f "--io-read-iops lands" "$out" "^(blkio\.throttle\.read_iops_device: $mm 300|$v2max)\$"
+    f "--io-write-iops lands" "$out" "^(blkio\.throttle\.write_iops_device: $mm 400|$v2max)\$"
+  else
+    echo "skip - --io-read-bps and the other io limits (no block device behind /)"
+  fi
+  # On a host whose controllers are v1 (hybrid: v2 only for placement), v2 alone has no
+  # memory controller, and v1 alone makes no v2 cgroup.
+  if "$boxrun" --probe | grep -Eq '"cgroup_layout": "(hybrid|v1)"'; then
+    t "--cgroup-backend v2: no memory controller in v2" 125 'not available in cgroup v2' \
+      "$boxrun" --root "$root" --cgroup-backend v2 --mem 64M true
+    t "--cgroup-backend v2 --best-effort skips --mem" 0 '^boxrun: --mem: not enforced: ' \
+      "$boxrun" --verbose --root "$root" --cgroup-backend v2 --best-effort --mem 64M true
+    t "--cgroup-backend v1" 0 '^boxrun: --processes enforced by /.*/pids\.max$' \
+      "$boxrun" --verbose $cgbox --cgroup-backend v1 --processes 8 cat /proc/self/cgroup
+    f "--cgroup-backend v1: in a v1 pids cgroup" "$out" '^[0-9]+:pids:/.'
+    host_v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
+    if [ -n "$host_v2" ]; then
+      f "--cgroup-backend v1: no v2 cgroup of its own" "$out" "^0::$host_v2\$"
+    fi
+  else
+    echo "skip - --cgroup-backend v1/v2 (not a v1 or hybrid cgroup host)"
+  fi
   # A box with a v2 cgroup is cloned right into it (clone3 CLONE_INTO_CGROUP), where the
   # kernel has that; strace shows the call.
   if "$boxrun" --probe | grep -q '"clone_into_cgroup": true' && command -v strace >/dev/null &&
@@ -253,11 +349,104 @@ t "--cap-add" 0 '^CapEff:.*[1-9a-f]' \
   "$boxrun" --root "$root" --proc /proc --cap-add CAP_NET_RAW grep CapEff /proc/self/status
 t "no capabilities by default" 0 '^CapEff:[[:space:]]+0+$' \
   "$boxrun" --root "$root" --proc /proc grep CapEff /proc/self/status
+# --cap-add ALL --cap-drop: every capability the kernel has (boxrun names 0..40) but the
+# dropped one, CAP_NET_RAW = bit 13.
+last=$(cat /proc/sys/kernel/cap_last_cap)
+all=$(((1 << (last + 1)) - 1))
+named=$(((1 << ((last > 40 ? 40 : last) + 1)) - 1))
+t "--cap-add ALL --cap-drop CAP_NET_RAW" 0 \
+  "^CapBnd:[[:space:]]+$(printf %016x $((named & ~(1 << 13))))\$" \
+  "$boxrun" --root "$root" --proc /proc --cap-add ALL --cap-drop CAP_NET_RAW \
+  grep CapBnd /proc/self/status
+t "--cap-drop after --cap-add ALL, then --cap-add again" 0 \
+  "^CapBnd:[[:space:]]+$(printf %016x $all)\$" \
+  "$boxrun" --root "$root" --proc /proc --cap-add ALL --cap-drop CAP_NET_RAW --cap-add net_raw \
+  grep CapBnd /proc/self/status
+if [ "$(id -u)" = 0 ]; then
+  # Without a user namespace the box holds at most boxrun's own bounding set.
+  bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/self/status)
+  t "--cap-add ALL --cap-drop without a user namespace" 0 \
+    "^CapBnd:[[:space:]]+$(printf %016x $((0x$bnd & named & ~(1 << 13))))\$" \
+    "$boxrun" $bw --unshare-pid --cap-add ALL --cap-drop cap_net_raw grep CapBnd /proc/self/status
+fi
+t "--cap-drop of an unknown capability after --cap-add ALL" 125 \
+  '^boxrun: --cap-drop CAP_BOGUS: unknown capability' \
+  "$boxrun" --root "$root" --cap-add ALL --cap-drop CAP_BOGUS true
+# --init: box-init is pid 1, the program pid 2.
+t "--init: the program is pid 2" 0 '^2$' "$boxrun" --root "$root" --init sh -c 'echo $$'
+t "--init: the exit status passes through" 3 '' "$boxrun" --root "$root" --init sh -c 'exit 3'
+t "--init with --as-pid-1 is refused" 125 '^boxrun: --init and --as-pid-1' \
+  "$boxrun" $bw --unshare-pid --as-pid-1 --init true
+# --landlock
+if "$boxrun" --probe | grep -q '"landlock_abi": [1-9]'; then
+  t "--landlock: only the paths given" 1 "can't open '/etc': Permission denied" \
+    "$boxrun" --root "$root" --landlock /bin=rx --landlock /tmp=rw --tmpfs /tmp \
+    sh -c 'echo hi > /tmp/x && cat /tmp/x; ls /etc'
+  f "--landlock: a rw path is written" "$out" '^hi$'
+  t "--landlock-best-effort still enforces where the kernel has Landlock" 1 \
+    "can't open '/etc': Permission denied" \
+    "$boxrun" --root "$root" --landlock-best-effort --landlock /bin=rx ls /etc
+else
+  t "--landlock without Landlock fails" 125 '^boxrun: ' \
+    "$boxrun" --root "$root" --landlock /bin=rx ls /etc
+  t "--landlock-best-effort without Landlock runs" 0 '' \
+    "$boxrun" --root "$root" --landlock-best-effort --landlock /bin=rx ls /etc
+fi
 t "--seccomp-rule kill: SIGSYS" 159 '' "$boxrun" --root "$root" --seccomp-rule mkdir=kill mkdir /x
 t "--seccomp-rule errno:N" 0 'Function not implemented' \
   "$boxrun" --root "$root" --tmpfs /t --seccomp-rule mkdir=errno:38 sh -c 'mkdir /t/x; true'
 t "--seccomp-rule unknown call" 125 "unknown system call 'bogus'" \
   "$boxrun" --root "$root" --seccomp-rule bogus=allow true
+# Rules on arguments, on chmod's mode: busybox chmod calls chmod(path, mode) on x86 and
+# fchmodat(AT_FDCWD, path, mode) elsewhere (its mkdir -m also makes a 0777 directory and
+# chmods it, so mkdir's own mode cannot tell -m 700 from -m 755).
+case $(uname -m) in
+x86_64 | i?86) call=chmod mode=a1 ;;
+*) call=fchmodat mode=a2 ;;
+esac
+chmods='mkdir /t/a /t/b; chmod 700 /t/a; chmod 755 /t/b && echo b-ok'
+t "--seccomp-rule with aN==V" 0 '/t/a: Function not implemented' \
+  "$boxrun" --root "$root" --tmpfs /t --seccomp-rule "$call=errno:38,$mode==448" sh -c "$chmods"
+f "--seccomp-rule with aN==V: another value passes" "$out" '^b-ok$'
+t "--seccomp-rule with aN&MASK==V (hex)" 0 '/t/a: Function not implemented' \
+  "$boxrun" --root "$root" --tmpfs /t --seccomp-rule "$call=errno:38,$mode&0x3f==0" \
+  sh -c "$chmods"
+f "--seccomp-rule with aN&MASK==V: another value passes" "$out" '^b-ok$'
+t "--seccomp-rule with two comparisons, < and !=" 0 '/t/a: Function not implemented' \
+  "$boxrun" --root "$root" --tmpfs /t --seccomp-rule "$call=errno:38,$mode<0x1c1,a0!=0" \
+  sh -c "$chmods"
+f "--seccomp-rule with two comparisons: another value passes" "$out" '^b-ok$'
+t "--seccomp-rule log allows the call" 0 '^b-ok$' \
+  "$boxrun" --root "$root" --tmpfs /t --seccomp-rule "$call=log" sh -c "$chmods"
+n "--seccomp-rule log: nothing refused" 'Function not implemented'
+t "--seccomp-rule socket=errno:97,a0==10" 0 'seccomp rule: socket -> errno:97 if a0==10$' \
+  "$boxrun" --verbose --root "$root" --seccomp-rule 'socket=errno:97,a0==10' true
+# A profile: the same rule, with comments, blanks and the other kinds of lines.
+printf '# chmod to 0700 fails with ENOSYS\n\ndeny-list=on\n  %s=errno:38,%s==448  \ndefault=allow\n' \
+  "$call" "$mode" >"$tmp/profile"
+t "--seccomp-profile" 0 '/t/a: Function not implemented' \
+  "$boxrun" --root "$root" --tmpfs /t --seccomp-profile "$tmp/profile" sh -c "$chmods"
+f "--seccomp-profile: another value passes" "$out" '^b-ok$'
+printf 'default=kill\n' >"$tmp/kill.profile"
+t "--seccomp-profile default=kill" 159 '' \
+  "$boxrun" --root "$root" --seccomp-profile "$tmp/kill.profile" true
+printf '# fine\nchmod=errno:38\n%s=errno:38,%s=448\n' "$call" "$mode" >"$tmp/bad.profile"
+t "--seccomp-profile syntax error names FILE:LINE" 125 \
+  "^boxrun: --seccomp-profile $tmp/bad.profile:3: bad comparison '$mode=448'" \
+  "$boxrun" --root "$root" --seccomp-profile "$tmp/bad.profile" true
+printf 'deny-list=maybe\n' >"$tmp/bad.profile"
+t "--seccomp-profile bad deny-list line" 125 "bad.profile:1: 'maybe' is not on or off" \
+  "$boxrun" --root "$root" --seccomp-profile "$tmp/bad.profile" true
+printf 'bogus=allow\n' >"$tmp/bad.profile"
+t "--seccomp-profile unknown call names FILE:LINE" 125 \
+  "bad.profile:1: .*unknown system call 'bogus'" \
+  "$boxrun" --root "$root" --seccomp-profile "$tmp/bad.profile" true
+# execve is allowed under any default action, but nothing else busybox needs.
+t "--seccomp-default-action kill" 159 '' \
+  "$boxrun" --root "$root" --seccomp-default-action kill true
+t "--seccomp-default-action log" 0 '' "$boxrun" --root "$root" --seccomp-default-action log true
+t "--seccomp-default-action kill with --init is refused" 125 'BOX_OPT_INIT cannot be combined' \
+  "$boxrun" --root "$root" --init --seccomp-default-action kill true
 # --seccomp FD / --add-seccomp-fd FD: a classic BPF program, as bwrap takes, that fails
 # uname with EPERM (the arch is checked; other arches are allowed everything).
 case $(uname -m) in
@@ -326,6 +515,33 @@ t "bad fd" 125 '^boxrun: --info-fd 77: Bad file descriptor' "$boxrun" --info-fd 
 t "bad map" 125 'bad map' "$boxrun" --map-uid 1:2 true
 t "no program" 125 'no program given' "$boxrun" --root "$root"
 t "nonexistent root" 125 '^boxrun: ' "$boxrun" --root /nonexistent-boxrun true
+t "bad --mem-high" 125 '^boxrun: --mem-high: 1000 is out of range' "$boxrun" --mem-high 1000 true
+t "bad --swap" 125 '^boxrun: --swap: bad size' "$boxrun" --swap 1X true
+t "bad --cpu-weight" 125 '^boxrun: --cpu-weight: 0 is out of range \(1\.\.10000\)' \
+  "$boxrun" --cpu-weight 0 true
+t "bad --io-weight" 125 '^boxrun: --io-weight: 10001 is out of range' \
+  "$boxrun" --io-weight 10001 true
+t "bad --cpuset-cpus" 125 "^boxrun: --cpuset-cpus: bad list '3-1'" "$boxrun" --cpuset-cpus 3-1 true
+t "bad --cpuset-mems" 125 "^boxrun: --cpuset-mems: bad list '0x1'" "$boxrun" --cpuset-mems 0x1 true
+t "--io-read-bps without =" 125 "^boxrun: --io-read-bps: '/dev/null' is not DEV=BYTES" \
+  "$boxrun" --io-read-bps /dev/null true
+t "--io-write-iops takes no suffix" 125 "^boxrun: --io-write-iops: bad number '1K'" \
+  "$boxrun" --io-write-iops /dev/null=1K true
+t "--io-read-iops on a non-block device" 125 '^boxrun: --io-read-iops: .*/dev/null: Block device' \
+  "$boxrun" --io-read-iops /dev/null=5 true
+t "bad --cgroup-backend" 125 "^boxrun: --cgroup-backend: 'v3' is not auto, v1 or v2" \
+  "$boxrun" --cgroup-backend v3 true
+t "bad --landlock access" 125 "^boxrun: --landlock: bad access 'rq'" "$boxrun" --landlock /bin=rq true
+t "--landlock without access" 125 "^boxrun: --landlock: '/bin' is not PATH=ACCESS" \
+  "$boxrun" --landlock /bin true
+t "bad seccomp comparison" 125 "^boxrun: --seccomp-rule: bad comparison 'a6==1'" \
+  "$boxrun" --seccomp-rule 'chmod=errno:38,a6==1' true
+t "more than 6 seccomp comparisons" 125 '^boxrun: --seccomp-rule: .* has more than 6 comparisons' \
+  "$boxrun" --seccomp-rule 'chmod=allow,a0==1,a1==1,a2==1,a3==1,a4==1,a5==1,a0==2' true
+t "bad --seccomp-default-action" 125 "^boxrun: --seccomp-default-action: bad action 'maybe'" \
+  "$boxrun" --seccomp-default-action maybe true
+t "missing --seccomp-profile" 125 '^boxrun: --seccomp-profile /nonexistent-boxrun: No such file' \
+  "$boxrun" --seccomp-profile /nonexistent-boxrun true
 
 # As nobody, when this host lets nobody make user namespaces.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
@@ -342,6 +558,14 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   t "nobody: ro-bind read-only" 0 'Read-only file system' \
     "$boxrun" $bw --unshare-all sh -c 'touch /etc/x; true'
   t "nobody: missing program" 125 '^boxrun: exec' "$boxrun" $bw no-such-program
+  # nobody may not make cgroups here: --best-effort runs the box without the limit.
+  if ! $as "$boxrun" --root "$root" --mem 64M true >/dev/null 2>&1; then
+    t "nobody: --best-effort --mem" 0 '^boxrun: --mem: not enforced: ' \
+      "$boxrun" --verbose --root "$root" --best-effort --mem 64M true
+    n "nobody: --best-effort: --mem is not said to be enforced" '--mem enforced by'
+  else
+    echo "skip - nobody: --best-effort (nobody can enforce --mem on this host)"
+  fi
   as=""
 else
   echo "skip - nobody cases (not root, or nobody cannot use user namespaces or read $root)"
