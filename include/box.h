@@ -160,10 +160,9 @@ int box_pass_fd(box_t *box, int fd, int target);
                                             and forwards signals; the program is pid 2 and
                                             a signal that ends it is reported as exit
                                             128 + signal. box-init is found at
-                                            $LIBBOX_INIT or where meson installed it; it
-                                            is exec'ed from the host, so Landlock rules
-                                            (which would forbid that) cannot be combined
-                                            with it yet */
+                                            $LIBBOX_INIT or where meson installed it and
+                                            exec'ed from the host (Landlock rules let
+                                            exactly that file through) */
 #define BOX_OPT_ALLOW_NEW_PRIVS (1u << 4) /* do not set no_new_privs: a setuid or file-
                                             capability binary in the box gains its
                                             privileges over the box's user namespace

@@ -164,6 +164,22 @@ long box_landlock_apply_child(const struct box_child_args *a, struct box_child_e
     }
     e->index = -1;
     e->path[0] = '\0';
+    /* BOX_OPT_INIT: box-init is exec'ed through its fd, opened on the host, outside every
+     * path of the box: allow exactly that file. */
+    if (a->init_fd >= 0) {
+        struct ll_path_beneath pb = {
+            .allowed_access = (LL_EXECUTE | LL_READ_FILE) & a->landlock_handled,
+            .parent_fd = a->init_fd,
+        };
+
+        box_strlcpy(e->path, "box-init", sizeof e->path);
+        r = SYS4(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+        if (r < 0) {
+            SYS1(SYS_close, rs);
+            return r;
+        }
+        e->path[0] = '\0';
+    }
     r = SYS2(SYS_landlock_restrict_self, rs, 0);
     SYS1(SYS_close, rs);
     return r;

@@ -380,6 +380,23 @@ static void test_landlock_paths(void **state)
     }
 }
 
+/* box-init (BOX_OPT_INIT) is exec'ed from the host, outside the Landlock paths: the
+ * ruleset lets exactly that file through. */
+static void test_landlock_with_init(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_options(box, BOX_OPT_INIT | BOX_OPT_NEW_SESSION), 0);
+    assert_int_equal(box_landlock_path(box, "/bin", BOX_LANDLOCK_READ | BOX_LANDLOCK_EXEC), 0);
+    assert_int_equal(run_box(box, "echo $$; ls /etc 2>/dev/null || echo etc-denied", out,
+                             sizeof out, &st), 0);
+    assert_string_equal(out, "2\netc-denied\n");
+    box_free(box);
+}
+
 static void test_landlock_missing_path(void **state)
 {
     box_t *box = new_test_box();
@@ -961,6 +978,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_seccomp_rules),
         cmocka_unit_test(test_landlock_paths),
         cmocka_unit_test(test_landlock_missing_path),
+        cmocka_unit_test(test_landlock_with_init),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_no_new_privs_switch),
         cmocka_unit_test(test_seccomp_load_bpf),
