@@ -89,6 +89,15 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
         return box_error(box, err, "spawn: mount %s on %s%s%s",
                          box_mount_type_name(op->type), op->target, sub[0] ? "/" : "", sub);
     }
+    case STEP_OPEN_SOURCE:
+        /* The kernel will not clone a mount without its locked submounts (they may hide
+         * something) for a user namespace: say why, since EINVAL alone does not. */
+        if (err == EINVAL && e->index >= 0 && (box->mounts[e->index].flags & BOX_MOUNT_NOREC) &&
+            (box->ns & BOX_NS_USER))
+            return box_error(box, err, "spawn: open mount source %s (BOX_MOUNT_NOREC: with a "
+                             "user namespace the kernel refuses a bind without the mounts "
+                             "below it)", e->path);
+        return box_error(box, err, "spawn: open mount source %s", e->path);
     case STEP_RLIMIT:
         return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
     case STEP_FDS:

@@ -46,6 +46,7 @@ static const char usage_text[] =
     "  --unshare-user-try, --unshare-cgroup-try   the same, if this host allows it\n"
     "  --unshare-all              all of them (user and cgroup as the -try forms)\n"
     "  --share-net                keep the host network (after --unshare-all)\n"
+    "  --time-ns                  also a time namespace (libbox's; with either rule set)\n"
     "\n"
     "Filesystem (targets are paths inside the box, created when missing):\n"
     "  --root DIR                 use DIR as the box's / (default: an empty tmpfs)\n"
@@ -57,6 +58,9 @@ static const char usage_text[] =
     "                             (a bind on / is the root: --bind DIR / is --root DIR,\n"
     "                             --ro-bind DIR / is --root DIR --root-ro; it must come before\n"
     "                             the other mounts)\n"
+    "  --noexec, --norec          the next --bind, --ro-bind, --dev-bind (or -try) or --tmpfs\n"
+    "                             is noexec; the next bind takes only the mount at SRC, not\n"
+    "                             the mounts below it\n"
     "  --tmpfs DEST               mount a tmpfs on DEST (mode 0755)\n"
     "  --size BYTES               size of the next --tmpfs (K, M, G, T suffixes accepted)\n"
     "  --perms OCTAL              mode of the next --tmpfs, --dir, --file, --bind-data or\n"
@@ -79,6 +83,8 @@ static const char usage_text[] =
     "                             and no --map-uid/--map-gid, N is mapped to the caller's id\n"
     "  --map-uid IN:OUT:COUNT     uid map entry of the user namespace (repeatable; root only\n"
     "  --map-gid IN:OUT:COUNT     for anything but the caller's own id)\n"
+    "  --groups GID[,GID...]      supplementary groups of the program, inside the box (root\n"
+    "                             only: a user namespace of an unprivileged caller has none)\n"
     "  --hostname NAME            hostname in the box (needs a uts namespace)\n"
     "  --cap-add CAP, --cap-drop CAP   capabilities the program keeps (default: none at all,\n"
     "                             even as root; CAP is a name such as CAP_NET_RAW, or ALL;\n"
@@ -96,6 +102,11 @@ static const char usage_text[] =
     "                             allowed unless a rule names it)\n"
     "  --seccomp-profile FILE     read --seccomp-rule lines from FILE, one per line, plus\n"
     "                             default=ACTION and deny-list=on|off lines; # comments\n"
+    "  --seccomp-export FILE      write the filter the box would get as text to FILE (- for\n"
+    "                             standard output) and exit without running anything\n"
+    "  --allow-new-privs          do not set no_new_privs (a setuid binary may gain what it\n"
+    "                             can in the box's namespaces); needs --seccomp-default off\n"
+    "                             and no other seccomp or Landlock option\n"
     "  --landlock PATH=ACCESS     the program may use the file system only below the PATHs\n"
     "                             given, each with ACCESS: r (read), w (write), x (execute)\n"
     "                             combined, e.g. /usr=rx; repeatable (Landlock)\n"
@@ -139,6 +150,7 @@ static const char usage_text[] =
     "  --mem-high BYTES           soft memory limit: the box is throttled and reclaimed above\n"
     "                             it (cgroup memory.high; v1: the soft limit)\n"
     "  --swap BYTES               swap on top of --mem (0: none; cgroup v1 needs --mem)\n"
+    "  --hugetlb BYTES            huge pages of the host's default size (0: none)\n"
     "  --cpu-weight N             relative cpu share, 1..10000 (100: the default)\n"
     "  --io-weight N              relative io share, 1..10000 (100: the default; needs an io\n"
     "                             scheduler with weights)\n"
@@ -224,6 +236,9 @@ struct run {
     /* box options, set in one box_set_options call after parsing */
     unsigned int opts; /* BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT */
     int as_pid_1;
+    int time_ns;                   /* --time-ns */
+    unsigned int next_mount_flags; /* pending --noexec / --norec */
+    const char *seccomp_export;    /* --seccomp-export FILE */
     /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them */
     unsigned int limits_given;
     /* --cpuset-cpus and --cpuset-mems: one box_set_cpuset call at the end */
@@ -494,6 +509,7 @@ struct option {
 /* Set by the table: which options consume a pending --size / --perms. */
 #define USES_SIZE  (1u << 30)
 #define USES_PERMS (1u << 29)
+#define USES_MOUNT_FLAGS (1u << 28) /* a pending --noexec / --norec */
 
 /* Is `path` the box's root ("/", "//", "/./")? */
 static int is_root_path(const char *path)
@@ -523,11 +539,15 @@ static void opt_bind(struct run *r, const struct option *o, char **a)
         r->root_ro = r->root_ro || (o->arg & BOX_MOUNT_RO);
         return;
     }
+    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
+
     r->n_mounts++;
-    note(r, "bind %s on %s%s%s%s", a[0], a[1], o->arg & BOX_MOUNT_RO ? " (read-only)" : "",
-         o->arg & BOX_MOUNT_DEVICES ? " (devices allowed)" : "",
-         o->arg & BOX_MOUNT_TRY ? " (if it exists)" : "");
-    check(r, box_mount(r->box, BOX_MOUNT_BIND, a[0], a[1], o->arg));
+    note(r, "bind %s on %s%s%s%s%s%s", a[0], a[1], flags & BOX_MOUNT_RO ? " (read-only)" : "",
+         flags & BOX_MOUNT_DEVICES ? " (devices allowed)" : "",
+         flags & BOX_MOUNT_TRY ? " (if it exists)" : "",
+         flags & BOX_MOUNT_EXEC_OFF ? " (noexec)" : "",
+         flags & BOX_MOUNT_NOREC ? " (not the mounts below)" : "");
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, a[0], a[1], flags));
 }
 
 static void opt_tmpfs(struct run *r, const struct option *o, char **a)
@@ -550,7 +570,10 @@ static void opt_tmpfs(struct run *r, const struct option *o, char **a)
     else
         note(r, "tmpfs on %s, mode %04o, size: the kernel's default (half of RAM)", a[0],
              (unsigned int)mode);
-    check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode, 0));
+    if (r->next_mount_flags & BOX_MOUNT_NOREC)
+        die("--norec applies to binds, not to --tmpfs");
+    check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode,
+                             r->next_mount_flags));
 }
 
 static void opt_mount(struct run *r, const struct option *o, char **a)
@@ -1104,6 +1127,7 @@ static void opt_limit(struct run *r, const struct option *o, char **a)
         v = parse_u64(o->name, a[0], 1, 1u << 20, UINT64_MAX);
         break;
     case BOX_LIMIT_SWAP: /* 0: no swap at all */
+    case BOX_LIMIT_HUGETLB: /* 0: no huge pages */
         v = parse_u64(o->name, a[0], 1, 0, UINT64_MAX);
         break;
     case BOX_LIMIT_CPU_WEIGHT:
@@ -1163,6 +1187,46 @@ static void opt_cgroup_backend(struct run *r, const struct option *o, char **a)
             return;
         }
     die("%s: '%s' is not auto, v1 or v2", o->name, a[0]);
+}
+
+/* --noexec, --norec: a BOX_MOUNT_* flag (in o->arg) for the next bind or tmpfs. */
+static void opt_mount_flag(struct run *r, const struct option *o, char **a)
+{
+    (void)a;
+    r->next_mount_flags |= o->arg & ~USES_MOUNT_FLAGS;
+}
+
+static void opt_time_ns(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->time_ns = 1;
+}
+
+/* --groups 10,20: at most 64, each a gid of the box */
+static void opt_groups(struct run *r, const struct option *o, char **a)
+{
+    gid_t groups[64];
+    size_t n = 0;
+    char copy[1024], *save = NULL;
+
+    if (strlen(a[0]) >= sizeof copy)
+        die("%s: list too long", o->name);
+    snprintf(copy, sizeof copy, "%s", a[0]);
+    for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+        if (n == sizeof groups / sizeof groups[0])
+            die("%s: more than 64 groups", o->name);
+        groups[n++] = (gid_t)parse_u64(o->name, g, 0, 0, UINT32_MAX - 1);
+    }
+    if (n == 0)
+        die("%s: no group given", o->name);
+    note(r, "%zu supplementary group%s", n, n > 1 ? "s" : "");
+    check(r, box_set_groups(r->box, n, groups));
+}
+
+static void opt_seccomp_export(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->seccomp_export = a[0];
 }
 
 /* --init, --best-effort: a BOX_OPT_* bit (in o->arg) for the one box_set_options call. */
@@ -1267,13 +1331,13 @@ static void opt_version(struct run *r, const struct option *o, char **a)
 
 static const struct option options[] = {
     /* bubblewrap's options */
-    { "--bind", 2, opt_bind, 0, NULL },
-    { "--bind-try", 2, opt_bind, BOX_MOUNT_TRY, NULL },
-    { "--ro-bind", 2, opt_bind, BOX_MOUNT_RO, NULL },
-    { "--ro-bind-try", 2, opt_bind, BOX_MOUNT_RO | BOX_MOUNT_TRY, NULL },
-    { "--dev-bind", 2, opt_bind, BOX_MOUNT_DEVICES, NULL },
-    { "--dev-bind-try", 2, opt_bind, BOX_MOUNT_DEVICES | BOX_MOUNT_TRY, NULL },
-    { "--tmpfs", 1, opt_tmpfs, USES_SIZE | USES_PERMS, NULL },
+    { "--bind", 2, opt_bind, 0 | USES_MOUNT_FLAGS, NULL },
+    { "--bind-try", 2, opt_bind, BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
+    { "--ro-bind", 2, opt_bind, BOX_MOUNT_RO | USES_MOUNT_FLAGS, NULL },
+    { "--ro-bind-try", 2, opt_bind, BOX_MOUNT_RO | BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
+    { "--dev-bind", 2, opt_bind, BOX_MOUNT_DEVICES | USES_MOUNT_FLAGS, NULL },
+    { "--dev-bind-try", 2, opt_bind, BOX_MOUNT_DEVICES | BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
+    { "--tmpfs", 1, opt_tmpfs, USES_SIZE | USES_PERMS | USES_MOUNT_FLAGS, NULL },
     { "--size", 1, opt_size, 0, NULL },
     { "--perms", 1, opt_perms, 0, NULL },
     { "--proc", 1, opt_mount, BOX_MOUNT_PROC, NULL },
@@ -1340,6 +1404,13 @@ static const struct option options[] = {
     { "--landlock", 1, opt_landlock, 0, NULL },
     { "--landlock-best-effort", 0, opt_landlock_best_effort, 0, NULL },
     { "--init", 0, opt_box_option, BOX_OPT_INIT, NULL },
+    { "--allow-new-privs", 0, opt_box_option, BOX_OPT_ALLOW_NEW_PRIVS, NULL },
+    { "--time-ns", 0, opt_time_ns, 0, NULL },
+    { "--groups", 1, opt_groups, 0, NULL },
+    { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF, NULL },
+    { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC, NULL },
+    { "--seccomp-export", 1, opt_seccomp_export, 0, NULL },
+    { "--hugetlb", 1, opt_limit, BOX_LIMIT_HUGETLB, NULL },
     { "--root", 1, opt_root, 0, NULL },
     { "--root-ro", 0, opt_root_ro, 0, NULL },
     { "--map-uid", 1, opt_map, 0, NULL },
@@ -1421,10 +1492,12 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         char **av = *pav;
         const struct option *o = NULL;
 
-        if (strcmp(av[i], "--") == 0)
-            return i + 1;
+        if (strcmp(av[i], "--") == 0) {
+            i++;
+            break;
+        }
         if (av[i][0] != '-' || !av[i][1])
-            return i; /* the program */
+            break; /* the program */
         if (strcmp(av[i], "--args") == 0) {
             if (i + 1 >= *pac)
                 die("--args: needs an argument");
@@ -1451,15 +1524,21 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         if (r->have_perms && !(o->arg & USES_PERMS) && o->fn != opt_size && o->fn != opt_dir)
             die("--perms must be followed by --tmpfs, --dir, --file, --bind-data or "
                 "--ro-bind-data, not %s", o->name);
+        if (r->next_mount_flags && !(o->arg & USES_MOUNT_FLAGS) && o->fn != opt_mount_flag &&
+            o->fn != opt_size && o->fn != opt_perms)
+            die("--noexec and --norec must be followed by a bind or --tmpfs, not %s", o->name);
         o->fn(r, o, av + i + 1);
+        if (o->arg & USES_MOUNT_FLAGS)
+            r->next_mount_flags = 0;
         if (o->arg & USES_SIZE)
             r->have_size = 0;
         if (o->arg & USES_PERMS)
             r->have_perms = 0;
         i += 1 + o->nargs;
     }
-    if (r->have_size || r->have_perms)
-        die("%s must be followed by a mount option", r->have_size ? "--size" : "--perms");
+    if (r->have_size || r->have_perms || r->next_mount_flags)
+        die("%s must be followed by a mount option",
+            r->have_size ? "--size" : r->have_perms ? "--perms" : "--noexec/--norec");
     return i;
 }
 
@@ -1471,7 +1550,10 @@ static void apply_namespaces(struct run *r)
 
     if (!r->bwrap_ns) {
         /* libbox maps the caller to 0; --uid/--gid N map N to the caller instead. */
-        note(r, "namespaces: libbox default (user, pid, mount, uts, ipc, net, cgroup)");
+        note(r, "namespaces: libbox default (user, pid, mount, uts, ipc, net, cgroup%s)",
+             r->time_ns ? ", time" : "");
+        if (r->time_ns)
+            check(r, box_set_namespaces(r->box, BOX_NS_ALL));
         r->userns = 1;
         if (r->uid >= 0 && r->n_uid_maps == 0)
             check(r, box_add_uid_map(r->box, (uid_t)r->uid, geteuid(), 1));
@@ -1511,6 +1593,8 @@ static void apply_namespaces(struct run *r)
          ns & BOX_NS_PID ? " pid" : "", ns & BOX_NS_MNT ? " mount" : "",
          ns & BOX_NS_UTS ? " uts" : "", ns & BOX_NS_IPC ? " ipc" : "",
          ns & BOX_NS_NET ? " net" : "", ns & BOX_NS_CGROUP ? " cgroup" : "");
+    if (r->time_ns)
+        ns |= BOX_NS_TIME;
     check(r, box_set_namespaces(r->box, ns));
     r->userns = (ns & BOX_NS_USER) != 0;
 
@@ -1600,9 +1684,10 @@ static void apply_rest(struct run *r)
     if (r->block_fd >= 0)
         opts |= BOX_OPT_HOLD;
     if (opts != (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION))
-        note(r, "options:%s%s%s", opts & BOX_OPT_INIT ? " box-init is pid 1" : "",
+        note(r, "options:%s%s%s%s", opts & BOX_OPT_INIT ? " box-init is pid 1" : "",
              opts & BOX_OPT_LIMITS_BEST_EFFORT ? " cgroup limits best effort" : "",
-             opts & BOX_OPT_HOLD ? " hold the box until --block-fd" : "");
+             opts & BOX_OPT_HOLD ? " hold the box until --block-fd" : "",
+             opts & BOX_OPT_ALLOW_NEW_PRIVS ? " no no_new_privs" : "");
     check(r, box_set_options(r->box, opts));
 }
 
@@ -1762,6 +1847,19 @@ int main(int argc, char **argv)
         box_free(r->box);
         return print_probe();
     }
+    if (r->seccomp_export) {
+        const char *path = r->seccomp_export;
+        int fd = strcmp(path, "-") == 0 ? STDOUT_FILENO
+                                        : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+        if (fd < 0)
+            die("--seccomp-export %s: %s", path, strerror(errno));
+        check(r, box_seccomp_export(r->box, fd, 1));
+        if (fd != STDOUT_FILENO && close(fd) < 0)
+            die("--seccomp-export %s: %s", path, strerror(errno));
+        box_free(r->box);
+        return 0;
+    }
     if (prog >= argc)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
@@ -1810,7 +1908,7 @@ int main(int argc, char **argv)
             { BOX_LIMIT_CPU_MILLIS, "--cpu" }, { BOX_LIMIT_CPU_TIME_MS, "--time" },
             { BOX_LIMIT_WALL_MS, "--wall-time" }, { BOX_LIMIT_MEMORY_HIGH, "--mem-high" },
             { BOX_LIMIT_SWAP, "--swap" }, { BOX_LIMIT_CPU_WEIGHT, "--cpu-weight" },
-            { BOX_LIMIT_IO_WEIGHT, "--io-weight" },
+            { BOX_LIMIT_IO_WEIGHT, "--io-weight" }, { BOX_LIMIT_HUGETLB, "--hugetlb" },
         };
         char where[512];
 

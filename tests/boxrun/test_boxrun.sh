@@ -272,6 +272,10 @@ if "$boxrun" --root "$root" --mem 64M --time 10 true >/dev/null 2>&1; then
     t "--swap without swap accounting fails naming the file" 125 \
       'memory\.(swap\.max|memsw\.limit_in_bytes)' "$boxrun" $cgbox --mem 64M --swap 0 true
   fi
+  if "$boxrun" --probe | grep -q '"cgroup_controllers": ".*hugetlb'; then
+    t "--hugetlb" 0 '^boxrun: --hugetlb enforced by /.*/hugetlb\.[0-9]+[KMG]B\.(max|limit_in_bytes)$' \
+      "$boxrun" --verbose $cgbox --hugetlb 4M true
+  fi
   if "$boxrun" $cgbox --io-weight 300 true >/dev/null 2>&1; then
     t "--io-weight" 0 '^boxrun: --io-weight enforced by /.*/(blkio|io)\.weight$' \
       "$boxrun" --verbose $cgbox --io-weight 300 sh -c "$cgcat" cgcat io.weight blkio.weight
@@ -372,6 +376,56 @@ fi
 t "--cap-drop of an unknown capability after --cap-add ALL" 125 \
   '^boxrun: --cap-drop CAP_BOGUS: unknown capability' \
   "$boxrun" --root "$root" --cap-add ALL --cap-drop CAP_BOGUS true
+# --time-ns: a time namespace of its own, with either set of namespace rules.
+host_time=$(readlink /proc/self/ns/time | sed 's/[][]/\\&/g') # as a regex
+t "--time-ns" 0 '^time:' "$boxrun" --root "$root" --proc /proc --time-ns readlink /proc/self/ns/time
+n "--time-ns: not the host's" "^$host_time\$"
+t "--time-ns with bwrap rules" 0 '^time:' "$boxrun" $bw --unshare-pid --time-ns \
+  readlink /proc/self/ns/time
+n "--time-ns with bwrap rules: not the host's" "^$host_time\$"
+t "no time namespace by default" 0 "^$host_time\$" "$boxrun" $bw --unshare-all \
+  readlink /proc/self/ns/time
+# --noexec / --norec: modifiers of the next mount.
+t "--noexec bind" 0 '^noexec$' "$boxrun" $bw --tmpfs /t --noexec --ro-bind "$root/bin" /t/bin \
+  sh -c '/t/bin/true && echo ran || echo noexec'
+t "--noexec tmpfs" 0 '^noexec$' "$boxrun" $bw --noexec --tmpfs /t \
+  sh -c 'cp /bin/busybox /t/b && /t/b true && echo ran || echo noexec'
+t "without --noexec the bind runs" 0 '^ran$' "$boxrun" $bw --tmpfs /t --ro-bind "$root/bin" /t/bin \
+  sh -c '/t/bin/true && echo ran || echo noexec'
+# (the host's /dev has devpts mounted on /dev/pts: a recursive bind shows its ptmx)
+# (without a user namespace: root with bwrap's rules, which make none; with one the kernel
+# refuses to uncover what submounts hide, and boxrun says so)
+if grep -q ' /dev/pts ' /proc/self/mountinfo && [ "$(id -u)" = 0 ]; then
+  t "--norec: the mounts below are left out" 0 '^only-the-top$' "$boxrun" $bw --unshare-pid \
+    --ro-bind /dev /d1 --norec --ro-bind /dev /d2 \
+    sh -c '[ -e /d1/pts/ptmx ] && [ ! -e /d2/pts/ptmx ] && echo only-the-top'
+  t "--norec in a user namespace: the kernel's refusal explained" 125 \
+    'with a user namespace the kernel refuses a bind without the mounts below it' \
+    "$boxrun" $bw --norec --ro-bind /dev /d2 true
+fi
+t "--norec before a non-mount is refused" 125 'must be followed by a bind or --tmpfs' \
+  "$boxrun" $bw --norec --proc /proc true
+t "--noexec left pending is refused" 125 'must be followed by a mount option' \
+  "$boxrun" $bw --noexec true
+# --seccomp-export: the filter as text, nothing run.
+t "--seccomp-export" 0 'filter for syscall "keyctl"' "$boxrun" --seccomp-export - true
+t "--seccomp-export with a rule" 0 '' "$boxrun" --seccomp-default off \
+  --seccomp-rule 'socket=errno:97,a0==10' --seccomp-export "$tmp/filter.txt"
+f "--seccomp-export FILE: the comparison" "$tmp/filter.txt" 'if \(\$a0(\.lo32)? == 10\)'
+f "--seccomp-export FILE: the action" "$tmp/filter.txt" 'action ERRNO\(97\)'
+# --allow-new-privs (only with seccomp off)
+t "--allow-new-privs" 0 '^NoNewPrivs:[[:space:]]+0$' "$boxrun" --root "$root" --proc /proc \
+  --allow-new-privs --seccomp-default off grep NoNewPrivs /proc/self/status
+t "--allow-new-privs with seccomp is refused" 125 'BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off' \
+  "$boxrun" --root "$root" --allow-new-privs true
+# --groups (root only: an unprivileged caller's user namespace has no setgroups)
+if [ "$(id -u)" = 0 ]; then
+  t "--groups" 0 '^0 5 6$' "$boxrun" --root "$root" --map-uid 0:100000:65536 \
+    --map-gid 0:100000:65536 --groups 5,6 id -G
+  t "--groups outside the gid map" 125 'setgroups' "$boxrun" --root "$root" --groups 5 true
+fi
+t "--groups: bad list" 125 "^boxrun: --groups: bad number" "$boxrun" --groups 5,x true
+
 # --init: box-init is pid 1, the program pid 2.
 t "--init: the program is pid 2" 0 '^2$' "$boxrun" --root "$root" --init sh -c 'echo $$'
 t "--init: the exit status passes through" 3 '' "$boxrun" --root "$root" --init sh -c 'exit 3'
