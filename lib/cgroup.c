@@ -600,7 +600,7 @@ int box_cgroup_create(box_t *box)
                 r = make_dir(box, slot, parent);
         }
         if (r < 0 && required && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
-            slot != BOX_CG_CPUSET && slot != BOX_CG_IO) {
+            slot != BOX_CG_CPUSET && !(slot == BOX_CG_IO && box->n_io_rules)) {
             skip_slot(box, slot, r, parent);
             continue;
         }
@@ -630,7 +630,15 @@ int box_cgroup_create(box_t *box)
         if (!box->limit_set[l] || slot < 0 ||
             !box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot])
             continue;
-        if ((r = apply_limit(box, (box_limit_t)l, box->limit[l])) < 0)
+        r = apply_limit(box, (box_limit_t)l, box->limit[l]);
+        /* A missing file is a kernel or scheduler feature this host lacks (swap
+         * accounting, io weights): best effort skips that limit and says why. */
+        if (r == -ENOENT && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT)) {
+            box_limit_record(box, (box_limit_t)l, false, "not enforced: %s", box->errmsg);
+            box_clear_error(box);
+            continue;
+        }
+        if (r < 0)
             goto fail;
     }
     if (need[BOX_CG_CPUSET]) {

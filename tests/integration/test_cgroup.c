@@ -502,6 +502,50 @@ static void test_hugetlb_limit(void **state)
     }
 }
 
+/* A limit whose file this host lacks (io weights need an io scheduler with weights, swap
+ * limits swap accounting) fails the spawn, naming the file; best effort skips it and
+ * box_limit_status says why. Where the host has the file, the limit is in force. */
+static void test_best_effort_missing_file(void **state)
+{
+    static const box_limit_t limits[] = { BOX_LIMIT_IO_WEIGHT, BOX_LIMIT_SWAP };
+    const char *const argv[] = { "true", NULL };
+    char where[1024];
+    box_status_t st;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        box_t *box = new_test_box();
+        int r;
+
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+        assert_int_equal(box_set_limit(box, limits[i], limits[i] == BOX_LIMIT_SWAP ? 0 : 300),
+                         0);
+        r = box_spawn(box, argv);
+        if (r == 0) { /* this host has it */
+            assert_int_equal(box_limit_status(box, limits[i], where, sizeof where), 1);
+            assert_int_equal(box_wait(box, -1, &st), 0);
+            box_free(box);
+            continue;
+        }
+        assert_int_equal(r, -ENOENT);
+        assert_non_null(strstr(box_errmsg(box), "spawn: cgroup: write"));
+        box_free(box);
+
+        box = new_test_box();
+        assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                                  BOX_OPT_LIMITS_BEST_EFFORT), 0);
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+        assert_int_equal(box_set_limit(box, limits[i], limits[i] == BOX_LIMIT_SWAP ? 0 : 300),
+                         0);
+        assert_int_equal(box_spawn(box, argv), 0);
+        assert_int_equal(box_limit_status(box, limits[i], where, sizeof where), 0);
+        assert_non_null(strstr(where, "not enforced: spawn: cgroup: write"));
+        assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), 1);
+        assert_int_equal(box_wait(box, -1, &st), 0);
+        box_free(box);
+    }
+}
+
 /* This process's cgroup directory in the v1 hierarchy of `controller`, or "" if none. */
 static void own_v1_dir(const char *controller, char *out, size_t size)
 {
@@ -608,6 +652,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_kill_whole_box_v1_freezer, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_backend_v2_only, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroups_removed, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroup_processes_killed, cg_setup,
                                         cg_teardown),
