@@ -46,14 +46,18 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_LIMIT_IO_WEIGHT,
     BOX_IO_READ_BPS, BOX_IO_READ_IOPS, BOX_IO_WRITE_BPS, BOX_IO_WRITE_IOPS,
     BOX_LANDLOCK_EXEC, BOX_LANDLOCK_READ, BOX_LANDLOCK_WRITE,
-    BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL,
+    BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG,
+    BOX_SECCOMP_CMP_EQ, BOX_SECCOMP_CMP_GE, BOX_SECCOMP_CMP_GT, BOX_SECCOMP_CMP_LE,
+    BOX_SECCOMP_CMP_LT, BOX_SECCOMP_CMP_MASKED_EQ, BOX_SECCOMP_CMP_NE, BOX_SECCOMP_MAX_ARGS,
+    BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD,
+    BOX_CGROUP_BACKEND_AUTO, BOX_CGROUP_BACKEND_V1, BOX_CGROUP_BACKEND_V2,
 )
 
 ffi = _ffi
 
 __all__ = [
     "Box", "Process", "Status", "CompletedProcess", "BoxError", "TimeoutExpired", "run",
-    "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Symlink", "RemountRo",
+    "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
 ]
 
@@ -231,9 +235,19 @@ class Mqueue:
 
 @dataclass(frozen=True)
 class Dir:
-    """Just create a directory."""
+    """Create the directory ``target`` and its missing parents (0755). With ``mode``
+    (``box_mkdir``) the directory gets exactly that mode if it is created; an existing one
+    keeps its own mode."""
     target: PathLike
-    mode: Optional[int] = None  # informational; libbox chooses the mode
+    mode: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Chmod:
+    """Set the mode of ``target`` (``box_chmod``) at this point of the ordered mount plan;
+    symlinks are followed inside the box. A missing ``target`` fails the spawn."""
+    target: PathLike
+    mode: int
 
 
 @dataclass(frozen=True)
@@ -249,7 +263,7 @@ class RemountRo:
     target: PathLike
 
 
-Mount = Union[Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Symlink, RemountRo, tuple]
+Mount = Union[Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo, tuple]
 
 _TUPLE_KINDS = {
     "bind": lambda src, dst=None, *a: Bind(src, dst, *a),
@@ -259,7 +273,8 @@ _TUPLE_KINDS = {
     "proc": lambda dst="/proc": Proc(dst),
     "dev": lambda dst="/dev": Dev(dst),
     "mqueue": lambda dst="/dev/mqueue": Mqueue(dst),
-    "dir": lambda dst: Dir(dst),
+    "dir": lambda dst, mode=None: Dir(dst, mode),
+    "chmod": lambda dst, mode: Chmod(dst, mode),
     "symlink": lambda text, dst: Symlink(text, dst),
     "remount-ro": lambda dst: RemountRo(dst),
 }
@@ -267,7 +282,7 @@ _TUPLE_KINDS = {
 
 def _as_mount(m: Mount) -> Any:
     """Turn a tuple like ``("ro-bind", "/usr", "/usr")`` into a mount dataclass."""
-    if isinstance(m, (Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Symlink, RemountRo)):
+    if isinstance(m, (Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo)):
         return m
     if isinstance(m, str):
         m = (m,)
@@ -307,6 +322,36 @@ def _uint(value: Any, what: str, bits: int = 32) -> int:
     if value < 0 or value >= 1 << bits:
         raise ValueError(f"{what} {value} is out of range")
     return value
+
+
+def _mode(value: Any, what: str) -> int:
+    if _uint(value, what) > 0o7777:
+        raise ValueError(f"{what} {value:#o} is above 0o7777")
+    return value
+
+
+def _mount_call(m: Any) -> tuple[str, tuple]:
+    """The C call that adds the mount object ``m`` to the plan: (function name, arguments),
+    every argument validated."""
+    if isinstance(m, Bind):
+        src = _abspath(m.source, "bind source")
+        dst = _abspath(m.target if m.target is not None else m.source, "bind target")
+        return "box_mount", (BOX_MOUNT_BIND, src, dst, m._flags())
+    if isinstance(m, Tmpfs):
+        size = parse_size(m.size) if m.size is not None else 0
+        flags = (BOX_MOUNT_RO if m.ro else 0) | (BOX_MOUNT_EXEC_OFF if m.noexec else 0)
+        return "box_mount_tmpfs", (_abspath(m.target, "tmpfs target"), size,
+                                   _mode(m.mode, "tmpfs mode"), flags)
+    if isinstance(m, Symlink):
+        return "box_mount", (BOX_MOUNT_SYMLINK, _cstr(m.text, "symlink text"),
+                             _abspath(m.target, "symlink target"), 0)
+    if isinstance(m, Chmod):
+        return "box_chmod", (_abspath(m.target, "chmod target"), _mode(m.mode, "chmod mode"))
+    if isinstance(m, Dir) and m.mode is not None:
+        return "box_mkdir", (_abspath(m.target, "dir target"), _mode(m.mode, "dir mode"))
+    kind = {Proc: BOX_MOUNT_PROC, Dev: BOX_MOUNT_DEV, Mqueue: BOX_MOUNT_MQUEUE,
+            Dir: BOX_MOUNT_DIR, RemountRo: BOX_MOUNT_REMOUNT_RO}[type(m)]
+    return "box_mount", (kind, None, _abspath(m.target, "mount target"), 0)
 
 
 _NS_NAMES = {"user": BOX_NS_USER, "pid": BOX_NS_PID, "mnt": BOX_NS_MNT, "mount": BOX_NS_MNT,
@@ -474,28 +519,79 @@ def _caps(v: Any) -> Optional[list[str]]:
     return out
 
 
-_SECCOMP_ACTIONS = {"allow": BOX_SECCOMP_ALLOW, "kill": BOX_SECCOMP_KILL}
+_SECCOMP_ACTIONS = {"allow": BOX_SECCOMP_ALLOW, "kill": BOX_SECCOMP_KILL,
+                    "log": BOX_SECCOMP_LOG}
+_SECCOMP_OPS = {"==": BOX_SECCOMP_CMP_EQ, "!=": BOX_SECCOMP_CMP_NE, "<": BOX_SECCOMP_CMP_LT,
+                "<=": BOX_SECCOMP_CMP_LE, ">": BOX_SECCOMP_CMP_GT, ">=": BOX_SECCOMP_CMP_GE,
+                "&==": BOX_SECCOMP_CMP_MASKED_EQ}
 
 
-def _seccomp_rules(v: Any) -> list[tuple[bytes, int, int]]:
+def _seccomp_action(action: Any, what: str) -> tuple[int, int]:
+    """(BOX_SECCOMP_*, errno) from "allow", "kill", "log" or ("errno", N)."""
+    if isinstance(action, str) and action.lower() in _SECCOMP_ACTIONS:
+        return _SECCOMP_ACTIONS[action.lower()], 0
+    if (isinstance(action, (tuple, list)) and len(action) == 2
+            and isinstance(action[0], str) and action[0].lower() == "errno"):
+        err = action[1]
+        if isinstance(err, bool) or not isinstance(err, int) or not 1 <= err <= 4095:
+            raise ValueError(f"seccomp errno for {what} must be an int in 1..4095")
+        return BOX_SECCOMP_ERRNO, err
+    raise ValueError(f"seccomp action for {what} must be 'allow', 'kill', 'log' or "
+                     f"('errno', N), not {action!r}")
+
+
+def _seccomp_args(cmps: Any, what: str) -> Any:
+    """A ``box_seccomp_arg_t`` array from [(index, op, value), (index, "&==", value, mask)]."""
+    if isinstance(cmps, (str, bytes)) or not isinstance(cmps, Sequence):
+        raise TypeError(f"the comparisons of the seccomp rule for {what} are a list of "
+                        f"(index, op, value) or (index, '&==', value, mask), not {cmps!r}")
+    args = (_ffi.box_seccomp_arg_t * len(cmps))()
+    seen: set[int] = set()
+    for arg, cmp in zip(args, cmps):
+        if not isinstance(cmp, (tuple, list)) or len(cmp) not in (3, 4):
+            raise TypeError(f"a comparison of the seccomp rule for {what} is (index, op, value) "
+                            f"or (index, '&==', value, mask), not {cmp!r}")
+        index, op, value = cmp[:3]
+        if _uint(index, f"seccomp argument index for {what}") >= BOX_SECCOMP_MAX_ARGS:
+            raise ValueError(f"seccomp argument index {index} for {what} is not 0..5")
+        if index in seen:
+            raise ValueError(f"the seccomp rule for {what} compares argument {index} twice")
+        seen.add(index)
+        if not isinstance(op, str) or op not in _SECCOMP_OPS:
+            raise ValueError(f"unknown seccomp comparison {op!r} for {what}; known: "
+                             f"{', '.join(_SECCOMP_OPS)}")
+        if (len(cmp) == 4) != (op == "&=="):
+            raise ValueError(f"a mask goes with '&==' and only with it, as (index, '&==', "
+                             f"value, mask), not {cmp!r} for {what}")
+        arg.index = index
+        arg.op = _SECCOMP_OPS[op]
+        arg.value = _uint(value, f"seccomp comparison value for {what}", 64)
+        arg.mask = _uint(cmp[3], f"seccomp comparison mask for {what}", 64) if len(cmp) == 4 else 0
+    return args
+
+
+def _seccomp_rules(v: Any) -> list[tuple[bytes, int, int, Any]]:
+    """(name, action, errno, comparisons or None) per rule, from a mapping {name: action} or
+    a sequence of (name, action) and (name, action, comparisons)."""
     if v is None:
         return []
-    if not isinstance(v, Mapping):
-        raise TypeError("seccomp_rules must be a mapping like {'keyctl': ('errno', 1)}")
+    if isinstance(v, Mapping):
+        v = list(v.items())
+    elif isinstance(v, tuple) and v and isinstance(v[0], str):
+        v = [v]  # a single rule
+    elif isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise TypeError("seccomp_rules must be a mapping like {'keyctl': ('errno', 1)} or a "
+                        "list of rules like [('chmod', 'kill', [(1, '==', 0o777)])]")
     out = []
-    for name, action in v.items():
+    for rule in v:
+        if not isinstance(rule, (tuple, list)) or len(rule) not in (2, 3):
+            raise TypeError(f"a seccomp rule is (name, action) or (name, action, comparisons), "
+                            f"not {rule!r}")
+        name = rule[0]
         name_b = _cstr(name, "system call name")
-        if isinstance(action, str) and action.lower() in _SECCOMP_ACTIONS:
-            out.append((name_b, _SECCOMP_ACTIONS[action.lower()], 0))
-        elif (isinstance(action, (tuple, list)) and len(action) == 2
-              and isinstance(action[0], str) and action[0].lower() == "errno"):
-            err = action[1]
-            if isinstance(err, bool) or not isinstance(err, int) or not 1 <= err <= 4095:
-                raise ValueError(f"seccomp errno for {name!r} must be an int in 1..4095")
-            out.append((name_b, BOX_SECCOMP_ERRNO, err))
-        else:
-            raise ValueError(f"seccomp action for {name!r} must be 'allow', 'kill' or "
-                             f"('errno', N), not {action!r}")
+        action, err = _seccomp_action(rule[1], repr(name))
+        args = _seccomp_args(rule[2], repr(name)) if len(rule) == 3 else None
+        out.append((name_b, action, err, args))
     return out
 
 
@@ -524,6 +620,11 @@ def _landlock(v: Any) -> list[tuple[bytes, int]]:
             raise ValueError(f"landlock access must combine 'r', 'w', 'x', not {access!r}")
         out.append((_abspath(path, "landlock path"), bits))
     return out
+
+
+_CGROUP_BACKENDS = {"auto": BOX_CGROUP_BACKEND_AUTO, "v1": BOX_CGROUP_BACKEND_V1,
+                    "v2": BOX_CGROUP_BACKEND_V2}
+_DEFAULT_OPTIONS = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION
 
 
 def _fd_open(fd: int) -> bool:
@@ -599,11 +700,14 @@ class Box:
       ``readonly_root`` makes it read-only after all mounts.
     * ``hostname``; ``namespaces``: int mask of ``BOX_NS_*`` or names (``["user", "pid"]``),
       None = all.
-    * ``mounts``: mount dataclasses (:class:`Bind`, :class:`RoBind`, :class:`Tmpfs`,
-      :class:`Proc`, :class:`Dev`, :class:`Mqueue`, :class:`Dir`, :class:`Symlink`,
-      :class:`RemountRo`) or tuples like ``("ro-bind", "/usr", "/usr")``,
-      ``("tmpfs", "/tmp", "64M", 0o1777)``, ``("proc", "/proc")``.
+    * ``mounts``: the ordered mount plan: mount dataclasses (:class:`Bind`,
+      :class:`RoBind`, :class:`Tmpfs`, :class:`Proc`, :class:`Dev`, :class:`Mqueue`,
+      :class:`Dir`, :class:`Symlink`, :class:`RemountRo`) and :class:`Chmod` steps, or
+      tuples like ``("ro-bind", "/usr", "/usr")``, ``("tmpfs", "/tmp", "64M", 0o1777)``,
+      ``("proc", "/proc")``, ``("dir", "/data", 0o700)``, ``("chmod", "/data", 0o750)``.
     * ``env``: mapping; a value of None unsets the variable. ``cwd``: absolute path inside.
+    * ``program``: the file to execute instead of ``argv[0]`` (a path in the box, or a name
+      looked up in its PATH); ``argv[0]`` is passed to it unchanged (bwrap's ``--argv0``).
     * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
       lists of ``(inside, outside, count)``.
     * ``limits``: ``{"wall": "2s", "rlimit_cpu": 1, "nofile": 64, "fsize": "1M",
@@ -624,18 +728,37 @@ class Box:
     * ``io_limits``: ``[(device, kind, value), ...]`` with kind ``"read_bps"``,
       ``"write_bps"`` (value a size: ``"10M"``), ``"read_iops"`` or ``"write_iops"``.
     * ``cgroup_parent``: ``box_set_cgroup_parent`` (only with libraries that have it).
+    * ``cgroup_backend``: which cgroup hierarchies the box may use: ``"auto"`` (the
+      default: a controller from cgroup v2 where it is there, else from its v1 hierarchy),
+      ``"v1"`` or ``"v2"`` (only the unified hierarchy: a limit whose controller it lacks
+      fails the spawn, or is skipped under ``best_effort``).
     * ``caps``: capabilities to keep (default: none at all): a list of names
       (``["net_bind_service"]``, ``"CAP_SYS_ADMIN"`` ...) or ``"all"``.
     * ``seccomp``: the default seccomp deny list on (True, the default) or off (False).
-      ``seccomp_rules``: ``{"keyctl": "allow" | "kill" | ("errno", 13)}``; each replaces
-      the default list's rule for that system call.
+    * ``seccomp_rules``: ``{"keyctl": action}``, or a sequence of rules ``(name, action)``
+      and ``(name, action, comparisons)``, added in order. An action is ``"allow"``,
+      ``"kill"``, ``"log"`` (allow and log to the kernel's audit log) or ``("errno", N)``
+      (N in 1..4095). A rule without comparisons applies to every call of ``name`` and
+      replaces the default list's rule and every earlier rule for it. ``comparisons`` (at
+      most 6, each argument once) is a list of ``(index, op, value)`` with ``index`` 0..5,
+      ``op`` one of ``"=="``, ``"!="``, ``"<"``, ``"<="``, ``">"``, ``">="`` (unsigned, on
+      the 64-bit register value), or ``(index, "&==", value, mask)`` for
+      ``(arg & mask) == value``; the rule then applies only when all of them hold, and
+      rules with comparisons for one call add up (keep them disjoint). E.g.
+      ``[("chmod", ("errno", 1), [(1, "&==", 0o002, 0o002)])]`` refuses world-writable
+      modes.
+    * ``seccomp_default_action``: what happens to a call no rule names (neither
+      ``seccomp_rules`` nor the default list): ``"allow"`` (the default), ``"kill"``,
+      ``"log"`` or ``("errno", N)``, for an allow list built from ``"allow"`` rules. execve
+      is allowed unless a rule names it. Cannot be combined with ``BOX_OPT_INIT``.
     * ``landlock``: ``[(path, access), ...]`` with access a combination of ``"r"``, ``"w"``,
       ``"x"`` (``"r"``, ``"rw"``, ``"rx"``, ``"rwx"``): the program may use the file
       system only below these paths (inside the box). ``landlock_required`` (default True):
       without Landlock in the kernel the spawn fails; False runs the box without it.
     * ``options``: ``BOX_OPT_*`` mask (default: die with parent | new session). With
       ``BOX_OPT_DIE_WITH_PARENT`` the box is SIGKILLed when the *thread* that spawned it
-      exits, so wait for it from that thread or a longer-lived one.
+      exits, so wait for it from that thread or a longer-lived one. ``BOX_OPT_HOLD`` is
+      what ``spawn(..., hold=True)`` adds.
     """
 
     def __init__(self, root: Optional[PathLike] = None, readonly_root: bool = False,
@@ -652,9 +775,12 @@ class Box:
                  io_limits: Optional[Sequence[Sequence[Any]]] = None,
                  caps: Union[str, Sequence[str], None] = None,
                  seccomp: Optional[bool] = None,
-                 seccomp_rules: Optional[Mapping[str, Any]] = None,
+                 seccomp_rules: Union[Mapping[str, Any], Sequence[Sequence[Any]], None] = None,
                  landlock: Optional[Sequence[Sequence[Any]]] = None,
-                 landlock_required: bool = True) -> None:
+                 landlock_required: bool = True, *,
+                 program: Optional[PathLike] = None,
+                 cgroup_backend: Optional[str] = None,
+                 seccomp_default_action: Any = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -664,7 +790,7 @@ class Box:
         ns = _namespaces(namespaces) if namespaces is not None else None
         if isinstance(mounts, (str, tuple)) and mounts and isinstance(mounts[0], str):
             raise TypeError("mounts is a list of mounts, e.g. [('proc', '/proc')]")
-        mount_objs = [_as_mount(m) for m in (mounts or ())]
+        mount_calls = [_mount_call(_as_mount(m)) for m in (mounts or ())]
         env_items: list[tuple[bytes, Optional[bytes]]] = []
         if env is not None:
             if not isinstance(env, Mapping):
@@ -675,6 +801,9 @@ class Box:
                     raise ValueError(f"invalid environment variable name {k!r}")
                 env_items.append((kb, None if v is None else _cstr(v, f"environment value of {k}")))
         cwd_b = _abspath(cwd, "cwd") if cwd is not None else None
+        program_b = _cstr(program, "program") if program is not None else None
+        if program_b is not None and not 0 < len(program_b) < 4096:
+            raise ValueError("program must be a non-empty name of less than 4096 bytes")
         if uid is not None:
             _uint(uid, "uid")
         if gid is not None:
@@ -686,17 +815,25 @@ class Box:
         cg_b = _abspath(cgroup_parent, "cgroup_parent") if cgroup_parent is not None else None
         if cg_b is not None and _ffi.box_set_cgroup_parent is None:
             raise NotImplementedError("this libbox has no box_set_cgroup_parent")
+        if cgroup_backend is not None and not isinstance(cgroup_backend, str):
+            raise TypeError("cgroup_backend must be 'auto', 'v1' or 'v2'")
+        if cgroup_backend is not None and cgroup_backend.lower() not in _CGROUP_BACKENDS:
+            raise ValueError(f"unknown cgroup_backend {cgroup_backend!r}; known: "
+                             f"{', '.join(_CGROUP_BACKENDS)}")
         if not isinstance(best_effort, bool):
             raise TypeError("best_effort must be a bool")
         if best_effort:
-            options = (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION if options is None
-                       else options) | BOX_OPT_LIMITS_BEST_EFFORT
+            options = ((_DEFAULT_OPTIONS if options is None else options)
+                       | BOX_OPT_LIMITS_BEST_EFFORT)
+        self._options = _DEFAULT_OPTIONS if options is None else options  # as the box has them
         cpuset_b = _cpuset(cpuset)
         io_items = _io_limits(io_limits)
         caps_list = _caps(caps)
         if seccomp is not None and not isinstance(seccomp, bool):
             raise TypeError("seccomp must be True or False")
         sc_rules = _seccomp_rules(seccomp_rules)
+        sc_default = (_seccomp_action(seccomp_default_action, "seccomp_default_action")
+                      if seccomp_default_action is not None else None)
         ll_items = _landlock(landlock)
         if not isinstance(landlock_required, bool):
             raise TypeError("landlock_required must be a bool")
@@ -705,9 +842,14 @@ class Box:
                            (caps_list is not None and caps_list != ["all"], "box_cap_keep"),
                            (caps_list == ["all"], "box_cap_keep_all"),
                            (seccomp is not None, "box_seccomp_default"),
-                           (bool(sc_rules), "box_seccomp_rule"),
+                           (any(r[3] is None for r in sc_rules), "box_seccomp_rule"),
+                           (any(r[3] is not None for r in sc_rules), "box_seccomp_rule_args"),
+                           (sc_default is not None, "box_seccomp_default_action"),
                            (bool(ll_items), "box_landlock_path"),
-                           (not landlock_required, "box_landlock_mode")):
+                           (not landlock_required, "box_landlock_mode"),
+                           (program_b is not None, "box_set_program"),
+                           (cgroup_backend is not None, "box_set_cgroup_backend"),
+                           *((True, fn) for fn, _ in mount_calls)):
             if needed and getattr(_ffi, fn) is None:
                 raise NotImplementedError(f"this libbox has no {fn}")
         self.wall_limit: Optional[float] = None
@@ -733,8 +875,8 @@ class Box:
                 self._call("box_set_root", root_b, BOX_ROOT_READONLY if readonly_root else 0)
             elif readonly_root:
                 raise ValueError("readonly_root needs a root")
-            for m in mount_objs:
-                self._add_mount(m)
+            for fn, args in mount_calls:
+                self._call(fn, *args)
             for inside, outside, count in umaps:
                 self._call("box_add_uid_map", inside, outside, count)
             for inside, outside, count in gmaps:
@@ -748,12 +890,16 @@ class Box:
                     self._call("box_setenv", k, v)
             if cwd_b is not None:
                 self._call("box_set_cwd", cwd_b)
+            if program_b is not None:
+                self._call("box_set_program", program_b)
             for name, const, value in lims:
                 self._call("box_set_limit", const, value)
             if options is not None:
                 self._call("box_set_options", options)
             if cg_b is not None:
                 self._call("box_set_cgroup_parent", cg_b)
+            if cgroup_backend is not None:
+                self._call("box_set_cgroup_backend", _CGROUP_BACKENDS[cgroup_backend.lower()])
             if cpuset_b is not None:
                 self._call("box_set_cpuset", *cpuset_b)
             for dev, kind, value in io_items:
@@ -765,8 +911,13 @@ class Box:
                     self._call("box_cap_keep", c.encode())
             if seccomp is not None:
                 self._call("box_seccomp_default", 1 if seccomp else 0)
-            for name_b, action, err in sc_rules:
-                self._call("box_seccomp_rule", name_b, action, err)
+            if sc_default is not None:
+                self._call("box_seccomp_default_action", *sc_default)
+            for name_b, action, err, args in sc_rules:
+                if args is None:
+                    self._call("box_seccomp_rule", name_b, action, err)
+                else:
+                    self._call("box_seccomp_rule_args", name_b, action, err, len(args), args)
             for path_b, access in ll_items:
                 self._call("box_landlock_path", path_b, access)
             if not landlock_required:
@@ -783,24 +934,6 @@ class Box:
         if r < 0:
             raise _fail(r, self._box, name)
         return r
-
-    def _add_mount(self, m: Any) -> None:
-        if isinstance(m, Bind):
-            src = _abspath(m.source, "bind source")
-            dst = _abspath(m.target if m.target is not None else m.source, "bind target")
-            self._call("box_mount", BOX_MOUNT_BIND, src, dst, m._flags())
-        elif isinstance(m, Tmpfs):
-            size = parse_size(m.size) if m.size is not None else 0
-            flags = (BOX_MOUNT_RO if m.ro else 0) | (BOX_MOUNT_EXEC_OFF if m.noexec else 0)
-            self._call("box_mount_tmpfs", _abspath(m.target, "tmpfs target"), size,
-                       _uint(m.mode, "tmpfs mode"), flags)
-        elif isinstance(m, Symlink):
-            self._call("box_mount", BOX_MOUNT_SYMLINK, _cstr(m.text, "symlink text"),
-                       _abspath(m.target, "symlink target"), 0)
-        else:
-            kind = {Proc: BOX_MOUNT_PROC, Dev: BOX_MOUNT_DEV, Mqueue: BOX_MOUNT_MQUEUE,
-                    Dir: BOX_MOUNT_DIR, RemountRo: BOX_MOUNT_REMOUNT_RO}[type(m)]
-            self._call("box_mount", kind, None, _abspath(m.target, "mount target"), 0)
 
     def limit_status(self, name: str) -> tuple[bool, str]:
         """``box_limit_status`` after spawn: ``(True, where)`` when the limit ``name`` (a key
@@ -842,17 +975,25 @@ class Box:
         self._call("box_pass_fd", _uint(fd, "fd"), _uint(target, "target fd"))
 
     def spawn(self, argv: Sequence[PathLike], stdin: Any = None, stdout: Any = None,
-              stderr: Any = None, pass_fds: Optional[Mapping[int, int]] = None) -> "Process":
+              stderr: Any = None, pass_fds: Optional[Mapping[int, int]] = None,
+              hold: bool = False) -> "Process":
         """Build the box and run ``argv`` in it; return a :class:`Process`.
 
         ``stdin``/``stdout``/``stderr``: None (inherit this process's 0/1/2), an fd, a file
         object with ``fileno()``, :data:`PIPE`, :data:`DEVNULL`, or for stderr
         :data:`STDOUT`. ``pass_fds`` maps extra target fds in the box to fds here.
+        ``hold`` (``BOX_OPT_HOLD``): build the box but leave its first process waiting
+        right before its seccomp filter and exec; the returned process has its ``pid`` and
+        ``pidfd`` and can be killed, and :meth:`Process.start` runs the program.
         A box can be spawned once.
         """
         if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence) or not argv:
             raise TypeError("argv must be a non-empty list of strings")
         args = [_cstr(a, "argument") for a in argv]
+        if not isinstance(hold, bool):
+            raise TypeError("hold must be a bool")
+        if hold and _ffi.box_start is None:
+            raise NotImplementedError("this libbox has no box_start")
         if self._box is None:
             raise ValueError("the box is closed")
         if self._process is not None:
@@ -902,9 +1043,12 @@ class Box:
                             self.pass_fd(i, i)
                     for t, f in extra.items():
                         self.pass_fd(f, t)
+                if hold and not self._options & BOX_OPT_HOLD:
+                    self._call("box_set_options", self._options | BOX_OPT_HOLD)
+                    self._options |= BOX_OPT_HOLD
                 argv_c = (ctypes.c_char_p * (len(args) + 1))(*args, None)
                 self._call("box_spawn", argv_c)
-                proc = Process(self, list(argv), parents)
+                proc = Process(self, list(argv), parents, bool(self._options & BOX_OPT_HOLD))
                 self._process = proc
             parents = [None, None, None]  # owned by proc now
             return proc
@@ -948,9 +1092,15 @@ class Process:
     :data:`PIPE`, else None. ``pidfd`` can be registered with :mod:`selectors` (it becomes
     readable when the box ends); it belongs to the box and is closed by the ``wait`` that
     reaps it.
+
+    A box spawned with ``hold=True`` is :attr:`held` until :meth:`start` runs its program:
+    ``pid``, ``pidfd``, :meth:`kill` and :meth:`limit_status` work, but :meth:`poll`,
+    :meth:`wait` and :meth:`communicate` raise ValueError (they never start it behind
+    your back), as they do after a :meth:`start` that failed. The wall-time limit and
+    ``Status.wall`` count from the start.
     """
 
-    def __init__(self, box: Box, args: list, fds: list[Optional[int]]) -> None:
+    def __init__(self, box: Box, args: list, fds: list[Optional[int]], held: bool = False) -> None:
         self._boxobj = box
         self.args = args
         self.stdin: Optional[IO[bytes]] = open(fds[0], "wb", buffering=0) if fds[0] is not None else None
@@ -958,9 +1108,48 @@ class Process:
         self.stderr: Optional[IO[bytes]] = open(fds[2], "rb", buffering=0) if fds[2] is not None else None
         self.pid: int = _ffi.box_pid(box._box)
         self.status: Optional[Status] = None
-        self._started = time.monotonic()
-        self._wall_deadline = (self._started + box.wall_limit) if box.wall_limit else None
+        self._held = held
+        self._start_failed = False
+        self._wall_deadline: Optional[float] = None
         self._poll_interval = box.poll_interval
+        if not held:
+            self._begin()
+
+    def _begin(self) -> None:
+        """The program runs from now: its wall limit counts from here."""
+        limit = self._boxobj.wall_limit
+        self._wall_deadline = (time.monotonic() + limit) if limit else None
+
+    @property
+    def held(self) -> bool:
+        """True while a box spawned with ``hold=True`` waits for :meth:`start`."""
+        return self._held
+
+    def start(self) -> None:
+        """``box_start``: run the program of a box spawned with ``hold=True``.
+
+        Returns once the program has been exec'ed. Raises :class:`BoxError` when that fails
+        (e.g. ``"exec nosuchprog: ..."``, or ESRCH when the box was killed while it was
+        held): the box is then reaped and this process has no status. Raises ValueError
+        when the box is not held (spawned without ``hold``, or started already).
+        """
+        with self._boxobj._lock:
+            if not self._held:
+                raise ValueError("the box is not held: start() is for a box spawned with "
+                                 "hold=True, once")
+            self._held = False
+            try:
+                self._boxobj._call("box_start")
+            except BoxError:
+                self._start_failed = True
+                raise
+            self._begin()
+
+    def _check_started(self) -> None:
+        if self._held:
+            raise ValueError("the box is held: call start() before waiting for it")
+        if self._start_failed:
+            raise ValueError("the box failed to start: there is no status to wait for")
 
     @property
     def returncode(self) -> Optional[int]:
@@ -983,6 +1172,7 @@ class Process:
             box = self._boxobj._box
             if box is None:
                 raise ValueError("the box is closed")
+            self._check_started()
             st = _ffi.box_status_t()
             r = _ffi.box_wait(box, 0, ctypes.byref(st))
             if r == 0:
@@ -1002,8 +1192,9 @@ class Process:
     def wait(self, timeout: Union[float, str, None] = None) -> Status:
         """Wait for the box to end and return its :class:`Status`.
 
-        Raises :class:`TimeoutExpired` (box still running) if ``timeout`` passes. Safe to
-        call while another thread calls :meth:`kill`.
+        Raises :class:`TimeoutExpired` (box still running) if ``timeout`` passes, and
+        ValueError while the box is :attr:`held`. Safe to call while another thread calls
+        :meth:`kill`.
         """
         deadline = None if timeout is None else time.monotonic() + parse_time(timeout)
         while True:
@@ -1061,6 +1252,7 @@ class Process:
         """
         if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
             raise TypeError("input must be bytes")
+        self._check_started()
         t = None if timeout is None else parse_time(timeout)
         deadline = None if t is None else time.monotonic() + t
         chunks: dict[int, list[bytes]] = {}

@@ -1,7 +1,7 @@
 """Low-level ctypes declarations for libbox (include/box.h).
 
 Every C declaration the binding uses lives in this module: the library loader, the
-constants, the two structs and the argtypes/restype of each function. The functions are
+constants, the structs and the argtypes/restype of each function. The functions are
 exposed as attributes of :data:`lib` (e.g. ``lib.box_new``) and return the raw C value
 (0 or a negative errno) -- the thin layer.
 """
@@ -49,6 +49,8 @@ BOX_OPT_DIE_WITH_PARENT = 1 << 0
 BOX_OPT_NEW_SESSION = 1 << 1
 BOX_OPT_LIMITS_BEST_EFFORT = 1 << 2
 BOX_OPT_INIT = 1 << 3  # pid 1 is libbox's box-init (see box.h)
+BOX_OPT_ALLOW_NEW_PRIVS = 1 << 4
+BOX_OPT_HOLD = 1 << 5  # box_spawn leaves the box waiting for box_start
 
 BOX_LIMIT_NOFILE = 1
 BOX_LIMIT_NPROC = 2
@@ -76,6 +78,16 @@ BOX_IO_WRITE_IOPS = 4
 BOX_SECCOMP_ALLOW = 1
 BOX_SECCOMP_ERRNO = 2
 BOX_SECCOMP_KILL = 3
+BOX_SECCOMP_LOG = 4
+
+BOX_SECCOMP_CMP_EQ = 1
+BOX_SECCOMP_CMP_NE = 2
+BOX_SECCOMP_CMP_LT = 3
+BOX_SECCOMP_CMP_LE = 4
+BOX_SECCOMP_CMP_GT = 5
+BOX_SECCOMP_CMP_GE = 6
+BOX_SECCOMP_CMP_MASKED_EQ = 7
+BOX_SECCOMP_MAX_ARGS = 6
 
 BOX_LANDLOCK_READ = 1 << 0
 BOX_LANDLOCK_WRITE = 1 << 1
@@ -92,6 +104,10 @@ BOX_CGROUP_NONE = 0
 BOX_CGROUP_V1 = 1
 BOX_CGROUP_HYBRID = 2
 BOX_CGROUP_V2 = 3
+
+BOX_CGROUP_BACKEND_AUTO = 0
+BOX_CGROUP_BACKEND_V1 = 1
+BOX_CGROUP_BACKEND_V2 = 2
 
 END_NAMES = {
     BOX_END_EXITED: "exited",
@@ -131,6 +147,15 @@ class box_status_t(ctypes.Structure):
         ("oom_kills", ctypes.c_uint64),
         ("pids_limit_hits", ctypes.c_uint64),
         ("reserved", ctypes.c_uint64 * 5),
+    ]
+
+
+class box_seccomp_arg_t(ctypes.Structure):
+    _fields_ = [
+        ("index", ctypes.c_uint),  # which argument, 0..5
+        ("op", ctypes.c_int),  # BOX_SECCOMP_CMP_*
+        ("value", ctypes.c_uint64),
+        ("mask", ctypes.c_uint64),  # BOX_SECCOMP_CMP_MASKED_EQ only, else 0
     ]
 
 
@@ -231,6 +256,14 @@ _OPTIONAL = {
     "box_seccomp_default": (_I, [box_p, _I]),
     "box_seccomp_rule": (_I, [box_p, _S, _I, _I]),
     "box_seccomp_export": (_I, [box_p, _I, _I]),
+    "box_seccomp_default_action": (_I, [box_p, _I, _I]),
+    "box_seccomp_rule_args": (_I, [box_p, _S, _I, _I, ctypes.c_size_t,
+                                   ctypes.POINTER(box_seccomp_arg_t)]),
+    "box_set_program": (_I, [box_p, _S]),
+    "box_mkdir": (_I, [box_p, _S, mode_t]),
+    "box_chmod": (_I, [box_p, _S, mode_t]),
+    "box_set_cgroup_backend": (_I, [box_p, _I]),
+    "box_start": (_I, [box_p]),
     "box_landlock_path": (_I, [box_p, _S, _U]),
     "box_landlock_mode": (_I, [box_p, _I]),
 }
@@ -281,3 +314,12 @@ box_seccomp_rule = lib.box_seccomp_rule if "box_seccomp_rule" in _PROTOS else No
 box_seccomp_export = lib.box_seccomp_export if "box_seccomp_export" in _PROTOS else None
 box_landlock_path = lib.box_landlock_path if "box_landlock_path" in _PROTOS else None
 box_landlock_mode = lib.box_landlock_mode if "box_landlock_mode" in _PROTOS else None
+box_seccomp_default_action = (lib.box_seccomp_default_action
+                              if "box_seccomp_default_action" in _PROTOS else None)
+box_seccomp_rule_args = lib.box_seccomp_rule_args if "box_seccomp_rule_args" in _PROTOS else None
+box_set_program = lib.box_set_program if "box_set_program" in _PROTOS else None
+box_mkdir = lib.box_mkdir if "box_mkdir" in _PROTOS else None
+box_chmod = lib.box_chmod if "box_chmod" in _PROTOS else None
+box_set_cgroup_backend = (lib.box_set_cgroup_backend
+                          if "box_set_cgroup_backend" in _PROTOS else None)
+box_start = lib.box_start if "box_start" in _PROTOS else None

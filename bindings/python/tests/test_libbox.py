@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -86,8 +87,16 @@ def test_parse_time_types():
 
 def test_ffi_layout_and_version():
     import ctypes
-    assert ctypes.sizeof(libbox.ffi.box_status_t) == 112
-    assert ctypes.sizeof(libbox.ffi.box_features_t) == 1384
+    f = libbox.ffi
+    assert ctypes.sizeof(f.box_status_t) == 112
+    assert (f.box_status_t.oom_kills.offset, f.box_status_t.pids_limit_hits.offset,
+            f.box_status_t.reserved.offset) == (56, 64, 72)
+    assert ctypes.sizeof(f.box_features_t) == 1384
+    # box_seccomp_arg_t: unsigned int index; int op; uint64_t value; uint64_t mask.
+    assert ctypes.sizeof(f.box_seccomp_arg_t) == 24
+    assert [(n, getattr(f.box_seccomp_arg_t, n).offset, getattr(f.box_seccomp_arg_t, n).size)
+            for n, _ in f.box_seccomp_arg_t._fields_] == [
+        ("index", 0, 4), ("op", 4, 4), ("value", 8, 8), ("mask", 16, 8)]
     assert libbox.version() == "0.1.0"
     feats = libbox.probe()
     assert feats["pidfd"] == 1
@@ -99,7 +108,9 @@ def test_ffi_layout_and_version():
                  "box_set_cgroup_parent", "box_set_cpuset", "box_set_io_limit",
                  "box_limit_status", "box_cap_keep", "box_cap_keep_all", "box_seccomp_default",
                  "box_seccomp_rule", "box_seccomp_export", "box_landlock_path",
-                 "box_landlock_mode"):
+                 "box_landlock_mode", "box_seccomp_rule_args", "box_seccomp_default_action",
+                 "box_set_program", "box_mkdir", "box_chmod", "box_set_cgroup_backend",
+                 "box_start"):
         assert getattr(libbox.ffi, name).argtypes is not None
 
 
@@ -441,6 +452,12 @@ def test_ffi_new_constants():
     assert (f.BOX_SECCOMP_ALLOW, f.BOX_SECCOMP_ERRNO, f.BOX_SECCOMP_KILL) == (1, 2, 3)
     assert (f.BOX_LANDLOCK_READ, f.BOX_LANDLOCK_WRITE, f.BOX_LANDLOCK_EXEC) == (1, 2, 4)
     assert f.BOX_LIMIT_IO_WEIGHT == 16 and f.BOX_OPT_LIMITS_BEST_EFFORT == 4
+    assert f.BOX_SECCOMP_LOG == 4
+    assert [f.BOX_SECCOMP_CMP_EQ, f.BOX_SECCOMP_CMP_NE, f.BOX_SECCOMP_CMP_LT,
+            f.BOX_SECCOMP_CMP_LE, f.BOX_SECCOMP_CMP_GT, f.BOX_SECCOMP_CMP_GE,
+            f.BOX_SECCOMP_CMP_MASKED_EQ, f.BOX_SECCOMP_MAX_ARGS] == [1, 2, 3, 4, 5, 6, 7, 6]
+    assert (f.BOX_OPT_ALLOW_NEW_PRIVS, f.BOX_OPT_HOLD) == (16, 32)
+    assert (f.BOX_CGROUP_BACKEND_AUTO, f.BOX_CGROUP_BACKEND_V1, f.BOX_CGROUP_BACKEND_V2) == (0, 1, 2)
 
 
 def test_caps_default_none(rootfs):
@@ -613,3 +630,391 @@ def test_cpu_time_limit(rootfs):
 def test_cpuset_root(rootfs):
     r = sh(rootfs, "grep Cpus_allowed_list /proc/self/status", cpuset=("0", None))
     assert r.returncode == 0 and r.stdout.split() == [b"Cpus_allowed_list:", b"0"]
+
+
+@root_only
+def test_pids_limit_hits(rootfs):
+    """The forks the pids limit refused are counted; without a pids limit the count is 0."""
+    script = "sh -c 'while :; do sleep 5 & done' 2>&-; echo done"
+    r = sh(rootfs, script, pids=8)
+    assert r.stdout == b"done\n"
+    assert r.status.pids_limit_hits > 0
+    r = sh(rootfs, "sleep 0 & wait; echo done", memory="64M")
+    assert r.stdout == b"done\n" and r.status.pids_limit_hits == 0
+
+
+# --- seccomp comparisons and the default action ------------------------------------------
+
+# busybox `mkdir -m MODE` makes the directory with mkdir(path, 0777) and then sets MODE with
+# chmod(path, MODE) (strace on this x86_64 host; no mkdirat, no fchmodat): the mode to
+# compare is chmod's argument 1.
+CHMOD_MODES = (0o700, 0o755, 0o777)
+CHMOD_SCRIPT = "for m in 700 755 777; do touch /tmp/f$m; chmod $m /tmp/f$m && echo $m; done; true"
+
+
+def _chmod_allowed(rootfs, rules):
+    """The modes of CHMOD_MODES that chmod may set in a box with these seccomp rules."""
+    r = sh(rootfs, CHMOD_SCRIPT, seccomp_rules=rules,
+           mounts=[libbox.Proc(), libbox.Dev(), libbox.Tmpfs("/tmp")])
+    assert r.returncode == 0, r.stderr
+    for line in r.stderr.decode().splitlines():
+        assert "Function not implemented" in line
+    return [int(m, 8) for m in r.stdout.split()]
+
+
+def test_seccomp_rule_args_mkdir_mode(rootfs):
+    enosys = ("errno", errno.ENOSYS)
+    mounts = [libbox.Proc(), libbox.Dev(), libbox.Tmpfs("/tmp")]
+    r = sh(rootfs, "mkdir -m 700 /tmp/a && echo made a; mkdir -m 755 /tmp/b && echo made b; "
+                   "stat -c %a /tmp/b",
+           seccomp_rules=[("chmod", enosys, [(1, "==", 0o700)])], mounts=mounts)
+    assert r.stdout == b"made b\n755\n"
+    assert b"/tmp/a" in r.stderr and b"Function not implemented" in r.stderr
+    # mkdir(2) itself is compared on its own mode argument, which busybox always makes 0777.
+    script = "mkdir -m 755 /tmp/c && echo made c"
+    r = sh(rootfs, script, seccomp_rules=[("mkdir", enosys, [(1, "==", 0o777)])], mounts=mounts)
+    assert r.stdout == b"" and b"Function not implemented" in r.stderr
+    r = sh(rootfs, script, seccomp_rules=[("mkdir", enosys, [(1, "!=", 0o777)])], mounts=mounts)
+    assert r.stdout == b"made c\n"
+
+
+@pytest.mark.parametrize("cmp,denied", [
+    ((1, "==", 0o755), lambda m: m == 0o755),
+    ((1, "!=", 0o755), lambda m: m != 0o755),
+    ((1, "<", 0o755), lambda m: m < 0o755),
+    ((1, "<=", 0o755), lambda m: m <= 0o755),
+    ((1, ">", 0o755), lambda m: m > 0o755),
+    ((1, ">=", 0o755), lambda m: m >= 0o755),
+    ((1, "&==", 0o002, 0o002), lambda m: m & 0o002 == 0o002),  # world-writable
+    ((1, "&==", 0o055, 0o077), lambda m: m & 0o077 == 0o055),
+])
+def test_seccomp_comparison_ops(rootfs, cmp, denied):
+    allowed = _chmod_allowed(rootfs, [("chmod", ("errno", errno.ENOSYS), [cmp])])
+    assert allowed == [m for m in CHMOD_MODES if not denied(m)]
+
+
+def test_seccomp_rules_sequence(rootfs):
+    enosys = ("errno", errno.ENOSYS)
+    # Conditional rules for one call add up ...
+    rules = [("chmod", enosys, [(1, "==", 0o700)]), ("chmod", enosys, [(1, "==", 0o777)])]
+    assert _chmod_allowed(rootfs, rules) == [0o755]
+    # ... two comparisons in one rule must both hold (argument 0, the path, is a pointer:
+    # never 0) ...
+    both = [("chmod", enosys, [(0, "!=", 0), (1, ">", 0o700)])]
+    assert _chmod_allowed(rootfs, both) == [0o700]
+    never = [("chmod", enosys, [(0, "==", 0), (1, ">", 0o700)])]
+    assert _chmod_allowed(rootfs, never) == list(CHMOD_MODES)
+    # ... until an unconditional rule replaces them.
+    assert _chmod_allowed(rootfs, rules + [("chmod", "allow")]) == list(CHMOD_MODES)
+    # A single rule may be given alone; "log" allows the call (and logs it).
+    assert sh(rootfs, "uname", seccomp_rules=("uname", "log")).stdout == b"Linux\n"
+    assert sh(rootfs, "uname", seccomp_rules={"uname": "log"}).stdout == b"Linux\n"
+    r = sh(rootfs, "uname", seccomp_rules=[("uname", "log"), ("getpid", "allow")])
+    assert r.stdout == b"Linux\n"
+    r = sh(rootfs, "uname", seccomp_rules=[("uname", "kill", [(0, "!=", 0)])])
+    assert r.returncode == -signal.SIGSYS
+
+
+# What a static busybox `echo hi` needs (strace), and what a dynamic one also uses.
+ECHO_SYSCALLS = ["arch_prctl", "brk", "exit_group", "exit", "getrandom", "getuid", "mprotect",
+                 "prctl", "prlimit64", "readlink", "rseq", "set_robust_list", "set_tid_address",
+                 "mmap", "munmap", "openat", "close", "read", "newfstatat", "fstat", "pread64",
+                 "access", "readlinkat", "getpid", "rt_sigaction", "rt_sigprocmask", "ioctl",
+                 "futex"]
+
+
+def test_seccomp_default_action(rootfs):
+    def echo(default, allowed):
+        return libbox.run(["echo", "hi"], root=rootfs, capture_output=True, timeout=20,
+                          seccomp_default_action=default,
+                          seccomp_rules=[(name, "allow") for name in allowed])
+
+    # An allow list: what it allows works (execve is allowed without a rule) ...
+    r = echo("kill", ECHO_SYSCALLS + ["write"])
+    assert (r.returncode, r.stdout) == (0, b"hi\n")
+    # ... and anything else is the default action.
+    r = echo("kill", ECHO_SYSCALLS)
+    assert r.returncode == -signal.SIGSYS and r.stdout == b""
+    r = echo(("errno", errno.EPERM), ECHO_SYSCALLS)
+    assert r.returncode == 1 and r.status.exited and r.stdout == b""
+    for default in ("log", "allow"):
+        r = echo(default, [])
+        assert (r.returncode, r.stdout) == (0, b"hi\n")
+    # box-init would run under such a filter: refused at spawn.
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.run(["true"], root=rootfs, seccomp_default_action="kill",
+                   options=libbox.BOX_OPT_INIT)
+    assert ei.value.errno == errno.EINVAL and ei.value.function == "box_spawn"
+    assert "BOX_OPT_INIT" in ei.value.message
+
+
+@pytest.mark.parametrize("rules,exc", [
+    ([("chmod", "kill", [(1, "=~", 0)])], ValueError),            # unknown comparison
+    ([("chmod", "kill", [(6, "==", 0)])], ValueError),            # index 0..5
+    ([("chmod", "kill", [(-1, "==", 0)])], ValueError),
+    ([("chmod", "kill", [(1, "==", 0), (1, "!=", 5)])], ValueError),  # an index twice
+    ([("chmod", "kill", [(1, "==", 0, 0o7)])], ValueError),       # a mask without '&=='
+    ([("chmod", "kill", [(1, "&==", 0)])], ValueError),           # '&==' without a mask
+    ([("chmod", "kill", [(1, "==", -1)])], ValueError),           # values are uint64
+    ([("chmod", "kill", [(1, "==", 1 << 64)])], ValueError),
+    ([("chmod", "kill", [(1, "&==", 0, 1 << 64)])], ValueError),
+    ([("chmod", ("errno", 0), [(1, "==", 0)])], ValueError),
+    ([("chmod", "deny")], ValueError),
+    ([("chmod", "kill", [(1, "==", "0")])], TypeError),
+    ([("chmod", "kill", [("1", "==", 0)])], TypeError),
+    ([("chmod", "kill", [(1, "==")])], TypeError),
+    ([("chmod", "kill", (1, "==", 0))], TypeError),               # a list of comparisons
+    ([("chmod", "kill", "1 == 0")], TypeError),
+    ([("chmod", "kill", [], None)], TypeError),
+    ([("chmod",)], TypeError),
+    (["chmod"], TypeError),
+    ([(b"chm\0od", "kill")], ValueError),
+    (42, TypeError),
+    ("chmod", TypeError),
+])
+def test_seccomp_rules_argument_errors(rules, exc):
+    with pytest.raises(exc):
+        libbox.Box(seccomp_rules=rules)
+
+
+def test_seccomp_rule_args_box_errors():
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.Box(seccomp_rules=[("no_such_syscall", "kill", [(0, "==", 0)])])
+    assert ei.value.errno == errno.EINVAL and ei.value.function == "box_seccomp_rule_args"
+    assert "no_such_syscall" in ei.value.message
+    for bad in ("deny", ("errno", 0), ("errno", 4096), ("errno", True), "errno", ("log", 1)):
+        with pytest.raises(ValueError, match="seccomp_default_action"):
+            libbox.Box(seccomp_default_action=bad)
+    libbox.Box(seccomp_default_action=("ERRNO", 38)).close()
+
+
+# --- program, mkdir and chmod ------------------------------------------------------------
+
+def test_program(rootfs):
+    r = libbox.run(["echo", "hi"], root=rootfs, program="busybox", capture_output=True)
+    assert (r.returncode, r.stdout) == (0, b"hi\n")
+    # argv[0] reaches the program unchanged: busybox runs the applet it names.
+    r = libbox.run(["sh", "-c", 'echo "$0"'], root=rootfs, program="/bin/busybox",
+                   capture_output=True)
+    assert r.stdout == b"sh\n"
+    # The program, not argv[0], is what is executed.
+    r = libbox.run(["nosuchprog", "x"], root=rootfs, program="/bin/echo", capture_output=True)
+    assert (r.returncode, r.stdout) == (127, b"")
+    assert b"nosuchprog: applet not found" in r.stderr
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.run(["echo", "hi"], root=rootfs, program="nosuchfile")
+    assert ei.value.errno == errno.ENOENT and "nosuchfile" in ei.value.message
+    for bad, exc in (("", ValueError), ("a\0b", ValueError), ("x" * 4096, ValueError),
+                     (42, TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(program=bad)
+
+
+def test_dir_mode_and_chmod(rootfs):
+    mounts = [libbox.Tmpfs("/tmp"),
+              libbox.Dir("/tmp/a", mode=0o700),
+              ("dir", "/tmp/b/c", 0o750),               # parents are 0755
+              libbox.Dir("/tmp/d"),                      # no mode: 0755
+              libbox.Dir("/tmp/a", mode=0o777),          # exists: keeps 0700
+              libbox.Dir("/tmp/e", 0o711), libbox.Chmod("/tmp/e", 0o705),
+              libbox.Symlink("/tmp/d", "/tmp/lnk"), ("chmod", "/tmp/lnk", 0o701),  # follows it
+              libbox.Chmod("/tmp", 0o1777)]
+    r = sh(rootfs, "stat -c %a /tmp /tmp/a /tmp/b /tmp/b/c /tmp/d /tmp/e", mounts=mounts)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [b"1777", b"700", b"755", b"750", b"701", b"705"]
+    # A step of the ordered plan: a tmpfs mounted later covers the chmod.
+    r = sh(rootfs, "stat -c %a /tmp", mounts=[libbox.Tmpfs("/tmp"), libbox.Chmod("/tmp", 0o700),
+                                              libbox.Tmpfs("/tmp")])
+    assert r.stdout == b"755\n"
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "true", mounts=[libbox.Tmpfs("/tmp"), libbox.Chmod("/tmp/missing", 0o700)])
+    e = ei.value
+    assert e.errno == errno.ENOENT and e.function == "box_spawn"
+    assert e.step.startswith("spawn: chmod") and "/tmp/missing" in e.message
+
+
+@pytest.mark.parametrize("mount,exc", [
+    (libbox.Dir("/x", 0o10000), ValueError),
+    (libbox.Dir("/x", -1), ValueError),
+    (libbox.Dir("/x", "755"), TypeError),
+    (libbox.Dir("x", 0o700), ValueError),
+    (libbox.Chmod("/x", 0o10000), ValueError),
+    (libbox.Chmod("/x", True), TypeError),
+    (libbox.Chmod("x", 0o700), ValueError),
+    (libbox.Chmod("/x\0", 0o700), ValueError),
+    (libbox.Tmpfs("/x", mode=0o17777), ValueError),
+    (("chmod", "/x"), TypeError),
+    (("dir", "/x", 0o700, 1), TypeError),
+])
+def test_mount_mode_errors(mount, exc):
+    with pytest.raises(exc):
+        libbox.Box(mounts=[mount])
+
+
+# --- cgroup backend ----------------------------------------------------------------------
+
+def _v2_controllers():
+    """The controllers of this caller's cgroup v2 directory as box_probe reports it."""
+    path = libbox.probe()["cgroup_v2_path"]
+    try:
+        with open(os.path.join(path, "cgroup.controllers")) as f:
+            return f.read().split() if path else []
+    except OSError:
+        return []
+
+
+def test_cgroup_backend_v2_memory(rootfs):
+    if "memory" in _v2_controllers():
+        if not ROOT:
+            pytest.skip("cgroup v2 has memory: whether this user may use it depends on delegation")
+        with libbox.Box(root=rootfs, limits={"memory": "64M"}, cgroup_backend="v2") as box:
+            p = box.spawn(["true"])
+            ok, where = p.limit_status("memory")
+            assert ok and where.endswith("memory.max")
+            assert p.wait(10).exit_code == 0
+        return
+    # A hybrid host (v1 controllers, v2 for placement), or no v2 at all: memory has no home.
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "true", memory="64M", cgroup_backend="v2")
+    e = ei.value
+    assert e.function == "box_spawn" and e.errno == errno.EOPNOTSUPP
+    assert "memory is not available in cgroup v2" in e.message
+    # best_effort skips it, and says so.
+    with libbox.Box(root=rootfs, limits={"memory": "64M"}, cgroup_backend="V2",
+                    best_effort=True) as box:
+        p = box.spawn(["true"])
+        ok, why = p.limit_status("memory")
+        assert not ok and why
+        assert p.wait(10).exit_code == 0
+
+
+@root_only
+def test_cgroup_backend_v1_memory(rootfs):
+    feats = libbox.probe()
+    if feats["cgroup_layout"] not in (libbox.BOX_CGROUP_V1, libbox.BOX_CGROUP_HYBRID):
+        pytest.skip("no cgroup v1 hierarchies")
+    if "memory" not in feats["cgroup_controllers"].split() or "memory" in _v2_controllers():
+        pytest.skip("memory is not a v1 controller here")
+    for backend in ("v1", "auto"):
+        with libbox.Box(root=rootfs, limits={"memory": "64M"}, cgroup_backend=backend) as box:
+            p = box.spawn(["true"])
+            ok, where = p.limit_status("memory")
+            assert ok and where.endswith("memory.limit_in_bytes")
+            assert p.wait(10).exit_code == 0
+
+
+def test_cgroup_backend_errors():
+    with pytest.raises(ValueError, match="cgroup_backend"):
+        libbox.Box(cgroup_backend="v3")
+    with pytest.raises(TypeError):
+        libbox.Box(cgroup_backend=2)
+    libbox.Box(cgroup_backend="auto").close()
+
+
+# --- held boxes (BOX_OPT_HOLD, box_start) ------------------------------------------------
+
+def test_hold_then_start(rootfs):
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc()]) as box:
+        p = box.spawn(["sh", "-c", "echo started; readlink /proc/self/ns/pid"],
+                      stdout=libbox.PIPE, hold=True)
+        assert p.held and p.pid > 0
+        # Built: the box's first process already lives in its own pid namespace ...
+        ns = os.readlink(f"/proc/{p.pid}/ns/pid")
+        assert ns != os.readlink("/proc/self/ns/pid")
+        # ... but its program has not run: no output, and the pidfd is not readable.
+        with selectors.DefaultSelector() as sel:
+            sel.register(p.stdout, selectors.EVENT_READ)
+            sel.register(p.pidfd, selectors.EVENT_READ)
+            assert sel.select(0.3) == []
+        for call in (p.wait, p.poll, p.communicate):
+            with pytest.raises(ValueError, match="held"):
+                call()
+        p.start()
+        assert not p.held
+        out, _ = p.communicate(timeout=10)
+        assert out == f"started\n{ns}\n".encode()
+        assert p.status.exit_code == 0
+        with pytest.raises(ValueError, match="not held"):
+            p.start()
+
+
+def test_hold_wall_limit_counts_from_start(rootfs):
+    with libbox.Box(root=rootfs, limits={"wall": "300ms"}) as box:
+        p = box.spawn(["sh", "-c", "echo ok; sleep 30"], stdout=libbox.PIPE, hold=True)
+        time.sleep(1.0)  # held longer than the wall limit: not killed, not counted
+        p.start()
+        out, _ = p.communicate(timeout=10)
+    assert out == b"ok\n"
+    assert p.status.end == "wall_time"
+    assert 0.25 < p.status.wall < 0.9
+
+
+def test_hold_start_failure(rootfs):
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["nosuchprog"], hold=True)  # built fine; the exec fails at start
+        with pytest.raises(libbox.BoxError) as ei:
+            p.start()
+        e = ei.value
+        assert e.errno == errno.ENOENT and e.function == "box_start"
+        assert e.step.startswith("exec nosuchprog")
+        assert p.pidfd is None
+        with pytest.raises(ValueError, match="failed to start"):
+            p.wait()
+        with pytest.raises(ValueError, match="not held"):
+            p.start()
+
+
+def test_hold_kill_and_close(rootfs):
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["true"], hold=True)
+        p.kill()
+        with pytest.raises(libbox.BoxError) as ei:
+            p.start()
+        assert ei.value.errno == errno.ESRCH and "killed" in ei.value.message
+    before = _fds()
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["sh", "-c", "echo never"], stdout=libbox.PIPE, hold=True)
+        pid = p.pid
+    # box_free kills and reaps a held box: its output never comes, nothing is left.
+    assert p.stdout.closed
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert _fds() == before
+
+
+def test_hold_options_and_errors(rootfs):
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs).spawn(["true"], hold=1)
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["true"])
+        assert not p.held
+        with pytest.raises(ValueError, match="not held"):
+            p.start()
+        assert p.wait(10).exit_code == 0
+    # BOX_OPT_HOLD in options holds the box just the same.
+    opts = libbox.BOX_OPT_DIE_WITH_PARENT | libbox.BOX_OPT_NEW_SESSION | libbox.BOX_OPT_HOLD
+    with libbox.Box(root=rootfs, options=opts) as box:
+        p = box.spawn(["sh", "-c", "exit 3"])
+        assert p.held
+        p.start()
+        assert p.wait(10).exit_code == 3
+
+
+# --- older libraries ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn,make", [
+    ("box_seccomp_rule_args",
+     lambda: libbox.Box(seccomp_rules=[("chmod", "kill", [(1, "==", 0)])])),
+    ("box_seccomp_default_action", lambda: libbox.Box(seccomp_default_action="log")),
+    ("box_set_program", lambda: libbox.Box(program="sh")),
+    ("box_mkdir", lambda: libbox.Box(mounts=[libbox.Dir("/x", 0o700)])),
+    ("box_chmod", lambda: libbox.Box(mounts=[("chmod", "/x", 0o700)])),
+    ("box_set_cgroup_backend", lambda: libbox.Box(cgroup_backend="v2")),
+    ("box_start", lambda: libbox.Box().spawn(["true"], hold=True)),
+])
+def test_missing_symbol_is_not_implemented(monkeypatch, fn, make):
+    """A libbox without the call (its _ffi name is None) raises NotImplementedError, before
+    anything reaches C."""
+    monkeypatch.setattr(libbox.ffi, fn, None)
+    with pytest.raises(NotImplementedError, match=fn):
+        make()
