@@ -375,6 +375,11 @@ int box_cap_keep_all(box_t *box);
 #define BOX_SECCOMP_ERRNO 2 /* fail the call with errno_value */
 #define BOX_SECCOMP_KILL  3 /* kill the whole process (SIGSYS) */
 #define BOX_SECCOMP_LOG   4 /* allow the call and log it to the kernel's audit log */
+#define BOX_SECCOMP_NOTIFY 5 /* hand the call to the caller's supervisor (seccomp user
+                               notification, box_seccomp_notify_fd); not for the calls
+                               the box needs to start (execve, execveat, write, sendmsg,
+                               rt_sigprocmask, seccomp, exit, exit_group), and not as
+                               the default action */
 
 #define BOX_SECCOMP_CMP_EQ        1 /* arg == value */
 #define BOX_SECCOMP_CMP_NE        2 /* arg != value */
@@ -398,6 +403,16 @@ int box_seccomp_rule(box_t *box, const char *syscall_name, int action, int errno
 int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action, int errno_value,
                           size_t n, const box_seccomp_arg_t *args);
 int box_seccomp_export(box_t *box, int fd, int pfc);
+
+/* box_seccomp_notify_fd: after box_spawn (box_start), the seccomp user-notification
+ * listener of a box with BOX_SECCOMP_NOTIFY rules: the caller reads each notified call with
+ * ioctl(SECCOMP_IOCTL_NOTIF_RECV) and answers it with SECCOMP_IOCTL_NOTIF_SEND (see
+ * seccomp_unotify(2); libseccomp's seccomp_notify_receive/respond do the same). Until it
+ * answers, the calling process of the box waits: service the fd from your poll loop or a
+ * thread while box_wait runs. The fd is owned by the box (O_CLOEXEC), closed when the box
+ * is reaped. Returns it, -EINVAL (box NULL), -ESRCH (not running), -ENOENT (no rule
+ * notifies). */
+int box_seccomp_notify_fd(const box_t *box);
 
 /* box_seccomp_load_bpf: read a classic BPF seccomp program (an array of struct sock_filter,
  * as bwrap --seccomp FD takes) from fd until end of file, now, and copy it. It is installed

@@ -134,6 +134,7 @@ struct box {
     struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
     pid_t pid;
     int pidfd;
+    int notify_fd;     /* seccomp.c: the user-notification listener, or -1 */
     uint64_t start_ns;
     bool killed_by_caller, killed_by_wall, killed_by_cpu;
     box_status_t status;

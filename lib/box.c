@@ -30,6 +30,7 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     strcpy(box->hostname, "box");
     box->pid = -1;
     box->pidfd = -1;
+    box->notify_fd = -1;
     box->env = calloc(2, sizeof *box->env);
     box->cwd = strdup("/");
     if (box->env)
@@ -54,6 +55,8 @@ BOX_API void box_free(box_t *box)
     }
     if (box->pidfd >= 0)
         close(box->pidfd);
+    if (box->notify_fd >= 0)
+        close(box->notify_fd);
     for (size_t i = 0; i < box->n_mounts; i++)
         box_mount_free(&box->mounts[i]);
     free(box->mounts);

@@ -183,6 +183,26 @@ static long set_identity(const box_t *box, struct box_child_error *e)
     return SYS3(SYS_setresuid, box->uid, box->uid, box->uid);
 }
 
+/* Send the seccomp listener to the parent over the sync socket (SCM_RIGHTS). */
+static long send_listener(const struct box_child_args *a, long fd)
+{
+    char byte = 0;
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = { 0 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    int ifd = (int)fd;
+
+    u.h.cmsg_level = SOL_SOCKET;
+    u.h.cmsg_type = SCM_RIGHTS;
+    u.h.cmsg_len = CMSG_LEN(sizeof(int));
+    __builtin_memcpy(CMSG_DATA(&u.h), &ifd, sizeof ifd);
+    return SYS3(SYS_sendmsg, a->sync_fd, &msg, MSG_NOSIGNAL);
+}
+
 /* Try each candidate path like execvp, keeping the most telling error: EACCES beats ENOENT. */
 static long exec_program(const struct box_child_args *a, struct box_child_error *e)
 {
@@ -332,8 +352,19 @@ CHILD_NO_ASAN int box_child_main(void *arg)
     if (a->seccomp_filter) {
         struct sock_fprog prog = { .len = a->seccomp_len, .filter = a->seccomp_filter };
 
-        if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
+        r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                 a->seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+        if (r < 0)
             goto out;
+        /* BOX_SECCOMP_NOTIFY: the listener goes to the parent (box_seccomp_notify_fd). */
+        if (a->seccomp_listener) {
+            long listener = r;
+
+            r = send_listener(a, listener);
+            SYS1(SYS_close, listener);
+            if (r < 0)
+                goto out;
+        }
     }
     /* The caller's own BPF program (box_seccomp_load_bpf), on top of ours. */
     if (a->seccomp_user) {

@@ -74,6 +74,7 @@ struct box_child_args {
     unsigned short seccomp_len;
     struct sock_filter *seccomp_user; /* box->seccomp_bpf (owned by the box), or NULL */
     unsigned short seccomp_user_len;
+    bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
     uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */
     uint64_t *landlock_access; /* per box->landlock_rules entry, malloc'ed; NULL: no Landlock */
 };

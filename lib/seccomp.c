@@ -99,8 +99,16 @@ BOX_API int box_seccomp_default(box_t *box, int on)
 static bool valid_action(int action)
 {
     return action == BOX_SECCOMP_ALLOW || action == BOX_SECCOMP_ERRNO ||
-           action == BOX_SECCOMP_KILL || action == BOX_SECCOMP_LOG;
+           action == BOX_SECCOMP_KILL || action == BOX_SECCOMP_LOG ||
+           action == BOX_SECCOMP_NOTIFY;
 }
+
+/* The calls the child makes once the filter is in force, and the exec: notified, one
+ * would wait for a supervisor that is itself still waiting in box_spawn. */
+static const char *const startup_calls[] = {
+    "execve", "execveat", "write", "sendmsg", "rt_sigprocmask", "seccomp", "exit",
+    "exit_group",
+};
 
 /* Shared checks of an action and its errno; what names the calling function. */
 static int check_action(box_t *box, const char *what, int action, int errno_value)
@@ -118,6 +126,9 @@ BOX_API int box_seccomp_default_action(box_t *box, int action, int errno_value)
 
     if (r < 0 || (r = check_action(box, "seccomp_default_action", action, errno_value)) < 0)
         return r;
+    if (action == BOX_SECCOMP_NOTIFY)
+        return box_error(box, EINVAL, "seccomp_default_action: BOX_SECCOMP_NOTIFY would "
+                         "notify the calls the box needs to start");
     box->seccomp_default_action = action;
     box->seccomp_default_errno = errno_value;
     return 0;
@@ -167,6 +178,11 @@ BOX_API int box_seccomp_rule_args(box_t *box, const char *syscall_name, int acti
     if ((r = check_action(box, "seccomp_rule", action, errno_value)) < 0 ||
         (r = check_args(box, n, args)) < 0)
         return r;
+    for (size_t i = 0; action == BOX_SECCOMP_NOTIFY && i < sizeof startup_calls /
+                                                       sizeof startup_calls[0]; i++)
+        if (seccomp_syscall_resolve_name(startup_calls[i]) == nr)
+            return box_error(box, EINVAL, "seccomp_rule: %s cannot notify: the box makes it "
+                             "before the supervisor can answer", syscall_name);
     if (n == 0) { /* an unconditional rule replaces every rule of that call */
         size_t kept = 0;
 
@@ -276,6 +292,7 @@ static uint32_t scmp_action(int action, int errno_value)
     case BOX_SECCOMP_ERRNO: return SCMP_ACT_ERRNO((uint32_t)errno_value);
     case BOX_SECCOMP_KILL: return SCMP_ACT_KILL_PROCESS;
     case BOX_SECCOMP_LOG: return SCMP_ACT_LOG;
+    case BOX_SECCOMP_NOTIFY: return SCMP_ACT_NOTIFY;
     default: return SCMP_ACT_ALLOW;
     }
 }
@@ -459,6 +476,8 @@ static void build_default(void)
 
 int box_seccomp_prepare(box_t *box, struct box_child_args *a)
 {
+    for (size_t i = 0; i < box->n_seccomp_rules; i++)
+        a->seccomp_listener |= box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY;
     a->seccomp_user = box->seccomp_bpf;
     a->seccomp_user_len = box->seccomp_bpf_len;
     if (!box->seccomp_default_off && box->n_seccomp_rules == 0 &&
@@ -475,6 +494,15 @@ int box_seccomp_prepare(box_t *box, struct box_child_args *a)
         /* Fall through: build it here, which reports why it fails. */
     }
     return export_mem(box, &a->seccomp_filter, &a->seccomp_len);
+}
+
+BOX_API int box_seccomp_notify_fd(const box_t *box)
+{
+    if (!box)
+        return -EINVAL;
+    if (box->state != BOX_RUNNING)
+        return -ESRCH;
+    return box->notify_fd >= 0 ? box->notify_fd : -ENOENT;
 }
 
 BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)

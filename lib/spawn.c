@@ -368,6 +368,30 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
     return r;
 }
 
+/* After the exec: a box with BOX_SECCOMP_NOTIFY rules sent its listener before it. */
+static int receive_listener(box_t *box, struct box_launch *l)
+{
+    char byte;
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c;
+    ssize_t n;
+
+    if (!l->a.seccomp_listener)
+        return 0;
+    n = recvmsg(l->sync_wr, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        return box_error(box, n < 0 ? errno : EIO, "spawn: receive the seccomp listener");
+    memcpy(&box->notify_fd, CMSG_DATA(c), sizeof box->notify_fd);
+    return 0;
+}
+
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
@@ -511,6 +535,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         goto out;
     }
     r = read_child(box, l, pid, pidfd);
+    if (r == 0 && (r = receive_listener(box, l)) < 0) {
+        kill(pid, SIGKILL);
+        reap(pid, pidfd);
+    }
     if (r < 0)
         goto out;
     box->pid = pid;
@@ -565,6 +593,10 @@ BOX_API int box_start(box_t *box)
         return r;
     }
     r = read_child(box, box->launch, box->pid, box->pidfd);
+    if (r == 0 && (r = receive_listener(box, box->launch)) < 0) {
+        kill(box->pid, SIGKILL);
+        reap(box->pid, box->pidfd);
+    }
     if (r < 0) { /* reaped: nothing is left, the box may be spawned again */
         forget_held(box);
         return r;

@@ -81,6 +81,9 @@ static int reap_status(box_t *box)
     box->state = BOX_ENDED;
     close(box->pidfd);
     box->pidfd = -1;
+    if (box->notify_fd >= 0) /* nobody is left to notify */
+        close(box->notify_fd);
+    box->notify_fd = -1;
     box_cgroup_destroy(box);
     return 0;
 }

@@ -55,6 +55,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -721,6 +723,71 @@ static void test_seccomp_default_action(void **state)
     box_free(box);
 }
 
+/* Run the helper's getppid probe with getppid notified to us; answer the one call with
+ * `val`, or let it through to the kernel (`pass`); return what the probe printed. */
+static void notified_getppid(long val, bool pass, char *out, size_t size)
+{
+    const char *const argv[] = { "/tmp/sysprobe", "getppid", NULL };
+    box_t *box = probe_box();
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    struct pollfd pfd;
+    box_status_t st;
+    int p[2];
+    ssize_t n, len = 0;
+
+    assert_int_equal(box_seccomp_notify_fd(box), -ESRCH);
+    assert_int_equal(box_seccomp_rule(box, "getppid", BOX_SECCOMP_NOTIFY, 0), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(box_pass_fd(box, p[1], 1), 0);
+    assert_int_equal(box_pass_fd(box, 2, 2), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    close(p[1]);
+    pfd = (struct pollfd){ .fd = box_seccomp_notify_fd(box), .events = POLLIN };
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(poll(&pfd, 1, 5000), 1);
+    memset(&req, 0, sizeof req);
+    assert_int_equal(ioctl(pfd.fd, SECCOMP_IOCTL_NOTIF_RECV, &req), 0);
+    assert_int_equal(req.data.nr, SYS_getppid);
+    assert_int_equal(req.pid, box_pid(box));
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.val = val;
+    resp.flags = pass ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+    assert_int_equal(ioctl(pfd.fd, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+    while ((n = read(p[0], out + len, size - 1 - (size_t)len)) > 0)
+        len += n;
+    out[len] = '\0';
+    close(p[0]);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(box_seccomp_notify_fd(box), -ESRCH); /* closed with the box */
+    box_free(box);
+}
+
+/* BOX_SECCOMP_NOTIFY: the call goes to us, the supervisor, which makes up its result or
+ * lets it through (getppid of pid 1 in a pid namespace: 0). */
+static void test_seccomp_notify(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    notified_getppid(4242, false, out, sizeof out);
+    assert_string_equal(out, "4242\n");
+    notified_getppid(0, true, out, sizeof out);
+    assert_string_equal(out, "0\n");
+
+    /* Without notify rules there is no listener. */
+    box = probe_box();
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_seccomp_notify_fd(box), -ENOENT);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
 /* The caller's own bounding set, from /proc/self/status. */
 static uint64_t own_bounding_set(void)
 {
@@ -984,6 +1051,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_seccomp_load_bpf),
         cmocka_unit_test(test_seccomp_rule_args),
         cmocka_unit_test(test_seccomp_default_action),
+        cmocka_unit_test(test_seccomp_notify),
         cmocka_unit_test(test_caps_keep_all_without_userns),
         cmocka_unit_test(test_escape_fds_and_cwd),
         cmocka_unit_test(test_escape_setuid),

@@ -154,6 +154,13 @@ static void test_seccomp_rule_args_checks(void **state)
     assert_string_equal(box_errmsg(box), "seccomp_rule: a mask is only for "
                                          "BOX_SECCOMP_CMP_MASKED_EQ: Invalid argument");
     assert_int_equal(box_seccomp_rule_args(box, "socket", 9, 0, 1, a), -EINVAL);
+    assert_int_equal(box_seccomp_rule(box, "execve", BOX_SECCOMP_NOTIFY, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "seccomp_rule: execve cannot notify: the box makes "
+                                         "it before the supervisor can answer: Invalid argument");
+    assert_int_equal(box_seccomp_rule(box, "write", BOX_SECCOMP_NOTIFY, 0), -EINVAL);
+    assert_int_equal(box_seccomp_default_action(box, BOX_SECCOMP_NOTIFY, 0), -EINVAL);
+    assert_int_equal(box_seccomp_notify_fd(NULL), -EINVAL);
+    assert_int_equal(box_seccomp_notify_fd(box), -ESRCH);
     assert_int_equal(box->n_seccomp_rules, 0);
 
     /* Conditional rules add up; an unconditional one replaces them. */
