@@ -164,7 +164,12 @@ static int run_fork(void)
 
 /* ---- libbox: full box ---- */
 
-static int run_box(int with_cgroup)
+/* What the libbox cases leave out or add, to see what each part costs. */
+#define BOX_WITH_CGROUP (1 << 0) /* memory + pids limits: a box cgroup */
+#define BOX_NO_SECCOMP  (1 << 1) /* no default seccomp filter */
+#define BOX_BARE        (1 << 2) /* the root only: no /proc (and its covers), no /dev */
+
+static int run_box(int variant)
 {
     const char *const argv[] = { "/noop", NULL };
     box_status_t st;
@@ -174,10 +179,11 @@ static int run_box(int with_cgroup)
     if (box_new(&box, 0) < 0)
         return -1;
     if ((r = box_set_root(box, root_dir, 0)) < 0 ||
-        (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0 ||
-        (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0 ||
-        (with_cgroup && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
-        (with_cgroup && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
+        (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0) ||
+        (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0) ||
+        ((variant & BOX_NO_SECCOMP) && (r = box_seccomp_default(box, 0)) < 0) ||
+        ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
+        ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
         (r = box_spawn(box, argv)) < 0 ||
         (r = box_wait(box, -1, &st)) < 0) {
         fprintf(stderr, "spawn: libbox: %s\n", box_errmsg(box));
@@ -196,7 +202,17 @@ static int run_libbox(void)
 /* The same box with a memory and a pids limit: create, limit, attach, remove a cgroup. */
 static int run_libbox_cgroup(void)
 {
-    return run_box(1);
+    return run_box(BOX_WITH_CGROUP);
+}
+
+static int run_libbox_no_seccomp(void)
+{
+    return run_box(BOX_NO_SECCOMP);
+}
+
+static int run_libbox_bare(void)
+{
+    return run_box(BOX_BARE | BOX_NO_SECCOMP);
 }
 
 /* ---- peers through posix_spawn ---- */
@@ -243,6 +259,8 @@ static struct bench_case cases[] = {
     { "fork + exec + wait", run_fork, NULL, 1, NULL, 0, 0 },
     { "libbox: full box (root, /proc, /dev)", run_libbox, NULL, 1, NULL, 0, 0 },
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
+    { "libbox: full box, no seccomp filter", run_libbox_no_seccomp, NULL, 1, NULL, 0, 0 },
+    { "libbox: root only (no /proc, /dev, seccomp)", run_libbox_bare, NULL, 1, NULL, 0, 0 },
     { "bwrap --unshare-all (root dir, /proc, /dev)", run_bwrap, BWRAP_PATH, 1, NULL, 0, 0 },
     { "unshare -U -r -p -f -m -u -i -n", run_unshare, UNSHARE_PATH, 1, NULL, 0, 0 },
 };

@@ -355,6 +355,10 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
         return box_error(box, ENOMEM, "spawn: seccomp_init");
     /* We set no_new_privs ourselves, in the child. */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    /* A binary tree of system call numbers instead of a list: shorter paths through the
+     * filter, so every call of the program, and the kernel's per-call verdict cache built
+     * when the filter is installed, cost less. */
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     if ((r = add_arches(ctx)) < 0) {
         r = box_error(box, -r, "spawn: seccomp: add architectures");
         goto fail;
