@@ -14,10 +14,11 @@
  *   bwrap     bwrap --unshare-all --bind ROOT / --proc /proc --dev /dev /noop
  *   unshare   unshare -U -r -p -f -m -u -i -n ROOT/noop
  *
- * Usage: spawn [-n N] [--rss MiB] [--noop PATH]
+ * Usage: spawn [-n N] [--rss MiB] [--noop PATH] [--cgroup-backend auto|v1|v2]
  *   -n N       iterations (default 300)
  *   --rss MiB  allocate and touch this much memory first, to grow the caller's RSS
  *   --noop P   the static no-op program (default: the one meson built)
+ *   --cgroup-backend B   box_set_cgroup_backend for the cgroup case (default: auto)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,6 +170,8 @@ static int run_fork(void)
 #define BOX_NO_SECCOMP  (1 << 1) /* no default seccomp filter */
 #define BOX_BARE        (1 << 2) /* the root only: no /proc (and its covers), no /dev */
 
+static int cgroup_backend = BOX_CGROUP_BACKEND_AUTO; /* --cgroup-backend */
+
 static int run_box(int variant)
 {
     const char *const argv[] = { "/noop", NULL };
@@ -184,6 +187,7 @@ static int run_box(int variant)
         ((variant & BOX_NO_SECCOMP) && (r = box_seccomp_default(box, 0)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
+        ((variant & BOX_WITH_CGROUP) && (r = box_set_cgroup_backend(box, cgroup_backend)) < 0) ||
         (r = box_spawn(box, argv)) < 0 ||
         (r = box_wait(box, -1, &st)) < 0) {
         fprintf(stderr, "spawn: libbox: %s\n", box_errmsg(box));
@@ -352,7 +356,8 @@ static long rss_kib(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: spawn [-n N] [--rss MiB] [--noop PATH]\n");
+    fprintf(stderr, "usage: spawn [-n N] [--rss MiB] [--noop PATH] "
+            "[--cgroup-backend auto|v1|v2]\n");
     exit(2);
 }
 
@@ -375,6 +380,10 @@ int main(int argc, char **argv)
             rss_mib = strtol(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--noop") == 0 && a + 1 < argc)
             noop = argv[++a];
+        else if (strcmp(argv[a], "--cgroup-backend") == 0 && a + 1 < argc)
+            cgroup_backend = strcmp(argv[++a], "v1") == 0   ? BOX_CGROUP_BACKEND_V1
+                             : strcmp(argv[a], "v2") == 0 ? BOX_CGROUP_BACKEND_V2
+                                                          : BOX_CGROUP_BACKEND_AUTO;
         else
             usage();
     }
