@@ -47,7 +47,9 @@ typedef struct box box_t;
 #define BOX_NS_IPC    (1u << 4)
 #define BOX_NS_NET    (1u << 5)
 #define BOX_NS_CGROUP (1u << 6)
-#define BOX_NS_TIME   (1u << 7) /* only if the kernel has time namespaces */
+#define BOX_NS_TIME   (1u << 7) /* only if the kernel has time namespaces; kernels that do
+                                  not switch it at exec leave the first process in the
+                                  caller's and put only its children in the box's */
 #define BOX_NS_ALL    0xffu
 
 /* box_new flags: none defined yet; pass 0. */

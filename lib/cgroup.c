@@ -540,7 +540,7 @@ int box_cgroup_create(box_t *box)
 {
     bool need[BOX_CG_SLOTS] = { false };
     char v2_parent[4096] = "", parent[4096];
-    bool any = false, have_v2;
+    bool any = false, have_v2, v2_found;
     int r;
 
     for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
@@ -558,9 +558,9 @@ int box_cgroup_create(box_t *box)
     /* Memory and cpu usage are part of the report whenever the box has cgroups. */
     need[BOX_CG_MEMORY] = need[BOX_CG_CPUACCT] = true;
 
-    have_v2 = box->cgroup_backend != BOX_CGROUP_BACKEND_V1 &&
-              parent_dir(box, NULL, v2_parent, sizeof v2_parent) == 0 &&
-              access(v2_parent, W_OK) == 0;
+    v2_found = box->cgroup_backend != BOX_CGROUP_BACKEND_V1 &&
+               parent_dir(box, NULL, v2_parent, sizeof v2_parent) == 0;
+    have_v2 = v2_found && access(v2_parent, W_OK) == 0;
     if (have_v2) {
         r = make_dir(box, BOX_CG_V2, v2_parent);
         if (r < 0)
@@ -598,6 +598,12 @@ int box_cgroup_create(box_t *box)
             r = parent_dir(box, slot_controller[slot], parent, sizeof parent);
             if (r == 0)
                 r = make_dir(box, slot, parent);
+            /* No v1 hierarchy, but v2 has the controller in a cgroup we may not write:
+             * that is the caller's missing permission, not a missing controller. */
+            if (r == -ENOENT && ctl && v2_found && !have_v2 && v2_has(v2_parent, ctl)) {
+                snprintf(parent, sizeof parent, "%s", v2_parent);
+                r = -EACCES;
+            }
         }
         if (r < 0 && required && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
             slot != BOX_CG_CPUSET && !(slot == BOX_CG_IO && box->n_io_rules)) {

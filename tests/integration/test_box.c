@@ -656,11 +656,26 @@ static void test_time_namespace(void **state)
         skip();
     n = readlink("/proc/self/ns/time", host, sizeof host - 1);
     assert_true(n > 0);
+    host[n] = '\0';
+    /* The box's first process enters the namespace at its exec on current kernels; older
+     * ones (6.1, for one) put only its children there. A child is in it either way. */
     box = new_test_box();
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL), 0);
-    assert_int_equal(run_box(box, "readlink /proc/self/ns/time", out, sizeof out, &st), 0);
-    assert_int_equal(strncmp(out, "time:[", 6), 0);
-    assert_int_not_equal(strncmp(out, host, (size_t)n), 0);
+    assert_int_equal(run_box(box, "readlink /proc/self/ns/time; "
+                                  "(readlink /proc/self/ns/time; true)", out, sizeof out, &st),
+                     0);
+    {
+        char first[64] = "", child[64] = "";
+
+        assert_int_equal(sscanf(out, "%63s %63s", first, child), 2);
+        assert_int_equal(strncmp(child, "time:[", 6), 0);
+        assert_string_not_equal(child, host);
+        if (strcmp(first, host) == 0)
+            print_message("this kernel leaves the first process in the caller's time "
+                          "namespace (only its children are in the box's)\n");
+        else
+            assert_string_equal(first, child);
+    }
     box_free(box);
 }
 
@@ -745,7 +760,7 @@ static void test_uid_range_builds_as_box_root(void **state)
     map_id_range(box);
     assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/made/here", 0), 0);
-    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/hostname", "/tmp/host", BOX_MOUNT_RO),
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/passwd", "/tmp/host", BOX_MOUNT_RO),
                      0);
     assert_int_equal(run_box(box, "stat -c '%u %g' /tmp/made/here /tmp; touch /tmp/f && "
                                   "stat -c %u /tmp/f", out, sizeof out, &st), 0);
