@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import errno as _errno
+import fcntl
 import os
 import re
 import selectors
@@ -43,10 +44,10 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_NS_ALL, BOX_NS_CGROUP, BOX_NS_IPC, BOX_NS_MNT, BOX_NS_NET, BOX_NS_PID, BOX_NS_TIME,
     BOX_NS_USER, BOX_NS_UTS,
     BOX_OPT_DIE_WITH_PARENT, BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT, BOX_OPT_NEW_SESSION, BOX_ROOT_READONLY,
-    BOX_LIMIT_IO_WEIGHT,
+    BOX_LIMIT_IO_WEIGHT, BOX_LIMIT_HUGETLB,
     BOX_IO_READ_BPS, BOX_IO_READ_IOPS, BOX_IO_WRITE_BPS, BOX_IO_WRITE_IOPS,
     BOX_LANDLOCK_EXEC, BOX_LANDLOCK_READ, BOX_LANDLOCK_WRITE,
-    BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG,
+    BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG, BOX_SECCOMP_NOTIFY,
     BOX_SECCOMP_CMP_EQ, BOX_SECCOMP_CMP_GE, BOX_SECCOMP_CMP_GT, BOX_SECCOMP_CMP_LE,
     BOX_SECCOMP_CMP_LT, BOX_SECCOMP_CMP_MASKED_EQ, BOX_SECCOMP_CMP_NE, BOX_SECCOMP_MAX_ARGS,
     BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD,
@@ -56,7 +57,8 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
 ffi = _ffi
 
 __all__ = [
-    "Box", "Process", "Status", "CompletedProcess", "BoxError", "TimeoutExpired", "run",
+    "Box", "Process", "Status", "Notification", "CompletedProcess", "BoxError",
+    "TimeoutExpired", "run",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
 ]
@@ -410,6 +412,7 @@ _LIMITS = {
     "cpu_weight": (BOX_LIMIT_CPU_WEIGHT, _count),
     "cpu_time": (BOX_LIMIT_CPU_TIME_MS, _wall_ms),
     "io_weight": (BOX_LIMIT_IO_WEIGHT, _count),
+    "hugetlb": (BOX_LIMIT_HUGETLB, parse_size),
 }
 _LIMIT_CONSTS = dict({k: c for k, (c, _) in _LIMITS.items()}, wall_ms=BOX_LIMIT_WALL_MS)
 
@@ -520,14 +523,14 @@ def _caps(v: Any) -> Optional[list[str]]:
 
 
 _SECCOMP_ACTIONS = {"allow": BOX_SECCOMP_ALLOW, "kill": BOX_SECCOMP_KILL,
-                    "log": BOX_SECCOMP_LOG}
+                    "log": BOX_SECCOMP_LOG, "notify": BOX_SECCOMP_NOTIFY}
 _SECCOMP_OPS = {"==": BOX_SECCOMP_CMP_EQ, "!=": BOX_SECCOMP_CMP_NE, "<": BOX_SECCOMP_CMP_LT,
                 "<=": BOX_SECCOMP_CMP_LE, ">": BOX_SECCOMP_CMP_GT, ">=": BOX_SECCOMP_CMP_GE,
                 "&==": BOX_SECCOMP_CMP_MASKED_EQ}
 
 
 def _seccomp_action(action: Any, what: str) -> tuple[int, int]:
-    """(BOX_SECCOMP_*, errno) from "allow", "kill", "log" or ("errno", N)."""
+    """(BOX_SECCOMP_*, errno) from "allow", "kill", "log", "notify" or ("errno", N)."""
     if isinstance(action, str) and action.lower() in _SECCOMP_ACTIONS:
         return _SECCOMP_ACTIONS[action.lower()], 0
     if (isinstance(action, (tuple, list)) and len(action) == 2
@@ -536,7 +539,7 @@ def _seccomp_action(action: Any, what: str) -> tuple[int, int]:
         if isinstance(err, bool) or not isinstance(err, int) or not 1 <= err <= 4095:
             raise ValueError(f"seccomp errno for {what} must be an int in 1..4095")
         return BOX_SECCOMP_ERRNO, err
-    raise ValueError(f"seccomp action for {what} must be 'allow', 'kill', 'log' or "
+    raise ValueError(f"seccomp action for {what} must be 'allow', 'kill', 'log', 'notify' or "
                      f"('errno', N), not {action!r}")
 
 
@@ -593,6 +596,39 @@ def _seccomp_rules(v: Any) -> list[tuple[bytes, int, int, Any]]:
         args = _seccomp_args(rule[2], repr(name)) if len(rule) == 3 else None
         out.append((name_b, action, err, args))
     return out
+
+
+_MAX_GROUPS = 64  # box_set_groups
+_BPF_MAX_BYTES = 4096 * 8  # box_seccomp_load_bpf: at most 4096 struct sock_filter
+
+
+def _groups(v: Any) -> Optional[list[int]]:
+    if v is None:
+        return None
+    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+        raise TypeError(f"groups must be a list of group ids, e.g. [10, 20], not {v!r}")
+    out = [_uint(g, "group") for g in v]
+    if 0xFFFFFFFF in out:
+        raise ValueError("group 4294967295 is (gid_t)-1, not a valid group")
+    if len(out) > _MAX_GROUPS:
+        raise ValueError(f"{len(out)} groups, at most {_MAX_GROUPS}")
+    return out
+
+
+def _seccomp_bpf(v: Any) -> Union[bytes, int, None]:
+    """The program of seccomp_bpf: bytes (checked here) or an fd (read by the library)."""
+    if v is None:
+        return None
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        b = bytes(v)
+        if not b or len(b) % 8 or len(b) > _BPF_MAX_BYTES:
+            raise ValueError(f"seccomp_bpf is {len(b)} bytes: a program is 1 to 4096 "
+                             f"instructions of 8 bytes (struct sock_filter)")
+        return b
+    if isinstance(v, int) and not isinstance(v, bool):
+        return _uint(v, "seccomp_bpf fd", 31)
+    raise TypeError(f"seccomp_bpf must be bytes (a classic BPF program) or a readable file "
+                    f"descriptor, not {type(v).__name__}")
 
 
 _LL_BITS = {"r": BOX_LANDLOCK_READ, "w": BOX_LANDLOCK_WRITE, "x": BOX_LANDLOCK_EXEC}
@@ -688,6 +724,32 @@ class Status:
         return self.cpu_user + self.cpu_system
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A system call of the box that a ``"notify"`` seccomp rule handed to this process
+    (``struct seccomp_notif``), from :meth:`Process.receive_notification`.
+
+    ``pid`` is the calling process as this process sees it, ``nr`` the system call's number
+    on ``arch`` (an ``AUDIT_ARCH_*`` value), ``args`` its six raw arguments. The caller
+    waits until :meth:`Process.respond` answers it. Pointer arguments point into the
+    caller's memory, which may change before the answer: never decide on what they point
+    at (seccomp_unotify(2)).
+    """
+    id: int
+    pid: int
+    flags: int
+    nr: int
+    arch: int
+    instruction_pointer: int
+    args: tuple
+
+    @classmethod
+    def _from_c(cls, n: _ffi.seccomp_notif) -> "Notification":
+        d = n.data
+        return cls(id=n.id, pid=n.pid, flags=n.flags, nr=d.nr, arch=d.arch,
+                   instruction_pointer=d.instruction_pointer, args=tuple(d.args))
+
+
 # --- Box and Process ---------------------------------------------------------------------
 
 class Box:
@@ -710,11 +772,16 @@ class Box:
       looked up in its PATH); ``argv[0]`` is passed to it unchanged (bwrap's ``--argv0``).
     * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
       lists of ``(inside, outside, count)``.
+    * ``groups``: the program's supplementary groups, at most 64 ids as the box sees them
+      (they must be mapped, e.g. by ``gid_map=[(0, 100000, 65536)]`` as root); ``[]`` or
+      None: none. A rootless box cannot have any: spawning it fails with
+      :class:`BoxError` (EPERM).
     * ``limits``: ``{"wall": "2s", "rlimit_cpu": 1, "nofile": 64, "fsize": "1M",
       "as": "512M", "memory": "256M", "pids": 32, ...}``. Per process (rlimits): nofile,
       nproc, fsize, core, stack, as, ``rlimit_cpu`` (RLIMIT_CPU, seconds per process).
       Whole box: ``wall`` (or ``wall_ms``), and the cgroup limits memory, pids,
-      memory_high, swap, cpu_millis (bandwidth, 500 = half a cpu), cpu_weight, io_weight and
+      memory_high, swap, cpu_millis (bandwidth, 500 = half a cpu), cpu_weight, io_weight,
+      ``hugetlb`` (bytes of huge pages of the host's default size; 0: none at all) and
       ``cpu_time`` (cpu time of all the box's processes). cgroup limits are enforced by
       libbox with one cgroup per box (v2, v1 or hybrid); when this host or caller cannot
       enforce one (e.g. rootless without a writable/delegated cgroup) spawning fails with
@@ -737,20 +804,28 @@ class Box:
     * ``seccomp``: the default seccomp deny list on (True, the default) or off (False).
     * ``seccomp_rules``: ``{"keyctl": action}``, or a sequence of rules ``(name, action)``
       and ``(name, action, comparisons)``, added in order. An action is ``"allow"``,
-      ``"kill"``, ``"log"`` (allow and log to the kernel's audit log) or ``("errno", N)``
-      (N in 1..4095). A rule without comparisons applies to every call of ``name`` and
-      replaces the default list's rule and every earlier rule for it. ``comparisons`` (at
-      most 6, each argument once) is a list of ``(index, op, value)`` with ``index`` 0..5,
-      ``op`` one of ``"=="``, ``"!="``, ``"<"``, ``"<="``, ``">"``, ``">="`` (unsigned, on
-      the 64-bit register value), or ``(index, "&==", value, mask)`` for
-      ``(arg & mask) == value``; the rule then applies only when all of them hold, and
-      rules with comparisons for one call add up (keep them disjoint). E.g.
-      ``[("chmod", ("errno", 1), [(1, "&==", 0o002, 0o002)])]`` refuses world-writable
-      modes.
+      ``"kill"``, ``"log"`` (allow and log to the kernel's audit log), ``("errno", N)``
+      (N in 1..4095) or ``"notify"``: the call waits until this process answers it
+      (:meth:`Process.receive_notification`, :meth:`Process.respond`); the library refuses
+      it (:class:`BoxError`) for the calls the box makes to start: execve, execveat, write,
+      sendmsg, rt_sigprocmask, seccomp, exit and exit_group. A rule without comparisons
+      applies to every call of ``name`` and replaces the default list's rule and every
+      earlier rule for it. ``comparisons`` (at most 6, each argument once) is a list of
+      ``(index, op, value)`` with ``index`` 0..5, ``op`` one of ``"=="``, ``"!="``,
+      ``"<"``, ``"<="``, ``">"``, ``">="`` (unsigned, on the 64-bit register value), or
+      ``(index, "&==", value, mask)`` for ``(arg & mask) == value``; the rule then
+      applies only when all of them hold, and rules with comparisons for one call add up
+      (keep them disjoint). E.g. ``[("chmod", ("errno", 1), [(1, "&==", 0o002, 0o002)])]``
+      refuses world-writable modes.
     * ``seccomp_default_action``: what happens to a call no rule names (neither
       ``seccomp_rules`` nor the default list): ``"allow"`` (the default), ``"kill"``,
       ``"log"`` or ``("errno", N)``, for an allow list built from ``"allow"`` rules. execve
-      is allowed unless a rule names it. Cannot be combined with ``BOX_OPT_INIT``.
+      is allowed unless a rule names it. Cannot be combined with ``BOX_OPT_INIT``, and
+      cannot be ``"notify"``.
+    * ``seccomp_bpf``: a classic BPF seccomp program of your own (an array of ``struct
+      sock_filter``, as bwrap's ``--seccomp FD`` takes), as bytes or as a readable file
+      descriptor read to its end now (``box_seccomp_load_bpf``; the fd stays yours). It is
+      installed after libbox's filter; the kernel runs both and the strictest verdict wins.
     * ``landlock``: ``[(path, access), ...]`` with access a combination of ``"r"``, ``"w"``,
       ``"x"`` (``"r"``, ``"rw"``, ``"rx"``, ``"rwx"``): the program may use the file
       system only below these paths (inside the box). ``landlock_required`` (default True):
@@ -780,7 +855,9 @@ class Box:
                  landlock_required: bool = True, *,
                  program: Optional[PathLike] = None,
                  cgroup_backend: Optional[str] = None,
-                 seccomp_default_action: Any = None) -> None:
+                 seccomp_default_action: Any = None,
+                 groups: Optional[Iterable[int]] = None,
+                 seccomp_bpf: Union[bytes, int, None] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -809,6 +886,7 @@ class Box:
         if gid is not None:
             _uint(gid, "gid")
         umaps, gmaps = _maps(uid_map, "uid_map"), _maps(gid_map, "gid_map")
+        groups_l = _groups(groups)
         lims = _limits(limits or {})
         if options is not None:
             _uint(options, "options")
@@ -834,6 +912,10 @@ class Box:
         sc_rules = _seccomp_rules(seccomp_rules)
         sc_default = (_seccomp_action(seccomp_default_action, "seccomp_default_action")
                       if seccomp_default_action is not None else None)
+        if sc_default is not None and sc_default[0] == BOX_SECCOMP_NOTIFY:
+            raise ValueError("seccomp_default_action cannot be 'notify': it would notify the "
+                             "calls the box makes to start")
+        bpf = _seccomp_bpf(seccomp_bpf)
         ll_items = _landlock(landlock)
         if not isinstance(landlock_required, bool):
             raise TypeError("landlock_required must be a bool")
@@ -845,6 +927,10 @@ class Box:
                            (any(r[3] is None for r in sc_rules), "box_seccomp_rule"),
                            (any(r[3] is not None for r in sc_rules), "box_seccomp_rule_args"),
                            (sc_default is not None, "box_seccomp_default_action"),
+                           (any(r[1] == BOX_SECCOMP_NOTIFY for r in sc_rules),
+                            "box_seccomp_notify_fd"),
+                           (bpf is not None, "box_seccomp_load_bpf"),
+                           (groups_l is not None, "box_set_groups"),
                            (bool(ll_items), "box_landlock_path"),
                            (not landlock_required, "box_landlock_mode"),
                            (program_b is not None, "box_set_program"),
@@ -883,6 +969,9 @@ class Box:
                 self._call("box_add_gid_map", inside, outside, count)
             if uid is not None or gid is not None:
                 self._call("box_set_user", uid or 0, gid or 0)
+            if groups_l is not None:
+                gids = (_ffi.gid_t * len(groups_l))(*groups_l)
+                self._call("box_set_groups", len(groups_l), gids)
             for k, v in env_items:
                 if v is None:
                     self._call("box_unsetenv", k)
@@ -918,6 +1007,16 @@ class Box:
                     self._call("box_seccomp_rule", name_b, action, err)
                 else:
                     self._call("box_seccomp_rule_args", name_b, action, err, len(args), args)
+            if isinstance(bpf, bytes):
+                fd = os.memfd_create("libbox-seccomp-bpf", os.MFD_CLOEXEC)
+                try:
+                    os.write(fd, bpf)  # at most 32 KiB into a memfd: written whole
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    self._call("box_seccomp_load_bpf", fd)
+                finally:
+                    os.close(fd)
+            elif bpf is not None:
+                self._call("box_seccomp_load_bpf", bpf)
             for path_b, access in ll_items:
                 self._call("box_landlock_path", path_b, access)
             if not landlock_required:
@@ -1098,6 +1197,10 @@ class Process:
     :meth:`wait` and :meth:`communicate` raise ValueError (they never start it behind
     your back), as they do after a :meth:`start` that failed. The wall-time limit and
     ``Status.wall`` count from the start.
+
+    The calls of a ``"notify"`` seccomp rule wait for this process:
+    :meth:`receive_notification` hands each over and :meth:`respond` answers it
+    (``notify_fd`` is the listener, for a poll loop of your own).
     """
 
     def __init__(self, box: Box, args: list, fds: list[Optional[int]], held: bool = False) -> None:
@@ -1239,6 +1342,118 @@ class Process:
     def limit_status(self, name: str) -> tuple[bool, str]:
         """:meth:`Box.limit_status` of this process's box."""
         return self._boxobj.limit_status(name)
+
+    @property
+    def notify_fd(self) -> Optional[int]:
+        """``box_seccomp_notify_fd``: the seccomp user-notification listener of a box with
+        ``"notify"`` rules while it runs (owned by the box, closed when it is reaped), for a
+        poll loop of your own; None when no rule notifies, while the box is held and once it
+        has been reaped. :meth:`receive_notification` and :meth:`respond` use it."""
+        if _ffi.box_seccomp_notify_fd is None:
+            raise NotImplementedError("this libbox has no box_seccomp_notify_fd")
+        with self._boxobj._lock:
+            if self.status is not None or self._boxobj._box is None:
+                return None
+            fd = _ffi.box_seccomp_notify_fd(self._boxobj._box)
+            return fd if fd >= 0 else None
+
+    def _dup_listener(self) -> Optional[tuple[int, int]]:
+        """Our own copies of the seccomp listener and the pidfd (box_wait closes the box's),
+        or None once the box has been reaped."""
+        if _ffi.box_seccomp_notify_fd is None:
+            raise NotImplementedError("this libbox has no box_seccomp_notify_fd")
+        with self._boxobj._lock:
+            if self.status is not None:
+                return None
+            box = self._boxobj._box
+            if box is None:
+                raise ValueError("the box is closed")
+            self._check_started()
+            fd = _ffi.box_seccomp_notify_fd(box)
+            if fd == -_errno.ENOENT:
+                raise ValueError("the box has no seccomp listener: none of its seccomp rules "
+                                 "has the action 'notify'")
+            if fd < 0:
+                raise BoxError(-fd, "", "box_seccomp_notify_fd")
+            return os.dup(fd), os.dup(_ffi.box_pidfd(box))
+
+    def receive_notification(self, timeout: Union[float, str, None] = None
+                             ) -> Optional[Notification]:
+        """Wait for the next system call that a ``"notify"`` seccomp rule hands over
+        (``SECCOMP_IOCTL_NOTIF_RECV``) and return it as a :class:`Notification`; the box's
+        calling process waits until :meth:`respond` answers it.
+
+        Returns None when ``timeout`` passes first, or once the box has ended (its first
+        process exited), so that ``while (n := p.receive_notification()) is not None:
+        p.respond(n, ...)`` serves a box to its end. Serve it from one thread (e.g. while
+        another waits in :meth:`communicate`). Raises ValueError when no rule notifies or
+        the box is held.
+        """
+        deadline = None if timeout is None else time.monotonic() + parse_time(timeout)
+        fds = self._dup_listener()
+        if fds is None:
+            return None
+        listener, pidfd = fds
+        try:
+            with selectors.DefaultSelector() as sel:
+                sel.register(listener, selectors.EVENT_READ)
+                sel.register(pidfd, selectors.EVENT_READ)
+                while True:
+                    wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    ready = {key.fd for key, _ in sel.select(wait_s)}
+                    if listener in ready:
+                        n = _ffi.seccomp_notif()
+                        try:
+                            fcntl.ioctl(listener, _ffi.SECCOMP_IOCTL_NOTIF_RECV, n)
+                            return Notification._from_c(n)
+                        except OSError as e:
+                            if e.errno != _errno.ENOENT:  # ENOENT: its caller died first
+                                raise BoxError(e.errno, "receive a seccomp notification: "
+                                               + os.strerror(e.errno),
+                                               "SECCOMP_IOCTL_NOTIF_RECV") from None
+                    if pidfd in ready or not ready:
+                        return None
+        finally:
+            os.close(listener)
+            os.close(pidfd)
+
+    def respond(self, notification: Notification, value: int = 0, error: int = 0,
+                continue_: bool = False) -> None:
+        """Answer ``notification`` (``SECCOMP_IOCTL_NOTIF_SEND``): its system call returns
+        ``value``, or fails with the errno ``error`` (e.g. ``errno.EPERM``) when that is not
+        0, or with ``continue_`` is made by the kernel as if nothing had stopped it (value
+        and error must be 0 then; it is no security check: see seccomp_unotify(2)).
+
+        Raises :class:`BoxError` (ENOENT) when the caller is gone (killed while it waited,
+        or the box has ended).
+        """
+        if not isinstance(notification, Notification):
+            raise TypeError("respond() answers a Notification from receive_notification()")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("value must be an int")
+        if not -(1 << 63) <= value < 1 << 63:
+            raise ValueError(f"value {value} is not a 64-bit signed int")
+        if _uint(error, "error") > 4095:
+            raise ValueError(f"error {error} is not an errno number (0..4095)")
+        if not isinstance(continue_, bool):
+            raise TypeError("continue_ must be a bool")
+        if continue_ and (value or error):
+            raise ValueError("with continue_ the kernel makes the call: value and error are 0")
+        resp = _ffi.seccomp_notif_resp(
+            id=notification.id, val=value, error=-error,
+            flags=_ffi.SECCOMP_USER_NOTIF_FLAG_CONTINUE if continue_ else 0)
+        fds = self._dup_listener()
+        what = f"answer seccomp notification {notification.id}"
+        if fds is None:
+            raise BoxError(_errno.ENOENT, f"{what}: the box has ended", "SECCOMP_IOCTL_NOTIF_SEND")
+        try:
+            fcntl.ioctl(fds[0], _ffi.SECCOMP_IOCTL_NOTIF_SEND, resp)
+        except OSError as e:
+            raise BoxError(e.errno, f"{what}: {os.strerror(e.errno)}",
+                           "SECCOMP_IOCTL_NOTIF_SEND") from None
+        finally:
+            os.close(fds[0])
+            os.close(fds[1])
 
     def terminate(self) -> None:
         self.kill(_signal.SIGTERM)

@@ -69,6 +69,7 @@ BOX_LIMIT_CPU_MILLIS = 13
 BOX_LIMIT_CPU_WEIGHT = 14
 BOX_LIMIT_CPU_TIME_MS = 15
 BOX_LIMIT_IO_WEIGHT = 16
+BOX_LIMIT_HUGETLB = 17  # bytes of huge pages of the default size (0 allowed)
 
 BOX_IO_READ_BPS = 1
 BOX_IO_WRITE_BPS = 2
@@ -79,6 +80,7 @@ BOX_SECCOMP_ALLOW = 1
 BOX_SECCOMP_ERRNO = 2
 BOX_SECCOMP_KILL = 3
 BOX_SECCOMP_LOG = 4
+BOX_SECCOMP_NOTIFY = 5  # hand the call to the supervisor (box_seccomp_notify_fd)
 
 BOX_SECCOMP_CMP_EQ = 1
 BOX_SECCOMP_CMP_NE = 2
@@ -177,6 +179,52 @@ class box_features_t(ctypes.Structure):
     ]
 
 
+# Seccomp user notification (linux/seccomp.h, seccomp_unotify(2)): what the caller reads from
+# and writes to the listener of box_seccomp_notify_fd, without libseccomp.
+
+class seccomp_data(ctypes.Structure):
+    _fields_ = [
+        ("nr", ctypes.c_int),
+        ("arch", ctypes.c_uint32),  # AUDIT_ARCH_*
+        ("instruction_pointer", ctypes.c_uint64),
+        ("args", ctypes.c_uint64 * 6),
+    ]
+
+
+class seccomp_notif(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("pid", ctypes.c_uint32),  # in the pid namespace of whoever receives it
+        ("flags", ctypes.c_uint32),
+        ("data", seccomp_data),
+    ]
+
+
+class seccomp_notif_resp(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("val", ctypes.c_int64),
+        ("error", ctypes.c_int32),  # 0 or a negative errno
+        ("flags", ctypes.c_uint32),  # SECCOMP_USER_NOTIF_FLAG_CONTINUE
+    ]
+
+
+SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1
+
+
+def _iowr(kind: str, nr: int, size: int) -> int:
+    """``_IOWR(kind, nr, size)`` of <asm-generic/ioctl.h>. powerpc, mips, sparc and alpha put
+    the direction in 3 bits above a 13-bit size (and give read and write other values)."""
+    if os.uname().machine.startswith(("ppc", "powerpc", "mips", "sparc", "alpha")):
+        size_bits, read_write = 13, 2 | 4
+    else:
+        size_bits, read_write = 14, 2 | 1
+    return (read_write << (16 + size_bits)) | (size << 16) | (ord(kind) << 8) | nr
+
+
+SECCOMP_IOCTL_NOTIF_RECV = _iowr("!", 0, ctypes.sizeof(seccomp_notif))
+SECCOMP_IOCTL_NOTIF_SEND = _iowr("!", 1, ctypes.sizeof(seccomp_notif_resp))
+
 # --- loading ---------------------------------------------------------------------------
 
 SONAME = "libbox.so.0"
@@ -266,6 +314,9 @@ _OPTIONAL = {
     "box_start": (_I, [box_p]),
     "box_landlock_path": (_I, [box_p, _S, _U]),
     "box_landlock_mode": (_I, [box_p, _I]),
+    "box_set_groups": (_I, [box_p, ctypes.c_size_t, ctypes.POINTER(gid_t)]),
+    "box_seccomp_load_bpf": (_I, [box_p, _I]),
+    "box_seccomp_notify_fd": (_I, [box_p]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -323,3 +374,8 @@ box_chmod = lib.box_chmod if "box_chmod" in _PROTOS else None
 box_set_cgroup_backend = (lib.box_set_cgroup_backend
                           if "box_set_cgroup_backend" in _PROTOS else None)
 box_start = lib.box_start if "box_start" in _PROTOS else None
+box_set_groups = lib.box_set_groups if "box_set_groups" in _PROTOS else None
+box_seccomp_load_bpf = (lib.box_seccomp_load_bpf
+                        if "box_seccomp_load_bpf" in _PROTOS else None)
+box_seccomp_notify_fd = (lib.box_seccomp_notify_fd
+                         if "box_seccomp_notify_fd" in _PROTOS else None)

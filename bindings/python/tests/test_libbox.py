@@ -1,12 +1,18 @@
 """Tests for the libbox Python binding. They spawn real boxes in a busybox root filesystem
-(built once per session with tests/mkrootfs.sh, or taken from $LIBBOX_TEST_ROOTFS) and pass
-as root and as an unprivileged user."""
+(built once per session with tests/mkrootfs.sh, or taken from $LIBBOX_TEST_ROOTFS, which no
+test may change) and pass as root and as an unprivileged user."""
+import ctypes
 import errno
 import os
+import re
 import selectors
+import shutil
 import signal
+import stat
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,13 +28,45 @@ MiB = 1 << 20
 
 
 @pytest.fixture(scope="session")
-def rootfs(tmp_path_factory):
+def rootfs():
     env = os.environ.get("LIBBOX_TEST_ROOTFS")
     if env:
-        return env
-    out = tmp_path_factory.mktemp("libbox") / "rootfs"
-    subprocess.run(["sh", str(MKROOTFS), str(out)], check=True)
-    return str(out)
+        yield env
+        return
+    # Not below pytest's tmp_path (0700): a box whose root maps to another host uid (the
+    # uid_map ranges of root) must be able to enter it.
+    top = tempfile.mkdtemp(prefix="libbox-test-")
+    try:
+        os.chmod(top, 0o755)
+        subprocess.run(["sh", str(MKROOTFS), top + "/rootfs"], check=True)
+        yield top + "/rootfs"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _tree(top):
+    """Every path below top with its type, not following symlinks."""
+    out = set()
+    for d, dirs, files in os.walk(top):
+        for name in dirs + files:
+            p = os.path.join(d, name)
+            out.add((os.path.relpath(p, top), stat.S_IFMT(os.lstat(p).st_mode)))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def rootfs_untouched(request):
+    """A test that boxes the shared root filesystem leaves it as it was (a reused
+    $LIBBOX_TEST_ROOTFS must survive any number of runs): writes go to a tmpfs."""
+    if "rootfs" not in request.fixturenames:
+        yield
+        return
+    top = request.getfixturevalue("rootfs")
+    before = _tree(top)
+    yield
+    after = _tree(top)
+    assert after == before, f"the test changed the rootfs: added {sorted(after - before)}, " \
+                            f"removed {sorted(before - after)}"
 
 
 def sh(rootfs, script, **kw):
@@ -86,7 +124,6 @@ def test_parse_time_types():
 # --- thin layer ----------------------------------------------------------------------------
 
 def test_ffi_layout_and_version():
-    import ctypes
     f = libbox.ffi
     assert ctypes.sizeof(f.box_status_t) == 112
     assert (f.box_status_t.oom_kills.offset, f.box_status_t.pids_limit_hits.offset,
@@ -110,8 +147,35 @@ def test_ffi_layout_and_version():
                  "box_seccomp_rule", "box_seccomp_export", "box_landlock_path",
                  "box_landlock_mode", "box_seccomp_rule_args", "box_seccomp_default_action",
                  "box_set_program", "box_mkdir", "box_chmod", "box_set_cgroup_backend",
-                 "box_start"):
+                 "box_start", "box_set_groups", "box_seccomp_load_bpf",
+                 "box_seccomp_notify_fd"):
         assert getattr(libbox.ffi, name).argtypes is not None
+
+
+def _layout(struct_type):
+    return [(n, getattr(struct_type, n).offset, getattr(struct_type, n).size)
+            for n, _ in struct_type._fields_]
+
+
+def test_seccomp_notify_layout_and_ioctls():
+    """struct seccomp_data / seccomp_notif / seccomp_notif_resp and the ioctl numbers as
+    <linux/seccomp.h> has them (sizeof, offsetof and the macros printed by a C program on
+    x86_64; the generic ioctl encoding is that of arm64 and riscv too)."""
+    f = libbox.ffi
+    assert _layout(f.seccomp_data) == [("nr", 0, 4), ("arch", 4, 4),
+                                       ("instruction_pointer", 8, 8), ("args", 16, 48)]
+    assert ctypes.sizeof(f.seccomp_data) == 64
+    assert _layout(f.seccomp_notif) == [("id", 0, 8), ("pid", 8, 4), ("flags", 12, 4),
+                                        ("data", 16, 64)]
+    assert ctypes.sizeof(f.seccomp_notif) == 80
+    assert _layout(f.seccomp_notif_resp) == [("id", 0, 8), ("val", 8, 8), ("error", 16, 4),
+                                             ("flags", 20, 4)]
+    assert ctypes.sizeof(f.seccomp_notif_resp) == 24
+    assert f.SECCOMP_USER_NOTIF_FLAG_CONTINUE == 1
+    if os.uname().machine not in ("x86_64", "aarch64", "riscv64", "s390x"):
+        pytest.skip("ioctl numbers checked for the generic encoding only")
+    assert f.SECCOMP_IOCTL_NOTIF_RECV == 0xC0502100
+    assert f.SECCOMP_IOCTL_NOTIF_SEND == 0xC0182101
 
 
 def test_thin_layer_errors():
@@ -164,13 +228,15 @@ def test_ro_bind_is_readonly(rootfs, tmp_path):
     host.mkdir()
     (host / "f").write_text("hello")
     host.chmod(0o777)
+    # (/mnt/ro and /mnt/rw are made in a tmpfs, not in the shared rootfs.)
     r = sh(rootfs, "cat /mnt/ro/f; touch /mnt/ro/new && echo wrote",
-           mounts=[libbox.RoBind(str(host), "/mnt/ro")])
+           mounts=[libbox.Tmpfs("/mnt"), libbox.RoBind(str(host), "/mnt/ro")])
     assert r.stdout == b"hello"
     assert b"Read-only file system" in r.stderr
     assert not (host / "new").exists()
     # The same through a tuple, read-write this time.
-    r = sh(rootfs, "echo hi > /mnt/rw/new", mounts=[("bind", str(host), "/mnt/rw")])
+    r = sh(rootfs, "echo hi > /mnt/rw/new",
+           mounts=[("tmpfs", "/mnt"), ("bind", str(host), "/mnt/rw")])
     assert r.returncode == 0, r.stderr
     assert (host / "new").read_text() == "hi\n"
 
@@ -182,19 +248,22 @@ def test_readonly_root(rootfs):
 
 
 def test_tmpfs(rootfs):
-    r = sh(rootfs, "grep ' /scratch ' /proc/mounts; stat -c %a /scratch; "
-                   "head -c 2097152 /dev/zero > /scratch/big; echo rc=$?",
-           mounts=[libbox.Proc(), libbox.Dev(), ("tmpfs", "/scratch", "1M", 0o1777)])
+    r = sh(rootfs, "grep ' /mnt/scratch ' /proc/mounts; stat -c %a /mnt/scratch; "
+                   "head -c 2097152 /dev/zero > /mnt/scratch/big; echo rc=$?",
+           mounts=[libbox.Proc(), libbox.Dev(), libbox.Tmpfs("/mnt"),
+                   ("tmpfs", "/mnt/scratch", "1M", 0o1777)])
     out = r.stdout.decode()
-    assert " /scratch tmpfs " in out.split("\n")[0]
+    assert " /mnt/scratch tmpfs " in out.split("\n")[0]
     assert "size=1024k" in out
     assert "\n1777\n" in out
     assert "rc=1" in out
 
 
 def test_symlink_and_dir(rootfs):
-    r = sh(rootfs, "readlink /lnk; test -d /made/here && echo dir",
-           mounts=[libbox.Symlink("/bin/busybox", "/lnk"), libbox.Dir("/made/here")])
+    # In a tmpfs: made in the shared rootfs, /lnk would fail the next run ("File exists").
+    r = sh(rootfs, "readlink /tmp/lnk; test -d /tmp/made/here && echo dir",
+           mounts=[libbox.Tmpfs("/tmp"), libbox.Symlink("/bin/busybox", "/tmp/lnk"),
+                   libbox.Dir("/tmp/made/here")])
     assert r.stdout == b"/bin/busybox\ndir\n"
 
 
@@ -458,6 +527,8 @@ def test_ffi_new_constants():
             f.BOX_SECCOMP_CMP_MASKED_EQ, f.BOX_SECCOMP_MAX_ARGS] == [1, 2, 3, 4, 5, 6, 7, 6]
     assert (f.BOX_OPT_ALLOW_NEW_PRIVS, f.BOX_OPT_HOLD) == (16, 32)
     assert (f.BOX_CGROUP_BACKEND_AUTO, f.BOX_CGROUP_BACKEND_V1, f.BOX_CGROUP_BACKEND_V2) == (0, 1, 2)
+    assert (f.BOX_LIMIT_HUGETLB, f.BOX_SECCOMP_NOTIFY) == (17, 5)
+    assert (libbox.BOX_LIMIT_HUGETLB, libbox.BOX_SECCOMP_NOTIFY) == (17, 5)
 
 
 def test_caps_default_none(rootfs):
@@ -1000,6 +1071,422 @@ def test_hold_options_and_errors(rootfs):
         assert p.wait(10).exit_code == 3
 
 
+# --- supplementary groups ----------------------------------------------------------------
+
+RANGE = (0, 100000, 65536)  # the box's ids 0..65535 are the host's 100000..165535
+
+
+def _others_can_enter(path):
+    """True when every directory on the way to path lets other users through (a box whose
+    root is host uid 100000 must open it)."""
+    p = Path(path).resolve()
+    return all(os.stat(d).st_mode & stat.S_IXOTH for d in [p, *p.parents])
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root (uid and gid map ranges)")
+def test_groups_root(rootfs):
+    if not _others_can_enter(rootfs):
+        pytest.skip(f"{rootfs} is not open to other users")
+    r = sh(rootfs, "id -G; id -u", uid_map=RANGE, gid_map=RANGE, groups=[10, 20])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"0 10 20\n0\n"
+    # An ordinary user of the box with groups of its own.
+    r = sh(rootfs, "id -G; id -u", uid_map=RANGE, gid_map=RANGE, uid=1000, gid=1000,
+           groups=(5, 7))
+    assert r.stdout == b"1000 5 7\n1000\n"
+    # The default, and an empty list: none.
+    for groups in (None, []):
+        assert sh(rootfs, "id -G", uid_map=RANGE, gid_map=RANGE, groups=groups).stdout == b"0\n"
+    # Without maps only gid 0 is mapped: the kernel refuses an unmapped group.
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "id -G", groups=[10])
+    e = ei.value
+    assert e.errno == errno.EINVAL and e.function == "box_spawn" and "setgroups" in e.message
+
+
+@pytest.mark.skipif(ROOT, reason="checks the rootless refusal")
+def test_groups_rootless(rootfs):
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "id -G", groups=[0])
+    e = ei.value
+    assert e.errno == errno.EPERM and e.function == "box_spawn"
+    assert "set_groups" in e.message
+    assert sh(rootfs, "id -G", groups=[]).stdout == b"0\n"
+
+
+@pytest.mark.parametrize("groups,exc", [
+    (list(range(65)), ValueError),  # at most 64
+    ([-1], ValueError),
+    ([0xFFFFFFFF], ValueError),     # (gid_t)-1
+    ([1 << 32], ValueError),
+    (["10"], TypeError),
+    ([True], TypeError),
+    ("10", TypeError),
+    (10, TypeError),
+])
+def test_groups_argument_errors(groups, exc):
+    with pytest.raises(exc):
+        libbox.Box(groups=groups)
+
+
+def test_groups_64_accepted():
+    libbox.Box(groups=range(64)).close()
+
+
+# --- a seccomp BPF program of the caller's (box_seccomp_load_bpf) ------------------------
+
+# (AUDIT_ARCH_*, __NR_uname) of the ABI this test runs in.
+UNAME_ABI = {"x86_64": (0xC000003E, 63), "aarch64": (0xC00000B7, 160)}.get(os.uname().machine)
+
+
+def _insn(code, jt, jf, k):
+    return struct.pack("=HBBI", code, jt, jf, k)  # struct sock_filter
+
+
+def _uname_filter():
+    """tests/integration/test_priv.c uname_filter_fd: uname fails with EPERM, every other
+    call (of a foreign ABI too) is allowed."""
+    if UNAME_ABI is None:
+        pytest.skip("no uname filter for this architecture")
+    arch, nr = UNAME_ABI
+    # BPF_LD | BPF_W | BPF_ABS, BPF_JMP | BPF_JEQ | BPF_K, BPF_RET | BPF_K
+    ld_abs, jeq_k, ret_k = 0x20, 0x15, 0x06
+    return b"".join([
+        _insn(ld_abs, 0, 0, 4),                  # seccomp_data.arch
+        _insn(jeq_k, 0, 3, arch),
+        _insn(ld_abs, 0, 0, 0),                  # seccomp_data.nr
+        _insn(jeq_k, 0, 1, nr),
+        _insn(ret_k, 0, 0, 0x00050000 | errno.EPERM),  # SECCOMP_RET_ERRNO
+        _insn(ret_k, 0, 0, 0x7FFF0000),          # SECCOMP_RET_ALLOW
+    ])
+
+
+UNAME_SCRIPT = "uname -s; echo hello"
+
+
+def test_seccomp_bpf(rootfs, tmp_path):
+    prog = _uname_filter()
+    assert sh(rootfs, UNAME_SCRIPT).stdout == b"Linux\nhello\n"
+    before = _fds()
+    # busybox prints an empty name when uname fails; the rest runs. On top of libbox's own
+    # filter and alone, as bytes ...
+    for kw in ({}, {"seccomp": False}):
+        r = sh(rootfs, UNAME_SCRIPT, seccomp_bpf=prog, **kw)
+        assert (r.returncode, r.stdout) == (0, b"\nhello\n"), r.stderr
+    assert sh(rootfs, UNAME_SCRIPT, seccomp_bpf=bytearray(prog)).stdout == b"\nhello\n"
+    assert _fds() == before  # the memfd holding the bytes is closed
+    # ... or from a descriptor, read from its offset to the end when the Box is made; it
+    # stays ours.
+    (tmp_path / "prog.bpf").write_bytes(b"junk" + prog)
+    with open(tmp_path / "prog.bpf", "rb") as f:
+        os.lseek(f.fileno(), 4, os.SEEK_SET)
+        box = libbox.Box(root=rootfs, seccomp_bpf=f.fileno())
+        assert os.lseek(f.fileno(), 0, os.SEEK_CUR) == 4 + len(prog)
+    with box:
+        p = box.spawn(["sh", "-c", UNAME_SCRIPT], stdout=libbox.PIPE)
+        assert p.communicate(timeout=20)[0] == b"\nhello\n"
+
+
+def _fd_with(data):
+    r, w = os.pipe()
+    os.write(w, data)
+    os.close(w)
+    return r
+
+
+@pytest.mark.parametrize("prog,exc", [
+    (b"", ValueError),                  # empty
+    (b"\0" * 7, ValueError),            # not a multiple of 8
+    (b"\0" * 12, ValueError),
+    (b"\0" * (4097 * 8), ValueError),   # above 4096 instructions
+    (-1, ValueError),
+    ("\0" * 8, TypeError),
+    (True, TypeError),
+    ([b"\0" * 8], TypeError),
+])
+def test_seccomp_bpf_argument_errors(prog, exc):
+    with pytest.raises(exc):
+        libbox.Box(seccomp_bpf=prog)
+
+
+def test_seccomp_bpf_box_errors(rootfs):
+    # The library checks what it reads from a descriptor.
+    for data in (b"", b"\0" * 7, b"\0" * (4097 * 8)):
+        fd = _fd_with(data)  # (at most 32 KiB: within a pipe's buffer)
+        try:
+            with pytest.raises(libbox.BoxError) as ei:
+                libbox.Box(seccomp_bpf=fd)
+        finally:
+            os.close(fd)
+        assert ei.value.errno == errno.EINVAL and ei.value.function == "box_seccomp_load_bpf"
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.Box(seccomp_bpf=r)  # closed
+    assert ei.value.errno == errno.EBADF
+    # Two zero instructions: the right size, but no return. The kernel refuses it at spawn.
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.run(["true"], root=rootfs, seccomp_bpf=b"\0" * 16)
+    e = ei.value
+    assert e.errno == errno.EINVAL and e.function == "box_spawn"
+    assert "box_seccomp_load_bpf" in e.message
+
+
+# --- seccomp user notification -----------------------------------------------------------
+
+SYSPROBE = os.environ.get("LIBBOX_TEST_SYSPROBE")
+needs_sysprobe = pytest.mark.skipif(
+    not (SYSPROBE and os.access(SYSPROBE, os.X_OK)),
+    reason="LIBBOX_TEST_SYSPROBE (tests/integration/sysprobe) is not set or not executable")
+# (AUDIT_ARCH_*, __NR_getppid) of the ABI the helper runs in.
+GETPPID_ABI = {"x86_64": (0xC000003E, 110), "aarch64": (0xC00000B7, 173)}.get(os.uname().machine)
+
+
+def _probe_box(rootfs, **kw):
+    """A box with the static helper at /tmp/sysprobe (in a tmpfs) and getppid notified."""
+    return libbox.Box(root=rootfs,
+                      mounts=[libbox.Tmpfs("/tmp"), libbox.RoBind(SYSPROBE, "/tmp/sysprobe")],
+                      seccomp_rules={"getppid": "notify"}, **kw)
+
+
+def _notified_getppid(rootfs, **answer):
+    """Run `sysprobe getppid` (as the box's program: sh itself calls getppid at startup),
+    receive its getppid, answer it with `answer`; return what the helper printed."""
+    with _probe_box(rootfs) as box:
+        p = box.spawn(["/tmp/sysprobe", "getppid"], stdout=libbox.PIPE)
+        fd = p.notify_fd
+        assert isinstance(fd, int) and fd > 2
+        n = p.receive_notification(timeout=10)
+        assert isinstance(n, libbox.Notification)
+        assert n.pid == p.pid  # the caller, as this process sees it
+        if GETPPID_ABI is not None:
+            assert (n.arch, n.nr) == GETPPID_ABI
+        assert len(n.args) == 6
+        # The helper waits for us: nothing printed yet.
+        with selectors.DefaultSelector() as sel:
+            sel.register(p.stdout, selectors.EVENT_READ)
+            assert sel.select(0.2) == []
+        p.respond(n, **answer)
+        out, _ = p.communicate(timeout=10)
+        assert p.status.exit_code == 0
+        # Over: no more notifications, and the listener went with the box.
+        assert p.receive_notification() is None
+        assert p.notify_fd is None
+        with pytest.raises(libbox.BoxError) as ei:
+            p.respond(n)
+        assert ei.value.errno == errno.ENOENT
+    return out
+
+
+@needs_sysprobe
+def test_seccomp_notify(rootfs):
+    before = _fds()
+    # The supervisor makes the result up ...
+    assert _notified_getppid(rootfs, value=4242) == b"4242\n"
+    # ... fails the call ...
+    assert _notified_getppid(rootfs, error=errno.EPERM) == b"-1\n"
+    # ... or lets the kernel make it: pid 1 of a pid namespace has no parent in it.
+    assert _notified_getppid(rootfs, continue_=True) == b"0\n"
+    assert _fds() == before  # our copies of the listener and the pidfd are closed
+
+
+@needs_sysprobe
+def test_seccomp_notify_serve_loop(rootfs):
+    """receive_notification in a thread until the box ends, while communicate reads it."""
+    seen = []
+
+    def serve(p):
+        while (n := p.receive_notification()) is not None:
+            seen.append(n.nr)
+            p.respond(n, value=7)
+
+    with _probe_box(rootfs) as box:
+        p = box.spawn(["sh", "-c", "echo $PPID; /tmp/sysprobe getppid; /tmp/sysprobe getppid"],
+                      stdout=libbox.PIPE)
+        t = threading.Thread(target=serve, args=(p,))
+        t.start()
+        out, _ = p.communicate(timeout=20)
+        t.join(10)
+    assert not t.is_alive()
+    assert out == b"7\n7\n7\n"
+    assert len(seen) >= 3 and len(set(seen)) == 1
+
+
+@needs_sysprobe
+def test_seccomp_notify_timeout(rootfs):
+    with _probe_box(rootfs) as box:
+        p = box.spawn(["sleep", "0.5"])  # busybox sleep makes no getppid
+        t0 = time.monotonic()
+        assert p.receive_notification(0.2) is None
+        assert time.monotonic() - t0 >= 0.19
+        assert p.poll() is None  # a timeout, the box still runs
+        # Without a timeout it returns once the box has ended.
+        assert p.receive_notification() is None
+        assert time.monotonic() - t0 < 5
+        assert p.wait(10).exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["execve", "execveat", "write", "sendmsg", "rt_sigprocmask",
+                                  "seccomp", "exit", "exit_group"])
+def test_seccomp_notify_refused_for_startup_calls(name):
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.Box(seccomp_rules={name: "notify"})
+    e = ei.value
+    assert e.errno == errno.EINVAL and e.function == "box_seccomp_rule"
+    assert f"{name} cannot notify" in e.message
+
+
+def test_seccomp_notify_errors(rootfs):
+    with pytest.raises(ValueError, match="notify"):
+        libbox.Box(seccomp_default_action="notify")
+    # With arguments too.
+    libbox.Box(seccomp_rules=[("getppid", "notify", [(0, "==", 0)])]).close()
+    # No rule notifies: no listener.
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["sleep", "1"])
+        assert p.notify_fd is None
+        with pytest.raises(ValueError, match="no seccomp listener"):
+            p.receive_notification(0)
+        p.kill()
+        p.wait(10)
+    # A held box has none yet: its filter comes with start().
+    with libbox.Box(root=rootfs, seccomp_rules={"getppid": "notify"}) as box:
+        p = box.spawn(["true"], hold=True)
+        assert p.notify_fd is None
+        with pytest.raises(ValueError, match="held"):
+            p.receive_notification(0)
+    n = libbox.Notification(id=1, pid=1, flags=0, nr=0, arch=0, instruction_pointer=0,
+                            args=(0,) * 6)
+    for kw, exc in (({"value": 1, "continue_": True}, ValueError),
+                    ({"error": 1, "continue_": True}, ValueError),
+                    ({"error": 4096}, ValueError), ({"error": -1}, ValueError),
+                    ({"value": 1 << 63}, ValueError), ({"value": "1"}, TypeError),
+                    ({"continue_": 1}, TypeError)):
+        with pytest.raises(exc):
+            p.respond(n, **kw)
+    with pytest.raises(TypeError):
+        p.respond((1, 2, 3))
+
+
+# --- hugetlb -----------------------------------------------------------------------------
+
+def test_hugetlb_limit(rootfs):
+    controllers = libbox.probe()["cgroup_controllers"].split()
+    if "hugetlb" not in controllers:
+        if ROOT:
+            pytest.skip("no hugetlb controller here")
+        with pytest.raises(libbox.BoxError) as ei:
+            libbox.run(["true"], root=rootfs, limits={"hugetlb": "2M"})
+        assert "hugetlb" in ei.value.message
+        with libbox.Box(root=rootfs, limits={"hugetlb": "2M"}, best_effort=True) as box:
+            p = box.spawn(["true"])
+            ok, why = p.limit_status("hugetlb")
+            assert not ok and "hugetlb" in why
+            p.wait(10)
+        return
+    for value, expected in (("4M", 4 * MiB), (0, 0)):
+        with libbox.Box(root=rootfs, limits={"hugetlb": value}) as box:
+            p = box.spawn(["sleep", "30"])
+            ok, where = p.limit_status("HugeTLB")
+            assert ok, where
+            assert re.search(r"/hugetlb\.[0-9]+[KMG]B\.(max|limit_in_bytes)$", where), where
+            with open(where) as f:  # from the host, while the box runs
+                assert int(f.read()) == expected
+            p.kill()
+            p.wait(10)
+
+
+def test_hugetlb_limit_values():
+    libbox.Box(limits={"hugetlb": 0}).close()
+    libbox.Box(limits={"hugetlb": "1G"}).close()
+    for bad, exc in (("-2M", ValueError), ("lots", ValueError), (None, TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(limits={"hugetlb": bad})
+    with libbox.Box() as box:
+        with pytest.raises(libbox.BoxError) as ei:
+            box.limit_status("hugetlb")  # a known name: the library answers (not spawned)
+        assert ei.value.errno == errno.ESRCH
+
+
+# --- the command line ----------------------------------------------------------------------
+
+def _cli(*args, **kw):
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    return subprocess.run([sys.executable, "-m", "libbox", *args], env=env,
+                          capture_output=True, timeout=30, **kw)
+
+
+def test_cli_program_and_seccomp(rootfs, tmp_path):
+    p = _cli("--root", rootfs, "--program", "/bin/busybox", "--", "echo", "hi")
+    assert (p.returncode, p.stdout) == (0, b"hi\n"), p.stderr
+    p = _cli("--root", rootfs, "--seccomp-rule", "uname=errno:1", "--", "uname", "-s")
+    assert (p.returncode, p.stdout) == (0, b"\n"), p.stderr
+    p = _cli("--root", rootfs, "--seccomp-rule", "uname=kill", "--", "uname", "-s")
+    assert p.returncode == 128 + signal.SIGSYS and b"signaled" in p.stderr
+    # An allow list of nothing: the exec is allowed, the program's first call kills it.
+    p = _cli("--root", rootfs, "--seccomp-default-action", "kill", "--", "true")
+    assert p.returncode == 128 + signal.SIGSYS
+    p = _cli("--root", rootfs, "--seccomp-default-action", "log", "--", "echo", "logged")
+    assert (p.returncode, p.stdout) == (0, b"logged\n")
+    (tmp_path / "uname.bpf").write_bytes(_uname_filter())
+    p = _cli("--root", rootfs, "--seccomp-bpf", str(tmp_path / "uname.bpf"), "--",
+             "sh", "-c", UNAME_SCRIPT)
+    assert (p.returncode, p.stdout) == (0, b"\nhello\n"), p.stderr
+    (tmp_path / "short.bpf").write_bytes(b"\0" * 7)
+    p = _cli("--root", rootfs, "--seccomp-bpf", str(tmp_path / "short.bpf"), "--", "true")
+    assert p.returncode == 125 and b"seccomp_bpf is 7 bytes" in p.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--seccomp-rule", "getppid=notify"], b"supervisor"),
+    (["--seccomp-default-action", "notify"], b"supervisor"),
+    (["--seccomp-rule", "uname"], b"NAME=ACTION"),
+    (["--seccomp-rule", "uname=errno:x"], b"invalid errno"),
+    (["--uid-map", "0:1"], b"INSIDE:OUTSIDE:COUNT"),
+    (["--group", "wheel"], b"--group"),
+    (["--cgroup-backend", "v3"], b"--cgroup-backend"),
+    (["--seccomp-bpf", "/nonexistent/prog.bpf"], b"--seccomp-bpf"),
+])
+def test_cli_usage_errors(args, message):
+    p = _cli(*args, "--", "true")
+    assert p.returncode == 2 and message in p.stderr, p.stderr
+
+
+def test_cli_box_errors(rootfs):
+    for args, message in ((["--seccomp-rule", "uname=deny"], b"seccomp action"),
+                          (["--seccomp-default-action", "errno:0"], b"1..4095"),
+                          (["--hugetlb", "lots"], b"invalid size")):
+        p = _cli("--root", rootfs, *args, "--", "true")
+        assert p.returncode == 125 and message in p.stderr, p.stderr
+
+
+def test_cli_groups(rootfs):
+    if not ROOT:
+        p = _cli("--root", rootfs, "--group", "0", "--", "true")
+        assert p.returncode == 125 and b"set_groups" in p.stderr
+        return
+    if not _others_can_enter(rootfs):
+        pytest.skip(f"{rootfs} is not open to other users")
+    p = _cli("--root", rootfs, "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536",
+             "--group", "10", "--group", "20", "--proc", "--",
+             "sh", "-c", "id -G; cat /proc/self/gid_map")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == [b"0", b"10", b"20", b"0", b"100000", b"65536"]
+
+
+def test_cli_cgroup_backend_and_hugetlb(rootfs):
+    p = _cli("--root", rootfs, "--cgroup-backend", "auto", "--", "true")
+    assert p.returncode == 0, p.stderr
+    p = _cli("--root", rootfs, "--hugetlb", "2M", "--", "true")
+    if "hugetlb" in libbox.probe()["cgroup_controllers"].split():
+        assert p.returncode == 0, p.stderr
+    else:
+        assert p.returncode == 125 and b"hugetlb" in p.stderr
+        p = _cli("--root", rootfs, "--hugetlb", "2M", "--best-effort", "--", "true")
+        assert p.returncode == 0, p.stderr
+
+
 # --- older libraries ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn,make", [
@@ -1011,6 +1498,9 @@ def test_hold_options_and_errors(rootfs):
     ("box_chmod", lambda: libbox.Box(mounts=[("chmod", "/x", 0o700)])),
     ("box_set_cgroup_backend", lambda: libbox.Box(cgroup_backend="v2")),
     ("box_start", lambda: libbox.Box().spawn(["true"], hold=True)),
+    ("box_set_groups", lambda: libbox.Box(groups=[10])),
+    ("box_seccomp_load_bpf", lambda: libbox.Box(seccomp_bpf=b"\0" * 8)),
+    ("box_seccomp_notify_fd", lambda: libbox.Box(seccomp_rules={"getppid": "notify"})),
 ])
 def test_missing_symbol_is_not_implemented(monkeypatch, fn, make):
     """A libbox without the call (its _ffi name is None) raises NotImplementedError, before
