@@ -67,7 +67,7 @@ cat >"$root/init2" <<EOF
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
+chmod 1777 /tmp # (already on the tmpfs root; a mount here would hide build trees under /tmp)
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 # Give the children of the root cgroup every controller: the box cgroups go right below
 # it (the root cgroup is exempt from the no-internal-processes rule).
