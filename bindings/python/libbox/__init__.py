@@ -1248,6 +1248,17 @@ class Process:
                 raise
             self._begin()
 
+    def _unreaped_box(self) -> Any:
+        """Under the lock: the C box while it runs, None once reaped; raises if it is closed,
+        held or failed to start."""
+        if self.status is not None:
+            return None
+        box = self._boxobj._box
+        if box is None:
+            raise ValueError("the box is closed")
+        self._check_started()
+        return box
+
     def _check_started(self) -> None:
         if self._held:
             raise ValueError("the box is held: call start() before waiting for it")
@@ -1270,12 +1281,9 @@ class Process:
     def _try_reap(self) -> Optional[int]:
         """box_wait(0) under the lock; return None if ended, else a dup of the pidfd."""
         with self._boxobj._lock:
-            if self.status is not None:
-                return None
-            box = self._boxobj._box
+            box = self._unreaped_box()
             if box is None:
-                raise ValueError("the box is closed")
-            self._check_started()
+                return None
             st = _ffi.box_status_t()
             r = _ffi.box_wait(box, 0, ctypes.byref(st))
             if r == 0:
@@ -1363,12 +1371,9 @@ class Process:
         if _ffi.box_seccomp_notify_fd is None:
             raise NotImplementedError("this libbox has no box_seccomp_notify_fd")
         with self._boxobj._lock:
-            if self.status is not None:
-                return None
-            box = self._boxobj._box
+            box = self._unreaped_box()
             if box is None:
-                raise ValueError("the box is closed")
-            self._check_started()
+                return None
             fd = _ffi.box_seccomp_notify_fd(box)
             if fd == -_errno.ENOENT:
                 raise ValueError("the box has no seccomp listener: none of its seccomp rules "
