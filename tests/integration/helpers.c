@@ -105,6 +105,22 @@ void assert_no_leaks(const struct leak_snapshot *before)
     assert_int_equal(errno, ECHILD);
 }
 
+static struct leak_snapshot test_snapshot;
+
+int leak_setup(void **state)
+{
+    (void)state;
+    leak_snapshot(&test_snapshot);
+    return 0;
+}
+
+int leak_teardown(void **state)
+{
+    (void)state;
+    assert_no_leaks(&test_snapshot);
+    return 0;
+}
+
 /* Drop to nobody for the rootless run, keeping the rootfs made as root. Changing uids
  * makes a process non-dumpable, which would leave its children's /proc files to root. */
 static void become_nobody(void)

@@ -35,6 +35,10 @@ struct leak_snapshot {
 void leak_snapshot(struct leak_snapshot *s);
 void assert_no_leaks(const struct leak_snapshot *before);
 
+/* cmocka setup/teardown pair: snapshot before each test, assert_no_leaks after it. */
+int leak_setup(void **state);
+int leak_teardown(void **state);
+
 /* main() of an integration binary: build the rootfs, then run root_tests as root, or with
  * --rootless drop to nobody and run rootless_tests; remove the rootfs; 77 = skipped. */
 int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t n_root,

@@ -21,21 +21,6 @@
 
 #define OUT_MAX 8192
 
-static struct leak_snapshot snap;
-
-static int setup(void **state)
-{
-    (void)state;
-    leak_snapshot(&snap);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_no_leaks(&snap);
-    return 0;
-}
 
 /* Run script in a default test box; expect exit 0 and return its stdout. */
 static char *run_ok(const char *script)
@@ -899,42 +884,42 @@ static void test_mkdir_and_chmod(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pid1, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_proc_shows_only_box, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostname, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_old_root_unreachable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_proc_sys_readonly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bind_rw_ro, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tmpfs_empty_and_sized, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ipc_isolated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_net_only_lo_up, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uid_map_default, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uid_map_range_as_user, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rootless_root_is_powerless, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_only_passed_fds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exit_code_and_signals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_orphans_reaped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pid1_program_keeps_zombies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_init_reaps_and_forwards, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wait_timeout_and_pidfd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wall_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rlimits_visible, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_env_and_cwd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_child_setup_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_symlink_target_stays_inside, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_free_running_box, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_without_userns_as_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_time_namespace, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_program_and_argv0, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_die_with_parent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uid_range_builds_as_box_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hold_and_start, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pid1, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_proc_shows_only_box, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hostname, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_old_root_unreachable, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_proc_sys_readonly, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_bind_rw_ro, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_tmpfs_empty_and_sized, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_dev, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_ipc_isolated, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_net_only_lo_up, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_uid_map_default, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_uid_map_range_as_user, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_rootless_root_is_powerless, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_only_passed_fds, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_exit_code_and_signals, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_orphans_reaped, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_pid1_program_keeps_zombies, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_init_reaps_and_forwards, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_wait_timeout_and_pidfd, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_wall_limit, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_rlimits_visible, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_env_and_cwd, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_missing, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_child_setup_error, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_target_stays_inside, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_free_running_box, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_without_userns_as_root, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_time_namespace, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_program_and_argv0, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_die_with_parent, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_uid_range_builds_as_box_root, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hold_and_start, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

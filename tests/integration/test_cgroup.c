@@ -54,16 +54,14 @@ static int count_box_cgroups(void)
 
 static int cg_setup(void **state)
 {
-    (void)state;
     assert_int_equal(count_box_cgroups(), 0);
-    return 0;
+    return leak_setup(state);
 }
 
 static int cg_teardown(void **state)
 {
-    (void)state;
     assert_int_equal(count_box_cgroups(), 0);
-    return 0;
+    return leak_teardown(state);
 }
 
 static box_t *box_with_dev(void)
