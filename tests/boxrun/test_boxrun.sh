@@ -437,6 +437,10 @@ if "$boxrun" --probe | grep -q '"landlock_abi": [1-9]'; then
     "$boxrun" --root "$root" --landlock /bin=rx --landlock /tmp=rw --tmpfs /tmp \
     sh -c 'echo hi > /tmp/x && cat /tmp/x; ls /etc'
   f "--landlock: a rw path is written" "$out" '^hi$'
+  t "--landlock with --init: box-init is let through, nothing else" 1 \
+    "can't open '/etc': Permission denied" "$boxrun" --root "$root" --init \
+    --landlock /bin=rx sh -c 'echo pid=$$; ls /etc'
+  f "--landlock with --init: the program is pid 2" "$out" '^pid=2$'
   t "--landlock-best-effort still enforces where the kernel has Landlock" 1 \
     "can't open '/etc': Permission denied" \
     "$boxrun" --root "$root" --landlock-best-effort --landlock /bin=rx ls /etc
