@@ -152,6 +152,18 @@ int box_set_program(box_t *box, const char *file);
  * (so pass 0..2 too if you want them). Everything else is closed. fd stays the caller's. */
 int box_pass_fd(box_t *box, int fd, int target);
 
+/* Network beyond lo: a veth pair between the caller's network namespace and the box's
+ * (needs BOX_NS_NET): host_if on the caller's side with host_addr/prefix, "eth0" in the box
+ * with box_addr/prefix, both up, and the box's default route via host_addr. IPv4; the two
+ * addresses must differ and share the /prefix (1..30). Forwarding or NAT beyond host_addr
+ * is the caller's business. Making the pair needs CAP_NET_ADMIN in the caller's network
+ * namespace (root, or a caller in a network namespace of its own); box_spawn fails with
+ * -EPERM saying so otherwise. The pair disappears with the box. Copied. Phase: before
+ * box_spawn. Returns 0 or: -EINVAL (box NULL, bad name: 1..15 characters without '/',
+ * ':' or spaces; bad address or prefix), -EBUSY, -ENOMEM. */
+int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
+                 const char *box_addr, unsigned int prefix);
+
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
 #define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */

@@ -109,6 +109,9 @@ struct box {
     size_t n_fds;
     bool limit_set[BOX_LIMIT_COUNT];
     uint64_t limit[BOX_LIMIT_COUNT];
+    char *net_host_if;  /* net.c: box_net_veth, or NULL */
+    uint32_t net_host_addr, net_box_addr; /* network order */
+    unsigned int net_prefix;
     char *cgroup_parent;
     int cgroup_backend; /* BOX_CGROUP_BACKEND_* */
     char *cpuset_cpus, *cpuset_mems;
@@ -189,6 +192,10 @@ void box_launch_abort(box_t *box);
 /* child.c: everything the child needs, prepared by the parent. */
 struct box_child_args;
 int box_child_main(void *arg);
+
+/* net.c: the parent's side of box_net_veth (after clone, before release) */
+int box_net_prepare(box_t *box, struct box_child_args *a);
+int box_net_setup(box_t *box, pid_t pid);
 
 /* probe.c */
 const char *box_userns_hint(void);

@@ -67,6 +67,7 @@ BOX_API void box_free(box_t *box)
     for (int l = 0; l < BOX_LIMIT_COUNT; l++)
         free(box->limit_state[l]);
     free(box->cgroup_parent);
+    free(box->net_host_if);
     free(box->cpuset_cpus);
     free(box->cpuset_mems);
     free(box->io_rules);

@@ -273,6 +273,9 @@ CHILD_NO_ASAN int box_child_main(void *arg)
     e.step = STEP_LOOPBACK;
     if ((box->ns & BOX_NS_NET) && (r = loopback_up()) < 0)
         goto out;
+    e.step = STEP_NET;
+    if ((r = box_net_child(a)) < 0)
+        goto out;
 
     if (box->ns & BOX_NS_MNT) {
         if ((r = box_child_mounts(a, &e)) < 0)

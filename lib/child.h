@@ -18,6 +18,7 @@ enum box_step {
     STEP_CGROUP_NS,
     STEP_HOSTNAME,
     STEP_LOOPBACK,
+    STEP_NET,           /* box_net_veth: the box's end of the pair */
     STEP_MOUNT_PRIVATE,
     STEP_OPEN_ROOT,
     STEP_OPEN_SOURCE,
@@ -75,6 +76,8 @@ struct box_child_args {
     struct sock_filter *seccomp_user; /* box->seccomp_bpf (owned by the box), or NULL */
     unsigned short seccomp_user_len;
     bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
+    char *net_batch;      /* net.c: netlink requests for eth0 (malloc'ed), or NULL */
+    size_t net_batch_len, net_batch_count;
     uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */
     uint64_t *landlock_access; /* per box->landlock_rules entry, malloc'ed; NULL: no Landlock */
 };
@@ -82,6 +85,10 @@ struct box_child_args {
 /* mount.c, child side: build the box's root and mount tree. Return 0 or a negative errno
  * and fill *e (step, index, path). */
 int box_child_mounts(const struct box_child_args *a, struct box_child_error *e);
+
+/* net.c, child side: configure the box's end of the veth pair. */
+long box_net_child(const struct box_child_args *a);
+#define BOX_NET_BATCH_MAX 1024
 
 /* landlock.c, child side: build and enforce the ruleset; fills e->index and e->path. */
 long box_landlock_apply_child(const struct box_child_args *a, struct box_child_error *e);

@@ -31,6 +31,7 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_CGROUP_NS] = "unshare cgroup namespace",
     [STEP_HOSTNAME] = "sethostname",
     [STEP_LOOPBACK] = "bring up lo",
+    [STEP_NET] = "configure eth0 in the box (box_net_veth)",
     [STEP_MOUNT_PRIVATE] = "make mounts private",
     [STEP_OPEN_ROOT] = "open root",
     [STEP_OPEN_SOURCE] = "open mount source",
@@ -138,6 +139,8 @@ static int check_spawnable(box_t *box, const char *const argv[])
     if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
         return box_error(box, EPERM,
                          "spawn: without a user namespace only root can create namespaces");
+    if (!(box->ns & BOX_NS_NET) && box->net_host_if)
+        return box_error(box, EINVAL, "spawn: box_net_veth needs the network namespace");
     if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
         return box_error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
     if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
@@ -252,6 +255,7 @@ static void free_args(struct box_child_args *a)
     free(a->trees);
     free(a->seccomp_filter);
     free(a->landlock_access);
+    free(a->net_batch);
     for (size_t i = 0; a->argv && a->argv[i]; i++)
         free(a->argv[i]);
     free((void *)a->argv);
@@ -463,6 +467,9 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = box_landlock_prepare(box, &l->a);
     if (r < 0)
         goto out;
+    r = box_net_prepare(box, &l->a);
+    if (r < 0)
+        goto out;
     record_process_limits(box);
     r = box_cgroup_create(box);
     if (r < 0)
@@ -527,6 +534,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = (box->ns & BOX_NS_USER) ? box_ns_write_maps(box, pid) : 0;
     if (r == 0)
         r = box_cgroup_attach(box, pid, placed);
+    if (r == 0)
+        r = box_net_setup(box, pid);
     if (r == 0 && release_child(l) < 0)
         r = box_error(box, errno, "spawn: release child");
     if (r < 0) {

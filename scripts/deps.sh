@@ -5,6 +5,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   gcc g++ libc6-dev meson ninja-build pkg-config \
-  libcap-dev libseccomp-dev libcmocka-dev \
+  libcap-dev libseccomp-dev libmnl-dev libcmocka-dev \
   busybox-static python3 python3-pytest bubblewrap util-linux scdoc strace \
   qemu-system-x86 >/dev/null

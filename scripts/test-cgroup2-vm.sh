@@ -27,7 +27,7 @@ fi
 kver=${kernel##*/vmlinuz-}
 
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
-# shared library they load, busybox, and the ramdisk module for a block device (io.max).
+# shared library they load, busybox, and two modules: a ramdisk (io.max) and veth.
 root=$work/root
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/etc" "$root/mod"
@@ -45,8 +45,9 @@ for p in $progs; do
 done
 mkdir -p "$root$src/tests"
 cp "$src/tests/mkrootfs.sh" "$root$src/tests/"
-brd=$(find "$work/kernel/lib/modules/$kver" -name 'brd.ko*' | head -n 1)
-cp "$brd" "$root/mod/"
+for m in brd veth; do # a ramdisk for io.max, veth for box_net_veth
+  cp "$(find "$work/kernel/lib/modules/$kver" -name "$m.ko*" | head -n 1)" "$root/mod/"
+done
 echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
 
 # pivot_root cannot leave the initramfs (rootfs): stage 1 moves everything onto a tmpfs
@@ -76,6 +77,7 @@ for c in \$(cat /sys/fs/cgroup/cgroup.controllers); do
 done
 echo "vm: kernel \$(uname -r), cgroup2 controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 insmod /mod/brd.ko* rd_nr=1 rd_size=8192 2>/dev/null || echo "vm: no ramdisk (io.max skipped)"
+insmod /mod/veth.ko* 2>/dev/null || echo "vm: no veth module"
 ip link set lo up 2>/dev/null
 export BOX_TEST_MKROOTFS=$src/tests/mkrootfs.sh LIBBOX_INIT=$build/lib/box-init
 export BOX_TEST_SYSPROBE=$build/tests/sysprobe

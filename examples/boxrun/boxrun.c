@@ -47,6 +47,9 @@ static const char usage_text[] =
     "  --unshare-all              all of them (user and cgroup as the -try forms)\n"
     "  --share-net                keep the host network (after --unshare-all)\n"
     "  --time-ns                  also a time namespace (libbox's; with either rule set)\n"
+    "  --veth IF ADDR/PREFIX BOXADDR   a veth pair: IF with ADDR/PREFIX here, eth0 with\n"
+    "                             BOXADDR in the box, its default route via ADDR (IPv4;\n"
+    "                             needs CAP_NET_ADMIN here, and a net namespace for the box)\n"
     "\n"
     "Filesystem (targets are paths inside the box, created when missing):\n"
     "  --root DIR                 use DIR as the box's / (default: an empty tmpfs)\n"
@@ -1196,6 +1199,21 @@ static void opt_mount_flag(struct run *r, const struct option *o, char **a)
     r->next_mount_flags |= o->arg & ~USES_MOUNT_FLAGS;
 }
 
+/* --veth IF ADDR/PREFIX BOXADDR */
+static void opt_veth(struct run *r, const struct option *o, char **a)
+{
+    char addr[64];
+    const char *slash = strchr(a[1], '/');
+    unsigned int prefix;
+
+    if (!slash || (size_t)(slash - a[1]) >= sizeof addr)
+        die("%s: '%s' is not ADDR/PREFIX", o->name, a[1]);
+    snprintf(addr, sizeof addr, "%.*s", (int)(slash - a[1]), a[1]);
+    prefix = (unsigned int)parse_u64(o->name, slash + 1, 0, 1, 30);
+    note(r, "veth %s %s/%u <-> eth0 %s in the box", a[0], addr, prefix, a[2]);
+    check(r, box_net_veth(r->box, a[0], addr, a[2], prefix));
+}
+
 static void opt_time_ns(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
@@ -1406,6 +1424,7 @@ static const struct option options[] = {
     { "--init", 0, opt_box_option, BOX_OPT_INIT, NULL },
     { "--allow-new-privs", 0, opt_box_option, BOX_OPT_ALLOW_NEW_PRIVS, NULL },
     { "--time-ns", 0, opt_time_ns, 0, NULL },
+    { "--veth", 3, opt_veth, 0, NULL },
     { "--groups", 1, opt_groups, 0, NULL },
     { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF, NULL },
     { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC, NULL },

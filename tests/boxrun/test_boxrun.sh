@@ -385,6 +385,19 @@ t "--time-ns with bwrap rules" 0 '^time:' "$boxrun" $bw --unshare-pid --time-ns 
 n "--time-ns with bwrap rules: not the host's" "^$host_time\$"
 t "no time namespace by default" 0 "^$host_time\$" "$boxrun" $bw --unshare-all \
   readlink /proc/self/ns/time
+# --veth, in a network namespace of the test's own (unshare -n): the box reaches our end.
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  t "--veth" 0 'default via 10\.78\.0\.1 dev eth0' unshare -n "$boxrun" --root "$root" \
+    --veth vb0 10.78.0.1/24 10.78.0.2 sh -c 'ip addr show eth0; ip route'
+  f "--veth: the box's address" "$out" 'inet 10\.78\.0\.2/24'
+  t "--veth: our end is up with its address" 0 'inet 10\.78\.0\.1/24' unshare -n sh -c \
+    "\"$boxrun\" --root \"$root\" --veth vb0 10.78.0.1/24 10.78.0.2 sleep 0.5 & sleep 0.3; ip addr show vb0; wait"
+fi
+t "--veth: bad prefix" 125 "^boxrun: --veth: '10.0.0.1' is not ADDR/PREFIX" "$boxrun" \
+  --veth v0 10.0.0.1 10.0.0.2 true
+t "--veth: addresses of two networks" 125 'not two addresses of one /24 network' "$boxrun" \
+  --veth v0 10.0.0.1/24 10.0.1.2 true
+
 # --noexec / --norec: modifiers of the next mount.
 t "--noexec bind" 0 '^noexec$' "$boxrun" $bw --tmpfs /t --noexec --ro-bind "$root/bin" /t/bin \
   sh -c '/t/bin/true && echo ran || echo noexec'

@@ -56,9 +56,9 @@ int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_s
     if (out)
         out[len] = '\0';
     close(p[0]);
-    if (r < 0)
-        return r;
-    return box_wait(box, -1, st);
+    if (r < 0 || (r = box_wait(box, -1, st)) < 0) /* say why, for the failure that follows */
+        print_message("run_box: %s\n", box_errmsg(box));
+    return r;
 }
 
 static int count_dir(const char *path)

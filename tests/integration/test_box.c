@@ -12,6 +12,11 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <stdbool.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -753,6 +758,98 @@ static void test_uid_range_builds_as_box_root(void **state)
     box_free(box);
 }
 
+/* In a network namespace of our own (the test never touches the host's network): a box
+ * with a veth pair, held until we listen on our end, then connecting to us over it.
+ * Returns 0 when everything was as expected, else a code naming the step. */
+static int veth_in_own_netns(void)
+{
+    const char *const argv[] = { "sh", "-c", "echo hi | nc 10.77.0.1 5555; ip addr show eth0; "
+                                 "ip route", NULL };
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5555) };
+    char out[OUT_MAX] = "", got[16] = "";
+    struct pollfd pfd;
+    box_t *box = NULL;
+    box_status_t st;
+    int p[2], lsock, conn, one = 1;
+    ssize_t n, len = 0;
+
+    if (unshare(CLONE_NEWNET) < 0 || box_new(&box, 0) < 0 || pipe2(p, O_CLOEXEC) < 0)
+        return 10;
+    if (box_set_root(box, test_rootfs, 0) < 0 || box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0) ||
+        box_net_veth(box, "vbox0", "10.77.0.1", "10.77.0.2", 24) < 0 ||
+        box_set_options(box, BOX_OPT_HOLD | BOX_OPT_NEW_SESSION | BOX_OPT_DIE_WITH_PARENT) < 0 ||
+        box_pass_fd(box, p[1], 1) < 0 || box_pass_fd(box, 2, 2) < 0 ||
+        box_spawn(box, argv) < 0) {
+        fprintf(stderr, "veth: %s\n", box_errmsg(box));
+        return 11;
+    }
+    close(p[1]);
+    /* Held: the pair exists and our end has its address; listen before the box runs. */
+    inet_pton(AF_INET, "10.77.0.1", &sa.sin_addr);
+    lsock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lsock, 1) < 0)
+        return 12;
+    if (box_start(box) < 0)
+        return 13;
+    pfd = (struct pollfd){ .fd = lsock, .events = POLLIN };
+    if (poll(&pfd, 1, 5000) != 1 || (conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC)) < 0)
+        return 14;
+    n = read(conn, got, sizeof got - 1);
+    close(conn);
+    close(lsock);
+    while ((n = read(p[0], out + len, sizeof out - 1 - (size_t)len)) > 0)
+        len += n;
+    close(p[0]);
+    if (box_wait(box, -1, &st) < 0 || strncmp(got, "hi\n", 3) != 0 ||
+        !strstr(out, "inet 10.77.0.2/24") || !strstr(out, "default via 10.77.0.1 dev eth0")) {
+        fprintf(stderr, "veth: got '%s', box said:\n%s\n", got, out);
+        return 15;
+    }
+    box_free(box);
+    /* The pair goes with the box's namespace (the kernel removes it shortly after). */
+    for (int i = 0; i < 200 && if_nametoindex("vbox0") != 0; i++)
+        usleep(10000);
+    return if_nametoindex("vbox0") == 0 ? 0 : 16;
+}
+
+static void test_net_veth(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    pid_t child;
+    int status;
+    box_t *box;
+
+    (void)state;
+    box = new_test_box();
+    assert_int_equal(box_net_veth(box, "bad/name", "10.0.0.1", "10.0.0.2", 24), -EINVAL);
+    assert_int_equal(box_net_veth(box, "v0", "10.0.0.1", "10.0.1.2", 24), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "not two addresses of one /24 network"));
+    assert_int_equal(box_net_veth(box, "v0", "10.0.0.1", "10.0.0.1", 24), -EINVAL);
+    assert_int_equal(box_net_veth(box, "v0", "10.0.0.1", "::1", 24), -EINVAL);
+    assert_int_equal(box_net_veth(box, "v0", "10.0.0.1", "10.0.0.2", 31), -EINVAL);
+    if (test_rootless) {
+        /* No CAP_NET_ADMIN in the host's network namespace: a clear error, nothing left. */
+        assert_int_equal(box_net_veth(box, "vbox0", "10.77.0.1", "10.77.0.2", 24), 0);
+        assert_int_equal(box_spawn(box, argv), -EPERM);
+        assert_non_null(strstr(box_errmsg(box), "needs CAP_NET_ADMIN"));
+        box_free(box);
+        return;
+    }
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_NET | BOX_NS_TIME)), 0);
+    assert_int_equal(box_net_veth(box, "vbox0", "10.77.0.1", "10.77.0.2", 24), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "needs the network namespace"));
+    box_free(box);
+    fflush(NULL);
+    child = fork();
+    if (child == 0)
+        _exit(veth_in_own_netns());
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* box_set_program: exec one file, hand the program another argv[0] (busybox runs the
  * applet its argv[0] names). */
 static void test_program_and_argv0(void **state)
@@ -920,6 +1017,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_uid_range_builds_as_box_root, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hold_and_start, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_net_veth, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

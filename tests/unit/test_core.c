@@ -123,6 +123,7 @@ static void test_null_box_everywhere(void **state)
     assert_int_equal(box_mkdir(NULL, "/d", 0700), -EINVAL);
     assert_int_equal(box_chmod(NULL, "/d", 0700), -EINVAL);
     assert_int_equal(box_start(NULL), -EINVAL);
+    assert_int_equal(box_net_veth(NULL, "v0", "10.0.0.1", "10.0.0.2", 24), -EINVAL);
 }
 
 static void test_hostname_checks(void **state)
