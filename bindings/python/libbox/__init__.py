@@ -615,6 +615,18 @@ def _groups(v: Any) -> Optional[list[int]]:
     return out
 
 
+def _veth(v: Any) -> Optional[tuple[bytes, bytes, bytes, int]]:
+    """``veth=(host_if, host_addr, box_addr, prefix)`` for box_net_veth (checked there)."""
+    if v is None:
+        return None
+    if not isinstance(v, (tuple, list)) or len(v) != 4:
+        raise TypeError("veth is (host_if, host_addr, box_addr, prefix), e.g. "
+                        "('vbox0', '10.0.0.1', '10.0.0.2', 24)")
+    host_if, host_addr, box_addr, prefix = v
+    return (_cstr(host_if, "veth interface"), _cstr(host_addr, "veth host address"),
+            _cstr(box_addr, "veth box address"), _uint(prefix, "veth prefix"))
+
+
 def _seccomp_bpf(v: Any) -> Union[bytes, int, None]:
     """The program of seccomp_bpf: bytes (checked here) or an fd (read by the library)."""
     if v is None:
@@ -768,6 +780,10 @@ class Box:
       tuples like ``("ro-bind", "/usr", "/usr")``, ``("tmpfs", "/tmp", "64M", 0o1777)``,
       ``("proc", "/proc")``, ``("dir", "/data", 0o700)``, ``("chmod", "/data", 0o750)``.
     * ``env``: mapping; a value of None unsets the variable. ``cwd``: absolute path inside.
+    * ``veth``: ``(host_if, host_addr, box_addr, prefix)``: a veth pair between the caller's
+      network namespace and the box's (``box_net_veth``): ``host_if`` here with
+      ``host_addr/prefix``, ``eth0`` in the box with ``box_addr`` and a default route via
+      ``host_addr``. IPv4; needs CAP_NET_ADMIN here (root).
     * ``program``: the file to execute instead of ``argv[0]`` (a path in the box, or a name
       looked up in its PATH); ``argv[0]`` is passed to it unchanged (bwrap's ``--argv0``).
     * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
@@ -857,7 +873,8 @@ class Box:
                  cgroup_backend: Optional[str] = None,
                  seccomp_default_action: Any = None,
                  groups: Optional[Iterable[int]] = None,
-                 seccomp_bpf: Union[bytes, int, None] = None) -> None:
+                 seccomp_bpf: Union[bytes, int, None] = None,
+                 veth: Optional[Sequence[Any]] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -879,6 +896,7 @@ class Box:
                 env_items.append((kb, None if v is None else _cstr(v, f"environment value of {k}")))
         cwd_b = _abspath(cwd, "cwd") if cwd is not None else None
         program_b = _cstr(program, "program") if program is not None else None
+        veth_args = _veth(veth)
         if program_b is not None and not 0 < len(program_b) < 4096:
             raise ValueError("program must be a non-empty name of less than 4096 bytes")
         if uid is not None:
@@ -934,6 +952,7 @@ class Box:
                            (bool(ll_items), "box_landlock_path"),
                            (not landlock_required, "box_landlock_mode"),
                            (program_b is not None, "box_set_program"),
+                           (veth_args is not None, "box_net_veth"),
                            (cgroup_backend is not None, "box_set_cgroup_backend"),
                            *((True, fn) for fn, _ in mount_calls)):
             if needed and getattr(_ffi, fn) is None:
@@ -981,6 +1000,8 @@ class Box:
                 self._call("box_set_cwd", cwd_b)
             if program_b is not None:
                 self._call("box_set_program", program_b)
+            if veth_args is not None:
+                self._call("box_net_veth", *veth_args)
             for name, const, value in lims:
                 self._call("box_set_limit", const, value)
             if options is not None:

@@ -1508,3 +1508,53 @@ def test_missing_symbol_is_not_implemented(monkeypatch, fn, make):
     monkeypatch.setattr(libbox.ffi, fn, None)
     with pytest.raises(NotImplementedError, match=fn):
         make()
+
+
+VETH_SCRIPT = r"""
+import socket, sys, libbox
+root = sys.argv[1]
+box = libbox.Box(root=root, mounts=[libbox.Proc()],
+                 veth=("vbox0", "10.79.0.1", "10.79.0.2", 24))
+listener = socket.socket()
+with box:
+    p = box.spawn(["sh", "-c", "echo hi | nc 10.79.0.1 5556; ip addr show eth0; ip route"],
+                  stdout=libbox.PIPE, hold=True)
+    # held: the pair exists and our end has its address; listen before the box runs
+    listener.bind(("10.79.0.1", 5556))
+    listener.listen(1)
+    listener.settimeout(5)
+    p.start()
+    conn, _ = listener.accept()
+    got = conn.recv(16)
+    conn.close()  # busybox nc waits for our end to close
+    out, _ = p.communicate(timeout=10)
+print(got.decode().strip(), "inet 10.79.0.2/24" in out.decode(),
+      "default via 10.79.0.1 dev eth0" in out.decode())
+"""
+
+
+@pytest.mark.skipif(not ROOT or shutil.which("unshare") is None,
+                    reason="a veth pair needs root (and unshare -n for a namespace of our own)")
+def test_veth(rootfs):
+    # In a network namespace of the test's own: nothing reaches the host's network.
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    r = subprocess.run(["unshare", "-n", sys.executable, "-c", VETH_SCRIPT, str(rootfs)],
+                       env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().split() == ["hi", "True", "True"]
+
+
+def test_veth_arguments(rootfs):
+    for bad, exc in ((("vbox0", "10.0.0.1"), TypeError), ("vbox0", TypeError),
+                     (("vbox0", "10.0.0.1", "10.0.0.2", -1), ValueError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, veth=bad)
+    # The library's own checks: two networks, a bad name.
+    for bad in (("v0", "10.0.0.1", "10.0.1.2", 24), ("a/b", "10.0.0.1", "10.0.0.2", 24)):
+        with pytest.raises(libbox.BoxError) as ei:
+            libbox.Box(root=rootfs, veth=bad)
+        assert ei.value.errno == errno.EINVAL
+    if not ROOT:
+        with pytest.raises(libbox.BoxError) as ei:
+            libbox.run(["true"], root=rootfs, veth=("vbox0", "10.79.0.1", "10.79.0.2", 24))
+        assert ei.value.errno == errno.EPERM and "CAP_NET_ADMIN" in ei.value.message
