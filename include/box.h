@@ -152,6 +152,15 @@ int box_set_program(box_t *box, const char *file);
  * (so pass 0..2 too if you want them). Everything else is closed. fd stays the caller's. */
 int box_pass_fd(box_t *box, int fd, int target);
 
+/* Clock offsets of the box's time namespace (needs BOX_NS_TIME): the box's CLOCK_MONOTONIC
+ * or CLOCK_BOOTTIME (BOX_CLOCK_*) reads `seconds` (may be negative) ahead of the host's, so
+ * for example a box's uptime (/proc/uptime, boottime) can start near 0. A second call for
+ * the same clock replaces the first. Phase: before box_spawn; box_spawn fails with -EINVAL
+ * without BOX_NS_TIME. Returns 0 or -EINVAL (box NULL, unknown clock), -EBUSY. */
+#define BOX_CLOCK_MONOTONIC 1
+#define BOX_CLOCK_BOOTTIME  2
+int box_set_time_offset(box_t *box, int clock, int64_t seconds);
+
 /* Network beyond lo: a veth pair between the caller's network namespace and the box's
  * (needs BOX_NS_NET): host_if on the caller's side with host_addr/prefix, "eth0" in the box
  * with box_addr/prefix, both up, and the box's default route via host_addr. IPv4; the two

@@ -109,6 +109,8 @@ struct box {
     size_t n_fds;
     bool limit_set[BOX_LIMIT_COUNT];
     uint64_t limit[BOX_LIMIT_COUNT];
+    bool time_offset_set[3]; /* box_set_time_offset, by BOX_CLOCK_* */
+    int64_t time_offset[3];
     char *net_host_if;  /* net.c: box_net_veth, or NULL */
     uint32_t net_host_addr, net_box_addr; /* network order */
     unsigned int net_prefix;
@@ -164,6 +166,7 @@ static inline void box_closep(const int *fd) { if (*fd >= 0) close(*fd); }
 int box_ns_clone_flags(unsigned int ns);
 int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
 int box_ns_write_maps(box_t *box, pid_t pid);
+int box_ns_time_offsets(const box_t *box, char **out);
 
 /* mount.c: the parent validates and records; child.c replays. */
 int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,

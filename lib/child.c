@@ -266,6 +266,25 @@ CHILD_NO_ASAN int box_child_main(void *arg)
     e.step = STEP_TIME_NS;
     if ((box->ns & BOX_NS_TIME) && (r = SYS1(SYS_unshare, CLONE_NEWTIME)) < 0)
         goto out;
+    /* Offsets can be set only before any process is in the namespace: now. (The host's
+     * /proc is still there: the box's root comes later.) */
+    if (a->time_offsets) {
+        size_t len = 0;
+
+        box_strlcpy(e.path, "/proc/self/timens_offsets", sizeof e.path);
+        while (a->time_offsets[len])
+            len++;
+        r = SYS3(SYS_openat, AT_FDCWD, "/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (r >= 0) {
+            long fd = r;
+
+            r = SYS3(SYS_write, fd, a->time_offsets, len);
+            SYS1(SYS_close, fd);
+        }
+        if (r < 0)
+            goto out;
+        e.path[0] = '\0';
+    }
     e.step = STEP_HOSTNAME;
     if ((box->ns & BOX_NS_UTS) && (r = SYS2(SYS_sethostname, box->hostname,
                                             __builtin_strlen(box->hostname))) < 0)

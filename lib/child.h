@@ -76,6 +76,7 @@ struct box_child_args {
     struct sock_filter *seccomp_user; /* box->seccomp_bpf (owned by the box), or NULL */
     unsigned short seccomp_user_len;
     bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
+    char *time_offsets;   /* ns.c: for /proc/self/timens_offsets (malloc'ed), or NULL */
     char *net_batch;      /* net.c: netlink requests for eth0 (malloc'ed), or NULL */
     size_t net_batch_len, net_batch_count;
     uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */

@@ -4,9 +4,41 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 
 #include "box-private.h"
+
+BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
+{
+    int r = box_check_configurable(box, "set_time_offset");
+
+    if (r < 0)
+        return r;
+    if (clock != BOX_CLOCK_MONOTONIC && clock != BOX_CLOCK_BOOTTIME)
+        return box_error(box, EINVAL, "set_time_offset: unknown clock %d", clock);
+    box->time_offset_set[clock] = true;
+    box->time_offset[clock] = seconds;
+    return 0;
+}
+
+/* The text the child writes to /proc/self/timens_offsets: "monotonic S 0\nboottime S 0\n"
+ * for the clocks that have an offset. *out is NULL when none has. */
+int box_ns_time_offsets(const box_t *box, char **out)
+{
+    static const char *const names[] = { "", "monotonic", "boottime" };
+    char buf[128] = "";
+    size_t len = 0;
+
+    *out = NULL;
+    for (int c = BOX_CLOCK_MONOTONIC; c <= BOX_CLOCK_BOOTTIME; c++)
+        if (box->time_offset_set[c])
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s %lld 0\n", names[c],
+                                    (long long)box->time_offset[c]);
+    if (len && !(*out = strdup(buf)))
+        return -ENOMEM;
+    return 0;
+}
 
 /* The child unshares two namespaces itself: BOX_NS_TIME is not a clone() flag (its bit is
  * the exit signal's), and BOX_NS_CGROUP must be made after the parent has moved the child

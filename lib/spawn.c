@@ -27,7 +27,7 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_BOX_ROOT] = "become the box's root",
     [STEP_SETSID] = "setsid",
     [STEP_PDEATHSIG] = "set parent-death signal",
-    [STEP_TIME_NS] = "unshare time namespace",
+    [STEP_TIME_NS] = "make the time namespace",
     [STEP_CGROUP_NS] = "unshare cgroup namespace",
     [STEP_HOSTNAME] = "sethostname",
     [STEP_LOOPBACK] = "bring up lo",
@@ -139,6 +139,9 @@ static int check_spawnable(box_t *box, const char *const argv[])
     if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
         return box_error(box, EPERM,
                          "spawn: without a user namespace only root can create namespaces");
+    if (!(box->ns & BOX_NS_TIME) &&
+        (box->time_offset_set[BOX_CLOCK_MONOTONIC] || box->time_offset_set[BOX_CLOCK_BOOTTIME]))
+        return box_error(box, EINVAL, "spawn: box_set_time_offset needs BOX_NS_TIME");
     if (!(box->ns & BOX_NS_NET) && box->net_host_if)
         return box_error(box, EINVAL, "spawn: box_net_veth needs the network namespace");
     if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
@@ -256,6 +259,7 @@ static void free_args(struct box_child_args *a)
     free(a->seccomp_filter);
     free(a->landlock_access);
     free(a->net_batch);
+    free(a->time_offsets);
     for (size_t i = 0; a->argv && a->argv[i]; i++)
         free(a->argv[i]);
     free((void *)a->argv);
@@ -470,6 +474,10 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = box_net_prepare(box, &l->a);
     if (r < 0)
         goto out;
+    if (box_ns_time_offsets(box, &l->a.time_offsets) < 0) {
+        r = box_error(box, ENOMEM, "spawn: prepare");
+        goto out;
+    }
     record_process_limits(box);
     r = box_cgroup_create(box);
     if (r < 0)

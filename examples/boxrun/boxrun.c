@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  --unshare-all              all of them (user and cgroup as the -try forms)\n"
     "  --share-net                keep the host network (after --unshare-all)\n"
     "  --time-ns                  also a time namespace (libbox's; with either rule set)\n"
+    "  --time-offset CLOCK=SECONDS   with --time-ns: the box's monotonic or boottime clock\n"
+    "                             reads SECONDS ahead (negative: behind) of this host's\n"
     "  --veth IF ADDR/PREFIX BOXADDR   a veth pair: IF with ADDR/PREFIX here, eth0 with\n"
     "                             BOXADDR in the box, its default route via ADDR (IPv4;\n"
     "                             needs CAP_NET_ADMIN here, and a net namespace for the box)\n"
@@ -1214,6 +1216,22 @@ static void opt_veth(struct run *r, const struct option *o, char **a)
     check(r, box_net_veth(r->box, a[0], addr, a[2], prefix));
 }
 
+/* --time-offset monotonic=S | boottime=S (S may be negative) */
+static void opt_time_offset(struct run *r, const struct option *o, char **a)
+{
+    char clock[16];
+    const char *secs = split_key_value(o->name, a[0], "CLOCK=SECONDS", clock, sizeof clock);
+    int neg = secs[0] == '-', id = strcmp(clock, "monotonic") == 0 ? BOX_CLOCK_MONOTONIC
+                                  : strcmp(clock, "boottime") == 0  ? BOX_CLOCK_BOOTTIME : 0;
+    int64_t v;
+
+    if (!id)
+        die("%s: unknown clock '%s' (monotonic or boottime)", o->name, clock);
+    v = (int64_t)parse_u64(o->name, secs + neg, 0, 0, INT64_MAX / 2);
+    note(r, "time offset: %s %s%" PRId64 " s", clock, neg ? "-" : "", v);
+    check(r, box_set_time_offset(r->box, id, neg ? -v : v));
+}
+
 static void opt_time_ns(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
@@ -1424,6 +1442,7 @@ static const struct option options[] = {
     { "--init", 0, opt_box_option, BOX_OPT_INIT, NULL },
     { "--allow-new-privs", 0, opt_box_option, BOX_OPT_ALLOW_NEW_PRIVS, NULL },
     { "--time-ns", 0, opt_time_ns, 0, NULL },
+    { "--time-offset", 1, opt_time_offset, 0, NULL },
     { "--veth", 3, opt_veth, 0, NULL },
     { "--groups", 1, opt_groups, 0, NULL },
     { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF, NULL },

@@ -383,6 +383,11 @@ n "--time-ns: not the host's" "^$host_time\$"
 t "--time-ns with bwrap rules" 0 '^time:' "$boxrun" $bw --unshare-pid --time-ns \
   readlink /proc/self/ns/time
 n "--time-ns with bwrap rules: not the host's" "^$host_time\$"
+t "--time-offset" 0 '^[0-9]{7}' "$boxrun" --root "$root" --proc /proc --time-ns \
+  --time-offset boottime=2000000 sh -c '(cut -d" " -f1 /proc/uptime; true)'
+t "--time-offset without --time-ns" 125 'needs BOX_NS_TIME' "$boxrun" --root "$root" \
+  --time-offset boottime=5 true
+t "--time-offset: bad clock" 125 "unknown clock 'realtime'" "$boxrun" --time-offset realtime=5 true
 t "no time namespace by default" 0 "^$host_time\$" "$boxrun" $bw --unshare-all \
   readlink /proc/self/ns/time
 # --veth, in a network namespace of the test's own (unshare -n): the box reaches our end.

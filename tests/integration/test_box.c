@@ -669,6 +669,40 @@ static void test_time_namespace(void **state)
     box_free(box);
 }
 
+/* Clock offsets: the box's boot time reads a million seconds ahead (seen by a child of the
+ * first process, which every kernel puts in the namespace). */
+static void test_time_offsets(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_features_t f;
+    box_status_t st;
+    double host = 0, inbox = 0;
+    box_t *box;
+    FILE *u;
+
+    (void)state;
+    assert_int_equal(box_probe(&f), 0);
+    if (!f.time_ns)
+        skip();
+    box = new_test_box();
+    assert_int_equal(box_set_time_offset(box, 3, 1), -EINVAL);
+    assert_int_equal(box_set_time_offset(box, BOX_CLOCK_BOOTTIME, 1000000), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL); /* without BOX_NS_TIME */
+    assert_non_null(strstr(box_errmsg(box), "needs BOX_NS_TIME"));
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL), 0);
+    assert_int_equal(box_set_time_offset(box, BOX_CLOCK_MONOTONIC, -5), 0);
+    assert_int_equal(run_box(box, "(cut -d' ' -f1 /proc/uptime; true)", out, sizeof out, &st),
+                     0);
+    u = fopen("/proc/uptime", "re");
+    assert_non_null(u);
+    assert_int_equal(fscanf(u, "%lf", &host), 1);
+    fclose(u);
+    inbox = atof(out);
+    assert_true(inbox >= 1000000 && inbox <= host + 1000000 + 60);
+    box_free(box);
+}
+
 static void test_many_boxes_no_leak(void **state)
 {
     (void)state;
@@ -1011,6 +1045,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_input, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_without_userns_as_root, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_time_namespace, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_time_offsets, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_many_boxes_no_leak, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_program_and_argv0, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_die_with_parent, leak_setup, leak_teardown),

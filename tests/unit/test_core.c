@@ -124,6 +124,7 @@ static void test_null_box_everywhere(void **state)
     assert_int_equal(box_chmod(NULL, "/d", 0700), -EINVAL);
     assert_int_equal(box_start(NULL), -EINVAL);
     assert_int_equal(box_net_veth(NULL, "v0", "10.0.0.1", "10.0.0.2", 24), -EINVAL);
+    assert_int_equal(box_set_time_offset(NULL, BOX_CLOCK_BOOTTIME, 1), -EINVAL);
 }
 
 static void test_hostname_checks(void **state)
