@@ -615,6 +615,23 @@ def _groups(v: Any) -> Optional[list[int]]:
     return out
 
 
+def _time_offsets(v: Any) -> list[tuple[int, int]]:
+    """``time_offsets={"boottime": -3600, "monotonic": 0}`` for box_set_time_offset."""
+    clocks = {"monotonic": _ffi.BOX_CLOCK_MONOTONIC, "boottime": _ffi.BOX_CLOCK_BOOTTIME}
+    if v is None:
+        return []
+    if not isinstance(v, Mapping):
+        raise TypeError("time_offsets is a mapping like {'boottime': -3600}")
+    out = []
+    for name, seconds in v.items():
+        if name not in clocks:
+            raise ValueError(f"unknown clock {name!r}: monotonic or boottime")
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise TypeError(f"the offset of {name} is an int of seconds")
+        out.append((clocks[name], seconds))
+    return out
+
+
 def _veth(v: Any) -> Optional[tuple[bytes, bytes, bytes, int]]:
     """``veth=(host_if, host_addr, box_addr, prefix)`` for box_net_veth (checked there)."""
     if v is None:
@@ -780,6 +797,9 @@ class Box:
       tuples like ``("ro-bind", "/usr", "/usr")``, ``("tmpfs", "/tmp", "64M", 0o1777)``,
       ``("proc", "/proc")``, ``("dir", "/data", 0o700)``, ``("chmod", "/data", 0o750)``.
     * ``env``: mapping; a value of None unsets the variable. ``cwd``: absolute path inside.
+    * ``time_offsets``: ``{"boottime": S, "monotonic": S}``: the box's clocks read S seconds
+      ahead (negative: behind) in its time namespace (``box_set_time_offset``; needs the
+      ``"time"`` namespace in ``namespaces``).
     * ``veth``: ``(host_if, host_addr, box_addr, prefix)``: a veth pair between the caller's
       network namespace and the box's (``box_net_veth``): ``host_if`` here with
       ``host_addr/prefix``, ``eth0`` in the box with ``box_addr`` and a default route via
@@ -874,7 +894,8 @@ class Box:
                  seccomp_default_action: Any = None,
                  groups: Optional[Iterable[int]] = None,
                  seccomp_bpf: Union[bytes, int, None] = None,
-                 veth: Optional[Sequence[Any]] = None) -> None:
+                 veth: Optional[Sequence[Any]] = None,
+                 time_offsets: Optional[Mapping[str, int]] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -897,6 +918,7 @@ class Box:
         cwd_b = _abspath(cwd, "cwd") if cwd is not None else None
         program_b = _cstr(program, "program") if program is not None else None
         veth_args = _veth(veth)
+        offsets = _time_offsets(time_offsets)
         if program_b is not None and not 0 < len(program_b) < 4096:
             raise ValueError("program must be a non-empty name of less than 4096 bytes")
         if uid is not None:
@@ -953,6 +975,7 @@ class Box:
                            (not landlock_required, "box_landlock_mode"),
                            (program_b is not None, "box_set_program"),
                            (veth_args is not None, "box_net_veth"),
+                           (bool(offsets), "box_set_time_offset"),
                            (cgroup_backend is not None, "box_set_cgroup_backend"),
                            *((True, fn) for fn, _ in mount_calls)):
             if needed and getattr(_ffi, fn) is None:
@@ -1002,6 +1025,8 @@ class Box:
                 self._call("box_set_program", program_b)
             if veth_args is not None:
                 self._call("box_net_veth", *veth_args)
+            for clock, seconds in offsets:
+                self._call("box_set_time_offset", clock, seconds)
             for name, const, value in lims:
                 self._call("box_set_limit", const, value)
             if options is not None:

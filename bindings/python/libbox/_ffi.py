@@ -309,6 +309,7 @@ _OPTIONAL = {
                                    ctypes.POINTER(box_seccomp_arg_t)]),
     "box_set_program": (_I, [box_p, _S]),
     "box_net_veth": (_I, [box_p, _S, _S, _S, ctypes.c_uint]),
+    "box_set_time_offset": (_I, [box_p, _I, ctypes.c_int64]),
     "box_mkdir": (_I, [box_p, _S, mode_t]),
     "box_chmod": (_I, [box_p, _S, mode_t]),
     "box_set_cgroup_backend": (_I, [box_p, _I]),
@@ -371,6 +372,9 @@ box_seccomp_default_action = (lib.box_seccomp_default_action
 box_seccomp_rule_args = lib.box_seccomp_rule_args if "box_seccomp_rule_args" in _PROTOS else None
 box_set_program = lib.box_set_program if "box_set_program" in _PROTOS else None
 box_net_veth = lib.box_net_veth if "box_net_veth" in _PROTOS else None
+box_set_time_offset = lib.box_set_time_offset if "box_set_time_offset" in _PROTOS else None
+BOX_CLOCK_MONOTONIC = 1
+BOX_CLOCK_BOOTTIME = 2
 box_mkdir = lib.box_mkdir if "box_mkdir" in _PROTOS else None
 box_chmod = lib.box_chmod if "box_chmod" in _PROTOS else None
 box_set_cgroup_backend = (lib.box_set_cgroup_backend

@@ -1558,3 +1558,22 @@ def test_veth_arguments(rootfs):
         with pytest.raises(libbox.BoxError) as ei:
             libbox.run(["true"], root=rootfs, veth=("vbox0", "10.79.0.1", "10.79.0.2", 24))
         assert ei.value.errno == errno.EPERM and "CAP_NET_ADMIN" in ei.value.message
+
+
+def test_time_offsets(rootfs):
+    if not libbox.probe()["time_ns"]:
+        pytest.skip("no time namespaces")
+    names = ["user", "pid", "mount", "uts", "ipc", "net", "cgroup", "time"]
+    r = libbox.run(["sh", "-c", "(cut -d' ' -f1 /proc/uptime; true)"], root=rootfs,
+                   mounts=[libbox.Proc()], namespaces=names,
+                   time_offsets={"boottime": 3000000, "monotonic": -1}, capture_output=True)
+    with open("/proc/uptime") as f:
+        host = float(f.read().split()[0])
+    assert 3000000 <= float(r.stdout) <= host + 3000000 + 60
+    with pytest.raises(libbox.BoxError) as ei:  # without the time namespace
+        libbox.run(["true"], root=rootfs, time_offsets={"boottime": 5})
+    assert ei.value.errno == errno.EINVAL and "BOX_NS_TIME" in ei.value.message
+    for bad, exc in (({"realtime": 5}, ValueError), ({"boottime": 1.5}, TypeError),
+                     ([("boottime", 5)], TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, time_offsets=bad)
