@@ -64,6 +64,13 @@ void box_free(box_t *box);
 /* The message recorded by the last failing call on this box ("" if none). Owned by the box. */
 const char *box_errmsg(const box_t *box);
 
+/* Which step of building the box made the last failing call fail (box_spawn, box_start),
+ * as a stable identifier for programs to compare: "exec", "mount", "chdir", "pivot-root",
+ * "setuid", "caps", "seccomp", ... (box_error_step(3) lists them); "" when the last failure
+ * was not a step of the box's own setup (an argument check, a parent-side error) or nothing
+ * failed. Static storage; NULL box gives "". */
+const char *box_error_step(const box_t *box);
+
 /* Which namespaces to create (BOX_NS_* bits). Without BOX_NS_USER the caller must be
  * privileged (root); without BOX_NS_MNT no root filesystem or mounts can be set. */
 int box_set_namespaces(box_t *box, unsigned int ns);

@@ -145,6 +145,7 @@ struct box {
     box_status_t status;
 
     char errmsg[BOX_ERRMSG_MAX];
+    const char *errstep; /* box_error_step: a static step id, "" when none */
 };
 
 /* box.c: 0 if the box may still be configured, else -EINVAL/-EBUSY with a message. */

@@ -85,6 +85,11 @@ BOX_API const char *box_errmsg(const box_t *box)
     return box ? box->errmsg : "box is NULL";
 }
 
+BOX_API const char *box_error_step(const box_t *box)
+{
+    return box && box->errstep ? box->errstep : "";
+}
+
 /* Every setter starts here: a box may be changed only before it is spawned. */
 int box_check_configurable(box_t *box, const char *what)
 {

@@ -53,6 +53,39 @@ static const char *const step_names[STEP_COUNT] = {
     [STEP_EXEC] = "exec",
 };
 
+/* box_error_step: the same steps as stable identifiers, for programs to compare. */
+static const char *const step_ids[STEP_COUNT] = {
+    [STEP_SIGNALS] = "signals",
+    [STEP_WAIT_PARENT] = "wait-parent",
+    [STEP_BOX_ROOT] = "box-root",
+    [STEP_SETSID] = "setsid",
+    [STEP_PDEATHSIG] = "pdeathsig",
+    [STEP_TIME_NS] = "time-ns",
+    [STEP_CGROUP_NS] = "cgroup-ns",
+    [STEP_HOSTNAME] = "hostname",
+    [STEP_LOOPBACK] = "loopback",
+    [STEP_NET] = "net",
+    [STEP_MOUNT_PRIVATE] = "mount-private",
+    [STEP_OPEN_ROOT] = "open-root",
+    [STEP_OPEN_SOURCE] = "open-source",
+    [STEP_ATTACH_ROOT] = "attach-root",
+    [STEP_MOUNT] = "mount",
+    [STEP_ROOT_READONLY] = "root-readonly",
+    [STEP_PIVOT_ROOT] = "pivot-root",
+    [STEP_CHDIR] = "chdir",
+    [STEP_RLIMIT] = "rlimit",
+    [STEP_SETGROUPS] = "setgroups",
+    [STEP_SETGID] = "setgid",
+    [STEP_SETUID] = "setuid",
+    [STEP_CAPS] = "caps",
+    [STEP_NO_NEW_PRIVS] = "no-new-privs",
+    [STEP_LANDLOCK] = "landlock",
+    [STEP_FDS] = "fds",
+    [STEP_HOLD] = "hold",
+    [STEP_SECCOMP] = "seccomp",
+    [STEP_EXEC] = "exec",
+};
+
 static const char *const limit_names[BOX_LIMIT_CPU + 1] = {
     [BOX_LIMIT_NOFILE] = "nofile", [BOX_LIMIT_NPROC] = "nproc", [BOX_LIMIT_FSIZE] = "fsize",
     [BOX_LIMIT_CORE] = "core",     [BOX_LIMIT_STACK] = "stack", [BOX_LIMIT_AS] = "as",
@@ -67,9 +100,15 @@ static const char *box_init_path(void)
     return env && env[0] ? env : BOX_INIT_PATH;
 }
 
+/* The box as nothing but an empty tmpfs: no root, no mounts, so no program to exec. */
+static bool box_is_empty(const box_t *box)
+{
+    return (box->ns & BOX_NS_MNT) && !box->root && box->n_mounts == 0;
+}
+
 /* Turn the child's error record into the box's message and return -errno. */
-static int report_child_error(box_t *box, const struct box_child_args *a,
-                              const struct box_child_error *e)
+static int describe_child_error(box_t *box, const struct box_child_args *a,
+                                const struct box_child_error *e)
 {
     const char *step = (e->step >= 0 && e->step < STEP_COUNT) ? step_names[e->step] : "?";
     int err = e->err > 0 ? e->err : EIO;
@@ -78,6 +117,10 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
     case STEP_EXEC:
         if (strcmp(e->path, "box-init") == 0)
             return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path());
+        if (err == ENOENT && box_is_empty(box))
+            return box_error(box, err, "exec %s (the box is empty: no root and no mounts, so "
+                             "there is no program in it)",
+                             box->program ? box->program : a->argv[0]);
         return box_error(box, err, "exec %s", box->program ? box->program : a->argv[0]);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
@@ -124,6 +167,16 @@ static int report_child_error(box_t *box, const struct box_child_args *a,
             return box_error(box, err, "spawn: %s %s%s", step, e->path, box_userns_hint());
         return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
     }
+}
+
+/* describe_child_error, and the step for box_error_step. */
+static int report_child_error(box_t *box, const struct box_child_args *a,
+                              const struct box_child_error *e)
+{
+    int r = describe_child_error(box, a, e);
+
+    box->errstep = (e->step >= 0 && e->step < STEP_COUNT) ? step_ids[e->step] : "";
+    return r;
 }
 
 static int check_spawnable(box_t *box, const char *const argv[])

@@ -19,6 +19,7 @@ int box_error(box_t *box, int err, const char *fmt, ...)
 
     if (!box)
         return err ? -err : -EINVAL;
+    box->errstep = "";
     va_start(ap, fmt);
     n = vsnprintf(box->errmsg, sizeof box->errmsg, fmt, ap);
     va_end(ap);
@@ -30,6 +31,7 @@ int box_error(box_t *box, int err, const char *fmt, ...)
 void box_clear_error(box_t *box)
 {
     box->errmsg[0] = '\0';
+    box->errstep = "";
 }
 
 uint64_t box_now_ns(void)

@@ -506,10 +506,25 @@ static void test_exec_missing(void **state)
     const char *const abs[] = { "/bin/no-such-program", NULL };
 
     (void)state;
+    assert_string_equal(box_error_step(box), "");
+    assert_string_equal(box_error_step(NULL), "");
     assert_int_equal(box_spawn(box, argv), -ENOENT);
     assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_string_equal(box_error_step(box), "exec");
     assert_int_equal(box_spawn(box, abs), -ENOENT);
     assert_string_equal(box_errmsg(box), "exec /bin/no-such-program: No such file or directory");
+    assert_string_equal(box_error_step(box), "exec");
+    /* A failure that is no step of the child's clears the step. */
+    assert_int_equal(box_spawn(box, (const char *const[]){ "", NULL }), -EINVAL);
+    assert_string_equal(box_error_step(box), "");
+    box_free(box);
+
+    /* An empty box (no root, no mounts) has no program in it, and says so. */
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "ls", NULL }), -ENOENT);
+    assert_string_equal(box_errmsg(box), "exec ls (the box is empty: no root and no mounts, so "
+                                         "there is no program in it): No such file or directory");
+    assert_string_equal(box_error_step(box), "exec");
     box_free(box);
 }
 
@@ -522,6 +537,7 @@ static void test_child_setup_error(void **state)
     assert_int_equal(box_set_cwd(box, "/nonexistent"), 0);
     assert_int_equal(box_spawn(box, argv), -ENOENT);
     assert_string_equal(box_errmsg(box), "spawn: chdir /nonexistent: No such file or directory");
+    assert_string_equal(box_error_step(box), "chdir");
     box_free(box);
 
     /* A bind of a directory onto a file that exists in the root. */
@@ -529,6 +545,10 @@ static void test_child_setup_error(void **state)
     assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/tmp", "/etc/passwd", 0), 0);
     assert_int_equal(box_spawn(box, argv), -ENOTDIR);
     assert_string_equal(box_errmsg(box), "spawn: mount bind /tmp on /etc/passwd: Not a directory");
+    assert_string_equal(box_error_step(box), "mount");
+    /* A successful call clears it. */
+    assert_int_equal(box_set_hostname(box, "h"), 0);
+    assert_string_equal(box_error_step(box), "");
     box_free(box);
 }
 

@@ -75,19 +75,48 @@ PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 class BoxError(OSError):
     """A libbox call failed.
 
+    A BoxError is also the :class:`OSError` subclass of its errno, as ``OSError(errno, ...)``
+    would be: ``except FileNotFoundError`` catches a missing program, ``except
+    PermissionError`` an EPERM/EACCES, ``except ProcessLookupError`` an ESRCH, and so on
+    (the class is e.g. ``BoxFileNotFoundError``, a subclass of both).
+
     ``errno`` is the error number the C function returned, ``message`` the text recorded by
-    ``box_errmsg`` (e.g. ``"exec nosuchprog: No such file or directory"``), ``step`` that
-    text without the trailing ``": <strerror>"`` (e.g. ``"exec nosuchprog"``) and
+    ``box_errmsg`` (e.g. ``"exec nosuchprog: No such file or directory"``), ``step`` the
+    library's identifier of the box-building step that failed (``box_error_step``:
+    ``"exec"``, ``"mount"``, ``"chdir"``, ...; None when the failure was no such step) and
     ``function`` the C function that failed.
     """
 
-    def __init__(self, errno: int, message: str = "", function: str = "") -> None:
+    def __new__(cls, errno: int, message: str = "", function: str = "",
+                step: Optional[str] = None) -> "BoxError":
+        if cls is BoxError:
+            base = type(OSError(errno, ""))
+            if base is not OSError:
+                cls = _errno_classes.get(base) or _errno_class(base)
+        return super().__new__(cls, errno, message)
+
+    def __init__(self, errno: int, message: str = "", function: str = "",
+                 step: Optional[str] = None) -> None:
         message = message or os.strerror(errno)
         super().__init__(errno, message)
         self.message = message
         self.function = function
-        suffix = ": " + os.strerror(errno)
-        self.step = message[: -len(suffix)] if message.endswith(suffix) else message
+        self.step = step
+
+    def __reduce__(self) -> Any:
+        return (BoxError, (self.errno, self.message, self.function, self.step))
+
+
+_errno_classes: dict = {}
+
+
+def _errno_class(base: type) -> type:
+    """The subclass of BoxError and of the builtin OSError subclass ``base``."""
+    cls = type("Box" + base.__name__, (BoxError, base),
+               {"__module__": __name__,
+                "__doc__": f"A :class:`BoxError` that is also a :class:`{base.__name__}`."})
+    _errno_classes[base] = cls
+    return cls
 
 
 class TimeoutExpired(subprocess.TimeoutExpired):
@@ -105,11 +134,13 @@ class TimeoutExpired(subprocess.TimeoutExpired):
 
 
 def _fail(r: int, box: Optional[Any], function: str) -> BoxError:
-    msg = ""
+    msg, step = "", None
     if box:
         raw = _ffi.box_errmsg(box)
         msg = raw.decode("utf-8", "replace") if raw else ""
-    return BoxError(-r, msg, function)
+        if _ffi.box_error_step is not None:
+            step = (_ffi.box_error_step(box) or b"").decode() or None
+    return BoxError(-r, msg, function, step)
 
 
 # --- parsers -----------------------------------------------------------------------------

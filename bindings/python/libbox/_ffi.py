@@ -319,6 +319,7 @@ _OPTIONAL = {
     "box_set_groups": (_I, [box_p, ctypes.c_size_t, ctypes.POINTER(gid_t)]),
     "box_seccomp_load_bpf": (_I, [box_p, _I]),
     "box_seccomp_notify_fd": (_I, [box_p]),
+    "box_error_step": (_S, [box_p]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -385,3 +386,4 @@ box_seccomp_load_bpf = (lib.box_seccomp_load_bpf
                         if "box_seccomp_load_bpf" in _PROTOS else None)
 box_seccomp_notify_fd = (lib.box_seccomp_notify_fd
                          if "box_seccomp_notify_fd" in _PROTOS else None)
+box_error_step = lib.box_error_step if "box_error_step" in _PROTOS else None
