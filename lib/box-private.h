@@ -156,6 +156,7 @@ int box_error(box_t *box, int err, const char *fmt, ...) __attribute__((format(p
 void box_clear_error(box_t *box);
 uint64_t box_now_ns(void);
 int box_write_file(const char *path, const char *data, size_t len);
+int box_path_join(char *buf, size_t size, const char *dir, const char *file);
 int box_normalize_path(const char *in, char **out);
 
 static inline void box_freep(void *p) { free(*(void **)p); }
@@ -167,7 +168,7 @@ static inline void box_closep(const int *fd) { if (*fd >= 0) close(*fd); }
 int box_ns_clone_flags(unsigned int ns);
 int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
 int box_ns_write_maps(box_t *box, pid_t pid);
-int box_ns_time_offsets(const box_t *box, char **out);
+int box_ns_time_offsets(box_t *box, char **out); /* records the message */
 
 /* mount.c: the parent validates and records; child.c replays. */
 int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,

@@ -182,7 +182,8 @@ static int write_str(const char *dir, const char *file, const char *value)
 {
     char path[4096];
 
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (box_path_join(path, sizeof path, dir, file) < 0)
+        return -ENAMETOOLONG;
     return box_write_file(path, value, strlen(value));
 }
 
@@ -193,8 +194,7 @@ static bool has_line(const char *dir, const char *file, const char *want)
     bool found = false;
     FILE *f;
 
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (!(f = fopen(path, "re")))
+    if (box_path_join(path, sizeof path, dir, file) < 0 || !(f = fopen(path, "re")))
         return false;
     while (!found && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
@@ -210,7 +210,8 @@ static int read_u64(const char *dir, const char *file, const char *key, uint64_t
     FILE *f;
     int r = -ENOENT;
 
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (box_path_join(path, sizeof path, dir, file) < 0)
+        return -ENAMETOOLONG;
     f = fopen(path, "re");
     if (!f)
         return -errno;

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 
@@ -23,20 +24,33 @@ BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
 }
 
 /* The text the child writes to /proc/self/timens_offsets: "monotonic S 0\nboottime S 0\n"
- * for the clocks that have an offset. *out is NULL when none has. */
-int box_ns_time_offsets(const box_t *box, char **out)
+ * for the clocks that have an offset. *out is NULL when none has. The kernel refuses
+ * (ERANGE) an offset that would make the box's clock negative, i.e. a negative offset
+ * larger than the host clock's current value (a machine that booted recently has a small
+ * CLOCK_MONOTONIC): refuse it here, where the message can say so. */
+int box_ns_time_offsets(box_t *box, char **out)
 {
     static const char *const names[] = { "", "monotonic", "boottime" };
+    static const clockid_t ids[] = { 0, CLOCK_MONOTONIC, CLOCK_BOOTTIME };
     char buf[128] = "";
     size_t len = 0;
 
     *out = NULL;
-    for (int c = BOX_CLOCK_MONOTONIC; c <= BOX_CLOCK_BOOTTIME; c++)
-        if (box->time_offset_set[c])
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s %lld 0\n", names[c],
-                                    (long long)box->time_offset[c]);
+    for (int c = BOX_CLOCK_MONOTONIC; c <= BOX_CLOCK_BOOTTIME; c++) {
+        struct timespec now;
+
+        if (!box->time_offset_set[c])
+            continue;
+        if (box->time_offset[c] < 0 && clock_gettime(ids[c], &now) == 0 &&
+            now.tv_sec + box->time_offset[c] < 0)
+            return box_error(box, ERANGE, "spawn: time offset %lld s for the %s clock would "
+                             "make the box's clock negative (the host's reads %lld s)",
+                             (long long)box->time_offset[c], names[c], (long long)now.tv_sec);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s %lld 0\n", names[c],
+                                (long long)box->time_offset[c]);
+    }
     if (len && !(*out = strdup(buf)))
-        return -ENOMEM;
+        return box_error(box, ENOMEM, "spawn: prepare");
     return 0;
 }
 

@@ -142,6 +142,12 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
                              "user namespace the kernel refuses a bind without the mounts "
                              "below it)", e->path);
         return box_error(box, err, "spawn: open mount source %s", e->path);
+    case STEP_TIME_NS:
+        /* The clock moved below the offset between box_ns_time_offsets' check and now. */
+        if (err == ERANGE)
+            return box_error(box, err, "spawn: %s: a clock offset would make the box's "
+                             "clock negative", step);
+        return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
     case STEP_RLIMIT:
         return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
     case STEP_FDS:
@@ -527,10 +533,9 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = box_net_prepare(box, &l->a);
     if (r < 0)
         goto out;
-    if (box_ns_time_offsets(box, &l->a.time_offsets) < 0) {
-        r = box_error(box, ENOMEM, "spawn: prepare");
+    r = box_ns_time_offsets(box, &l->a.time_offsets);
+    if (r < 0)
         goto out;
-    }
     record_process_limits(box);
     r = box_cgroup_create(box);
     if (r < 0)

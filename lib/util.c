@@ -42,6 +42,14 @@ uint64_t box_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* dir + "/" + file into buf; -ENAMETOOLONG rather than a truncated path. */
+int box_path_join(char *buf, size_t size, const char *dir, const char *file)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, file);
+
+    return n >= 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
 /* Write all of data in one write(2), as /proc's map files require. */
 int box_write_file(const char *path, const char *data, size_t len)
 {

@@ -7,4 +7,5 @@ apt-get install -y -qq --no-install-recommends \
   gcc g++ libc6-dev meson ninja-build pkg-config \
   libcap-dev libseccomp-dev libmnl-dev libcmocka-dev \
   busybox-static python3 python3-pytest bubblewrap util-linux scdoc strace \
+  clang dpkg-dev \
   qemu-system-x86 >/dev/null

@@ -13,18 +13,29 @@ build=$(cd "${1:-build}" && pwd)
 work=$build/cgroup2-vm
 export DEBIAN_FRONTEND=noninteractive
 
-# qemu, and Debian's kernel image unpacked (not installed: nothing on this host changes)
+# qemu, and Debian's kernel image unpacked (not installed: nothing on this host changes).
+# The kernel is pinned, so that a new Debian kernel release cannot silently change what
+# this stage proves. Debian keeps each ABI as its own package for a while; when the pinned
+# one is gone, the newest is used and the run says so loudly: then move the pin.
+pinned=linux-image-6.1.0-57-amd64
 command -v qemu-system-x86_64 >/dev/null ||
   apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
 mkdir -p "$work"
-kernel=$(ls "$work"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1 || true)
-if [ -z "$kernel" ]; then
-  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-  (cd "$work" && rm -f linux-image-*.deb && apt-get download "$pkg" >/dev/null)
+if ! [ -f "$work/kernel.pkg" ] || ! ls "$work"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
+  rm -rf "$work/kernel" "$work"/linux-image-*.deb
+  pkg=$pinned
+  if ! (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1); then
+    pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    echo "vm: WARNING: the pinned kernel $pinned is not in the archive any more; using $pkg" \
+      "(update \$pinned in scripts/test-cgroup2-vm.sh)"
+    (cd "$work" && apt-get download "$pkg" >/dev/null)
+  fi
   dpkg -x "$work"/linux-image-*.deb "$work/kernel"
-  kernel=$(ls "$work"/kernel/boot/vmlinuz-* | head -n 1)
+  echo "$pkg $(dpkg-deb -f "$work"/linux-image-*.deb Version)" >"$work/kernel.pkg"
 fi
+kernel=$(ls "$work"/kernel/boot/vmlinuz-* | head -n 1)
 kver=${kernel##*/vmlinuz-}
+echo "vm: kernel package $(cat "$work/kernel.pkg") (pinned: $pinned)"
 
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
 # shared library they load, busybox, and two modules: a ramdisk (io.max) and veth.
@@ -96,6 +107,7 @@ for t in test_integration test_cgroup test_priv; do
   run "\$t-root" $build/tests/\$t
   run "\$t-rootless" $build/tests/\$t --rootless
 done
+echo "vm: ran kernel \$(uname -r) (\$(cat /proc/version | cut -d' ' -f3-))"
 echo "vm: \$pass passed, \$fail failed"
 poweroff -f
 EOF

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include <box.h>
@@ -38,6 +39,15 @@ void assert_no_leaks(const struct leak_snapshot *before);
 /* cmocka setup/teardown pair: snapshot before each test, assert_no_leaks after it. */
 int leak_setup(void **state);
 int leak_teardown(void **state);
+
+/* Skip the current test, saying why on stderr: a test never skips silently. */
+#define skip_because(...) \
+    do { \
+        fprintf(stderr, "# SKIP %s: ", __func__); \
+        fprintf(stderr, __VA_ARGS__); \
+        fputc('\n', stderr); \
+        skip(); \
+    } while (0)
 
 /* main() of an integration binary: build the rootfs, then run root_tests as root, or with
  * --rootless drop to nobody and run rootless_tests; remove the rootfs; 77 = skipped. */

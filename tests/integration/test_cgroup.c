@@ -223,7 +223,7 @@ static void test_io_limit(void **state)
 
     (void)state;
     if (!dev)
-        skip();
+        skip_because("no block device to throttle was found");
     assert_int_equal(stat(dev, &sb), 0);
     box = new_test_box();
     assert_int_equal(box_set_io_limit(box, dev, BOX_IO_READ_BPS, 1048576), 0);
@@ -308,7 +308,7 @@ static void test_kill_whole_box_without_pidns(void **state)
     (void)state;
     assert_int_equal(box_probe(&feat), 0);
     if (!feat.cgroup_v2_path[0])
-        skip();
+        skip_because("no cgroup v2 hierarchy on this host");
     kill_whole_box(BOX_CGROUP_BACKEND_AUTO);
 }
 
@@ -321,7 +321,7 @@ static void test_kill_whole_box_v1_freezer(void **state)
 
     (void)state;
     if (access("/sys/fs/cgroup/freezer", W_OK) != 0 || access("/sys/fs/cgroup/pids", W_OK) != 0)
-        skip(); /* a pure v2 host */
+        skip_because("needs writable v1 freezer and pids hierarchies (a pure v2 host has none)");
     kill_whole_box(BOX_CGROUP_BACKEND_V1);
     /* V1 really means v1: the limits land in the v1 hierarchies. */
     box = new_test_box();
@@ -393,7 +393,7 @@ static void test_stale_cgroups_removed(void **state)
     snprintf(path, sizeof path, "/sys/fs/cgroup/pids/libbox-%d-0", (int)dead);
     if (access("/sys/fs/cgroup/pids", W_OK) != 0 || mkdir(path, 0755) != 0) {
         box_free(box);
-        skip();
+        skip_because("cannot make a v1 pids cgroup here (pure v2 host, or no write access)");
     }
     assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
     assert_int_equal(run_box(box, "true", NULL, 0, &st), 0);
@@ -475,7 +475,7 @@ static void test_hugetlb_limit(void **state)
     (void)state;
     assert_int_equal(box_probe(&feat), 0);
     if (!strstr(feat.cgroup_controllers, "hugetlb"))
-        skip();
+        skip_because("the hugetlb controller is not available");
     snprintf(where, sizeof where, "%s/cgroup.controllers", feat.cgroup_v2_path);
     f = fopen(where, "re");
     in_v2 = f && fgets(value, sizeof value, f) && strstr(value, "hugetlb");
@@ -720,7 +720,7 @@ static void test_delegated_cgroup_for_nobody(void **state)
     } else {
         own_v1_dir("pids", own, sizeof own);
         if (!own[0])
-            skip();
+            skip_because("no v1 pids cgroup of our own (pure v2 host)");
         base = own;
     }
     snprintf(deleg, sizeof deleg, "%s/test-deleg-%d", base, (int)getpid());

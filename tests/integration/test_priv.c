@@ -155,7 +155,7 @@ static void test_caps_keep_as_user_is_ambient(void **state)
 
     (void)state;
     if (test_rootless)
-        skip();
+        skip_because("needs root (this run is rootless)");
     box = new_test_box();
     map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
@@ -172,7 +172,7 @@ static void test_caps_none_as_user(void **state)
 
     (void)state;
     if (test_rootless)
-        skip();
+        skip_because("needs root (this run is rootless)");
     box = new_test_box();
     map_id_range(box);
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
@@ -189,7 +189,7 @@ static void test_caps_none_without_userns(void **state)
 
     (void)state;
     if (test_rootless)
-        skip();
+        skip_because("needs root (this run is rootless)");
     box = new_test_box();
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
     caps_of(box, out, sizeof out);
@@ -264,7 +264,7 @@ static void test_seccomp_compat_abis(void **state)
 
     (void)state;
 #if !defined(__x86_64__)
-    skip();
+    skip_because("x86_64 only (i386/x32 system call tables)");
 #endif
     assert_int_equal(box_seccomp_default(box, 0), 0);
     probe(box, "int80_keyctl x32_keyctl", unfiltered, sizeof unfiltered);
@@ -815,7 +815,7 @@ static void test_caps_keep_all_without_userns(void **state)
 
     (void)state;
     if (test_rootless)
-        skip();
+        skip_because("needs root (this run is rootless)");
     box = new_test_box();
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
     assert_int_equal(box_cap_keep_all(box), 0);
@@ -910,7 +910,7 @@ static void test_escape_setuid(void **state)
 
     (void)state;
     if (test_rootless)
-        skip(); /* making a file owned by another uid needs root */
+        skip_because("making a file owned by another uid needs root");
     assert_non_null(mkdtemp(dir));
     assert_int_equal(chmod(dir, 0755), 0);
     snprintf(file, sizeof file, "%s/suid", dir);
@@ -1008,7 +1008,7 @@ static void test_escape_layers_as_root(void **state)
 
     (void)state;
     if (test_rootless)
-        skip();
+        skip_because("needs root (this run is rootless)");
     box = probe_box();
     assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
     assert_int_equal(box_cap_keep(box, "mknod"), 0);
