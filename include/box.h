@@ -107,6 +107,9 @@ typedef enum {
 #define BOX_MOUNT_EXEC_OFF (1u << 3) /* noexec */
 #define BOX_MOUNT_TRY    (1u << 4) /* a missing bind source is skipped instead of an error */
 
+/* Returns 0 or: -EINVAL (box NULL, a type not listed above, unknown flags, bad paths, a
+ * source where none is used), -EXDEV (target leads outside the box), -ENOENT and the other
+ * errors of stat(2) on a bind source, -EBUSY (already spawned), -ENOMEM. */
 int box_mount(box_t *box, box_mount_type_t type, const char *source, const char *target,
               unsigned int flags);
 
@@ -163,7 +166,8 @@ int box_pass_fd(box_t *box, int fd, int target);
  * or CLOCK_BOOTTIME (BOX_CLOCK_*) reads `seconds` (may be negative) ahead of the host's, so
  * for example a box's uptime (/proc/uptime, boottime) can start near 0. A second call for
  * the same clock replaces the first. Phase: before box_spawn; box_spawn fails with -EINVAL
- * without BOX_NS_TIME. Returns 0 or -EINVAL (box NULL, unknown clock), -EBUSY. */
+ * without BOX_NS_TIME. Returns 0 or -EINVAL (box NULL, unknown clock), -ERANGE (|seconds|
+ * above the kernel's 9223372036), -EBUSY. */
 #define BOX_CLOCK_MONOTONIC 1
 #define BOX_CLOCK_BOOTTIME  2
 int box_set_time_offset(box_t *box, int clock, int64_t seconds);
@@ -218,7 +222,9 @@ int box_set_options(box_t *box, unsigned int opts);
  * host or caller cannot enforce makes box_spawn fail with a message naming the controller
  * and the fix — never silently ignored. The wall-time and cpu-time limits are enforced by
  * box_wait(), which kills the box when one is exceeded. 0 is refused where it makes no
- * sense. */
+ * sense. Returns 0 or: -EINVAL (box NULL, unknown limit, 0 where refused), -ERANGE (a value
+ * out of the limit's range, or BOX_LIMIT_MEMORY + BOX_LIMIT_SWAP above UINT64_MAX, which
+ * cgroup v1 writes as one number), -EBUSY (already spawned). */
 typedef enum {
     BOX_LIMIT_NOFILE = 1, /* RLIMIT_NOFILE: open files */
     BOX_LIMIT_NPROC,      /* RLIMIT_NPROC: processes of the box's uid */

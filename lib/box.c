@@ -164,6 +164,10 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
 
     if (r < 0)
         return r;
+    /* Only the public types: the plan's internal steps (BOX_MOUNT_OP_CHMOD) have their own
+     * calls, which validate what they carry. */
+    if (type < BOX_MOUNT_BIND || type > BOX_MOUNT_REMOUNT_RO)
+        return box_error(box, EINVAL, "mount: unknown mount type %d", (int)type);
     return box_mount_add(box, type, source, target, flags, 0,
                          type == BOX_MOUNT_TMPFS ? 0755 : BOX_NO_MODE);
 }
@@ -458,6 +462,18 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
     default:
         break;
     }
+    /* cgroup v1 writes memory + swap as one number: the sum must fit, whichever is set
+     * first. */
+    if ((limit == BOX_LIMIT_SWAP && box->limit_set[BOX_LIMIT_MEMORY] &&
+         value > UINT64_MAX - box->limit[BOX_LIMIT_MEMORY]) ||
+        (limit == BOX_LIMIT_MEMORY && box->limit_set[BOX_LIMIT_SWAP] &&
+         value > UINT64_MAX - box->limit[BOX_LIMIT_SWAP]))
+        return box_error(box, ERANGE, "set_limit: memory %llu plus swap %llu does not fit in "
+                         "64 bits",
+                         (unsigned long long)(limit == BOX_LIMIT_MEMORY
+                                                  ? value : box->limit[BOX_LIMIT_MEMORY]),
+                         (unsigned long long)(limit == BOX_LIMIT_SWAP
+                                                  ? value : box->limit[BOX_LIMIT_SWAP]));
     box->limit_set[limit] = true;
     box->limit[limit] = value;
     return 0;

@@ -18,6 +18,10 @@ BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
         return r;
     if (clock != BOX_CLOCK_MONOTONIC && clock != BOX_CLOCK_BOOTTIME)
         return box_error(box, EINVAL, "set_time_offset: unknown clock %d", clock);
+    /* The kernel's bound (KTIME_SEC_MAX): a larger offset could only fail in the box. */
+    if (seconds > 9223372036LL || seconds < -9223372036LL)
+        return box_error(box, ERANGE, "set_time_offset: %lld seconds is out of range",
+                         (long long)seconds);
     box->time_offset_set[clock] = true;
     box->time_offset[clock] = seconds;
     return 0;

@@ -462,20 +462,42 @@ out:
 }
 
 /* Building the filter costs about half a millisecond, a sixth of a whole spawn: the common
- * case (the default list, no rules of the caller's) is built once per process. */
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static struct sock_filter *default_filter; /* never freed; NULL if building it failed */
+ * case (the default list, no rules of the caller's) is built once per process. Only a
+ * success is kept: a failure (memfd_create out of fds, out of memory) is the caller's
+ * state at that moment, so the next spawn tries again instead of building every time. */
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sock_filter *default_filter; /* never freed once built */
 static unsigned short default_len;
 
-static void build_default(void)
+/* A copy of the default filter for a box, built on first use; the error is on box. */
+static int copy_default(box_t *box, struct box_child_args *a)
 {
-    box_t *tmp = calloc(1, sizeof *tmp);
+    int r = 0;
 
-    if (tmp)
-        tmp->seccomp_default_action = BOX_SECCOMP_ALLOW;
-    if (tmp && export_mem(tmp, &default_filter, &default_len) < 0)
-        default_filter = NULL;
-    free(tmp);
+    pthread_mutex_lock(&default_lock);
+    if (!default_filter) {
+        box_t *tmp = calloc(1, sizeof *tmp);
+
+        if (!tmp) {
+            r = -ENOMEM;
+        } else {
+            tmp->seccomp_default_action = BOX_SECCOMP_ALLOW;
+            r = export_mem(tmp, &default_filter, &default_len);
+            if (r < 0) /* the message names the step that failed */
+                snprintf(box->errmsg, sizeof box->errmsg, "%s", tmp->errmsg);
+            free(tmp);
+        }
+    }
+    if (r == 0 && !(a->seccomp_filter = malloc(default_len * sizeof *default_filter)))
+        r = -ENOMEM;
+    if (r == 0) {
+        memcpy(a->seccomp_filter, default_filter, default_len * sizeof *default_filter);
+        a->seccomp_len = default_len;
+    }
+    pthread_mutex_unlock(&default_lock);
+    if (r == -ENOMEM)
+        return box_error(box, ENOMEM, "spawn: seccomp filter");
+    return r;
 }
 
 int box_seccomp_prepare(box_t *box, struct box_child_args *a)
@@ -485,18 +507,8 @@ int box_seccomp_prepare(box_t *box, struct box_child_args *a)
     a->seccomp_user = box->seccomp_bpf;
     a->seccomp_user_len = box->seccomp_bpf_len;
     if (!box->seccomp_default_off && box->n_seccomp_rules == 0 &&
-        box->seccomp_default_action == BOX_SECCOMP_ALLOW) {
-        pthread_once(&default_once, build_default);
-        if (default_filter) {
-            a->seccomp_filter = malloc(default_len * sizeof *default_filter);
-            if (!a->seccomp_filter)
-                return box_error(box, ENOMEM, "spawn: seccomp filter");
-            memcpy(a->seccomp_filter, default_filter, default_len * sizeof *default_filter);
-            a->seccomp_len = default_len;
-            return 0;
-        }
-        /* Fall through: build it here, which reports why it fails. */
-    }
+        box->seccomp_default_action == BOX_SECCOMP_ALLOW)
+        return copy_default(box, a);
     return export_mem(box, &a->seccomp_filter, &a->seccomp_len);
 }
 
@@ -517,8 +529,8 @@ BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)
     if (!box)
         return -EINVAL;
     box_clear_error(box);
-    if (fd < 0)
-        return box_error(box, EBADF, "seccomp_export: bad fd %d", fd);
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+        return box_error(box, EBADF, "seccomp_export: fd %d is not open", fd);
     if ((r = build_filter(box, &ctx)) < 0)
         return r;
     if (!ctx)
