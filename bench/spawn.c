@@ -36,40 +36,21 @@
 
 #include <box.h>
 
-#ifndef NOOP_PATH
-#define NOOP_PATH "noop"
-#endif
+#include "common.h"
 
 #define BWRAP_PATH "/usr/bin/bwrap"
 #define UNSHARE_PATH "/usr/bin/unshare"
 #define STACK_SIZE (64 * 1024)
-#define ALL_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | \
-                CLONE_NEWNET | CLONE_NEWCGROUP)
 
-static char root_dir[] = "/tmp/boxbench.XXXXXX";
-static char root_noop[sizeof(root_dir) + 16];
+static char *root_noop;   /* the no-op program in the root (bench_root) */
 static char *child_stack; /* top of a small mmap'ed stack for the clone() children */
 static char *const noop_argv[] = { "/noop", NULL };
 static char *const empty_env[] = { NULL };
 static int ns_pipe[2];    /* floor-ns: the child waits here until its maps are written */
 
-static void die(const char *what)
-{
-    fprintf(stderr, "spawn: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-/* Wait for pid; 0 if it exited with status 0, else -1. */
-static int wait_ok(pid_t pid)
-{
-    int st;
-
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
+#ifndef NOOP_PATH
+#define NOOP_PATH "noop"
+#endif
 
 /* ---- floor: clone + exec + wait ---- */
 
@@ -91,61 +72,11 @@ static int run_floor(void)
 
 /* ---- floor-ns: clone with all namespaces, maps written by the parent ---- */
 
-static int floor_ns_child(void *arg)
-{
-    char c;
-
-    (void)arg;
-    /* raw read: wait until the parent has written the maps */
-    if (read(ns_pipe[0], &c, 1) != 1)
-        _exit(126);
-    execve(root_noop, noop_argv, empty_env);
-    _exit(127);
-}
-
-static int write_file(pid_t pid, const char *name, const char *text)
-{
-    char path[64];
-    size_t len = strlen(text);
-    int fd, ok;
-
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ok = write(fd, text, len) == (ssize_t)len;
-    close(fd);
-    return ok ? 0 : -1;
-}
-
 static int run_floor_ns(void)
 {
-    char map[64];
-    pid_t pid;
-    int ret = 0;
+    pid_t pid = floor_ns_start(root_noop, child_stack, ns_pipe);
 
-    pid = clone(floor_ns_child, child_stack, CLONE_VM | ALL_NS | SIGCHLD, NULL);
-    if (pid < 0)
-        return -1;
-    snprintf(map, sizeof(map), "0 %d 1\n", (int)geteuid());
-    if (write_file(pid, "uid_map", map) < 0)
-        ret = -1;
-    if (geteuid() != 0 && write_file(pid, "setgroups", "deny") < 0)
-        ret = -1;
-    snprintf(map, sizeof(map), "0 %d 1\n", (int)getegid());
-    if (write_file(pid, "gid_map", map) < 0)
-        ret = -1;
-    if (ret < 0) {
-        kill(pid, SIGKILL);
-        wait_ok(pid);
-        return -1;
-    }
-    if (write(ns_pipe[1], "x", 1) != 1) {
-        kill(pid, SIGKILL);
-        wait_ok(pid);
-        return -1;
-    }
-    return wait_ok(pid);
+    return pid < 0 ? -1 : wait_ok(pid);
 }
 
 /* ---- fork + exec + wait ---- */
@@ -181,7 +112,7 @@ static int run_box(int variant)
 
     if (box_new(&box, 0) < 0)
         return -1;
-    if ((r = box_set_root(box, root_dir, 0)) < 0 ||
+    if ((r = box_set_root(box, bench_root, 0)) < 0 ||
         (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0) ||
         (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0) ||
         ((variant & BOX_NO_SECCOMP) && (r = box_seccomp_default(box, 0)) < 0) ||
@@ -234,7 +165,7 @@ static int run_argv(char *const argv[])
 
 static int run_bwrap(void)
 {
-    char *const argv[] = { BWRAP_PATH, "--unshare-all", "--bind", root_dir, "/",
+    char *const argv[] = { BWRAP_PATH, "--unshare-all", "--bind", bench_root, "/",
                            "--proc", "/proc", "--dev", "/dev", "/noop", NULL };
     return run_argv(argv);
 }
@@ -269,73 +200,6 @@ static struct bench_case cases[] = {
     { "unshare -U -r -p -f -m -u -i -n", run_unshare, UNSHARE_PATH, 1, NULL, 0, 0 },
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static void copy_file(const char *from, const char *to)
-{
-    char buf[65536];
-    ssize_t n;
-    int in, out;
-
-    in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        die(from);
-    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-    if (out < 0)
-        die(to);
-    while ((n = read(in, buf, sizeof(buf))) > 0) {
-        if (write(out, buf, n) != n)
-            die(to);
-    }
-    if (n < 0)
-        die(from);
-    close(in);
-    close(out);
-}
-
-static void make_rootfs(const char *noop)
-{
-    char path[sizeof(root_dir) + 16];
-
-    if (!mkdtemp(root_dir))
-        die("mkdtemp");
-    chmod(root_dir, 0755);
-    snprintf(root_noop, sizeof(root_noop), "%s/noop", root_dir);
-    copy_file(noop, root_noop);
-    snprintf(path, sizeof(path), "%s/proc", root_dir);
-    if (mkdir(path, 0755) < 0)
-        die(path);
-    snprintf(path, sizeof(path), "%s/dev", root_dir);
-    if (mkdir(path, 0755) < 0)
-        die(path);
-}
-
-static void remove_rootfs(void)
-{
-    char path[sizeof(root_dir) + 16];
-
-    unlink(root_noop);
-    snprintf(path, sizeof(path), "%s/proc", root_dir);
-    rmdir(path);
-    snprintf(path, sizeof(path), "%s/dev", root_dir);
-    rmdir(path);
-    if (rmdir(root_dir) < 0)
-        fprintf(stderr, "spawn: warning: cannot remove %s: %s\n", root_dir, strerror(errno));
-}
 
 /* The caller's resident set in KiB (VmRSS), or -1. */
 static long rss_kib(void)
@@ -407,7 +271,8 @@ int main(int argc, char **argv)
     if (pipe2(ns_pipe, O_CLOEXEC) < 0)
         die("pipe");
 
-    make_rootfs(noop);
+    bench_root_make((const char *const[]){ noop }, 1);
+    root_noop = (char *)bench_root_path("noop");
 
     for (i = 0; i < NCASES; i++) {
         if (cases[i].need && access(cases[i].need, X_OK) < 0) {
@@ -446,24 +311,16 @@ int main(int argc, char **argv)
             t0 = now_ms();
             if (c->run() < 0) {
                 fprintf(stderr, "spawn: case '%s' failed at iteration %ld\n", c->name, it);
-                remove_rootfs();
+                bench_root_remove();
                 return 1;
             }
             c->ms[it] = now_ms() - t0;
         }
     }
 
-    for (i = 0; i < NCASES; i++) {
-        struct bench_case *c = &cases[i];
-        size_t p;
-
-        if (!c->enabled)
-            continue;
-        qsort(c->ms, iters, sizeof(double), cmp_double);
-        c->median = iters % 2 ? c->ms[iters / 2] : (c->ms[iters / 2 - 1] + c->ms[iters / 2]) / 2;
-        p = (size_t)(0.99 * iters + 0.999999);   /* ceil(0.99 n), 1-based */
-        c->p99 = c->ms[(p > 0 ? p : 1) - 1];
-    }
+    for (i = 0; i < NCASES; i++)
+        if (cases[i].enabled)
+            stats(cases[i].ms, iters, &cases[i].median, &cases[i].p99);
     floor_med = cases[0].median;
     floor_ns_med = cases[1].enabled ? cases[1].median : 0;
 
@@ -486,7 +343,7 @@ int main(int argc, char **argv)
             printf("- |\n");
     }
 
-    remove_rootfs();
+    bench_root_remove();
     for (i = 0; i < NCASES; i++)
         free(cases[i].ms);
     free((void *)ballast);

@@ -1,0 +1,191 @@
+/* The benchmarks' shared parts (common.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+char bench_root[] = "/tmp/boxbench.XXXXXX";
+static char paths[8][sizeof bench_root + 64];
+static size_t n_paths;
+
+void die(const char *what)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int wait_ok(pid_t pid)
+{
+    int st;
+
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char buf[65536];
+    ssize_t n;
+    int in, out;
+
+    in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        die(from);
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (out < 0)
+        die(to);
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, n) != n)
+            die(to);
+    if (n < 0)
+        die(from);
+    close(in);
+    close(out);
+}
+
+void bench_root_make(const char *const programs[], size_t n)
+{
+    char path[sizeof bench_root + 16];
+
+    for (size_t i = 0; i < n; i++)
+        if (access(programs[i], R_OK) < 0)
+            die(programs[i]);
+    if (n > sizeof paths / sizeof paths[0] || !mkdtemp(bench_root))
+        die("mkdtemp");
+    chmod(bench_root, 0755);
+    for (n_paths = 0; n_paths < n; n_paths++) {
+        const char *base = strrchr(programs[n_paths], '/');
+
+        snprintf(paths[n_paths], sizeof paths[0], "%s/%s", bench_root,
+                 base ? base + 1 : programs[n_paths]);
+        copy_file(programs[n_paths], paths[n_paths]);
+    }
+    for (const char *const *d = (const char *const[]){ "proc", "dev", NULL }; *d; d++) {
+        snprintf(path, sizeof path, "%s/%s", bench_root, *d);
+        if (mkdir(path, 0755) < 0)
+            die(path);
+    }
+}
+
+const char *bench_root_path(const char *name)
+{
+    for (size_t i = 0; i < n_paths; i++) {
+        const char *base = strrchr(paths[i], '/') + 1;
+
+        if (strcmp(base, name) == 0)
+            return paths[i];
+    }
+    fprintf(stderr, "bench: %s is not in the root\n", name);
+    exit(1);
+}
+
+void bench_root_remove(void)
+{
+    char path[sizeof bench_root + 16];
+
+    for (size_t i = 0; i < n_paths; i++)
+        unlink(paths[i]);
+    for (const char *const *d = (const char *const[]){ "proc", "dev", NULL }; *d; d++) {
+        snprintf(path, sizeof path, "%s/%s", bench_root, *d);
+        rmdir(path);
+    }
+    if (rmdir(bench_root) < 0)
+        fprintf(stderr, "bench: warning: cannot remove %s: %s\n", bench_root, strerror(errno));
+}
+
+struct floor_arg {
+    const char *path;
+    int go;
+};
+
+static int floor_ns_child(void *p)
+{
+    const struct floor_arg *a = p; /* at the top of the child's own stack */
+    char *const argv[] = { (char *)a->path, NULL }, *const envp[] = { NULL };
+    char c;
+
+    if (read(a->go, &c, 1) != 1)
+        _exit(126);
+    execve(argv[0], argv, envp);
+    _exit(127);
+}
+
+static int write_proc(pid_t pid, const char *name, const char *text)
+{
+    char path[64];
+    size_t len = strlen(text);
+    int fd, ok;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ok = write(fd, text, len) == (ssize_t)len;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+pid_t floor_ns_start(const char *path, char *stack_top, const int go[2])
+{
+    /* The child may run only after this function has returned: its argument lives at the
+     * top of its own stack, below which it runs. */
+    struct floor_arg *a = (struct floor_arg *)(stack_top - 64);
+    char map[64];
+    pid_t pid;
+    int ret = 0;
+
+    *a = (struct floor_arg){ path, go[0] };
+    pid = clone(floor_ns_child, (char *)a, CLONE_VM | BENCH_ALL_NS | SIGCHLD, a);
+    if (pid < 0)
+        return -1;
+    snprintf(map, sizeof map, "0 %d 1\n", (int)geteuid());
+    if (write_proc(pid, "uid_map", map) < 0)
+        ret = -1;
+    if (geteuid() != 0 && write_proc(pid, "setgroups", "deny") < 0)
+        ret = -1;
+    snprintf(map, sizeof map, "0 %d 1\n", (int)getegid());
+    if (write_proc(pid, "gid_map", map) < 0)
+        ret = -1;
+    if (ret < 0 || write(go[1], "x", 1) != 1) {
+        kill(pid, SIGKILL);
+        wait_ok(pid);
+        return -1;
+    }
+    return pid;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+void stats(double *v, size_t n, double *median, double *p99)
+{
+    size_t p;
+
+    qsort(v, n, sizeof *v, cmp_double);
+    *median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    p = (size_t)(0.99 * n + 0.999999); /* ceil(0.99 n), 1-based */
+    *p99 = v[(p > 0 ? p : 1) - 1];
+}

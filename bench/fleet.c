@@ -1,0 +1,382 @@
+/* Fleet benchmark: many boxes from one process.
+ *
+ * throughput  T threads of this process launch boxes (spawn + wait of the static no-op)
+ *             until N have run; boxes per second for each T, next to the floor (clone with
+ *             7 namespaces + maps + exec + wait) and bwrap launched the same way.
+ * density     N idle boxes (a static program that pauses) alive at once; what each costs
+ *             the machine, from /proc/meminfo before and after: MemAvailable, Slab,
+ *             PageTables and KernelStack, and the processes each needs. Against N floor
+ *             processes (7 namespaces, nothing else) and N bwrap sandboxes.
+ *
+ * /proc/meminfo is the whole machine's: run it on an otherwise idle machine, and compare the
+ * rows of one run only.
+ *
+ * Usage: fleet [-n N] [--threads T,T,...] [--density N] [--noop P] [--idle P]
+ *   -n N          boxes per throughput case (default 2000)
+ *   --threads L   thread counts (default 1,2,4,8)
+ *   --density N   idle boxes per density case (default 1000; 0 skips the density part)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <box.h>
+
+#include "common.h"
+
+#ifndef NOOP_PATH
+#define NOOP_PATH "noop"
+#endif
+#ifndef IDLE_PATH
+#define IDLE_PATH "idle"
+#endif
+#define BWRAP_PATH "/usr/bin/bwrap"
+#define STACK_SIZE (32 * 1024)
+#define MAX_THREADS 64
+
+/* ---- one launcher per kind: start a program (noop or idle) in a box, end it ---- */
+
+struct unit {
+    pid_t pid;   /* floor, bwrap */
+    box_t *box;  /* libbox */
+    char *stack; /* floor: the clone stack (base of the mapping) */
+};
+
+static int floor_start(struct unit *u, const char *prog)
+{
+    int go[2];
+
+    if (!u->stack) {
+        u->stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (u->stack == MAP_FAILED)
+            return u->stack = NULL, -1;
+    }
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return -1;
+    /* The child has its own copy of the fd table (no CLONE_FILES): closing ours is fine. */
+    u->pid = floor_ns_start(bench_root_path(prog), u->stack + STACK_SIZE, go);
+    close(go[0]);
+    close(go[1]);
+    return u->pid < 0 ? -1 : 0;
+}
+
+static int box_start_prog(struct unit *u, const char *prog)
+{
+    const char *const argv[] = { prog, NULL };
+    char path[64];
+
+    snprintf(path, sizeof path, "/%s", prog);
+    if (box_new(&u->box, 0) < 0)
+        return -1;
+    if (box_set_root(u->box, bench_root, 0) < 0 ||
+        box_mount(u->box, BOX_MOUNT_PROC, NULL, "/proc", 0) < 0 ||
+        box_mount(u->box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
+        box_set_program(u->box, path) < 0 || box_spawn(u->box, argv) < 0) {
+        fprintf(stderr, "fleet: libbox: %s\n", box_errmsg(u->box));
+        box_free(u->box);
+        u->box = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int bwrap_start(struct unit *u, const char *prog)
+{
+    static char *const env[] = { "PATH=/usr/bin:/bin", NULL };
+    char path[64];
+    char *const argv[] = { BWRAP_PATH, "--unshare-all", "--die-with-parent", "--bind",
+                           bench_root, "/", "--proc", "/proc", "--dev", "/dev", path, NULL };
+
+    snprintf(path, sizeof path, "/%s", prog);
+    errno = posix_spawn(&u->pid, argv[0], NULL, NULL, argv, env);
+    return errno ? -1 : 0;
+}
+
+/* Wait for the unit's program; kill it first when `kill_it`. 0 if it exited 0 (or was
+ * killed as asked). */
+static int pid_end(struct unit *u, int kill_it)
+{
+    int r;
+
+    if (kill_it)
+        kill(u->pid, SIGKILL);
+    r = wait_ok(u->pid);
+    return kill_it ? 0 : r;
+}
+
+static int box_end(struct unit *u, int kill_it)
+{
+    box_status_t st;
+    int r;
+
+    if (kill_it)
+        box_kill(u->box, SIGKILL);
+    r = box_wait(u->box, -1, &st);
+    if (r == 0 && !kill_it && (st.end != BOX_END_EXITED || st.exit_code != 0))
+        r = -1;
+    box_free(u->box);
+    u->box = NULL;
+    return r;
+}
+
+struct kind {
+    const char *name;
+    int (*start)(struct unit *u, const char *prog);
+    int (*end)(struct unit *u, int kill_it);
+    const char *need;
+};
+
+static const struct kind kinds[] = {
+    { "floor-ns: clone + 7 namespaces + maps", floor_start, pid_end, NULL },
+    { "libbox: full box (root, /proc, /dev, default seccomp)", box_start_prog, box_end, NULL },
+    { "bwrap --unshare-all (root dir, /proc, /dev)", bwrap_start, pid_end, BWRAP_PATH },
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+/* ---- throughput ---- */
+
+struct run {
+    const struct kind *k;
+    long total;
+    atomic_long next, failed;
+};
+
+static void *throughput_thread(void *p)
+{
+    struct run *r = p;
+    struct unit u = { 0 };
+
+    while (atomic_fetch_add(&r->next, 1) < r->total)
+        if (r->k->start(&u, "noop") < 0 || r->k->end(&u, 0) < 0)
+            atomic_fetch_add(&r->failed, 1);
+    if (u.stack)
+        munmap(u.stack, STACK_SIZE);
+    return NULL;
+}
+
+static double throughput(const struct kind *k, int threads, long total)
+{
+    pthread_t t[MAX_THREADS];
+    struct run r = { k, total, 0, 0 };
+    double t0 = now_ms(), ms;
+
+    for (int i = 0; i < threads; i++)
+        if (pthread_create(&t[i], NULL, throughput_thread, &r) != 0)
+            die("pthread_create");
+    for (int i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    ms = now_ms() - t0;
+    if (r.failed) {
+        fprintf(stderr, "fleet: %s: %ld of %ld failed\n", k->name, (long)r.failed, total);
+        return -1;
+    }
+    return total / (ms / 1000);
+}
+
+/* ---- density ---- */
+
+struct meminfo {
+    long avail, slab, pagetables, kstack, procs; /* KiB, except procs */
+};
+
+static long meminfo_field(const char *name)
+{
+    char line[256];
+    size_t len = strlen(name);
+    long v = -1;
+    FILE *f = fopen("/proc/meminfo", "re");
+
+    if (!f)
+        die("/proc/meminfo");
+    while (v < 0 && fgets(line, sizeof line, f))
+        if (strncmp(line, name, len) == 0 && line[len] == ':')
+            v = strtol(line + len + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+static long count_procs(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    long n = 0;
+
+    if (!d)
+        die("/proc");
+    while ((de = readdir(d)))
+        n += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+    closedir(d);
+    return n;
+}
+
+static void meminfo_read(struct meminfo *m)
+{
+    sleep(1); /* let RCU-freed objects and per-cpu caches settle a little */
+    m->avail = meminfo_field("MemAvailable");
+    m->slab = meminfo_field("Slab");
+    m->pagetables = meminfo_field("PageTables");
+    m->kstack = meminfo_field("KernelStack");
+    m->procs = count_procs();
+}
+
+static int density(const struct kind *k, struct unit *u, long n, struct meminfo *per)
+{
+    struct meminfo before, after;
+    long started = 0;
+    int r = 0;
+
+    /* Stacks (floor) are the caller's memory, not the box's: make them before measuring. */
+    if (k->start == floor_start)
+        for (long i = 0; i < n; i++)
+            if (!(u[i].stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_POPULATE,
+                                    -1, 0)) || u[i].stack == MAP_FAILED)
+                die("mmap");
+    meminfo_read(&before);
+    for (; started < n; started++)
+        if (k->start(&u[started], "idle") < 0) {
+            fprintf(stderr, "fleet: %s: start %ld failed\n", k->name, started);
+            r = -1;
+            break;
+        }
+    if (r == 0) {
+        meminfo_read(&after);
+        per->avail = (before.avail - after.avail) / n;
+        per->slab = (after.slab - before.slab) / n;
+        per->pagetables = (after.pagetables - before.pagetables) / n;
+        per->kstack = (after.kstack - before.kstack) / n;
+        per->procs = (after.procs - before.procs + n / 2) / n;
+    }
+    for (long i = 0; i < started; i++)
+        k->end(&u[i], 1);
+    for (long i = 0; i < n; i++)
+        if (u[i].stack) {
+            munmap(u[i].stack, STACK_SIZE);
+            u[i].stack = NULL;
+        }
+    return r;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: fleet [-n N] [--threads T,T,...] [--density N] [--noop PATH] "
+                    "[--idle PATH]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *noop = NOOP_PATH, *idle = IDLE_PATH;
+    int threads[16] = { 1, 2, 4, 8 }, n_threads = 4;
+    long total = 2000, dense = 1000;
+    int enabled[NKINDS];
+    struct rlimit rl;
+    struct unit *units;
+
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "-n") == 0 && a + 1 < argc)
+            total = strtol(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "--density") == 0 && a + 1 < argc)
+            dense = strtol(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "--noop") == 0 && a + 1 < argc)
+            noop = argv[++a];
+        else if (strcmp(argv[a], "--idle") == 0 && a + 1 < argc)
+            idle = argv[++a];
+        else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
+            char *p = argv[++a];
+
+            for (n_threads = 0; *p && n_threads < 16; n_threads++) {
+                threads[n_threads] = (int)strtol(p, &p, 10);
+                if (threads[n_threads] < 1 || threads[n_threads] > MAX_THREADS)
+                    usage();
+                p += *p == ',';
+            }
+        } else
+            usage();
+    }
+    if (total < 1 || dense < 0)
+        usage();
+    /* Every idle libbox box holds a few fds (its pidfd among them). */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    units = calloc(dense ? dense : 1, sizeof *units);
+    if (!units)
+        die("calloc");
+    bench_root_make((const char *const[]){ noop, idle }, 2);
+    for (size_t k = 0; k < NKINDS; k++) {
+        struct unit u = { 0 };
+
+        enabled[k] = (!kinds[k].need || access(kinds[k].need, X_OK) == 0) &&
+                     kinds[k].start(&u, "noop") == 0 && kinds[k].end(&u, 0) == 0;
+        if (u.stack)
+            munmap(u.stack, STACK_SIZE);
+        if (!enabled[k])
+            fprintf(stderr, "fleet: skipping %s: it does not work here\n", kinds[k].name);
+    }
+
+    printf("machine: %ld cores; euid %d; %ld boxes per throughput case\n\n",
+           sysconf(_SC_NPROCESSORS_ONLN), (int)geteuid(), total);
+    printf("| case: boxes launched (spawn + wait) per second |");
+    for (int t = 0; t < n_threads; t++)
+        printf(" %d thread%s |", threads[t], threads[t] > 1 ? "s" : "");
+    printf("\n|---|");
+    for (int t = 0; t < n_threads; t++)
+        printf("---:|");
+    printf("\n");
+    for (size_t k = 0; k < NKINDS; k++) {
+        if (!enabled[k])
+            continue;
+        printf("| %s |", kinds[k].name);
+        for (int t = 0; t < n_threads; t++) {
+            double rate = throughput(&kinds[k], threads[t], total);
+
+            if (rate < 0)
+                printf(" failed |");
+            else
+                printf(" %.0f |", rate);
+            fflush(stdout);
+        }
+        printf("\n");
+    }
+
+    if (dense > 0) {
+        struct meminfo per[NKINDS];
+        int ok[NKINDS];
+
+        printf("\n%ld idle boxes at once, per box (KiB; from /proc/meminfo deltas):\n\n", dense);
+        for (size_t k = 0; k < NKINDS; k++)
+            ok[k] = enabled[k] && density(&kinds[k], units, dense, &per[k]) == 0;
+        printf("| case | MemAvailable used | Slab | PageTables | KernelStack | processes "
+               "| x floor-ns (MemAvailable) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (size_t k = 0; k < NKINDS; k++) {
+            if (!ok[k]) {
+                printf("| %s | failed or skipped | | | | | |\n", kinds[k].name);
+                continue;
+            }
+            printf("| %s | %ld | %ld | %ld | %ld | %ld | ", kinds[k].name, per[k].avail,
+                   per[k].slab, per[k].pagetables, per[k].kstack, per[k].procs);
+            if (ok[0] && per[0].avail > 0)
+                printf("%.2f |\n", (double)per[k].avail / per[0].avail);
+            else
+                printf("- |\n");
+        }
+    }
+    bench_root_remove();
+    free(units);
+    return 0;
+}
