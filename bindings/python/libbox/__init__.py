@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import errno as _errno
 import fcntl
+import io
 import os
 import re
 import selectors
@@ -58,7 +59,8 @@ ffi = _ffi
 
 __all__ = [
     "Box", "Process", "Status", "Notification", "CompletedProcess", "BoxError",
-    "TimeoutExpired", "run",
+    "TimeoutExpired", "run", "Popen", "system_mounts", "run_async",
+    "create_subprocess_exec", "create_subprocess_shell", "AsyncProcess",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
 ]
@@ -328,6 +330,36 @@ def _as_mount(m: Mount) -> Any:
         return _TUPLE_KINDS[kind](*m[1:])
     except TypeError:
         raise TypeError(f"wrong number of fields in mount {m!r}") from None
+
+
+# The host's system directories of system=True; on a merged-/usr system the top-level
+# ones are symlinks into /usr and become the same symlinks in the box.
+_SYSTEM_TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+_SYSTEM_ETC = ("/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates",
+               "/etc/pki")
+
+
+def system_mounts() -> list:
+    """The mounts of ``system=True``: this host's system, read-only, for a box without a
+    root of its own.
+
+    ``/usr`` bound read-only; each of ``/bin``, ``/sbin``, ``/lib``, ``/lib32``,
+    ``/lib64``, ``/libx32`` that exists here as the same symlink (merged /usr) or, where it
+    is a directory, bound read-only; ``/etc/ld.so.cache`` (the dynamic linker's cache),
+    ``/etc/alternatives`` (Debian's alternative symlinks, which /usr/bin points into) and
+    the CA certificate store (``/etc/ssl``, ``/etc/ca-certificates``, ``/etc/pki``), those
+    that exist, read-only. Nothing else of the host: no /etc/passwd, no /home, no /proc,
+    /dev or /tmp. Computed from the host at each call.
+    """
+    out: list = [RoBind("/usr")]
+    for name in _SYSTEM_TOP:
+        path = "/" + name
+        if os.path.islink(path):
+            out.append(Symlink(os.readlink(path), path))
+        elif os.path.isdir(path):
+            out.append(RoBind(path))
+    out += [RoBind(path) for path in _SYSTEM_ETC if os.path.exists(path)]
+    return out
 
 
 # --- argument helpers --------------------------------------------------------------------
@@ -897,10 +929,23 @@ class Box:
       ``"x"`` (``"r"``, ``"rw"``, ``"rx"``, ``"rwx"``): the program may use the file
       system only below these paths (inside the box). ``landlock_required`` (default True):
       without Landlock in the kernel the spawn fails; False runs the box without it.
-    * ``options``: ``BOX_OPT_*`` mask (default: die with parent | new session). With
-      ``BOX_OPT_DIE_WITH_PARENT`` the box is SIGKILLed when the *thread* that spawned it
-      exits, so wait for it from that thread or a longer-lived one. ``BOX_OPT_HOLD`` is
-      what ``spawn(..., hold=True)`` adds.
+    * ``system``: True adds :func:`system_mounts` first, before ``mounts``: this host's
+      system read-only (``/usr``, the merged-/usr symlinks ``/bin``, ``/lib``..., the
+      ``ld.so.cache``, ``/etc/alternatives`` and the CA certificates), so that
+      ``libbox.run(["ls"], system=True)`` runs the host's ``ls`` in an otherwise empty
+      box. It brings no /proc, /dev or /tmp: add ``Proc()``, ``Dev()``, ``Tmpfs("/tmp")``.
+    * ``init``: True runs libbox's box-init as pid 1 (``BOX_OPT_INIT``), which reaps
+      orphans and forwards signals to the program (pid 2): without it the program is pid 1
+      and a signal it has no handler for (SIGTERM, SIGINT) does nothing to it, as the
+      kernel protects a namespace's init. ``die_with_parent`` (default True,
+      ``BOX_OPT_DIE_WITH_PARENT``): the box is SIGKILLed when the *thread* that spawned it
+      exits, so wait for it from that thread or a longer-lived one. ``new_session``
+      (default True, ``BOX_OPT_NEW_SESSION``): the program runs in a session of its own,
+      away from this terminal.
+    * ``options``: the raw ``BOX_OPT_*`` mask, replacing the defaults (die with parent |
+      new session); ``init``, ``die_with_parent``, ``new_session`` and ``best_effort``
+      given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
+      ``spawn(..., hold=True)`` adds.
     """
 
     def __init__(self, root: Optional[PathLike] = None, readonly_root: bool = False,
@@ -926,7 +971,11 @@ class Box:
                  groups: Optional[Iterable[int]] = None,
                  seccomp_bpf: Union[bytes, int, None] = None,
                  veth: Optional[Sequence[Any]] = None,
-                 time_offsets: Optional[Mapping[str, int]] = None) -> None:
+                 time_offsets: Optional[Mapping[str, int]] = None,
+                 system: bool = False,
+                 init: Optional[bool] = None,
+                 die_with_parent: Optional[bool] = None,
+                 new_session: Optional[bool] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -936,7 +985,10 @@ class Box:
         ns = _namespaces(namespaces) if namespaces is not None else None
         if isinstance(mounts, (str, tuple)) and mounts and isinstance(mounts[0], str):
             raise TypeError("mounts is a list of mounts, e.g. [('proc', '/proc')]")
-        mount_calls = [_mount_call(_as_mount(m)) for m in (mounts or ())]
+        if not isinstance(system, bool):
+            raise TypeError("system must be True or False")
+        mount_calls = [_mount_call(_as_mount(m))
+                       for m in [*(system_mounts() if system else ()), *(mounts or ())]]
         env_items: list[tuple[bytes, Optional[bytes]]] = []
         if env is not None:
             if not isinstance(env, Mapping):
@@ -971,9 +1023,15 @@ class Box:
                              f"{', '.join(_CGROUP_BACKENDS)}")
         if not isinstance(best_effort, bool):
             raise TypeError("best_effort must be a bool")
-        if best_effort:
-            options = ((_DEFAULT_OPTIONS if options is None else options)
-                       | BOX_OPT_LIMITS_BEST_EFFORT)
+        for flag, bit in ((best_effort or None, BOX_OPT_LIMITS_BEST_EFFORT),
+                          (init, BOX_OPT_INIT), (die_with_parent, BOX_OPT_DIE_WITH_PARENT),
+                          (new_session, BOX_OPT_NEW_SESSION)):
+            if flag is None:
+                continue
+            if not isinstance(flag, bool):
+                raise TypeError("init, die_with_parent and new_session are True or False")
+            base = _DEFAULT_OPTIONS if options is None else options
+            options = base | bit if flag else base & ~bit
         self._options = _DEFAULT_OPTIONS if options is None else options  # as the box has them
         cpuset_b = _cpuset(cpuset)
         io_items = _io_limits(io_limits)
@@ -1292,6 +1350,7 @@ class Process:
         self._start_failed = False
         self._wall_deadline: Optional[float] = None
         self._poll_interval = box.poll_interval
+        self._comm: Optional[dict] = None  # the state of _communicate between calls
         if not held:
             self._begin()
 
@@ -1545,39 +1604,67 @@ class Process:
         """Write ``input``, read stdout/stderr to EOF concurrently, wait; return (out, err).
 
         On timeout, kills the box (SIGKILL), reaps it and raises :class:`TimeoutExpired`
-        with the partial output and the status.
+        with the partial output and the status. (:meth:`Popen.communicate` leaves the box
+        running instead, as :mod:`subprocess` does.)
         """
         if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
             raise TypeError("input must be bytes")
         self._check_started()
         t = None if timeout is None else parse_time(timeout)
         deadline = None if t is None else time.monotonic() + t
-        chunks: dict[int, list[bytes]] = {}
-        sel = selectors.DefaultSelector()
-        view = memoryview(bytes(input) if input is not None else b"")
-        pos = 0
-        timed_out = False
-        next_tick = time.monotonic() + (self._poll_interval or 0.0)
-        try:
+        if not self._communicate(input, deadline):
+            self.kill()
+            # The box's pid namespace dies with it: drain briefly what is left.
+            self._communicate(None, time.monotonic() + 1.0)
+            out, err = self._communicated()
+            self._close_pipes()
+            status = self.wait()
+            raise TimeoutExpired(self.args, t, out, err, status)  # type: ignore[arg-type]
+        out, err = self._communicated()
+        self._close_pipes()
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return out, err
+
+    def _communicated(self) -> tuple[Optional[bytes], Optional[bytes]]:
+        """What :meth:`_communicate` has read from stdout and stderr so far."""
+        chunks = self._comm["chunks"] if self._comm else {}
+        return tuple(b"".join(chunks.get(id(f), [])) if f is not None else None  # type: ignore
+                     for f in (self.stdout, self.stderr))
+
+    def _communicate(self, input: Any, deadline: Optional[float]) -> bool:
+        """Write ``input`` to stdin and read stdout and stderr to their end, until
+        ``deadline`` (time.monotonic()). Returns True when all is done, False when the
+        deadline came first; a later call goes on where this one stopped (``input`` is
+        taken from the first call)."""
+        c = self._comm
+        if c is None:
+            c = self._comm = {"view": memoryview(bytes(input) if input is not None else b""),
+                              "pos": 0, "chunks": {}, "open": []}
             if self.stdin is not None:
-                if view:
+                try:
+                    self.stdin.flush()
+                except (BrokenPipeError, ValueError):
+                    pass
+                if c["view"]:
                     os.set_blocking(self.stdin.fileno(), False)
-                    sel.register(self.stdin, selectors.EVENT_WRITE)
+                    c["open"].append(self.stdin)
                 else:
-                    self.stdin.close()
+                    self._close_quietly(self.stdin)
             for f in (self.stdout, self.stderr):
                 if f is not None:
-                    chunks[f.fileno()] = []
-                    sel.register(f, selectors.EVENT_READ)
-            while sel.get_map():
+                    c["chunks"][id(f)] = []
+                    c["open"].append(f)
+        view = c["view"]
+        next_tick = time.monotonic() + (self._poll_interval or 0.0)
+        sel = selectors.DefaultSelector()
+        try:
+            for f in c["open"]:
+                sel.register(f.fileno(), selectors.EVENT_WRITE if f is self.stdin
+                             else selectors.EVENT_READ, f)
+            while c["open"]:
                 now = time.monotonic()
-                if deadline is not None and now >= deadline and not timed_out:
-                    timed_out = True
-                    self.kill()
-                    # The box's pid namespace dies with it: drain briefly what is left.
-                    deadline = now + 1.0
-                elif timed_out and deadline is not None and now >= deadline:
-                    break
+                if deadline is not None and now >= deadline:
+                    return False
                 ends = [d for d in (deadline, self._wall_deadline) if d is not None]
                 if self._poll_interval is not None:
                     ends.append(next_tick)
@@ -1593,34 +1680,34 @@ class Process:
                         self._wall_deadline = time.monotonic() + 0.05
                     continue
                 for key, _ in events:
-                    f = key.fileobj
+                    f = key.data
                     if f is self.stdin:
                         try:
-                            pos += os.write(f.fileno(), view[pos:pos + 65536])
+                            c["pos"] += os.write(key.fd, view[c["pos"]:c["pos"] + 65536])
                         except BlockingIOError:
                             continue
                         except (BrokenPipeError, ConnectionResetError):
-                            pos = len(view)
-                        if pos >= len(view):
-                            sel.unregister(f)
-                            f.close()
+                            c["pos"] = len(view)
+                        if c["pos"] < len(view):
+                            continue
+                        self._close_quietly(f)
                     else:
-                        data = os.read(f.fileno(), 1 << 16)
+                        data = os.read(key.fd, 1 << 16)
                         if data:
-                            chunks[f.fileno()].append(data)
-                        else:
-                            sel.unregister(f)
+                            c["chunks"][id(f)].append(data)
+                            continue
+                    sel.unregister(key.fd)
+                    c["open"].remove(f)
         finally:
             sel.close()
-        out = b"".join(chunks[self.stdout.fileno()]) if self.stdout is not None else None
-        err = b"".join(chunks[self.stderr.fileno()]) if self.stderr is not None else None
-        self._close_pipes()
-        if timed_out:
-            self.kill()
-            status = self.wait()
-            raise TimeoutExpired(self.args, t, out, err, status)  # type: ignore[arg-type]
-        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return out, err
+        return True
+
+    @staticmethod
+    def _close_quietly(f: Any) -> None:
+        try:
+            f.close()
+        except OSError:  # e.g. a buffered stdin whose box has closed its end
+            pass
 
     def _close_pipes(self) -> None:
         for f in (self.stdin, self.stdout, self.stderr):
@@ -1631,32 +1718,315 @@ class Process:
                     pass
 
 
-# --- run ---------------------------------------------------------------------------------
+# --- subprocess twins: Popen, run ----------------------------------------------------------
 
-@dataclass
-class CompletedProcess:
-    """The result of :func:`run`; like :class:`subprocess.CompletedProcess` plus ``status``."""
-    args: list
-    returncode: int
-    stdout: Optional[bytes] = None
-    stderr: Optional[bytes] = None
-    status: Optional[Status] = field(default=None, repr=False)
+class CompletedProcess(subprocess.CompletedProcess):
+    """The result of :func:`run` and :func:`run_async`: a :class:`subprocess.CompletedProcess`
+    (``args``, ``returncode``, ``stdout``, ``stderr``, ``check_returncode()``) with the
+    box's :class:`Status` beside it as ``status``.
 
-    def check_returncode(self) -> None:
-        if self.returncode:
-            raise subprocess.CalledProcessError(self.returncode, self.args, self.stdout,
-                                                self.stderr)
+    ``returncode`` follows :mod:`subprocess`: the exit code, or minus the signal that ended
+    the box (also when libbox killed it at a limit: ``status.end`` says which).
+    """
+
+    def __init__(self, args: Any, returncode: int, stdout: Any = None, stderr: Any = None,
+                 status: Optional[Status] = None) -> None:
+        super().__init__(args, returncode, stdout, stderr)
+        self.status = status
 
 
-def run(argv: Sequence[PathLike], *, root: Optional[PathLike] = None,
-        capture_output: bool = False, input: Optional[bytes] = None,
+# subprocess keywords that have no meaning for a box: (default, why not).
+_REFUSED = {
+    "preexec_fn": (None, "no Python code runs in the box between clone and exec"),
+    "close_fds": (True, "a box gets only its stdio and pass_fds; every other fd is closed"),
+    "startupinfo": (None, "it is Windows-only"),
+    "creationflags": (0, "it is Windows-only"),
+    "restore_signals": (True, "the box always starts with default signal dispositions"),
+    "user": (None, "use uid= (the uid inside the box)"),
+    "group": (None, "use gid= (the gid inside the box)"),
+    "extra_groups": (None, "use groups= (supplementary groups inside the box)"),
+    "umask": (-1, "the box's umask is the library's"),
+    "pipesize": (-1, "pipes keep the kernel's size"),
+    "process_group": (None, "the box runs in a session of its own (new_session)"),
+}
+_LIMIT_SHORTCUTS = ("memory", "pids", "cpu", "wall", "cpu_time")
+
+
+def _box_keywords() -> frozenset:
+    import inspect
+    return frozenset(inspect.signature(Box.__init__).parameters) - {"self"}
+
+
+def _check_keywords(api: str, kwargs: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """TypeError, naming ``api``, for a subprocess keyword that a box cannot honour and for
+    an unknown keyword."""
+    known = set(allowed) | _box_keywords() | set(_LIMIT_SHORTCUTS)
+    for name, value in kwargs.items():
+        if name in _REFUSED:
+            default, why = _REFUSED[name]
+            if value is not default and value != default:
+                raise TypeError(f"{api}() does not support {name}={value!r}: {why}")
+        elif name not in known:
+            raise TypeError(f"{api}() got an unexpected keyword argument {name!r}")
+
+
+def _box_limits(kwargs: dict) -> None:
+    """Fold the limit shortcuts (memory=, pids=, cpu=, wall=, cpu_time=) into limits=."""
+    limits = dict(kwargs.pop("limits", None) or {})
+    cpu = kwargs.pop("cpu", None)
+    if cpu is not None:
+        limits["cpu_millis"] = _cpu_millis(cpu)
+    for name in ("memory", "pids", "wall", "cpu_time"):
+        v = kwargs.pop(name, None)
+        if v is not None:
+            limits[name] = v
+    if limits:
+        kwargs["limits"] = limits
+
+
+def _argv(args: Any, shell: bool, executable: Any) -> tuple[list, Any]:
+    """(argv, program) as subprocess builds them on POSIX: a str or path is the program
+    alone, shell=True runs ``/bin/sh -c`` with the args, executable replaces what is run."""
+    if isinstance(args, (str, bytes)):
+        args = [args]
+    elif isinstance(args, os.PathLike):
+        if shell:
+            raise TypeError("path-like args is not allowed when shell is true")
+        args = [args]
+    elif isinstance(args, Iterable):
+        args = list(args)
+    else:
+        raise TypeError(f"args must be a list of strings, a string or a path, not "
+                        f"{type(args).__name__}")
+    if not args:
+        raise TypeError("args must not be empty")
+    if shell:
+        args = ["/bin/sh", "-c", *args]
+        if executable is not None:
+            args[0], executable = executable, None
+    return args, executable
+
+
+class Popen:
+    """A program in a new box, with :class:`subprocess.Popen`'s interface.
+
+    ``Popen(args, bufsize=-1, executable=None, stdin=None, stdout=None, stderr=None,
+    shell=False, cwd=None, env=None, universal_newlines=None, start_new_session=False,
+    pass_fds=(), *, encoding=None, errors=None, text=None, **box_options)``
+
+    The subprocess arguments mean what they mean there, for the program in the box:
+
+    * ``args``: a list, or a string (the program alone, or with ``shell=True`` the command
+      line of ``/bin/sh -c``); ``executable`` is the file run instead of ``args[0]``
+      (``program=``), or the shell with ``shell=True``. Names are looked up in the box's
+      PATH, inside the box.
+    * ``stdin``, ``stdout``, ``stderr``: None (this process's), :data:`PIPE`,
+      :data:`DEVNULL`, :data:`STDOUT` (stderr), an fd or a file object.
+    * ``text``/``universal_newlines``, ``encoding``, ``errors``: text mode, as in
+      subprocess (the pipes are text streams and :meth:`communicate` takes and returns
+      str); ``bufsize`` buffers the pipes as there.
+    * ``cwd``: the working directory inside the box. ``env``: the program's environment;
+      a box never inherits this process's, so ``env=None`` gives only the box's default
+      ``PATH``, which stays (to find programs) unless ``env`` sets it or maps it to None.
+    * ``pass_fds``: these fds of this process are open in the box at the same numbers.
+    * ``start_new_session=True`` is the default of a box anyway (``new_session``).
+
+    Keywords that have no meaning in a box (``preexec_fn``, ``close_fds=False``, ``user``,
+    ``group``, ``extra_groups``, ``umask``, ``process_group``, ``restore_signals=False``,
+    ``pipesize``, ``startupinfo``, ``creationflags``) raise TypeError naming
+    ``libbox.Popen``. Every other keyword describes the box as for :class:`Box`
+    (``root``, ``mounts``, ``system``, ``init``, ``limits``...), plus the limit shortcuts
+    of :func:`run`.
+
+    A box that cannot start raises a :class:`BoxError`, the :class:`OSError` subclass of
+    its errno (FileNotFoundError for a missing program, PermissionError...).
+
+    ``returncode`` is the exit code or minus the signal, ``status`` the box's
+    :class:`Status`; :meth:`poll` and :meth:`wait` return the returncode. Without
+    ``init=True`` the program is its pid namespace's pid 1, which ignores the signals it
+    has no handler for: :meth:`terminate` then does nothing to e.g. ``sleep`` (use
+    ``init=True``, whose box-init forwards them, or :meth:`kill`). A Popen is a context
+    manager that closes the pipes and waits on exit; the box is released then (and by
+    garbage collection, which kills it if it still runs).
+    """
+
+    def __init__(self, args: Any, bufsize: int = -1, executable: Optional[PathLike] = None,
+                 stdin: Any = None, stdout: Any = None, stderr: Any = None,
+                 shell: bool = False, cwd: Optional[PathLike] = None,
+                 env: Optional[Mapping[str, Optional[str]]] = None,
+                 universal_newlines: Optional[bool] = None, start_new_session: bool = False,
+                 pass_fds: Iterable[int] = (), *, encoding: Optional[str] = None,
+                 errors: Optional[str] = None, text: Optional[bool] = None,
+                 **box_options: Any) -> None:
+        self._api = box_options.pop("_api", "libbox.Popen")
+        _check_keywords(self._api, box_options, ())
+        for name in _REFUSED:
+            box_options.pop(name, None)
+        if text is not None and universal_newlines is not None and \
+                bool(text) != bool(universal_newlines):
+            raise subprocess.SubprocessError("Cannot disambiguate when both text and "
+                                             "universal_newlines are supplied but different. "
+                                             "Pass one or the other.")
+        if isinstance(bufsize, bool) or not isinstance(bufsize, int):
+            raise TypeError("bufsize must be an integer")
+        if not isinstance(shell, bool):
+            raise TypeError("shell must be True or False")
+        self.text_mode = bool(encoding or errors or text or universal_newlines)
+        self.encoding = encoding
+        self.errors = errors
+        if self.text_mode and encoding is None:
+            import locale
+            self.encoding = locale.getpreferredencoding(False)
+        self.args = args
+        argv, program = _argv(args, shell, executable)
+        if program is not None:
+            box_options["program"] = program
+        if start_new_session:
+            box_options.setdefault("new_session", True)
+        _box_limits(box_options)
+        fds = {}
+        for fd in pass_fds:
+            fds[_uint(fd, "pass_fds entry")] = fd
+        self.box = Box(cwd=cwd, env=env, **box_options)
+        try:
+            self.process = self.box.spawn(argv, stdin=stdin, stdout=stdout, stderr=stderr,
+                                          pass_fds=fds)
+        except BaseException:
+            self.box.close()
+            raise
+        self.pid: int = self.process.pid
+        p = self.process
+        p.stdin, p.stdout, p.stderr = (self._wrap(p.stdin, True, bufsize),
+                                       self._wrap(p.stdout, False, bufsize),
+                                       self._wrap(p.stderr, False, bufsize))
+        self.stdin, self.stdout, self.stderr = p.stdin, p.stdout, p.stderr
+        self._communication_started = False
+
+    def _wrap(self, raw: Any, writing: bool, bufsize: int) -> Any:
+        """The stream of a pipe as subprocess makes it: buffered unless bufsize is 0, a text
+        stream in text mode."""
+        if raw is None:
+            return None
+        size = io.DEFAULT_BUFFER_SIZE if bufsize in (-1, 1) else bufsize
+        if self.text_mode:
+            buf = io.BufferedWriter(raw, size) if writing else io.BufferedReader(raw, size)
+            return io.TextIOWrapper(buf, self.encoding, self.errors, write_through=writing,
+                                    line_buffering=writing and bufsize == 1)
+        if bufsize == 0:
+            return raw
+        return io.BufferedWriter(raw, size) if writing else io.BufferedReader(raw, size)
+
+    @property
+    def universal_newlines(self) -> bool:
+        """The same as ``text_mode`` (subprocess's old name)."""
+        return self.text_mode
+
+    @property
+    def status(self) -> Optional[Status]:
+        """How the box ended (:class:`Status`), once it has been waited for; else None."""
+        return self.process.status
+
+    @property
+    def returncode(self) -> Optional[int]:
+        """The exit code, or minus the signal that ended the box; None while it runs."""
+        return self.process.returncode
+
+    def poll(self) -> Optional[int]:
+        """The returncode if the box has ended (reaping it), else None."""
+        st = self.process.poll()
+        return None if st is None else st.returncode
+
+    def wait(self, timeout: Union[float, str, None] = None) -> int:
+        """Wait for the box to end and return the returncode; raises
+        :class:`TimeoutExpired` (a :class:`subprocess.TimeoutExpired`) when ``timeout``
+        seconds pass first, the box still running."""
+        return self.process.wait(timeout).returncode
+
+    def communicate(self, input: Any = None, timeout: Union[float, str, None] = None
+                    ) -> tuple[Any, Any]:
+        """Send ``input`` (str in text mode, else bytes) to stdin, read stdout and stderr
+        to their end, wait for the box; return ``(stdout, stderr)`` (None for a stream
+        that is not a PIPE).
+
+        As in subprocess, when ``timeout`` passes first :class:`TimeoutExpired` is raised
+        and the box keeps running: call communicate() again (after :meth:`kill`, say) to
+        get all of the output."""
+        if self._communication_started and input:
+            raise ValueError("Cannot send input after starting communication")
+        if input is not None:
+            if self.text_mode and isinstance(input, str):
+                input = input.encode(self.encoding, self.errors or "strict")
+            elif not isinstance(input, (bytes, bytearray, memoryview)):
+                raise TypeError(f"input must be {'str' if self.text_mode else 'bytes'}, not "
+                                f"{type(input).__name__}")
+        self._communication_started = True
+        t = None if timeout is None else parse_time(timeout)
+        deadline = None if t is None else time.monotonic() + t
+        p = self.process
+        p._check_started()
+        if not p._communicate(input, deadline):
+            out, err = p._communicated()
+            raise TimeoutExpired(self.args, t, out, err)  # type: ignore[arg-type]
+        out, err = p._communicated()
+        p._close_pipes()
+        p.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if self.text_mode:
+            out, err = (self._text(x) for x in (out, err))
+        return out, err
+
+    def _text(self, data: Optional[bytes]) -> Optional[str]:
+        if data is None:
+            return None
+        text = data.decode(self.encoding, self.errors or "strict")  # type: ignore[arg-type]
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` to the box's first process (nothing once it has been reaped)."""
+        self.process.kill(sig)
+
+    def terminate(self) -> None:
+        """SIGTERM (see the class notes on pid 1 and ``init=True``)."""
+        self.send_signal(_signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: the box's first process ends, and its pid namespace with it."""
+        self.send_signal(_signal.SIGKILL)
+
+    def __enter__(self) -> "Popen":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            for f in (self.stdout, self.stderr):
+                if f is not None:
+                    Process._close_quietly(f)
+            if self.stdin is not None:
+                try:
+                    self.stdin.close()
+                except BrokenPipeError:
+                    pass
+            if not self.process._held and not self.process._start_failed:
+                self.process.wait()
+        finally:
+            self.box.close()
+
+    def __repr__(self) -> str:
+        return f"<libbox.Popen: returncode: {self.returncode} args: {self.args!r}>"
+
+
+def run(args: Any, *, input: Any = None, capture_output: bool = False,
         timeout: Union[float, str, None] = None, check: bool = False,
-        stdin: Any = None, stdout: Any = None, stderr: Any = None,
-        memory: Union[int, str, None] = None, pids: Optional[int] = None,
-        cpu: Union[float, str, None] = None, wall: Union[float, str, None] = None,
-        cpu_time: Union[float, str, None] = None,
-        **box_kwargs: Any) -> CompletedProcess:
-    """Run ``argv`` in a new box and wait for it, like :func:`subprocess.run`.
+        **kwargs: Any) -> CompletedProcess:
+    """Run ``args`` in a new box and wait for it, as :func:`subprocess.run` does.
+
+    Takes subprocess.run's keywords (``stdin``, ``input`` -- str in text mode --,
+    ``stdout``, ``stderr``, ``capture_output``, ``timeout``, ``check``, ``text``,
+    ``encoding``, ``errors``, ``universal_newlines``, ``shell``, ``cwd``, ``env``,
+    ``executable``, ``pass_fds``, ``bufsize``; see :class:`Popen`) and every keyword of
+    :class:`Box` (``root``, ``mounts``, ``system``, ``init``, ``limits``...). Returns a
+    :class:`CompletedProcess` whose ``returncode`` is the exit code or minus the signal,
+    with ``status`` beside it; ``check=True`` raises
+    :class:`subprocess.CalledProcessError` for a non-zero one.
 
     Shortcuts for ``limits`` entries, all for the whole box: ``memory`` (bytes or "256M"),
     ``pids`` (tasks), ``cpu`` (cpu bandwidth in cpus: 0.5 is half a cpu, i.e.
@@ -1665,36 +2035,51 @@ def run(argv: Sequence[PathLike], *, root: Optional[PathLike] = None,
     memory, pids, cpu and cpu_time need a cgroup: where this host or caller has none it
     can write (e.g. rootless without a delegated cgroup), :class:`BoxError` names the
     controller, unless ``best_effort=True`` (then see :meth:`Process.limit_status`).
-    ``timeout`` kills the box and raises :class:`TimeoutExpired` with the partial output.
-    ``returncode`` is the exit code or minus the signal. Other keyword arguments go to
-    :class:`Box`.
+
+    ``timeout`` (seconds or "2s") kills the box and raises :class:`TimeoutExpired` with
+    the partial output and the box's ``status``. A box that cannot start raises the
+    :class:`BoxError` of its errno (FileNotFoundError for a missing program...).
     """
-    limits = dict(box_kwargs.pop("limits", None) or {})
-    if cpu is not None:
-        limits["cpu_millis"] = _cpu_millis(cpu)
-    for name, v in (("memory", memory), ("pids", pids), ("wall", wall), ("cpu_time", cpu_time)):
-        if v is not None:
-            limits[name] = v
-    if capture_output:
-        if stdout is not None or stderr is not None:
-            raise ValueError("capture_output and stdout/stderr cannot both be given")
-        stdout = stderr = PIPE
+    _check_keywords("libbox.run", kwargs, _POPEN_KEYWORDS)
     if input is not None:
-        if stdin is not None:
-            raise ValueError("input and stdin cannot both be given")
-        if not isinstance(input, (bytes, bytearray, memoryview)):
-            raise TypeError("input must be bytes")
-        stdin = PIPE
-    if timeout is not None:
-        parse_time(timeout)
-    with Box(root=root, limits=limits, **box_kwargs) as box:
-        proc = box.spawn(argv, stdin=stdin, stdout=stdout, stderr=stderr)
-        out, err = proc.communicate(input, timeout)
-        assert proc.status is not None
-        res = CompletedProcess(list(argv), proc.status.returncode, out, err, proc.status)
+        if kwargs.get("stdin") is not None:
+            raise ValueError("stdin and input arguments may not both be used.")
+        kwargs["stdin"] = PIPE
+    if capture_output:
+        if kwargs.get("stdout") is not None or kwargs.get("stderr") is not None:
+            raise ValueError("stdout and stderr arguments may not be used with capture_output.")
+        kwargs["stdout"] = kwargs["stderr"] = PIPE
+    t = None if timeout is None else parse_time(timeout)
+    with Popen(args, _api="libbox.run", **kwargs) as p:
+        try:
+            out, err = p.communicate(input, timeout=t)
+        except TimeoutExpired:
+            p.kill()
+            # Its pid namespace dies with it: what is left to read comes at once.
+            p.process._communicate(None, time.monotonic() + 1.0)
+            out, err = p.process._communicated()
+            p.process._close_pipes()
+            status = p.process.wait()
+            if p.text_mode:
+                out, err = p._text(out), p._text(err)
+            raise TimeoutExpired(p.args, t, out, err, status) from None  # type: ignore[arg-type]
+        except BaseException:
+            p.kill()
+            raise
+        status = p.status
+    assert status is not None
+    res = CompletedProcess(p.args, status.returncode, out, err, status)
     if check:
         res.check_returncode()
     return res
+
+
+def _popen_keywords() -> frozenset:
+    import inspect
+    return frozenset(inspect.signature(Popen.__init__).parameters) - {"self", "box_options"}
+
+
+_POPEN_KEYWORDS = _popen_keywords()
 
 
 # --- misc --------------------------------------------------------------------------------
@@ -1717,3 +2102,8 @@ def probe() -> dict:
         v = getattr(f, name)
         out[name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
     return out
+
+
+from ._aio import (  # noqa: E402  (needs Box, Process and the helpers above)
+    AsyncProcess, create_subprocess_exec, create_subprocess_shell, run_async,
+)
