@@ -84,6 +84,37 @@ int box_set_hostname(box_t *box, const char *hostname);
 #define BOX_ROOT_READONLY (1u << 0) /* "/" itself read-only after all mounts are made */
 int box_set_root(box_t *box, const char *dir, unsigned int flags);
 
+/* Overlay filesystems: `n` read-only lower layers (absolute host paths of directories,
+ * lowers[0] at the bottom, lowers[n-1] on top) under a writable upper layer.
+ *
+ * box_set_root_overlay: the overlay is the box's "/" (replacing box_set_root, and replaced
+ * by it). Mount points the box needs are created in the upper layer, never in a lower one.
+ * flags: BOX_ROOT_READONLY. box_mount_overlay: the overlay is mounted at `target` (a path in
+ * the box, as box_mount's), in the order of the mount plan; flags: BOX_MOUNT_RO,
+ * BOX_MOUNT_DEVICES, BOX_MOUNT_EXEC_OFF.
+ *
+ * upper and work: host directories on one file system, the overlay's upper and work dir
+ * (the box's changes persist there: files written, whiteouts for deleted ones); the caller
+ * owns them and must not share them between boxes running at once. Both NULL: an ephemeral
+ * upper layer in a tmpfs of the box's own mount namespace, which nobody else sees and which
+ * vanishes with the box.
+ *
+ * A box with a user namespace (rootless, or root with BOX_NS_USER) mounts with "userxattr"
+ * (Linux 5.11): its layers' opaque directories must be marked user.overlay.opaque, and an
+ * ephemeral upper needs a tmpfs with user xattrs (Linux 6.6). Layers are given one at a time
+ * ("lowerdir+", Linux 6.8); older kernels take one list of at most 255 bytes, and more
+ * layers than fit fail box_spawn with -E2BIG saying so. Paths are copied. Phase: before
+ * box_spawn(). Returns 0 or: -EINVAL (box NULL, lowers NULL or n 0, a path not absolute,
+ * only one of upper/work, upper == work, unknown flags), -E2BIG (n above 500, the
+ * kernel's limit), -ENOENT/-ENOTDIR (a layer is not a directory), -EXDEV (upper and work on
+ * different file systems), -EBUSY (already spawned), -ENOMEM. The kernel's refusal (e.g.
+ * -EINVAL for a layer on a file system overlay cannot use) fails box_spawn, naming the
+ * layer. */
+int box_set_root_overlay(box_t *box, size_t n, const char *const lowers[], const char *upper,
+                         const char *work, unsigned int flags);
+int box_mount_overlay(box_t *box, const char *target, size_t n, const char *const lowers[],
+                      const char *upper, const char *work, unsigned int flags);
+
 /* Mounts, made in the order they were added, after the root is prepared and before the
  * program starts. `target` is an absolute path inside the box; it is resolved inside the
  * box root (symlinks cannot lead out of it) and created when missing (a directory, or an
@@ -99,6 +130,7 @@ typedef enum {
     BOX_MOUNT_DIR,        /* source unused; just create the directory */
     BOX_MOUNT_SYMLINK,    /* source: the link's text; target: where the link is made */
     BOX_MOUNT_REMOUNT_RO, /* source unused; make an existing mount at target read-only */
+    BOX_MOUNT_OVERLAY,    /* only through box_mount_overlay (box_mount: -EINVAL) */
 } box_mount_type_t;
 
 #define BOX_MOUNT_RO     (1u << 0) /* read-only (really: the bind mount is remounted ro) */

@@ -32,6 +32,15 @@ struct box_mount_op {
     mode_t mode;       /* BOX_MOUNT_DIR (when created) and BOX_MOUNT_OP_CHMOD */
     bool has_mode;
     bool source_is_dir;
+    struct box_overlay *overlay; /* BOX_MOUNT_OVERLAY: its layers */
+};
+
+/* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
+#define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
+struct box_overlay {
+    char **lowers;     /* normalised host paths, lowers[0] at the bottom */
+    size_t n_lowers;
+    char *upper, *work; /* host paths, or both NULL: an ephemeral upper layer */
 };
 
 /* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
@@ -92,6 +101,7 @@ struct box {
     unsigned int opts;
     char hostname[BOX_HOSTNAME_MAX + 1];
     char *root;
+    struct box_overlay *root_overlay; /* box_set_root_overlay, instead of root */
     unsigned int root_flags;
     struct box_mount_op *mounts;
     size_t n_mounts;
@@ -175,6 +185,12 @@ int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const c
                   unsigned int flags, uint64_t size, mode_t mode); /* mode: BOX_NO_MODE */
 const char *box_mount_type_name(box_mount_type_t type);
 void box_mount_free(struct box_mount_op *op);
+
+/* overlay.c */
+int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
+                    const char *upper, const char *work, struct box_overlay **out);
+void box_overlay_free(struct box_overlay *ov);
+size_t box_overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
 
 /* limits.c */
 int box_limit_to_rlimit(box_limit_t limit);

@@ -74,6 +74,7 @@ BOX_API void box_free(box_t *box)
     box_seccomp_free(box);
     box_landlock_free(box);
     free(box->root);
+    box_overlay_free(box->root_overlay);
     free(box->cwd);
     free(box->program);
     free(box->fds);
@@ -153,6 +154,8 @@ BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
         return box_error(box, -r, "set_root: %s", dir);
     free(box->root);
     box->root = copy;
+    box_overlay_free(box->root_overlay);
+    box->root_overlay = NULL;
     box->root_flags = flags;
     return 0;
 }
@@ -164,6 +167,9 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
 
     if (r < 0)
         return r;
+    if (type == BOX_MOUNT_OVERLAY)
+        return box_error(box, EINVAL, "mount: an overlay needs its layers: use "
+                         "box_mount_overlay");
     /* Only the public types: the plan's internal steps (BOX_MOUNT_OP_CHMOD) have their own
      * calls, which validate what they carry. */
     if (type < BOX_MOUNT_BIND || type > BOX_MOUNT_REMOUNT_RO)

@@ -60,6 +60,7 @@ struct box_child_args {
     int fd_high;          /* temporary fd numbers in the fd shuffle start here */
     const char *base;     /* host directory where the new root is attached before pivot */
     int (*trees)[BOX_DEV_NODES]; /* per mount op: detached trees opened in the child */
+    int *overlay_fds;     /* overlay.c: room for every overlay's layer fds, all -1 */
     char *const *argv;
     char *const *envp;
     char **exec_paths;    /* candidates for argv[0], tried in order */
@@ -86,6 +87,14 @@ struct box_child_args {
 /* mount.c, child side: build the box's root and mount tree. Return 0 or a negative errno
  * and fill *e (step, index, path). */
 int box_child_mounts(const struct box_child_args *a, struct box_child_error *e);
+
+/* mount.c, child side helpers shared with overlay.c */
+int box_child_fail(struct box_child_error *e, int step, int index, const char *path, long r);
+long box_child_new_fs(const char *fstype, uint64_t attr, const char *const *opts);
+
+/* overlay.c, child side: open every overlay's layers and make each overlay as a detached
+ * mount (the root's into *root, the others' into a->trees). */
+int box_overlay_child(const struct box_child_args *a, long *root, struct box_child_error *e);
 
 /* net.c, child side: configure the box's end of the veth pair. */
 long box_net_child(const struct box_child_args *a);

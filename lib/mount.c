@@ -29,6 +29,7 @@ void box_mount_free(struct box_mount_op *op)
     free(op->target);
     free(op->fs_size);
     free(op->fs_mode);
+    box_overlay_free(op->overlay);
 }
 
 const char *box_mount_type_name(box_mount_type_t type)
@@ -44,6 +45,7 @@ const char *box_mount_type_name(box_mount_type_t type)
     case BOX_MOUNT_DIR: return "dir";
     case BOX_MOUNT_SYMLINK: return "symlink";
     case BOX_MOUNT_REMOUNT_RO: return "remount-ro";
+    case BOX_MOUNT_OVERLAY: return "overlay";
     }
     return NULL;
 }
@@ -121,6 +123,11 @@ static int fail(struct box_child_error *e, int step, int index, const char *path
     e->index = index;
     box_strlcpy(e->path, path, sizeof e->path);
     return (int)r;
+}
+
+int box_child_fail(struct box_child_error *e, int step, int index, const char *path, long r)
+{
+    return fail(e, step, index, path, r);
 }
 
 static long open_in_root(int root_fd, const char *path, long flags)
@@ -254,6 +261,11 @@ static long new_fs(const char *fstype, uint64_t attr, const char *const *opts)
     m = SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
     SYS1(SYS_close, fs);
     return m;
+}
+
+long box_child_new_fs(const char *fstype, uint64_t attr, const char *const *opts)
+{
+    return new_fs(fstype, attr, opts);
 }
 
 static long clone_tree(const char *source, bool recursive)
@@ -441,6 +453,7 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
             return 0;
         target = make_target(root_fd, op->target, !op->source_is_dir);
         break;
+    case BOX_MOUNT_OVERLAY: /* made by box_overlay_child, attached like a bind */
     default:
         target = make_target(root_fd, op->target, false);
         break;
@@ -450,6 +463,7 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
 
     switch (op->type) {
     case BOX_MOUNT_BIND:
+    case BOX_MOUNT_OVERLAY:
         r = attach(a->trees[i][0], target);
         break;
     case BOX_MOUNT_TMPFS:
@@ -511,13 +525,17 @@ int box_child_mounts(const struct box_child_args *a, struct box_child_error *e)
         root = clone_tree(box->root, true);
         if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0)
             return fail(e, STEP_OPEN_ROOT, -1, box->root, r);
-    } else {
+    } else if (!box->root_overlay) {
         root = new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, root_opts);
+    } else {
+        root = 0; /* made below, with the other overlays */
     }
     if (root < 0)
         return fail(e, STEP_OPEN_ROOT, -1, box->root ? box->root : "tmpfs", root);
 
     r = open_sources(a, e);
+    if (r >= 0 && a->overlay_fds)
+        r = box_overlay_child(a, &root, e);
     if (r < 0)
         return (int)r;
 

@@ -193,7 +193,7 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box_error(box, EBUSY, "spawn: the box has already run; make a new one");
     if (!argv || !argv[0] || !argv[0][0])
         return box_error(box, EINVAL, "spawn: argv is NULL or empty");
-    if (!(box->ns & BOX_NS_MNT) && (box->root || box->n_mounts))
+    if (!(box->ns & BOX_NS_MNT) && (box->root || box->root_overlay || box->n_mounts))
         return box_error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
     if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
         return box_error(box, EPERM,
@@ -315,6 +315,7 @@ static void free_args(struct box_child_args *a)
         free(a->exec_paths[i]);
     free(a->exec_paths);
     free(a->trees);
+    free(a->overlay_fds);
     free(a->seccomp_filter);
     free(a->landlock_access);
     free(a->net_batch);
@@ -326,7 +327,7 @@ static void free_args(struct box_child_args *a)
 
 static int prepare_args(box_t *box, const char *const argv[], struct box_child_args *a)
 {
-    size_t argc = 0;
+    size_t argc = 0, n_ovl;
 
     a->box = box;
     a->sync_fd = a->err_fd = a->init_fd = -1;
@@ -343,6 +344,13 @@ static int prepare_args(box_t *box, const char *const argv[], struct box_child_a
         if (!(((char **)a->argv)[i] = strdup(argv[i])))
             return -ENOMEM;
     memset(a->trees, -1, (box->n_mounts + 1) * sizeof *a->trees);
+    n_ovl = box_overlay_fd_slots(box);
+    if (n_ovl) {
+        a->overlay_fds = malloc(n_ovl * sizeof *a->overlay_fds);
+        if (!a->overlay_fds)
+            return -ENOMEM;
+        memset(a->overlay_fds, -1, n_ovl * sizeof *a->overlay_fds);
+    }
     a->fd_high = 3;
     for (size_t i = 0; i < box->n_fds; i++) {
         if (box->fds[i].target >= a->fd_high)
