@@ -35,8 +35,7 @@ static box_t *make_box(char **argv, int in, int out, double sec, uint64_t mib, i
         box_set_limit(box, BOX_LIMIT_MEMORY, mib << 20) < 0 ||
         box_set_limit(box, BOX_LIMIT_PIDS, 64) < 0 ||
         (fallback && /* rootless: skip what needs a cgroup, limit each process instead */
-         (box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
-                                   BOX_OPT_LIMITS_BEST_EFFORT) < 0 ||
+         (box_set_option(box, BOX_OPT_LIMITS_BEST_EFFORT, 1) < 0 ||
           box_set_limit(box, BOX_LIMIT_CPU, (uint64_t)sec + 1) < 0 || /* whole seconds */
           box_set_limit(box, BOX_LIMIT_AS, mib << 20) < 0)) ||
         box_spawn(box, (const char *const *)argv + 4) < 0) {

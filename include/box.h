@@ -189,9 +189,14 @@ int box_set_cwd(box_t *box, const char *dir);
  * 4096 bytes or more), -EBUSY (already spawned), -ENOMEM. */
 int box_set_program(box_t *box, const char *file);
 
-/* Give the program the caller's descriptor `fd` as descriptor number `target`. By default
- * the program gets the caller's 0, 1 and 2; once any fd is passed, exactly the passed ones
- * (so pass 0..2 too if you want them). Everything else is closed. fd stays the caller's. */
+/* Give the program the caller's descriptor `fd` as descriptor number `target` (0..1024);
+ * a second call for the same target replaces the first. fd stays the caller's and must
+ * stay open until box_spawn. The rule for the program's descriptors has two cases:
+ *   - no box_pass_fd call at all: it gets the caller's 0, 1 and 2, nothing else;
+ *   - one call or more: it gets exactly the passed targets, so a caller that passes fd 3
+ *     and still wants stdio passes 0, 1 and 2 too (box_pass_fd(box, 0, 0) ...).
+ * Every other descriptor is closed in the box. Phase: before box_spawn(). Returns 0 or:
+ * -EINVAL (box NULL), -EBADF (fd not open, target out of range), -EBUSY, -ENOMEM. */
 int box_pass_fd(box_t *box, int fd, int target);
 
 /* Clock offsets of the box's time namespace (needs BOX_NS_TIME): the box's CLOCK_MONOTONIC
@@ -225,10 +230,10 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
 #define BOX_OPT_INIT            (1u << 3) /* pid 1 is libbox's box-init, which reaps orphans
                                             and forwards signals; the program is pid 2 and
                                             a signal that ends it is reported as exit
-                                            128 + signal. box-init is found at
-                                            $LIBBOX_INIT or where meson installed it and
-                                            exec'ed from the host (Landlock rules let
-                                            exactly that file through) */
+                                            128 + signal. box-init is the one of
+                                            box_set_init_path, exec'ed from the host
+                                            (Landlock rules let exactly that file
+                                            through) */
 #define BOX_OPT_ALLOW_NEW_PRIVS (1u << 4) /* do not set no_new_privs: a setuid or file-
                                             capability binary in the box gains its
                                             privileges over the box's user namespace
@@ -245,7 +250,20 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                                             and box_kill work, box_wait does not, and
                                             box_start runs the program (OCI's create /
                                             start, bwrap's --block-fd) */
+/* box_set_option turns the options in `opts` on (on != 0) or off (on == 0) and leaves the
+ * others as they are, defaults included: box_set_option(box, BOX_OPT_INIT, 1).
+ * box_set_options replaces the whole mask, defaults included (pass them to keep them).
+ * Phase: before box_spawn(). Returns 0 or -EINVAL (box NULL, unknown bits), -EBUSY. */
 int box_set_options(box_t *box, unsigned int opts);
+int box_set_option(box_t *box, unsigned int opts, int on);
+
+/* The box-init binary BOX_OPT_INIT runs as pid 1: an absolute path on the host, opened at
+ * box_spawn (so Landlock and the box's root need not contain it). NULL (the default): the
+ * one meson installed, or $LIBBOX_INIT when the environment names one (for build trees
+ * and tests; read with secure_getenv, so never in a setuid or setgid process). Copied.
+ * Phase: before box_spawn(). Returns 0 or -EINVAL (box NULL, path not absolute or 4096
+ * bytes or more), -EBUSY, -ENOMEM. */
+int box_set_init_path(box_t *box, const char *path);
 
 /* Limits. rlimits apply to each process of the box (soft = hard = value). cgroup limits
  * apply to the box as a whole: libbox makes one cgroup per box below the caller's own (or
@@ -278,6 +296,31 @@ typedef enum {
                              (hugetlb.2MB.max on x86_64), 0 allowed: none at all */
 } box_limit_t;
 int box_set_limit(box_t *box, box_limit_t limit, uint64_t value);
+
+/* The limit vocabulary, for front ends (one table in the library: names, units, ranges).
+ *
+ * box_limit_name: the limit's name: "nofile", "nproc", "fsize", "core", "stack", "as",
+ * "rlimit_cpu" (BOX_LIMIT_CPU), "wall" (BOX_LIMIT_WALL_MS), "memory", "pids",
+ * "memory_high", "swap", "cpu_millis", "cpu_weight", "cpu_time" (BOX_LIMIT_CPU_TIME_MS),
+ * "io_weight", "hugetlb". Static storage; NULL for an unknown limit, so a front end lists
+ * every limit with `for (l = 1; box_limit_name(l); l++)`.
+ *
+ * box_limit_from_name: the limit of a name, ignoring case. Also takes "rlimit_NAME" for
+ * each rlimit (by the kernel's name: "rlimit_nofile", "rlimit_cpu"), "wall_ms" and
+ * "cpu_time_ms". Returns the BOX_LIMIT_* value or -EINVAL (NULL or unknown name).
+ *
+ * box_limit_unit: what a value of the limit counts, BOX_LIMIT_UNIT_*, or -EINVAL.
+ *
+ * box_limit_range: the values box_set_limit accepts, min..max inclusive (min 0 where 0
+ * is allowed). Either pointer may be NULL. Returns 0 or -EINVAL (unknown limit). */
+#define BOX_LIMIT_UNIT_COUNT   1 /* a number: files, processes, a weight, thousandths of a cpu */
+#define BOX_LIMIT_UNIT_BYTES   2
+#define BOX_LIMIT_UNIT_SECONDS 3
+#define BOX_LIMIT_UNIT_MS      4 /* milliseconds */
+const char *box_limit_name(box_limit_t limit);
+int box_limit_from_name(const char *name);
+int box_limit_unit(box_limit_t limit);
+int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max);
 
 /* Build the box and run argv[0] in it (looked up in the box's PATH when it has no '/').
  * argv is NULL-terminated and copied. Returns 0 once the program has been exec'ed, or the
@@ -317,7 +360,13 @@ typedef enum {
     BOX_END_CPU_TIME,     /* killed by libbox: BOX_LIMIT_CPU_TIME_MS exceeded */
 } box_end_t;
 
+/* Structs the library fills (box_status_t, box_features_t) start with `version`, set by
+ * the library: the BOX_*_VERSION of the fields it filled. Later releases add fields only
+ * in place of `reserved` and raise the version; a caller reads a field added after
+ * version 1 only when `version` says the library knows it. */
+#define BOX_STATUS_VERSION 1
 typedef struct box_status {
+    uint32_t version;       /* BOX_STATUS_VERSION of the library that filled it */
     box_end_t end;
     int exit_code;          /* when end == BOX_END_EXITED */
     int signal;             /* the terminating signal, else 0 */
@@ -396,6 +445,15 @@ int box_wait(box_t *box, int timeout_ms, box_status_t *status);
 int box_cap_keep(box_t *box, const char *name);
 int box_cap_keep_all(box_t *box);
 
+/* box_cap_name: the name of capability number cap (CAP_* of linux/capability.h) as
+ * "CAP_NET_RAW", static storage; NULL for a number libbox has no name for (it knows
+ * CAP_CHOWN .. CAP_CHECKPOINT_RESTORE, 0..40).
+ * box_cap_from_name: the number of a capability named as box_cap_keep takes it
+ * ("CAP_NET_RAW", "cap_net_raw", "net_raw"), or -EINVAL (NULL, unknown name). Whether
+ * this kernel has it is box_cap_keep's business. */
+const char *box_cap_name(int cap);
+int box_cap_from_name(const char *name);
+
 /* seccomp. By default a filter denies, with EPERM, the system calls a boxed program has no
  * business making (module and kexec loading, reboot, bpf, perf_event_open, userfaultfd,
  * io_uring, keyctl and the key syscalls, open_by_handle_at, every mount call, unshare,
@@ -472,6 +530,21 @@ int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action, int 
                           size_t n, const box_seccomp_arg_t *args);
 int box_seccomp_export(box_t *box, int fd, int pfc);
 
+/* box_seccomp_rule_parse: one line of libbox's seccomp rule text, as boxrun's
+ * --seccomp-rule and --seccomp-profile take it, applied with the calls above:
+ *   SYSCALL=ACTION[,COMPARISON...]  box_seccomp_rule, or box_seccomp_rule_args when there
+ *                                   are comparisons (at most 6, all must hold)
+ *   default=ACTION                  box_seccomp_default_action
+ *   deny-list=on|off                box_seccomp_default
+ * ACTION: allow, kill, log, errno (EPERM) or errno:N (N 1..4095); not notify, which needs
+ * a supervisor (use box_seccomp_rule). COMPARISON: aN==V, aN!=V, aN<V, aN<=V, aN>V, aN>=V
+ * (unsigned) or aN&MASK==V, N the argument 0..5, V and MASK decimal or 0x hexadecimal.
+ * No spaces. A syntax error's message names the bad part without a function prefix
+ * ("bad comparison 'a6==1' (...)"), so that a front end can put the option or FILE:LINE
+ * in front. Phase: before box_spawn(). Returns 0 or: -EINVAL (box or text NULL, bad
+ * syntax, unknown system call, and the errors of the call it makes), -EBUSY, -ENOMEM. */
+int box_seccomp_rule_parse(box_t *box, const char *text);
+
 /* box_seccomp_notify_fd: after box_spawn (box_start), the seccomp user-notification
  * listener of a box with BOX_SECCOMP_NOTIFY rules: the caller reads each notified call with
  * ioctl(SECCOMP_IOCTL_NOTIF_RECV) and answers it with SECCOMP_IOCTL_NOTIF_SEND (see
@@ -507,6 +580,22 @@ int box_seccomp_load_bpf(box_t *box, int fd);
 int box_landlock_path(box_t *box, const char *path, unsigned int access);
 int box_landlock_mode(box_t *box, int required);
 
+/* Sizes and durations as people write them, parsed the same way for every front end.
+ *
+ * box_parse_size: bytes from "4096", "64K", "1.5G", "2MiB", "1 GB": a decimal number (with
+ * a fraction, at most 18 digits after the point) and an optional unit b, k, kb, kib, m,
+ * mb, mib, g, gb, gib, t, tb or tib, any case, binary (K = 1024); spaces around and
+ * between are allowed. The result must be a whole number of bytes ("0.3K" is refused).
+ *
+ * box_parse_duration: nanoseconds from "2", "1.5s", "200ms", "500us", "10ns", "2m",
+ * "1min", "1h": a decimal number and an optional unit s or sec (the default), ms, us, ns,
+ * m or min (minutes), h, any case; a fraction of a nanosecond is rounded up.
+ *
+ * Both return 0 and write *out, or -EINVAL (NULL, empty, no digit, a sign, an unknown
+ * unit, anything after it) or -ERANGE (above UINT64_MAX). */
+int box_parse_size(const char *text, uint64_t *out);
+int box_parse_duration(const char *text, uint64_t *out_ns);
+
 /* What this kernel and this caller can do (box_probe). */
 typedef enum {
     BOX_CGROUP_NONE = 0,
@@ -515,7 +604,9 @@ typedef enum {
     BOX_CGROUP_V2,     /* unified hierarchy only */
 } box_cgroup_layout_t;
 
+#define BOX_FEATURES_VERSION 1
 typedef struct box_features {
+    uint32_t version;         /* BOX_FEATURES_VERSION of the library that filled it */
     int userns;               /* 1 if this caller can create a usable user namespace */
     char userns_why[512];     /* when 0: the reason and the fix */
     box_cgroup_layout_t cgroup_layout;
@@ -535,7 +626,8 @@ typedef struct box_features {
 /* Probe once (results are cached per process). Returns 0 or -EINVAL for NULL. */
 int box_probe(box_features_t *out);
 
-/* "0.1.0" */
+/* The library's version, "MAJOR.MINOR.MICRO" as meson's project() has it (the
+ * BOX_VERSION_* macros are the header's). Static storage. */
 const char *box_version(void);
 
 #ifdef __cplusplus

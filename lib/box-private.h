@@ -115,6 +115,7 @@ struct box {
     size_t n_env;
     char *cwd;
     char *program;     /* box_set_program: what to exec instead of argv[0], or NULL */
+    char *init_path;   /* box_set_init_path: box-init for BOX_OPT_INIT, or NULL */
     struct box_fdpass *fds;
     size_t n_fds;
     bool limit_set[BOX_LIMIT_COUNT];
@@ -192,8 +193,30 @@ int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lo
 void box_overlay_free(struct box_overlay *ov);
 size_t box_overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
 
-/* limits.c */
+/* limits.c: one row per BOX_LIMIT_*. */
+enum box_limit_kind { BOX_LIMIT_KIND_RLIMIT = 1, BOX_LIMIT_KIND_CGROUP, BOX_LIMIT_KIND_TIME };
+struct box_limit_file {
+    const char *file; /* in the cgroup directory; "*" stands for the huge page size */
+    void (*format)(uint64_t value, uint64_t memory, char *buf, size_t size);
+    const char *pre_file, *pre_value; /* written first (v1's cpu period) */
+};
+struct box_limit_desc {
+    const char *name;        /* box_limit_name */
+    enum box_limit_kind kind;
+    int unit;                /* BOX_LIMIT_UNIT_* */
+    uint64_t min, max;       /* what box_set_limit accepts */
+    int rlimit;              /* RLIMIT_* or -1 */
+    const char *rlimit_name; /* the kernel's name ("nofile", "cpu") or NULL */
+    int slot;                /* BOX_CG_* holding its controller, or -1 */
+    struct box_limit_file v1, v2;
+};
+const struct box_limit_desc *box_limit_desc(box_limit_t limit); /* NULL if unknown */
 int box_limit_to_rlimit(box_limit_t limit);
+int box_limit_check(box_t *box, box_limit_t limit, uint64_t value); /* box_set_limit's */
+/* The text cgroup v1 or v2 takes for `value` (memory: the box's memory limit, for v1's
+ * memory+swap). -EINVAL for a limit without a cgroup file. */
+int box_limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory, char *buf,
+                     size_t size);
 
 /* cgroup.c */
 bool box_limit_is_cgroup(box_limit_t limit);

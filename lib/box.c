@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "box-config.h"
 #include "box-private.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
@@ -77,6 +78,7 @@ BOX_API void box_free(box_t *box)
     box_overlay_free(box->root_overlay);
     free(box->cwd);
     free(box->program);
+    free(box->init_path);
     free(box->fds);
     free(box);
 }
@@ -406,16 +408,46 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
     return 0;
 }
 
+#define KNOWN_OPTS (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT | \
+                    BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD)
+
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {
     int r = box_check_configurable(box, "set_options");
 
     if (r < 0)
         return r;
-    if (opts & ~(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT |
-                 BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD))
-        return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts);
+    if (opts & ~KNOWN_OPTS)
+        return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts & ~KNOWN_OPTS);
     box->opts = opts;
+    return 0;
+}
+
+BOX_API int box_set_option(box_t *box, unsigned int opts, int on)
+{
+    int r = box_check_configurable(box, "set_option");
+
+    if (r < 0)
+        return r;
+    if (opts & ~KNOWN_OPTS)
+        return box_error(box, EINVAL, "set_option: unknown options 0x%x", opts & ~KNOWN_OPTS);
+    box->opts = on ? box->opts | opts : box->opts & ~opts;
+    return 0;
+}
+
+BOX_API int box_set_init_path(box_t *box, const char *path)
+{
+    int r = box_check_configurable(box, "set_init_path");
+    char *copy = NULL;
+
+    if (r < 0)
+        return r;
+    if (path && (path[0] != '/' || strlen(path) >= 4096))
+        return box_error(box, EINVAL, "set_init_path: '%s' is not an absolute path", path);
+    if (path && !(copy = strdup(path)))
+        return box_error(box, ENOMEM, "set_init_path");
+    free(box->init_path);
+    box->init_path = copy;
     return 0;
 }
 
@@ -423,51 +455,8 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
     int r = box_check_configurable(box, "set_limit");
 
-    if (r < 0)
+    if (r < 0 || (r = box_limit_check(box, limit, value)) < 0)
         return r;
-    if ((int)limit < 1 || (int)limit >= BOX_LIMIT_COUNT)
-        return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
-    if (value == 0 && limit != BOX_LIMIT_CORE && limit != BOX_LIMIT_SWAP &&
-        limit != BOX_LIMIT_HUGETLB)
-        return box_error(box, EINVAL, "set_limit: limit %d must not be 0", (int)limit);
-    switch (limit) {
-    case BOX_LIMIT_NOFILE:
-        if (value > 1u << 20)
-            return box_error(box, ERANGE, "set_limit: nofile %llu above the kernel's maximum",
-                             (unsigned long long)value);
-        break;
-    case BOX_LIMIT_WALL_MS:
-    case BOX_LIMIT_CPU_TIME_MS:
-        if (value > (uint64_t)INT32_MAX * 1000)
-            return box_error(box, ERANGE, "set_limit: time %llu ms out of range",
-                             (unsigned long long)value);
-        break;
-    case BOX_LIMIT_MEMORY:
-    case BOX_LIMIT_MEMORY_HIGH:
-        if (value < 1 << 20)
-            return box_error(box, ERANGE, "set_limit: memory limit %llu below 1 MiB",
-                             (unsigned long long)value);
-        break;
-    case BOX_LIMIT_CPU_MILLIS:
-        if (value > 1000000)
-            return box_error(box, ERANGE, "set_limit: cpu %llu/1000 above 1000 cpus",
-                             (unsigned long long)value);
-        break;
-    case BOX_LIMIT_CPU_WEIGHT:
-    case BOX_LIMIT_IO_WEIGHT:
-        if (value > 10000)
-            return box_error(box, ERANGE, "set_limit: %s weight %llu not in 1..10000",
-                             limit == BOX_LIMIT_IO_WEIGHT ? "io" : "cpu",
-                             (unsigned long long)value);
-        break;
-    case BOX_LIMIT_PIDS:
-        if (value > 4194304)
-            return box_error(box, ERANGE, "set_limit: pids %llu above the kernel's maximum",
-                             (unsigned long long)value);
-        break;
-    default:
-        break;
-    }
     /* cgroup v1 writes memory + swap as one number: the sum must fit, whichever is set
      * first. */
     if ((limit == BOX_LIMIT_SWAP && box->limit_set[BOX_LIMIT_MEMORY] &&
@@ -579,5 +568,5 @@ BOX_API int box_pidfd(const box_t *box)
 
 BOX_API const char *box_version(void)
 {
-    return "0.1.0";
+    return BOX_VERSION_STRING;
 }

@@ -4,7 +4,8 @@
  * sets, and the bounding set holds only the kept capabilities, so nothing the program execs
  * (not even a file with capabilities, or uid 0 in the box) can get any other back.
  *
- * Parent side: names are parsed with libcap into a plain bit mask (box->cap_keep).
+ * Parent side: names (one table, also exported: box_cap_name, box_cap_from_name) become a
+ * plain bit mask (box->cap_keep); libcap says how many capabilities the kernel has.
  * Child side (box_caps_*_child): raw system calls only, see child.c. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,20 +27,47 @@ uint64_t box_caps_valid_mask(void)
     return ((uint64_t)1 << bits) - 1;
 }
 
+/* The capabilities by number: the names box_cap_keep, box_cap_name and the front ends use. */
+#define CAP(name) [name] = #name
+static const char *const cap_names[] = {
+    CAP(CAP_CHOWN), CAP(CAP_DAC_OVERRIDE), CAP(CAP_DAC_READ_SEARCH), CAP(CAP_FOWNER),
+    CAP(CAP_FSETID), CAP(CAP_KILL), CAP(CAP_SETGID), CAP(CAP_SETUID), CAP(CAP_SETPCAP),
+    CAP(CAP_LINUX_IMMUTABLE), CAP(CAP_NET_BIND_SERVICE), CAP(CAP_NET_BROADCAST),
+    CAP(CAP_NET_ADMIN), CAP(CAP_NET_RAW), CAP(CAP_IPC_LOCK), CAP(CAP_IPC_OWNER),
+    CAP(CAP_SYS_MODULE), CAP(CAP_SYS_RAWIO), CAP(CAP_SYS_CHROOT), CAP(CAP_SYS_PTRACE),
+    CAP(CAP_SYS_PACCT), CAP(CAP_SYS_ADMIN), CAP(CAP_SYS_BOOT), CAP(CAP_SYS_NICE),
+    CAP(CAP_SYS_RESOURCE), CAP(CAP_SYS_TIME), CAP(CAP_SYS_TTY_CONFIG), CAP(CAP_MKNOD),
+    CAP(CAP_LEASE), CAP(CAP_AUDIT_WRITE), CAP(CAP_AUDIT_CONTROL), CAP(CAP_SETFCAP),
+    CAP(CAP_MAC_OVERRIDE), CAP(CAP_MAC_ADMIN), CAP(CAP_SYSLOG), CAP(CAP_WAKE_ALARM),
+    CAP(CAP_BLOCK_SUSPEND), CAP(CAP_AUDIT_READ), CAP(CAP_PERFMON), CAP(CAP_BPF),
+    CAP(CAP_CHECKPOINT_RESTORE),
+};
+#define N_CAP_NAMES ((int)(sizeof cap_names / sizeof cap_names[0]))
+
+BOX_API const char *box_cap_name(int cap)
+{
+    return cap >= 0 && cap < N_CAP_NAMES ? cap_names[cap] : NULL;
+}
+
+BOX_API int box_cap_from_name(const char *name)
+{
+    const char *bare;
+
+    if (!name)
+        return -EINVAL;
+    bare = strncasecmp(name, "cap_", 4) == 0 ? name + 4 : name;
+    for (int cap = 0; cap < N_CAP_NAMES; cap++)
+        if (strcasecmp(cap_names[cap] + 4, bare) == 0)
+            return cap;
+    return -EINVAL;
+}
+
+/* A name this kernel also has. */
 int box_caps_parse(const char *name, int *out)
 {
-    char buf[64];
-    cap_value_t cap;
+    int cap = box_cap_from_name(name);
 
-    if (!name || !name[0] || strlen(name) + 5 > sizeof buf)
-        return -EINVAL;
-    /* libcap wants "cap_xxx"; accept "xxx" and any case too. */
-    snprintf(buf, sizeof buf, "%s%s", strncasecmp(name, "cap_", 4) ? "cap_" : "", name);
-    for (char *p = buf; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    if (cap_from_name(buf, &cap) < 0 || cap < 0 || cap >= 64 ||
-        !(box_caps_valid_mask() & ((uint64_t)1 << cap)))
+    if (cap < 0 || !(box_caps_valid_mask() & ((uint64_t)1 << cap)))
         return -EINVAL;
     *out = cap;
     return 0;
@@ -79,13 +107,10 @@ void box_caps_prepare(const box_t *box, struct box_child_args *a)
 
 const char *box_caps_name(int cap, char *buf, size_t size)
 {
-    char *name = cap_to_name(cap);
-
-    snprintf(buf, size, "%s", name ? name : "?");
-    for (char *p = buf; *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    cap_free(name);
+    if (box_cap_name(cap))
+        snprintf(buf, size, "%s", box_cap_name(cap));
+    else
+        snprintf(buf, size, "capability %d", cap);
     return buf;
 }
 

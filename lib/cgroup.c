@@ -31,21 +31,12 @@ static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
     [BOX_CG_HUGETLB] = "hugetlb",
 };
 
-/* Which limits need which controller. */
+/* The cgroup slot holding a limit's controller, or -1 (limits.c's table). */
 static int limit_slot(box_limit_t limit)
 {
-    switch (limit) {
-    case BOX_LIMIT_MEMORY:
-    case BOX_LIMIT_MEMORY_HIGH:
-    case BOX_LIMIT_SWAP: return BOX_CG_MEMORY;
-    case BOX_LIMIT_PIDS: return BOX_CG_PIDS;
-    case BOX_LIMIT_CPU_MILLIS:
-    case BOX_LIMIT_CPU_WEIGHT: return BOX_CG_CPU;
-    case BOX_LIMIT_CPU_TIME_MS: return BOX_CG_CPUACCT;
-    case BOX_LIMIT_IO_WEIGHT: return BOX_CG_IO;
-    case BOX_LIMIT_HUGETLB: return BOX_CG_HUGETLB;
-    default: return -1;
-    }
+    const struct box_limit_desc *d = box_limit_desc(limit);
+
+    return d ? d->slot : -1;
 }
 
 bool box_limit_is_cgroup(box_limit_t limit)
@@ -394,72 +385,33 @@ static int hugepage_name(char *out, size_t size)
     return 0;
 }
 
-/* Write one limit to the cgroup that holds its controller. */
+/* Write one limit to the cgroup that holds its controller, as limits.c's table says. */
 static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
 {
-    int slot = limit_slot(limit);
-    const char *dir = box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot];
-    bool v2 = box->cg.v2_slot[slot];
-    char buf[64], hfile[96];
-    const char *file;
+    const struct box_limit_desc *d = box_limit_desc(limit);
+    bool v2 = box->cg.v2_slot[d->slot];
+    const char *dir = box->cg.dir[v2 ? BOX_CG_V2 : d->slot];
+    const struct box_limit_file *f = v2 ? &d->v2 : &d->v1;
+    char buf[64], file[96];
+    const char *star;
     int r;
 
-    switch (limit) {
-    case BOX_LIMIT_HUGETLB:
+    if (!f->format) { /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
+        box_limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
+        return 0;
+    }
+    if (limit == BOX_LIMIT_SWAP && !v2 && !box->limit_set[BOX_LIMIT_MEMORY])
+        return box_error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
+    snprintf(file, sizeof file, "%s", f->file);
+    if ((star = strchr(f->file, '*'))) {
         if ((r = hugepage_name(buf, sizeof buf)) < 0)
             return box_error(box, -r, "spawn: hugetlb limit: no default huge page size in "
                              "/proc/meminfo");
-        snprintf(hfile, sizeof hfile, "hugetlb.%s.%s", buf, v2 ? "max" : "limit_in_bytes");
-        file = hfile;
-        snprintf(buf, sizeof buf, "%" PRIu64, v);
-        break;
-    case BOX_LIMIT_MEMORY:
-        file = v2 ? "memory.max" : "memory.limit_in_bytes";
-        snprintf(buf, sizeof buf, "%" PRIu64, v);
-        break;
-    case BOX_LIMIT_MEMORY_HIGH:
-        file = v2 ? "memory.high" : "memory.soft_limit_in_bytes";
-        snprintf(buf, sizeof buf, "%" PRIu64, v);
-        break;
-    case BOX_LIMIT_SWAP:
-        /* v1 limits memory+swap together, v2 swap alone. */
-        file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-        if (!v2 && !box->limit_set[BOX_LIMIT_MEMORY])
-            return box_error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
-        snprintf(buf, sizeof buf, "%" PRIu64, v2 ? v : v + box->limit[BOX_LIMIT_MEMORY]);
-        break;
-    case BOX_LIMIT_PIDS:
-        file = "pids.max";
-        snprintf(buf, sizeof buf, "%" PRIu64, v);
-        break;
-    case BOX_LIMIT_CPU_MILLIS:
-        if (v2) {
-            file = "cpu.max";
-            snprintf(buf, sizeof buf, "%" PRIu64 " 100000", v * 100);
-        } else {
-            if ((r = write_str(dir, "cpu.cfs_period_us", "100000")) < 0)
-                return box_error(box, -r, "spawn: cgroup: write %s/cpu.cfs_period_us", dir);
-            file = "cpu.cfs_quota_us";
-            snprintf(buf, sizeof buf, "%" PRIu64, v * 100);
-        }
-        break;
-    case BOX_LIMIT_CPU_WEIGHT:
-        file = v2 ? "cpu.weight" : "cpu.shares";
-        snprintf(buf, sizeof buf, "%" PRIu64, v2 ? v : v * 1024 / 100);
-        break;
-    case BOX_LIMIT_IO_WEIGHT:
-        /* v1 blkio.weight runs 10..1000 (BFQ); v2 io.weight 1..10000. */
-        file = v2 ? "io.weight" : "blkio.weight";
-        if (v2)
-            snprintf(buf, sizeof buf, "default %" PRIu64, v);
-        else
-            snprintf(buf, sizeof buf, "%" PRIu64, 10 + (v - 1) * 990 / 9999);
-        break;
-    default: /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
-        box_limit_record(box, limit, true, "box_wait, from %s/%s", dir,
-                         v2 ? "cpu.stat" : "cpuacct.usage");
-        return 0;
+        snprintf(file, sizeof file, "%.*s%s%s", (int)(star - f->file), f->file, buf, star + 1);
     }
+    if (f->pre_file && (r = write_str(dir, f->pre_file, f->pre_value)) < 0)
+        return box_error(box, -r, "spawn: cgroup: write %s/%s", dir, f->pre_file);
+    f->format(v, box->limit[BOX_LIMIT_MEMORY], buf, sizeof buf);
     r = write_str(dir, file, buf);
     if (r < 0)
         return box_error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);

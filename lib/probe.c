@@ -176,6 +176,7 @@ static void probe_all(void)
     int abi, fd;
     struct stat st;
 
+    f->version = BOX_FEATURES_VERSION;
     probe_userns(f);
     probe_cgroups(f);
     abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "box-config.h"
 #include "child.h"
 #include "sys.h"
 
@@ -86,17 +87,14 @@ static const char *const step_ids[STEP_COUNT] = {
     [STEP_EXEC] = "exec",
 };
 
-static const char *const limit_names[BOX_LIMIT_CPU + 1] = {
-    [BOX_LIMIT_NOFILE] = "nofile", [BOX_LIMIT_NPROC] = "nproc", [BOX_LIMIT_FSIZE] = "fsize",
-    [BOX_LIMIT_CORE] = "core",     [BOX_LIMIT_STACK] = "stack", [BOX_LIMIT_AS] = "as",
-    [BOX_LIMIT_CPU] = "cpu",
-};
-
-/* Where box-init is: $LIBBOX_INIT (tests, the build tree), else where meson installs it. */
-static const char *box_init_path(void)
+/* Where box-init is: box_set_init_path, else $LIBBOX_INIT (the build tree's tests; ignored
+ * in a setuid or setgid process), else where meson installed it. */
+static const char *box_init_path(const box_t *box)
 {
-    const char *env = getenv("LIBBOX_INIT");
+    const char *env = secure_getenv("LIBBOX_INIT");
 
+    if (box->init_path)
+        return box->init_path;
     return env && env[0] ? env : BOX_INIT_PATH;
 }
 
@@ -116,7 +114,7 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
     switch (e->step) {
     case STEP_EXEC:
         if (strcmp(e->path, "box-init") == 0)
-            return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path());
+            return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path(box));
         if (err == ENOENT && box_is_empty(box))
             return box_error(box, err, "exec %s (the box is empty: no root and no mounts, so "
                              "there is no program in it)",
@@ -149,7 +147,8 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
                              "clock negative", step);
         return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
     case STEP_RLIMIT:
-        return box_error(box, err, "spawn: setrlimit %s", limit_names[e->index]);
+        return box_error(box, err, "spawn: setrlimit %s",
+                         box_limit_desc((box_limit_t)e->index)->rlimit_name);
     case STEP_FDS:
         return box_error(box, err, "spawn: pass fd %d", e->index);
     case STEP_CAPS:
@@ -284,9 +283,9 @@ static int prepare_init(box_t *box, struct box_child_args *a, int err_fd)
 {
     size_t argc = 0, k = 0;
 
-    a->init_fd = open(box_init_path(), O_PATH | O_CLOEXEC);
+    a->init_fd = open(box_init_path(box), O_PATH | O_CLOEXEC);
     if (a->init_fd < 0)
-        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path());
+        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path(box));
     while (a->argv[argc])
         argc++;
     a->init_argv = calloc(3 + a->n_exec_paths + argc + 1, sizeof *a->init_argv);
@@ -373,7 +372,7 @@ static void record_process_limits(box_t *box)
             box_limit_record(box, (box_limit_t)l, false, "not set");
         else if (box_limit_to_rlimit((box_limit_t)l) >= 0)
             box_limit_record(box, (box_limit_t)l, true, "rlimit %s, per process",
-                             limit_names[l]);
+                             box_limit_desc((box_limit_t)l)->rlimit_name);
         else if (l == BOX_LIMIT_WALL_MS)
             box_limit_record(box, (box_limit_t)l, true, "box_wait (kills the box)");
     }

@@ -58,6 +58,7 @@ static int reap_status(box_t *box)
     if (syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | __WALL, &ru) < 0)
         return box_error(box, errno, "wait");
     memset(st, 0, sizeof *st);
+    st->version = BOX_STATUS_VERSION;
     st->wall_us = (box_now_ns() - box->start_ns) / 1000;
     st->cpu_user_us = tv_us(ru.ru_utime);
     st->cpu_system_us = tv_us(ru.ru_stime);

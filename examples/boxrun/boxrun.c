@@ -238,7 +238,7 @@ struct run {
     const char *caps[MAX_CAPS];
     int n_caps;
     int userns; /* the box gets a user namespace (set by apply_namespaces) */
-    /* box options, set in one box_set_options call after parsing */
+    /* box options turned on in one box_set_option call after parsing */
     unsigned int opts; /* BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT */
     int as_pid_1;
     int time_ns;                   /* --time-ns */
@@ -343,62 +343,47 @@ static void __attribute__((format(printf, 2, 3))) note(const struct run *r, cons
 
 /* ---- number parsing: every value is checked, with the option named in the error ---- */
 
+/* A decimal number, or with `suffix` a size as libbox reads it (box_parse_size: "64M",
+ * "1.5G"), in min..max. */
 static uint64_t parse_u64(const char *opt, const char *s, int suffix, uint64_t min, uint64_t max)
 {
-    uint64_t v, mult = 1;
+    uint64_t v;
     char *end;
+    int rc;
 
-    if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ')
-        die("%s: bad number '%s'", opt, s);
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        die("%s: bad number '%s'", opt, s);
-    if (suffix && *end) {
-        switch (*end) {
-        case 'k': case 'K': mult = 1ull << 10; break;
-        case 'm': case 'M': mult = 1ull << 20; break;
-        case 'g': case 'G': mult = 1ull << 30; break;
-        case 't': case 'T': mult = 1ull << 40; break;
-        default: die("%s: bad size '%s' (a number with an optional K, M, G or T)", opt, s);
-        }
-        end++;
+    if (suffix) {
+        rc = box_parse_size(s, &v);
+        if (rc == -EINVAL)
+            die("%s: bad size '%s' (a number with an optional K, M, G or T)", opt, s);
+    } else {
+        if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+            die("%s: bad number '%s'", opt, s);
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (end == s || *end)
+            die("%s: bad number '%s'", opt, s);
+        rc = errno ? -ERANGE : 0;
     }
-    if (*end)
-        die("%s: bad number '%s'", opt, s);
-    if (v > UINT64_MAX / mult)
+    if (rc < 0)
         die("%s: '%s' is too large", opt, s);
-    v *= mult;
     if (v < min || v > max)
         die("%s: %s is out of range (%" PRIu64 "..%" PRIu64 ")", opt, s, min, max);
     return v;
 }
 
-/* "1", "0.5", "2.250" seconds -> milliseconds (at least 1). */
+/* "1", "0.5", "2.250" seconds (isolate's form: a number without a unit) -> milliseconds,
+ * rounded up, at least 1. */
 static uint64_t parse_seconds_ms(const char *opt, const char *s)
 {
-    uint64_t whole = 0, frac = 0, scale = 1000;
-    const char *p = s;
+    uint64_t ns;
 
-    if (!(*p >= '0' && *p <= '9') && *p != '.')
+    if (!s[0] || strspn(s, "0123456789.") != strlen(s) || box_parse_duration(s, &ns) == -EINVAL)
         die("%s: bad number of seconds '%s'", opt, s);
-    for (; *p >= '0' && *p <= '9'; p++) {
-        whole = whole * 10 + (uint64_t)(*p - '0');
-        if (whole > 1000000000ull)
-            die("%s: '%s' is too large", opt, s);
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            if (scale > 1) {
-                scale /= 10;
-                frac += (uint64_t)(*p - '0') * scale;
-            }
-    }
-    if (*p || (p > s && p[-1] == '.' && p - 1 == s))
-        die("%s: bad number of seconds '%s'", opt, s);
-    if (whole * 1000 + frac == 0)
+    if (box_parse_duration(s, &ns) < 0)
+        die("%s: '%s' is too large", opt, s);
+    if (ns == 0)
         die("%s: must be more than 0 seconds", opt);
-    return whole * 1000 + frac;
+    return (ns + 999999) / 1000000;
 }
 
 static int parse_fd(const char *opt, const char *s)
@@ -408,38 +393,6 @@ static int parse_fd(const char *opt, const char *s)
     if (fcntl(fd, F_GETFD) < 0)
         die("%s %d: %s", opt, fd, strerror(errno));
     return fd;
-}
-
-/* A decimal or 0x-prefixed hexadecimal number starting at s (seccomp argument values and
- * masks); *end is where it stops. Returns 0 when there is no digit or it overflows. */
-static int parse_number_at(const char *s, const char **end, uint64_t *out)
-{
-    unsigned int base = 10;
-    uint64_t v = 0;
-    const char *p = s, *digits;
-
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        base = 16;
-        p += 2;
-    }
-    for (digits = p;; p++) {
-        unsigned int d;
-
-        if (*p >= '0' && *p <= '9')
-            d = (unsigned int)(*p - '0');
-        else if (base == 16 && *p >= 'a' && *p <= 'f')
-            d = (unsigned int)(*p - 'a' + 10);
-        else if (base == 16 && *p >= 'A' && *p <= 'F')
-            d = (unsigned int)(*p - 'A' + 10);
-        else
-            break;
-        if (v > (UINT64_MAX - d) / base)
-            return 0;
-        v = v * base + d;
-    }
-    *end = p;
-    *out = v;
-    return p > digits;
 }
 
 /* "KEY=VALUE" (a path and its value): split at the last '=', since a path may hold one and
@@ -456,15 +409,6 @@ static const char *split_key_value(const char *opt, const char *s, const char *f
     memcpy(key, s, (size_t)(eq - s));
     key[eq - s] = '\0';
     return eq + 1;
-}
-
-static int parse_on_off(const char *opt, const char *s)
-{
-    if (strcmp(s, "on") == 0)
-        return 1;
-    if (strcmp(s, "off") != 0)
-        die("%s: '%s' is not on or off", opt, s);
-    return 0;
 }
 
 /* The kernel's cpu and memory node list: decimal "N" or "N-M", comma separated ("0-3,6"),
@@ -827,34 +771,6 @@ static void opt_unsupported(struct run *r, const struct option *o, char **a)
         o->why ? ")" : "");
 }
 
-/* The capabilities by number (linux/capability.h). libbox keeps either every capability
- * or named ones, so "--cap-add ALL --cap-drop X" is every name here but X; boxrun links
- * only libbox, hence its own table rather than libcap's. */
-static const char *const cap_names[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-    "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-    "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
-#define N_CAP_NAMES ((int)(sizeof cap_names / sizeof cap_names[0]))
-
-/* The number of a capability named as libbox takes it ("CAP_NET_RAW", "cap_net_raw",
- * "net_raw"), or -1. */
-static int cap_number(const char *name)
-{
-    const char *bare = strncasecmp(name, "cap_", 4) == 0 ? name + 4 : name;
-
-    for (int i = 0; i < N_CAP_NAMES; i++)
-        if (strcasecmp(cap_names[i] + 4, bare) == 0)
-            return i;
-    return -1;
-}
-
 static void opt_cap(struct run *r, const struct option *o, char **a)
 {
     const char *name = a[0];
@@ -868,7 +784,7 @@ static void opt_cap(struct run *r, const struct option *o, char **a)
     }
     if (r->cap_all) {
         /* Everything is kept: track what is taken out (and put back) by number. */
-        int cap = cap_number(name);
+        int cap = box_cap_from_name(name);
 
         if (cap < 0)
             die("%s %s: unknown capability (after --cap-add ALL, one of CAP_CHOWN .. "
@@ -896,125 +812,47 @@ static void opt_cap(struct run *r, const struct option *o, char **a)
 /* ---- seccomp, from options and --seccomp-profile lines alike: `where` names the option
  * or FILE:LINE in errors ---- */
 
-static void set_seccomp_deny_list(struct run *r, const char *where, const char *s)
+/* One line of libbox's seccomp rule text (box_seccomp_rule_parse): SYSCALL=ACTION[,CMP...],
+ * default=ACTION or deny-list=on|off. */
+static void seccomp_line(struct run *r, const char *where, const char *text)
 {
-    int on = parse_on_off(where, s);
+    const char *act = strchr(text, '='), *cmps = act ? strchr(act, ',') : NULL;
 
-    note(r, "default seccomp deny list %s", s);
-    check_at(r, where, box_seccomp_default(r->box, on));
+    if (strncmp(text, "default=", 8) == 0)
+        note(r, "seccomp default action: %s", text + 8);
+    else if (strncmp(text, "deny-list=", 10) == 0)
+        note(r, "default seccomp deny list %s", text + 10);
+    else if (act)
+        note(r, "seccomp rule: %.*s -> %.*s%s%s", (int)(act - text), text,
+             (int)(cmps ? (size_t)(cmps - act - 1) : strlen(act + 1)), act + 1,
+             cmps ? " if " : "", cmps ? cmps + 1 : "");
+    check_at(r, where, box_seccomp_rule_parse(r->box, text));
 }
 
-/* allow, kill, log, errno (EPERM) or errno:N */
-static void parse_seccomp_action(const char *where, const char *s, int *action, int *err)
+static void seccomp_option(struct run *r, const char *where, const char *prefix,
+                           const char *value)
 {
-    *err = 0;
-    if (strcmp(s, "allow") == 0) {
-        *action = BOX_SECCOMP_ALLOW;
-    } else if (strcmp(s, "kill") == 0) {
-        *action = BOX_SECCOMP_KILL;
-    } else if (strcmp(s, "log") == 0) {
-        *action = BOX_SECCOMP_LOG;
-    } else if (strcmp(s, "errno") == 0) {
-        *action = BOX_SECCOMP_ERRNO;
-        *err = EPERM;
-    } else if (strncmp(s, "errno:", 6) == 0) {
-        *action = BOX_SECCOMP_ERRNO;
-        *err = (int)parse_u64(where, s + 6, 0, 1, 4095);
-    } else {
-        die("%s: bad action '%s' (allow, kill, log, errno or errno:N)", where, s);
-    }
-}
+    char line[1100];
 
-/* aN==V, aN!=V, aN<V, aN<=V, aN>V, aN>=V or aN&MASK==V; N 0..5, V and MASK decimal or 0x
- * hex. */
-static void parse_seccomp_cmp(const char *where, const char *s, box_seccomp_arg_t *c)
-{
-    static const struct { const char *text; int op; } ops[] = {
-        /* the two-character operators first, so that "<=" is not read as "<" */
-        { "==", BOX_SECCOMP_CMP_EQ }, { "!=", BOX_SECCOMP_CMP_NE },
-        { "<=", BOX_SECCOMP_CMP_LE }, { ">=", BOX_SECCOMP_CMP_GE },
-        { "<", BOX_SECCOMP_CMP_LT },  { ">", BOX_SECCOMP_CMP_GT },
-    };
-    const char *p = s + 2;
-    int ok = s[0] == 'a' && s[1] >= '0' && s[1] <= '5';
-
-    memset(c, 0, sizeof *c);
-    c->index = ok ? (unsigned int)(s[1] - '0') : 0;
-    if (ok && *p == '&') {
-        ok = parse_number_at(p + 1, &p, &c->mask) && strncmp(p, "==", 2) == 0;
-        c->op = BOX_SECCOMP_CMP_MASKED_EQ;
-        p += 2;
-    } else if (ok) {
-        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !c->op; i++)
-            if (strncmp(p, ops[i].text, strlen(ops[i].text)) == 0) {
-                c->op = ops[i].op;
-                p += strlen(ops[i].text);
-            }
-        ok = c->op != 0;
-    }
-    if (!ok || !parse_number_at(p, &p, &c->value) || *p)
-        die("%s: bad comparison '%s' (aN==V, aN!=V, aN<V, aN<=V, aN>V, aN>=V or aN&MASK==V, "
-            "N 0..5, V decimal or 0x hex)", where, s);
-}
-
-/* SYSCALL=ACTION[,COMPARISON...]: a rule that, with comparisons, applies only when all of
- * them hold. */
-static void add_seccomp_rule(struct run *r, const char *where, const char *text)
-{
-    box_seccomp_arg_t args[BOX_SECCOMP_MAX_ARGS];
-    char buf[1024], *act, *next;
-    int action, err;
-    size_t n = 0;
-
-    if (strlen(text) >= sizeof buf)
-        die("%s: '%.40s...' is too long", where, text);
-    strcpy(buf, text);
-    act = strchr(buf, '=');
-    if (!act || act == buf || !act[1])
-        die("%s: '%s' is not SYSCALL=ACTION[,COMPARISON...]", where, text);
-    *act++ = '\0';
-    next = strchr(act, ',');
-    if (next)
-        *next++ = '\0';
-    parse_seccomp_action(where, act, &action, &err);
-    while (next) {
-        char *cmp = next;
-
-        next = strchr(cmp, ',');
-        if (next)
-            *next++ = '\0';
-        if (n == BOX_SECCOMP_MAX_ARGS)
-            die("%s: '%s' has more than %d comparisons", where, text, BOX_SECCOMP_MAX_ARGS);
-        parse_seccomp_cmp(where, cmp, &args[n++]);
-    }
-    note(r, "seccomp rule: %s -> %s%s%s", buf, act, n ? " if " : "",
-         n ? strchr(text, ',') + 1 : "");
-    check_at(r, where, box_seccomp_rule_args(r->box, buf, action, err, n, args));
-}
-
-static void set_seccomp_default_action(struct run *r, const char *where, const char *s)
-{
-    int action, err;
-
-    parse_seccomp_action(where, s, &action, &err);
-    note(r, "seccomp default action: %s", s);
-    check_at(r, where, box_seccomp_default_action(r->box, action, err));
+    if (snprintf(line, sizeof line, "%s%s", prefix, value) >= (int)sizeof line)
+        die("%s: '%.40s...' is too long", where, value);
+    seccomp_line(r, where, line);
 }
 
 static void opt_seccomp_default(struct run *r, const struct option *o, char **a)
 {
-    set_seccomp_deny_list(r, o->name, a[0]);
+    seccomp_option(r, o->name, "deny-list=", a[0]);
 }
 
 /* --seccomp-rule SYSCALL=ACTION[,COMPARISON...] */
 static void opt_seccomp_rule(struct run *r, const struct option *o, char **a)
 {
-    add_seccomp_rule(r, o->name, a[0]);
+    seccomp_line(r, o->name, a[0]);
 }
 
 static void opt_seccomp_default_action(struct run *r, const struct option *o, char **a)
 {
-    set_seccomp_default_action(r, o->name, a[0]);
+    seccomp_option(r, o->name, "default=", a[0]);
 }
 
 /* --seccomp-profile FILE: one rule per line, as --seccomp-rule takes it, and the lines
@@ -1039,14 +877,8 @@ static void opt_seccomp_profile(struct run *r, const struct option *o, char **a)
         while (len > 0 && strchr(" \t\r\n", line[len - 1]))
             line[--len] = '\0';
         p += strspn(p, " \t");
-        if (!*p || *p == '#')
-            continue;
-        if (strncmp(p, "default=", 8) == 0)
-            set_seccomp_default_action(r, where, p + 8);
-        else if (strncmp(p, "deny-list=", 10) == 0)
-            set_seccomp_deny_list(r, where, p + 10);
-        else
-            add_seccomp_rule(r, where, p);
+        if (*p && *p != '#')
+            seccomp_line(r, where, p);
     }
     if (ferror(f))
         die("%s %s: read: %s", o->name, a[0], strerror(errno));
@@ -1122,31 +954,25 @@ static void opt_root_ro(struct run *r, const struct option *o, char **a)
     r->root_ro = 1;
 }
 
+/* A limit's value in libbox's unit for it (box_limit_unit), within the range libbox takes
+ * (box_limit_range), so that the error names the option. */
+static uint64_t parse_limit(const char *opt, box_limit_t limit, const char *s)
+{
+    uint64_t min, max;
+
+    if (box_limit_range(limit, &min, &max) < 0)
+        die("%s: limit %d is unknown to this libbox", opt, (int)limit);
+    switch (box_limit_unit(limit)) {
+    case BOX_LIMIT_UNIT_BYTES: return parse_u64(opt, s, 1, min, max);
+    case BOX_LIMIT_UNIT_MS: return parse_seconds_ms(opt, s);
+    default: return parse_u64(opt, s, 0, min, max);
+    }
+}
+
 static void opt_limit(struct run *r, const struct option *o, char **a)
 {
-    uint64_t v;
+    uint64_t v = parse_limit(o->name, (box_limit_t)o->arg, a[0]);
 
-    switch (o->arg) {
-    case BOX_LIMIT_MEMORY:
-    case BOX_LIMIT_MEMORY_HIGH: /* libbox refuses less than 1 MiB: say so here, by name */
-        v = parse_u64(o->name, a[0], 1, 1u << 20, UINT64_MAX);
-        break;
-    case BOX_LIMIT_SWAP: /* 0: no swap at all */
-    case BOX_LIMIT_HUGETLB: /* 0: no huge pages */
-        v = parse_u64(o->name, a[0], 1, 0, UINT64_MAX);
-        break;
-    case BOX_LIMIT_CPU_WEIGHT:
-    case BOX_LIMIT_IO_WEIGHT:
-        v = parse_u64(o->name, a[0], 0, 1, 10000);
-        break;
-    case BOX_LIMIT_CPU_TIME_MS:
-    case BOX_LIMIT_WALL_MS:
-        v = parse_seconds_ms(o->name, a[0]);
-        break;
-    default:
-        v = parse_u64(o->name, a[0], 0, 1, UINT32_MAX);
-        break;
-    }
     note(r, "limit %s %" PRIu64, o->name, v);
     check(r, box_set_limit(r->box, (box_limit_t)o->arg, v));
     r->limits_given |= 1u << o->arg;
@@ -1265,7 +1091,7 @@ static void opt_seccomp_export(struct run *r, const struct option *o, char **a)
     r->seccomp_export = a[0];
 }
 
-/* --init, --best-effort: a BOX_OPT_* bit (in o->arg) for the one box_set_options call. */
+/* --init, --best-effort: a BOX_OPT_* bit (in o->arg) for the one box_set_option call. */
 static void opt_box_option(struct run *r, const struct option *o, char **a)
 {
     (void)a;
@@ -1304,32 +1130,40 @@ static void opt_landlock_best_effort(struct run *r, const struct option *o, char
     check(r, box_landlock_mode(r->box, 0));
 }
 
+/* --rlimit NAME=VALUE: NAME as the kernel has it (libbox's "rlimit_NAME"); sizes take K,
+ * M, G or T. */
 static void opt_rlimit(struct run *r, const struct option *o, char **a)
 {
-    static const struct { const char *name; box_limit_t limit; uint64_t min; } rl[] = {
-        { "nofile", BOX_LIMIT_NOFILE, 1 }, { "nproc", BOX_LIMIT_NPROC, 1 },
-        { "fsize", BOX_LIMIT_FSIZE, 1 },   { "core", BOX_LIMIT_CORE, 0 },
-        { "stack", BOX_LIMIT_STACK, 1 },   { "as", BOX_LIMIT_AS, 1 },
-        { "cpu", BOX_LIMIT_CPU, 1 },
-    };
     const char *eq = strchr(a[0], '=');
-    char opt[64];
+    char name[64], opt[96], known[256] = "";
+    int limit;
 
     if (!eq)
         die("%s: '%s' is not NAME=VALUE", o->name, a[0]);
-    for (size_t i = 0; i < sizeof rl / sizeof rl[0]; i++) {
-        if (strlen(rl[i].name) != (size_t)(eq - a[0]) ||
-            strncmp(rl[i].name, a[0], (size_t)(eq - a[0])) != 0)
-            continue;
-        snprintf(opt, sizeof opt, "%s %s", o->name, rl[i].name);
-        uint64_t v = parse_u64(opt, eq + 1, rl[i].limit != BOX_LIMIT_CPU, rl[i].min,
-                               UINT64_MAX - 1);
-        note(r, "rlimit %s = %" PRIu64, rl[i].name, v);
-        check(r, box_set_limit(r->box, rl[i].limit, v));
+    snprintf(name, sizeof name, "rlimit_%.*s", (int)(eq - a[0]), a[0]);
+    limit = box_limit_from_name(name);
+    if (limit > 0) {
+        uint64_t min = 1, v;
+
+        snprintf(opt, sizeof opt, "%s %s", o->name, name + 7);
+        box_limit_range((box_limit_t)limit, &min, NULL);
+        /* cpu seconds are a plain number, the others take K, M, G or T */
+        v = parse_u64(opt, eq + 1, box_limit_unit((box_limit_t)limit) != BOX_LIMIT_UNIT_SECONDS,
+                      min, UINT64_MAX - 1);
+        note(r, "rlimit %s = %" PRIu64, name + 7, v);
+        check(r, box_set_limit(r->box, (box_limit_t)limit, v));
         return;
     }
-    die("%s: unknown limit '%.*s' (nofile, nproc, fsize, core, stack, as, cpu)", o->name,
-        (int)(eq - a[0]), a[0]);
+    for (int l = 1; box_limit_name((box_limit_t)l); l++) {
+        const char *n = box_limit_name((box_limit_t)l);
+        char rl[64];
+
+        snprintf(rl, sizeof rl, "rlimit_%s", strncmp(n, "rlimit_", 7) ? n : n + 7);
+        if (box_limit_from_name(rl) == l)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                     known[0] ? ", " : "", rl + 7);
+    }
+    die("%s: unknown limit '%.*s' (%s)", o->name, (int)(eq - a[0]), a[0], known);
 }
 
 static void opt_cgroup_parent(struct run *r, const struct option *o, char **a)
@@ -1663,16 +1497,16 @@ static void keep_all_caps_but_dropped(struct run *r)
             "/proc/sys/kernel/cap_last_cap");
     fclose(f);
     for (int cap = 0; cap <= last; cap++) {
-        if (cap >= N_CAP_NAMES) {
-            note(r, "capability %d: unknown to boxrun, not kept", cap);
+        if (!box_cap_name(cap)) {
+            note(r, "capability %d: unknown to libbox, not kept", cap);
         } else if (r->cap_dropped & ((uint64_t)1 << cap)) {
-            note(r, "capability dropped: %s", cap_names[cap]);
+            note(r, "capability dropped: %s", box_cap_name(cap));
         } else if (!r->userns && prctl(PR_CAPBSET_READ, cap) != 1) {
             /* As box_cap_keep_all: without a user namespace the box holds at most what
              * boxrun's bounding set has. */
-            note(r, "capability %s: not in boxrun's bounding set, not kept", cap_names[cap]);
+            note(r, "capability %s: not in boxrun's bounding set, not kept", box_cap_name(cap));
         } else {
-            check(r, box_cap_keep(r->box, cap_names[cap]));
+            check(r, box_cap_keep(r->box, box_cap_name(cap)));
             kept++;
         }
     }
@@ -1681,7 +1515,7 @@ static void keep_all_caps_but_dropped(struct run *r)
 
 static void apply_rest(struct run *r)
 {
-    unsigned int opts = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | r->opts;
+    unsigned int opts = r->opts; /* turned on, on top of libbox's defaults */
 
     if (r->root_ro && !r->root)
         die("--root-ro needs --root");
@@ -1715,18 +1549,19 @@ static void apply_rest(struct run *r)
              "parent cgroup's", r->cpuset_mems ? r->cpuset_mems : "as the parent cgroup's");
         check(r, box_set_cpuset(r->box, r->cpuset_cpus, r->cpuset_mems));
     }
-    /* The options libbox defaults to stay on (boxrun's --die-with-parent and
-     * --new-session say so); --block-fd holds the built box until a byte arrives. */
+    /* The options libbox defaults to (die with parent, new session) stay on, as boxrun's
+     * --die-with-parent and --new-session say; --block-fd holds the built box until a
+     * byte arrives. */
     if ((opts & BOX_OPT_INIT) && r->as_pid_1)
         die("--init and --as-pid-1 contradict each other (with --init the program is pid 2)");
     if (r->block_fd >= 0)
         opts |= BOX_OPT_HOLD;
-    if (opts != (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION))
+    if (opts)
         note(r, "options:%s%s%s%s", opts & BOX_OPT_INIT ? " box-init is pid 1" : "",
              opts & BOX_OPT_LIMITS_BEST_EFFORT ? " cgroup limits best effort" : "",
              opts & BOX_OPT_HOLD ? " hold the box until --block-fd" : "",
              opts & BOX_OPT_ALLOW_NEW_PRIVS ? " no no_new_privs" : "");
-    check(r, box_set_options(r->box, opts));
+    check(r, box_set_option(r->box, opts, 1));
 }
 
 /* ---- JSON output ---- */
@@ -1941,22 +1776,20 @@ int main(int argc, char **argv)
         check(r, box_start(r->box));
     }
     if (r->verbose) {
-        static const struct { box_limit_t limit; const char *name; } lim[] = {
-            { BOX_LIMIT_MEMORY, "--mem" }, { BOX_LIMIT_PIDS, "--processes" },
-            { BOX_LIMIT_CPU_MILLIS, "--cpu" }, { BOX_LIMIT_CPU_TIME_MS, "--time" },
-            { BOX_LIMIT_WALL_MS, "--wall-time" }, { BOX_LIMIT_MEMORY_HIGH, "--mem-high" },
-            { BOX_LIMIT_SWAP, "--swap" }, { BOX_LIMIT_CPU_WEIGHT, "--cpu-weight" },
-            { BOX_LIMIT_IO_WEIGHT, "--io-weight" }, { BOX_LIMIT_HUGETLB, "--hugetlb" },
-        };
         char where[512];
 
-        for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
-            int in_force = box_limit_status(r->box, lim[i].limit, where, sizeof where);
+        /* every limit option of the table, in its order */
+        for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+            box_limit_t limit = (box_limit_t)options[i].arg;
+            int in_force;
 
+            if (options[i].fn != opt_limit)
+                continue;
+            in_force = box_limit_status(r->box, limit, where, sizeof where);
             if (in_force == 1)
-                note(r, "%s enforced by %s", lim[i].name, where);
-            else if (in_force == 0 && (r->limits_given & (1u << lim[i].limit)))
-                note(r, "%s: %s", lim[i].name, where); /* --best-effort skipped it */
+                note(r, "%s enforced by %s", options[i].name, where);
+            else if (in_force == 0 && (r->limits_given & (1u << limit)))
+                note(r, "%s: %s", options[i].name, where); /* --best-effort skipped it */
         }
         note(r, "program running as pid %d", (int)box_pid(r->box));
     }

@@ -424,6 +424,22 @@ static void test_init_reaps_and_forwards(void **state)
     assert_int_equal(box_spawn(box, (const char *const[]){ "no-such-program", NULL }), -ENOENT);
     assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
     box_free(box);
+
+    /* box_set_init_path names the binary, over $LIBBOX_INIT and the installed one. */
+    box = new_test_box();
+    assert_int_equal(box_set_option(box, BOX_OPT_INIT, 1), 0);
+    assert_int_equal(box_set_init_path(box, "/nonexistent/box-init"), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "true", NULL }), -ENOENT);
+    assert_non_null(strstr(box_errmsg(box), "/nonexistent/box-init"));
+    box_free(box);
+    if (getenv("LIBBOX_INIT")) {
+        box = new_test_box();
+        assert_int_equal(box_set_option(box, BOX_OPT_INIT, 1), 0);
+        assert_int_equal(box_set_init_path(box, getenv("LIBBOX_INIT")), 0);
+        assert_int_equal(run_box(box, "echo $$", out, sizeof out, &st), 0);
+        assert_string_equal(out, "2\n");
+        box_free(box);
+    }
 }
 
 static void test_wait_timeout_and_pidfd(void **state)

@@ -20,8 +20,8 @@ import ctypes
 import errno as _errno
 import fcntl
 import io
+import itertools
 import os
-import re
 import selectors
 import signal as _signal
 import subprocess
@@ -46,6 +46,7 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_NS_USER, BOX_NS_UTS,
     BOX_OPT_DIE_WITH_PARENT, BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT, BOX_OPT_NEW_SESSION, BOX_ROOT_READONLY,
     BOX_LIMIT_IO_WEIGHT, BOX_LIMIT_HUGETLB,
+    BOX_LIMIT_UNIT_BYTES, BOX_LIMIT_UNIT_COUNT, BOX_LIMIT_UNIT_MS, BOX_LIMIT_UNIT_SECONDS,
     BOX_IO_READ_BPS, BOX_IO_READ_IOPS, BOX_IO_WRITE_BPS, BOX_IO_WRITE_IOPS,
     BOX_LANDLOCK_EXEC, BOX_LANDLOCK_READ, BOX_LANDLOCK_WRITE,
     BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG, BOX_SECCOMP_NOTIFY,
@@ -147,19 +148,15 @@ def _fail(r: int, box: Optional[Any], function: str) -> BoxError:
 
 # --- parsers -----------------------------------------------------------------------------
 
-_SIZE_UNITS = {
-    "": 1, "b": 1,
-    "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-    "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-    "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-    "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
-}
-_TIME_UNITS = {
-    "": 1.0, "s": 1.0, "sec": 1.0,
-    "ms": 1e-3, "us": 1e-6, "ns": 1e-9,
-    "m": 60.0, "min": 60.0, "h": 3600.0,
-}
-_NUM_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$")
+def _c_parse(fn: Any, text: str, what: str, example: str) -> int:
+    """The library's parser (box_parse_size, box_parse_duration) on a string."""
+    out = ctypes.c_uint64()
+    r = fn(text.encode("utf-8", "surrogateescape"), ctypes.byref(out))
+    if r == -_errno.ERANGE:
+        raise ValueError(f"{what} {text!r} is too large")
+    if r < 0:
+        raise ValueError(f"invalid {what} {text!r} (expected e.g. {example})")
+    return out.value
 
 
 def parse_size(value: Union[int, float, str]) -> int:
@@ -177,14 +174,8 @@ def parse_size(value: Union[int, float, str]) -> int:
             raise ValueError(f"size {value!r} is not a whole number of bytes")
         n = int(value)
     elif isinstance(value, str):
-        m = _NUM_RE.match(value)
-        unit = m.group(2).lower() if m else None
-        if not m or unit not in _SIZE_UNITS:
-            raise ValueError(f"invalid size {value!r} (expected e.g. 4096, '64K', '256M', '1.5G')")
-        f = float(m.group(1)) * _SIZE_UNITS[unit]
-        if f != int(f):
-            raise ValueError(f"size {value!r} is not a whole number of bytes")
-        n = int(f)
+        n = _c_parse(_ffi.box_parse_size, value, "size",
+                     "4096, '64K', '256M', '1.5G'; a whole number of bytes")
     else:
         raise TypeError(f"size must be an int or a string, not {type(value).__name__}")
     if n < 0:
@@ -203,11 +194,7 @@ def parse_time(value: Union[int, float, str]) -> float:
     if isinstance(value, (int, float)):
         t = float(value)
     elif isinstance(value, str):
-        m = _NUM_RE.match(value)
-        unit = m.group(2).lower() if m else None
-        if not m or unit not in _TIME_UNITS:
-            raise ValueError(f"invalid time {value!r} (expected e.g. 2, '1.5s', '200ms', '1m')")
-        t = float(m.group(1)) * _TIME_UNITS[unit]
+        t = _c_parse(_ffi.box_parse_duration, value, "time", "2, '1.5s', '200ms', '1m'") / 1e9
     else:
         raise TypeError(f"time must be a number or a string, not {type(value).__name__}")
     if t != t or t < 0:
@@ -458,25 +445,15 @@ def _wall_ms(v: Any) -> int:
     return int(t) if t == int(t) else int(t) + 1
 
 
-_LIMITS = {
-    "nofile": (BOX_LIMIT_NOFILE, _count),
-    "nproc": (BOX_LIMIT_NPROC, _count),
-    "fsize": (BOX_LIMIT_FSIZE, parse_size),
-    "core": (BOX_LIMIT_CORE, parse_size),
-    "stack": (BOX_LIMIT_STACK, parse_size),
-    "as": (BOX_LIMIT_AS, parse_size),
-    "rlimit_cpu": (BOX_LIMIT_CPU, _cpu_seconds),
-    "wall": (BOX_LIMIT_WALL_MS, _wall_ms),
-    "memory": (BOX_LIMIT_MEMORY, parse_size),
-    "pids": (BOX_LIMIT_PIDS, _count),
-    "memory_high": (BOX_LIMIT_MEMORY_HIGH, parse_size),
-    "swap": (BOX_LIMIT_SWAP, parse_size),
-    "cpu_millis": (BOX_LIMIT_CPU_MILLIS, _count),
-    "cpu_weight": (BOX_LIMIT_CPU_WEIGHT, _count),
-    "cpu_time": (BOX_LIMIT_CPU_TIME_MS, _wall_ms),
-    "io_weight": (BOX_LIMIT_IO_WEIGHT, _count),
-    "hugetlb": (BOX_LIMIT_HUGETLB, parse_size),
-}
+# Every limit of the library's table (box_limit_name), with the parser of its unit.
+_UNIT_PARSERS = {BOX_LIMIT_UNIT_COUNT: _count, BOX_LIMIT_UNIT_BYTES: parse_size,
+                 BOX_LIMIT_UNIT_SECONDS: _cpu_seconds, BOX_LIMIT_UNIT_MS: _wall_ms}
+_LIMITS = {}
+for _l in itertools.count(1):
+    _name = _ffi.box_limit_name(_l)
+    if _name is None:
+        break
+    _LIMITS[_name.decode()] = (_l, _UNIT_PARSERS[_ffi.box_limit_unit(_l)])
 _LIMIT_CONSTS = dict({k: c for k, (c, _) in _LIMITS.items()}, wall_ms=BOX_LIMIT_WALL_MS)
 
 
@@ -1023,6 +1000,10 @@ class Box:
                              f"{', '.join(_CGROUP_BACKENDS)}")
         if not isinstance(best_effort, bool):
             raise TypeError("best_effort must be a bool")
+        # options replaces the mask (box_set_options); each keyword then turns its option on
+        # or off over it (box_set_option). self._options is the mask as the box has it.
+        self._options = _DEFAULT_OPTIONS if options is None else options
+        opt_flags = []
         for flag, bit in ((best_effort or None, BOX_OPT_LIMITS_BEST_EFFORT),
                           (init, BOX_OPT_INIT), (die_with_parent, BOX_OPT_DIE_WITH_PARENT),
                           (new_session, BOX_OPT_NEW_SESSION)):
@@ -1030,9 +1011,8 @@ class Box:
                 continue
             if not isinstance(flag, bool):
                 raise TypeError("init, die_with_parent and new_session are True or False")
-            base = _DEFAULT_OPTIONS if options is None else options
-            options = base | bit if flag else base & ~bit
-        self._options = _DEFAULT_OPTIONS if options is None else options  # as the box has them
+            opt_flags.append((bit, 1 if flag else 0))
+            self._options = self._options | bit if flag else self._options & ~bit
         cpuset_b = _cpuset(cpuset)
         io_items = _io_limits(io_limits)
         caps_list = _caps(caps)
@@ -1120,6 +1100,8 @@ class Box:
                 self._call("box_set_limit", const, value)
             if options is not None:
                 self._call("box_set_options", options)
+            for bit, on in opt_flags:
+                self._call("box_set_option", bit, on)
             if cg_b is not None:
                 self._call("box_set_cgroup_parent", cg_b)
             if cgroup_backend is not None:
@@ -1278,7 +1260,7 @@ class Box:
                     for t, f in extra.items():
                         self.pass_fd(f, t)
                 if hold and not self._options & BOX_OPT_HOLD:
-                    self._call("box_set_options", self._options | BOX_OPT_HOLD)
+                    self._call("box_set_option", BOX_OPT_HOLD, 1)
                     self._options |= BOX_OPT_HOLD
                 argv_c = (ctypes.c_char_p * (len(args) + 1))(*args, None)
                 self._call("box_spawn", argv_c)

@@ -71,6 +71,11 @@ BOX_LIMIT_CPU_TIME_MS = 15
 BOX_LIMIT_IO_WEIGHT = 16
 BOX_LIMIT_HUGETLB = 17  # bytes of huge pages of the default size (0 allowed)
 
+BOX_LIMIT_UNIT_COUNT = 1
+BOX_LIMIT_UNIT_BYTES = 2
+BOX_LIMIT_UNIT_SECONDS = 3
+BOX_LIMIT_UNIT_MS = 4
+
 BOX_IO_READ_BPS = 1
 BOX_IO_WRITE_BPS = 2
 BOX_IO_READ_IOPS = 3
@@ -94,6 +99,9 @@ BOX_SECCOMP_MAX_ARGS = 6
 BOX_LANDLOCK_READ = 1 << 0
 BOX_LANDLOCK_WRITE = 1 << 1
 BOX_LANDLOCK_EXEC = 1 << 2
+
+BOX_STATUS_VERSION = 1
+BOX_FEATURES_VERSION = 1
 
 BOX_END_EXITED = 1
 BOX_END_SIGNALED = 2
@@ -137,6 +145,7 @@ box_p = ctypes.POINTER(box_t)
 
 class box_status_t(ctypes.Structure):
     _fields_ = [
+        ("version", ctypes.c_uint32),  # BOX_STATUS_VERSION, set by the library
         ("end", ctypes.c_int),  # box_end_t
         ("exit_code", ctypes.c_int),
         ("signal", ctypes.c_int),
@@ -163,6 +172,7 @@ class box_seccomp_arg_t(ctypes.Structure):
 
 class box_features_t(ctypes.Structure):
     _fields_ = [
+        ("version", ctypes.c_uint32),  # BOX_FEATURES_VERSION, set by the library
         ("userns", ctypes.c_int),
         ("userns_why", ctypes.c_char * 512),
         ("cgroup_layout", ctypes.c_int),  # box_cgroup_layout_t
@@ -292,6 +302,18 @@ _PROTOS = {
     "box_wait": (_I, [box_p, _I, ctypes.POINTER(box_status_t)]),
     "box_probe": (_I, [ctypes.POINTER(box_features_t)]),
     "box_version": (_S, []),
+    # the vocabularies (LIBBOX_0.2): limit names and units, sizes, durations
+    "box_limit_name": (_S, [_I]),
+    "box_limit_from_name": (_I, [_S]),
+    "box_limit_unit": (_I, [_I]),
+    "box_limit_range": (_I, [_I, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)]),
+    "box_parse_size": (_I, [_S, ctypes.POINTER(ctypes.c_uint64)]),
+    "box_parse_duration": (_I, [_S, ctypes.POINTER(ctypes.c_uint64)]),
+    "box_cap_name": (_S, [_I]),
+    "box_cap_from_name": (_I, [_S]),
+    "box_seccomp_rule_parse": (_I, [box_p, _S]),
+    "box_set_option": (_I, [box_p, _U, _I]),
+    "box_set_init_path": (_I, [box_p, _S]),
 }
 # Functions only newer libraries export; set to None when the loaded one lacks them.
 _OPTIONAL = {
@@ -356,6 +378,17 @@ box_kill = lib.box_kill
 box_wait = lib.box_wait
 box_probe = lib.box_probe
 box_version = lib.box_version
+box_limit_name = lib.box_limit_name
+box_limit_from_name = lib.box_limit_from_name
+box_limit_unit = lib.box_limit_unit
+box_limit_range = lib.box_limit_range
+box_parse_size = lib.box_parse_size
+box_parse_duration = lib.box_parse_duration
+box_cap_name = lib.box_cap_name
+box_cap_from_name = lib.box_cap_from_name
+box_seccomp_rule_parse = lib.box_seccomp_rule_parse
+box_set_option = lib.box_set_option
+box_set_init_path = lib.box_set_init_path
 # Optional functions: None when the loaded library lacks them.
 box_set_cgroup_parent = lib.box_set_cgroup_parent if "box_set_cgroup_parent" in _PROTOS else None
 box_set_cpuset = lib.box_set_cpuset if "box_set_cpuset" in _PROTOS else None
