@@ -241,14 +241,18 @@ SONAME = "libbox.so.0"
 
 
 def _candidates() -> list[str]:
+    """Where to load libbox from, in order: $LIBBOX_LIBRARY alone when set; in a source
+    checkout (bindings/python of a tree with include/box.h), its build directories; then
+    the usual way, ctypes.util.find_library("box") (the linker's cache), then the soname
+    (LD_LIBRARY_PATH, the default directories)."""
     env = os.environ.get("LIBBOX_LIBRARY")
     if env:
         return [env]
     out: list[str] = []
-    here = Path(__file__).resolve().parent
-    for up in (here.parent.parent.parent, here.parent.parent, here.parent):
-        for sub in ("build/lib", "builddir/lib", "build"):
-            p = up / sub / SONAME
+    top = Path(__file__).resolve().parent.parent.parent.parent
+    if (top / "include" / "box.h").is_file():
+        for sub in ("build/lib", "builddir/lib"):
+            p = top / sub / SONAME
             if p.is_file():
                 out.append(str(p))
     found = ctypes.util.find_library("box")
