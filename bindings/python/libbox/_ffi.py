@@ -38,6 +38,7 @@ BOX_MOUNT_MQUEUE = 5
 BOX_MOUNT_DIR = 6
 BOX_MOUNT_SYMLINK = 7
 BOX_MOUNT_REMOUNT_RO = 8
+BOX_MOUNT_OVERLAY = 9  # only through box_mount_overlay
 
 BOX_MOUNT_RO = 1 << 0
 BOX_MOUNT_NOREC = 1 << 1
@@ -346,6 +347,8 @@ _OPTIONAL = {
     "box_seccomp_load_bpf": (_I, [box_p, _I]),
     "box_seccomp_notify_fd": (_I, [box_p]),
     "box_error_step": (_S, [box_p]),
+    "box_set_root_overlay": (_I, [box_p, ctypes.c_size_t, ctypes.POINTER(_S), _S, _S, _U]),
+    "box_mount_overlay": (_I, [box_p, _S, ctypes.c_size_t, ctypes.POINTER(_S), _S, _S, _U]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -424,3 +427,6 @@ box_seccomp_load_bpf = (lib.box_seccomp_load_bpf
 box_seccomp_notify_fd = (lib.box_seccomp_notify_fd
                          if "box_seccomp_notify_fd" in _PROTOS else None)
 box_error_step = lib.box_error_step if "box_error_step" in _PROTOS else None
+box_set_root_overlay = (lib.box_set_root_overlay
+                        if "box_set_root_overlay" in _PROTOS else None)
+box_mount_overlay = lib.box_mount_overlay if "box_mount_overlay" in _PROTOS else None
