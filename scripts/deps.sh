@@ -6,6 +6,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   gcc g++ libc6-dev meson ninja-build pkg-config \
   libcap-dev libseccomp-dev libmnl-dev libcmocka-dev \
-  busybox-static python3 python3-pytest bubblewrap util-linux scdoc strace \
+  busybox-static python3 python3-pip python3-pytest python3-setuptools python3-venv bubblewrap util-linux scdoc strace \
   clang dpkg-dev \
   qemu-system-x86 >/dev/null

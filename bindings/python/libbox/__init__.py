@@ -16,6 +16,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno as _errno
 import fcntl
@@ -781,6 +782,7 @@ class Status:
 
     @property
     def exited(self) -> bool:
+        """True when the program exited by itself (``exit_code`` is valid)."""
         return self.end_code == BOX_END_EXITED
 
     @property
@@ -790,6 +792,7 @@ class Status:
 
     @property
     def cpu(self) -> float:
+        """User plus system cpu time, in seconds."""
         return self.cpu_user + self.cpu_system
 
 
@@ -1277,6 +1280,7 @@ class Box:
 
     @property
     def process(self) -> Optional["Process"]:
+        """The :class:`Process` of :meth:`spawn`, or None before it."""
         return self._process
 
     def close(self) -> None:
@@ -1385,6 +1389,7 @@ class Process:
 
     @property
     def returncode(self) -> Optional[int]:
+        """The exit code, or minus the signal that ended the box; None until reaped."""
         return self.status.returncode if self.status else None
 
     @property
@@ -1579,6 +1584,7 @@ class Process:
             os.close(fds[1])
 
     def terminate(self) -> None:
+        """:meth:`kill` with SIGTERM (which a pid 1 without a handler ignores)."""
         self.kill(_signal.SIGTERM)
 
     def communicate(self, input: Optional[bytes] = None, timeout: Union[float, str, None] = None
@@ -1977,7 +1983,9 @@ class Popen:
     def __enter__(self) -> "Popen":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        """Close the pipes and wait for the box, as subprocess does; when an exception is
+        on its way out, kill the box instead of waiting (box_free)."""
         try:
             for f in (self.stdout, self.stderr):
                 if f is not None:
@@ -1987,7 +1995,7 @@ class Popen:
                     self.stdin.close()
                 except BrokenPipeError:
                     pass
-            if not self.process._held and not self.process._start_failed:
+            if exc_type is None and not self.process._held and not self.process._start_failed:
                 self.process.wait()
         finally:
             self.box.close()
@@ -2046,7 +2054,8 @@ def run(args: Any, *, input: Any = None, capture_output: bool = False,
                 out, err = p._text(out), p._text(err)
             raise TimeoutExpired(p.args, t, out, err, status) from None  # type: ignore[arg-type]
         except BaseException:
-            p.kill()
+            with contextlib.suppress(OSError):  # e.g. already reaped by someone else
+                p.kill()
             raise
         status = p.status
     assert status is not None

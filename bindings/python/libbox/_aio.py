@@ -8,6 +8,7 @@ its status, and any number of boxes can run at once on one loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal as _signal
 import time
@@ -109,10 +110,14 @@ class AsyncProcess:
         return self._process.returncode
 
     async def wait(self) -> int:
-        """Wait for the box to end; return the returncode. The box is released then."""
+        """Wait for the box to end; return the returncode. The box is released then (also
+        when waiting failed: a BoxError from box_wait)."""
         try:
             st = await asyncio.shield(self._done)
         except asyncio.CancelledError:
+            raise
+        except BaseException:
+            self._release()
             raise
         self._release()
         return st.returncode
@@ -289,8 +294,13 @@ async def run_async(args: Any, *, input: Optional[bytes] = None, capture_output:
         err = b"".join(partial["stderr"]) if p.stderr is not None else None
         raise TimeoutExpired(args, t, decode(out), decode(err), p.status) from None
     except BaseException:
-        p.kill()
-        await p.wait()
+        with contextlib.suppress(OSError):
+            p.kill()
+        if p._done.done():
+            p._release()
+        else:
+            with contextlib.suppress(Exception):
+                await p.wait()
         raise
     st = p.status
     assert st is not None
