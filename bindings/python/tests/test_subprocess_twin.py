@@ -206,7 +206,10 @@ def test_popen_send_signal_to_a_handler():
     the ones it has no handler for)."""
     script = "trap 'exit 5' TERM; echo ready; sleep 3 & wait"
     results = []
-    for p in popens(["sh", "-c", script], stdout=subprocess.PIPE):
+    # (sh gives its background job /dev/null as stdin: the box needs a /dev)
+    for p in (subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE),
+              libbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE,
+                           mounts=[libbox.Dev()], **BOX)):
         with p:
             assert p.stdout.readline() == b"ready\n"
             p.send_signal(signal.SIGTERM)
