@@ -4,7 +4,9 @@
 # is found by its soname through LD_LIBRARY_PATH, as an installed one is by ld.so):
 #   1. meson install into a venv of PYTHON, named by -Dpython (only the python-runtime
 #      tag: nothing is compiled);
-#   2. pip install --no-build-isolation of bindings/python (offline, Debian's setuptools)
+#   2. meson install with the default prefix (into a DESTDIR): the directory must be on
+#      PYTHON's sys.path;
+#   3. pip install --no-build-isolation of bindings/python (offline, Debian's setuptools)
 #      into a venv that sees the system's site packages (for setuptools).
 # Each then runs a box; as root, again as nobody. Skips (77) without venv or pip.
 # Usage: test-install.sh SOURCE_ROOT LIBDIR PYTHON MESON
@@ -44,6 +46,16 @@ fi
   { cat "$tmp/install.log"; exit 1; }
 grep "site-packages/libbox" "$tmp/install.log" | head -1
 check "$tmp/meson-prefix/bin/python3"
+
+# The default prefix (/usr/local): meson install (into a DESTDIR) must put the package in
+# a directory on the interpreter's own sys.path (Debian's meson alone would not).
+"$meson" setup "$tmp/build-default" "$src" -Dpython="$python" -Dtests=false \
+  >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; exit 1; }
+DESTDIR="$tmp/dest" "$meson" install -C "$tmp/build-default" --no-rebuild \
+  --tags python-runtime >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 1; }
+dir=$(cd "$tmp/dest" && find . -path '*/libbox/__init__.py' | sed 's|^\.||; s|/libbox/__init__.py$||')
+"$python" -c 'import sys; assert sys.argv[1] in sys.path, sys.argv[1:] + sys.path' "$dir"
+echo "ok: the default prefix installs into $dir, on $python's sys.path"
 
 if ! "$python" -m pip --version >/dev/null 2>&1; then
   echo "no pip for $python (python3-pip): skipping the pip half"; exit 77

@@ -456,3 +456,36 @@ def test_tutorial_python_section(tmp_path):
             assert time_line.fullmatch(g), g
         else:
             assert g.rstrip() == s.rstrip()
+
+
+# --- python3 -m libbox next to boxrun ---------------------------------------------------------
+
+BOXRUN = os.environ.get("LIBBOX_TEST_BOXRUN") or str(REPO / "build" / "examples" / "boxrun")
+
+
+@pytest.mark.skipif(not os.access(BOXRUN, os.X_OK), reason=f"no boxrun at {BOXRUN} "
+                    "($LIBBOX_TEST_BOXRUN)")
+@pytest.mark.parametrize("opts", [
+    ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+     "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
+     "--size", "1M", "--perms", "1777", "--tmpfs", "/tmp", "--perms", "0750", "--dir", "/data",
+     "--chmod", "0700", "/data", "--chdir", "/tmp", "--setenv", "A", "b c", "--hostname", "hh",
+     "--wall-time", "20", "--die-with-parent", "--new-session"],
+    ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+     "--symlink", "usr/lib64", "/lib64", "--init", "--seccomp-rule", "uname=errno:1",
+     "--noexec", "--tmpfs", "/tmp", "--remount-ro", "/usr"],
+])
+def test_cli_takes_boxruns_options(opts):
+    """The same command line through boxrun and python3 -m libbox: the same box."""
+    if not all(os.path.lexists(p) for p in ("/bin", "/lib", "/lib64")):
+        pytest.skip("this host has no merged /usr")
+    script = ("echo \"A=$A\" $(hostname) $(pwd) pid $$; stat -c '%a %n' /tmp /data 2>&1; "
+              "df -k /tmp | tail -1 | tr -s ' ' | cut -d' ' -f2; uname -s; "
+              "touch /usr/x 2>&1; grep -c noexec /proc/self/mountinfo 2>&1; ls /")
+    cmd = ["--", "sh", "-c", script]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    a = subprocess.run([BOXRUN, *opts, *cmd], capture_output=True, timeout=60)
+    b = subprocess.run([sys.executable, "-m", "libbox", *opts, *cmd], capture_output=True,
+                       timeout=60, env=env)
+    assert a.returncode == 0, a.stderr
+    assert (b.returncode, b.stdout) == (a.returncode, a.stdout), (a.stdout, b.stderr)
