@@ -439,7 +439,8 @@ def test_tutorial_python_section(tmp_path):
     blocks = re.findall(r"```(\w*)\n(.*?)```", section, re.S)
     code = [b for lang, b in blocks if lang == "python"]
     assert code and code[0] == (REPO / "doc" / "tutorial.py").read_text()
-    shown = [b for lang, b in blocks if lang == ""][-1].splitlines()
+    shown_text = [b for lang, b in blocks if lang == ""][0]
+    shown = shown_text.splitlines()
     rootfs = os.environ.get("LIBBOX_TEST_ROOTFS")
     if not rootfs:
         rootfs = str(tmp_path / "rootfs")
@@ -456,6 +457,14 @@ def test_tutorial_python_section(tmp_path):
             assert time_line.fullmatch(g), g
         else:
             assert g.rstrip() == s.rstrip()
+    # Every later python block, followed by its output, runs as shown.
+    later = section[section.index(shown_text) + len(shown_text):]
+    pairs = re.findall(r"```python\n(.*?)```\n```\n(.*?)```", later, re.S)
+    assert pairs, "the section has no snippet with its output after the tutorial's program"
+    for snippet, output in pairs:
+        p = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert (p.returncode, p.stdout) == (0, output), p.stderr
 
 
 # --- python3 -m libbox next to boxrun ---------------------------------------------------------
