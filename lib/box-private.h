@@ -10,8 +10,7 @@
 #include <sys/types.h>
 
 #include "box.h"
-
-struct sock_filter;
+#include "plan.h"
 
 #define BOX_API __attribute__((visibility("default")))
 
@@ -20,32 +19,6 @@ struct sock_filter;
 #define BOX_HOSTNAME_MAX 64
 #define BOX_MAX_GROUPS 64
 #define BOX_BPF_MAX_INSNS 4096
-
-/* One step of the mount plan, prepared by the parent and replayed by the child. */
-struct box_mount_op {
-    box_mount_type_t type;
-    unsigned int flags;
-    char *source;      /* absolute host path (BIND), link text (SYMLINK), else NULL */
-    char *target;      /* normalised absolute path inside the box */
-    char *fs_size;     /* tmpfs "size" option text, or NULL */
-    char *fs_mode;     /* tmpfs "mode" option text, or NULL */
-    mode_t mode;       /* BOX_MOUNT_DIR (when created) and BOX_MOUNT_OP_CHMOD */
-    bool has_mode;
-    bool source_is_dir;
-    struct box_overlay *overlay; /* BOX_MOUNT_OVERLAY: its layers */
-};
-
-/* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
-#define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
-struct box_overlay {
-    char **lowers;     /* normalised host paths, lowers[0] at the bottom */
-    size_t n_lowers;
-    char *upper, *work; /* host paths, or both NULL: an ephemeral upper layer */
-};
-
-/* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
-#define BOX_MOUNT_OP_CHMOD ((box_mount_type_t)100)
-#define BOX_NO_MODE ((mode_t)-1)
 
 struct box_idmap {
     uint32_t inside, outside, count;
@@ -85,10 +58,6 @@ struct box_io_rule {
     unsigned int major, minor;
     box_io_limit_t kind;
     uint64_t value;
-};
-
-struct box_fdpass {
-    int fd, target;
 };
 
 /* BOX_HELD: spawned with BOX_OPT_HOLD, the child waits for box_start. */
@@ -159,12 +128,12 @@ struct box {
     const char *errstep; /* box_error_step: a static step id, "" when none */
 };
 
-/* box.c: 0 if the box may still be configured, else -EINVAL/-EBUSY with a message. */
-int box_check_configurable(box_t *box, const char *what);
-
-/* util.c */
+/* base.c, the bottom of lib/: the box's error message and the phase checks. */
 int box_error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void box_clear_error(box_t *box);
+int box_check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBUSY */
+
+/* util.c */
 uint64_t box_now_ns(void);
 int box_write_file(const char *path, const char *data, size_t len);
 int box_path_join(char *buf, size_t size, const char *dir, const char *file);
@@ -186,11 +155,11 @@ int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const c
                   unsigned int flags, uint64_t size, mode_t mode); /* mode: BOX_NO_MODE */
 const char *box_mount_type_name(box_mount_type_t type);
 void box_mount_free(struct box_mount_op *op);
+void box_overlay_free(struct box_overlay *ov);
 
 /* overlay.c */
 int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
                     const char *upper, const char *work, struct box_overlay **out);
-void box_overlay_free(struct box_overlay *ov);
 size_t box_overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
 
 /* limits.c: one row per BOX_LIMIT_*. */
@@ -233,33 +202,33 @@ void box_limit_record(box_t *box, box_limit_t limit, bool enforced, const char *
 /* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */
 void box_launch_abort(box_t *box);
 
-/* child.c: everything the child needs, prepared by the parent. */
-struct box_child_args;
-int box_child_main(void *arg);
+/* plan.c: freeze the box's configuration into the plan the child runs (plan.h). */
+int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p);
+int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd);
+void box_plan_free(struct box_plan *p);
+const char *box_init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 
 /* net.c: the parent's side of box_net_veth (after clone, before release) */
-int box_net_prepare(box_t *box, struct box_child_args *a);
+int box_net_prepare(box_t *box, struct box_plan *a);
 int box_net_setup(box_t *box, pid_t pid);
 
 /* probe.c */
 const char *box_userns_hint(void);
 
-/* caps.c: parent side, and child side (raw system calls only). */
+/* caps.c (its child side is in the step table, child.h) */
 uint64_t box_caps_valid_mask(void);
 int box_caps_parse(const char *name, int *out);
 const char *box_caps_name(int cap, char *buf, size_t size); /* "CAP_SYS_ADMIN" */
-void box_caps_prepare(const box_t *box, struct box_child_args *a);
-long box_caps_bounding_child(const struct box_child_args *a, int *failed);
-long box_caps_apply_child(const struct box_child_args *a, int *failed);
+void box_caps_prepare(const box_t *box, struct box_plan *a);
 
 /* seccomp.c */
-int box_seccomp_prepare(box_t *box, struct box_child_args *a);
+int box_seccomp_prepare(box_t *box, struct box_plan *a);
 void box_seccomp_free(box_t *box);
 
 /* landlock.c */
 uint64_t box_landlock_handled(int abi);
 uint64_t box_landlock_access(unsigned int access, uint64_t handled);
-int box_landlock_prepare(box_t *box, struct box_child_args *a);
+int box_landlock_prepare(box_t *box, struct box_plan *a);
 void box_landlock_free(box_t *box);
 
 #endif

@@ -83,27 +83,6 @@ BOX_API void box_free(box_t *box)
     free(box);
 }
 
-BOX_API const char *box_errmsg(const box_t *box)
-{
-    return box ? box->errmsg : "box is NULL";
-}
-
-BOX_API const char *box_error_step(const box_t *box)
-{
-    return box && box->errstep ? box->errstep : "";
-}
-
-/* Every setter starts here: a box may be changed only before it is spawned. */
-int box_check_configurable(box_t *box, const char *what)
-{
-    if (!box)
-        return -EINVAL;
-    box_clear_error(box);
-    if (box->state != BOX_CONFIGURED)
-        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
-    return 0;
-}
-
 BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
 {
     int r = box_check_configurable(box, "set_namespaces");

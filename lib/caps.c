@@ -6,7 +6,7 @@
  *
  * Parent side: names (one table, also exported: box_cap_name, box_cap_from_name) become a
  * plain bit mask (box->cap_keep); libcap says how many capabilities the kernel has.
- * Child side (box_caps_*_child): raw system calls only, see child.c. */
+ * Child side (the steps CAPS_BOUNDING and CAPS): raw system calls only, see child.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
 
@@ -98,7 +99,7 @@ BOX_API int box_cap_keep_all(box_t *box)
     return 0;
 }
 
-void box_caps_prepare(const box_t *box, struct box_child_args *a)
+void box_caps_prepare(const box_t *box, struct box_plan *a)
 {
     a->cap_keep = box->cap_keep & box_caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
@@ -114,11 +115,12 @@ const char *box_caps_name(int cap, char *buf, size_t size)
     return buf;
 }
 
-/* Child, before set_identity (we still hold CAP_SETPCAP): shrink the bounding set to the
- * kept capabilities, and keep the permitted set across setresuid when capabilities must
+/* Child, before SETGROUPS..SETUID (we still hold CAP_SETPCAP): shrink the bounding set to
+ * the kept capabilities, and keep the permitted set across setresuid when capabilities must
  * survive a switch to a non-zero uid. */
-long box_caps_bounding_child(const struct box_child_args *a, int *failed)
+long box__step_caps_bounding(const struct box_plan *a, struct box_child *c)
 {
+    int *failed = &c->e.index;
     long r;
 
     for (int cap = 0; cap < 64; cap++) {
@@ -137,10 +139,11 @@ long box_caps_bounding_child(const struct box_child_args *a, int *failed)
     return 0;
 }
 
-/* Child, after set_identity: effective = permitted = kept (inheritable too when they must go
+/* Child, after SETUID: effective = permitted = kept (inheritable too when they must go
  * through exec as ambient capabilities), ambient = kept for a non-zero uid, else empty. */
-long box_caps_apply_child(const struct box_child_args *a, int *failed)
+long box__step_caps(const struct box_plan *a, struct box_child *c)
 {
+    int *failed = &c->e.index;
     struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
     struct __user_cap_data_struct data[2] = { 0 };
     uint64_t keep = a->cap_keep, held, inh;

@@ -1,10 +1,11 @@
-/* The child between clone and exec.
+/* The child between clone and exec: the runner of the step table (child.h) and the steps
+ * that belong to no other module (signals, the handshakes, identity, fds, exec).
  *
  * It shares the caller's memory (CLONE_VM, like posix_spawn) and runs on its own small
  * stack, so it may only run async-signal-safe code: raw system calls (sys.h), no malloc, no
- * stdio, no locks, no errno. Everything it needs was prepared by the parent in
- * struct box_child_args. The steps run in the order the kernel needs them; the first that
- * fails writes a struct box_child_error to the error pipe and the child exits. */
+ * stdio, no locks, no errno. Everything it needs is in the frozen plan (plan.h) the parent
+ * built. The steps run in table order, each if the plan sets its bit; the first that fails
+ * writes a struct box_child_error to the error pipe and the child exits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -75,21 +76,86 @@ struct kernel_sigaction {
  * and then the error record would never reach the parent. */
 #define CHILD_NO_ASAN __attribute__((no_sanitize_address))
 
-static CHILD_NO_ASAN __attribute__((noreturn)) void die(const struct box_child_args *a,
-                                                        struct box_child_error *e)
+static const char *const step_names[STEP_COUNT] = {
+#define STEP_NAME(id, fn, public, module, name, when) [STEP_##id] = name,
+    BOX_STEPS(STEP_NAME)
+#undef STEP_NAME
+};
+
+static const char *const step_ids[STEP_COUNT] = {
+#define STEP_ID(id, fn, public, module, name, when) [STEP_##id] = #id,
+    BOX_STEPS(STEP_ID)
+#undef STEP_ID
+};
+
+static const char *const step_functions[STEP_COUNT] = {
+#define STEP_FUNCTION(id, fn, public, module, name, when) [STEP_##id] = #fn,
+    BOX_STEPS(STEP_FUNCTION)
+#undef STEP_FUNCTION
+};
+
+static const char *const step_public_ids[STEP_COUNT] = {
+#define STEP_PUBLIC(id, fn, public, module, name, when) [STEP_##id] = public,
+    BOX_STEPS(STEP_PUBLIC)
+#undef STEP_PUBLIC
+};
+
+static const char *const step_modules[STEP_COUNT] = {
+#define STEP_MODULE(id, fn, public, module, name, when) [STEP_##id] = #module,
+    BOX_STEPS(STEP_MODULE)
+#undef STEP_MODULE
+};
+
+static const char *const step_whens[STEP_COUNT] = {
+#define STEP_WHEN(id, fn, public, module, name, when) [STEP_##id] = #when,
+    BOX_STEPS(STEP_WHEN)
+#undef STEP_WHEN
+};
+
+static box_step_fn *const step_fns[STEP_COUNT] = {
+#define STEP_FN(id, fn, public, module, name, when) [STEP_##id] = box__step_##fn,
+    BOX_STEPS(STEP_FN)
+#undef STEP_FN
+};
+
+const char *box__step_name(int step)
 {
-    SYS3(SYS_write, a->err_fd, e, sizeof *e);
-    for (;;)
-        SYS1(SYS_exit_group, BOX_EXIT_SETUP);
+    return step >= 0 && step < STEP_COUNT ? step_names[step] : "?";
+}
+
+const char *box__step_id(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_ids[step] : "?";
+}
+
+const char *box__step_function(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_functions[step] : "?";
+}
+
+const char *box__step_public_id(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_public_ids[step] : "";
+}
+
+const char *box__step_module(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_modules[step] : "?";
+}
+
+const char *box__step_when(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_whens[step] : "?";
 }
 
 /* The caller's signal handlers must never run here (they would run on the caller's data
  * from another process): every disposition goes back to the default. The mask stays
  * full, as the parent set it, until just before exec. */
-static long reset_signals(void)
+long box__step_signals(const struct box_plan *p, struct box_child *c)
 {
     struct kernel_sigaction dfl = { .handler = SIG_DFL };
 
+    (void)p, (void)c;
     for (int sig = 1; sig < 65; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP)
             continue;
@@ -101,11 +167,77 @@ static long reset_signals(void)
     return 0;
 }
 
-static long loopback_up(void)
+/* sync 1: the parent writes our uid/gid maps (until then we have no identity in the new
+ * user namespace) and moves us into the box cgroups, then releases us. */
+long box__step_wait_parent(const struct box_plan *p, struct box_child *c)
+{
+    char byte;
+    long r = SYS3(SYS_read, p->sync_fd, &byte, 1);
+
+    (void)c;
+    return r == 0 ? -EPIPE : r < 0 ? r : 0;
+}
+
+/* Build the box as its root: our own uid may not be mapped in its user namespace (a root
+ * caller mapping a range such as 0 -> 100000), and files made by an unmapped uid fail with
+ * EOVERFLOW. Where the box has no uid/gid 0, stay as we are. */
+long box__step_box_root(const struct box_plan *p, struct box_child *c)
+{
+    long r = SYS3(SYS_setresgid, 0, 0, 0);
+
+    (void)p, (void)c;
+    if (r >= 0 || r == -EINVAL)
+        r = SYS3(SYS_setresuid, 0, 0, 0);
+    return r < 0 && r != -EINVAL ? r : 0;
+}
+
+/* Only now that the parent has moved us into the box cgroups may that be our root. */
+long box__step_cgroup_ns(const struct box_plan *p, struct box_child *c)
+{
+    (void)p, (void)c;
+    return SYS1(SYS_unshare, CLONE_NEWCGROUP);
+}
+
+long box__step_setsid(const struct box_plan *p, struct box_child *c)
+{
+    long r = SYS0(SYS_setsid);
+
+    (void)p, (void)c;
+    return r < 0 ? r : 0;
+}
+
+/* Offsets can be set only before any process is in the namespace: now. (The host's /proc
+ * is still there: the box's root comes later.) */
+long box__step_time_ns(const struct box_plan *p, struct box_child *c)
+{
+    long r = SYS1(SYS_unshare, CLONE_NEWTIME), fd;
+    size_t len = 0;
+
+    if (r < 0 || !p->time_offsets)
+        return r;
+    box__strlcpy(c->e.path, "/proc/self/timens_offsets", sizeof c->e.path);
+    while (p->time_offsets[len])
+        len++;
+    fd = SYS3(SYS_openat, AT_FDCWD, "/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fd;
+    r = SYS3(SYS_write, fd, p->time_offsets, len);
+    SYS1(SYS_close, fd);
+    return r < 0 ? r : 0;
+}
+
+long box__step_hostname(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    return SYS2(SYS_sethostname, p->hostname, __builtin_strlen(p->hostname));
+}
+
+long box__step_loopback(const struct box_plan *p, struct box_child *c)
 {
     struct ifreq ifr = { .ifr_name = "lo" };
     long s = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
+    (void)p, (void)c;
     if (s < 0)
         return s;
     r = SYS3(SYS_ioctl, s, SIOCGIFFLAGS, &ifr);
@@ -114,50 +246,114 @@ static long loopback_up(void)
         r = SYS3(SYS_ioctl, s, SIOCSIFFLAGS, &ifr);
     }
     SYS1(SYS_close, s);
-    return r;
+    return r < 0 ? r : 0;
+}
+
+long box__step_chdir(const struct box_plan *p, struct box_child *c)
+{
+    box__strlcpy(c->e.path, p->cwd, sizeof c->e.path);
+    return SYS1(SYS_chdir, p->cwd);
+}
+
+long box__step_rlimit(const struct box_plan *p, struct box_child *c)
+{
+    long r;
+
+    for (int i = 0; i < BOX_RLIMITS; i++) {
+        c->e.index = i;
+        if (p->rlimit_resource[i] >= 0 &&
+            (r = SYS4(SYS_prlimit64, 0, p->rlimit_resource[i], &p->rlimits[i], 0)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* setgroups is denied in a rootless user namespace; there the box has no groups to drop
+ * (and box_spawn refused a non-empty list before clone). */
+long box__step_setgroups(const struct box_plan *p, struct box_child *c)
+{
+    long r = SYS2(SYS_setgroups, p->n_groups, p->groups);
+
+    (void)c;
+    return r < 0 && (r != -EPERM || p->n_groups > 0) ? r : 0;
+}
+
+long box__step_setgid(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    return SYS3(SYS_setresgid, p->gid, p->gid, p->gid);
+}
+
+long box__step_setuid(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    return SYS3(SYS_setresuid, p->uid, p->uid, p->uid);
+}
+
+/* The kernel clears the parent-death signal at every change of credentials, so it is set
+ * after the last one. A parent that died before that is seen as the end of the sync
+ * socket: then nothing would kill us later, so we go now. */
+long box__step_pdeathsig(const struct box_plan *p, struct box_child *c)
+{
+    char byte;
+    long r = SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+
+    (void)c;
+    if (r < 0)
+        return r;
+    if (SYS6(SYS_recvfrom, p->sync_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT, 0, 0) == 0)
+        SYS1(SYS_exit_group, BOX_EXIT_SETUP);
+    return 0;
+}
+
+/* A setuid binary in the box must not gain privileges (and Landlock and an unprivileged
+ * seccomp filter need this). */
+long box__step_no_new_privs(const struct box_plan *p, struct box_child *c)
+{
+    (void)p, (void)c;
+    return SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
 /* Give the program exactly the passed fds: first copy every source above all targets (so
  * no copy clobbers a source still needed), then dup to the target numbers, then mark every
- * other descriptor close-on-exec. The error pipe was moved above fd_high by the caller. */
-static long setup_fds(const struct box_child_args *a, int *failed)
+ * other descriptor close-on-exec. The pipes to the parent were put above fd_high. */
+long box__step_fds(const struct box_plan *p, struct box_child *c)
 {
-    const box_t *box = a->box;
     int tmp[1025];
     long r;
 
-    for (size_t i = 0; i < box->n_fds; i++) {
-        *failed = box->fds[i].target;
-        r = SYS3(SYS_fcntl, box->fds[i].fd, F_DUPFD_CLOEXEC, a->fd_high);
+    for (size_t i = 0; i < p->n_fds; i++) {
+        c->e.index = p->fds[i].target;
+        r = SYS3(SYS_fcntl, p->fds[i].fd, F_DUPFD_CLOEXEC, p->fd_high);
         if (r < 0)
             return r;
         tmp[i] = (int)r;
     }
-    for (size_t i = 0; i < box->n_fds; i++) {
-        *failed = box->fds[i].target;
-        r = SYS3(SYS_dup3, tmp[i], box->fds[i].target, 0);
+    for (size_t i = 0; i < p->n_fds; i++) {
+        c->e.index = p->fds[i].target;
+        r = SYS3(SYS_dup3, tmp[i], p->fds[i].target, 0);
         if (r < 0)
             return r;
     }
-    if (box->n_fds > 0) {
+    if (p->n_fds > 0) {
         /* Targets not passed among 0..2 are closed too. */
         for (int fd = 0; fd < 3; fd++) {
             bool passed = false;
 
-            for (size_t i = 0; i < box->n_fds; i++)
-                passed |= box->fds[i].target == fd;
+            for (size_t i = 0; i < p->n_fds; i++)
+                passed |= p->fds[i].target == fd;
             if (!passed)
                 SYS1(SYS_close, fd);
         }
     }
-    *failed = -1;
+    c->e.index = -1;
     r = SYS3(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < box->n_fds; i++) {
-        if (box->fds[i].target >= 3) {
-            *failed = box->fds[i].target;
-            r = SYS3(SYS_fcntl, box->fds[i].target, F_SETFD, 0);
+    for (size_t i = 0; i < p->n_fds; i++) {
+        if (p->fds[i].target >= 3) {
+            c->e.index = p->fds[i].target;
+            r = SYS3(SYS_fcntl, p->fds[i].target, F_SETFD, 0);
             if (r < 0)
                 return r;
         }
@@ -165,56 +361,41 @@ static long setup_fds(const struct box_child_args *a, int *failed)
     return 0;
 }
 
-static long set_identity(const box_t *box, struct box_child_error *e)
+/* BOX_OPT_HOLD, sync 2: the box is built; tell the parent (a record with err 0) and wait
+ * for box_start. An EOF instead means the box was freed. */
+long box__step_hold(const struct box_plan *p, struct box_child *c)
 {
+    struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
+    char byte;
     long r;
 
-    /* setgroups is denied in a rootless user namespace; there the box has no groups to drop
-     * (and box_spawn refused a non-empty list before clone). */
-    e->step = STEP_SETGROUPS;
-    r = SYS2(SYS_setgroups, box->n_groups, box->groups);
-    if (r < 0 && (r != -EPERM || box->n_groups > 0))
+    (void)c;
+    if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
         return r;
-    e->step = STEP_SETGID;
-    r = SYS3(SYS_setresgid, box->gid, box->gid, box->gid);
-    if (r < 0)
-        return r;
-    e->step = STEP_SETUID;
-    return SYS3(SYS_setresuid, box->uid, box->uid, box->uid);
+    r = SYS3(SYS_read, p->sync_fd, &byte, 1);
+    return r == 0 ? -EPIPE : r < 0 ? r : 0;
 }
 
-/* Send the seccomp listener to the parent over the sync socket (SCM_RIGHTS). */
-static long send_listener(const struct box_child_args *a, long fd)
-{
-    char byte = 0;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u = { 0 };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof u.buf };
-    int ifd = (int)fd;
-
-    u.h.cmsg_level = SOL_SOCKET;
-    u.h.cmsg_type = SCM_RIGHTS;
-    u.h.cmsg_len = CMSG_LEN(sizeof(int));
-    __builtin_memcpy(CMSG_DATA(&u.h), &ifd, sizeof ifd);
-    return SYS3(SYS_sendmsg, a->sync_fd, &msg, MSG_NOSIGNAL);
-}
-
-/* Try each candidate path like execvp, keeping the most telling error: EACCES beats ENOENT. */
-static long exec_program(const struct box_child_args *a, struct box_child_error *e)
+/* Try each candidate path like execvp, keeping the most telling error: EACCES beats ENOENT.
+ * With BOX_OPT_INIT, box-init execs the program itself and reports through the error pipe,
+ * so the pipe must survive this exec. */
+long box__step_exec(const struct box_plan *p, struct box_child *c)
 {
     static const uint64_t empty = 0;
     long r, best = -ENOENT;
 
     SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, sizeof empty);
-    for (size_t i = 0; i < a->n_exec_paths; i++) {
-        r = SYS3(SYS_execve, a->exec_paths[i], a->argv, a->envp);
+    if (p->init_fd >= 0) {
+        box__strlcpy(c->e.path, "box-init", sizeof c->e.path);
+        if ((r = SYS3(SYS_fcntl, p->err_fd, F_SETFD, 0)) >= 0)
+            r = SYS5(SYS_execveat, p->init_fd, "", p->init_argv, p->envp, AT_EMPTY_PATH);
+        return r;
+    }
+    for (size_t i = 0; i < p->n_exec_paths; i++) {
+        r = SYS3(SYS_execve, p->exec_paths[i], p->argv, p->envp);
         if (r == -EACCES || (r != -ENOENT && r != -ENOTDIR && best == -ENOENT)) {
             best = r;
-            e->index = (int)i;
+            c->e.index = (int)i;
         }
         if (r != -ENOENT && r != -ENOTDIR && r != -EACCES)
             break;
@@ -222,196 +403,27 @@ static long exec_program(const struct box_child_args *a, struct box_child_error 
     return best;
 }
 
-CHILD_NO_ASAN int box_child_main(void *arg)
+/* The steps, in table order. A step that returns (only EXEC may not, on success) with an
+ * error ends the child: the record goes to the parent, then exit. */
+CHILD_NO_ASAN int box__child_main(void *arg)
 {
-    const struct box_child_args *a = arg;
-    const box_t *box = a->box;
-    struct box_child_error e = { .index = -1 };
-    long r;
-    char c;
+    const struct box_plan *p = arg;
+    struct box_child c = { .root_fd = -1 };
+    long r = 0;
 
-    e.step = STEP_SIGNALS;
-    if ((r = reset_signals()) < 0)
-        goto out;
-
-    /* The parent writes our uid/gid maps (until then we have no identity in the new user
-     * namespace) and moves us into the box cgroups, then releases us. */
-    e.step = STEP_WAIT_PARENT;
-    r = SYS3(SYS_read, a->sync_fd, &c, 1);
-    if (r == 0)
-        r = -EPIPE;
-    if (r < 0)
-        goto out;
-
-    /* Build the box as its root: our own uid may not be mapped in its user namespace (a
-     * root caller mapping a range such as 0 -> 100000), and files made by an unmapped
-     * uid fail with EOVERFLOW. Where the box has no uid/gid 0, stay as we are. */
-    e.step = STEP_BOX_ROOT;
-    if (box->ns & BOX_NS_USER) {
-        r = SYS3(SYS_setresgid, 0, 0, 0);
-        if (r >= 0 || r == -EINVAL)
-            r = SYS3(SYS_setresuid, 0, 0, 0);
-        if (r < 0 && r != -EINVAL)
-            goto out;
+    for (int s = 0; s < STEP_COUNT; s++) {
+        if (!(p->steps & ((uint64_t)1 << s)))
+            continue;
+        c.e.step = s;
+        c.e.index = -1;
+        c.e.path[0] = '\0';
+        if ((r = step_fns[s](p, &c)) < 0)
+            break;
     }
-
-    /* Only now that the parent has moved us into the box cgroups may that be our root. */
-    e.step = STEP_CGROUP_NS;
-    if ((box->ns & BOX_NS_CGROUP) && (r = SYS1(SYS_unshare, CLONE_NEWCGROUP)) < 0)
-        goto out;
-
-    e.step = STEP_SETSID;
-    if ((box->opts & BOX_OPT_NEW_SESSION) && (r = SYS0(SYS_setsid)) < 0)
-        goto out;
-    e.step = STEP_TIME_NS;
-    if ((box->ns & BOX_NS_TIME) && (r = SYS1(SYS_unshare, CLONE_NEWTIME)) < 0)
-        goto out;
-    /* Offsets can be set only before any process is in the namespace: now. (The host's
-     * /proc is still there: the box's root comes later.) */
-    if (a->time_offsets) {
-        size_t len = 0;
-
-        box_strlcpy(e.path, "/proc/self/timens_offsets", sizeof e.path);
-        while (a->time_offsets[len])
-            len++;
-        r = SYS3(SYS_openat, AT_FDCWD, "/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-        if (r >= 0) {
-            long fd = r;
-
-            r = SYS3(SYS_write, fd, a->time_offsets, len);
-            SYS1(SYS_close, fd);
-        }
-        if (r < 0)
-            goto out;
-        e.path[0] = '\0';
-    }
-    e.step = STEP_HOSTNAME;
-    if ((box->ns & BOX_NS_UTS) && (r = SYS2(SYS_sethostname, box->hostname,
-                                            __builtin_strlen(box->hostname))) < 0)
-        goto out;
-    e.step = STEP_LOOPBACK;
-    if ((box->ns & BOX_NS_NET) && (r = loopback_up()) < 0)
-        goto out;
-    e.step = STEP_NET;
-    if ((r = box_net_child(a)) < 0)
-        goto out;
-
-    if (box->ns & BOX_NS_MNT) {
-        if ((r = box_child_mounts(a, &e)) < 0)
-            goto out;
-    }
-
-    e.step = STEP_CHDIR;
-    box_strlcpy(e.path, box->cwd, sizeof e.path);
-    if ((r = SYS1(SYS_chdir, box->cwd)) < 0)
-        goto out;
-    e.path[0] = '\0';
-
-    e.step = STEP_RLIMIT;
-    for (int i = 0; i <= BOX_LIMIT_CPU; i++) {
-        e.index = i;
-        if (a->rlimit_resource[i] >= 0 &&
-            (r = SYS4(SYS_prlimit64, 0, a->rlimit_resource[i], &a->rlimits[i], 0)) < 0)
-            goto out;
-    }
-    e.index = -1;
-
-    /* Capabilities (caps.c): shrink the bounding set while we still may, switch ids,
-     * then set what the program keeps. */
-    e.step = STEP_CAPS;
-    if ((r = box_caps_bounding_child(a, &e.index)) < 0)
-        goto out;
-    if ((r = set_identity(box, &e)) < 0)
-        goto out;
-    e.step = STEP_CAPS;
-    if ((r = box_caps_apply_child(a, &e.index)) < 0)
-        goto out;
-
-    /* The kernel clears the parent-death signal at every change of credentials, so it is
-     * set after the last one. A parent that died before that is seen as the end of the
-     * sync socket: then nothing would kill us later, so we go now. */
-    e.step = STEP_PDEATHSIG;
-    if (box->opts & BOX_OPT_DIE_WITH_PARENT) {
-        if ((r = SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
-            goto out;
-        if (SYS6(SYS_recvfrom, a->sync_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT, 0, 0) == 0)
-            SYS1(SYS_exit_group, BOX_EXIT_SETUP);
-    }
-
-    /* A setuid binary in the box must not gain privileges. */
-    e.step = STEP_NO_NEW_PRIVS;
-    if (!(box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
-        (r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
-        goto out;
-
-    /* Landlock needs no_new_privs; the paths are opened inside the box (landlock.c). */
-    e.step = STEP_LANDLOCK;
-    if ((r = box_landlock_apply_child(a, &e)) < 0)
-        goto out;
-
-    e.step = STEP_FDS;
-    if ((r = setup_fds(a, &e.index)) < 0)
-        goto out;
-    e.index = -1;
-
-    /* BOX_OPT_HOLD: the box is built; tell the parent and wait for box_start. An EOF
-     * instead means the box was freed. */
-    e.step = STEP_HOLD;
-    if (box->opts & BOX_OPT_HOLD) {
-        struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
-
-        if ((r = SYS3(SYS_write, a->err_fd, &ready, sizeof ready)) < 0)
-            goto out;
-        r = SYS3(SYS_read, a->sync_fd, &c, 1);
-        if (r == 0)
-            r = -EPIPE;
-        if (r < 0)
-            goto out;
-    }
-
-    /* Last, so that no setup step runs under the filter (seccomp.c). */
-    e.step = STEP_SECCOMP;
-    if (a->seccomp_filter) {
-        struct sock_fprog prog = { .len = a->seccomp_len, .filter = a->seccomp_filter };
-
-        r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                 a->seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
-        if (r < 0)
-            goto out;
-        /* BOX_SECCOMP_NOTIFY: the listener goes to the parent (box_seccomp_notify_fd). */
-        if (a->seccomp_listener) {
-            long listener = r;
-
-            r = send_listener(a, listener);
-            SYS1(SYS_close, listener);
-            if (r < 0)
-                goto out;
-        }
-    }
-    /* The caller's own BPF program (box_seccomp_load_bpf), on top of ours. */
-    if (a->seccomp_user) {
-        struct sock_fprog prog = { .len = a->seccomp_user_len, .filter = a->seccomp_user };
-
-        box_strlcpy(e.path, "(box_seccomp_load_bpf)", sizeof e.path);
-        if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
-            goto out;
-        e.path[0] = '\0';
-    }
-
-    e.step = STEP_EXEC;
-    if (a->init_fd >= 0) {
-        /* box-init execs the program itself and reports through the error pipe, so the
-         * pipe must survive this exec. */
-        static const uint64_t empty = 0;
-
-        box_strlcpy(e.path, "box-init", sizeof e.path);
-        SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, sizeof empty);
-        if ((r = SYS3(SYS_fcntl, a->err_fd, F_SETFD, 0)) >= 0)
-            r = SYS5(SYS_execveat, a->init_fd, "", a->init_argv, a->envp, AT_EMPTY_PATH);
-        goto out;
-    }
-    r = exec_program(a, &e);
-out:
-    e.err = (int)-r;
-    die(a, &e);
+    if (r >= 0) /* no EXEC step in the plan: nothing ran the program */
+        r = -ENOEXEC;
+    c.e.err = (int)-r;
+    SYS3(SYS_write, p->err_fd, &c.e, sizeof c.e);
+    for (;;)
+        SYS1(SYS_exit_group, BOX_EXIT_SETUP);
 }

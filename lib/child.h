@@ -1,118 +1,96 @@
-/* What the parent hands to the child between clone and exec, and the child's error record.
- * Everything here is prepared (allocated, formatted) by the parent; the child only reads it. */
+/* The child's steps: one table, from which the step enum, the step names, the run order and
+ * the choice of steps for a spawn are all generated. Each row is
+ * X(ID, fn, public, module, name, when):
+ *   ID      STEP_<ID>, the value in struct box_child_error.step;
+ *   fn      box__step_<fn>, defined in lib/<module>.c (scripts/callgraph.py checks that);
+ *   public  the step's stable identifier for programs (box_error_step): fn, with '-';
+ *   name    what the parent's error message calls the step ("spawn: <name> ...");
+ *   when    for box_spawn: the condition, over the box (`box`) and its plan (`p`), under
+ *           which plan.c sets the step's bit. It is evaluated by the parent only.
+ * The rows are in the order the kernel needs them; child.c runs them in that order, each
+ * only if the plan (plan.h) sets its bit. doc/internals.md is printed from this table
+ * (tests/unit/test_child --print-steps) and a test keeps the two equal. */
 #ifndef LIBBOX_CHILD_H
 #define LIBBOX_CHILD_H
 
-#include <sys/resource.h>
-#include <linux/filter.h>
+#include "plan.h"
 
-#include "box-private.h"
+#define BOX_STEPS(X)                                                                             \
+    X(SIGNALS, signals, "signals", child, "reset signal handlers", true)                         \
+    X(WAIT_PARENT, wait_parent, "wait-parent", child, "wait for uid/gid maps", true)             \
+    X(BOX_ROOT, box_root, "box-root", child, "become the box's root", box->ns & BOX_NS_USER)     \
+    X(CGROUP_NS, cgroup_ns, "cgroup-ns", child, "unshare cgroup namespace",                      \
+      box->ns & BOX_NS_CGROUP)                                                                   \
+    X(SETSID, setsid, "setsid", child, "setsid", box->opts & BOX_OPT_NEW_SESSION)                \
+    X(TIME_NS, time_ns, "time-ns", child, "make the time namespace", box->ns & BOX_NS_TIME)      \
+    X(HOSTNAME, hostname, "hostname", child, "sethostname", box->ns & BOX_NS_UTS)                \
+    X(LOOPBACK, loopback, "loopback", child, "bring up lo", box->ns & BOX_NS_NET)                \
+    X(NET, net, "net", net, "configure eth0 in the box (box_net_veth)", p->net_batch)            \
+    X(MOUNT_PRIVATE, mount_private, "mount-private", mount, "make mounts private",               \
+      box->ns & BOX_NS_MNT)                                                                      \
+    X(OPEN_ROOT, open_root, "open-root", mount, "open root",                                     \
+      (box->ns & BOX_NS_MNT) && !box->root_overlay)                                              \
+    X(OPEN_SOURCE, open_source, "open-source", mount, "open mount source",                       \
+      box->ns & BOX_NS_MNT)                                                                      \
+    X(OVERLAY, overlay, "overlay", overlay, "make overlay", p->overlay_fds)                      \
+    X(ATTACH_ROOT, attach_root, "attach-root", mount, "attach new root at",                      \
+      box->ns & BOX_NS_MNT)                                                                      \
+    X(MOUNT, mount, "mount", mount, "mount", box->ns & BOX_NS_MNT)                               \
+    X(ROOT_READONLY, root_readonly, "root-readonly", mount, "make root read-only",               \
+      (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
+    X(PIVOT_ROOT, pivot_root, "pivot-root", mount, "pivot_root into", box->ns & BOX_NS_MNT)      \
+    X(CHDIR, chdir, "chdir", child, "chdir", true)                                               \
+    X(RLIMIT, rlimit, "rlimit", child, "setrlimit", plan_has_rlimits(p))                         \
+    X(CAPS_BOUNDING, caps_bounding, "caps-bounding", caps, "drop capabilities", true)            \
+    X(SETGROUPS, setgroups, "setgroups", child, "setgroups", true)                               \
+    X(SETGID, setgid, "setgid", child, "setgid", true)                                           \
+    X(SETUID, setuid, "setuid", child, "setuid", true)                                           \
+    X(CAPS, caps, "caps", caps, "drop capabilities", true)                                       \
+    X(PDEATHSIG, pdeathsig, "pdeathsig", child, "set parent-death signal",                       \
+      box->opts & BOX_OPT_DIE_WITH_PARENT)                                                       \
+    X(NO_NEW_PRIVS, no_new_privs, "no-new-privs", child, "set no_new_privs",                     \
+      !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))                                                    \
+    X(LANDLOCK, landlock, "landlock", landlock, "apply landlock", p->n_landlock)                 \
+    X(FDS, fds, "fds", child, "pass fd", true)                                                   \
+    X(HOLD, hold, "hold", child, "wait for box_start", box->opts & BOX_OPT_HOLD)                 \
+    X(SECCOMP, seccomp, "seccomp", seccomp, "install seccomp filter",                            \
+      p->seccomp_filter || p->seccomp_user)                                                      \
+    X(EXEC, exec, "exec", child, "exec", true)
 
-/* Steps of the child, in the order they run. Their names live in the parent (spawn.c). */
 enum box_step {
-    STEP_SIGNALS,
-    STEP_WAIT_PARENT,
-    STEP_BOX_ROOT,
-    STEP_SETSID,
-    STEP_TIME_NS,
-    STEP_CGROUP_NS,
-    STEP_HOSTNAME,
-    STEP_LOOPBACK,
-    STEP_NET,           /* box_net_veth: the box's end of the pair */
-    STEP_MOUNT_PRIVATE,
-    STEP_OPEN_ROOT,
-    STEP_OPEN_SOURCE,
-    STEP_ATTACH_ROOT,
-    STEP_MOUNT,
-    STEP_ROOT_READONLY,
-    STEP_PIVOT_ROOT,
-    STEP_CHDIR,
-    STEP_RLIMIT,
-    STEP_SETGROUPS,
-    STEP_SETGID,
-    STEP_SETUID,
-    STEP_CAPS,          /* bounding set before SETGROUPS, the rest after SETUID */
-    STEP_PDEATHSIG,     /* after the last credential change, which would clear it */
-    STEP_NO_NEW_PRIVS,
-    STEP_LANDLOCK,
-    STEP_FDS,
-    STEP_HOLD,          /* BOX_OPT_HOLD: report "ready" (err 0), wait for box_start */
-    STEP_SECCOMP,
-    STEP_EXEC,
+#define BOX_STEP_ENUM(id, fn, public, module, name, when) STEP_##id,
+    BOX_STEPS(BOX_STEP_ENUM)
+#undef BOX_STEP_ENUM
     STEP_COUNT
 };
 
-/* Written by the child to the error pipe when a step fails; then it exits. */
-struct box_child_error {
-    int step;        /* enum box_step */
-    int err;         /* positive errno */
-    int index;       /* mount op, rlimit or exec candidate the step was working on, or -1 */
-    char path[256];  /* the path involved, if any (inside the box for mounts) */
+#define BOX_STEP(id) ((uint64_t)1 << STEP_##id)
+
+/* What the child keeps between steps: the error record it sends if one fails, and the
+ * fds one step hands to the next (the new root between OPEN_ROOT and PIVOT_ROOT). */
+struct box_child {
+    struct box_child_error e;
+    long root_fd;
 };
 
-#define BOX_DEV_NODES 6
+/* Every step has this signature: 0, or a negative errno (and e.index / e.path say what it
+ * was working on). The runner has set e.step and cleared e.index and e.path. */
+typedef long box_step_fn(const struct box_plan *plan, struct box_child *c);
+#define BOX_STEP_DECL(id, fn, public, module, name, when) box_step_fn box__step_##fn;
+BOX_STEPS(BOX_STEP_DECL)
+#undef BOX_STEP_DECL
 
-struct box_child_args {
-    const box_t *box;
-    int sync_fd;          /* read end: wait for "maps written, cgroups joined" (and, with
-                             BOX_OPT_HOLD, for box_start) */
-    int err_fd;           /* write end, O_CLOEXEC: EOF for the parent means exec happened */
-    int fd_high;          /* temporary fd numbers in the fd shuffle start here */
-    const char *base;     /* host directory where the new root is attached before pivot */
-    int (*trees)[BOX_DEV_NODES]; /* per mount op: detached trees opened in the child */
-    int *overlay_fds;     /* overlay.c: room for every overlay's layer fds, all -1 */
-    char *const *argv;
-    char *const *envp;
-    char **exec_paths;    /* candidates for argv[0], tried in order */
-    size_t n_exec_paths;
-    int init_fd;          /* BOX_OPT_INIT: O_PATH fd of box-init, else -1 */
-    char **init_argv;     /* box-init ERRFD N PATHS... ARGV... (malloc'ed array) */
-    struct rlimit rlimits[BOX_LIMIT_CPU + 1];
-    int rlimit_resource[BOX_LIMIT_CPU + 1]; /* -1 when unset */
-    uint64_t cap_keep;    /* caps.c: capabilities kept (bounding, permitted, effective) */
-    bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
-    bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
-    struct sock_filter *seccomp_filter; /* seccomp.c: classic BPF, malloc'ed, or NULL */
-    unsigned short seccomp_len;
-    struct sock_filter *seccomp_user; /* box->seccomp_bpf (owned by the box), or NULL */
-    unsigned short seccomp_user_len;
-    bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
-    char *time_offsets;   /* ns.c: for /proc/self/timens_offsets (malloc'ed), or NULL */
-    char *net_batch;      /* net.c: netlink requests for eth0 (malloc'ed), or NULL */
-    size_t net_batch_len, net_batch_count;
-    uint64_t landlock_handled; /* landlock.c: the ruleset's handled rights */
-    uint64_t *landlock_access; /* per box->landlock_rules entry, malloc'ed; NULL: no Landlock */
-};
+/* The step's name for messages and docs ("?" out of range), its ID and function name (fn)
+ * as text, its module, and its spawn condition as text. */
+const char *box__step_name(int step);
+const char *box__step_id(int step);
+const char *box__step_function(int step);
+const char *box__step_public_id(int step); /* box_error_step: "pivot-root"; "" out of range */
+const char *box__step_module(int step);
+const char *box__step_when(int step);
 
-/* mount.c, child side: build the box's root and mount tree. Return 0 or a negative errno
- * and fill *e (step, index, path). */
-int box_child_mounts(const struct box_child_args *a, struct box_child_error *e);
-
-/* mount.c, child side helpers shared with overlay.c */
-int box_child_fail(struct box_child_error *e, int step, int index, const char *path, long r);
-long box_child_new_fs(const char *fstype, uint64_t attr, const char *const *opts);
-
-/* overlay.c, child side: open every overlay's layers and make each overlay as a detached
- * mount (the root's into *root, the others' into a->trees). */
-int box_overlay_child(const struct box_child_args *a, long *root, struct box_child_error *e);
-
-/* net.c, child side: configure the box's end of the veth pair. */
-long box_net_child(const struct box_child_args *a);
-#define BOX_NET_BATCH_MAX 1024
-
-/* landlock.c, child side: build and enforce the ruleset; fills e->index and e->path. */
-long box_landlock_apply_child(const struct box_child_args *a, struct box_child_error *e);
-
-/* Copy a string into a fixed buffer without libc (safe in the child). */
-static inline void box_strlcpy(char *dst, const char *src, size_t size)
-{
-    size_t i = 0;
-
-    if (!src)
-        src = "";
-    for (; src[i] && i + 1 < size; i++)
-        dst[i] = src[i];
-    dst[i] = '\0';
-}
+/* Run the plan's steps in table order; never returns (exec, or exit after reporting).
+ * The int return is clone's entry point type. */
+int box__child_main(void *plan);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <linux/landlock.h>
 
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
 
@@ -102,8 +103,9 @@ uint64_t box_landlock_handled(int abi)
     return abi <= 0 ? 0 : LL_V1_ALL | (abi >= 2 ? LL_REFER : 0) | (abi >= 3 ? LL_TRUNCATE : 0);
 }
 
-int box_landlock_prepare(box_t *box, struct box_child_args *a)
+int box_landlock_prepare(box_t *box, struct box_plan *a)
 {
+    struct box_plan_landlock *rules;
     long abi;
 
     if (box->n_landlock_rules == 0)
@@ -118,34 +120,36 @@ int box_landlock_prepare(box_t *box, struct box_child_args *a)
                          strerror(errno));
     }
     a->landlock_handled = box_landlock_handled((int)abi);
-    a->landlock_access = calloc(box->n_landlock_rules, sizeof *a->landlock_access);
-    if (!a->landlock_access)
+    rules = calloc(box->n_landlock_rules, sizeof *rules);
+    if (!rules)
         return box_error(box, ENOMEM, "spawn: landlock");
-    for (size_t i = 0; i < box->n_landlock_rules; i++)
-        a->landlock_access[i] = box_landlock_access(box->landlock_rules[i].access,
-                                                    a->landlock_handled);
+    for (size_t i = 0; i < box->n_landlock_rules; i++) {
+        rules[i].path = box->landlock_rules[i].path;
+        rules[i].access = box_landlock_access(box->landlock_rules[i].access,
+                                              a->landlock_handled);
+    }
+    a->landlock = rules;
+    a->n_landlock = box->n_landlock_rules;
     return 0;
 }
 
 /* Child: raw system calls only. */
-long box_landlock_apply_child(const struct box_child_args *a, struct box_child_error *e)
+long box__step_landlock(const struct box_plan *a, struct box_child *c)
 {
-    const box_t *box = a->box;
+    struct box_child_error *e = &c->e;
     struct landlock_ruleset_attr attr = { .handled_access_fs = a->landlock_handled };
     long rs, fd, r;
 
-    if (!a->landlock_access)
-        return 0;
     rs = SYS3(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
     if (rs < 0)
         return rs;
-    for (size_t i = 0; i < box->n_landlock_rules; i++) {
-        struct ll_path_beneath pb = { .allowed_access = a->landlock_access[i] };
+    for (size_t i = 0; i < a->n_landlock; i++) {
+        struct ll_path_beneath pb = { .allowed_access = a->landlock[i].access };
         struct stat st;
 
         e->index = (int)i;
-        box_strlcpy(e->path, box->landlock_rules[i].path, sizeof e->path);
-        fd = SYS4(SYS_openat, AT_FDCWD, box->landlock_rules[i].path, O_PATH | O_CLOEXEC, 0);
+        box__strlcpy(e->path, a->landlock[i].path, sizeof e->path);
+        fd = SYS4(SYS_openat, AT_FDCWD, a->landlock[i].path, O_PATH | O_CLOEXEC, 0);
         if (fd < 0) {
             SYS1(SYS_close, rs);
             return fd;
@@ -172,7 +176,7 @@ long box_landlock_apply_child(const struct box_child_args *a, struct box_child_e
             .parent_fd = a->init_fd,
         };
 
-        box_strlcpy(e->path, "box-init", sizeof e->path);
+        box__strlcpy(e->path, "box-init", sizeof e->path);
         r = SYS4(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
         if (r < 0) {
             SYS1(SYS_close, rs);

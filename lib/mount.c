@@ -1,6 +1,8 @@
 /* Mounts: the mount plan (validated and recorded by the parent in box_mount) and its replay
  * in the child, which builds the box's root with the kernel's mount API (open_tree,
- * fsopen/fsmount, move_mount, mount_setattr) and enters it with pivot_root.
+ * fsopen/fsmount, move_mount, mount_setattr) and enters it with pivot_root: the steps
+ * MOUNT_PRIVATE, OPEN_ROOT, OPEN_SOURCE, ATTACH_ROOT, MOUNT, ROOT_READONLY and PIVOT_ROOT
+ * of the table in child.h, which read only the plan.
  *
  * Symlink safety: every mount target is opened with openat2(RESOLVE_IN_ROOT) relative to the
  * box's root, so a symlink planted in the root can never lead a mount out of it. Sources are
@@ -14,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
 
@@ -22,6 +25,20 @@
 
 static const char *const dev_nodes[BOX_DEV_NODES] = { "null", "zero", "full",
                                                        "random", "urandom", "tty" };
+
+/* The layers of an overlay (overlay.c records them; their memory belongs to the mount op
+ * or the box's root, freed from here, below overlay.c). */
+void box_overlay_free(struct box_overlay *ov)
+{
+    if (!ov)
+        return;
+    for (size_t i = 0; i < ov->n_lowers; i++)
+        free(ov->lowers[i]);
+    free(ov->lowers);
+    free(ov->upper);
+    free(ov->work);
+    free(ov);
+}
 
 void box_mount_free(struct box_mount_op *op)
 {
@@ -116,20 +133,6 @@ oom:
 
 /* ---- child side: only raw system calls from here on ---- */
 
-static int fail(struct box_child_error *e, int step, int index, const char *path, long r)
-{
-    e->step = step;
-    e->err = (int)-r;
-    e->index = index;
-    box_strlcpy(e->path, path, sizeof e->path);
-    return (int)r;
-}
-
-int box_child_fail(struct box_child_error *e, int step, int index, const char *path, long r)
-{
-    return fail(e, step, index, path, r);
-}
-
 static long open_in_root(int root_fd, const char *path, long flags)
 {
     struct open_how how = {
@@ -148,17 +151,12 @@ static long open_in_root(int root_fd, const char *path, long flags)
  * its /proc/self/fd link (the host's /proc: we have not pivoted yet). */
 static long chmod_fd(long fd, mode_t mode)
 {
-    char link[32] = "/proc/self/fd/", digits[12];
-    size_t len = 14, n = 0;
+    char link[40] = "/proc/self/fd/";
     long r = SYS4(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
 
     if (r != -ENOSYS && r != -EINVAL)
         return r;
-    for (unsigned long v = (unsigned long)fd; n == 0 || v; v /= 10)
-        digits[n++] = (char)('0' + v % 10);
-    while (n)
-        link[len++] = digits[--n];
-    link[len] = '\0';
+    box__fmt_ulong(link + 14, (unsigned long)fd);
     return SYS3(SYS_fchmodat, AT_FDCWD, link, mode);
 }
 
@@ -241,33 +239,6 @@ static long set_attrs(long fd, uint64_t attr, bool recursive)
                 sizeof ma);
 }
 
-/* A new filesystem instance (tmpfs, proc, mqueue, devpts) as a detached mount. Options come
- * in name/value pairs, ended by NULL. */
-static long new_fs(const char *fstype, uint64_t attr, const char *const *opts)
-{
-    long fs = SYS2(SYS_fsopen, fstype, FSOPEN_CLOEXEC), r = 0, m;
-
-    if (fs < 0)
-        return fs;
-    for (; opts && opts[0] && r >= 0; opts += 2)
-        if (opts[1])
-            r = SYS5(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0);
-    if (r >= 0)
-        r = SYS5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
-    if (r < 0) {
-        SYS1(SYS_close, fs);
-        return r;
-    }
-    m = SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
-    SYS1(SYS_close, fs);
-    return m;
-}
-
-long box_child_new_fs(const char *fstype, uint64_t attr, const char *const *opts)
-{
-    return new_fs(fstype, attr, opts);
-}
-
 static long clone_tree(const char *source, bool recursive)
 {
     return SYS3(SYS_open_tree, AT_FDCWD, source,
@@ -290,31 +261,31 @@ static long fill_dev(long dev_fd, int *trees, struct box_child_error *e, int ind
     for (int i = 0; i < BOX_DEV_NODES; i++) {
         r = SYS4(SYS_openat, dev_fd, dev_nodes[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
         if (r < 0)
-            return fail(e, STEP_MOUNT, index, dev_nodes[i], r);
+            return box__child_fail(e, index, dev_nodes[i], r);
         SYS1(SYS_close, r);
         r = SYS5(SYS_move_mount, trees[i], "", dev_fd, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH);
         if (r < 0)
-            return fail(e, STEP_MOUNT, index, dev_nodes[i], r);
+            return box__child_fail(e, index, dev_nodes[i], r);
     }
     for (int i = 0; i < 2; i++) {
         const char *name = i ? "shm" : "pts";
 
         r = SYS3(SYS_mkdirat, dev_fd, name, 0755);
         if (r < 0)
-            return fail(e, STEP_MOUNT, index, name, r);
-        m = i ? new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, shm_opts)
-              : new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts);
+            return box__child_fail(e, index, name, r);
+        m = i ? box__new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, shm_opts)
+              : box__new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts);
         if (m < 0)
-            return fail(e, STEP_MOUNT, index, name, m);
+            return box__child_fail(e, index, name, m);
         r = SYS5(SYS_move_mount, m, "", dev_fd, name, MOVE_MOUNT_F_EMPTY_PATH);
         SYS1(SYS_close, m);
         if (r < 0)
-            return fail(e, STEP_MOUNT, index, name, r);
+            return box__child_fail(e, index, name, r);
     }
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
         r = SYS3(SYS_symlinkat, links[i][0], dev_fd, links[i][1]);
         if (r < 0)
-            return fail(e, STEP_MOUNT, index, links[i][1], r);
+            return box__child_fail(e, index, links[i][1], r);
     }
     return 0;
 }
@@ -330,7 +301,7 @@ static long protect_proc(int root_fd, const char *target, struct box_child_error
     long proc = open_in_root(root_fd, target, O_PATH | O_DIRECTORY), r = 0;
 
     if (proc < 0)
-        return fail(e, STEP_MOUNT, idx, target, proc);
+        return box__child_fail(e, idx, target, proc);
     for (size_t i = 0; i < sizeof proc_readonly / sizeof proc_readonly[0] && r >= 0; i++) {
         long t = SYS3(SYS_open_tree, proc, proc_readonly[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
@@ -343,19 +314,19 @@ static long protect_proc(int root_fd, const char *target, struct box_child_error
         if (t >= 0)
             SYS1(SYS_close, t);
         if (r < 0)
-            fail(e, STEP_MOUNT, idx, proc_readonly[i], r);
+            box__child_fail(e, idx, proc_readonly[i], r);
     }
     SYS1(SYS_close, proc);
     return r;
 }
 
 /* Open the detached trees for bind sources and /dev nodes while host paths still resolve. */
-static int open_sources(const struct box_child_args *a, struct box_child_error *e)
+long box__step_open_source(const struct box_plan *a, struct box_child *c)
 {
-    const box_t *box = a->box;
+    struct box_child_error *e = &c->e;
 
-    for (size_t i = 0; i < box->n_mounts; i++) {
-        const struct box_mount_op *op = &box->mounts[i];
+    for (size_t i = 0; i < a->n_mounts; i++) {
+        const struct box_mount_op *op = &a->mounts[i];
         long t, r;
 
         if (op->type == BOX_MOUNT_BIND) {
@@ -368,21 +339,21 @@ static int open_sources(const struct box_child_args *a, struct box_child_error *
                 r = set_attrs(t, mount_attrs(op->flags), rec);
 
                 if (r < 0)
-                    return fail(e, STEP_OPEN_SOURCE, (int)i, op->source, r);
+                    return box__child_fail(e, (int)i, op->source, r);
             }
             if (t < 0)
-                return fail(e, STEP_OPEN_SOURCE, (int)i, op->source, t);
+                return box__child_fail(e, (int)i, op->source, t);
             a->trees[i][0] = (int)t;
         } else if (op->type == BOX_MOUNT_DEV) {
             for (int n = 0; n < BOX_DEV_NODES; n++) {
                 char path[16] = "/dev/";
 
-                box_strlcpy(path + 5, dev_nodes[n], sizeof path - 5);
+                box__strlcpy(path + 5, dev_nodes[n], sizeof path - 5);
                 t = clone_tree(path, false);
                 if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false)) < 0)
                     t = r;
                 if (t < 0)
-                    return fail(e, STEP_OPEN_SOURCE, (int)i, path, t);
+                    return box__child_fail(e, (int)i, path, t);
                 a->trees[i][n] = (int)t;
             }
         }
@@ -390,10 +361,10 @@ static int open_sources(const struct box_child_args *a, struct box_child_error *
     return 0;
 }
 
-static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
-                    struct box_child_error *e)
+static long apply_op(const struct box_plan *a, int root_fd, size_t i,
+                     struct box_child_error *e)
 {
-    const struct box_mount_op *op = &a->box->mounts[i];
+    const struct box_mount_op *op = &a->mounts[i];
     const char *tmpfs_opts[] = { "size", op->fs_size, "mode", op->fs_mode, NULL };
     long target, m = -1, r = 0;
     int idx = (int)i;
@@ -403,7 +374,7 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
         r = target < 0 ? target : chmod_fd(target, op->mode);
         if (target >= 0)
             SYS1(SYS_close, target);
-        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+        return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     if (op->type == BOX_MOUNT_DIR && op->has_mode) {
         /* As bwrap's --perms --dir: the mode of a directory we create; an existing one
@@ -417,16 +388,16 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
         r = target < 0 ? target : chmod_fd(target, op->mode);
         if (target >= 0)
             SYS1(SYS_close, target);
-        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+        return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     switch (op->type) {
     case BOX_MOUNT_REMOUNT_RO:
         target = open_in_root(root_fd, op->target, O_PATH);
         if (target < 0)
-            return fail(e, STEP_MOUNT, idx, op->target, target);
+            return box__child_fail(e, idx, op->target, target);
         r = set_attrs(target, MOUNT_ATTR_RDONLY, true);
         SYS1(SYS_close, target);
-        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+        return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     case BOX_MOUNT_SYMLINK: {
         /* Resolve the parent in the root, then make the link in it. */
         char parent[4096];
@@ -437,29 +408,29 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
             if (op->target[k] == '/')
                 cut = k;
         if (cut >= sizeof parent)
-            return fail(e, STEP_MOUNT, idx, op->target, -ENAMETOOLONG);
+            return box__child_fail(e, idx, op->target, -ENAMETOOLONG);
         for (size_t k = 0; k < cut; k++)
             parent[k] = op->target[k];
         parent[cut] = '\0';
         pfd = make_target(root_fd, cut ? parent : "/", false);
         if (pfd < 0)
-            return fail(e, STEP_MOUNT, idx, op->target, pfd);
+            return box__child_fail(e, idx, op->target, pfd);
         r = SYS3(SYS_symlinkat, op->source, pfd, op->target + cut + 1);
         SYS1(SYS_close, pfd);
-        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+        return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     case BOX_MOUNT_BIND:
         if (a->trees[i][0] < 0) /* BOX_MOUNT_TRY and the source is gone */
             return 0;
         target = make_target(root_fd, op->target, !op->source_is_dir);
         break;
-    case BOX_MOUNT_OVERLAY: /* made by box_overlay_child, attached like a bind */
+    case BOX_MOUNT_OVERLAY: /* made by the step OVERLAY, attached like a bind */
     default:
         target = make_target(root_fd, op->target, false);
         break;
     }
     if (target < 0)
-        return fail(e, STEP_MOUNT, idx, op->target, target);
+        return box__child_fail(e, idx, op->target, target);
 
     switch (op->type) {
     case BOX_MOUNT_BIND:
@@ -467,20 +438,20 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
         r = attach(a->trees[i][0], target);
         break;
     case BOX_MOUNT_TMPFS:
-        m = new_fs("tmpfs", mount_attrs(op->flags), tmpfs_opts);
+        m = box__new_fs("tmpfs", mount_attrs(op->flags), tmpfs_opts);
         break;
     case BOX_MOUNT_PROC:
-        m = new_fs("proc", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        m = box__new_fs("proc", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
         break;
     case BOX_MOUNT_MQUEUE:
-        m = new_fs("mqueue", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        m = box__new_fs("mqueue", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
         break;
     case BOX_MOUNT_DEV: {
         static const char *const dev_opts[] = { "mode", "0755", NULL };
         long dev;
 
         /* Attach the tmpfs first: older kernels refuse mounts onto a detached tree. */
-        m = new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, dev_opts);
+        m = box__new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, dev_opts);
         r = m < 0 ? m : attach(m, target);
         if (m >= 0)
             SYS1(SYS_close, m);
@@ -490,8 +461,8 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
             SYS1(SYS_close, dev);
         SYS1(SYS_close, target);
         if (r < 0 && dev >= 0) /* fill_dev named the node that failed */
-            return (int)r;
-        return r < 0 ? fail(e, STEP_MOUNT, idx, op->target, r) : 0;
+            return r;
+        return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     default: /* BOX_MOUNT_DIR: make_target created it */
         break;
@@ -504,62 +475,75 @@ static int apply_op(const struct box_child_args *a, int root_fd, size_t i,
     }
     SYS1(SYS_close, target);
     if (r < 0)
-        return fail(e, STEP_MOUNT, idx, op->target, r);
+        return box__child_fail(e, idx, op->target, r);
     if (op->type == BOX_MOUNT_PROC)
-        return (int)protect_proc(root_fd, op->target, e, idx);
+        return protect_proc(root_fd, op->target, e, idx);
     return 0;
 }
 
-int box_child_mounts(const struct box_child_args *a, struct box_child_error *e)
+/* Nothing we mount may propagate back to the host's mount namespace. */
+long box__step_mount_private(const struct box_plan *a, struct box_child *c)
+{
+    (void)a;
+    return box__child_fail(&c->e, -1, "/", SYS5(SYS_mount, "none", "/", 0, MS_REC | MS_PRIVATE, 0));
+}
+
+/* The new root, detached: a clone of the caller's directory, or a fresh tmpfs. */
+long box__step_open_root(const struct box_plan *a, struct box_child *c)
 {
     static const char *const root_opts[] = { "mode", "0755", NULL };
-    const box_t *box = a->box;
     long root, r;
 
-    /* Nothing we mount may propagate back to the host's mount namespace. */
-    r = SYS5(SYS_mount, "none", "/", 0, MS_REC | MS_PRIVATE, 0);
-    if (r < 0)
-        return fail(e, STEP_MOUNT_PRIVATE, -1, "/", r);
-
-    if (box->root) {
-        root = clone_tree(box->root, true);
-        if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0)
-            return fail(e, STEP_OPEN_ROOT, -1, box->root, r);
-    } else if (!box->root_overlay) {
-        root = new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, root_opts);
+    box__strlcpy(c->e.path, a->root ? a->root : "tmpfs", sizeof c->e.path);
+    if (a->root) {
+        root = clone_tree(a->root, true);
+        if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0) {
+            SYS1(SYS_close, root);
+            return r;
+        }
     } else {
-        root = 0; /* made below, with the other overlays */
+        root = box__new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, root_opts);
     }
     if (root < 0)
-        return fail(e, STEP_OPEN_ROOT, -1, box->root ? box->root : "tmpfs", root);
+        return root;
+    c->root_fd = root;
+    return 0;
+}
 
-    r = open_sources(a, e);
-    if (r >= 0 && a->overlay_fds)
-        r = box_overlay_child(a, &root, e);
-    if (r < 0)
-        return (int)r;
+/* pivot_root needs the new root attached in our mount namespace. */
+long box__step_attach_root(const struct box_plan *a, struct box_child *c)
+{
+    box__strlcpy(c->e.path, a->base, sizeof c->e.path);
+    return SYS5(SYS_move_mount, c->root_fd, "", AT_FDCWD, a->base, MOVE_MOUNT_F_EMPTY_PATH);
+}
 
-    /* pivot_root needs the new root attached in our mount namespace. */
-    r = SYS5(SYS_move_mount, root, "", AT_FDCWD, a->base, MOVE_MOUNT_F_EMPTY_PATH);
-    if (r < 0)
-        return fail(e, STEP_ATTACH_ROOT, -1, a->base, r);
+long box__step_mount(const struct box_plan *a, struct box_child *c)
+{
+    long r;
 
-    for (size_t i = 0; i < box->n_mounts; i++) {
-        r = apply_op(a, (int)root, i, e);
-        if (r < 0)
-            return (int)r;
-    }
+    for (size_t i = 0; i < a->n_mounts; i++)
+        if ((r = apply_op(a, (int)c->root_fd, i, &c->e)) < 0)
+            return r;
+    return 0;
+}
 
-    if (box->root_flags & BOX_ROOT_READONLY) {
-        r = set_attrs(root, MOUNT_ATTR_RDONLY, false);
-        if (r < 0)
-            return fail(e, STEP_ROOT_READONLY, -1, "/", r);
-    }
+long box__step_root_readonly(const struct box_plan *a, struct box_child *c)
+{
+    (void)a;
+    box__strlcpy(c->e.path, "/", sizeof c->e.path);
+    return set_attrs(c->root_fd, MOUNT_ATTR_RDONLY, false);
+}
 
-    /* Stack the old root on the new one and detach it: nothing of the host stays reachable. */
-    if ((r = SYS1(SYS_fchdir, root)) < 0 || (r = SYS2(SYS_pivot_root, ".", ".")) < 0 ||
+/* Stack the old root on the new one and detach it: nothing of the host stays reachable. */
+long box__step_pivot_root(const struct box_plan *a, struct box_child *c)
+{
+    long r;
+
+    box__strlcpy(c->e.path, a->root ? a->root : "tmpfs", sizeof c->e.path);
+    if ((r = SYS1(SYS_fchdir, c->root_fd)) < 0 || (r = SYS2(SYS_pivot_root, ".", ".")) < 0 ||
         (r = SYS2(SYS_umount2, ".", MNT_DETACH)) < 0 || (r = SYS1(SYS_chdir, "/")) < 0)
-        return fail(e, STEP_PIVOT_ROOT, -1, box->root ? box->root : "tmpfs", r);
-    SYS1(SYS_close, root);
+        return r;
+    SYS1(SYS_close, c->root_fd);
+    c->root_fd = -1;
     return 0;
 }

@@ -4,7 +4,7 @@
  * raises its own end. The box's end can only be configured from inside (an interface moved
  * between namespaces loses its addresses), so the parent also builds those requests
  * (address, up, default route) and the child just sends them and reads the answers, with
- * raw system calls (box_net_child). The pair goes away with the box's namespace: nothing
+ * raw system calls (the step NET). The pair goes away with the box's namespace: nothing
  * to undo on failure or at the end. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,11 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
 
 #define BOX_IF "eth0"     /* the box's end */
 #define BOX_IF_INDEX 2    /* in a fresh namespace lo is 1: ours is made as 2 */
+#define BOX_NET_BATCH_MAX 1024
 
 /* IPv4 dotted quad -> network order; returns 0 or -EINVAL. */
 static int parse_ip4(const char *text, uint32_t *out)
@@ -208,7 +210,7 @@ out:
 
 /* What the child sends for its end, eth0, from inside: its address, up, a default route
  * via the caller's end; one buffer, the requests back to back, each acknowledged. */
-int box_net_prepare(box_t *box, struct box_child_args *a)
+int box_net_prepare(box_t *box, struct box_plan *a)
 {
     size_t len = 0;
     char *buf;
@@ -241,15 +243,14 @@ int box_net_prepare(box_t *box, struct box_child_args *a)
 
 /* Send the prepared requests over a netlink socket of the box's own namespace and read
  * every acknowledgement; the first error the kernel reports is the result. */
-long box_net_child(const struct box_child_args *a)
+long box__step_net(const struct box_plan *a, struct box_child *c)
 {
     struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
     char buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
     size_t acks = 0;
     long fd, r;
 
-    if (!a->net_batch)
-        return 0;
+    (void)c;
     fd = SYS3(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
         return fd;

@@ -23,20 +23,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
-
-void box_overlay_free(struct box_overlay *ov)
-{
-    if (!ov)
-        return;
-    for (size_t i = 0; i < ov->n_lowers; i++)
-        free(ov->lowers[i]);
-    free(ov->lowers);
-    free(ov->upper);
-    free(ov->work);
-    free(ov);
-}
 
 static int check_dir(box_t *box, const char *what, const char *role, const char *path,
                      struct stat *st, char **out)
@@ -171,16 +160,11 @@ static size_t put_str(char *buf, size_t at, size_t size, const char *s)
 
 static size_t put_fd_path(char *buf, size_t at, size_t size, long fd)
 {
-    char digits[12];
-    size_t n = 0;
+    char digits[21];
 
     at = put_str(buf, at, size, "/proc/self/fd/");
-    for (unsigned long v = (unsigned long)fd; n == 0 || v; v /= 10)
-        digits[n++] = (char)('0' + v % 10);
-    while (n && at + 1 < size)
-        buf[at++] = digits[--n];
-    buf[at] = '\0';
-    return at;
+    box__fmt_ulong(digits, (unsigned long)fd);
+    return put_str(buf, at, size, digits);
 }
 
 /* Give one layer to the overlay's fs context: as an fd, else as a /proc/self/fd path. */
@@ -196,8 +180,8 @@ static long set_layer(long fs, const char *key, long fd)
 }
 
 /* Open the layers of one overlay into fds[0..n+1] (lowers, then upper and work). */
-static int open_layers(const struct box_overlay *ov, int *fds, int step, int index,
-                       struct box_child_error *e)
+static long open_layers(const struct box_overlay *ov, int *fds, int index,
+                        struct box_child_error *e)
 {
     for (size_t i = 0; i < ov->n_lowers + 2; i++) {
         const char *path = i < ov->n_lowers ? ov->lowers[i]
@@ -208,15 +192,15 @@ static int open_layers(const struct box_overlay *ov, int *fds, int step, int ind
             continue;
         fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0)
-            return box_child_fail(e, step, index, path, fd);
+            return box__child_fail(e, index, path, fd);
         fds[i] = (int)fd;
     }
     return 0;
 }
 
 /* An ephemeral upper and work dir, "N/u" and "N/w" in the scratch tmpfs. */
-static int make_ephemeral(long scratch, int slot, int *fds, size_t n, int step, int index,
-                          struct box_child_error *e)
+static long make_ephemeral(long scratch, int slot, int *fds, size_t n, int index,
+                           struct box_child_error *e)
 {
     char dir[16];
     long d, r;
@@ -225,7 +209,7 @@ static int make_ephemeral(long scratch, int slot, int *fds, size_t n, int step, 
     r = SYS3(SYS_mkdirat, scratch, dir + 14, 0755);
     d = r < 0 ? r : SYS4(SYS_openat, scratch, dir + 14, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (d < 0)
-        return box_child_fail(e, step, index, "ephemeral upper layer", d);
+        return box__child_fail(e, index, "ephemeral upper layer", d);
     for (int k = 0; k < 2 && r >= 0; k++) {
         const char *name = k ? "w" : "u";
 
@@ -234,7 +218,7 @@ static int make_ephemeral(long scratch, int slot, int *fds, size_t n, int step, 
             fds[n + (size_t)k] = (int)r;
     }
     SYS1(SYS_close, d);
-    return r < 0 ? box_child_fail(e, step, index, "ephemeral upper layer", r) : 0;
+    return r < 0 ? box__child_fail(e, index, "ephemeral upper layer", r) : 0;
 }
 
 /* Where "lowerdir+" is missing (before Linux 6.8): all lowers in one "lowerdir=" string,
@@ -255,13 +239,13 @@ static long set_lower_list(long fs, const struct box_overlay *ov, const int *fds
 }
 
 static long make_overlay(const struct box_overlay *ov, const int *fds, bool userxattr,
-                         uint64_t attr, int step, int index, struct box_child_error *e)
+                         uint64_t attr, int index, struct box_child_error *e)
 {
     long fs = SYS2(SYS_fsopen, "overlay", FSOPEN_CLOEXEC), r = 0, m;
     const char *what = "overlay";
 
     if (fs < 0)
-        return box_child_fail(e, step, index, "overlay (fsopen)", fs);
+        return box__child_fail(e, index, "overlay (fsopen)", fs);
     /* lowers[0] is the bottom layer; each "lowerdir+" goes below the ones before it. */
     for (size_t i = ov->n_lowers; i-- > 0 && r >= 0;) {
         r = set_layer(fs, "lowerdir+", fds[i]);
@@ -284,54 +268,56 @@ static long make_overlay(const struct box_overlay *ov, const int *fds, bool user
         what = "overlay (create)";
     if (r < 0) {
         SYS1(SYS_close, fs);
-        return box_child_fail(e, step, index, what, r);
+        return box__child_fail(e, index, what, r);
     }
     m = SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
     SYS1(SYS_close, fs);
-    return m < 0 ? box_child_fail(e, step, index, "overlay (fsmount)", m) : m;
+    return m < 0 ? box__child_fail(e, index, "overlay (fsmount)", m) : m;
 }
 
-int box_overlay_child(const struct box_child_args *a, long *root, struct box_child_error *e)
+/* The step OVERLAY: open every overlay's layers while host paths still resolve, then make
+ * each overlay as a detached mount (the root's into c->root_fd, the others' into a->trees,
+ * attached by the step MOUNT like a bind). */
+long box__step_overlay(const struct box_plan *a, struct box_child *c)
 {
-    const box_t *box = a->box;
     static const char *const scratch_opts[] = { "mode", "0700", NULL };
-    bool userxattr = box->ns & BOX_NS_USER, ephemeral = false;
+    struct box_child_error *e = &c->e;
+    bool userxattr = a->overlay_userxattr, ephemeral = false;
     long scratch = -1, r = 0;
-    size_t at = 0, n_ov = box->n_mounts + 1;
+    size_t at = 0, n_ov = a->n_mounts + 1;
     int *fds = a->overlay_fds;
 
     /* Pass 1: open every layer while the host's paths are as the caller saw them. */
     for (size_t k = 0; k < n_ov; k++) {
-        const struct box_overlay *ov = k == 0 ? box->root_overlay : box->mounts[k - 1].overlay;
-        int step = k == 0 ? STEP_OPEN_ROOT : STEP_OPEN_SOURCE;
+        const struct box_overlay *ov = k == 0 ? a->root_overlay : a->mounts[k - 1].overlay;
 
         if (!ov)
             continue;
-        if ((r = open_layers(ov, fds + at, step, (int)k - 1, e)) < 0)
-            return (int)r;
+        if ((r = open_layers(ov, fds + at, (int)k - 1, e)) < 0)
+            return r;
         ephemeral |= !ov->upper;
         at += ov->n_lowers + 2;
     }
     if (ephemeral) {
-        scratch = box_child_new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, scratch_opts);
+        scratch = box__new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, scratch_opts);
         /* The kernel wants overlay layers on mounts of our namespace: attach it. */
         r = scratch < 0 ? scratch : SYS5(SYS_move_mount, scratch, "", AT_FDCWD, a->base,
                                          MOVE_MOUNT_F_EMPTY_PATH);
         if (r < 0)
-            return box_child_fail(e, STEP_OPEN_ROOT, -1, "overlay: scratch tmpfs", r);
+            return box__child_fail(e, -1, "overlay: scratch tmpfs", r);
     }
     /* Pass 2: make each overlay as a detached mount. */
     at = 0;
     for (size_t k = 0; k < n_ov && r >= 0; k++) {
-        const struct box_overlay *ov = k == 0 ? box->root_overlay : box->mounts[k - 1].overlay;
-        int step = k == 0 ? STEP_OPEN_ROOT : STEP_OPEN_SOURCE, idx = (int)k - 1;
+        const struct box_overlay *ov = k == 0 ? a->root_overlay : a->mounts[k - 1].overlay;
+        int idx = (int)k - 1;
         uint64_t attr = MOUNT_ATTR_NOSUID;
         long m;
 
         if (!ov)
             continue;
         if (k > 0) {
-            unsigned int fl = box->mounts[k - 1].flags;
+            unsigned int fl = a->mounts[k - 1].flags;
 
             attr |= (fl & BOX_MOUNT_DEVICES) ? 0 : MOUNT_ATTR_NODEV;
             attr |= (fl & BOX_MOUNT_RO) ? MOUNT_ATTR_RDONLY : 0;
@@ -339,10 +325,10 @@ int box_overlay_child(const struct box_child_args *a, long *root, struct box_chi
         } else {
             attr |= MOUNT_ATTR_NODEV;
         }
-        if (!ov->upper && (r = make_ephemeral(scratch, (int)k, fds + at, ov->n_lowers, step,
-                                              idx, e)) < 0)
+        if (!ov->upper && (r = make_ephemeral(scratch, (int)k, fds + at, ov->n_lowers, idx,
+                                              e)) < 0)
             break;
-        m = make_overlay(ov, fds + at, userxattr, attr, step, idx, e);
+        m = make_overlay(ov, fds + at, userxattr, attr, idx, e);
         for (size_t i = 0; i < ov->n_lowers + 2; i++) {
             SYS1(SYS_close, fds[at + i]);
             fds[at + i] = -1;
@@ -352,12 +338,12 @@ int box_overlay_child(const struct box_child_args *a, long *root, struct box_chi
             break;
         }
         if (k == 0)
-            *root = m;
+            c->root_fd = m;
         else
             a->trees[k - 1][0] = (int)m;
         at += ov->n_lowers + 2;
     }
     if (scratch >= 0)
         SYS1(SYS_close, scratch);
-    return (int)r;
+    return r;
 }

@@ -1,7 +1,7 @@
 /* seccomp: a default deny list, the caller's own rules, and installing the filter.
  *
  * The parent builds the filter with libseccomp and exports it as classic BPF into a
- * malloc'ed array (struct box_child_args.seccomp_filter); the child installs it with the raw
+ * malloc'ed array (struct box_plan.seccomp_filter); the child installs it with the raw
  * seccomp() system call as its very last step before execve, after no_new_privs (so no
  * CAP_SYS_ADMIN is needed and the filter cannot be lifted by a setuid program).
  *
@@ -69,10 +69,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 
+#include "box-private.h"
 #include "child.h"
+#include "sys.h"
 
 static const char *const deny_eperm[] = {
     "kexec_load", "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module",
@@ -470,7 +474,7 @@ static struct sock_filter *default_filter; /* never freed once built */
 static unsigned short default_len;
 
 /* A copy of the default filter for a box, built on first use; the error is on box. */
-static int copy_default(box_t *box, struct box_child_args *a)
+static int copy_default(box_t *box, struct box_plan *a)
 {
     int r = 0;
 
@@ -500,7 +504,7 @@ static int copy_default(box_t *box, struct box_child_args *a)
     return r;
 }
 
-int box_seccomp_prepare(box_t *box, struct box_child_args *a)
+int box_seccomp_prepare(box_t *box, struct box_plan *a)
 {
     for (size_t i = 0; i < box->n_seccomp_rules; i++)
         a->seccomp_listener |= box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY;
@@ -539,5 +543,61 @@ BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)
     seccomp_release(ctx);
     if (r < 0)
         return box_error(box, -r, "seccomp_export");
+    return 0;
+}
+
+/* ---- child side: raw system calls only ---- */
+
+/* Send the seccomp listener to the parent over the sync socket (SCM_RIGHTS). */
+static long send_listener(const struct box_plan *p, long fd)
+{
+    char byte = 0;
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = { 0 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    int ifd = (int)fd;
+
+    u.h.cmsg_level = SOL_SOCKET;
+    u.h.cmsg_type = SCM_RIGHTS;
+    u.h.cmsg_len = CMSG_LEN(sizeof(int));
+    __builtin_memcpy(CMSG_DATA(&u.h), &ifd, sizeof ifd);
+    return SYS3(SYS_sendmsg, p->sync_fd, &msg, MSG_NOSIGNAL);
+}
+
+/* Last before exec, so that no setup step runs under the filter: ours, then the caller's
+ * own BPF program (box_seccomp_load_bpf) on top of it. */
+long box__step_seccomp(const struct box_plan *p, struct box_child *c)
+{
+    long r;
+
+    if (p->seccomp_filter) {
+        struct sock_fprog prog = { .len = p->seccomp_len, .filter = p->seccomp_filter };
+
+        r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                 p->seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+        if (r < 0)
+            return r;
+        /* BOX_SECCOMP_NOTIFY: the listener goes to the parent (box_seccomp_notify_fd). */
+        if (p->seccomp_listener) {
+            long listener = r;
+
+            r = send_listener(p, listener);
+            SYS1(SYS_close, listener);
+            if (r < 0)
+                return r;
+        }
+    }
+    if (p->seccomp_user) {
+        struct sock_fprog prog = { .len = p->seccomp_user_len,
+                                   .filter = (struct sock_filter *)p->seccomp_user };
+
+        box__strlcpy(c->e.path, "(box_seccomp_load_bpf)", sizeof c->e.path);
+        if ((r = SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) < 0)
+            return r;
+    }
     return 0;
 }

@@ -16,87 +16,22 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "box-config.h"
+#include "box-private.h"
 #include "child.h"
 #include "sys.h"
 
 #define CHILD_STACK_SIZE (256 * 1024)
 
-static const char *const step_names[STEP_COUNT] = {
-    [STEP_SIGNALS] = "reset signal handlers",
-    [STEP_WAIT_PARENT] = "wait for uid/gid maps",
-    [STEP_BOX_ROOT] = "become the box's root",
-    [STEP_SETSID] = "setsid",
-    [STEP_PDEATHSIG] = "set parent-death signal",
-    [STEP_TIME_NS] = "make the time namespace",
-    [STEP_CGROUP_NS] = "unshare cgroup namespace",
-    [STEP_HOSTNAME] = "sethostname",
-    [STEP_LOOPBACK] = "bring up lo",
-    [STEP_NET] = "configure eth0 in the box (box_net_veth)",
-    [STEP_MOUNT_PRIVATE] = "make mounts private",
-    [STEP_OPEN_ROOT] = "open root",
-    [STEP_OPEN_SOURCE] = "open mount source",
-    [STEP_ATTACH_ROOT] = "attach new root at",
-    [STEP_MOUNT] = "mount",
-    [STEP_ROOT_READONLY] = "make root read-only",
-    [STEP_PIVOT_ROOT] = "pivot_root into",
-    [STEP_CHDIR] = "chdir",
-    [STEP_RLIMIT] = "setrlimit",
-    [STEP_SETGROUPS] = "setgroups",
-    [STEP_SETGID] = "setgid",
-    [STEP_SETUID] = "setuid",
-    [STEP_CAPS] = "drop capabilities",
-    [STEP_NO_NEW_PRIVS] = "set no_new_privs",
-    [STEP_LANDLOCK] = "apply landlock",
-    [STEP_FDS] = "pass fd",
-    [STEP_HOLD] = "wait for box_start",
-    [STEP_SECCOMP] = "install seccomp filter",
-    [STEP_EXEC] = "exec",
-};
-
-/* box_error_step: the same steps as stable identifiers, for programs to compare. */
-static const char *const step_ids[STEP_COUNT] = {
-    [STEP_SIGNALS] = "signals",
-    [STEP_WAIT_PARENT] = "wait-parent",
-    [STEP_BOX_ROOT] = "box-root",
-    [STEP_SETSID] = "setsid",
-    [STEP_PDEATHSIG] = "pdeathsig",
-    [STEP_TIME_NS] = "time-ns",
-    [STEP_CGROUP_NS] = "cgroup-ns",
-    [STEP_HOSTNAME] = "hostname",
-    [STEP_LOOPBACK] = "loopback",
-    [STEP_NET] = "net",
-    [STEP_MOUNT_PRIVATE] = "mount-private",
-    [STEP_OPEN_ROOT] = "open-root",
-    [STEP_OPEN_SOURCE] = "open-source",
-    [STEP_ATTACH_ROOT] = "attach-root",
-    [STEP_MOUNT] = "mount",
-    [STEP_ROOT_READONLY] = "root-readonly",
-    [STEP_PIVOT_ROOT] = "pivot-root",
-    [STEP_CHDIR] = "chdir",
-    [STEP_RLIMIT] = "rlimit",
-    [STEP_SETGROUPS] = "setgroups",
-    [STEP_SETGID] = "setgid",
-    [STEP_SETUID] = "setuid",
-    [STEP_CAPS] = "caps",
-    [STEP_NO_NEW_PRIVS] = "no-new-privs",
-    [STEP_LANDLOCK] = "landlock",
-    [STEP_FDS] = "fds",
-    [STEP_HOLD] = "hold",
-    [STEP_SECCOMP] = "seccomp",
-    [STEP_EXEC] = "exec",
-};
-
-/* Where box-init is: box_set_init_path, else $LIBBOX_INIT (the build tree's tests; ignored
- * in a setuid or setgid process), else where meson installed it. */
-static const char *box_init_path(const box_t *box)
-{
-    const char *env = secure_getenv("LIBBOX_INIT");
-
-    if (box->init_path)
-        return box->init_path;
-    return env && env[0] ? env : BOX_INIT_PATH;
-}
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BOX_ASAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define BOX_ASAN 1
+#endif
+#ifdef BOX_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 /* The box as nothing but an empty tmpfs: no root, no mounts, so no program to exec. */
 static bool box_is_empty(const box_t *box)
@@ -105,10 +40,10 @@ static bool box_is_empty(const box_t *box)
 }
 
 /* Turn the child's error record into the box's message and return -errno. */
-static int describe_child_error(box_t *box, const struct box_child_args *a,
+static int describe_child_error(box_t *box, const struct box_plan *p,
                                 const struct box_child_error *e)
 {
-    const char *step = (e->step >= 0 && e->step < STEP_COUNT) ? step_names[e->step] : "?";
+    const char *step = box__step_name(e->step);
     int err = e->err > 0 ? e->err : EIO;
 
     switch (e->step) {
@@ -118,8 +53,8 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
         if (err == ENOENT && box_is_empty(box))
             return box_error(box, err, "exec %s (the box is empty: no root and no mounts, so "
                              "there is no program in it)",
-                             box->program ? box->program : a->argv[0]);
-        return box_error(box, err, "exec %s", box->program ? box->program : a->argv[0]);
+                             box->program ? box->program : p->argv[0]);
+        return box_error(box, err, "exec %s", box->program ? box->program : p->argv[0]);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
@@ -151,6 +86,7 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
                          box_limit_desc((box_limit_t)e->index)->rlimit_name);
     case STEP_FDS:
         return box_error(box, err, "spawn: pass fd %d", e->index);
+    case STEP_CAPS_BOUNDING:
     case STEP_CAPS:
         if (e->index >= 0) {
             char name[64];
@@ -175,12 +111,12 @@ static int describe_child_error(box_t *box, const struct box_child_args *a,
 }
 
 /* describe_child_error, and the step for box_error_step. */
-static int report_child_error(box_t *box, const struct box_child_args *a,
+static int report_child_error(box_t *box, const struct box_plan *p,
                               const struct box_child_error *e)
 {
-    int r = describe_child_error(box, a, e);
+    int r = describe_child_error(box, p, e);
 
-    box->errstep = (e->step >= 0 && e->step < STEP_COUNT) ? step_ids[e->step] : "";
+    box->errstep = box__step_public_id(e->step);
     return r;
 }
 
@@ -230,140 +166,6 @@ static int check_spawnable(box_t *box, const char *const argv[])
     return 0;
 }
 
-/* Where the new root is attached before pivot_root: any existing host directory will do,
- * since it is only hidden in the box's own mount namespace. */
-static const char *pick_base(void)
-{
-    static const char *const candidates[] = { "/tmp", "/mnt", "/run", "/" };
-    struct stat st;
-
-    for (size_t i = 0; i < 3; i++)
-        if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
-            return candidates[i];
-    return candidates[3];
-}
-
-/* The candidate paths for argv[0]: itself if it has a '/', else each entry of the box's PATH. */
-static int build_exec_paths(box_t *box, const char *prog, struct box_child_args *a)
-{
-    const char *path = "";
-    size_t n = 1;
-
-    if (strchr(prog, '/')) {
-        a->exec_paths = calloc(2, sizeof *a->exec_paths);
-        if (!a->exec_paths || !(a->exec_paths[0] = strdup(prog)))
-            return -ENOMEM;
-        a->n_exec_paths = 1;
-        return 0;
-    }
-    for (size_t i = 0; i < box->n_env; i++)
-        if (strncmp(box->env[i], "PATH=", 5) == 0)
-            path = box->env[i] + 5;
-    for (const char *p = path; *p; p++)
-        n += *p == ':';
-    a->exec_paths = calloc(n + 1, sizeof *a->exec_paths);
-    if (!a->exec_paths)
-        return -ENOMEM;
-    for (const char *p = path; *p;) {
-        size_t len = strcspn(p, ":");
-
-        if (len > 0 && asprintf(&a->exec_paths[a->n_exec_paths++], "%.*s/%s", (int)len, p,
-                                prog) < 0)
-            return -ENOMEM;
-        if (!p[len])
-            break;
-        p += len + 1;
-    }
-    return 0;
-}
-
-/* BOX_OPT_INIT: open box-init now (paths resolve on the host) and give it the program's
- * candidate paths and argv, after the error pipe's number. */
-static int prepare_init(box_t *box, struct box_child_args *a, int err_fd)
-{
-    size_t argc = 0, k = 0;
-
-    a->init_fd = open(box_init_path(box), O_PATH | O_CLOEXEC);
-    if (a->init_fd < 0)
-        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path(box));
-    while (a->argv[argc])
-        argc++;
-    a->init_argv = calloc(3 + a->n_exec_paths + argc + 1, sizeof *a->init_argv);
-    if (!a->init_argv || asprintf(&a->init_argv[1], "%d", err_fd) < 0 ||
-        asprintf(&a->init_argv[2], "%zu", a->n_exec_paths) < 0)
-        return box_error(box, ENOMEM, "spawn: BOX_OPT_INIT");
-    a->init_argv[0] = "box-init";
-    k = 3;
-    for (size_t i = 0; i < a->n_exec_paths; i++)
-        a->init_argv[k++] = a->exec_paths[i];
-    for (size_t i = 0; i < argc; i++)
-        a->init_argv[k++] = a->argv[i];
-    return 0;
-}
-
-static void free_args(struct box_child_args *a)
-{
-    if (a->init_argv) {
-        free(a->init_argv[1]);
-        free(a->init_argv[2]);
-        free(a->init_argv);
-    }
-    if (a->init_fd >= 0)
-        close(a->init_fd);
-    for (size_t i = 0; i < a->n_exec_paths; i++)
-        free(a->exec_paths[i]);
-    free(a->exec_paths);
-    free(a->trees);
-    free(a->overlay_fds);
-    free(a->seccomp_filter);
-    free(a->landlock_access);
-    free(a->net_batch);
-    free(a->time_offsets);
-    for (size_t i = 0; a->argv && a->argv[i]; i++)
-        free(a->argv[i]);
-    free((void *)a->argv);
-}
-
-static int prepare_args(box_t *box, const char *const argv[], struct box_child_args *a)
-{
-    size_t argc = 0, n_ovl;
-
-    a->box = box;
-    a->sync_fd = a->err_fd = a->init_fd = -1;
-    a->base = pick_base();
-    a->envp = box->env;
-    while (argv[argc])
-        argc++;
-    a->argv = calloc(argc + 1, sizeof *a->argv);
-    a->trees = malloc((box->n_mounts + 1) * sizeof *a->trees);
-    if (!a->argv || !a->trees)
-        return -ENOMEM;
-    /* Copied: with BOX_OPT_HOLD the caller goes on before the program is exec'ed. */
-    for (size_t i = 0; i < argc; i++)
-        if (!(((char **)a->argv)[i] = strdup(argv[i])))
-            return -ENOMEM;
-    memset(a->trees, -1, (box->n_mounts + 1) * sizeof *a->trees);
-    n_ovl = box_overlay_fd_slots(box);
-    if (n_ovl) {
-        a->overlay_fds = malloc(n_ovl * sizeof *a->overlay_fds);
-        if (!a->overlay_fds)
-            return -ENOMEM;
-        memset(a->overlay_fds, -1, n_ovl * sizeof *a->overlay_fds);
-    }
-    a->fd_high = 3;
-    for (size_t i = 0; i < box->n_fds; i++) {
-        if (box->fds[i].target >= a->fd_high)
-            a->fd_high = box->fds[i].target + 1;
-        if (box->fds[i].fd >= a->fd_high)
-            a->fd_high = box->fds[i].fd + 1;
-    }
-    for (int i = 0; i <= BOX_LIMIT_CPU; i++) {
-        a->rlimit_resource[i] = box->limit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
-        a->rlimits[i].rlim_cur = a->rlimits[i].rlim_max = box->limit[i];
-    }
-    return build_exec_paths(box, box->program ? box->program : argv[0], a);
-}
-
 /* The limits libbox enforces without a cgroup, for box_limit_status. */
 static void record_process_limits(box_t *box)
 {
@@ -393,7 +195,7 @@ static void reap(pid_t pid, int pidfd)
  * shares our memory), our ends of the pipes. Kept in box->launch while a BOX_OPT_HOLD box
  * waits for box_start. */
 struct box_launch {
-    struct box_child_args a;
+    struct box_plan plan;
     void *stack;
     int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
     int sync_wr; /* our end of the sync socket: one byte releases the child */
@@ -410,7 +212,7 @@ static void launch_free(struct box_launch *l)
         close(l->err_rd);
     if (l->sync_wr >= 0)
         close(l->sync_wr);
-    free_args(&l->a);
+    box_plan_free(&l->plan);
     free(l);
 }
 
@@ -435,7 +237,7 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
     if (n == (ssize_t)sizeof e && e.step == STEP_HOLD && e.err == 0)
         return 1;
     if (n == (ssize_t)sizeof e)
-        r = report_child_error(box, &l->a, &e);
+        r = report_child_error(box, &l->plan, &e);
     else
         r = box_error(box, n < 0 ? errno : EIO, "spawn: read child status");
     reap(pid, pidfd);
@@ -456,7 +258,7 @@ static int receive_listener(box_t *box, struct box_launch *l)
     struct cmsghdr *c;
     ssize_t n;
 
-    if (!l->a.seccomp_listener)
+    if (!l->plan.seccomp_listener)
         return 0;
     n = recvmsg(l->sync_wr, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
@@ -488,7 +290,7 @@ static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd
             .stack_size = CHILD_STACK_SIZE,
             .cgroup = (uint64_t)cg,
         };
-        long r = cg < 0 ? -ENOSYS : box_clone3(&ca, sizeof ca, box_child_main, &l->a);
+        long r = cg < 0 ? -ENOSYS : box_clone3(&ca, sizeof ca, box__child_main, &l->plan);
 
         if (cg >= 0)
             close(cg);
@@ -502,7 +304,7 @@ static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd
         }
     }
 #endif
-    return clone(box_child_main, (char *)l->stack + CHILD_STACK_SIZE, flags, &l->a, pidfd);
+    return clone(box__child_main, (char *)l->stack + CHILD_STACK_SIZE, flags, &l->plan, pidfd);
 }
 
 BOX_API int box_spawn(box_t *box, const char *const argv[])
@@ -525,22 +327,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         return box_error(box, ENOMEM, "spawn: prepare");
     l->stack = MAP_FAILED;
     l->err_rd = l->sync_wr = -1;
-    r = prepare_args(box, argv, &l->a);
-    if (r < 0) {
-        r = box_error(box, -r, "spawn: prepare");
-        goto out;
-    }
-    box_caps_prepare(box, &l->a);
-    r = box_seccomp_prepare(box, &l->a);
-    if (r < 0)
-        goto out;
-    r = box_landlock_prepare(box, &l->a);
-    if (r < 0)
-        goto out;
-    r = box_net_prepare(box, &l->a);
-    if (r < 0)
-        goto out;
-    r = box_ns_time_offsets(box, &l->a.time_offsets);
+    /* Freeze the configuration: from here on the child sees only l->plan. */
+    r = box_plan_build(box, argv, &l->plan);
     if (r < 0)
         goto out;
     record_process_limits(box);
@@ -555,19 +343,17 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         goto out;
     }
     /* Keep the child's pipe ends above every fd number it will shuffle. */
-    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, l->a.fd_high);
-    child_sync_fd = fcntl(syncpipe[0], F_DUPFD_CLOEXEC, l->a.fd_high);
+    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, l->plan.fd_high);
+    child_sync_fd = fcntl(syncpipe[0], F_DUPFD_CLOEXEC, l->plan.fd_high);
     l->err_rd = errpipe[0];
     l->sync_wr = syncpipe[1];
     close(errpipe[1]);
     close(syncpipe[0]);
-    l->a.err_fd = child_err_fd;
-    l->a.sync_fd = child_sync_fd;
     if (child_err_fd < 0 || child_sync_fd < 0) {
         r = box_error(box, errno, "spawn: dup pipes");
         goto out;
     }
-    if ((box->opts & BOX_OPT_INIT) && (r = prepare_init(box, &l->a, child_err_fd)) < 0)
+    if ((r = box_plan_set_channels(box, &l->plan, child_err_fd, child_sync_fd)) < 0)
         goto out;
     l->stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -575,6 +361,11 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         r = box_error(box, errno, "spawn: allocate child stack");
         goto out;
     }
+#ifdef BOX_ASAN
+    /* A child that exec'ed left its last frames' redzones in the shadow of the memory we
+     * share (CLONE_VM); a new stack mapped at the same address must not inherit them. */
+    ASAN_UNPOISON_MEMORY_REGION(l->stack, CHILD_STACK_SIZE);
+#endif
 
     /* Exit signal 0 keeps a child that fails before exec out of the caller's own
      * waitpid(-1) loops; we wait for it with __WALL through the pidfd. (The kernel resets
@@ -598,7 +389,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         goto out;
     }
     /* Only the child may hold its pipe ends now, or EOF would never come. From here on
-     * l->a is the child's: it shares our memory, so we must not change it until exec. */
+     * l->plan is the child's: it shares our memory, so we must not change it until exec. */
     close(child_err_fd);
     close(child_sync_fd);
     child_err_fd = child_sync_fd = -1;

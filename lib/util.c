@@ -1,38 +1,13 @@
-/* Small helpers shared by the parent-side modules: the error message on the box, clocks,
- * whole-file writes and lexical path normalisation. Nothing here runs in the child. */
+/* Small helpers shared by the parent-side modules: clocks, whole-file writes, path joins
+ * and lexical path normalisation. Nothing here runs in the child, and nothing here knows a
+ * box. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "box-private.h"
-
-/* Record "message: strerror(err)" on the box and return -err, so call sites read
- * `return box_error(box, EINVAL, "hostname longer than %d bytes", 64);`. err 0 records the
- * message alone and returns -EINVAL. */
-int box_error(box_t *box, int err, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (!box)
-        return err ? -err : -EINVAL;
-    box->errstep = "";
-    va_start(ap, fmt);
-    n = vsnprintf(box->errmsg, sizeof box->errmsg, fmt, ap);
-    va_end(ap);
-    if (err && n >= 0 && (size_t)n < sizeof box->errmsg)
-        snprintf(box->errmsg + n, sizeof box->errmsg - n, ": %s", strerror(err));
-    return err ? -err : -EINVAL;
-}
-
-void box_clear_error(box_t *box)
-{
-    box->errmsg[0] = '\0';
-    box->errstep = "";
-}
 
 uint64_t box_now_ns(void)
 {

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <cmocka.h>
 
+#include "box-private.h"
 #include "child.h"
 
 static int new_box(void **state)
@@ -100,7 +101,7 @@ static void no_free_fd(struct rlimit *saved)
 static void test_seccomp_cache_survives_failure(void **state)
 {
     box_t *box = *state;
-    struct box_child_args a = { 0 };
+    struct box_plan a = { 0 };
     struct rlimit saved;
     int r;
 

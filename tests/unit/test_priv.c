@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "box-private.h"
 #include "child.h"
 
 static int new_box(void **state)
@@ -90,7 +91,7 @@ static void test_cap_keep_checks(void **state)
 static void test_caps_prepare(void **state)
 {
     box_t *box = *state;
-    struct box_child_args a = { 0 };
+    struct box_plan a = { 0 };
 
     box_caps_prepare(box, &a);
     assert_int_equal(a.cap_keep, 0);
@@ -189,7 +190,7 @@ static void test_seccomp_default_action_checks(void **state)
     /* Even with the default list off there is a filter now. */
     assert_int_equal(box_seccomp_default(box, 0), 0);
     {
-        struct box_child_args a = { 0 };
+        struct box_plan a = { 0 };
 
         assert_int_equal(box_seccomp_prepare(box, &a), 0);
         assert_non_null(a.seccomp_filter);
@@ -235,7 +236,7 @@ static void test_seccomp_export(void **state)
 
     /* The prepared child data is the same BPF. */
     {
-        struct box_child_args a = { 0 };
+        struct box_plan a = { 0 };
 
         assert_int_equal(box_seccomp_prepare(box, &a), 0);
         assert_non_null(a.seccomp_filter);
@@ -246,7 +247,7 @@ static void test_seccomp_export(void **state)
     assert_int_equal(box_seccomp_default(box, 0), 0);
     assert_int_equal(box_seccomp_export(box, 1, 0), -ENOENT);
     {
-        struct box_child_args a = { 0 };
+        struct box_plan a = { 0 };
 
         assert_int_equal(box_seccomp_prepare(box, &a), 0);
         assert_null(a.seccomp_filter); /* no filter at all */

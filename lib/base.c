@@ -1,0 +1,55 @@
+/* The bottom of lib/: the error message (and failed step) a box carries, and the phase
+ * check every setter starts with. Every other module may call these; they call nothing in
+ * lib/. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "box-private.h"
+
+/* Record "message: strerror(err)" on the box and return -err, so call sites read
+ * `return box_error(box, EINVAL, "hostname longer than %d bytes", 64);`. err 0 records the
+ * message alone and returns -EINVAL. */
+int box_error(box_t *box, int err, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!box)
+        return err ? -err : -EINVAL;
+    box->errstep = "";
+    va_start(ap, fmt);
+    n = vsnprintf(box->errmsg, sizeof box->errmsg, fmt, ap);
+    va_end(ap);
+    if (err && n >= 0 && (size_t)n < sizeof box->errmsg)
+        snprintf(box->errmsg + n, sizeof box->errmsg - n, ": %s", strerror(err));
+    return err ? -err : -EINVAL;
+}
+
+void box_clear_error(box_t *box)
+{
+    box->errmsg[0] = '\0';
+    box->errstep = "";
+}
+
+BOX_API const char *box_errmsg(const box_t *box)
+{
+    return box ? box->errmsg : "box is NULL";
+}
+
+BOX_API const char *box_error_step(const box_t *box)
+{
+    return box && box->errstep ? box->errstep : "";
+}
+
+/* Every setter starts here: a box may be changed only before it is spawned. */
+int box_check_configurable(box_t *box, const char *what)
+{
+    if (!box)
+        return -EINVAL;
+    box_clear_error(box);
+    if (box->state != BOX_CONFIGURED)
+        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
+    return 0;
+}

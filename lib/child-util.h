@@ -1,0 +1,34 @@
+/* Support code for the child between clone and exec: its error record and the few string
+ * and number helpers it needs. Everything here is async-signal-safe (no libc beyond what
+ * the compiler inlines, raw system calls from sys.h, no errno, no allocation) and calls
+ * nothing else in lib/: it is the bottom of the child side, below child.c's steps and the
+ * modules' child halves. */
+#ifndef LIBBOX_CHILD_UTIL_H
+#define LIBBOX_CHILD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Written by the child to the error pipe when a step fails; then it exits. box-init writes
+ * the same record when it cannot exec the program. */
+struct box_child_error {
+    int step;        /* enum box_step (child.h) */
+    int err;         /* positive errno; 0 with STEP_HOLD means "ready, waiting" */
+    int index;       /* mount op, rlimit, fd or exec candidate the step was working on, or -1 */
+    char path[256];  /* the path involved, if any (inside the box for mounts) */
+};
+
+/* Copy a string into a fixed buffer, always terminated; NULL copies as "". */
+void box__strlcpy(char *dst, const char *src, size_t size);
+
+/* Decimal text of v into buf (at least 21 bytes), terminated; returns its length. */
+size_t box__fmt_ulong(char *buf, unsigned long v);
+
+/* Say in *e what a failing step was working on (index, path), and return r. */
+long box__child_fail(struct box_child_error *e, int index, const char *path, long r);
+
+/* A new filesystem instance (tmpfs, proc, mqueue, devpts, ...) as a detached mount, or
+ * -errno. Options come in name/value pairs, ended by NULL; a NULL value is skipped. */
+long box__new_fs(const char *fstype, uint64_t attr, const char *const *opts);
+
+#endif

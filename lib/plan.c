@@ -1,0 +1,212 @@
+/* Freezing a box's configuration into the plan its child runs (plan.h).
+ *
+ * box_plan_build is the one place that turns a box_t into child-side data: each module
+ * prepares its part (caps, seccomp, landlock, net, time offsets), this file the program's
+ * exec paths and argv, the fd shuffle, the rlimits, and which steps of the table run. After
+ * it, nothing of the child reads the box. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "box-config.h"
+#include "box-private.h"
+#include "child.h"
+
+/* Where box-init is: box_set_init_path, else $LIBBOX_INIT (the build tree's tests; ignored
+ * in a setuid or setgid process), else where meson installed it. */
+const char *box_init_path(const box_t *box)
+{
+    const char *env = secure_getenv("LIBBOX_INIT");
+
+    if (box->init_path)
+        return box->init_path;
+    return env && env[0] ? env : BOX_INIT_PATH;
+}
+
+/* Where the new root is attached before pivot_root: any existing host directory will do,
+ * since it is only hidden in the box's own mount namespace. */
+static const char *pick_base(void)
+{
+    static const char *const candidates[] = { "/tmp", "/mnt", "/run", "/" };
+    struct stat st;
+
+    for (size_t i = 0; i < 3; i++)
+        if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return candidates[i];
+    return candidates[3];
+}
+
+/* The candidate paths for argv[0]: itself if it has a '/', else each entry of the box's PATH. */
+static int build_exec_paths(box_t *box, const char *prog, struct box_plan *p)
+{
+    const char *path = "";
+    size_t n = 1;
+
+    if (strchr(prog, '/')) {
+        p->exec_paths = calloc(2, sizeof *p->exec_paths);
+        if (!p->exec_paths || !(p->exec_paths[0] = strdup(prog)))
+            return -ENOMEM;
+        p->n_exec_paths = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < box->n_env; i++)
+        if (strncmp(box->env[i], "PATH=", 5) == 0)
+            path = box->env[i] + 5;
+    for (const char *c = path; *c; c++)
+        n += *c == ':';
+    p->exec_paths = calloc(n + 1, sizeof *p->exec_paths);
+    if (!p->exec_paths)
+        return -ENOMEM;
+    for (const char *c = path; *c;) {
+        size_t len = strcspn(c, ":");
+
+        if (len > 0 && asprintf(&p->exec_paths[p->n_exec_paths++], "%.*s/%s", (int)len, c,
+                                prog) < 0)
+            return -ENOMEM;
+        if (!c[len])
+            break;
+        c += len + 1;
+    }
+    return 0;
+}
+
+static bool plan_has_rlimits(const struct box_plan *p)
+{
+    for (int i = 0; i < BOX_RLIMITS; i++)
+        if (p->rlimit_resource[i] >= 0)
+            return true;
+    return false;
+}
+
+/* The steps of the table this box needs: each row's `when` (child.h). */
+static uint64_t spawn_steps(const box_t *box, const struct box_plan *p)
+{
+    uint64_t s = 0;
+
+#define STEP_WHEN(id, fn, public, module, name, when) \
+    if (when)                                 \
+        s |= BOX_STEP(id);
+    BOX_STEPS(STEP_WHEN)
+#undef STEP_WHEN
+    return s;
+}
+
+/* Copy what the child needs out of the box. Returns 0 or a negative errno with the box's
+ * message set; on failure the caller still calls box_plan_free. */
+int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p)
+{
+    size_t argc = 0, n_ovl;
+    char **args;
+    int r;
+
+    memset(p, 0, sizeof *p);
+    p->sync_fd = p->err_fd = p->init_fd = -1;
+    p->base = pick_base();
+    p->envp = box->env;
+    p->root = box->root;
+    p->root_overlay = box->root_overlay;
+    p->overlay_userxattr = box->ns & BOX_NS_USER;
+    p->mounts = box->mounts;
+    p->n_mounts = box->n_mounts;
+    p->cwd = box->cwd;
+    p->uid = box->uid;
+    p->gid = box->gid;
+    p->groups = box->groups;
+    p->n_groups = box->n_groups;
+    p->fds = box->fds;
+    p->n_fds = box->n_fds;
+    box__strlcpy(p->hostname, box->hostname, sizeof p->hostname);
+    while (argv[argc])
+        argc++;
+    p->argv = args = calloc(argc + 1, sizeof *args);
+    p->trees = malloc((box->n_mounts + 1) * sizeof *p->trees);
+    if (!args || !p->trees)
+        return box_error(box, ENOMEM, "spawn: prepare");
+    /* Copied: with BOX_OPT_HOLD the caller goes on before the program is exec'ed. */
+    for (size_t i = 0; i < argc; i++)
+        if (!(args[i] = strdup(argv[i])))
+            return box_error(box, ENOMEM, "spawn: prepare");
+    memset(p->trees, -1, (box->n_mounts + 1) * sizeof *p->trees);
+    n_ovl = box_overlay_fd_slots(box);
+    if (n_ovl) {
+        p->overlay_fds = malloc(n_ovl * sizeof *p->overlay_fds);
+        if (!p->overlay_fds)
+            return box_error(box, ENOMEM, "spawn: prepare");
+        memset(p->overlay_fds, -1, n_ovl * sizeof *p->overlay_fds);
+    }
+    p->fd_high = 3;
+    for (size_t i = 0; i < box->n_fds; i++) {
+        if (box->fds[i].target >= p->fd_high)
+            p->fd_high = box->fds[i].target + 1;
+        if (box->fds[i].fd >= p->fd_high)
+            p->fd_high = box->fds[i].fd + 1;
+    }
+    for (int i = 0; i < BOX_RLIMITS; i++) {
+        p->rlimit_resource[i] = box->limit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
+        p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = box->limit[i];
+    }
+    if (build_exec_paths(box, box->program ? box->program : argv[0], p) < 0)
+        return box_error(box, ENOMEM, "spawn: prepare");
+    box_caps_prepare(box, p);
+    if ((r = box_seccomp_prepare(box, p)) < 0 || (r = box_landlock_prepare(box, p)) < 0 ||
+        (r = box_net_prepare(box, p)) < 0)
+        return r;
+    if ((r = box_ns_time_offsets(box, (char **)&p->time_offsets)) < 0)
+        return r;
+    p->steps = spawn_steps(box, p);
+    return 0;
+}
+
+/* The child's ends of the pipes, and with BOX_OPT_INIT box-init (opened now: paths
+ * resolve on the host), which gets the error pipe's number, the candidate paths and argv. */
+int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd)
+{
+    size_t argc = 0, k;
+
+    p->err_fd = err_fd;
+    p->sync_fd = sync_fd;
+    if (!(box->opts & BOX_OPT_INIT))
+        return 0;
+    p->init_fd = open(box_init_path(box), O_PATH | O_CLOEXEC);
+    if (p->init_fd < 0)
+        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path(box));
+    while (p->argv[argc])
+        argc++;
+    p->init_argv = calloc(3 + p->n_exec_paths + argc + 1, sizeof *p->init_argv);
+    if (!p->init_argv || asprintf(&p->init_argv[1], "%d", err_fd) < 0 ||
+        asprintf(&p->init_argv[2], "%zu", p->n_exec_paths) < 0)
+        return box_error(box, ENOMEM, "spawn: BOX_OPT_INIT");
+    p->init_argv[0] = "box-init";
+    k = 3;
+    for (size_t i = 0; i < p->n_exec_paths; i++)
+        p->init_argv[k++] = p->exec_paths[i];
+    for (size_t i = 0; i < argc; i++)
+        p->init_argv[k++] = p->argv[i];
+    return 0;
+}
+
+/* Release what the plan owns (not the borrowed configuration, not the channels). */
+void box_plan_free(struct box_plan *p)
+{
+    if (p->init_argv) {
+        free(p->init_argv[1]);
+        free(p->init_argv[2]);
+        free(p->init_argv);
+    }
+    if (p->init_fd >= 0)
+        close(p->init_fd);
+    for (size_t i = 0; i < p->n_exec_paths; i++)
+        free(p->exec_paths[i]);
+    free(p->exec_paths);
+    free(p->trees);
+    free(p->overlay_fds);
+    free(p->seccomp_filter);
+    free((void *)p->landlock);
+    free((void *)p->net_batch);
+    free((void *)p->time_offsets);
+    for (size_t i = 0; p->argv && p->argv[i]; i++)
+        free(p->argv[i]);
+    free((void *)p->argv);
+}

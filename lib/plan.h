@@ -1,0 +1,129 @@
+/* The frozen plan: everything the child does between clone and exec, as data.
+ *
+ * The parent turns the box's configuration into a struct box_plan before it clones
+ * (plan.c: box__plan_build). The child's steps (child.h) read the plan and nothing else: it
+ * holds no pointer to a box_t, so child-side code cannot reach the live configuration.
+ * Strings and arrays it points to are either owned by the plan (freed by box__plan_free) or
+ * borrowed from the box's configuration arrays, which are frozen while a plan exists (a
+ * spawned box refuses every setter). A plan can be filled in by hand, as the unit tests do:
+ * only the steps whose bit is set in `steps` run. */
+#ifndef LIBBOX_PLAN_H
+#define LIBBOX_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "box.h"
+#include "child-util.h"
+
+struct sock_filter;
+
+/* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
+#define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
+struct box_overlay {
+    char **lowers;     /* normalised host paths, lowers[0] at the bottom */
+    size_t n_lowers;
+    char *upper, *work; /* host paths, or both NULL: an ephemeral upper layer */
+};
+
+/* One step of the mount plan, recorded by box_mount (mount.c) and replayed by the child. */
+struct box_mount_op {
+    box_mount_type_t type;
+    unsigned int flags;
+    char *source;      /* absolute host path (BIND), link text (SYMLINK), else NULL */
+    char *target;      /* normalised absolute path inside the box */
+    char *fs_size;     /* tmpfs "size" option text, or NULL */
+    char *fs_mode;     /* tmpfs "mode" option text, or NULL */
+    mode_t mode;       /* BOX_MOUNT_DIR (when created) and BOX_MOUNT_OP_CHMOD */
+    bool has_mode;
+    bool source_is_dir;
+    struct box_overlay *overlay; /* BOX_MOUNT_OVERLAY: its layers */
+};
+
+/* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
+#define BOX_MOUNT_OP_CHMOD ((box_mount_type_t)100)
+#define BOX_NO_MODE ((mode_t)-1)
+
+/* box_pass_fd: the caller's fd becomes `target` in the program. */
+struct box_fdpass {
+    int fd, target;
+};
+
+/* box_landlock_path, resolved for the kernel's Landlock ABI. */
+struct box_plan_landlock {
+    const char *path;    /* inside the box */
+    uint64_t access;     /* LANDLOCK_ACCESS_FS_* rights */
+};
+
+#define BOX_DEV_NODES 6  /* /dev nodes bound from the host (mount.c) */
+#define BOX_RLIMITS (BOX_LIMIT_CPU + 1) /* BOX_LIMIT_* below this index are rlimits */
+#define BOX_PLAN_HOSTNAME_MAX 64
+
+struct box_plan {
+    uint64_t steps;       /* 1 << STEP_*: the steps that run (the others are skipped) */
+
+    /* Channels to the parent (spawn.c). */
+    int sync_fd;          /* read end: a byte means "maps written, cgroups joined" (and, with
+                             STEP_HOLD, "box_start"); EOF means the parent gave up */
+    int err_fd;           /* write end, O_CLOEXEC: a struct box_child_error, or EOF at exec */
+    int fd_high;          /* temporary fd numbers of the fd shuffle start here */
+
+    /* Namespaces made by the child itself. */
+    const char *time_offsets; /* owned: for /proc/self/timens_offsets, or NULL */
+    char hostname[BOX_PLAN_HOSTNAME_MAX + 1];
+    const char *net_batch;    /* owned: netlink requests for eth0 (net.c), or NULL */
+    size_t net_batch_len, net_batch_count;
+
+    /* The root and the mount tree (mount.c). */
+    const char *root;     /* host directory of the new root, or NULL for a tmpfs */
+    const char *base;     /* host directory where the new root is attached before pivot */
+    const struct box_mount_op *mounts; /* borrowed */
+    size_t n_mounts;
+    int (*trees)[BOX_DEV_NODES]; /* owned scratch: per op, detached trees opened in the child */
+    const struct box_overlay *root_overlay; /* borrowed: the root as an overlay, or NULL */
+    int *overlay_fds;     /* owned scratch: room for every overlay's layer fds, all -1; NULL
+                             when there is no overlay */
+    bool overlay_userxattr; /* a user namespace: overlay with user.* xattrs */
+    const char *cwd;      /* borrowed */
+
+    struct rlimit rlimits[BOX_RLIMITS];
+    int rlimit_resource[BOX_RLIMITS]; /* RLIMIT_*, or -1 when unset */
+
+    /* Identity inside the box. */
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;  /* borrowed */
+    size_t n_groups;
+
+    /* Capabilities (caps.c). */
+    uint64_t cap_keep;    /* kept: bounding, permitted, effective */
+    bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
+    bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
+
+    /* Landlock (landlock.c); n_landlock 0: no ruleset. */
+    uint64_t landlock_handled;
+    const struct box_plan_landlock *landlock; /* owned array, borrowed paths */
+    size_t n_landlock;
+
+    const struct box_fdpass *fds; /* borrowed; n_fds 0: stdio stays, the rest closes */
+    size_t n_fds;
+
+    /* Seccomp (seccomp.c), installed last. */
+    struct sock_filter *seccomp_filter; /* owned: classic BPF, or NULL */
+    unsigned short seccomp_len;
+    const struct sock_filter *seccomp_user; /* borrowed: box_seccomp_load_bpf, or NULL */
+    unsigned short seccomp_user_len;
+    bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
+
+    /* The program. */
+    char *const *argv;    /* owned copy */
+    char *const *envp;    /* borrowed */
+    char **exec_paths;    /* owned: candidates for argv[0], tried in order */
+    size_t n_exec_paths;
+    int init_fd;          /* BOX_OPT_INIT: O_PATH fd of box-init (owned), else -1 */
+    char **init_argv;     /* owned: box-init ERRFD N PATHS... ARGV... */
+};
+
+#endif

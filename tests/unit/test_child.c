@@ -1,0 +1,232 @@
+/* Unit tests of the child's step table (child.h) and the frozen plan (plan.h): the table's
+ * shape, plans built from boxes (which steps a configuration selects), and plans written by
+ * hand and run by box__child_main in a forked process, without namespaces, as any user.
+ *
+ * `test_child --print-steps` prints the table as doc/internals.md has it (a test compares). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "box-private.h"
+#include "child.h"
+
+static void test_step_table(void **state)
+{
+    (void)state;
+    assert_true(STEP_COUNT <= 64); /* the plan's step mask is 64 bits */
+    for (int s = 0; s < STEP_COUNT; s++) {
+        assert_true(box__step_name(s)[0] != '\0');
+        assert_true(strcmp(box__step_module(s), "?") != 0);
+        for (int t = 0; t < s; t++)
+            assert_string_not_equal(box__step_id(s), box__step_id(t));
+    }
+    assert_string_equal(box__step_name(-1), "?");
+    assert_string_equal(box__step_name(STEP_COUNT), "?");
+    /* The order the kernel needs: a few of the constraints the table encodes. */
+    assert_true(STEP_WAIT_PARENT < STEP_BOX_ROOT);     /* maps first */
+    assert_true(STEP_CAPS_BOUNDING < STEP_SETUID);     /* CAP_SETPCAP is gone after */
+    assert_true(STEP_SETUID < STEP_CAPS);
+    assert_true(STEP_SETUID < STEP_PDEATHSIG);         /* a credential change clears it */
+    assert_true(STEP_NO_NEW_PRIVS < STEP_LANDLOCK);
+    assert_true(STEP_SECCOMP == STEP_EXEC - 1);        /* nothing runs under the filter */
+    assert_int_equal(STEP_EXEC, STEP_COUNT - 1);
+}
+
+static uint64_t built_steps(box_t *box)
+{
+    const char *argv[] = { "true", NULL };
+    struct box_plan p;
+    uint64_t steps;
+
+    assert_int_equal(box_plan_build(box, argv, &p), 0);
+    steps = p.steps;
+    box_plan_free(&p);
+    return steps;
+}
+
+/* Which steps a configuration selects, and that the plan holds copies, not the box. */
+static void test_plan_build(void **state)
+{
+    const char *argv[] = { "prog", "arg", NULL };
+    const uint64_t mounts = BOX_STEP(MOUNT_PRIVATE) | BOX_STEP(OPEN_ROOT) |
+                            BOX_STEP(OPEN_SOURCE) | BOX_STEP(ATTACH_ROOT) | BOX_STEP(MOUNT) |
+                            BOX_STEP(PIVOT_ROOT);
+    struct box_plan p;
+    box_t *box;
+    uint64_t s;
+
+    (void)state;
+    assert_int_equal(box_new(&box, 0), 0);
+    s = built_steps(box);
+    assert_true((s & mounts) == mounts);
+    assert_true(s & BOX_STEP(BOX_ROOT));
+    assert_true(s & BOX_STEP(PDEATHSIG));
+    assert_true(s & BOX_STEP(NO_NEW_PRIVS));
+    assert_true(s & BOX_STEP(SECCOMP)); /* the default deny list */
+    assert_false(s & (BOX_STEP(HOLD) | BOX_STEP(RLIMIT) | BOX_STEP(ROOT_READONLY) |
+                      BOX_STEP(TIME_NS) | BOX_STEP(NET) | BOX_STEP(LANDLOCK)));
+
+    assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
+    assert_int_equal(box_set_root(box, "/", BOX_ROOT_READONLY), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 64), 0);
+    assert_int_equal(box_seccomp_default(box, 0), 0);
+    s = built_steps(box);
+    assert_true(s & BOX_STEP(HOLD));
+    assert_true(s & BOX_STEP(ROOT_READONLY));
+    assert_true(s & BOX_STEP(RLIMIT));
+    assert_false(s & (BOX_STEP(PDEATHSIG) | BOX_STEP(SETSID) | BOX_STEP(SECCOMP)));
+
+    box_free(box);
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_namespaces(box, BOX_NS_USER | BOX_NS_PID), 0);
+    s = built_steps(box);
+    assert_false(s & (mounts | BOX_STEP(HOSTNAME) | BOX_STEP(LOOPBACK)));
+
+    assert_int_equal(box_set_hostname(box, "planned"), 0);
+    assert_int_equal(box_set_user(box, 1000, 1000), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 64), 0);
+    assert_int_equal(box_plan_build(box, argv, &p), 0);
+    assert_string_equal(p.hostname, "planned");
+    assert_int_equal(p.uid, 1000);
+    assert_string_equal(p.argv[0], "prog");
+    assert_ptr_not_equal(p.argv[0], argv[0]); /* copied: BOX_OPT_HOLD outlives argv */
+    assert_int_equal(p.rlimit_resource[BOX_LIMIT_NOFILE], RLIMIT_NOFILE);
+    assert_int_equal(p.rlimits[BOX_LIMIT_NOFILE].rlim_max, 64);
+    assert_true(p.n_exec_paths > 1); /* every PATH entry */
+    assert_int_equal(p.init_fd, -1);
+    box_plan_free(&p);
+    box_free(box);
+}
+
+/* A hand-written plan, run by the child's runner in a forked process. Returns the child's
+ * wait status; *e gets its error record, *got its size (0: the program was exec'ed). */
+static int run_plan(struct box_plan *p, struct box_child_error *e, ssize_t *got)
+{
+    int errpipe[2], sync[2], status;
+    pid_t pid;
+
+    assert_int_equal(pipe2(errpipe, O_CLOEXEC), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync), 0);
+    p->err_fd = errpipe[1];
+    p->sync_fd = sync[0];
+    p->fd_high = 3;
+    p->init_fd = -1;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        box__child_main(p);
+    close(errpipe[1]);
+    close(sync[0]);
+    assert_int_equal(write(sync[1], "", 1), 1); /* release it (WAIT_PARENT) */
+    *got = read(errpipe[0], e, sizeof *e);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(errpipe[0]);
+    close(sync[1]);
+    return status;
+}
+
+static void test_plan_by_hand(void **state)
+{
+    char *argv[] = { "sh", "-c", "[ \"$(pwd)\" = /tmp ] && [ \"$(ulimit -n)\" = 40 ] && exit 7",
+                     NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    char *paths[] = { "/nonexistent/sh", "/bin/sh", NULL };
+    struct box_plan p = { 0 };
+    struct box_child_error e;
+    ssize_t got;
+    int status;
+
+    (void)state;
+    p.steps = BOX_STEP(SIGNALS) | BOX_STEP(WAIT_PARENT) | BOX_STEP(CHDIR) | BOX_STEP(RLIMIT) |
+              BOX_STEP(FDS) | BOX_STEP(EXEC);
+    p.cwd = "/tmp";
+    for (int i = 0; i < BOX_RLIMITS; i++)
+        p.rlimit_resource[i] = -1;
+    p.rlimit_resource[BOX_LIMIT_NOFILE] = RLIMIT_NOFILE;
+    p.rlimits[BOX_LIMIT_NOFILE].rlim_cur = p.rlimits[BOX_LIMIT_NOFILE].rlim_max = 40;
+    p.argv = argv;
+    p.envp = envp;
+    p.exec_paths = paths;
+    p.n_exec_paths = 2;
+    status = run_plan(&p, &e, &got);
+    assert_int_equal(got, 0); /* exec'ed: EOF on the error pipe */
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+
+    /* A failing step reports itself, with its path, and the child exits. */
+    p.cwd = "/nonexistent-dir";
+    status = run_plan(&p, &e, &got);
+    assert_int_equal(got, sizeof e);
+    assert_int_equal(e.step, STEP_CHDIR);
+    assert_int_equal(e.err, ENOENT);
+    assert_string_equal(e.path, "/nonexistent-dir");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 127);
+
+    /* Without CHDIR in the plan, that step does not run; exec reports the candidate. */
+    p.steps &= ~BOX_STEP(CHDIR);
+    paths[1] = "/nonexistent/sh2";
+    status = run_plan(&p, &e, &got);
+    assert_int_equal(got, sizeof e);
+    assert_int_equal(e.step, STEP_EXEC);
+    assert_int_equal(e.err, ENOENT);
+
+    /* A plan without EXEC ends as a failure, never as success. */
+    p.steps = BOX_STEP(SIGNALS);
+    status = run_plan(&p, &e, &got);
+    assert_int_equal(got, sizeof e);
+    assert_int_equal(e.err, ENOEXEC);
+}
+
+/* A markdown table cell: '|' escaped. */
+static void print_cell(const char *text)
+{
+    for (; *text; text++)
+        printf(*text == '|' ? "\\|" : "%c", *text);
+}
+
+/* doc/internals.md: the table, printed from child.h. */
+static void print_steps(void)
+{
+    printf("| # | step (STEP_*) | function (lib/MODULE.c) | message name | box_spawn runs it when |\n");
+    printf("|---:|---|---|---|---|\n");
+    for (int s = 0; s < STEP_COUNT; s++) {
+        const char *when = box__step_when(s);
+
+        printf("| %d | %s | `box__step_%s` (%s.c) | %s | ", s + 1, box__step_id(s),
+               box__step_function(s), box__step_module(s), box__step_name(s));
+        if (strcmp(when, "true") == 0) {
+            printf("always |\n");
+        } else {
+            printf("`");
+            print_cell(when);
+            printf("` |\n");
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step_table),
+        cmocka_unit_test(test_plan_build),
+        cmocka_unit_test(test_plan_by_hand),
+    };
+
+    if (argc > 1 && strcmp(argv[1], "--print-steps") == 0) {
+        print_steps();
+        return 0;
+    }
+    return cmocka_run_group_tests_name("unit-child", tests, NULL, NULL);
+}
