@@ -1833,7 +1833,9 @@ class Popen:
     :class:`Status`; :meth:`poll` and :meth:`wait` return the returncode. Without
     ``init=True`` the program is its pid namespace's pid 1, which ignores the signals it
     has no handler for: :meth:`terminate` then does nothing to e.g. ``sleep`` (use
-    ``init=True``, whose box-init forwards them, or :meth:`kill`). A Popen is a context
+    ``init=True``, whose box-init forwards them, or :meth:`kill`). With ``init=True`` a
+    program that a signal ended shows as box-init reports it, exit code 128 + the signal
+    (box-init, pid 1, cannot die of that signal itself). A Popen is a context
     manager that closes the pipes and waits on exit; the box is released then (and by
     garbage collection, which kills it if it still runs).
     """
