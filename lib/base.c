@@ -9,9 +9,9 @@
 #include "box-private.h"
 
 /* Record "message: strerror(err)" on the box and return -err, so call sites read
- * `return box_error(box, EINVAL, "hostname longer than %d bytes", 64);`. err 0 records the
+ * `return box__error(box, EINVAL, "hostname longer than %d bytes", 64);`. err 0 records the
  * message alone and returns -EINVAL. */
-int box_error(box_t *box, int err, const char *fmt, ...)
+int box__error(box_t *box, int err, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -27,7 +27,7 @@ int box_error(box_t *box, int err, const char *fmt, ...)
     return err ? -err : -EINVAL;
 }
 
-void box_clear_error(box_t *box)
+void box__clear_error(box_t *box)
 {
     box->errmsg[0] = '\0';
     box->errstep = "";
@@ -44,12 +44,12 @@ BOX_API const char *box_error_step(const box_t *box)
 }
 
 /* Every setter starts here: a box may be changed only before it is spawned. */
-int box_check_configurable(box_t *box, const char *what)
+int box__check_configurable(box_t *box, const char *what)
 {
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     if (box->state != BOX_CONFIGURED)
-        return box_error(box, EBUSY, "%s: the box has already been spawned", what);
+        return box__error(box, EBUSY, "%s: the box has already been spawned", what);
     return 0;
 }

@@ -129,38 +129,38 @@ struct box {
 };
 
 /* base.c, the bottom of lib/: the box's error message and the phase checks. */
-int box_error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void box_clear_error(box_t *box);
-int box_check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBUSY */
+int box__error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void box__clear_error(box_t *box);
+int box__check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBUSY */
 
 /* util.c */
-uint64_t box_now_ns(void);
-int box_write_file(const char *path, const char *data, size_t len);
-int box_path_join(char *buf, size_t size, const char *dir, const char *file);
-int box_normalize_path(const char *in, char **out);
+uint64_t box__now_ns(void);
+int box__write_file(const char *path, const char *data, size_t len);
+int box__path_join(char *buf, size_t size, const char *dir, const char *file);
+int box__normalize_path(const char *in, char **out);
 
-static inline void box_freep(void *p) { free(*(void **)p); }
-static inline void box_closep(const int *fd) { if (*fd >= 0) close(*fd); }
-#define _cleanup_free_ __attribute__((cleanup(box_freep)))
-#define _cleanup_close_ __attribute__((cleanup(box_closep)))
+static inline void box__freep(void *p) { free(*(void **)p); }
+static inline void box__closep(const int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(box__freep)))
+#define _cleanup_close_ __attribute__((cleanup(box__closep)))
 
 /* ns.c */
-int box_ns_clone_flags(unsigned int ns);
-int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
-int box_ns_write_maps(box_t *box, pid_t pid);
-int box_ns_time_offsets(box_t *box, char **out); /* records the message */
+int box__ns_clone_flags(unsigned int ns);
+int box__idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
+int box__ns_write_maps(box_t *box, pid_t pid);
+int box__ns_time_offsets(box_t *box, char **out); /* records the message */
 
 /* mount.c: the parent validates and records; child.c replays. */
-int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
                   unsigned int flags, uint64_t size, mode_t mode); /* mode: BOX_NO_MODE */
-const char *box_mount_type_name(box_mount_type_t type);
-void box_mount_free(struct box_mount_op *op);
-void box_overlay_free(struct box_overlay *ov);
+const char *box__mount_type_name(box_mount_type_t type);
+void box__mount_free(struct box_mount_op *op);
+void box__overlay_free(struct box_overlay *ov);
 
 /* overlay.c */
-int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
+int box__overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
                     const char *upper, const char *work, struct box_overlay **out);
-size_t box_overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
+size_t box__overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
 
 /* limits.c: one row per BOX_LIMIT_*. */
 enum box_limit_kind { BOX_LIMIT_KIND_RLIMIT = 1, BOX_LIMIT_KIND_CGROUP, BOX_LIMIT_KIND_TIME };
@@ -169,7 +169,7 @@ struct box_limit_file {
     void (*format)(uint64_t value, uint64_t memory, char *buf, size_t size);
     const char *pre_file, *pre_value; /* written first (v1's cpu period) */
 };
-struct box_limit_desc {
+struct box__limit_desc {
     const char *name;        /* box_limit_name */
     enum box_limit_kind kind;
     int unit;                /* BOX_LIMIT_UNIT_* */
@@ -179,56 +179,56 @@ struct box_limit_desc {
     int slot;                /* BOX_CG_* holding its controller, or -1 */
     struct box_limit_file v1, v2;
 };
-const struct box_limit_desc *box_limit_desc(box_limit_t limit); /* NULL if unknown */
-int box_limit_to_rlimit(box_limit_t limit);
-int box_limit_check(box_t *box, box_limit_t limit, uint64_t value); /* box_set_limit's */
+const struct box__limit_desc *box__limit_desc(box_limit_t limit); /* NULL if unknown */
+int box__limit_to_rlimit(box_limit_t limit);
+int box__limit_check(box_t *box, box_limit_t limit, uint64_t value); /* box_set_limit's */
 /* The text cgroup v1 or v2 takes for `value` (memory: the box's memory limit, for v1's
  * memory+swap). -EINVAL for a limit without a cgroup file. */
-int box_limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory, char *buf,
+int box__limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory, char *buf,
                      size_t size);
 
 /* cgroup.c */
-bool box_limit_is_cgroup(box_limit_t limit);
-int box_cpuset_list_valid(const char *list);
-int box_cgroup_create(box_t *box);
-int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed); /* v2_placed: by clone3 */
-void box_cgroup_kill(box_t *box);
-int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
-void box_cgroup_usage(box_t *box, box_status_t *st);
-void box_cgroup_destroy(box_t *box);
-void box_limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
+bool box__limit_is_cgroup(box_limit_t limit);
+int box__cpuset_list_valid(const char *list);
+int box__cgroup_create(box_t *box);
+int box__cgroup_attach(box_t *box, pid_t pid, bool v2_placed); /* v2_placed: by clone3 */
+void box__cgroup_kill(box_t *box);
+int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
+void box__cgroup_usage(box_t *box, box_status_t *st);
+void box__cgroup_destroy(box_t *box);
+void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */
-void box_launch_abort(box_t *box);
+void box__launch_abort(box_t *box);
 
 /* plan.c: freeze the box's configuration into the plan the child runs (plan.h). */
-int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p);
-int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd);
-void box_plan_free(struct box_plan *p);
-const char *box_init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
+int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p);
+int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd);
+void box__plan_free(struct box_plan *p);
+const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 
 /* net.c: the parent's side of box_net_veth (after clone, before release) */
-int box_net_prepare(box_t *box, struct box_plan *a);
-int box_net_setup(box_t *box, pid_t pid);
+int box__net_prepare(box_t *box, struct box_plan *a);
+int box__net_setup(box_t *box, pid_t pid);
 
 /* probe.c */
-const char *box_userns_hint(void);
+const char *box__userns_hint(void);
 
 /* caps.c (its child side is in the step table, child.h) */
-uint64_t box_caps_valid_mask(void);
-int box_caps_parse(const char *name, int *out);
-const char *box_caps_name(int cap, char *buf, size_t size); /* "CAP_SYS_ADMIN" */
-void box_caps_prepare(const box_t *box, struct box_plan *a);
+uint64_t box__caps_valid_mask(void);
+int box__caps_parse(const char *name, int *out);
+const char *box__caps_name(int cap, char *buf, size_t size); /* "CAP_SYS_ADMIN" */
+void box__caps_prepare(const box_t *box, struct box_plan *a);
 
 /* seccomp.c */
-int box_seccomp_prepare(box_t *box, struct box_plan *a);
-void box_seccomp_free(box_t *box);
+int box__seccomp_prepare(box_t *box, struct box_plan *a);
+void box__seccomp_free(box_t *box);
 
 /* landlock.c */
-uint64_t box_landlock_handled(int abi);
-uint64_t box_landlock_access(unsigned int access, uint64_t handled);
-int box_landlock_prepare(box_t *box, struct box_plan *a);
-void box_landlock_free(box_t *box);
+uint64_t box__landlock_handled(int abi);
+uint64_t box__landlock_access(unsigned int access, uint64_t handled);
+int box__landlock_prepare(box_t *box, struct box_plan *a);
+void box__landlock_free(box_t *box);
 
 #endif

@@ -49,7 +49,7 @@ BOX_API void box_free(box_t *box)
 {
     if (!box)
         return;
-    box_launch_abort(box);
+    box__launch_abort(box);
     if (box->state == BOX_RUNNING) {
         box_kill(box, SIGKILL);
         box_wait(box, -1, NULL);
@@ -59,12 +59,12 @@ BOX_API void box_free(box_t *box)
     if (box->notify_fd >= 0)
         close(box->notify_fd);
     for (size_t i = 0; i < box->n_mounts; i++)
-        box_mount_free(&box->mounts[i]);
+        box__mount_free(&box->mounts[i]);
     free(box->mounts);
     for (size_t i = 0; i < box->n_env; i++)
         free(box->env[i]);
     free(box->env);
-    box_cgroup_destroy(box);
+    box__cgroup_destroy(box);
     for (int l = 0; l < BOX_LIMIT_COUNT; l++)
         free(box->limit_state[l]);
     free(box->cgroup_parent);
@@ -72,10 +72,10 @@ BOX_API void box_free(box_t *box)
     free(box->cpuset_cpus);
     free(box->cpuset_mems);
     free(box->io_rules);
-    box_seccomp_free(box);
-    box_landlock_free(box);
+    box__seccomp_free(box);
+    box__landlock_free(box);
     free(box->root);
-    box_overlay_free(box->root_overlay);
+    box__overlay_free(box->root_overlay);
     free(box->cwd);
     free(box->program);
     free(box->init_path);
@@ -85,12 +85,12 @@ BOX_API void box_free(box_t *box)
 
 BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
 {
-    int r = box_check_configurable(box, "set_namespaces");
+    int r = box__check_configurable(box, "set_namespaces");
 
     if (r < 0)
         return r;
     if (ns & ~BOX_NS_ALL)
-        return box_error(box, EINVAL, "set_namespaces: unknown namespace bits 0x%x",
+        return box__error(box, EINVAL, "set_namespaces: unknown namespace bits 0x%x",
                          ns & ~BOX_NS_ALL);
     box->ns = ns;
     return 0;
@@ -98,16 +98,16 @@ BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
 
 BOX_API int box_set_hostname(box_t *box, const char *hostname)
 {
-    int r = box_check_configurable(box, "set_hostname");
+    int r = box__check_configurable(box, "set_hostname");
     size_t len;
 
     if (r < 0)
         return r;
     if (!hostname)
-        return box_error(box, EINVAL, "set_hostname: hostname is NULL");
+        return box__error(box, EINVAL, "set_hostname: hostname is NULL");
     len = strlen(hostname);
     if (len == 0 || len > BOX_HOSTNAME_MAX)
-        return box_error(box, EINVAL, "set_hostname: hostname must be 1 to %d bytes, not %zu",
+        return box__error(box, EINVAL, "set_hostname: hostname must be 1 to %d bytes, not %zu",
                          BOX_HOSTNAME_MAX, len);
     memcpy(box->hostname, hostname, len + 1);
     return 0;
@@ -115,27 +115,27 @@ BOX_API int box_set_hostname(box_t *box, const char *hostname)
 
 BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
 {
-    int r = box_check_configurable(box, "set_root");
+    int r = box__check_configurable(box, "set_root");
     struct stat st;
     char *copy;
 
     if (r < 0)
         return r;
     if (flags & ~BOX_ROOT_READONLY)
-        return box_error(box, EINVAL, "set_root: unknown flags 0x%x", flags);
+        return box__error(box, EINVAL, "set_root: unknown flags 0x%x", flags);
     if (!dir || dir[0] != '/')
-        return box_error(box, EINVAL, "set_root: root must be an absolute path, not '%s'",
+        return box__error(box, EINVAL, "set_root: root must be an absolute path, not '%s'",
                          dir ? dir : "(null)");
     if (stat(dir, &st) < 0)
-        return box_error(box, errno, "set_root: %s", dir);
+        return box__error(box, errno, "set_root: %s", dir);
     if (!S_ISDIR(st.st_mode))
-        return box_error(box, ENOTDIR, "set_root: %s", dir);
-    r = box_normalize_path(dir, &copy);
+        return box__error(box, ENOTDIR, "set_root: %s", dir);
+    r = box__normalize_path(dir, &copy);
     if (r < 0)
-        return box_error(box, -r, "set_root: %s", dir);
+        return box__error(box, -r, "set_root: %s", dir);
     free(box->root);
     box->root = copy;
-    box_overlay_free(box->root_overlay);
+    box__overlay_free(box->root_overlay);
     box->root_overlay = NULL;
     box->root_flags = flags;
     return 0;
@@ -144,18 +144,18 @@ BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
 BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
                       const char *target, unsigned int flags)
 {
-    int r = box_check_configurable(box, "mount");
+    int r = box__check_configurable(box, "mount");
 
     if (r < 0)
         return r;
     if (type == BOX_MOUNT_OVERLAY)
-        return box_error(box, EINVAL, "mount: an overlay needs its layers: use "
+        return box__error(box, EINVAL, "mount: an overlay needs its layers: use "
                          "box_mount_overlay");
     /* Only the public types: the plan's internal steps (BOX_MOUNT_OP_CHMOD) have their own
      * calls, which validate what they carry. */
     if (type < BOX_MOUNT_BIND || type > BOX_MOUNT_REMOUNT_RO)
-        return box_error(box, EINVAL, "mount: unknown mount type %d", (int)type);
-    return box_mount_add(box, type, source, target, flags, 0,
+        return box__error(box, EINVAL, "mount: unknown mount type %d", (int)type);
+    return box__mount_add(box, type, source, target, flags, 0,
                          type == BOX_MOUNT_TMPFS ? 0755 : BOX_NO_MODE);
 }
 
@@ -163,13 +163,13 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
 static int add_with_mode(box_t *box, const char *what, box_mount_type_t type,
                          const char *target, uint64_t size, mode_t mode, unsigned int flags)
 {
-    int r = box_check_configurable(box, what);
+    int r = box__check_configurable(box, what);
 
     if (r < 0)
         return r;
     if (mode & ~07777u)
-        return box_error(box, EINVAL, "%s: invalid mode 0%o", what, (unsigned)mode);
-    return box_mount_add(box, type, NULL, target, flags, size, mode);
+        return box__error(box, EINVAL, "%s: invalid mode 0%o", what, (unsigned)mode);
+    return box__mount_add(box, type, NULL, target, flags, size, mode);
 }
 
 BOX_API int box_mkdir(box_t *box, const char *path, mode_t mode)
@@ -191,23 +191,23 @@ BOX_API int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_
 static int add_idmap(box_t *box, struct box_idmap *map, size_t *n, const char *what,
                      uint32_t inside, uint32_t outside, uint32_t count)
 {
-    int r = box_check_configurable(box, what);
+    int r = box__check_configurable(box, what);
 
     if (r < 0)
         return r;
     if (count == 0)
-        return box_error(box, EINVAL, "%s: count must not be 0", what);
+        return box__error(box, EINVAL, "%s: count must not be 0", what);
     if (inside == (uint32_t)-1 || outside == (uint32_t)-1 ||
         (uint64_t)inside + count > UINT32_MAX || (uint64_t)outside + count > UINT32_MAX)
-        return box_error(box, ERANGE, "%s: %u %u %u does not fit in 32-bit ids", what, inside,
+        return box__error(box, ERANGE, "%s: %u %u %u does not fit in 32-bit ids", what, inside,
                          outside, count);
     for (size_t i = 0; i < *n; i++) {
         if (inside < map[i].inside + map[i].count && map[i].inside < inside + count)
-            return box_error(box, EEXIST, "%s: inside range %u+%u overlaps an earlier entry",
+            return box__error(box, EEXIST, "%s: inside range %u+%u overlaps an earlier entry",
                              what, inside, count);
     }
     if (*n == BOX_MAX_IDMAP)
-        return box_error(box, ENOSPC, "%s: at most %d entries", what, BOX_MAX_IDMAP);
+        return box__error(box, ENOSPC, "%s: at most %d entries", what, BOX_MAX_IDMAP);
     map[*n] = (struct box_idmap){ inside, outside, count };
     (*n)++;
     return 0;
@@ -229,12 +229,12 @@ BOX_API int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t co
 
 BOX_API int box_set_user(box_t *box, uid_t uid, gid_t gid)
 {
-    int r = box_check_configurable(box, "set_user");
+    int r = box__check_configurable(box, "set_user");
 
     if (r < 0)
         return r;
     if (uid == (uid_t)-1 || gid == (gid_t)-1)
-        return box_error(box, EINVAL, "set_user: -1 is not a valid id");
+        return box__error(box, EINVAL, "set_user: -1 is not a valid id");
     box->uid = uid;
     box->gid = gid;
     return 0;
@@ -243,7 +243,7 @@ BOX_API int box_set_user(box_t *box, uid_t uid, gid_t gid)
 static int check_env_name(box_t *box, const char *what, const char *name)
 {
     if (!name || !name[0] || strchr(name, '='))
-        return box_error(box, EINVAL, "%s: invalid variable name '%s'", what,
+        return box__error(box, EINVAL, "%s: invalid variable name '%s'", what,
                          name ? name : "(null)");
     return 0;
 }
@@ -260,17 +260,17 @@ static ssize_t find_env(box_t *box, const char *name)
 
 BOX_API int box_set_groups(box_t *box, size_t n, const gid_t *groups)
 {
-    int r = box_check_configurable(box, "set_groups");
+    int r = box__check_configurable(box, "set_groups");
 
     if (r < 0)
         return r;
     if (n > 0 && !groups)
-        return box_error(box, EINVAL, "set_groups: groups is NULL");
+        return box__error(box, EINVAL, "set_groups: groups is NULL");
     if (n > BOX_MAX_GROUPS)
-        return box_error(box, EINVAL, "set_groups: %zu groups, at most %d", n, BOX_MAX_GROUPS);
+        return box__error(box, EINVAL, "set_groups: %zu groups, at most %d", n, BOX_MAX_GROUPS);
     for (size_t i = 0; i < n; i++)
         if (groups[i] == (gid_t)-1)
-            return box_error(box, EINVAL, "set_groups: -1 is not a valid group");
+            return box__error(box, EINVAL, "set_groups: -1 is not a valid group");
     for (size_t i = 0; i < n; i++)
         box->groups[i] = groups[i];
     box->n_groups = n;
@@ -279,16 +279,16 @@ BOX_API int box_set_groups(box_t *box, size_t n, const gid_t *groups)
 
 BOX_API int box_setenv(box_t *box, const char *name, const char *value)
 {
-    int r = box_check_configurable(box, "setenv");
+    int r = box__check_configurable(box, "setenv");
     char *entry, **grown;
     ssize_t i;
 
     if (r < 0 || (r = check_env_name(box, "setenv", name)) < 0)
         return r;
     if (!value)
-        return box_error(box, EINVAL, "setenv: value of %s is NULL", name);
+        return box__error(box, EINVAL, "setenv: value of %s is NULL", name);
     if (asprintf(&entry, "%s=%s", name, value) < 0)
-        return box_error(box, ENOMEM, "setenv");
+        return box__error(box, ENOMEM, "setenv");
     i = find_env(box, name);
     if (i >= 0) {
         free(box->env[i]);
@@ -298,7 +298,7 @@ BOX_API int box_setenv(box_t *box, const char *name, const char *value)
     grown = realloc(box->env, (box->n_env + 2) * sizeof *grown);
     if (!grown) {
         free(entry);
-        return box_error(box, ENOMEM, "setenv");
+        return box__error(box, ENOMEM, "setenv");
     }
     box->env = grown;
     box->env[box->n_env++] = entry;
@@ -308,7 +308,7 @@ BOX_API int box_setenv(box_t *box, const char *name, const char *value)
 
 BOX_API int box_unsetenv(box_t *box, const char *name)
 {
-    int r = box_check_configurable(box, "unsetenv");
+    int r = box__check_configurable(box, "unsetenv");
     ssize_t i;
 
     if (r < 0 || (r = check_env_name(box, "unsetenv", name)) < 0)
@@ -325,17 +325,17 @@ BOX_API int box_unsetenv(box_t *box, const char *name)
 /* Replace *dest with the normalised copy of the absolute path `dir`. */
 static int set_abs_path(box_t *box, const char *what, const char *dir, char **dest)
 {
-    int r = box_check_configurable(box, what);
+    int r = box__check_configurable(box, what);
     char *copy;
 
     if (r < 0)
         return r;
     if (!dir || dir[0] != '/')
-        return box_error(box, EINVAL, "%s: '%s' is not an absolute path", what,
+        return box__error(box, EINVAL, "%s: '%s' is not an absolute path", what,
                          dir ? dir : "(null)");
-    r = box_normalize_path(dir, &copy);
+    r = box__normalize_path(dir, &copy);
     if (r < 0)
-        return box_error(box, -r, "%s: %s", what, dir);
+        return box__error(box, -r, "%s: %s", what, dir);
     free(*dest);
     *dest = copy;
     return 0;
@@ -348,15 +348,15 @@ BOX_API int box_set_cwd(box_t *box, const char *dir)
 
 BOX_API int box_set_program(box_t *box, const char *file)
 {
-    int r = box_check_configurable(box, "set_program");
+    int r = box__check_configurable(box, "set_program");
     char *copy = NULL;
 
     if (r < 0)
         return r;
     if (file && (!file[0] || strlen(file) >= 4096))
-        return box_error(box, EINVAL, "set_program: the file name is empty or too long");
+        return box__error(box, EINVAL, "set_program: the file name is empty or too long");
     if (file && !(copy = strdup(file)))
-        return box_error(box, ENOMEM, "set_program");
+        return box__error(box, ENOMEM, "set_program");
     free(box->program);
     box->program = copy;
     return 0;
@@ -364,15 +364,15 @@ BOX_API int box_set_program(box_t *box, const char *file)
 
 BOX_API int box_pass_fd(box_t *box, int fd, int target)
 {
-    int r = box_check_configurable(box, "pass_fd");
+    int r = box__check_configurable(box, "pass_fd");
     struct box_fdpass *grown;
 
     if (r < 0)
         return r;
     if (target < 0 || target > 1024)
-        return box_error(box, EBADF, "pass_fd: target %d is not between 0 and 1024", target);
+        return box__error(box, EBADF, "pass_fd: target %d is not between 0 and 1024", target);
     if (fcntl(fd, F_GETFD) < 0)
-        return box_error(box, EBADF, "pass_fd: fd %d is not open", fd);
+        return box__error(box, EBADF, "pass_fd: fd %d is not open", fd);
     for (size_t i = 0; i < box->n_fds; i++) {
         if (box->fds[i].target == target) {
             box->fds[i].fd = fd;
@@ -381,7 +381,7 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
     }
     grown = realloc(box->fds, (box->n_fds + 1) * sizeof *grown);
     if (!grown)
-        return box_error(box, ENOMEM, "pass_fd");
+        return box__error(box, ENOMEM, "pass_fd");
     box->fds = grown;
     box->fds[box->n_fds++] = (struct box_fdpass){ fd, target };
     return 0;
@@ -392,39 +392,39 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {
-    int r = box_check_configurable(box, "set_options");
+    int r = box__check_configurable(box, "set_options");
 
     if (r < 0)
         return r;
     if (opts & ~KNOWN_OPTS)
-        return box_error(box, EINVAL, "set_options: unknown options 0x%x", opts & ~KNOWN_OPTS);
+        return box__error(box, EINVAL, "set_options: unknown options 0x%x", opts & ~KNOWN_OPTS);
     box->opts = opts;
     return 0;
 }
 
 BOX_API int box_set_option(box_t *box, unsigned int opts, int on)
 {
-    int r = box_check_configurable(box, "set_option");
+    int r = box__check_configurable(box, "set_option");
 
     if (r < 0)
         return r;
     if (opts & ~KNOWN_OPTS)
-        return box_error(box, EINVAL, "set_option: unknown options 0x%x", opts & ~KNOWN_OPTS);
+        return box__error(box, EINVAL, "set_option: unknown options 0x%x", opts & ~KNOWN_OPTS);
     box->opts = on ? box->opts | opts : box->opts & ~opts;
     return 0;
 }
 
 BOX_API int box_set_init_path(box_t *box, const char *path)
 {
-    int r = box_check_configurable(box, "set_init_path");
+    int r = box__check_configurable(box, "set_init_path");
     char *copy = NULL;
 
     if (r < 0)
         return r;
     if (path && (path[0] != '/' || strlen(path) >= 4096))
-        return box_error(box, EINVAL, "set_init_path: '%s' is not an absolute path", path);
+        return box__error(box, EINVAL, "set_init_path: '%s' is not an absolute path", path);
     if (path && !(copy = strdup(path)))
-        return box_error(box, ENOMEM, "set_init_path");
+        return box__error(box, ENOMEM, "set_init_path");
     free(box->init_path);
     box->init_path = copy;
     return 0;
@@ -432,9 +432,9 @@ BOX_API int box_set_init_path(box_t *box, const char *path)
 
 BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
-    int r = box_check_configurable(box, "set_limit");
+    int r = box__check_configurable(box, "set_limit");
 
-    if (r < 0 || (r = box_limit_check(box, limit, value)) < 0)
+    if (r < 0 || (r = box__limit_check(box, limit, value)) < 0)
         return r;
     /* cgroup v1 writes memory + swap as one number: the sum must fit, whichever is set
      * first. */
@@ -442,7 +442,7 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
          value > UINT64_MAX - box->limit[BOX_LIMIT_MEMORY]) ||
         (limit == BOX_LIMIT_MEMORY && box->limit_set[BOX_LIMIT_SWAP] &&
          value > UINT64_MAX - box->limit[BOX_LIMIT_SWAP]))
-        return box_error(box, ERANGE, "set_limit: memory %llu plus swap %llu does not fit in "
+        return box__error(box, ERANGE, "set_limit: memory %llu plus swap %llu does not fit in "
                          "64 bits",
                          (unsigned long long)(limit == BOX_LIMIT_MEMORY
                                                   ? value : box->limit[BOX_LIMIT_MEMORY]),
@@ -455,19 +455,19 @@ BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)
 
 BOX_API int box_set_cpuset(box_t *box, const char *cpus, const char *mems)
 {
-    int r = box_check_configurable(box, "set_cpuset");
+    int r = box__check_configurable(box, "set_cpuset");
     char *c = NULL, *m = NULL;
 
     if (r < 0)
         return r;
     if (!cpus && !mems)
-        return box_error(box, EINVAL, "set_cpuset: cpus and mems are both NULL");
-    if ((cpus && !box_cpuset_list_valid(cpus)) || (mems && !box_cpuset_list_valid(mems)))
-        return box_error(box, EINVAL, "set_cpuset: '%s' is not a list like 0-3,6",
-                         cpus && !box_cpuset_list_valid(cpus) ? cpus : mems);
+        return box__error(box, EINVAL, "set_cpuset: cpus and mems are both NULL");
+    if ((cpus && !box__cpuset_list_valid(cpus)) || (mems && !box__cpuset_list_valid(mems)))
+        return box__error(box, EINVAL, "set_cpuset: '%s' is not a list like 0-3,6",
+                         cpus && !box__cpuset_list_valid(cpus) ? cpus : mems);
     if ((cpus && !(c = strdup(cpus))) || (mems && !(m = strdup(mems)))) {
         free(c);
-        return box_error(box, ENOMEM, "set_cpuset");
+        return box__error(box, ENOMEM, "set_cpuset");
     }
     free(box->cpuset_cpus);
     free(box->cpuset_mems);
@@ -479,22 +479,22 @@ BOX_API int box_set_cpuset(box_t *box, const char *cpus, const char *mems)
 BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind,
                              uint64_t value)
 {
-    int r = box_check_configurable(box, "set_io_limit");
+    int r = box__check_configurable(box, "set_io_limit");
     struct box_io_rule *grown;
     struct stat st;
 
     if (r < 0)
         return r;
     if (kind < BOX_IO_READ_BPS || kind > BOX_IO_WRITE_IOPS)
-        return box_error(box, EINVAL, "set_io_limit: unknown kind %d", (int)kind);
+        return box__error(box, EINVAL, "set_io_limit: unknown kind %d", (int)kind);
     if (value == 0)
-        return box_error(box, EINVAL, "set_io_limit: the limit must not be 0");
+        return box__error(box, EINVAL, "set_io_limit: the limit must not be 0");
     if (!device)
-        return box_error(box, EINVAL, "set_io_limit: device is NULL");
+        return box__error(box, EINVAL, "set_io_limit: device is NULL");
     if (stat(device, &st) < 0)
-        return box_error(box, errno, "set_io_limit: %s", device);
+        return box__error(box, errno, "set_io_limit: %s", device);
     if (!S_ISBLK(st.st_mode))
-        return box_error(box, ENOTBLK, "set_io_limit: %s", device);
+        return box__error(box, ENOTBLK, "set_io_limit: %s", device);
     for (size_t i = 0; i < box->n_io_rules; i++) {
         struct box_io_rule *rule = &box->io_rules[i];
 
@@ -506,7 +506,7 @@ BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind
     }
     grown = realloc(box->io_rules, (box->n_io_rules + 1) * sizeof *grown);
     if (!grown)
-        return box_error(box, ENOMEM, "set_io_limit");
+        return box__error(box, ENOMEM, "set_io_limit");
     box->io_rules = grown;
     box->io_rules[box->n_io_rules++] =
         (struct box_io_rule){ major(st.st_rdev), minor(st.st_rdev), kind, value };
@@ -515,13 +515,13 @@ BOX_API int box_set_io_limit(box_t *box, const char *device, box_io_limit_t kind
 
 BOX_API int box_set_cgroup_backend(box_t *box, int backend)
 {
-    int r = box_check_configurable(box, "set_cgroup_backend");
+    int r = box__check_configurable(box, "set_cgroup_backend");
 
     if (r < 0)
         return r;
     if (backend != BOX_CGROUP_BACKEND_AUTO && backend != BOX_CGROUP_BACKEND_V1 &&
         backend != BOX_CGROUP_BACKEND_V2)
-        return box_error(box, EINVAL, "set_cgroup_backend: unknown backend %d", backend);
+        return box__error(box, EINVAL, "set_cgroup_backend: unknown backend %d", backend);
     box->cgroup_backend = backend;
     return 0;
 }

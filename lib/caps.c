@@ -19,7 +19,7 @@
 #include "sys.h"
 
 /* Every capability this kernel and libcap know. */
-uint64_t box_caps_valid_mask(void)
+uint64_t box__caps_valid_mask(void)
 {
     int bits = cap_max_bits();
 
@@ -64,11 +64,11 @@ BOX_API int box_cap_from_name(const char *name)
 }
 
 /* A name this kernel also has. */
-int box_caps_parse(const char *name, int *out)
+int box__caps_parse(const char *name, int *out)
 {
     int cap = box_cap_from_name(name);
 
-    if (cap < 0 || !(box_caps_valid_mask() & ((uint64_t)1 << cap)))
+    if (cap < 0 || !(box__caps_valid_mask() & ((uint64_t)1 << cap)))
         return -EINVAL;
     *out = cap;
     return 0;
@@ -76,37 +76,37 @@ int box_caps_parse(const char *name, int *out)
 
 BOX_API int box_cap_keep(box_t *box, const char *name)
 {
-    int r = box_check_configurable(box, "cap_keep"), cap;
+    int r = box__check_configurable(box, "cap_keep"), cap;
 
     if (r < 0)
         return r;
     if (!name)
-        return box_error(box, EINVAL, "cap_keep: name is NULL");
-    if (box_caps_parse(name, &cap) < 0)
-        return box_error(box, EINVAL, "cap_keep: unknown capability '%s'", name);
+        return box__error(box, EINVAL, "cap_keep: name is NULL");
+    if (box__caps_parse(name, &cap) < 0)
+        return box__error(box, EINVAL, "cap_keep: unknown capability '%s'", name);
     box->cap_keep |= (uint64_t)1 << cap;
     return 0;
 }
 
 BOX_API int box_cap_keep_all(box_t *box)
 {
-    int r = box_check_configurable(box, "cap_keep_all");
+    int r = box__check_configurable(box, "cap_keep_all");
 
     if (r < 0)
         return r;
-    box->cap_keep = box_caps_valid_mask();
+    box->cap_keep = box__caps_valid_mask();
     box->cap_keep_all = true;
     return 0;
 }
 
-void box_caps_prepare(const box_t *box, struct box_plan *a)
+void box__caps_prepare(const box_t *box, struct box_plan *a)
 {
-    a->cap_keep = box->cap_keep & box_caps_valid_mask();
+    a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
     a->cap_ambient = box->uid != 0 && a->cap_keep != 0;
 }
 
-const char *box_caps_name(int cap, char *buf, size_t size)
+const char *box__caps_name(int cap, char *buf, size_t size)
 {
     if (box_cap_name(cap))
         snprintf(buf, size, "%s", box_cap_name(cap));

@@ -34,18 +34,18 @@ static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
 /* The cgroup slot holding a limit's controller, or -1 (limits.c's table). */
 static int limit_slot(box_limit_t limit)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     return d ? d->slot : -1;
 }
 
-bool box_limit_is_cgroup(box_limit_t limit)
+bool box__limit_is_cgroup(box_limit_t limit)
 {
     return limit_slot(limit) >= 0;
 }
 
 /* The kernel's cpu/node list syntax: "N" or "N-M", comma separated, ascending ranges. */
-int box_cpuset_list_valid(const char *list)
+int box__cpuset_list_valid(const char *list)
 {
     const char *p = list;
 
@@ -173,9 +173,9 @@ static int write_str(const char *dir, const char *file, const char *value)
 {
     char path[4096];
 
-    if (box_path_join(path, sizeof path, dir, file) < 0)
+    if (box__path_join(path, sizeof path, dir, file) < 0)
         return -ENAMETOOLONG;
-    return box_write_file(path, value, strlen(value));
+    return box__write_file(path, value, strlen(value));
 }
 
 /* Does dir/file hold the line `want`? */
@@ -185,7 +185,7 @@ static bool has_line(const char *dir, const char *file, const char *want)
     bool found = false;
     FILE *f;
 
-    if (box_path_join(path, sizeof path, dir, file) < 0 || !(f = fopen(path, "re")))
+    if (box__path_join(path, sizeof path, dir, file) < 0 || !(f = fopen(path, "re")))
         return false;
     while (!found && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
@@ -201,7 +201,7 @@ static int read_u64(const char *dir, const char *file, const char *key, uint64_t
     FILE *f;
     int r = -ENOENT;
 
-    if (box_path_join(path, sizeof path, dir, file) < 0)
+    if (box__path_join(path, sizeof path, dir, file) < 0)
         return -ENAMETOOLONG;
     f = fopen(path, "re");
     if (!f)
@@ -238,14 +238,14 @@ static int v2_enable(box_t *box, const char *dir, const char *controller)
     snprintf(plus, sizeof plus, "+%s", controller);
     r = write_str(dir, "cgroup.subtree_control", plus);
     if (r == -EBUSY)
-        return box_error(box, EBUSY,
+        return box__error(box, EBUSY,
                          "spawn: cgroup v2: cannot enable %s in %s: it holds processes (the "
                          "no-internal-processes rule); fix: name a delegated cgroup without "
                          "processes with box_set_cgroup_parent (e.g. from systemd-run --user "
                          "--scope -p Delegate=yes)",
                          controller, dir);
     if (r < 0)
-        return box_error(box, -r, "spawn: cgroup v2: enable %s in %s", controller, dir);
+        return box__error(box, -r, "spawn: cgroup v2: enable %s in %s", controller, dir);
     return 0;
 }
 
@@ -350,7 +350,7 @@ static int make_dir(box_t *box, int slot, const char *parent)
     remove_stale(parent);
     if (asprintf(&dir, "%s/libbox-%d-%u", parent, (int)getpid(),
                  __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0)
-        return box_error(box, ENOMEM, "spawn: cgroup");
+        return box__error(box, ENOMEM, "spawn: cgroup");
     if (mkdir(dir, 0755) < 0) {
         int err = errno;
 
@@ -388,7 +388,7 @@ static int hugepage_name(char *out, size_t size)
 /* Write one limit to the cgroup that holds its controller, as limits.c's table says. */
 static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
     bool v2 = box->cg.v2_slot[d->slot];
     const char *dir = box->cg.dir[v2 ? BOX_CG_V2 : d->slot];
     const struct box_limit_file *f = v2 ? &d->v2 : &d->v1;
@@ -397,25 +397,25 @@ static int apply_limit(box_t *box, box_limit_t limit, uint64_t v)
     int r;
 
     if (!f->format) { /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
-        box_limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
+        box__limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
         return 0;
     }
     if (limit == BOX_LIMIT_SWAP && !v2 && !box->limit_set[BOX_LIMIT_MEMORY])
-        return box_error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
+        return box__error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
     snprintf(file, sizeof file, "%s", f->file);
     if ((star = strchr(f->file, '*'))) {
         if ((r = hugepage_name(buf, sizeof buf)) < 0)
-            return box_error(box, -r, "spawn: hugetlb limit: no default huge page size in "
+            return box__error(box, -r, "spawn: hugetlb limit: no default huge page size in "
                              "/proc/meminfo");
         snprintf(file, sizeof file, "%.*s%s%s", (int)(star - f->file), f->file, buf, star + 1);
     }
     if (f->pre_file && (r = write_str(dir, f->pre_file, f->pre_value)) < 0)
-        return box_error(box, -r, "spawn: cgroup: write %s/%s", dir, f->pre_file);
+        return box__error(box, -r, "spawn: cgroup: write %s/%s", dir, f->pre_file);
     f->format(v, box->limit[BOX_LIMIT_MEMORY], buf, sizeof buf);
     r = write_str(dir, file, buf);
     if (r < 0)
-        return box_error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);
-    box_limit_record(box, limit, true, "%s/%s", dir, file);
+        return box__error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);
+    box__limit_record(box, limit, true, "%s/%s", dir, file);
     return 0;
 }
 
@@ -436,7 +436,7 @@ static int apply_cpuset(box_t *box, const char *dir, bool v2)
             snprintf(path, sizeof path, "%s/../%s", dir, file[i]);
             fd = open(path, O_RDONLY | O_CLOEXEC);
             if (fd < 0)
-                return box_error(box, errno, "spawn: cgroup: read %s", path);
+                return box__error(box, errno, "spawn: cgroup: read %s", path);
             n = read(fd, parent_value, sizeof parent_value - 1);
             close(fd);
             parent_value[n > 0 ? n : 0] = '\0';
@@ -444,7 +444,7 @@ static int apply_cpuset(box_t *box, const char *dir, bool v2)
         }
         r = write_str(dir, file[i], value[i] ? value[i] : parent_value);
         if (r < 0)
-            return box_error(box, -r, "spawn: cgroup: write '%s' to %s/%s",
+            return box__error(box, -r, "spawn: cgroup: write '%s' to %s/%s",
                              value[i] ? value[i] : parent_value, dir, file[i]);
     }
     return 0;
@@ -471,7 +471,7 @@ static int apply_io_rules(box_t *box, const char *dir, bool v2)
             snprintf(buf, sizeof buf, "%u:%u %" PRIu64, rule->major, rule->minor, rule->value);
         r = write_str(dir, file, buf);
         if (r < 0)
-            return box_error(box, -r, "spawn: cgroup: write '%s' to %s/%s", buf, dir, file);
+            return box__error(box, -r, "spawn: cgroup: write '%s' to %s/%s", buf, dir, file);
     }
     return 0;
 }
@@ -482,14 +482,14 @@ static void skip_slot(box_t *box, int slot, int err, const char *parent)
 {
     for (int l = 0; l < BOX_LIMIT_COUNT; l++)
         if (box->limit_set[l] && limit_slot((box_limit_t)l) == slot)
-            box_limit_record(box, (box_limit_t)l, false,
+            box__limit_record(box, (box_limit_t)l, false,
                              "not enforced: no usable %s cgroup below %s (%s)",
                              slot_controller[slot], parent, strerror(-err));
 }
 
 /* Create the box's cgroups and write its limits. Nothing is created when no limit needs a
  * cgroup. On error everything made so far is removed. */
-int box_cgroup_create(box_t *box)
+int box__cgroup_create(box_t *box)
 {
     bool need[BOX_CG_SLOTS] = { false };
     char v2_parent[4096] = "", parent[4096];
@@ -565,17 +565,17 @@ int box_cgroup_create(box_t *box)
         }
         if (r < 0 && required) {
             if (r == -ENOENT && box->cgroup_backend == BOX_CGROUP_BACKEND_V2)
-                r = box_error(box, EOPNOTSUPP,
+                r = box__error(box, EOPNOTSUPP,
                               "spawn: cgroup controller %s is not available in cgroup v2 "
                               "%s; BOX_CGROUP_BACKEND_AUTO would use its v1 hierarchy",
                               ctl, have_v2 ? v2_parent : "(no writable v2 cgroup)");
             else if (r == -ENOENT)
-                r = box_error(box, EOPNOTSUPP,
+                r = box__error(box, EOPNOTSUPP,
                               "spawn: cgroup controller %s is not available on this host "
                               "(neither in cgroup v2 %s nor as a v1 hierarchy)",
                               slot_controller[slot], have_v2 ? v2_parent : "(none)");
             else
-                r = box_error(box, -r,
+                r = box__error(box, -r,
                               "spawn: cgroup %s: cannot create a cgroup below %s; fix: run as "
                               "root, or delegate a cgroup to this user and name it with "
                               "box_set_cgroup_parent",
@@ -593,8 +593,8 @@ int box_cgroup_create(box_t *box)
         /* A missing file is a kernel or scheduler feature this host lacks (swap
          * accounting, io weights): best effort skips that limit and says why. */
         if (r == -ENOENT && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT)) {
-            box_limit_record(box, (box_limit_t)l, false, "not enforced: %s", box->errmsg);
-            box_clear_error(box);
+            box__limit_record(box, (box_limit_t)l, false, "not enforced: %s", box->errmsg);
+            box__clear_error(box);
             continue;
         }
         if (r < 0)
@@ -616,13 +616,13 @@ int box_cgroup_create(box_t *box)
     }
     return 0;
 fail:
-    box_cgroup_destroy(box);
+    box__cgroup_destroy(box);
     return r;
 }
 
 /* Move the (waiting) child into every box cgroup (but the v2 one when clone3 put it
  * there). */
-int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
+int box__cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
 {
     char buf[32];
 
@@ -634,13 +634,13 @@ int box_cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
             continue;
         r = write_str(box->cg.dir[slot], "cgroup.procs", buf);
         if (r < 0)
-            return box_error(box, -r, "spawn: cgroup: attach to %s", box->cg.dir[slot]);
+            return box__error(box, -r, "spawn: cgroup: attach to %s", box->cg.dir[slot]);
     }
     return 0;
 }
 
 /* Kill every process of the box at once. */
-void box_cgroup_kill(box_t *box)
+void box__cgroup_kill(box_t *box)
 {
     if (box->cg.dir[BOX_CG_V2])
         kill_cgroup(box->cg.dir[BOX_CG_V2], false);
@@ -649,7 +649,7 @@ void box_cgroup_kill(box_t *box)
 }
 
 /* cpu time of the whole box in microseconds, or -1 without a cgroup for it. */
-int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
+int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
 {
     uint64_t u = 0, s = 0, total;
 
@@ -679,13 +679,13 @@ int64_t box_cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
 }
 
 /* Fill the cgroup part of the report: peak memory, OOM kills, cpu time of all processes. */
-void box_cgroup_usage(box_t *box, box_status_t *st)
+void box__cgroup_usage(box_t *box, box_status_t *st)
 {
     int slot = box->cg.v2_slot[BOX_CG_MEMORY] ? BOX_CG_V2 : BOX_CG_MEMORY;
     const char *mem = box->cg.dir[slot];
     uint64_t u, s;
 
-    if (box_cgroup_cpu_us(box, &u, &s) >= 0) {
+    if (box__cgroup_cpu_us(box, &u, &s) >= 0) {
         st->cpu_user_us = u;
         st->cpu_system_us = s;
     }
@@ -706,7 +706,7 @@ void box_cgroup_usage(box_t *box, box_status_t *st)
 
 /* Remove the box cgroups. The last processes of a killed box may still be on their way
  * out, so an rmdir that finds it busy is retried for a while. */
-void box_cgroup_destroy(box_t *box)
+void box__cgroup_destroy(box_t *box)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
         char *dir = box->cg.dir[slot];

@@ -24,10 +24,10 @@
 
 #if defined(__x86_64__)
 __asm__(".text\n"
-        ".globl box_clone3\n"
-        ".hidden box_clone3\n"
-        ".type box_clone3, @function\n"
-        "box_clone3:\n"
+        ".globl box__clone3\n"
+        ".hidden box__clone3\n"
+        ".type box__clone3, @function\n"
+        "box__clone3:\n"
         "    mov %rdx, %r8\n"     /* fn and arg survive the syscall in r8 and r9 */
         "    mov %rcx, %r9\n"
         "    mov $435, %eax\n"    /* __NR_clone3 */
@@ -42,13 +42,13 @@ __asm__(".text\n"
         "    mov $60, %eax\n"     /* exit */
         "    syscall\n"
         "    hlt\n"
-        ".size box_clone3, .-box_clone3\n");
+        ".size box__clone3, .-box__clone3\n");
 #elif defined(__aarch64__)
 __asm__(".text\n"
-        ".globl box_clone3\n"
-        ".hidden box_clone3\n"
-        ".type box_clone3, %function\n"
-        "box_clone3:\n"
+        ".globl box__clone3\n"
+        ".hidden box__clone3\n"
+        ".type box__clone3, %function\n"
+        "box__clone3:\n"
         "    mov x9, x2\n"
         "    mov x10, x3\n"
         "    mov x8, #435\n"
@@ -60,7 +60,7 @@ __asm__(".text\n"
         "    blr x9\n"
         "    mov x8, #93\n"       /* exit */
         "    svc #0\n"
-        ".size box_clone3, .-box_clone3\n");
+        ".size box__clone3, .-box__clone3\n");
 #endif
 
 /* The kernel's sigaction layout for rt_sigaction (not glibc's struct sigaction). */
@@ -112,7 +112,7 @@ static const char *const step_whens[STEP_COUNT] = {
 #undef STEP_WHEN
 };
 
-static box_step_fn *const step_fns[STEP_COUNT] = {
+static box__step_fn *const step_fns[STEP_COUNT] = {
 #define STEP_FN(id, fn, public, module, name, when) [STEP_##id] = box__step_##fn,
     BOX_STEPS(STEP_FN)
 #undef STEP_FN

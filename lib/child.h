@@ -75,8 +75,8 @@ struct box_child {
 
 /* Every step has this signature: 0, or a negative errno (and e.index / e.path say what it
  * was working on). The runner has set e.step and cleared e.index and e.path. */
-typedef long box_step_fn(const struct box_plan *plan, struct box_child *c);
-#define BOX_STEP_DECL(id, fn, public, module, name, when) box_step_fn box__step_##fn;
+typedef long box__step_fn(const struct box_plan *plan, struct box_child *c);
+#define BOX_STEP_DECL(id, fn, public, module, name, when) box__step_fn box__step_##fn;
 BOX_STEPS(BOX_STEP_DECL)
 #undef BOX_STEP_DECL
 

@@ -34,28 +34,28 @@ struct ll_path_beneath {
 
 BOX_API int box_landlock_path(box_t *box, const char *path, unsigned int access)
 {
-    int r = box_check_configurable(box, "landlock_path");
+    int r = box__check_configurable(box, "landlock_path");
     struct box_landlock_rule *rules;
     char *norm;
 
     if (r < 0)
         return r;
     if (!path || path[0] != '/')
-        return box_error(box, EINVAL, "landlock_path: path must be absolute, not '%s'",
+        return box__error(box, EINVAL, "landlock_path: path must be absolute, not '%s'",
                          path ? path : "(null)");
     if (!access || (access & ~(BOX_LANDLOCK_READ | BOX_LANDLOCK_WRITE | BOX_LANDLOCK_EXEC)))
-        return box_error(box, EINVAL, "landlock_path: bad access 0x%x for %s", access, path);
-    r = box_normalize_path(path, &norm);
+        return box__error(box, EINVAL, "landlock_path: bad access 0x%x for %s", access, path);
+    r = box__normalize_path(path, &norm);
     if (r < 0)
-        return box_error(box, -r, "landlock_path: %s", path);
+        return box__error(box, -r, "landlock_path: %s", path);
     if (strlen(norm) >= 256) {
         free(norm);
-        return box_error(box, ENAMETOOLONG, "landlock_path: %s", path);
+        return box__error(box, ENAMETOOLONG, "landlock_path: %s", path);
     }
     rules = realloc(box->landlock_rules, (box->n_landlock_rules + 1) * sizeof *rules);
     if (!rules) {
         free(norm);
-        return box_error(box, ENOMEM, "landlock_path");
+        return box__error(box, ENOMEM, "landlock_path");
     }
     box->landlock_rules = rules;
     rules[box->n_landlock_rules++] = (struct box_landlock_rule){ norm, access };
@@ -64,18 +64,18 @@ BOX_API int box_landlock_path(box_t *box, const char *path, unsigned int access)
 
 BOX_API int box_landlock_mode(box_t *box, int required)
 {
-    int r = box_check_configurable(box, "landlock_mode");
+    int r = box__check_configurable(box, "landlock_mode");
 
     if (r < 0)
         return r;
     if (required != 0 && required != 1)
-        return box_error(box, EINVAL, "landlock_mode: required must be 0 or 1, not %d",
+        return box__error(box, EINVAL, "landlock_mode: required must be 0 or 1, not %d",
                          required);
     box->landlock_best_effort = !required;
     return 0;
 }
 
-void box_landlock_free(box_t *box)
+void box__landlock_free(box_t *box)
 {
     for (size_t i = 0; i < box->n_landlock_rules; i++)
         free(box->landlock_rules[i].path);
@@ -85,7 +85,7 @@ void box_landlock_free(box_t *box)
 }
 
 /* The Landlock rights of one BOX_LANDLOCK_* mask, as far as the ABI handles them. */
-uint64_t box_landlock_access(unsigned int access, uint64_t handled)
+uint64_t box__landlock_access(unsigned int access, uint64_t handled)
 {
     uint64_t a = 0;
 
@@ -98,12 +98,12 @@ uint64_t box_landlock_access(unsigned int access, uint64_t handled)
     return a & handled;
 }
 
-uint64_t box_landlock_handled(int abi)
+uint64_t box__landlock_handled(int abi)
 {
     return abi <= 0 ? 0 : LL_V1_ALL | (abi >= 2 ? LL_REFER : 0) | (abi >= 3 ? LL_TRUNCATE : 0);
 }
 
-int box_landlock_prepare(box_t *box, struct box_plan *a)
+int box__landlock_prepare(box_t *box, struct box_plan *a)
 {
     struct box_plan_landlock *rules;
     long abi;
@@ -114,18 +114,18 @@ int box_landlock_prepare(box_t *box, struct box_plan *a)
     if (abi <= 0) {
         if (box->landlock_best_effort)
             return 0;
-        return box_error(box, EOPNOTSUPP,
+        return box__error(box, EOPNOTSUPP,
                          "spawn: Landlock is not available in this kernel (%s); "
                          "box_landlock_mode(box, 0) runs without it",
                          strerror(errno));
     }
-    a->landlock_handled = box_landlock_handled((int)abi);
+    a->landlock_handled = box__landlock_handled((int)abi);
     rules = calloc(box->n_landlock_rules, sizeof *rules);
     if (!rules)
-        return box_error(box, ENOMEM, "spawn: landlock");
+        return box__error(box, ENOMEM, "spawn: landlock");
     for (size_t i = 0; i < box->n_landlock_rules; i++) {
         rules[i].path = box->landlock_rules[i].path;
-        rules[i].access = box_landlock_access(box->landlock_rules[i].access,
+        rules[i].access = box__landlock_access(box->landlock_rules[i].access,
                                               a->landlock_handled);
     }
     a->landlock = rules;

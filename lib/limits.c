@@ -68,7 +68,7 @@ static void fmt_io_weight(uint64_t v, uint64_t memory, char *buf, size_t size)
               .rlimit = res, .rlimit_name = rname, .slot = -1 }
 #define CGROUP(lim, ...) [lim] = { .kind = BOX_LIMIT_KIND_CGROUP, .rlimit = -1, __VA_ARGS__ }
 
-static const struct box_limit_desc limits[BOX_LIMIT_COUNT] = {
+static const struct box__limit_desc limits[BOX_LIMIT_COUNT] = {
     RLIM(BOX_LIMIT_NOFILE, "nofile", RLIMIT_NOFILE, "nofile", BOX_LIMIT_UNIT_COUNT, 1, 1u << 20),
     RLIM(BOX_LIMIT_NPROC, "nproc", RLIMIT_NPROC, "nproc", BOX_LIMIT_UNIT_COUNT, 1, NO_MAX),
     RLIM(BOX_LIMIT_FSIZE, "fsize", RLIMIT_FSIZE, "fsize", BOX_LIMIT_UNIT_BYTES, 1, NO_MAX),
@@ -115,24 +115,24 @@ static const struct box_limit_desc limits[BOX_LIMIT_COUNT] = {
            .v1 = { "hugetlb.*.limit_in_bytes", fmt_plain }, .v2 = { "hugetlb.*.max", fmt_plain }),
 };
 
-const struct box_limit_desc *box_limit_desc(box_limit_t limit)
+const struct box__limit_desc *box__limit_desc(box_limit_t limit)
 {
     if ((int)limit < 1 || (int)limit >= BOX_LIMIT_COUNT)
         return NULL;
     return &limits[limit];
 }
 
-int box_limit_to_rlimit(box_limit_t limit)
+int box__limit_to_rlimit(box_limit_t limit)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     return d ? d->rlimit : -1;
 }
 
-int box_limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory, char *buf,
+int box__limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory, char *buf,
                      size_t size)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
     const struct box_limit_file *f = d ? (v2 ? &d->v2 : &d->v1) : NULL;
 
     if (!f || !f->format)
@@ -143,7 +143,7 @@ int box_limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memory
 
 BOX_API const char *box_limit_name(box_limit_t limit)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     return d ? d->name : NULL;
 }
@@ -153,7 +153,7 @@ BOX_API int box_limit_from_name(const char *name)
     if (!name)
         return -EINVAL;
     for (int l = 1; l < BOX_LIMIT_COUNT; l++) {
-        const struct box_limit_desc *d = &limits[l];
+        const struct box__limit_desc *d = &limits[l];
 
         if (strcasecmp(name, d->name) == 0 ||
             (d->rlimit_name && strncasecmp(name, "rlimit_", 7) == 0 &&
@@ -170,14 +170,14 @@ BOX_API int box_limit_from_name(const char *name)
 
 BOX_API int box_limit_unit(box_limit_t limit)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     return d ? d->unit : -EINVAL;
 }
 
 BOX_API int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     if (!d)
         return -EINVAL;
@@ -188,21 +188,21 @@ BOX_API int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max)
     return 0;
 }
 
-int box_limit_check(box_t *box, box_limit_t limit, uint64_t value)
+int box__limit_check(box_t *box, box_limit_t limit, uint64_t value)
 {
-    const struct box_limit_desc *d = box_limit_desc(limit);
+    const struct box__limit_desc *d = box__limit_desc(limit);
 
     if (!d)
-        return box_error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
+        return box__error(box, EINVAL, "set_limit: unknown limit %d", (int)limit);
     if (value == 0 && d->min > 0)
-        return box_error(box, EINVAL, "set_limit: %s must not be 0", d->name);
+        return box__error(box, EINVAL, "set_limit: %s must not be 0", d->name);
     if (value < d->min || value > d->max)
-        return box_error(box, ERANGE, "set_limit: %s %" PRIu64 " is out of range (%" PRIu64
+        return box__error(box, ERANGE, "set_limit: %s %" PRIu64 " is out of range (%" PRIu64
                          "..%" PRIu64 ")", d->name, value, d->min, d->max);
     return 0;
 }
 
-void box_limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
+void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
 {
     va_list ap;
 
@@ -219,7 +219,7 @@ BOX_API int box_limit_status(const box_t *box, box_limit_t limit, char *buf, siz
 {
     const char *text;
 
-    if (!box || !box_limit_desc(limit) || (buf && size == 0))
+    if (!box || !box__limit_desc(limit) || (buf && size == 0))
         return -EINVAL;
     if (box->state == BOX_CONFIGURED)
         return -ESRCH;

@@ -28,7 +28,7 @@ static const char *const dev_nodes[BOX_DEV_NODES] = { "null", "zero", "full",
 
 /* The layers of an overlay (overlay.c records them; their memory belongs to the mount op
  * or the box's root, freed from here, below overlay.c). */
-void box_overlay_free(struct box_overlay *ov)
+void box__overlay_free(struct box_overlay *ov)
 {
     if (!ov)
         return;
@@ -40,16 +40,16 @@ void box_overlay_free(struct box_overlay *ov)
     free(ov);
 }
 
-void box_mount_free(struct box_mount_op *op)
+void box__mount_free(struct box_mount_op *op)
 {
     free(op->source);
     free(op->target);
     free(op->fs_size);
     free(op->fs_mode);
-    box_overlay_free(op->overlay);
+    box__overlay_free(op->overlay);
 }
 
-const char *box_mount_type_name(box_mount_type_t type)
+const char *box__mount_type_name(box_mount_type_t type)
 {
     if (type == BOX_MOUNT_OP_CHMOD)
         return "chmod";
@@ -67,51 +67,51 @@ const char *box_mount_type_name(box_mount_type_t type)
     return NULL;
 }
 
-int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
                   unsigned int flags, uint64_t size, mode_t mode)
 {
-    const char *tname = box_mount_type_name(type);
+    const char *tname = box__mount_type_name(type);
     struct box_mount_op op = { .type = type, .flags = flags };
     struct box_mount_op *grown;
     struct stat st;
     int r;
 
     if (!tname)
-        return box_error(box, EINVAL, "mount: unknown mount type %d", (int)type);
+        return box__error(box, EINVAL, "mount: unknown mount type %d", (int)type);
     if (flags & ~KNOWN_FLAGS)
-        return box_error(box, EINVAL, "mount %s: unknown flags 0x%x", tname,
+        return box__error(box, EINVAL, "mount %s: unknown flags 0x%x", tname,
                          flags & ~KNOWN_FLAGS);
     if (!target || target[0] != '/')
-        return box_error(box, EINVAL, "mount %s: target '%s' is not an absolute path", tname,
+        return box__error(box, EINVAL, "mount %s: target '%s' is not an absolute path", tname,
                          target ? target : "(null)");
     if (type == BOX_MOUNT_BIND) {
         if (!source || source[0] != '/')
-            return box_error(box, EINVAL, "mount bind: source '%s' is not an absolute path",
+            return box__error(box, EINVAL, "mount bind: source '%s' is not an absolute path",
                              source ? source : "(null)");
         if (stat(source, &st) < 0) {
             if (errno == ENOENT && (flags & BOX_MOUNT_TRY))
                 return 0;
-            return box_error(box, errno, "mount bind: source %s", source);
+            return box__error(box, errno, "mount bind: source %s", source);
         }
         op.source_is_dir = S_ISDIR(st.st_mode);
     } else if (type == BOX_MOUNT_SYMLINK) {
         if (!source || !source[0])
-            return box_error(box, EINVAL, "mount symlink: empty link text for %s", target);
+            return box__error(box, EINVAL, "mount symlink: empty link text for %s", target);
     } else if (source) {
-        return box_error(box, EINVAL, "mount %s: source must be NULL, not '%s'", tname,
+        return box__error(box, EINVAL, "mount %s: source must be NULL, not '%s'", tname,
                          source);
     }
 
-    r = box_normalize_path(target, &op.target);
+    r = box__normalize_path(target, &op.target);
     if (r == -EXDEV)
-        return box_error(box, EXDEV, "mount %s: target %s leads outside the box", tname,
+        return box__error(box, EXDEV, "mount %s: target %s leads outside the box", tname,
                          target);
     if (r < 0)
-        return box_error(box, -r, "mount %s: target %s", tname, target);
+        return box__error(box, -r, "mount %s: target %s", tname, target);
     if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO &&
         type != BOX_MOUNT_OP_CHMOD) {
         free(op.target);
-        return box_error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
+        return box__error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
                          tname);
     }
     op.mode = mode;
@@ -127,8 +127,8 @@ int box_mount_add(box_t *box, box_mount_type_t type, const char *source, const c
     box->mounts[box->n_mounts++] = op;
     return 0;
 oom:
-    box_mount_free(&op);
-    return box_error(box, ENOMEM, "mount %s", tname);
+    box__mount_free(&op);
+    return box__error(box, ENOMEM, "mount %s", tname);
 }
 
 /* ---- child side: only raw system calls from here on ---- */

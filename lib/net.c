@@ -52,27 +52,27 @@ static bool valid_ifname(const char *name)
 BOX_API int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                          const char *box_addr, unsigned int prefix)
 {
-    int r = box_check_configurable(box, "net_veth");
+    int r = box__check_configurable(box, "net_veth");
     uint32_t h, b, mask;
 
     if (r < 0)
         return r;
     if (!valid_ifname(host_if))
-        return box_error(box, EINVAL, "net_veth: bad interface name '%s' (1..15 characters, "
+        return box__error(box, EINVAL, "net_veth: bad interface name '%s' (1..15 characters, "
                          "no '/', ':' or spaces)", host_if ? host_if : "(null)");
     if (parse_ip4(host_addr, &h) < 0 || parse_ip4(box_addr, &b) < 0)
-        return box_error(box, EINVAL, "net_veth: '%s' and '%s' must be IPv4 addresses",
+        return box__error(box, EINVAL, "net_veth: '%s' and '%s' must be IPv4 addresses",
                          host_addr ? host_addr : "(null)", box_addr ? box_addr : "(null)");
     if (prefix < 1 || prefix > 30)
-        return box_error(box, EINVAL, "net_veth: prefix /%u is not 1..30", prefix);
+        return box__error(box, EINVAL, "net_veth: prefix /%u is not 1..30", prefix);
     mask = htonl(~0u << (32 - prefix));
     if (h == b || (h & mask) != (b & mask))
-        return box_error(box, EINVAL, "net_veth: %s and %s are not two addresses of one "
+        return box__error(box, EINVAL, "net_veth: %s and %s are not two addresses of one "
                          "/%u network", host_addr, box_addr, prefix);
     free(box->net_host_if);
     box->net_host_if = strdup(host_if);
     if (!box->net_host_if)
-        return box_error(box, ENOMEM, "net_veth");
+        return box__error(box, ENOMEM, "net_veth");
     box->net_host_addr = h;
     box->net_box_addr = b;
     box->net_prefix = prefix;
@@ -167,7 +167,7 @@ static void build_pair(struct nlmsghdr *h, const char *host_if, pid_t pid)
 }
 
 /* The parent, while the child waits: the pair and the caller's end, addressed and up. */
-int box_net_setup(box_t *box, pid_t pid)
+int box__net_setup(box_t *box, pid_t pid)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE], host[INET_ADDRSTRLEN];
     struct mnl_socket *nl;
@@ -179,19 +179,19 @@ int box_net_setup(box_t *box, pid_t pid)
     inet_ntop(AF_INET, &box->net_host_addr, host, sizeof host);
     nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
     if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        r = box_error(box, errno, "spawn: net_veth: netlink socket");
+        r = box__error(box, errno, "spawn: net_veth: netlink socket");
         goto out;
     }
     build_pair(h = mnl_nlmsg_put_header(buf), box->net_host_if, pid);
     if ((r = talk(nl, h)) < 0) {
-        r = box_error(box, -r, "spawn: net_veth: create %s <-> " BOX_IF "%s", box->net_host_if,
+        r = box__error(box, -r, "spawn: net_veth: create %s <-> " BOX_IF "%s", box->net_host_if,
                       r == -EPERM ? " (needs CAP_NET_ADMIN in the caller's network "
                       "namespace: root)" : "");
         goto out;
     }
     index = (int)if_nametoindex(box->net_host_if);
     if (index == 0) {
-        r = box_error(box, errno, "spawn: net_veth: %s", box->net_host_if);
+        r = box__error(box, errno, "spawn: net_veth: %s", box->net_host_if);
         goto out;
     }
     build_addr(h = mnl_nlmsg_put_header(buf), index, box->net_host_addr, box->net_prefix);
@@ -200,7 +200,7 @@ int box_net_setup(box_t *box, pid_t pid)
         r = talk(nl, h);
     }
     if (r < 0)
-        r = box_error(box, -r, "spawn: net_veth: %s/%u on %s", host, box->net_prefix,
+        r = box__error(box, -r, "spawn: net_veth: %s/%u on %s", host, box->net_prefix,
                       box->net_host_if);
 out:
     if (nl)
@@ -210,7 +210,7 @@ out:
 
 /* What the child sends for its end, eth0, from inside: its address, up, a default route
  * via the caller's end; one buffer, the requests back to back, each acknowledged. */
-int box_net_prepare(box_t *box, struct box_plan *a)
+int box__net_prepare(box_t *box, struct box_plan *a)
 {
     size_t len = 0;
     char *buf;
@@ -219,7 +219,7 @@ int box_net_prepare(box_t *box, struct box_plan *a)
         return 0;
     buf = calloc(1, BOX_NET_BATCH_MAX);
     if (!buf)
-        return box_error(box, ENOMEM, "spawn: net_veth");
+        return box__error(box, ENOMEM, "spawn: net_veth");
     for (uint32_t i = 0; i < 3; i++) {
         struct nlmsghdr *h = mnl_nlmsg_put_header(buf + len);
 

@@ -12,15 +12,15 @@
 
 BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
 {
-    int r = box_check_configurable(box, "set_time_offset");
+    int r = box__check_configurable(box, "set_time_offset");
 
     if (r < 0)
         return r;
     if (clock != BOX_CLOCK_MONOTONIC && clock != BOX_CLOCK_BOOTTIME)
-        return box_error(box, EINVAL, "set_time_offset: unknown clock %d", clock);
+        return box__error(box, EINVAL, "set_time_offset: unknown clock %d", clock);
     /* The kernel's bound (KTIME_SEC_MAX): a larger offset could only fail in the box. */
     if (seconds > 9223372036LL || seconds < -9223372036LL)
-        return box_error(box, ERANGE, "set_time_offset: %lld seconds is out of range",
+        return box__error(box, ERANGE, "set_time_offset: %lld seconds is out of range",
                          (long long)seconds);
     box->time_offset_set[clock] = true;
     box->time_offset[clock] = seconds;
@@ -32,7 +32,7 @@ BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
  * (ERANGE) an offset that would make the box's clock negative, i.e. a negative offset
  * larger than the host clock's current value (a machine that booted recently has a small
  * CLOCK_MONOTONIC): refuse it here, where the message can say so. */
-int box_ns_time_offsets(box_t *box, char **out)
+int box__ns_time_offsets(box_t *box, char **out)
 {
     static const char *const names[] = { "", "monotonic", "boottime" };
     static const clockid_t ids[] = { 0, CLOCK_MONOTONIC, CLOCK_BOOTTIME };
@@ -47,21 +47,21 @@ int box_ns_time_offsets(box_t *box, char **out)
             continue;
         if (box->time_offset[c] < 0 && clock_gettime(ids[c], &now) == 0 &&
             now.tv_sec + box->time_offset[c] < 0)
-            return box_error(box, ERANGE, "spawn: time offset %lld s for the %s clock would "
+            return box__error(box, ERANGE, "spawn: time offset %lld s for the %s clock would "
                              "make the box's clock negative (the host's reads %lld s)",
                              (long long)box->time_offset[c], names[c], (long long)now.tv_sec);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s %lld 0\n", names[c],
                                 (long long)box->time_offset[c]);
     }
     if (len && !(*out = strdup(buf)))
-        return box_error(box, ENOMEM, "spawn: prepare");
+        return box__error(box, ENOMEM, "spawn: prepare");
     return 0;
 }
 
 /* The child unshares two namespaces itself: BOX_NS_TIME is not a clone() flag (its bit is
  * the exit signal's), and BOX_NS_CGROUP must be made after the parent has moved the child
  * into the box cgroups, so that they become its root. */
-int box_ns_clone_flags(unsigned int ns)
+int box__ns_clone_flags(unsigned int ns)
 {
     int flags = 0;
 
@@ -81,7 +81,7 @@ int box_ns_clone_flags(unsigned int ns)
 }
 
 /* The text of a uid_map/gid_map file: one "inside outside count" line per entry. */
-int box_idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size)
+int box__idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size)
 {
     size_t o = 0;
 
@@ -110,29 +110,29 @@ static int write_map(box_t *box, pid_t pid, const char *file, const struct box_i
         map = &fallback;
         n = 1;
     }
-    len = box_idmap_format(map, n, text, sizeof text);
+    len = box__idmap_format(map, n, text, sizeof text);
     if (len < 0)
-        return box_error(box, -len, "spawn: format %s", file);
+        return box__error(box, -len, "spawn: format %s", file);
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    r = box_write_file(path, text, (size_t)len);
+    r = box__write_file(path, text, (size_t)len);
     if (r == -EPERM && geteuid() != 0)
-        return box_error(box, EPERM,
+        return box__error(box, EPERM,
                          "spawn: write %s (\"%.*s\"): an unprivileged caller may map only its "
                          "own id (%u), once%s",
-                         file, len - 1, text, own_id, box_userns_hint());
+                         file, len - 1, text, own_id, box__userns_hint());
     if (r == -EACCES && prctl(PR_GET_DUMPABLE) == 0)
-        return box_error(box, EACCES,
+        return box__error(box, EACCES,
                          "spawn: write %s: this process is not dumpable (it changed its uids), "
                          "so /proc/<box>/ belongs to root; fix: prctl(PR_SET_DUMPABLE, 1)",
                          file);
     if (r < 0)
-        return box_error(box, -r, "spawn: write %s (\"%.*s\")", file, len - 1, text);
+        return box__error(box, -r, "spawn: write %s (\"%.*s\")", file, len - 1, text);
     return 0;
 }
 
 /* An unprivileged caller must deny setgroups before it may write gid_map; root keeps
  * setgroups so that the box can have supplementary groups. */
-int box_ns_write_maps(box_t *box, pid_t pid)
+int box__ns_write_maps(box_t *box, pid_t pid)
 {
     char path[64];
     int r;
@@ -142,9 +142,9 @@ int box_ns_write_maps(box_t *box, pid_t pid)
         return r;
     if (geteuid() != 0) {
         snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
-        r = box_write_file(path, "deny", 4);
+        r = box__write_file(path, "deny", 4);
         if (r < 0)
-            return box_error(box, -r, "spawn: write %s", path);
+            return box__error(box, -r, "spawn: write %s", path);
     }
     return write_map(box, pid, "gid_map", box->gid_map, box->n_gid_map, getegid());
 }

@@ -33,19 +33,19 @@ static int check_dir(box_t *box, const char *what, const char *role, const char 
     int r;
 
     if (!path || path[0] != '/')
-        return box_error(box, EINVAL, "%s: %s '%s' is not an absolute path", what, role,
+        return box__error(box, EINVAL, "%s: %s '%s' is not an absolute path", what, role,
                          path ? path : "(null)");
     if (stat(path, st) < 0)
-        return box_error(box, errno, "%s: %s %s", what, role, path);
+        return box__error(box, errno, "%s: %s %s", what, role, path);
     if (!S_ISDIR(st->st_mode))
-        return box_error(box, ENOTDIR, "%s: %s %s", what, role, path);
-    r = box_normalize_path(path, out);
+        return box__error(box, ENOTDIR, "%s: %s %s", what, role, path);
+    r = box__normalize_path(path, out);
     if (r < 0)
-        return box_error(box, -r, "%s: %s %s", what, role, path);
+        return box__error(box, -r, "%s: %s %s", what, role, path);
     return 0;
 }
 
-int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
+int box__overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
                     const char *upper, const char *work, struct box_overlay **out)
 {
     struct box_overlay *ov;
@@ -53,17 +53,17 @@ int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lo
     int r;
 
     if (n == 0 || !lowers)
-        return box_error(box, EINVAL, "%s: no lower layers", what);
+        return box__error(box, EINVAL, "%s: no lower layers", what);
     if (n > BOX_OVERLAY_MAX_LAYERS)
-        return box_error(box, E2BIG, "%s: %zu lower layers, the kernel stacks at most %d",
+        return box__error(box, E2BIG, "%s: %zu lower layers, the kernel stacks at most %d",
                          what, n, BOX_OVERLAY_MAX_LAYERS);
     if (!upper != !work)
-        return box_error(box, EINVAL, "%s: give both an upper and a work directory, or "
+        return box__error(box, EINVAL, "%s: give both an upper and a work directory, or "
                          "neither (an ephemeral upper layer)", what);
     ov = calloc(1, sizeof *ov);
     if (!ov || !(ov->lowers = calloc(n, sizeof *ov->lowers))) {
         free(ov);
-        return box_error(box, ENOMEM, "%s", what);
+        return box__error(box, ENOMEM, "%s", what);
     }
     for (; ov->n_lowers < n; ov->n_lowers++) {
         r = check_dir(box, what, "lower layer", lowers[ov->n_lowers], &st,
@@ -76,12 +76,12 @@ int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lo
             (r = check_dir(box, what, "work dir", work, &wst, &ov->work)) < 0)
             goto fail;
         if (st.st_dev != wst.st_dev) {
-            r = box_error(box, EXDEV, "%s: upper dir %s and work dir %s must be on the same "
+            r = box__error(box, EXDEV, "%s: upper dir %s and work dir %s must be on the same "
                           "file system", what, upper, work);
             goto fail;
         }
         if (strcmp(ov->upper, ov->work) == 0) {
-            r = box_error(box, EINVAL, "%s: upper and work dir are the same (%s)", what,
+            r = box__error(box, EINVAL, "%s: upper and work dir are the same (%s)", what,
                           upper);
             goto fail;
         }
@@ -89,24 +89,24 @@ int box_overlay_new(box_t *box, const char *what, size_t n, const char *const lo
     *out = ov;
     return 0;
 fail:
-    box_overlay_free(ov);
+    box__overlay_free(ov);
     return r;
 }
 
 BOX_API int box_set_root_overlay(box_t *box, size_t n, const char *const lowers[],
                                  const char *upper, const char *work, unsigned int flags)
 {
-    int r = box_check_configurable(box, "set_root_overlay");
+    int r = box__check_configurable(box, "set_root_overlay");
     struct box_overlay *ov;
 
     if (r < 0)
         return r;
     if (flags & ~BOX_ROOT_READONLY)
-        return box_error(box, EINVAL, "set_root_overlay: unknown flags 0x%x", flags);
-    r = box_overlay_new(box, "set_root_overlay", n, lowers, upper, work, &ov);
+        return box__error(box, EINVAL, "set_root_overlay: unknown flags 0x%x", flags);
+    r = box__overlay_new(box, "set_root_overlay", n, lowers, upper, work, &ov);
     if (r < 0)
         return r;
-    box_overlay_free(box->root_overlay);
+    box__overlay_free(box->root_overlay);
     free(box->root);
     box->root = NULL;
     box->root_overlay = ov;
@@ -118,27 +118,27 @@ BOX_API int box_mount_overlay(box_t *box, const char *target, size_t n,
                               const char *const lowers[], const char *upper, const char *work,
                               unsigned int flags)
 {
-    int r = box_check_configurable(box, "mount_overlay");
+    int r = box__check_configurable(box, "mount_overlay");
     struct box_overlay *ov;
 
     if (r < 0)
         return r;
     if (flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF))
-        return box_error(box, EINVAL, "mount_overlay: unknown flags 0x%x",
+        return box__error(box, EINVAL, "mount_overlay: unknown flags 0x%x",
                          flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF));
-    r = box_overlay_new(box, "mount_overlay", n, lowers, upper, work, &ov);
+    r = box__overlay_new(box, "mount_overlay", n, lowers, upper, work, &ov);
     if (r < 0)
         return r;
-    r = box_mount_add(box, BOX_MOUNT_OVERLAY, NULL, target, flags, 0, BOX_NO_MODE);
+    r = box__mount_add(box, BOX_MOUNT_OVERLAY, NULL, target, flags, 0, BOX_NO_MODE);
     if (r < 0) {
-        box_overlay_free(ov);
+        box__overlay_free(ov);
         return r;
     }
     box->mounts[box->n_mounts - 1].overlay = ov;
     return 0;
 }
 
-size_t box_overlay_fd_slots(const box_t *box)
+size_t box__overlay_fd_slots(const box_t *box)
 {
     size_t n = box->root_overlay ? box->root_overlay->n_lowers + 2 : 0;
 

@@ -180,7 +180,7 @@ static int parse_action(box_t *box, const char *s, int *action, int *err)
         *err = (int)n;
         return 0;
     }
-    return box_error(box, EINVAL, "bad action '%s' (allow, kill, log, errno or errno:N with "
+    return box__error(box, EINVAL, "bad action '%s' (allow, kill, log, errno or errno:N with "
                      "N 1..4095)", s);
 }
 
@@ -211,7 +211,7 @@ static int parse_cmp(box_t *box, const char *s, box_seccomp_arg_t *c)
         ok = c->op != 0;
     }
     if (!ok || !number_at(p, &p, &c->value) || *p)
-        return box_error(box, EINVAL, "bad comparison '%s' (aN==V, aN!=V, aN<V, aN<=V, aN>V, "
+        return box__error(box, EINVAL, "bad comparison '%s' (aN==V, aN!=V, aN<V, aN<=V, aN>V, "
                          "aN>=V or aN&MASK==V, N 0..5, V decimal or 0x hex)", s);
     return 0;
 }
@@ -225,11 +225,11 @@ static int parse_rule(box_t *box, const char *text)
     size_t n = 0;
 
     if (strlen(text) >= sizeof buf)
-        return box_error(box, EINVAL, "'%.40s...' is too long", text);
+        return box__error(box, EINVAL, "'%.40s...' is too long", text);
     strcpy(buf, text);
     act = strchr(buf, '=');
     if (!act || act == buf || !act[1])
-        return box_error(box, EINVAL, "'%s' is not SYSCALL=ACTION[,COMPARISON...]", text);
+        return box__error(box, EINVAL, "'%s' is not SYSCALL=ACTION[,COMPARISON...]", text);
     *act++ = '\0';
     next = strchr(act, ',');
     if (next)
@@ -243,7 +243,7 @@ static int parse_rule(box_t *box, const char *text)
         if (next)
             *next++ = '\0';
         if (n == BOX_SECCOMP_MAX_ARGS)
-            return box_error(box, EINVAL, "'%s' has more than %d comparisons", text,
+            return box__error(box, EINVAL, "'%s' has more than %d comparisons", text,
                              BOX_SECCOMP_MAX_ARGS);
         if ((r = parse_cmp(box, cmp, &args[n++])) < 0)
             return r;
@@ -254,15 +254,15 @@ static int parse_rule(box_t *box, const char *text)
 
 BOX_API int box_seccomp_rule_parse(box_t *box, const char *text)
 {
-    int r = box_check_configurable(box, "seccomp_rule_parse"), action, err;
+    int r = box__check_configurable(box, "seccomp_rule_parse"), action, err;
 
     if (r < 0)
         return r;
     if (!text)
-        return box_error(box, EINVAL, "seccomp_rule_parse: text is NULL");
+        return box__error(box, EINVAL, "seccomp_rule_parse: text is NULL");
     if (strncmp(text, "deny-list=", 10) == 0) {
         if (strcmp(text + 10, "on") != 0 && strcmp(text + 10, "off") != 0)
-            return box_error(box, EINVAL, "'%s' is not on or off", text + 10);
+            return box__error(box, EINVAL, "'%s' is not on or off", text + 10);
         return box_seccomp_default(box, strcmp(text + 10, "on") == 0);
     }
     if (strncmp(text, "default=", 8) == 0) {

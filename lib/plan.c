@@ -1,6 +1,6 @@
 /* Freezing a box's configuration into the plan its child runs (plan.h).
  *
- * box_plan_build is the one place that turns a box_t into child-side data: each module
+ * box__plan_build is the one place that turns a box_t into child-side data: each module
  * prepares its part (caps, seccomp, landlock, net, time offsets), this file the program's
  * exec paths and argv, the fd shuffle, the rlimits, and which steps of the table run. After
  * it, nothing of the child reads the box. */
@@ -16,7 +16,7 @@
 
 /* Where box-init is: box_set_init_path, else $LIBBOX_INIT (the build tree's tests; ignored
  * in a setuid or setgid process), else where meson installed it. */
-const char *box_init_path(const box_t *box)
+const char *box__init_path(const box_t *box)
 {
     const char *env = secure_getenv("LIBBOX_INIT");
 
@@ -94,8 +94,8 @@ static uint64_t spawn_steps(const box_t *box, const struct box_plan *p)
 }
 
 /* Copy what the child needs out of the box. Returns 0 or a negative errno with the box's
- * message set; on failure the caller still calls box_plan_free. */
-int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p)
+ * message set; on failure the caller still calls box__plan_free. */
+int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
 {
     size_t argc = 0, n_ovl;
     char **args;
@@ -123,17 +123,17 @@ int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->argv = args = calloc(argc + 1, sizeof *args);
     p->trees = malloc((box->n_mounts + 1) * sizeof *p->trees);
     if (!args || !p->trees)
-        return box_error(box, ENOMEM, "spawn: prepare");
+        return box__error(box, ENOMEM, "spawn: prepare");
     /* Copied: with BOX_OPT_HOLD the caller goes on before the program is exec'ed. */
     for (size_t i = 0; i < argc; i++)
         if (!(args[i] = strdup(argv[i])))
-            return box_error(box, ENOMEM, "spawn: prepare");
+            return box__error(box, ENOMEM, "spawn: prepare");
     memset(p->trees, -1, (box->n_mounts + 1) * sizeof *p->trees);
-    n_ovl = box_overlay_fd_slots(box);
+    n_ovl = box__overlay_fd_slots(box);
     if (n_ovl) {
         p->overlay_fds = malloc(n_ovl * sizeof *p->overlay_fds);
         if (!p->overlay_fds)
-            return box_error(box, ENOMEM, "spawn: prepare");
+            return box__error(box, ENOMEM, "spawn: prepare");
         memset(p->overlay_fds, -1, n_ovl * sizeof *p->overlay_fds);
     }
     p->fd_high = 3;
@@ -144,16 +144,16 @@ int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p)
             p->fd_high = box->fds[i].fd + 1;
     }
     for (int i = 0; i < BOX_RLIMITS; i++) {
-        p->rlimit_resource[i] = box->limit_set[i] ? box_limit_to_rlimit((box_limit_t)i) : -1;
+        p->rlimit_resource[i] = box->limit_set[i] ? box__limit_to_rlimit((box_limit_t)i) : -1;
         p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = box->limit[i];
     }
     if (build_exec_paths(box, box->program ? box->program : argv[0], p) < 0)
-        return box_error(box, ENOMEM, "spawn: prepare");
-    box_caps_prepare(box, p);
-    if ((r = box_seccomp_prepare(box, p)) < 0 || (r = box_landlock_prepare(box, p)) < 0 ||
-        (r = box_net_prepare(box, p)) < 0)
+        return box__error(box, ENOMEM, "spawn: prepare");
+    box__caps_prepare(box, p);
+    if ((r = box__seccomp_prepare(box, p)) < 0 || (r = box__landlock_prepare(box, p)) < 0 ||
+        (r = box__net_prepare(box, p)) < 0)
         return r;
-    if ((r = box_ns_time_offsets(box, (char **)&p->time_offsets)) < 0)
+    if ((r = box__ns_time_offsets(box, (char **)&p->time_offsets)) < 0)
         return r;
     p->steps = spawn_steps(box, p);
     return 0;
@@ -161,7 +161,7 @@ int box_plan_build(box_t *box, const char *const argv[], struct box_plan *p)
 
 /* The child's ends of the pipes, and with BOX_OPT_INIT box-init (opened now: paths
  * resolve on the host), which gets the error pipe's number, the candidate paths and argv. */
-int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd)
+int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd)
 {
     size_t argc = 0, k;
 
@@ -169,15 +169,15 @@ int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_f
     p->sync_fd = sync_fd;
     if (!(box->opts & BOX_OPT_INIT))
         return 0;
-    p->init_fd = open(box_init_path(box), O_PATH | O_CLOEXEC);
+    p->init_fd = open(box__init_path(box), O_PATH | O_CLOEXEC);
     if (p->init_fd < 0)
-        return box_error(box, errno, "spawn: BOX_OPT_INIT: open %s", box_init_path(box));
+        return box__error(box, errno, "spawn: BOX_OPT_INIT: open %s", box__init_path(box));
     while (p->argv[argc])
         argc++;
     p->init_argv = calloc(3 + p->n_exec_paths + argc + 1, sizeof *p->init_argv);
     if (!p->init_argv || asprintf(&p->init_argv[1], "%d", err_fd) < 0 ||
         asprintf(&p->init_argv[2], "%zu", p->n_exec_paths) < 0)
-        return box_error(box, ENOMEM, "spawn: BOX_OPT_INIT");
+        return box__error(box, ENOMEM, "spawn: BOX_OPT_INIT");
     p->init_argv[0] = "box-init";
     k = 3;
     for (size_t i = 0; i < p->n_exec_paths; i++)
@@ -188,7 +188,7 @@ int box_plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_f
 }
 
 /* Release what the plan owns (not the borrowed configuration, not the channels). */
-void box_plan_free(struct box_plan *p)
+void box__plan_free(struct box_plan *p)
 {
     if (p->init_argv) {
         free(p->init_argv[1]);

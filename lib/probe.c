@@ -214,7 +214,7 @@ BOX_API int box_probe(box_features_t *out)
 }
 
 /* "; <cause and fix>" when user namespaces are unusable for this caller, else "". */
-const char *box_userns_hint(void)
+const char *box__userns_hint(void)
 {
     pthread_once(&probe_once, probe_all);
     return userns_hint;

@@ -92,7 +92,7 @@ static const char *const deny_eperm[] = {
 
 BOX_API int box_seccomp_default(box_t *box, int on)
 {
-    int r = box_check_configurable(box, "seccomp_default");
+    int r = box__check_configurable(box, "seccomp_default");
 
     if (r < 0)
         return r;
@@ -118,20 +118,20 @@ static const char *const startup_calls[] = {
 static int check_action(box_t *box, const char *what, int action, int errno_value)
 {
     if (!valid_action(action))
-        return box_error(box, EINVAL, "%s: unknown action %d", what, action);
+        return box__error(box, EINVAL, "%s: unknown action %d", what, action);
     if (action == BOX_SECCOMP_ERRNO && (errno_value <= 0 || errno_value > 4095))
-        return box_error(box, EINVAL, "%s: errno %d is not 1..4095", what, errno_value);
+        return box__error(box, EINVAL, "%s: errno %d is not 1..4095", what, errno_value);
     return 0;
 }
 
 BOX_API int box_seccomp_default_action(box_t *box, int action, int errno_value)
 {
-    int r = box_check_configurable(box, "seccomp_default_action");
+    int r = box__check_configurable(box, "seccomp_default_action");
 
     if (r < 0 || (r = check_action(box, "seccomp_default_action", action, errno_value)) < 0)
         return r;
     if (action == BOX_SECCOMP_NOTIFY)
-        return box_error(box, EINVAL, "seccomp_default_action: BOX_SECCOMP_NOTIFY would "
+        return box__error(box, EINVAL, "seccomp_default_action: BOX_SECCOMP_NOTIFY would "
                          "notify the calls the box needs to start");
     box->seccomp_default_action = action;
     box->seccomp_default_errno = errno_value;
@@ -143,24 +143,24 @@ static int check_args(box_t *box, size_t n, const box_seccomp_arg_t *args)
     unsigned int seen = 0;
 
     if (n > BOX_SECCOMP_MAX_ARGS)
-        return box_error(box, EINVAL, "seccomp_rule: %zu comparisons, at most %d", n,
+        return box__error(box, EINVAL, "seccomp_rule: %zu comparisons, at most %d", n,
                          BOX_SECCOMP_MAX_ARGS);
     if (n > 0 && !args)
-        return box_error(box, EINVAL, "seccomp_rule: args is NULL");
+        return box__error(box, EINVAL, "seccomp_rule: args is NULL");
     for (size_t i = 0; i < n; i++) {
         const box_seccomp_arg_t *c = &args[i];
 
         if (c->index >= BOX_SECCOMP_MAX_ARGS)
-            return box_error(box, EINVAL, "seccomp_rule: argument index %u is not 0..5",
+            return box__error(box, EINVAL, "seccomp_rule: argument index %u is not 0..5",
                              c->index);
         if (seen & (1u << c->index))
-            return box_error(box, EINVAL, "seccomp_rule: argument %u is compared twice",
+            return box__error(box, EINVAL, "seccomp_rule: argument %u is compared twice",
                              c->index);
         seen |= 1u << c->index;
         if (c->op < BOX_SECCOMP_CMP_EQ || c->op > BOX_SECCOMP_CMP_MASKED_EQ)
-            return box_error(box, EINVAL, "seccomp_rule: unknown comparison %d", c->op);
+            return box__error(box, EINVAL, "seccomp_rule: unknown comparison %d", c->op);
         if (c->op != BOX_SECCOMP_CMP_MASKED_EQ && c->mask)
-            return box_error(box, EINVAL,
+            return box__error(box, EINVAL,
                              "seccomp_rule: a mask is only for BOX_SECCOMP_CMP_MASKED_EQ");
     }
     return 0;
@@ -169,23 +169,23 @@ static int check_args(box_t *box, size_t n, const box_seccomp_arg_t *args)
 BOX_API int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action,
                                   int errno_value, size_t n, const box_seccomp_arg_t *args)
 {
-    int r = box_check_configurable(box, "seccomp_rule"), nr;
+    int r = box__check_configurable(box, "seccomp_rule"), nr;
     struct box_seccomp_rule *rules, *rule;
 
     if (r < 0)
         return r;
     if (!syscall_name)
-        return box_error(box, EINVAL, "seccomp_rule: syscall name is NULL");
+        return box__error(box, EINVAL, "seccomp_rule: syscall name is NULL");
     nr = seccomp_syscall_resolve_name(syscall_name);
     if (nr == __NR_SCMP_ERROR)
-        return box_error(box, EINVAL, "seccomp_rule: unknown system call '%s'", syscall_name);
+        return box__error(box, EINVAL, "seccomp_rule: unknown system call '%s'", syscall_name);
     if ((r = check_action(box, "seccomp_rule", action, errno_value)) < 0 ||
         (r = check_args(box, n, args)) < 0)
         return r;
     for (size_t i = 0; action == BOX_SECCOMP_NOTIFY && i < sizeof startup_calls /
                                                        sizeof startup_calls[0]; i++)
         if (seccomp_syscall_resolve_name(startup_calls[i]) == nr)
-            return box_error(box, EINVAL, "seccomp_rule: %s cannot notify: the box makes it "
+            return box__error(box, EINVAL, "seccomp_rule: %s cannot notify: the box makes it "
                              "before the supervisor can answer", syscall_name);
     if (n == 0) { /* an unconditional rule replaces every rule of that call */
         size_t kept = 0;
@@ -197,7 +197,7 @@ BOX_API int box_seccomp_rule_args(box_t *box, const char *syscall_name, int acti
     }
     rules = realloc(box->seccomp_rules, (box->n_seccomp_rules + 1) * sizeof *rules);
     if (!rules)
-        return box_error(box, ENOMEM, "seccomp_rule");
+        return box__error(box, ENOMEM, "seccomp_rule");
     box->seccomp_rules = rules;
     rule = &rules[box->n_seccomp_rules++];
     *rule = (struct box_seccomp_rule){ .nr = nr, .action = action, .errno_value = errno_value,
@@ -215,7 +215,7 @@ BOX_API int box_seccomp_rule(box_t *box, const char *syscall_name, int action,
 
 BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
 {
-    int r = box_check_configurable(box, "seccomp_load_bpf");
+    int r = box__check_configurable(box, "seccomp_load_bpf");
     size_t max = BOX_BPF_MAX_INSNS * sizeof(struct sock_filter), len = 0;
     struct sock_filter *prog;
     ssize_t n;
@@ -223,17 +223,17 @@ BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
     if (r < 0)
         return r;
     if (fd < 0)
-        return box_error(box, EBADF, "seccomp_load_bpf: bad fd %d", fd);
+        return box__error(box, EBADF, "seccomp_load_bpf: bad fd %d", fd);
     /* One byte more than the largest program, to tell "too large" from "just fits". */
     prog = malloc(max + 1);
     if (!prog)
-        return box_error(box, ENOMEM, "seccomp_load_bpf");
+        return box__error(box, ENOMEM, "seccomp_load_bpf");
     while (len < max + 1) {
         n = read(fd, (char *)prog + len, max + 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            r = box_error(box, errno, "seccomp_load_bpf: read fd %d", fd);
+            r = box__error(box, errno, "seccomp_load_bpf: read fd %d", fd);
             free(prog);
             return r;
         }
@@ -243,7 +243,7 @@ BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
     }
     if (len == 0 || len > max || len % sizeof(struct sock_filter)) {
         free(prog);
-        return box_error(box, EINVAL,
+        return box__error(box, EINVAL,
                          "seccomp_load_bpf: %s%zu bytes is not a BPF program of 1..%d "
                          "instructions (8 bytes each)", len > max ? "more than " : "",
                          len > max ? max : len, BOX_BPF_MAX_INSNS);
@@ -254,7 +254,7 @@ BOX_API int box_seccomp_load_bpf(box_t *box, int fd)
     return 0;
 }
 
-void box_seccomp_free(box_t *box)
+void box__seccomp_free(box_t *box)
 {
     free(box->seccomp_bpf);
     box->seccomp_bpf = NULL;
@@ -356,7 +356,7 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
         return 0;
     ctx = seccomp_init(def);
     if (!ctx)
-        return box_error(box, ENOMEM, "spawn: seccomp_init");
+        return box__error(box, ENOMEM, "spawn: seccomp_init");
     /* We set no_new_privs ourselves, in the child. */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     /* A binary tree of system call numbers instead of a list: shorter paths through the
@@ -364,7 +364,7 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
      * when the filter is installed, cost less. */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     if ((r = add_arches(ctx)) < 0) {
-        r = box_error(box, -r, "spawn: seccomp: add architectures");
+        r = box__error(box, -r, "spawn: seccomp: add architectures");
         goto fail;
     }
     for (size_t i = 0; i < box->n_seccomp_rules; i++) {
@@ -373,12 +373,12 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
                                                                 box->seccomp_rules[i].nr);
 
             if (r == -EEXIST)
-                r = box_error(box, EEXIST, "spawn: seccomp rule %zu for %s conflicts with an "
+                r = box__error(box, EEXIST, "spawn: seccomp rule %zu for %s conflicts with an "
                               "earlier rule for it with another action (on the i386 ABI the "
                               "socket and IPC calls also enter through socketcall/ipc, where "
                               "their arguments cannot be compared)", i, name);
             else
-                r = box_error(box, -r, "spawn: seccomp rule %zu for %s", i, name);
+                r = box__error(box, -r, "spawn: seccomp rule %zu for %s", i, name);
             goto fail;
         }
     }
@@ -413,7 +413,7 @@ static int build_filter(box_t *box, scmp_filter_ctx *out)
     *out = ctx;
     return 0;
 fail_rule:
-    r = box_error(box, -r, "spawn: seccomp: default deny list");
+    r = box__error(box, -r, "spawn: seccomp: default deny list");
 fail:
     seccomp_release(ctx);
     return r;
@@ -433,27 +433,27 @@ static int export_mem(box_t *box, struct sock_filter **out, unsigned short *len)
     /* libseccomp 2.5 exports only to an fd: go through a memfd. */
     fd = memfd_create("libbox-seccomp", MFD_CLOEXEC);
     if (fd < 0) {
-        r = box_error(box, errno, "spawn: seccomp: memfd_create");
+        r = box__error(box, errno, "spawn: seccomp: memfd_create");
         goto out;
     }
     if ((r = seccomp_export_bpf(ctx, fd)) < 0) {
-        r = box_error(box, -r, "spawn: seccomp: export filter");
+        r = box__error(box, -r, "spawn: seccomp: export filter");
         goto out;
     }
     if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
         st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-        r = box_error(box, EIO, "spawn: seccomp: exported filter has a bad size");
+        r = box__error(box, EIO, "spawn: seccomp: exported filter has a bad size");
         goto out;
     }
     *out = malloc((size_t)st.st_size);
     if (!*out) {
-        r = box_error(box, ENOMEM, "spawn: seccomp filter");
+        r = box__error(box, ENOMEM, "spawn: seccomp filter");
         goto out;
     }
     if (pread(fd, *out, (size_t)st.st_size, 0) != st.st_size) {
         free(*out);
         *out = NULL;
-        r = box_error(box, EIO, "spawn: seccomp: read exported filter");
+        r = box__error(box, EIO, "spawn: seccomp: read exported filter");
         goto out;
     }
     *len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
@@ -500,11 +500,11 @@ static int copy_default(box_t *box, struct box_plan *a)
     }
     pthread_mutex_unlock(&default_lock);
     if (r == -ENOMEM)
-        return box_error(box, ENOMEM, "spawn: seccomp filter");
+        return box__error(box, ENOMEM, "spawn: seccomp filter");
     return r;
 }
 
-int box_seccomp_prepare(box_t *box, struct box_plan *a)
+int box__seccomp_prepare(box_t *box, struct box_plan *a)
 {
     for (size_t i = 0; i < box->n_seccomp_rules; i++)
         a->seccomp_listener |= box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY;
@@ -532,17 +532,17 @@ BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)
 
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     if (fd < 0 || fcntl(fd, F_GETFD) < 0)
-        return box_error(box, EBADF, "seccomp_export: fd %d is not open", fd);
+        return box__error(box, EBADF, "seccomp_export: fd %d is not open", fd);
     if ((r = build_filter(box, &ctx)) < 0)
         return r;
     if (!ctx)
-        return box_error(box, ENOENT, "seccomp_export: the box has no seccomp filter");
+        return box__error(box, ENOENT, "seccomp_export: the box has no seccomp filter");
     r = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
     seccomp_release(ctx);
     if (r < 0)
-        return box_error(box, -r, "seccomp_export");
+        return box__error(box, -r, "seccomp_export");
     return 0;
 }
 

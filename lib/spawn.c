@@ -34,7 +34,7 @@
 #endif
 
 /* The box as nothing but an empty tmpfs: no root, no mounts, so no program to exec. */
-static bool box_is_empty(const box_t *box)
+static bool box__is_empty(const box_t *box)
 {
     return (box->ns & BOX_NS_MNT) && !box->root && box->n_mounts == 0;
 }
@@ -49,64 +49,64 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
     switch (e->step) {
     case STEP_EXEC:
         if (strcmp(e->path, "box-init") == 0)
-            return box_error(box, err, "exec box-init (BOX_OPT_INIT) %s", box_init_path(box));
-        if (err == ENOENT && box_is_empty(box))
-            return box_error(box, err, "exec %s (the box is empty: no root and no mounts, so "
+            return box__error(box, err, "exec box-init (BOX_OPT_INIT) %s", box__init_path(box));
+        if (err == ENOENT && box__is_empty(box))
+            return box__error(box, err, "exec %s (the box is empty: no root and no mounts, so "
                              "there is no program in it)",
                              box->program ? box->program : p->argv[0]);
-        return box_error(box, err, "exec %s", box->program ? box->program : p->argv[0]);
+        return box__error(box, err, "exec %s", box->program ? box->program : p->argv[0]);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
 
         if (op->type == BOX_MOUNT_BIND)
-            return box_error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
+            return box__error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
         if (op->type == BOX_MOUNT_OP_CHMOD)
-            return box_error(box, err, "spawn: chmod 0%o %s", (unsigned)op->mode, op->target);
-        return box_error(box, err, "spawn: mount %s on %s%s%s",
-                         box_mount_type_name(op->type), op->target, sub[0] ? "/" : "", sub);
+            return box__error(box, err, "spawn: chmod 0%o %s", (unsigned)op->mode, op->target);
+        return box__error(box, err, "spawn: mount %s on %s%s%s",
+                         box__mount_type_name(op->type), op->target, sub[0] ? "/" : "", sub);
     }
     case STEP_OPEN_SOURCE:
         /* The kernel will not clone a mount without its locked submounts (they may hide
          * something) for a user namespace: say why, since EINVAL alone does not. */
         if (err == EINVAL && e->index >= 0 && (box->mounts[e->index].flags & BOX_MOUNT_NOREC) &&
             (box->ns & BOX_NS_USER))
-            return box_error(box, err, "spawn: open mount source %s (BOX_MOUNT_NOREC: with a "
+            return box__error(box, err, "spawn: open mount source %s (BOX_MOUNT_NOREC: with a "
                              "user namespace the kernel refuses a bind without the mounts "
                              "below it)", e->path);
-        return box_error(box, err, "spawn: open mount source %s", e->path);
+        return box__error(box, err, "spawn: open mount source %s", e->path);
     case STEP_TIME_NS:
-        /* The clock moved below the offset between box_ns_time_offsets' check and now. */
+        /* The clock moved below the offset between box__ns_time_offsets' check and now. */
         if (err == ERANGE)
-            return box_error(box, err, "spawn: %s: a clock offset would make the box's "
+            return box__error(box, err, "spawn: %s: a clock offset would make the box's "
                              "clock negative", step);
-        return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+        return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
     case STEP_RLIMIT:
-        return box_error(box, err, "spawn: setrlimit %s",
-                         box_limit_desc((box_limit_t)e->index)->rlimit_name);
+        return box__error(box, err, "spawn: setrlimit %s",
+                         box__limit_desc((box_limit_t)e->index)->rlimit_name);
     case STEP_FDS:
-        return box_error(box, err, "spawn: pass fd %d", e->index);
+        return box__error(box, err, "spawn: pass fd %d", e->index);
     case STEP_CAPS_BOUNDING:
     case STEP_CAPS:
         if (e->index >= 0) {
             char name[64];
 
-            box_caps_name(e->index, name, sizeof name);
+            box__caps_name(e->index, name, sizeof name);
             if (err == EPERM)
-                return box_error(box, err, "spawn: keep capability %s: the caller does not "
+                return box__error(box, err, "spawn: keep capability %s: the caller does not "
                                  "hold it (without a user namespace the box gets at most "
                                  "the caller's own capabilities)", name);
-            return box_error(box, err, "spawn: %s %s", step, name);
+            return box__error(box, err, "spawn: %s %s", step, name);
         }
-        return box_error(box, err, "spawn: %s", step);
+        return box__error(box, err, "spawn: %s", step);
     case STEP_SETUID:
     case STEP_SETGID:
-        return box_error(box, err, "spawn: %s %u:%u (is the id mapped?)", step, box->uid,
+        return box__error(box, err, "spawn: %s %u:%u (is the id mapped?)", step, box->uid,
                          box->gid);
     default:
-        if (err == EPERM && box_userns_hint()[0])
-            return box_error(box, err, "spawn: %s %s%s", step, e->path, box_userns_hint());
-        return box_error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+        if (err == EPERM && box__userns_hint()[0])
+            return box__error(box, err, "spawn: %s %s%s", step, e->path, box__userns_hint());
+        return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
     }
 }
 
@@ -123,25 +123,25 @@ static int report_child_error(box_t *box, const struct box_plan *p,
 static int check_spawnable(box_t *box, const char *const argv[])
 {
     if (box->state == BOX_RUNNING || box->state == BOX_HELD)
-        return box_error(box, EBUSY, "spawn: the box is already running");
+        return box__error(box, EBUSY, "spawn: the box is already running");
     if (box->state == BOX_ENDED)
-        return box_error(box, EBUSY, "spawn: the box has already run; make a new one");
+        return box__error(box, EBUSY, "spawn: the box has already run; make a new one");
     if (!argv || !argv[0] || !argv[0][0])
-        return box_error(box, EINVAL, "spawn: argv is NULL or empty");
+        return box__error(box, EINVAL, "spawn: argv is NULL or empty");
     if (!(box->ns & BOX_NS_MNT) && (box->root || box->root_overlay || box->n_mounts))
-        return box_error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
+        return box__error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
     if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
-        return box_error(box, EPERM,
+        return box__error(box, EPERM,
                          "spawn: without a user namespace only root can create namespaces");
     if (!(box->ns & BOX_NS_TIME) &&
         (box->time_offset_set[BOX_CLOCK_MONOTONIC] || box->time_offset_set[BOX_CLOCK_BOOTTIME]))
-        return box_error(box, EINVAL, "spawn: box_set_time_offset needs BOX_NS_TIME");
+        return box__error(box, EINVAL, "spawn: box_set_time_offset needs BOX_NS_TIME");
     if (!(box->ns & BOX_NS_NET) && box->net_host_if)
-        return box_error(box, EINVAL, "spawn: box_net_veth needs the network namespace");
+        return box__error(box, EINVAL, "spawn: box_net_veth needs the network namespace");
     if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
-        return box_error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
+        return box__error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
     if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
-        return box_error(box, EPERM,
+        return box__error(box, EPERM,
                          "set_groups: an unprivileged caller cannot set supplementary groups "
                          "(setgroups is denied in its user namespace)");
     /* The kernel lets an unprivileged process install a seccomp filter or a Landlock
@@ -149,18 +149,18 @@ static int check_spawnable(box_t *box, const char *const argv[])
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
         (!box->seccomp_default_off || box->n_seccomp_rules || box->seccomp_bpf ||
          box->seccomp_default_action != BOX_SECCOMP_ALLOW))
-        return box_error(box, EINVAL,
+        return box__error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off "
                          "(box_seccomp_default(box, 0), no rules, no BPF program, default "
                          "action allow): the kernel requires no_new_privs for an "
                          "unprivileged filter");
     if ((box->opts & BOX_OPT_INIT) && (box->seccomp_default_action == BOX_SECCOMP_ERRNO ||
                                        box->seccomp_default_action == BOX_SECCOMP_KILL))
-        return box_error(box, EINVAL,
+        return box__error(box, EINVAL,
                          "spawn: BOX_OPT_INIT cannot be combined with a seccomp default "
                          "action that denies: box-init runs under the filter");
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) && box->n_landlock_rules)
-        return box_error(box, EINVAL,
+        return box__error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS cannot be combined with Landlock: "
                          "the kernel requires no_new_privs for an unprivileged ruleset");
     return 0;
@@ -171,12 +171,12 @@ static void record_process_limits(box_t *box)
 {
     for (int l = 1; l < BOX_LIMIT_COUNT; l++) {
         if (!box->limit_set[l])
-            box_limit_record(box, (box_limit_t)l, false, "not set");
-        else if (box_limit_to_rlimit((box_limit_t)l) >= 0)
-            box_limit_record(box, (box_limit_t)l, true, "rlimit %s, per process",
-                             box_limit_desc((box_limit_t)l)->rlimit_name);
+            box__limit_record(box, (box_limit_t)l, false, "not set");
+        else if (box__limit_to_rlimit((box_limit_t)l) >= 0)
+            box__limit_record(box, (box_limit_t)l, true, "rlimit %s, per process",
+                             box__limit_desc((box_limit_t)l)->rlimit_name);
         else if (l == BOX_LIMIT_WALL_MS)
-            box_limit_record(box, (box_limit_t)l, true, "box_wait (kills the box)");
+            box__limit_record(box, (box_limit_t)l, true, "box_wait (kills the box)");
     }
 }
 
@@ -212,7 +212,7 @@ static void launch_free(struct box_launch *l)
         close(l->err_rd);
     if (l->sync_wr >= 0)
         close(l->sync_wr);
-    box_plan_free(&l->plan);
+    box__plan_free(&l->plan);
     free(l);
 }
 
@@ -239,7 +239,7 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
     if (n == (ssize_t)sizeof e)
         r = report_child_error(box, &l->plan, &e);
     else
-        r = box_error(box, n < 0 ? errno : EIO, "spawn: read child status");
+        r = box__error(box, n < 0 ? errno : EIO, "spawn: read child status");
     reap(pid, pidfd);
     return r;
 }
@@ -263,7 +263,7 @@ static int receive_listener(box_t *box, struct box_launch *l)
     n = recvmsg(l->sync_wr, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
     if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-        return box_error(box, n < 0 ? errno : EIO, "spawn: receive the seccomp listener");
+        return box__error(box, n < 0 ? errno : EIO, "spawn: receive the seccomp listener");
     memcpy(&box->notify_fd, CMSG_DATA(c), sizeof box->notify_fd);
     return 0;
 }
@@ -275,7 +275,7 @@ static int receive_listener(box_t *box, struct box_launch *l)
 /* Clone the child. With a v2 box cgroup, clone3(CLONE_INTO_CGROUP) creates it right in
  * there (Linux 5.7): it never runs outside the box cgroup, and no migration is needed.
  * Where that is missing (ENOSYS, or EINVAL from an older kernel or a seccomp filter of
- * ours around the caller), plain clone and box_cgroup_attach do it. *placed says which. */
+ * ours around the caller), plain clone and box__cgroup_attach do it. *placed says which. */
 static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd,
                          bool *placed)
 {
@@ -290,7 +290,7 @@ static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd
             .stack_size = CHILD_STACK_SIZE,
             .cgroup = (uint64_t)cg,
         };
-        long r = cg < 0 ? -ENOSYS : box_clone3(&ca, sizeof ca, box__child_main, &l->plan);
+        long r = cg < 0 ? -ENOSYS : box__clone3(&ca, sizeof ca, box__child_main, &l->plan);
 
         if (cg >= 0)
             close(cg);
@@ -318,28 +318,28 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
 
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     r = check_spawnable(box, argv);
     if (r < 0)
         return r;
     l = calloc(1, sizeof *l);
     if (!l)
-        return box_error(box, ENOMEM, "spawn: prepare");
+        return box__error(box, ENOMEM, "spawn: prepare");
     l->stack = MAP_FAILED;
     l->err_rd = l->sync_wr = -1;
     /* Freeze the configuration: from here on the child sees only l->plan. */
-    r = box_plan_build(box, argv, &l->plan);
+    r = box__plan_build(box, argv, &l->plan);
     if (r < 0)
         goto out;
     record_process_limits(box);
-    r = box_cgroup_create(box);
+    r = box__cgroup_create(box);
     if (r < 0)
         goto out;
     /* The sync channel is a socket so that releasing a child that died already fails with
      * EPIPE (MSG_NOSIGNAL) instead of raising SIGPIPE in the caller. */
     if (pipe2(errpipe, O_CLOEXEC) < 0 ||
         socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncpipe) < 0) {
-        r = box_error(box, errno, "spawn: pipe");
+        r = box__error(box, errno, "spawn: pipe");
         goto out;
     }
     /* Keep the child's pipe ends above every fd number it will shuffle. */
@@ -350,15 +350,15 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     close(errpipe[1]);
     close(syncpipe[0]);
     if (child_err_fd < 0 || child_sync_fd < 0) {
-        r = box_error(box, errno, "spawn: dup pipes");
+        r = box__error(box, errno, "spawn: dup pipes");
         goto out;
     }
-    if ((r = box_plan_set_channels(box, &l->plan, child_err_fd, child_sync_fd)) < 0)
+    if ((r = box__plan_set_channels(box, &l->plan, child_err_fd, child_sync_fd)) < 0)
         goto out;
     l->stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (l->stack == MAP_FAILED) {
-        r = box_error(box, errno, "spawn: allocate child stack");
+        r = box__error(box, errno, "spawn: allocate child stack");
         goto out;
     }
 #ifdef BOX_ASAN
@@ -373,19 +373,19 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
      * handler can still take a running box's status: box_wait then fails with ECHILD.)
      * All signals stay blocked across clone so that no handler of the caller runs in the
      * child on the shared memory; the child resets them before it unblocks. */
-    clone_flags = box_ns_clone_flags(box->ns) | CLONE_VM | CLONE_PIDFD;
+    clone_flags = box__ns_clone_flags(box->ns) | CLONE_VM | CLONE_PIDFD;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    box->start_ns = box_now_ns();
+    box->start_ns = box__now_ns();
     pid = clone_child(box, l, clone_flags, &pidfd, &placed);
     r = pid < 0 ? -errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
         if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
-            r = box_error(box, -r, "spawn: clone with namespaces 0x%x%s", box->ns,
-                          box_userns_hint());
+            r = box__error(box, -r, "spawn: clone with namespaces 0x%x%s", box->ns,
+                          box__userns_hint());
         else
-            r = box_error(box, -r, "spawn: clone");
+            r = box__error(box, -r, "spawn: clone");
         goto out;
     }
     /* Only the child may hold its pipe ends now, or EOF would never come. From here on
@@ -395,13 +395,13 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     child_err_fd = child_sync_fd = -1;
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
-    r = (box->ns & BOX_NS_USER) ? box_ns_write_maps(box, pid) : 0;
+    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, pid) : 0;
     if (r == 0)
-        r = box_cgroup_attach(box, pid, placed);
+        r = box__cgroup_attach(box, pid, placed);
     if (r == 0)
-        r = box_net_setup(box, pid);
+        r = box__net_setup(box, pid);
     if (r == 0 && release_child(l) < 0)
-        r = box_error(box, errno, "spawn: release child");
+        r = box__error(box, errno, "spawn: release child");
     if (r < 0) {
         kill(pid, SIGKILL);
         reap(pid, pidfd);
@@ -424,7 +424,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     box->state = BOX_RUNNING;
 out:
     if (r < 0)
-        box_cgroup_destroy(box);
+        box__cgroup_destroy(box);
     if (child_err_fd >= 0)
         close(child_err_fd);
     if (child_sync_fd >= 0)
@@ -441,7 +441,7 @@ static void forget_held(box_t *box)
     box->pid = -1;
     launch_free(box->launch);
     box->launch = NULL;
-    box_cgroup_destroy(box);
+    box__cgroup_destroy(box);
     box->killed_by_caller = false;
     box->state = BOX_CONFIGURED;
 }
@@ -452,17 +452,17 @@ BOX_API int box_start(box_t *box)
 
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     if (box->state != BOX_HELD)
-        return box_error(box, EINVAL, "start: the box is not waiting to start (box_spawn "
+        return box__error(box, EINVAL, "start: the box is not waiting to start (box_spawn "
                          "with BOX_OPT_HOLD first)");
     if (box->killed_by_caller) {
-        box_launch_abort(box);
-        return box_error(box, ESRCH, "start: the box was killed before it started");
+        box__launch_abort(box);
+        return box__error(box, ESRCH, "start: the box was killed before it started");
     }
     if (release_child(box->launch) < 0) {
-        r = box_error(box, errno, "start: release the box");
-        box_launch_abort(box);
+        r = box__error(box, errno, "start: release the box");
+        box__launch_abort(box);
         return r;
     }
     r = read_child(box, box->launch, box->pid, box->pidfd);
@@ -476,13 +476,13 @@ BOX_API int box_start(box_t *box)
     }
     launch_free(box->launch);
     box->launch = NULL;
-    box->start_ns = box_now_ns();
+    box->start_ns = box__now_ns();
     box->state = BOX_RUNNING;
     return 0;
 }
 
 /* box_free of a box that waits for box_start: kill it, reap it, release what it holds. */
-void box_launch_abort(box_t *box)
+void box__launch_abort(box_t *box)
 {
     if (box->state != BOX_HELD)
         return;

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 
 #if defined(__x86_64__)
-static inline long box_sys6(long n, long a, long b, long c, long d, long e, long f)
+static inline long box__sys6(long n, long a, long b, long c, long d, long e, long f)
 {
     long ret;
     register long r10 __asm__("r10") = d;
@@ -26,7 +26,7 @@ static inline long box_sys6(long n, long a, long b, long c, long d, long e, long
     return ret;
 }
 #elif defined(__aarch64__)
-static inline long box_sys6(long n, long a, long b, long c, long d, long e, long f)
+static inline long box__sys6(long n, long a, long b, long c, long d, long e, long f)
 {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;
@@ -54,16 +54,16 @@ struct box_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
         set_tid, set_tid_size, cgroup;
 };
-long box_clone3(struct box_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+long box__clone3(struct box_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
-#define SYS0(n) box_sys6((n), 0, 0, 0, 0, 0, 0)
-#define SYS1(n, a) box_sys6((n), (long)(a), 0, 0, 0, 0, 0)
-#define SYS2(n, a, b) box_sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
-#define SYS3(n, a, b, c) box_sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define SYS4(n, a, b, c, d) box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define SYS0(n) box__sys6((n), 0, 0, 0, 0, 0, 0)
+#define SYS1(n, a) box__sys6((n), (long)(a), 0, 0, 0, 0, 0)
+#define SYS2(n, a, b) box__sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define SYS3(n, a, b, c) box__sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define SYS4(n, a, b, c, d) box__sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define SYS5(n, a, b, c, d, e) \
-    box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+    box__sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 #define SYS6(n, a, b, c, d, e, f) \
-    box_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+    box__sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 #endif

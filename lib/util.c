@@ -9,7 +9,7 @@
 
 #include "box-private.h"
 
-uint64_t box_now_ns(void)
+uint64_t box__now_ns(void)
 {
     struct timespec ts;
 
@@ -18,7 +18,7 @@ uint64_t box_now_ns(void)
 }
 
 /* dir + "/" + file into buf; -ENAMETOOLONG rather than a truncated path. */
-int box_path_join(char *buf, size_t size, const char *dir, const char *file)
+int box__path_join(char *buf, size_t size, const char *dir, const char *file)
 {
     int n = snprintf(buf, size, "%s/%s", dir, file);
 
@@ -26,7 +26,7 @@ int box_path_join(char *buf, size_t size, const char *dir, const char *file)
 }
 
 /* Write all of data in one write(2), as /proc's map files require. */
-int box_write_file(const char *path, const char *data, size_t len)
+int box__write_file(const char *path, const char *data, size_t len)
 {
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
     ssize_t n;
@@ -42,7 +42,7 @@ int box_write_file(const char *path, const char *data, size_t len)
 /* Normalise an absolute path lexically: collapse "//" and ".", resolve ".." against what
  * came before. A ".." that would climb above "/" is refused with -EXDEV (it names a place
  * outside the box). *out is malloc'ed, owned by the caller. */
-int box_normalize_path(const char *in, char **out)
+int box__normalize_path(const char *in, char **out)
 {
     size_t len = strlen(in), o = 0;
     char *buf;

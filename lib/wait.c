@@ -17,16 +17,16 @@ BOX_API int box_kill(box_t *box, int sig)
 {
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     if (sig < 0 || sig >= 65)
-        return box_error(box, EINVAL, "kill: invalid signal %d", sig);
+        return box__error(box, EINVAL, "kill: invalid signal %d", sig);
     if (box->state != BOX_RUNNING && box->state != BOX_HELD)
-        return box_error(box, ESRCH, "kill: the box is not running");
+        return box__error(box, ESRCH, "kill: the box is not running");
     if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0)
-        return box_error(box, errno, "kill: signal %d", sig);
+        return box__error(box, errno, "kill: signal %d", sig);
     if (sig == SIGKILL) {
         box->killed_by_caller = true;
-        box_cgroup_kill(box);
+        box__cgroup_kill(box);
     }
     return 0;
 }
@@ -38,7 +38,7 @@ BOX_API int box_kill(box_t *box, int sig)
 static void kill_for_limit(box_t *box, bool *reason)
 {
     *reason = true;
-    box_cgroup_kill(box);
+    box__cgroup_kill(box);
     syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
 }
 
@@ -56,14 +56,14 @@ static int reap_status(box_t *box)
     box_status_t *st = &box->status;
 
     if (syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | __WALL, &ru) < 0)
-        return box_error(box, errno, "wait");
+        return box__error(box, errno, "wait");
     memset(st, 0, sizeof *st);
     st->version = BOX_STATUS_VERSION;
-    st->wall_us = (box_now_ns() - box->start_ns) / 1000;
+    st->wall_us = (box__now_ns() - box->start_ns) / 1000;
     st->cpu_user_us = tv_us(ru.ru_utime);
     st->cpu_system_us = tv_us(ru.ru_stime);
     st->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
-    box_cgroup_usage(box, st);
+    box__cgroup_usage(box, st);
     if (si.si_code == CLD_EXITED) {
         st->end = BOX_END_EXITED;
         st->exit_code = si.si_status;
@@ -85,7 +85,7 @@ static int reap_status(box_t *box)
     if (box->notify_fd >= 0) /* nobody is left to notify */
         close(box->notify_fd);
     box->notify_fd = -1;
-    box_cgroup_destroy(box);
+    box__cgroup_destroy(box);
     return 0;
 }
 
@@ -93,7 +93,7 @@ static int reap_status(box_t *box)
  * sooner; -1 for no limit. */
 static int next_timeout(box_t *box, uint64_t deadline_ns, int timeout_ms)
 {
-    uint64_t now = box_now_ns(), until = deadline_ns;
+    uint64_t now = box__now_ns(), until = deadline_ns;
 
     if (box->limit[BOX_LIMIT_WALL_MS] && !box->killed_by_wall) {
         uint64_t wall_end = box->start_ns + box->limit[BOX_LIMIT_WALL_MS] * 1000000u;
@@ -117,15 +117,15 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
 
     if (!box)
         return -EINVAL;
-    box_clear_error(box);
+    box__clear_error(box);
     if (box->state == BOX_CONFIGURED)
-        return box_error(box, ESRCH, "wait: the box has not been spawned");
+        return box__error(box, ESRCH, "wait: the box has not been spawned");
     if (box->state == BOX_HELD)
-        return box_error(box, EINVAL, "wait: the box waits for box_start");
+        return box__error(box, EINVAL, "wait: the box waits for box_start");
     if (timeout_ms < -1)
-        return box_error(box, EINVAL, "wait: timeout %d ms is not -1 or more", timeout_ms);
+        return box__error(box, EINVAL, "wait: timeout %d ms is not -1 or more", timeout_ms);
     if (timeout_ms >= 0)
-        deadline = box_now_ns() + (uint64_t)timeout_ms * 1000000u;
+        deadline = box__now_ns() + (uint64_t)timeout_ms * 1000000u;
 
     while (box->state == BOX_RUNNING) {
         struct pollfd p = { .fd = box->pidfd, .events = POLLIN };
@@ -133,7 +133,7 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
 
         r = poll(&p, 1, ms);
         if (r < 0 && errno != EINTR)
-            return box_error(box, errno, "wait: poll");
+            return box__error(box, errno, "wait: poll");
         if (r > 0) {
             r = reap_status(box);
             if (r < 0)
@@ -141,18 +141,18 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
             break;
         }
         if (box->limit[BOX_LIMIT_WALL_MS] && !box->killed_by_wall &&
-            box_now_ns() >= box->start_ns + box->limit[BOX_LIMIT_WALL_MS] * 1000000u) {
+            box__now_ns() >= box->start_ns + box->limit[BOX_LIMIT_WALL_MS] * 1000000u) {
             kill_for_limit(box, &box->killed_by_wall);
             continue;
         }
         if (box->limit_set[BOX_LIMIT_CPU_TIME_MS] && !box->killed_by_cpu &&
-            box_cgroup_cpu_us(box, NULL, NULL) >=
+            box__cgroup_cpu_us(box, NULL, NULL) >=
                 (int64_t)box->limit[BOX_LIMIT_CPU_TIME_MS] * 1000) {
             kill_for_limit(box, &box->killed_by_cpu);
             continue;
         }
-        if (timeout_ms >= 0 && box_now_ns() >= deadline)
-            return box_error(box, timeout_ms == 0 ? EAGAIN : ETIMEDOUT,
+        if (timeout_ms >= 0 && box__now_ns() >= deadline)
+            return box__error(box, timeout_ms == 0 ? EAGAIN : ETIMEDOUT,
                              "wait: the box is still running after %d ms", timeout_ms);
     }
     if (status)

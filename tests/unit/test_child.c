@@ -49,9 +49,9 @@ static uint64_t built_steps(box_t *box)
     struct box_plan p;
     uint64_t steps;
 
-    assert_int_equal(box_plan_build(box, argv, &p), 0);
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
     steps = p.steps;
-    box_plan_free(&p);
+    box__plan_free(&p);
     return steps;
 }
 
@@ -96,7 +96,7 @@ static void test_plan_build(void **state)
     assert_int_equal(box_set_hostname(box, "planned"), 0);
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 64), 0);
-    assert_int_equal(box_plan_build(box, argv, &p), 0);
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
     assert_string_equal(p.hostname, "planned");
     assert_int_equal(p.uid, 1000);
     assert_string_equal(p.argv[0], "prog");
@@ -105,7 +105,7 @@ static void test_plan_build(void **state)
     assert_int_equal(p.rlimits[BOX_LIMIT_NOFILE].rlim_max, 64);
     assert_true(p.n_exec_paths > 1); /* every PATH entry */
     assert_int_equal(p.init_fd, -1);
-    box_plan_free(&p);
+    box__plan_free(&p);
     box_free(box);
 }
 

@@ -106,19 +106,19 @@ static void test_seccomp_cache_survives_failure(void **state)
     int r;
 
     no_free_fd(&saved);
-    r = box_seccomp_prepare(box, &a);
+    r = box__seccomp_prepare(box, &a);
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
     assert_int_equal(r, -EMFILE);
     assert_non_null(strstr(box_errmsg(box), "memfd_create"));
     assert_null(a.seccomp_filter);
 
-    assert_int_equal(box_seccomp_prepare(box, &a), 0);
+    assert_int_equal(box__seccomp_prepare(box, &a), 0);
     assert_non_null(a.seccomp_filter);
     free(a.seccomp_filter);
     a.seccomp_filter = NULL;
 
     no_free_fd(&saved);
-    r = box_seccomp_prepare(box, &a);
+    r = box__seccomp_prepare(box, &a);
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
     assert_int_equal(r, 0);
     assert_non_null(a.seccomp_filter);

@@ -33,7 +33,7 @@ static void expect_norm(const char *in, const char *want)
 {
     char *out = NULL;
 
-    assert_int_equal(box_normalize_path(in, &out), 0);
+    assert_int_equal(box__normalize_path(in, &out), 0);
     assert_string_equal(out, want);
     free(out);
 }
@@ -47,9 +47,9 @@ static void test_normalize_path(void **state)
     expect_norm("//a///b/", "/a/b");
     expect_norm("/a/./b/../c", "/a/c");
     expect_norm("/a/..", "/");
-    assert_int_equal(box_normalize_path("/..", &out), -EXDEV);
-    assert_int_equal(box_normalize_path("/a/../../etc", &out), -EXDEV);
-    assert_int_equal(box_normalize_path("relative", &out), -EINVAL);
+    assert_int_equal(box__normalize_path("/..", &out), -EXDEV);
+    assert_int_equal(box__normalize_path("/a/../../etc", &out), -EXDEV);
+    assert_int_equal(box__normalize_path("relative", &out), -EINVAL);
     assert_null(out);
 }
 
@@ -59,30 +59,30 @@ static void test_idmap_format(void **state)
     char buf[64];
 
     (void)state;
-    assert_int_equal(box_idmap_format(map, 2, buf, sizeof buf), 24);
+    assert_int_equal(box__idmap_format(map, 2, buf, sizeof buf), 24);
     assert_string_equal(buf, "0 1000 1\n1 100000 65536\n");
-    assert_int_equal(box_idmap_format(map, 2, buf, 10), -ENOSPC);
-    assert_int_equal(box_idmap_format(map, 0, buf, sizeof buf), 0);
+    assert_int_equal(box__idmap_format(map, 2, buf, 10), -ENOSPC);
+    assert_int_equal(box__idmap_format(map, 0, buf, sizeof buf), 0);
     assert_string_equal(buf, "");
 }
 
 static void test_clone_flags(void **state)
 {
     (void)state;
-    assert_int_equal(box_ns_clone_flags(BOX_NS_USER | BOX_NS_NET), CLONE_NEWUSER | CLONE_NEWNET);
-    assert_int_equal(box_ns_clone_flags(BOX_NS_ALL),
+    assert_int_equal(box__ns_clone_flags(BOX_NS_USER | BOX_NS_NET), CLONE_NEWUSER | CLONE_NEWNET);
+    assert_int_equal(box__ns_clone_flags(BOX_NS_ALL),
                      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                          CLONE_NEWNET);
-    assert_int_equal(box_ns_clone_flags(BOX_NS_CGROUP), 0);
-    assert_int_equal(box_ns_clone_flags(BOX_NS_TIME), 0);
+    assert_int_equal(box__ns_clone_flags(BOX_NS_CGROUP), 0);
+    assert_int_equal(box__ns_clone_flags(BOX_NS_TIME), 0);
 }
 
 static void test_limit_mapping(void **state)
 {
     (void)state;
-    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_NOFILE), RLIMIT_NOFILE);
-    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_CPU), RLIMIT_CPU);
-    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_WALL_MS), -1);
+    assert_int_equal(box__limit_to_rlimit(BOX_LIMIT_NOFILE), RLIMIT_NOFILE);
+    assert_int_equal(box__limit_to_rlimit(BOX_LIMIT_CPU), RLIMIT_CPU);
+    assert_int_equal(box__limit_to_rlimit(BOX_LIMIT_WALL_MS), -1);
 }
 
 static void test_new_and_free(void **state)
@@ -295,14 +295,14 @@ static void test_cpuset_and_io_checks(void **state)
 {
     box_t *box = *state;
 
-    assert_true(box_cpuset_list_valid("0"));
-    assert_true(box_cpuset_list_valid("0-3,6,8-9"));
-    assert_false(box_cpuset_list_valid(""));
-    assert_false(box_cpuset_list_valid("3-1"));
-    assert_false(box_cpuset_list_valid("0,"));
-    assert_false(box_cpuset_list_valid("a"));
-    assert_false(box_cpuset_list_valid("-1"));
-    assert_false(box_cpuset_list_valid("0--2"));
+    assert_true(box__cpuset_list_valid("0"));
+    assert_true(box__cpuset_list_valid("0-3,6,8-9"));
+    assert_false(box__cpuset_list_valid(""));
+    assert_false(box__cpuset_list_valid("3-1"));
+    assert_false(box__cpuset_list_valid("0,"));
+    assert_false(box__cpuset_list_valid("a"));
+    assert_false(box__cpuset_list_valid("-1"));
+    assert_false(box__cpuset_list_valid("0--2"));
     assert_int_equal(box_set_cpuset(box, NULL, NULL), -EINVAL);
     assert_int_equal(box_set_cpuset(box, "1-0", NULL), -EINVAL);
     assert_string_equal(box_errmsg(box), "set_cpuset: '1-0' is not a list like 0-3,6: Invalid "
@@ -325,11 +325,11 @@ static void test_error_format(void **state)
 {
     box_t *box = *state;
 
-    assert_int_equal(box_error(box, ENOENT, "step %s", "x"), -ENOENT);
+    assert_int_equal(box__error(box, ENOENT, "step %s", "x"), -ENOENT);
     assert_string_equal(box_errmsg(box), "step x: No such file or directory");
-    assert_int_equal(box_error(box, 0, "plain"), -EINVAL);
+    assert_int_equal(box__error(box, 0, "plain"), -EINVAL);
     assert_string_equal(box_errmsg(box), "plain");
-    assert_int_equal(box_error(NULL, EPERM, "x"), -EPERM);
+    assert_int_equal(box__error(NULL, EPERM, "x"), -EPERM);
 }
 
 static void test_probe(void **state)

@@ -64,12 +64,12 @@ static void test_units_and_ranges(void **state)
     assert_int_equal(box_limit_range(BOX_LIMIT_MEMORY, &min, &max), 0);
     assert_true(min == 1u << 20 && max == UINT64_MAX);
     assert_int_equal(box_limit_range((box_limit_t)0, &min, &max), -EINVAL);
-    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_AS), RLIMIT_AS);
-    assert_int_equal(box_limit_to_rlimit(BOX_LIMIT_MEMORY), -1);
-    assert_true(box_limit_is_cgroup(BOX_LIMIT_HUGETLB));
-    assert_true(box_limit_is_cgroup(BOX_LIMIT_CPU_TIME_MS)); /* its usage comes from one */
-    assert_false(box_limit_is_cgroup(BOX_LIMIT_WALL_MS));
-    assert_false(box_limit_is_cgroup(BOX_LIMIT_NOFILE));
+    assert_int_equal(box__limit_to_rlimit(BOX_LIMIT_AS), RLIMIT_AS);
+    assert_int_equal(box__limit_to_rlimit(BOX_LIMIT_MEMORY), -1);
+    assert_true(box__limit_is_cgroup(BOX_LIMIT_HUGETLB));
+    assert_true(box__limit_is_cgroup(BOX_LIMIT_CPU_TIME_MS)); /* its usage comes from one */
+    assert_false(box__limit_is_cgroup(BOX_LIMIT_WALL_MS));
+    assert_false(box__limit_is_cgroup(BOX_LIMIT_NOFILE));
 }
 
 static void test_set_limit_checks(void **state)
@@ -101,7 +101,7 @@ static void expect_format(box_limit_t limit, bool v2, uint64_t v, uint64_t memor
 {
     char buf[64];
 
-    assert_int_equal(box_limit_format(limit, v2, v, memory, buf, sizeof buf), 0);
+    assert_int_equal(box__limit_format(limit, v2, v, memory, buf, sizeof buf), 0);
     assert_string_equal(buf, want);
 }
 
@@ -109,7 +109,7 @@ static void expect_format(box_limit_t limit, bool v2, uint64_t v, uint64_t memor
 static void test_cgroup_conversions(void **state)
 {
     char buf[64];
-    const struct box_limit_desc *d;
+    const struct box__limit_desc *d;
 
     (void)state;
     expect_format(BOX_LIMIT_MEMORY, true, 1u << 20, 0, "1048576");
@@ -121,7 +121,7 @@ static void test_cgroup_conversions(void **state)
     /* cpu bandwidth: thousandths of a cpu in a 100 ms period */
     expect_format(BOX_LIMIT_CPU_MILLIS, true, 500, 0, "50000 100000");
     expect_format(BOX_LIMIT_CPU_MILLIS, false, 500, 0, "50000");
-    d = box_limit_desc(BOX_LIMIT_CPU_MILLIS);
+    d = box__limit_desc(BOX_LIMIT_CPU_MILLIS);
     assert_string_equal(d->v1.pre_file, "cpu.cfs_period_us");
     assert_string_equal(d->v1.pre_value, "100000");
     /* cpu weight 1..10000 (100 = default) as cpu.shares (1024 = default) */
@@ -137,16 +137,16 @@ static void test_cgroup_conversions(void **state)
     expect_format(BOX_LIMIT_PIDS, true, 64, 0, "64");
     expect_format(BOX_LIMIT_HUGETLB, true, 0, 0, "0");
     /* the files, per version */
-    d = box_limit_desc(BOX_LIMIT_MEMORY_HIGH);
+    d = box__limit_desc(BOX_LIMIT_MEMORY_HIGH);
     assert_string_equal(d->v1.file, "memory.soft_limit_in_bytes");
     assert_string_equal(d->v2.file, "memory.high");
-    assert_string_equal(box_limit_desc(BOX_LIMIT_SWAP)->v1.file, "memory.memsw.limit_in_bytes");
-    assert_string_equal(box_limit_desc(BOX_LIMIT_HUGETLB)->v2.file, "hugetlb.*.max");
+    assert_string_equal(box__limit_desc(BOX_LIMIT_SWAP)->v1.file, "memory.memsw.limit_in_bytes");
+    assert_string_equal(box__limit_desc(BOX_LIMIT_HUGETLB)->v2.file, "hugetlb.*.max");
     /* no file: time limits and rlimits */
-    assert_int_equal(box_limit_format(BOX_LIMIT_CPU_TIME_MS, true, 1, 0, buf, sizeof buf),
+    assert_int_equal(box__limit_format(BOX_LIMIT_CPU_TIME_MS, true, 1, 0, buf, sizeof buf),
                      -EINVAL);
-    assert_int_equal(box_limit_format(BOX_LIMIT_NOFILE, false, 1, 0, buf, sizeof buf), -EINVAL);
-    assert_int_equal(box_limit_format((box_limit_t)0, false, 1, 0, buf, sizeof buf), -EINVAL);
+    assert_int_equal(box__limit_format(BOX_LIMIT_NOFILE, false, 1, 0, buf, sizeof buf), -EINVAL);
+    assert_int_equal(box__limit_format((box_limit_t)0, false, 1, 0, buf, sizeof buf), -EINVAL);
 }
 
 int main(void)

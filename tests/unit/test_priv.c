@@ -48,17 +48,17 @@ static void test_cap_names(void **state)
     int cap = -1;
 
     (void)state;
-    assert_int_equal(box_caps_parse("CAP_NET_BIND_SERVICE", &cap), 0);
+    assert_int_equal(box__caps_parse("CAP_NET_BIND_SERVICE", &cap), 0);
     assert_int_equal(cap, 10);
     cap = -1;
-    assert_int_equal(box_caps_parse("net_bind_service", &cap), 0);
+    assert_int_equal(box__caps_parse("net_bind_service", &cap), 0);
     assert_int_equal(cap, 10);
-    assert_int_equal(box_caps_parse("Cap_Sys_Admin", &cap), 0);
+    assert_int_equal(box__caps_parse("Cap_Sys_Admin", &cap), 0);
     assert_int_equal(cap, 21);
-    assert_int_equal(box_caps_parse("cap_nosuchthing", &cap), -EINVAL);
-    assert_int_equal(box_caps_parse("", &cap), -EINVAL);
-    assert_int_equal(box_caps_parse("999", &cap), -EINVAL);
-    assert_int_equal(box_caps_parse("cap_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    assert_int_equal(box__caps_parse("cap_nosuchthing", &cap), -EINVAL);
+    assert_int_equal(box__caps_parse("", &cap), -EINVAL);
+    assert_int_equal(box__caps_parse("999", &cap), -EINVAL);
+    assert_int_equal(box__caps_parse("cap_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                                     &cap), -EINVAL);
 }
 
@@ -76,8 +76,8 @@ static void test_cap_keep_checks(void **state)
     assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
     assert_int_equal(box->cap_keep, (1u << 0) | (1u << 5));
     assert_int_equal(box_cap_keep_all(box), 0);
-    assert_int_equal(box->cap_keep, box_caps_valid_mask());
-    assert_true(box_caps_valid_mask() & (1ull << 40)); /* CAP_CHECKPOINT_RESTORE */
+    assert_int_equal(box->cap_keep, box__caps_valid_mask());
+    assert_true(box__caps_valid_mask() & (1ull << 40)); /* CAP_CHECKPOINT_RESTORE */
 
     box->state = BOX_ENDED;
     assert_int_equal(box_cap_keep(box, "chown"), -EBUSY);
@@ -93,15 +93,15 @@ static void test_caps_prepare(void **state)
     box_t *box = *state;
     struct box_plan a = { 0 };
 
-    box_caps_prepare(box, &a);
+    box__caps_prepare(box, &a);
     assert_int_equal(a.cap_keep, 0);
     assert_false(a.cap_ambient);
     assert_int_equal(box_cap_keep(box, "net_bind_service"), 0);
-    box_caps_prepare(box, &a);
+    box__caps_prepare(box, &a);
     assert_int_equal(a.cap_keep, 1u << 10);
     assert_false(a.cap_ambient); /* uid 0: no ambient set */
     assert_int_equal(box_set_user(box, 1000, 1000), 0);
-    box_caps_prepare(box, &a);
+    box__caps_prepare(box, &a);
     assert_true(a.cap_ambient);
 }
 
@@ -192,7 +192,7 @@ static void test_seccomp_default_action_checks(void **state)
     {
         struct box_plan a = { 0 };
 
-        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_int_equal(box__seccomp_prepare(box, &a), 0);
         assert_non_null(a.seccomp_filter);
         free(a.seccomp_filter);
     }
@@ -238,7 +238,7 @@ static void test_seccomp_export(void **state)
     {
         struct box_plan a = { 0 };
 
-        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_int_equal(box__seccomp_prepare(box, &a), 0);
         assert_non_null(a.seccomp_filter);
         assert_int_equal(a.seccomp_len * 8, size);
         free(a.seccomp_filter);
@@ -249,7 +249,7 @@ static void test_seccomp_export(void **state)
     {
         struct box_plan a = { 0 };
 
-        assert_int_equal(box_seccomp_prepare(box, &a), 0);
+        assert_int_equal(box__seccomp_prepare(box, &a), 0);
         assert_null(a.seccomp_filter); /* no filter at all */
     }
     assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EACCES), 0);
@@ -302,17 +302,17 @@ static void test_landlock_checks(void **state)
 
 static void test_landlock_rights(void **state)
 {
-    uint64_t h1 = box_landlock_handled(1), h3 = box_landlock_handled(3);
+    uint64_t h1 = box__landlock_handled(1), h3 = box__landlock_handled(3);
 
     (void)state;
-    assert_int_equal(box_landlock_handled(0), 0);
+    assert_int_equal(box__landlock_handled(0), 0);
     assert_int_equal(h1, (1u << 13) - 1);
     assert_int_equal(h3, (1u << 15) - 1);
-    assert_int_equal(box_landlock_access(BOX_LANDLOCK_READ, h3), (1u << 2) | (1u << 3));
-    assert_int_equal(box_landlock_access(BOX_LANDLOCK_EXEC, h3), 1u << 0);
+    assert_int_equal(box__landlock_access(BOX_LANDLOCK_READ, h3), (1u << 2) | (1u << 3));
+    assert_int_equal(box__landlock_access(BOX_LANDLOCK_EXEC, h3), 1u << 0);
     /* write: everything but execute and the two reads, on whatever the ABI handles */
-    assert_int_equal(box_landlock_access(BOX_LANDLOCK_WRITE, h3), h3 & ~0xdu);
-    assert_int_equal(box_landlock_access(BOX_LANDLOCK_WRITE, h1), h1 & ~0xdu);
+    assert_int_equal(box__landlock_access(BOX_LANDLOCK_WRITE, h3), h3 & ~0xdu);
+    assert_int_equal(box__landlock_access(BOX_LANDLOCK_WRITE, h1), h1 & ~0xdu);
 }
 
 int main(void)
