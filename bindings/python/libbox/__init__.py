@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import errno as _errno
 import fcntl
+import functools
 import io
 import itertools
 import os
@@ -1740,6 +1741,7 @@ _REFUSED = {
 _LIMIT_SHORTCUTS = ("memory", "pids", "cpu", "wall", "cpu_time")
 
 
+@functools.lru_cache(maxsize=None)
 def _box_keywords() -> frozenset:
     import inspect
     return frozenset(inspect.signature(Box.__init__).parameters) - {"self"}
@@ -1842,16 +1844,24 @@ class Popen:
 
     def __init__(self, args: Any, bufsize: int = -1, executable: Optional[PathLike] = None,
                  stdin: Any = None, stdout: Any = None, stderr: Any = None,
+                 preexec_fn: Any = None, close_fds: bool = True,
                  shell: bool = False, cwd: Optional[PathLike] = None,
                  env: Optional[Mapping[str, Optional[str]]] = None,
-                 universal_newlines: Optional[bool] = None, start_new_session: bool = False,
-                 pass_fds: Iterable[int] = (), *, encoding: Optional[str] = None,
-                 errors: Optional[str] = None, text: Optional[bool] = None,
-                 **box_options: Any) -> None:
+                 universal_newlines: Optional[bool] = None, startupinfo: Any = None,
+                 creationflags: int = 0, restore_signals: bool = True,
+                 start_new_session: bool = False, pass_fds: Iterable[int] = (), *,
+                 user: Any = None, group: Any = None, extra_groups: Any = None,
+                 encoding: Optional[str] = None, errors: Optional[str] = None,
+                 text: Optional[bool] = None, umask: int = -1, pipesize: int = -1,
+                 process_group: Any = None, **box_options: Any) -> None:
+        # subprocess.Popen's parameters, in its order; those without a meaning in a box are
+        # accepted only with their defaults.
         self._api = box_options.pop("_api", "libbox.Popen")
-        _check_keywords(self._api, box_options, ())
-        for name in _REFUSED:
-            box_options.pop(name, None)
+        given = dict(preexec_fn=preexec_fn, close_fds=close_fds, startupinfo=startupinfo,
+                     creationflags=creationflags, restore_signals=restore_signals, user=user,
+                     group=group, extra_groups=extra_groups, umask=umask, pipesize=pipesize,
+                     process_group=process_group)
+        _check_keywords(self._api, {**given, **box_options}, ())
         if text is not None and universal_newlines is not None and \
                 bool(text) != bool(universal_newlines):
             raise subprocess.SubprocessError("Cannot disambiguate when both text and "

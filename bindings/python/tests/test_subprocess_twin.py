@@ -498,3 +498,18 @@ def test_cli_takes_boxruns_options(opts):
                        timeout=60, env=env)
     assert a.returncode == 0, a.stderr
     assert (b.returncode, b.stdout) == (a.returncode, a.stdout), (a.stdout, b.stderr)
+
+
+def test_popen_signature_is_subprocess_s():
+    """The same parameters in the same order (positional calls mean the same), plus the
+    box's keywords."""
+    import inspect
+    def split(f):
+        ps = list(inspect.signature(f).parameters.values())[1:]
+        return ([p.name for p in ps if p.kind == p.POSITIONAL_OR_KEYWORD],
+                {p.name for p in ps if p.kind == p.KEYWORD_ONLY})
+    ours, theirs = split(libbox.Popen.__init__), split(subprocess.Popen.__init__)
+    assert ours[0] == theirs[0] and theirs[1] <= ours[1]
+    # positional, as subprocess takes them: args, bufsize, executable, stdin, stdout
+    with libbox.Popen(["cat"], -1, None, subprocess.PIPE, subprocess.PIPE, **BOX) as p:
+        assert p.communicate(b"pos") == (b"pos", None)
