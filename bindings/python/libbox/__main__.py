@@ -12,9 +12,13 @@ Identity: --uid N, --gid N, --map-uid IN:OUT:COUNT, --map-gid IN:OUT:COUNT,
 Program: --chdir DIR, --setenv VAR VALUE, --unsetenv VAR, --argv0 VALUE, --init,
 --die-with-parent, --new-session (both the default anyway).
 Limits: --mem BYTES, --processes N, --cpu MILLIS, --time SECONDS (cpu time of the box),
---wall-time SECONDS, --hugetlb BYTES, --best-effort, --cgroup-backend auto|v1|v2.
-Seccomp: --seccomp-rule NAME=ACTION (allow, kill, log, errno or errno:N),
---seccomp-default-action ACTION, --seccomp FD (a classic BPF program).
+--wall-time SECONDS, --mem-high BYTES, --swap BYTES, --hugetlb BYTES, --cpu-weight N,
+--io-weight N, --cpuset-cpus LIST, --cpuset-mems LIST, --best-effort,
+--cgroup-parent DIR, --cgroup-backend auto|v1|v2.
+Privilege: --cap-add CAP (a name or ALL; repeatable), --seccomp-default on|off,
+--seccomp-rule NAME=ACTION (allow, kill, log, errno or errno:N),
+--seccomp-default-action ACTION, --seccomp FD (a classic BPF program),
+--landlock PATH=ACCESS (r, w, x combined; repeatable), --landlock-best-effort.
 Only here: --seccomp-bpf FILE (the same from a file), --system (the host's system read-only: libbox.system_mounts()),
 --program FILE (run FILE with the argv unchanged), --timeout SECONDS (kill the box and
 exit 124).
@@ -69,6 +73,13 @@ def _groups(text: str) -> list[int]:
         return [int(g) for g in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected GID[,GID...], not {text!r}") from None
+
+
+def _landlock(text: str) -> tuple[str, str]:
+    path, sep, access = text.rpartition("=")
+    if not path or not sep:
+        raise argparse.ArgumentTypeError(f"expected PATH=ACCESS (e.g. /usr=rx), not {text!r}")
+    return path, access
 
 
 def _octal(text: str) -> int:
@@ -149,6 +160,17 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--best-effort", action="store_true",
                     help="skip cgroup limits this host cannot enforce")
     ap.add_argument("--cgroup-backend", choices=["auto", "v1", "v2"])
+    ap.add_argument("--cgroup-parent", metavar="DIR")
+    for opt in ("mem-high", "swap", "cpu-weight", "io-weight"):
+        ap.add_argument(f"--{opt}", metavar="N")
+    ap.add_argument("--cpuset-cpus", metavar="LIST")
+    ap.add_argument("--cpuset-mems", metavar="LIST")
+    ap.add_argument("--cap-add", action="append", default=[], metavar="CAP",
+                    help="a capability the program keeps (a name or ALL)")
+    ap.add_argument("--seccomp-default", choices=["on", "off"])
+    ap.add_argument("--landlock", action="append", default=[], type=_landlock,
+                    metavar="PATH=ACCESS")
+    ap.add_argument("--landlock-best-effort", action="store_true")
     ap.add_argument("--seccomp-rule", action="append", default=[], type=_rule,
                     metavar="NAME=ACTION")
     ap.add_argument("--seccomp-default-action", type=_action, metavar="ACTION")
@@ -182,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
     limits = {"hugetlb": a.hugetlb} if a.hugetlb is not None else {}
     if a.cpu is not None:
         limits["cpu_millis"] = a.cpu
+    for name in ("mem_high", "swap", "cpu_weight", "io_weight"):
+        if getattr(a, name) is not None:
+            limits[name.replace("mem_", "memory_")] = getattr(a, name)
+    caps: Any = None
+    if a.cap_add:
+        caps = "all" if any(c.lower() == "all" for c in a.cap_add) else a.cap_add
+    cpuset = None
+    if a.cpuset_cpus is not None or a.cpuset_mems is not None:
+        cpuset = (a.cpuset_cpus, a.cpuset_mems)
     kw: dict = {}
     bpf: Any = a.seccomp
     if a.seccomp_bpf is not None:
@@ -199,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
                 program=program, uid_map=a.map_uid, gid_map=a.map_gid, groups=a.groups,
                 cgroup_backend=a.cgroup_backend, seccomp_rules=a.seccomp_rule,
                 seccomp_default_action=a.seccomp_default_action, seccomp_bpf=bpf,
-                init=a.init or None, **kw)
+                init=a.init or None, cgroup_parent=a.cgroup_parent, cpuset=cpuset, caps=caps,
+                seccomp=None if a.seccomp_default is None else a.seccomp_default == "on",
+                landlock=a.landlock or None, landlock_required=not a.landlock_best_effort,
+                **kw)
     except TimeoutExpired as e:
         print(f"libbox: timed out after {e.timeout}s", file=sys.stderr)
         return 124

@@ -483,6 +483,10 @@ BOXRUN = os.environ.get("LIBBOX_TEST_BOXRUN") or str(REPO / "build" / "examples"
     ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
      "--symlink", "usr/lib64", "/lib64", "--init", "--seccomp-rule", "uname=errno:1",
      "--noexec", "--tmpfs", "/tmp", "--remount-ro", "/usr"],
+    ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+     "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--cap-add", "CAP_NET_RAW",
+     "--seccomp-default", "off", "--landlock", "/usr=rx", "--landlock", "/proc=r",
+     "--landlock-best-effort"],
 ])
 def test_cli_takes_boxruns_options(opts):
     """The same command line through boxrun and python3 -m libbox: the same box."""
@@ -490,7 +494,8 @@ def test_cli_takes_boxruns_options(opts):
         pytest.skip("this host has no merged /usr")
     script = ("echo \"A=$A\" $(hostname) $(pwd) pid $$; stat -c '%a %n' /tmp /data 2>&1; "
               "df -k /tmp | tail -1 | tr -s ' ' | cut -d' ' -f2; uname -s; "
-              "touch /usr/x 2>&1; grep -c noexec /proc/self/mountinfo 2>&1; ls /")
+              "touch /usr/x 2>&1; grep -c noexec /proc/self/mountinfo 2>&1; ls /; "
+              "grep Cap /proc/self/status 2>&1; ls /tmp 2>&1; echo end")
     cmd = ["--", "sh", "-c", script]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     a = subprocess.run([BOXRUN, *opts, *cmd], capture_output=True, timeout=60)
