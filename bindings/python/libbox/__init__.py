@@ -1588,6 +1588,23 @@ class Process:
         """:meth:`kill` with SIGTERM (which a pid 1 without a handler ignores)."""
         self.kill(_signal.SIGTERM)
 
+    def send_signal(self, sig: int) -> None:
+        """:meth:`kill` with ``sig``, by subprocess's name."""
+        self.kill(sig)
+
+    def __enter__(self) -> "Process":
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        """Close the pipes and wait for the box (kill it instead when an exception is on
+        its way out, or when it is held)."""
+        self._close_pipes()
+        if exc_type is None and not self._held and not self._start_failed:
+            self.wait()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self.kill()
+
     def communicate(self, input: Optional[bytes] = None, timeout: Union[float, str, None] = None
                     ) -> tuple[Optional[bytes], Optional[bytes]]:
         """Write ``input``, read stdout/stderr to EOF concurrently, wait; return (out, err).

@@ -518,3 +518,22 @@ def test_popen_signature_is_subprocess_s():
     # positional, as subprocess takes them: args, bufsize, executable, stdin, stdout
     with libbox.Popen(["cat"], -1, None, subprocess.PIPE, subprocess.PIPE, **BOX) as p:
         assert p.communicate(b"pos") == (b"pos", None)
+
+
+def test_process_of_box_spawn_is_a_context_manager():
+    with libbox.Box(**BOX) as box:
+        with box.spawn(["sh", "-c", "echo x; exit 2"], stdout=libbox.PIPE) as p:
+            assert p.stdout.read() == b"x\n"
+        assert p.status.exit_code == 2 and p.stdout.closed
+    with libbox.Box(**BOX) as box:
+        with box.spawn(["sleep", "10"]) as p:
+            p.send_signal(signal.SIGKILL)
+        assert p.returncode == -signal.SIGKILL
+
+
+def test_pyproject_version_is_the_library_s():
+    import re
+    meson = (REPO / "meson.build").read_text()
+    pyproject = (REPO / "bindings" / "python" / "pyproject.toml").read_text()
+    v = re.search(r"version:\s*'([^']+)'", meson).group(1)
+    assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == v
