@@ -82,6 +82,8 @@ int box_set_hostname(box_t *box, const char *hostname);
  * (recursively) as the box's "/" and entered with pivot_root. Without a root, "/" is an empty
  * tmpfs that box_mount() fills. Mount points that do not exist are created in `dir`. */
 #define BOX_ROOT_READONLY (1u << 0) /* "/" itself read-only after all mounts are made */
+#define BOX_ROOT_DEVICES  (1u << 1) /* device nodes under the root work (no nodev; bwrap's
+                                      --dev-bind DIR /) */
 int box_set_root(box_t *box, const char *dir, unsigned int flags);
 
 /* Overlay filesystems: `n` read-only lower layers (absolute host paths of directories,
@@ -118,8 +120,11 @@ int box_mount_overlay(box_t *box, const char *target, size_t n, const char *cons
 /* Mounts, made in the order they were added, after the root is prepared and before the
  * program starts. `target` is an absolute path inside the box; it is resolved inside the
  * box root (symlinks cannot lead out of it) and created when missing (a directory, or an
- * empty file when a file is bound). Every mount is nosuid and nodev unless flags say
- * otherwise. */
+ * empty file of mode 0444 when a file is bound; missing parents 0755). Every mount is
+ * nosuid and nodev unless flags say otherwise. A bind may target "/": it covers the root
+ * and everything mounted so far, and later mounts go onto it (bwrap's second --bind / /).
+ * A symlink whose target already is a symlink with the same text is left alone; any other
+ * existing target fails box_spawn with -EEXIST ("existing destination is TEXT"). */
 typedef enum {
     BOX_MOUNT_BIND = 1,   /* source: host path; bind it (recursively unless BOX_MOUNT_NOREC) */
     BOX_MOUNT_TMPFS,      /* source unused; empty tmpfs, mode 0755 (box_mount_tmpfs for size/mode) */
@@ -149,12 +154,25 @@ int box_mount(box_t *box, box_mount_type_t type, const char *source, const char 
 int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
                     unsigned int flags);
 
+/* box_mount_fd: bind what the caller's open descriptor fd refers to (a directory or a file,
+ * O_PATH is enough; bwrap's --bind-fd) on target, with box_mount's BOX_MOUNT_RO,
+ * BOX_MOUNT_NOREC, BOX_MOUNT_DEVICES and BOX_MOUNT_EXEC_OFF flags. The box keeps its own
+ * duplicate of fd (O_CLOEXEC) until box_free; the caller may close fd right away. The
+ * child binds the path the descriptor names and checks that it is still the same inode,
+ * so a rename between the two fails box_spawn with -ESTALE. Phase: before box_spawn.
+ * Returns 0 or: -EINVAL (box NULL, bad target or flags), -EBADF (fd not open), -EBUSY,
+ * -ENOMEM. */
+int box_mount_fd(box_t *box, int fd, const char *target, unsigned int flags);
+
 /* Steps of the same ordered plan (bwrap's --perms --dir and --chmod). box_mkdir creates the
  * directory `path` (and missing parents, 0755) with `mode`; an existing one keeps its own
  * mode. box_chmod sets the mode of `path` (resolved in the box, following symlinks inside
  * it) at that point of the plan. Returns 0, -EINVAL (bad path, mode above 07777), -EBUSY,
  * -ENOMEM; a failure in the box fails box_spawn with "spawn: chmod MODE PATH: ...". */
 int box_mkdir(box_t *box, const char *path, mode_t mode);
+/* (The missing parents box_mkdir creates are 0755, less group read/search when mode gives
+ * the group nothing and less other read/search when it gives others nothing, as bwrap's
+ * --perms --dir does. Modes are exact: the child builds the tree under umask 0.) */
 int box_chmod(box_t *box, const char *path, mode_t mode);
 
 /* User namespace maps: `count` ids starting at `inside` map to ids starting at `outside`.
@@ -180,8 +198,19 @@ int box_set_groups(box_t *box, size_t n, const gid_t *groups);
 int box_setenv(box_t *box, const char *name, const char *value);
 int box_unsetenv(box_t *box, const char *name);
 
-/* Working directory inside the box (default "/"). */
+/* Working directory inside the box (default "/"). It is entered from the box's root with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so neither a symlink nor a
+ * /proc/self/fd/N link can start the program in a directory outside the box; a directory
+ * that cannot be entered fails box_spawn.
+ *
+ * box_try_cwd: without box_set_cwd, candidates tried in the order given (at most 8): the
+ * program starts in the first one it can enter, else in "/" (bwrap's rule: the caller's
+ * cwd, then $HOME). Copied. With BOX_OPT_SET_PWD the environment's PWD names the
+ * directory the program started in. Phase: before box_spawn.
+ * Returns 0 or: -EINVAL (box NULL, dir not absolute), -E2BIG (more than 8), -EBUSY,
+ * -ENOMEM. */
 int box_set_cwd(box_t *box, const char *dir);
+int box_try_cwd(box_t *box, const char *dir);
 
 /* The file box_spawn executes: a path in the box, or a name looked up in the box's PATH;
  * argv[0] is then passed to the program unchanged (bwrap's --argv0, execvp's file).
@@ -198,6 +227,15 @@ int box_set_program(box_t *box, const char *file);
  * Every other descriptor is closed in the box. Phase: before box_spawn(). Returns 0 or:
  * -EINVAL (box NULL), -EBADF (fd not open, target out of range), -EBUSY, -ENOMEM. */
 int box_pass_fd(box_t *box, int fd, int target);
+
+/* box_lock_file: while the box runs it holds a shared (read) open-file-description lock
+ * (F_OFD_SETLK, F_RDLCK) on path, a file in the box opened after all mounts are made
+ * (bwrap's --lock-file): another process's write lock on it fails until every process of
+ * the box has ended. The program inherits the locked descriptor (close-on-exec off, at a
+ * number no passed fd uses). At most 16. Copied. Phase: before box_spawn.
+ * Returns 0 or: -EINVAL (box NULL, path not absolute), -E2BIG, -EBUSY, -ENOMEM; a file
+ * that cannot be opened or locked fails box_spawn ("spawn: lock file PATH: ..."). */
+int box_lock_file(box_t *box, const char *path);
 
 /* Clock offsets of the box's time namespace (needs BOX_NS_TIME): the box's CLOCK_MONOTONIC
  * or CLOCK_BOOTTIME (BOX_CLOCK_*) reads `seconds` (may be negative) ahead of the host's, so
@@ -250,10 +288,24 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                                             and box_kill work, box_wait does not, and
                                             box_start runs the program (OCI's create /
                                             start, bwrap's --block-fd) */
+#define BOX_OPT_SET_PWD         (1u << 6) /* PWD in the environment names the directory the
+                                            program started in (see box_try_cwd) */
+#define BOX_OPT_NO_USERNS       (1u << 7) /* the box's processes cannot make user namespaces
+                                            (bwrap's --disable-userns): the box's user
+                                            namespace allows one below it, which the child
+                                            takes itself after the mounts, so the program
+                                            runs one level down and cannot lift the limit.
+                                            Needs BOX_NS_USER and no box_set_groups */
+#define BOX_OPT_ASSERT_NO_USERNS (1u << 8) /* box_spawn fails (-EEXIST, "creating user
+                                            namespaces is not disabled") unless the program
+                                            could not make a user namespace
+                                            (bwrap's --assert-userns-disabled) */
 /* box_set_option turns the options in `opts` on (on != 0) or off (on == 0) and leaves the
  * others as they are, defaults included: box_set_option(box, BOX_OPT_INIT, 1).
  * box_set_options replaces the whole mask, defaults included (pass them to keep them).
  * Phase: before box_spawn(). Returns 0 or -EINVAL (box NULL, unknown bits), -EBUSY. */
+#define BOX_OPT_CAPS_INHERITABLE (1u << 9) /* the kept capabilities are inheritable too,
+                                            also for uid 0 (bwrap's --cap-add/--cap-drop) */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
@@ -558,11 +610,17 @@ int box_seccomp_notify_fd(const box_t *box);
 /* box_seccomp_load_bpf: read a classic BPF seccomp program (an array of struct sock_filter,
  * as bwrap --seccomp FD takes) from fd until end of file, now, and copy it. It is installed
  * in the program right after libbox's own filter (if any); the kernel runs both and the
- * most restrictive verdict wins. A second call replaces the first program. fd is not
- * closed. Phase: before box_spawn().
+ * most restrictive verdict wins. A second call replaces every program loaded or added
+ * before. fd is not closed. Phase: before box_spawn().
  * Returns 0 or: -EINVAL (box NULL, size 0, not a multiple of 8 or above 4096
- * instructions), -EBADF or the read's error, -EBUSY (already spawned), -ENOMEM. */
+ * instructions), -EBADF or the read's error, -EBUSY (already spawned), -ENOMEM.
+ *
+ * box_seccomp_add_bpf: add one more program of len bytes (copied), installed after the
+ * ones before it (bwrap's repeatable --add-seccomp-fd): all of them filter every call. At
+ * most 32 programs. Returns 0 or: -EINVAL (box or insns NULL, len 0, not a multiple of 8
+ * or above 4096 instructions), -E2BIG (more than 32), -EBUSY, -ENOMEM. */
 int box_seccomp_load_bpf(box_t *box, int fd);
+int box_seccomp_add_bpf(box_t *box, const void *insns, size_t len);
 
 /* Landlock. box_landlock_path: once called, the program may use the file system only below
  * the paths given (absolute, inside the box; they must exist when the box starts), each

@@ -83,6 +83,11 @@ struct box {
     char **env;        /* "NAME=value", NULL-terminated */
     size_t n_env;
     char *cwd;
+    bool cwd_set;      /* box_set_cwd was called: its directory or an error */
+    char **cwd_try;    /* box_try_cwd: candidates when cwd_set is false, in order */
+    size_t n_cwd_try;
+    char **lock_files; /* box_lock_file: paths in the box */
+    size_t n_lock_files;
     char *program;     /* box_set_program: what to exec instead of argv[0], or NULL */
     char *init_path;   /* box_set_init_path: box-init for BOX_OPT_INIT, or NULL */
     struct box_fdpass *fds;
@@ -109,8 +114,9 @@ struct box {
     int seccomp_default_errno;
     struct box_seccomp_rule *seccomp_rules;
     size_t n_seccomp_rules;
-    struct sock_filter *seccomp_bpf; /* box_seccomp_load_bpf: the caller's own program */
-    unsigned short seccomp_bpf_len;
+    struct box_bpf *seccomp_bpf; /* box_seccomp_add_bpf / load_bpf: the caller's own
+                                    programs, installed in this order */
+    size_t n_seccomp_bpf;
     struct box_landlock_rule *landlock_rules; /* landlock.c */
     size_t n_landlock_rules;
     bool landlock_best_effort;

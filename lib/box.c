@@ -77,6 +77,12 @@ BOX_API void box_free(box_t *box)
     free(box->root);
     box__overlay_free(box->root_overlay);
     free(box->cwd);
+    for (size_t i = 0; i < box->n_cwd_try; i++)
+        free(box->cwd_try[i]);
+    free(box->cwd_try);
+    for (size_t i = 0; i < box->n_lock_files; i++)
+        free(box->lock_files[i]);
+    free(box->lock_files);
     free(box->program);
     free(box->init_path);
     free(box->fds);
@@ -121,7 +127,7 @@ BOX_API int box_set_root(box_t *box, const char *dir, unsigned int flags)
 
     if (r < 0)
         return r;
-    if (flags & ~BOX_ROOT_READONLY)
+    if (flags & ~(BOX_ROOT_READONLY | BOX_ROOT_DEVICES))
         return box__error(box, EINVAL, "set_root: unknown flags 0x%x", flags);
     if (!dir || dir[0] != '/')
         return box__error(box, EINVAL, "set_root: root must be an absolute path, not '%s'",
@@ -343,7 +349,49 @@ static int set_abs_path(box_t *box, const char *what, const char *dir, char **de
 
 BOX_API int box_set_cwd(box_t *box, const char *dir)
 {
-    return box ? set_abs_path(box, "set_cwd", dir, &box->cwd) : -EINVAL;
+    int r = box ? set_abs_path(box, "set_cwd", dir, &box->cwd) : -EINVAL;
+
+    if (r == 0)
+        box->cwd_set = true;
+    return r;
+}
+
+#define BOX_MAX_CWD_TRY 8
+#define BOX_MAX_LOCK_FILES 16
+
+/* Append a normalised copy of the absolute path dir to *list (at most max entries). */
+static int add_abs_path(box_t *box, const char *what, const char *dir, char ***list,
+                        size_t *n, size_t max)
+{
+    int r = box__check_configurable(box, what);
+    char **grown, *copy = NULL;
+
+    if (r < 0 || (r = set_abs_path(box, what, dir, &copy)) < 0)
+        return r;
+    if (*n == max) {
+        free(copy);
+        return box__error(box, E2BIG, "%s: more than %zu paths", what, max);
+    }
+    grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown) {
+        free(copy);
+        return box__error(box, ENOMEM, "%s", what);
+    }
+    *list = grown;
+    grown[(*n)++] = copy;
+    return 0;
+}
+
+BOX_API int box_try_cwd(box_t *box, const char *dir)
+{
+    return box ? add_abs_path(box, "try_cwd", dir, &box->cwd_try, &box->n_cwd_try,
+                              BOX_MAX_CWD_TRY) : -EINVAL;
+}
+
+BOX_API int box_lock_file(box_t *box, const char *path)
+{
+    return box ? add_abs_path(box, "lock_file", path, &box->lock_files, &box->n_lock_files,
+                              BOX_MAX_LOCK_FILES) : -EINVAL;
 }
 
 BOX_API int box_set_program(box_t *box, const char *file)
@@ -388,7 +436,8 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
 }
 
 #define KNOWN_OPTS (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT | \
-                    BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD)
+                    BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD | BOX_OPT_SET_PWD | \
+                    BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS | BOX_OPT_CAPS_INHERITABLE)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {

@@ -104,6 +104,7 @@ void box__caps_prepare(const box_t *box, struct box_plan *a)
     a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
     a->cap_ambient = box->uid != 0 && a->cap_keep != 0;
+    a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
 }
 
 const char *box__caps_name(int cap, char *buf, size_t size)
@@ -163,7 +164,7 @@ long box__step_caps(const struct box_plan *a, struct box_child *c)
             return -EPERM;
         }
     }
-    inh = a->cap_ambient ? keep : 0;
+    inh = a->cap_inheritable ? keep : 0;
     for (int i = 0; i < 2; i++) {
         data[i].effective = data[i].permitted = (uint32_t)(keep >> (32 * i));
         data[i].inheritable = (uint32_t)(inh >> (32 * i));

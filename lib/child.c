@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
@@ -249,10 +250,104 @@ long box__step_loopback(const struct box_plan *p, struct box_child *c)
     return r < 0 ? r : 0;
 }
 
+/* Enter the working directory from the root without following magic links, so that a
+ * /proc/self/fd/N naming a directory outside the box cannot become the program's cwd. The
+ * candidates are tried in order (box_try_cwd); box_set_cwd's one must work. */
 long box__step_chdir(const struct box_plan *p, struct box_child *c)
 {
-    box__strlcpy(c->e.path, p->cwd, sizeof c->e.path);
-    return SYS1(SYS_chdir, p->cwd);
+    struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+    long root = SYS3(SYS_openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC), r = -ENOENT;
+    const char *one[2] = { p->cwd, NULL }; /* a plan without a list: cwd, required */
+    const char *const *list = p->cwd_list ? p->cwd_list : one;
+    bool required = !p->cwd_list || p->cwd_required;
+
+    if (root < 0)
+        return root;
+    for (size_t i = 0; list[i]; i++) {
+        long fd = SYS4(SYS_openat2, root, list[i], &how, sizeof how);
+
+        box__strlcpy(c->e.path, list[i], sizeof c->e.path);
+        r = fd < 0 ? fd : SYS1(SYS_fchdir, fd);
+        if (fd >= 0)
+            SYS1(SYS_close, fd);
+        if (r == 0) {
+            if (p->pwd_slot)
+                *p->pwd_slot = p->pwd_values[i];
+            break;
+        }
+        if (required)
+            break;
+    }
+    SYS1(SYS_close, root);
+    return r;
+}
+
+/* BOX_OPT_NO_USERNS writes to the host's /proc after the root is gone: open it now. */
+long box__step_host_proc(const struct box_plan *p, struct box_child *c)
+{
+    (void)p;
+    box__strlcpy(c->e.path, "/proc", sizeof c->e.path);
+    c->host_proc = SYS3(SYS_openat, AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return c->host_proc < 0 ? c->host_proc : 0;
+}
+
+static long write_proc(long proc, const char *name, const char *data, size_t len)
+{
+    long fd = SYS3(SYS_openat, proc, name, O_WRONLY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return fd;
+    r = SYS3(SYS_write, fd, data, len);
+    SYS1(SYS_close, fd);
+    return r < 0 ? r : 0;
+}
+
+/* "ID ID 1": a uid or gid mapped onto itself. */
+static long map_self(long proc, const char *name, unsigned long id)
+{
+    char line[48];
+    size_t n = box__fmt_ulong(line, id);
+
+    line[n++] = ' ';
+    n += box__fmt_ulong(line + n, id);
+    line[n++] = ' ';
+    line[n++] = '1';
+    return write_proc(proc, name, line, n);
+}
+
+/* BOX_OPT_NO_USERNS: allow one user namespace below the box's, take it ourselves as the
+ * program's uid/gid (mapped onto themselves), so the program runs where it can make none
+ * and cannot lift the limit, which belongs to the namespace above. BOX_OPT_ASSERT_NO_USERNS
+ * (and NO_USERNS): check that a new one fails. */
+long box__step_userns(const struct box_plan *p, struct box_child *c)
+{
+    long r;
+
+    if (p->no_userns) {
+        box__strlcpy(c->e.path, "/proc/sys/user/max_user_namespaces", sizeof c->e.path);
+        r = write_proc(c->host_proc, "sys/user/max_user_namespaces", "1", 1);
+        if (r < 0)
+            return r;
+        c->e.path[0] = '\0';
+        r = SYS2(SYS_setgroups, 0, 0);
+        if (r < 0 && r != -EPERM)
+            return r;
+        if ((r = SYS3(SYS_setresgid, p->gid, p->gid, p->gid)) < 0 ||
+            (r = SYS3(SYS_setresuid, p->uid, p->uid, p->uid)) < 0 ||
+            (r = SYS1(SYS_unshare, CLONE_NEWUSER)) < 0 ||
+            (r = map_self(c->host_proc, "self/uid_map", p->uid)) < 0 ||
+            (r = write_proc(c->host_proc, "self/setgroups", "deny", 4)) < 0 ||
+            (r = map_self(c->host_proc, "self/gid_map", p->gid)) < 0)
+            return r;
+        SYS1(SYS_close, c->host_proc);
+        c->host_proc = -1;
+    }
+    if (SYS1(SYS_unshare, CLONE_NEWUSER) == 0) {
+        box__strlcpy(c->e.path, "userns", sizeof c->e.path);
+        return -EEXIST;
+    }
+    return 0;
 }
 
 long box__step_rlimit(const struct box_plan *p, struct box_child *c)
@@ -363,6 +458,28 @@ long box__step_fds(const struct box_plan *p, struct box_child *c)
 
 /* BOX_OPT_HOLD, sync 2: the box is built; tell the parent (a record with err 0) and wait
  * for box_start. An EOF instead means the box was freed. */
+/* box_lock_file: open each file in the box and hold a shared OFD lock on it through exec
+ * (the descriptor is duplicated without close-on-exec onto a number nothing uses: after
+ * the fd shuffle, so that it cannot close it). */
+long box__step_lock_files(const struct box_plan *p, struct box_child *c)
+{
+    struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+    long r = 0;
+
+    for (size_t i = 0; i < p->n_lock_files && r >= 0; i++) {
+        long fd = SYS3(SYS_openat, AT_FDCWD, p->lock_files[i], O_RDONLY | O_CLOEXEC);
+
+        c->e.index = (int)i;
+        box__strlcpy(c->e.path, p->lock_files[i], sizeof c->e.path);
+        r = fd < 0 ? fd : SYS3(SYS_fcntl, fd, F_OFD_SETLK, &lk);
+        if (r >= 0)
+            r = SYS3(SYS_fcntl, fd, F_DUPFD, 3);
+        if (fd >= 0)
+            SYS1(SYS_close, fd);
+    }
+    return r < 0 ? r : 0;
+}
+
 long box__step_hold(const struct box_plan *p, struct box_child *c)
 {
     struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
@@ -408,7 +525,7 @@ long box__step_exec(const struct box_plan *p, struct box_child *c)
 CHILD_NO_ASAN int box__child_main(void *arg)
 {
     const struct box_plan *p = arg;
-    struct box_child c = { .root_fd = -1 };
+    struct box_child c = { .root_fd = -1, .host_proc = -1 };
     long r = 0;
 
     for (int s = 0; s < STEP_COUNT; s++) {

@@ -26,6 +26,7 @@
     X(HOSTNAME, hostname, "hostname", child, "sethostname", box->ns & BOX_NS_UTS)                \
     X(LOOPBACK, loopback, "loopback", child, "bring up lo", box->ns & BOX_NS_NET)                \
     X(NET, net, "net", net, "configure eth0 in the box (box_net_veth)", p->net_batch)            \
+    X(HOST_PROC, host_proc, "host-proc", child, "open the host's /proc", p->no_userns)           \
     X(MOUNT_PRIVATE, mount_private, "mount-private", mount, "make mounts private",               \
       box->ns & BOX_NS_MNT)                                                                      \
     X(OPEN_ROOT, open_root, "open-root", mount, "open root",                                     \
@@ -40,6 +41,8 @@
       (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
     X(PIVOT_ROOT, pivot_root, "pivot-root", mount, "pivot_root into", box->ns & BOX_NS_MNT)      \
     X(CHDIR, chdir, "chdir", child, "chdir", true)                                               \
+    X(USERNS, userns, "userns", child, "disable user namespaces",                                \
+      p->no_userns || p->assert_no_userns)                                                       \
     X(RLIMIT, rlimit, "rlimit", child, "setrlimit", plan_has_rlimits(p))                         \
     X(CAPS_BOUNDING, caps_bounding, "caps-bounding", caps, "drop capabilities", true)            \
     X(SETGROUPS, setgroups, "setgroups", child, "setgroups", true)                               \
@@ -52,9 +55,10 @@
       !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))                                                    \
     X(LANDLOCK, landlock, "landlock", landlock, "apply landlock", p->n_landlock)                 \
     X(FDS, fds, "fds", child, "pass fd", true)                                                   \
+    X(LOCK_FILES, lock_files, "lock-files", child, "lock file", p->n_lock_files)                 \
     X(HOLD, hold, "hold", child, "wait for box_start", box->opts & BOX_OPT_HOLD)                 \
     X(SECCOMP, seccomp, "seccomp", seccomp, "install seccomp filter",                            \
-      p->seccomp_filter || p->seccomp_user)                                                      \
+      p->seccomp_filter || p->n_seccomp_user)                                                      \
     X(EXEC, exec, "exec", child, "exec", true)
 
 enum box_step {
@@ -71,6 +75,9 @@ enum box_step {
 struct box_child {
     struct box_child_error e;
     long root_fd;
+    long host_proc; /* HOST_PROC to USERNS: the host's /proc (BOX_OPT_NO_USERNS) */
+    long umask;     /* MOUNT_PRIVATE to PIVOT_ROOT: the caller's, while the tree is built
+                       under 0 */
 };
 
 /* Every step has this signature: 0, or a negative errno (and e.index / e.path say what it

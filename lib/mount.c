@@ -42,6 +42,8 @@ void box__overlay_free(struct box_overlay *ov)
 
 void box__mount_free(struct box_mount_op *op)
 {
+    if (op->source_fd >= 0)
+        close(op->source_fd);
     free(op->source);
     free(op->target);
     free(op->fs_size);
@@ -71,7 +73,8 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
                   unsigned int flags, uint64_t size, mode_t mode)
 {
     const char *tname = box__mount_type_name(type);
-    struct box_mount_op op = { .type = type, .flags = flags };
+    struct box_mount_op op = { .type = type, .flags = flags, .source_fd = -1,
+                               .parent_mode = 0755 };
     struct box_mount_op *grown;
     struct stat st;
     int r;
@@ -109,13 +112,21 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
     if (r < 0)
         return box__error(box, -r, "mount %s: target %s", tname, target);
     if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO &&
-        type != BOX_MOUNT_OP_CHMOD) {
+        type != BOX_MOUNT_OP_CHMOD && type != BOX_MOUNT_BIND) {
         free(op.target);
         return box__error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
                          tname);
     }
     op.mode = mode;
     op.has_mode = mode != BOX_NO_MODE && (type == BOX_MOUNT_DIR || type == BOX_MOUNT_OP_CHMOD);
+    /* As bwrap: parents of a directory the group or others may not enter are not open to
+     * them either. */
+    if (op.has_mode && type == BOX_MOUNT_DIR) {
+        if (!(mode & 0070))
+            op.parent_mode &= ~0050u;
+        if (!(mode & 0007))
+            op.parent_mode &= ~0005u;
+    }
     if ((source && !(op.source = strdup(source))) ||
         (size && asprintf(&op.fs_size, "%llu", (unsigned long long)size) < 0) ||
         (type == BOX_MOUNT_TMPFS && asprintf(&op.fs_mode, "0%o", (unsigned)mode) < 0))
@@ -129,6 +140,29 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
 oom:
     box__mount_free(&op);
     return box__error(box, ENOMEM, "mount %s", tname);
+}
+
+BOX_API int box_mount_fd(box_t *box, int fd, const char *target, unsigned int flags)
+{
+    int r = box__check_configurable(box, "mount_fd"), dup;
+    char source[32];
+
+    if (r < 0)
+        return r;
+    if (flags & (BOX_MOUNT_TRY | ~KNOWN_FLAGS))
+        return box__error(box, EINVAL, "mount_fd: unknown flags 0x%x", flags);
+    if (fd < 0 || (dup = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        return box__error(box, EBADF, "mount_fd: fd %d is not open", fd);
+    /* The parent's view of the descriptor, for box__mount_add's checks and the messages;
+     * the child binds through source_fd. */
+    snprintf(source, sizeof source, "/proc/self/fd/%d", dup);
+    r = box__mount_add(box, BOX_MOUNT_BIND, source, target, flags, 0, BOX_NO_MODE);
+    if (r < 0) {
+        close(dup);
+        return r;
+    }
+    box->mounts[box->n_mounts - 1].source_fd = dup;
+    return 0;
 }
 
 /* ---- child side: only raw system calls from here on ---- */
@@ -162,7 +196,7 @@ static long chmod_fd(long fd, mode_t mode)
 
 /* Open `path` inside the root, creating it and its missing parents (directories; the last
  * one a regular file when as_file). Returns an O_PATH fd or -errno. */
-static long make_target(int root_fd, const char *path, bool as_file)
+static long make_target(int root_fd, const char *path, bool as_file, mode_t parent_mode)
 {
     char prefix[4096];
     size_t len = 0;
@@ -199,11 +233,11 @@ static long make_target(int root_fd, const char *path, bool as_file)
         prefix[len] = '\0';
         if (last && as_file) {
             r = SYS4(SYS_openat, parent, prefix + len - clen,
-                     O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                     O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0444);
             if (r >= 0)
                 SYS1(SYS_close, r);
         } else {
-            r = SYS3(SYS_mkdirat, parent, prefix + len - clen, 0755);
+            r = SYS3(SYS_mkdirat, parent, prefix + len - clen, last ? 0755 : parent_mode);
         }
         SYS1(SYS_close, parent);
         if (r < 0 && r != -EEXIST)
@@ -321,6 +355,34 @@ static long protect_proc(int root_fd, const char *target, struct box_child_error
 }
 
 /* Open the detached trees for bind sources and /dev nodes while host paths still resolve. */
+/* box_mount_fd: the descriptor's mount belongs to the caller's mount namespace, which
+ * open_tree cannot clone from ours; bind the path it names in ours instead (as bwrap does)
+ * and check that this is still the descriptor's inode. */
+static long clone_fd_tree(int fd, bool recursive)
+{
+    char link[40] = "/proc/self/fd/", path[4096];
+    struct stat want, got;
+    long t, r;
+
+    box__fmt_ulong(link + 14, (unsigned long)fd);
+    r = SYS4(SYS_readlinkat, AT_FDCWD, link, path, sizeof path - 1);
+    if (r < 0)
+        return r;
+    if (r == sizeof path - 1 || path[0] != '/')
+        return -ESTALE; /* too long, or not a path ("anon_inode:...", "socket:...") */
+    path[r] = '\0';
+    t = clone_tree(path, recursive);
+    if (t < 0)
+        return t;
+    if ((r = SYS4(SYS_newfstatat, fd, "", &want, AT_EMPTY_PATH)) < 0 ||
+        (r = SYS4(SYS_newfstatat, t, "", &got, AT_EMPTY_PATH)) < 0 ||
+        (r = (want.st_dev == got.st_dev && want.st_ino == got.st_ino) ? 0 : -ESTALE) < 0) {
+        SYS1(SYS_close, t);
+        return r;
+    }
+    return t;
+}
+
 long box__step_open_source(const struct box_plan *a, struct box_child *c)
 {
     struct box_child_error *e = &c->e;
@@ -332,7 +394,8 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
         if (op->type == BOX_MOUNT_BIND) {
             bool rec = !(op->flags & BOX_MOUNT_NOREC);
 
-            t = clone_tree(op->source, rec);
+            t = op->source_fd >= 0 ? clone_fd_tree(op->source_fd, rec)
+                                   : clone_tree(op->source, rec);
             if (t == -ENOENT && (op->flags & BOX_MOUNT_TRY))
                 continue;
             if (t >= 0) {
@@ -361,9 +424,10 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
     return 0;
 }
 
-static long apply_op(const struct box_plan *a, int root_fd, size_t i,
+static long apply_op(const struct box_plan *a, long *root, size_t i,
                      struct box_child_error *e)
 {
+    int root_fd = (int)*root;
     const struct box_mount_op *op = &a->mounts[i];
     const char *tmpfs_opts[] = { "size", op->fs_size, "mode", op->fs_mode, NULL };
     long target, m = -1, r = 0;
@@ -384,7 +448,7 @@ static long apply_op(const struct box_plan *a, int root_fd, size_t i,
             SYS1(SYS_close, target);
             return 0;
         }
-        target = make_target(root_fd, op->target, false);
+        target = make_target(root_fd, op->target, false, op->parent_mode);
         r = target < 0 ? target : chmod_fd(target, op->mode);
         if (target >= 0)
             SYS1(SYS_close, target);
@@ -395,7 +459,7 @@ static long apply_op(const struct box_plan *a, int root_fd, size_t i,
         target = open_in_root(root_fd, op->target, O_PATH);
         if (target < 0)
             return box__child_fail(e, idx, op->target, target);
-        r = set_attrs(target, MOUNT_ATTR_RDONLY, true);
+        r = set_attrs(target, MOUNT_ATTR_RDONLY, !(op->flags & BOX_MOUNT_NOREC));
         SYS1(SYS_close, target);
         return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     case BOX_MOUNT_SYMLINK: {
@@ -412,21 +476,38 @@ static long apply_op(const struct box_plan *a, int root_fd, size_t i,
         for (size_t k = 0; k < cut; k++)
             parent[k] = op->target[k];
         parent[cut] = '\0';
-        pfd = make_target(root_fd, cut ? parent : "/", false);
+        pfd = make_target(root_fd, cut ? parent : "/", false, op->parent_mode);
         if (pfd < 0)
             return box__child_fail(e, idx, op->target, pfd);
         r = SYS3(SYS_symlinkat, op->source, pfd, op->target + cut + 1);
+        if (r == -EEXIST) {
+            /* As bwrap: the same link again is fine; anything else there is an error that
+             * names what is there (e->path: the existing link's text, or the target when
+             * it is not a symlink). */
+            char text[sizeof e->path];
+            long n = SYS4(SYS_readlinkat, pfd, op->target + cut + 1, text, sizeof text - 1);
+            size_t k = 0;
+
+            if (n >= 0) {
+                text[n] = '\0';
+                while (op->source[k] && op->source[k] == text[k])
+                    k++;
+                r = (op->source[k] == '\0' && text[k] == '\0') ? 0 : -EEXIST;
+            }
+            SYS1(SYS_close, pfd);
+            return r < 0 ? box__child_fail(e, idx, n >= 0 ? text : op->target, r) : 0;
+        }
         SYS1(SYS_close, pfd);
         return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     case BOX_MOUNT_BIND:
         if (a->trees[i][0] < 0) /* BOX_MOUNT_TRY and the source is gone */
             return 0;
-        target = make_target(root_fd, op->target, !op->source_is_dir);
+        target = make_target(root_fd, op->target, !op->source_is_dir, op->parent_mode);
         break;
     case BOX_MOUNT_OVERLAY: /* made by the step OVERLAY, attached like a bind */
     default:
-        target = make_target(root_fd, op->target, false);
+        target = make_target(root_fd, op->target, false, op->parent_mode);
         break;
     }
     if (target < 0)
@@ -476,6 +557,17 @@ static long apply_op(const struct box_plan *a, int root_fd, size_t i,
     SYS1(SYS_close, target);
     if (r < 0)
         return box__child_fail(e, idx, op->target, r);
+    if (op->type == BOX_MOUNT_BIND && op->target[1] == '\0') {
+        /* A bind on "/" covers the root: what follows goes onto the new top, and so do
+         * the read-only flag and pivot_root. Its attach point resolves to that top. */
+        long top = SYS3(SYS_openat, AT_FDCWD, a->base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (top < 0)
+            return box__child_fail(e, idx, op->target, top);
+        SYS1(SYS_close, *root);
+        *root = top;
+        return 0;
+    }
     if (op->type == BOX_MOUNT_PROC)
         return protect_proc(root_fd, op->target, e, idx);
     return 0;
@@ -485,6 +577,9 @@ static long apply_op(const struct box_plan *a, int root_fd, size_t i,
 long box__step_mount_private(const struct box_plan *a, struct box_child *c)
 {
     (void)a;
+    /* What the mounts create gets exactly the modes asked for (the child has a umask of
+     * its own: no CLONE_FS); PIVOT_ROOT gives the caller's back for the program. */
+    c->umask = SYS1(SYS_umask, 0);
     return box__child_fail(&c->e, -1, "/", SYS5(SYS_mount, "none", "/", 0, MS_REC | MS_PRIVATE, 0));
 }
 
@@ -497,7 +592,9 @@ long box__step_open_root(const struct box_plan *a, struct box_child *c)
     box__strlcpy(c->e.path, a->root ? a->root : "tmpfs", sizeof c->e.path);
     if (a->root) {
         root = clone_tree(a->root, true);
-        if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0) {
+        if (root >= 0 && (r = set_attrs(root, MOUNT_ATTR_NOSUID |
+                                                  (a->root_devices ? 0 : MOUNT_ATTR_NODEV),
+                                        true)) < 0) {
             SYS1(SYS_close, root);
             return r;
         }
@@ -522,7 +619,7 @@ long box__step_mount(const struct box_plan *a, struct box_child *c)
     long r;
 
     for (size_t i = 0; i < a->n_mounts; i++)
-        if ((r = apply_op(a, (int)c->root_fd, i, &c->e)) < 0)
+        if ((r = apply_op(a, &c->root_fd, i, &c->e)) < 0)
             return r;
     return 0;
 }
@@ -545,5 +642,6 @@ long box__step_pivot_root(const struct box_plan *a, struct box_child *c)
         return r;
     SYS1(SYS_close, c->root_fd);
     c->root_fd = -1;
+    SYS1(SYS_umask, c->umask);
     return 0;
 }

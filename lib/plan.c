@@ -72,6 +72,45 @@ static int build_exec_paths(box_t *box, const char *prog, struct box_plan *p)
     return 0;
 }
 
+/* The directories the child tries (box_set_cwd's alone, or box_try_cwd's then "/") and,
+ * with BOX_OPT_SET_PWD, an environment of our own with one slot the child points at the
+ * "PWD=..." string of the directory it entered. */
+static int plan_cwd(box_t *box, struct box_plan *p)
+{
+    size_t n = 0, n_env = 0;
+    char **env;
+
+    p->cwd_required = box->cwd_set || box->n_cwd_try == 0;
+    p->cwd_list = calloc(box->n_cwd_try + 2, sizeof *p->cwd_list);
+    if (!p->cwd_list)
+        return -ENOMEM;
+    if (p->cwd_required) {
+        p->cwd_list[n++] = box->cwd;
+    } else {
+        for (size_t i = 0; i < box->n_cwd_try; i++)
+            p->cwd_list[n++] = box->cwd_try[i];
+        p->cwd_list[n++] = "/";
+    }
+    if (!(box->opts & BOX_OPT_SET_PWD))
+        return 0;
+    p->envp_owned = env = calloc(box->n_env + 2, sizeof *env);
+    p->pwd_values = calloc(n + 1, sizeof *p->pwd_values);
+    if (!env || !p->pwd_values)
+        return -ENOMEM;
+    p->envp = env;
+    for (size_t i = 0; i < box->n_env; i++)
+        if (strncmp(box->env[i], "PWD=", 4) != 0)
+            env[n_env++] = box->env[i];
+    p->pwd_slot = &env[n_env];
+    for (size_t i = 0; i < n; i++)
+        if (asprintf(&p->pwd_values[i], "PWD=%s", p->cwd_list[i]) < 0) {
+            p->pwd_values[i] = NULL;
+            return -ENOMEM;
+        }
+    *p->pwd_slot = p->pwd_values[0];
+    return 0;
+}
+
 static bool plan_has_rlimits(const struct box_plan *p)
 {
     for (int i = 0; i < BOX_RLIMITS; i++)
@@ -111,6 +150,11 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->mounts = box->mounts;
     p->n_mounts = box->n_mounts;
     p->cwd = box->cwd;
+    p->root_devices = box->root_flags & BOX_ROOT_DEVICES;
+    p->lock_files = box->lock_files;
+    p->n_lock_files = box->n_lock_files;
+    p->no_userns = box->opts & BOX_OPT_NO_USERNS;
+    p->assert_no_userns = box->opts & BOX_OPT_ASSERT_NO_USERNS;
     p->uid = box->uid;
     p->gid = box->gid;
     p->groups = box->groups;
@@ -147,7 +191,8 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
         p->rlimit_resource[i] = box->limit_set[i] ? box__limit_to_rlimit((box_limit_t)i) : -1;
         p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = box->limit[i];
     }
-    if (build_exec_paths(box, box->program ? box->program : argv[0], p) < 0)
+    if (plan_cwd(box, p) < 0 ||
+        build_exec_paths(box, box->program ? box->program : argv[0], p) < 0)
         return box__error(box, ENOMEM, "spawn: prepare");
     box__caps_prepare(box, p);
     if ((r = box__seccomp_prepare(box, p)) < 0 || (r = box__landlock_prepare(box, p)) < 0 ||
@@ -200,6 +245,12 @@ void box__plan_free(struct box_plan *p)
     for (size_t i = 0; i < p->n_exec_paths; i++)
         free(p->exec_paths[i]);
     free(p->exec_paths);
+    if (p->pwd_values)
+        for (size_t i = 0; p->pwd_values[i]; i++)
+            free(p->pwd_values[i]);
+    free(p->pwd_values);
+    free(p->envp_owned);
+    free((void *)p->cwd_list);
     free(p->trees);
     free(p->overlay_fds);
     free(p->seccomp_filter);

@@ -37,6 +37,9 @@ struct box_mount_op {
     char *fs_size;     /* tmpfs "size" option text, or NULL */
     char *fs_mode;     /* tmpfs "mode" option text, or NULL */
     mode_t mode;       /* BOX_MOUNT_DIR (when created) and BOX_MOUNT_OP_CHMOD */
+    mode_t parent_mode; /* of the missing parents made for target (0755, or narrowed as
+                           bwrap narrows them for a private box_mkdir mode) */
+    int source_fd;     /* box_mount_fd: the box's duplicate of the caller's fd, else -1 */
     bool has_mode;
     bool source_is_dir;
     struct box_overlay *overlay; /* BOX_MOUNT_OVERLAY: its layers */
@@ -45,6 +48,13 @@ struct box_mount_op {
 /* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
 #define BOX_MOUNT_OP_CHMOD ((box_mount_type_t)100)
 #define BOX_NO_MODE ((mode_t)-1)
+
+/* seccomp.c: one classic BPF program of the caller's (box_seccomp_add_bpf). */
+struct box_bpf {
+    struct sock_filter *insns;
+    unsigned short len;
+};
+#define BOX_MAX_BPF 32
 
 /* box_pass_fd: the caller's fd becomes `target` in the program. */
 struct box_fdpass {
@@ -86,7 +96,16 @@ struct box_plan {
     int *overlay_fds;     /* owned scratch: room for every overlay's layer fds, all -1; NULL
                              when there is no overlay */
     bool overlay_userxattr; /* a user namespace: overlay with user.* xattrs */
-    const char *cwd;      /* borrowed */
+    const char *cwd;      /* borrowed: box_set_cwd's, or "/" */
+    const char **cwd_list; /* owned array, borrowed strings: the directories CHDIR tries in
+                              order (NULL-terminated); NULL: cwd alone, required */
+    bool cwd_required;    /* box_set_cwd: cwd_list is that one directory, or fail */
+    char **pwd_slot;      /* BOX_OPT_SET_PWD: the envp entry CHDIR points at pwd_values[i] */
+    char **pwd_values;    /* owned: "PWD=dir" for each cwd_list entry, or NULL */
+    bool root_devices;    /* BOX_ROOT_DEVICES: the root tree is not nodev */
+    char *const *lock_files; /* borrowed: box_lock_file's paths */
+    size_t n_lock_files;
+    bool no_userns, assert_no_userns; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */
 
     struct rlimit rlimits[BOX_RLIMITS];
     int rlimit_resource[BOX_RLIMITS]; /* RLIMIT_*, or -1 when unset */
@@ -101,6 +120,7 @@ struct box_plan {
     uint64_t cap_keep;    /* kept: bounding, permitted, effective */
     bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
     bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
+    bool cap_inheritable; /* inheritable (cap_ambient or BOX_OPT_CAPS_INHERITABLE) */
 
     /* Landlock (landlock.c); n_landlock 0: no ruleset. */
     uint64_t landlock_handled;
@@ -113,13 +133,14 @@ struct box_plan {
     /* Seccomp (seccomp.c), installed last. */
     struct sock_filter *seccomp_filter; /* owned: classic BPF, or NULL */
     unsigned short seccomp_len;
-    const struct sock_filter *seccomp_user; /* borrowed: box_seccomp_load_bpf, or NULL */
-    unsigned short seccomp_user_len;
+    const struct box_bpf *seccomp_user; /* borrowed: the caller's programs, in order */
+    size_t n_seccomp_user;
     bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
 
     /* The program. */
     char *const *argv;    /* owned copy */
-    char *const *envp;    /* borrowed */
+    char *const *envp;    /* borrowed, or envp_owned (BOX_OPT_SET_PWD) */
+    char **envp_owned;
     char **exec_paths;    /* owned: candidates for argv[0], tried in order */
     size_t n_exec_paths;
     int init_fd;          /* BOX_OPT_INIT: O_PATH fd of box-init (owned), else -1 */

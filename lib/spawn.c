@@ -59,6 +59,11 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
 
+        if (op->type == BOX_MOUNT_SYMLINK && err == EEXIST)
+            return sub[0] ? box__error(box, err, "spawn: can't make symlink at %s: existing "
+                                       "destination is %s", op->target, e->path)
+                          : box__error(box, err, "spawn: can't make symlink at %s: "
+                                       "destination exists and is not a symlink", op->target);
         if (op->type == BOX_MOUNT_BIND)
             return box__error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
         if (op->type == BOX_MOUNT_OP_CHMOD)
@@ -81,6 +86,18 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
             return box__error(box, err, "spawn: %s: a clock offset would make the box's "
                              "clock negative", step);
         return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+    case STEP_USERNS:
+        if (err == EEXIST && strcmp(e->path, "userns") == 0)
+            return box__error(box, err, "spawn: creation of new user namespaces was not "
+                              "disabled as requested");
+        return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+    case STEP_SECCOMP:
+        if (e->index >= 0)
+            return box__error(box, err, "spawn: install seccomp program %d of the caller's "
+                              "(box_seccomp_load_bpf, box_seccomp_add_bpf)%s", e->index,
+                              err == EINVAL ? " (the kernel refused it: not a valid seccomp "
+                              "filter?)" : "");
+        return box__error(box, err, "spawn: %s", step);
     case STEP_RLIMIT:
         return box__error(box, err, "spawn: setrlimit %s",
                          box__limit_desc((box_limit_t)e->index)->rlimit_name);
@@ -128,6 +145,9 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box__error(box, EBUSY, "spawn: the box has already run; make a new one");
     if (!argv || !argv[0] || !argv[0][0])
         return box__error(box, EINVAL, "spawn: argv is NULL or empty");
+    if ((box->opts & BOX_OPT_NO_USERNS) && (!(box->ns & BOX_NS_USER) || box->n_groups))
+        return box__error(box, EINVAL, "spawn: BOX_OPT_NO_USERNS needs BOX_NS_USER and no "
+                          "supplementary groups");
     if (!(box->ns & BOX_NS_MNT) && (box->root || box->root_overlay || box->n_mounts))
         return box__error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
     if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
@@ -147,7 +167,7 @@ static int check_spawnable(box_t *box, const char *const argv[])
     /* The kernel lets an unprivileged process install a seccomp filter or a Landlock
      * ruleset only under no_new_privs. */
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
-        (!box->seccomp_default_off || box->n_seccomp_rules || box->seccomp_bpf ||
+        (!box->seccomp_default_off || box->n_seccomp_rules || box->n_seccomp_bpf ||
          box->seccomp_default_action != BOX_SECCOMP_ALLOW))
         return box__error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off "

@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "helpers.h"
 
@@ -1029,15 +1031,16 @@ static void test_mkdir_and_chmod(void **state)
 
     (void)state;
     assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    /* The parent made for a private directory is private too (bwrap's rule). */
     assert_int_equal(box_mkdir(box, "/tmp/a/b", 0700), 0);
-    assert_int_equal(box_mkdir(box, "/tmp/a", 0711), 0); /* exists: keeps 0755 */
+    assert_int_equal(box_mkdir(box, "/tmp/a", 0711), 0); /* exists: keeps 0700 */
     assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/c", 0), 0);
     assert_int_equal(box_chmod(box, "/tmp/c", 01777), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "../../../../../tmp/c", "/tmp/l", 0), 0);
     assert_int_equal(box_chmod(box, "/tmp/l", 0750), 0); /* the link's target, in the box */
     assert_int_equal(run_box(box, "stat -c %a /tmp/a /tmp/a/b /tmp/c", out, sizeof out, &st),
                      0);
-    assert_string_equal(out, "755\n700\n750\n");
+    assert_string_equal(out, "700\n700\n750\n");
     box_free(box);
 
     /* A link to a host path resolves inside the box: the host's file is never touched. */
@@ -1052,6 +1055,242 @@ static void test_mkdir_and_chmod(void **state)
                         "spawn: chmod 0700 /tmp/esc: No such file or directory");
     assert_int_equal(stat(hostc, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0755);
+    box_free(box);
+    remove_host_dir(host);
+}
+
+/* bwrap's mount rules: the same symlink twice is fine, another one names what is there; a
+ * file mount point is made 0444; a bind on "/" covers the root and what was mounted so
+ * far, and later mounts go onto it. */
+static void test_symlink_file_point_and_root_bind(void **state)
+{
+    char out[OUT_MAX], *host = make_host_dir(), path[300];
+    const char *const argv[] = { "true", NULL };
+    box_t *box = new_test_box();
+    box_status_t st;
+    struct stat sb;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/null", "/tmp/l", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/null", "/tmp/l", 0), 0);
+    assert_int_equal(run_box(box, "readlink /tmp/l", out, sizeof out, &st), 0);
+    assert_string_equal(out, "/dev/null\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/null", "/tmp/l", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/zero", "/tmp/l", 0), 0);
+    assert_int_equal(box_spawn(box, argv), -EEXIST);
+    assert_string_equal(box_errmsg(box), "spawn: can't make symlink at /tmp/l: existing "
+                        "destination is /dev/null: File exists");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/x", "/etc", 0), 0);
+    assert_int_equal(box_spawn(box, argv), -EEXIST);
+    assert_string_equal(box_errmsg(box), "spawn: can't make symlink at /etc: destination "
+                        "exists and is not a symlink: File exists");
+    box_free(box);
+
+    /* The mount point of a file, made in a host directory bound into the box. */
+    box = new_test_box();
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/etc/hostname", "/mnt/sub/f", 0), 0);
+    assert_int_equal(run_box(box, "true", NULL, 0, &st), 0);
+    box_free(box);
+    snprintf(path, sizeof path, "%s/sub/f", host);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0444);
+    snprintf(path, sizeof path, "%s/sub", host);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0755);
+
+    /* A second root: the tmpfs on /tmp is covered; /mnt is mounted on the new top. */
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/only-on-tmpfs", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, test_rootfs, "/", BOX_MOUNT_RO), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 01777, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0), 0);
+    assert_int_equal(run_box(box, "test -e /tmp/only-on-tmpfs || echo covered; "
+                             "stat -c %a /mnt; touch /etc/x 2>/dev/null || echo ro",
+                             out, sizeof out, &st), 0);
+    assert_string_equal(out, "covered\n1777\nro\n");
+    box_free(box);
+    remove_host_dir(host);
+}
+
+/* box_try_cwd and BOX_OPT_SET_PWD; no working directory through a magic link. */
+static void test_cwd_candidates(void **state)
+{
+    char out[OUT_MAX], *host = make_host_dir();
+    const char *const argv[] = { "true", NULL };
+    box_t *box = new_test_box();
+    box_status_t st;
+    int fd;
+
+    (void)state;
+    assert_int_equal(box_try_cwd(box, "/nonexistent"), 0);
+    assert_int_equal(box_try_cwd(box, "/etc"), 0);
+    assert_int_equal(box_try_cwd(box, "etc"), -EINVAL);
+    assert_int_equal(box_set_options(box, BOX_OPT_SET_PWD), 0);
+    assert_int_equal(box_setenv(box, "PWD", "/stale"), 0);
+    assert_int_equal(run_box(box, "echo $(pwd) $PWD", out, sizeof out, &st), 0);
+    assert_string_equal(out, "/etc /etc\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_try_cwd(box, "/nonexistent"), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_SET_PWD), 0);
+    assert_int_equal(run_box(box, "echo $(pwd) $PWD", out, sizeof out, &st), 0);
+    assert_string_equal(out, "/ /\n");
+    box_free(box);
+
+    /* box_set_cwd wins over the candidates, and a missing one fails. */
+    box = new_test_box();
+    assert_int_equal(box_try_cwd(box, "/etc"), 0);
+    assert_int_equal(box_set_cwd(box, "/nonexistent"), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    box_free(box);
+
+    /* A descriptor of a host directory the box holds: /proc/self/fd/N is refused. */
+    fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    box = new_test_box();
+    assert_int_equal(box_pass_fd(box, fd, 3), 0);
+    assert_int_equal(box_pass_fd(box, 1, 1), 0);
+    assert_int_equal(box_set_cwd(box, "/proc/self/fd/3"), 0);
+    assert_int_equal(box_spawn(box, argv), -ELOOP);
+    box_free(box);
+    close(fd);
+    remove_host_dir(host);
+}
+
+/* box_mount_fd: a bind of what an open descriptor names. */
+static void test_mount_fd(void **state)
+{
+    char out[OUT_MAX], *host = make_host_dir(), path[300];
+    box_t *box = new_test_box();
+    box_status_t st;
+    FILE *f;
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/hello", host);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("from the fd\n", f);
+    fclose(f);
+    fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(box_mount_fd(box, -1, "/mnt", 0), -EBADF);
+    assert_int_equal(box_mount_fd(box, fd, "/mnt", BOX_MOUNT_TRY), -EINVAL);
+    assert_int_equal(box_mount_fd(box, fd, "/mnt", BOX_MOUNT_RO), 0);
+    close(fd); /* the box holds its own */
+    assert_int_equal(run_box(box, "cat /mnt/hello; touch /mnt/x 2>/dev/null || echo ro",
+                             out, sizeof out, &st), 0);
+    assert_string_equal(out, "from the fd\nro\n");
+    box_free(box);
+    remove_host_dir(host);
+}
+
+/* box_seccomp_add_bpf: two programs of the caller's, both in force. */
+static void test_seccomp_add_bpf(void **state)
+{
+#define DENY(nr, err) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
+    const struct sock_filter mk[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        DENY(SYS_mkdir, EPERM), DENY(SYS_mkdirat, EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    const struct sock_filter sl[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        DENY(SYS_symlink, EACCES), DENY(SYS_symlinkat, EACCES),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_seccomp_add_bpf(box, mk, 3), -EINVAL);
+    assert_int_equal(box_seccomp_add_bpf(box, NULL, 8), -EINVAL);
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_seccomp_add_bpf(box, mk, sizeof mk), 0);
+    assert_int_equal(box_seccomp_add_bpf(box, sl, sizeof sl), 0);
+    assert_int_equal(run_box(box, "mkdir /tmp/d 2>&1 | grep -o 'not permitted'; "
+                             "ln -s x /tmp/l 2>&1 | grep -o 'denied'; echo done",
+                             out, sizeof out, &st), 0);
+    assert_string_equal(out, "not permitted\ndenied\ndone\n");
+    box_free(box);
+#undef DENY
+}
+
+/* BOX_OPT_NO_USERNS: the program cannot make a user namespace; BOX_OPT_ASSERT_NO_USERNS
+ * fails a box that could. */
+static void test_no_userns(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_set_options(box, BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS), 0);
+    assert_int_equal(run_box(box, "id -u; cat /proc/self/uid_map | wc -l", out, sizeof out,
+                             &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "0\n1\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_options(box, BOX_OPT_ASSERT_NO_USERNS), 0);
+    assert_int_equal(box_spawn(box, argv), -EEXIST);
+    assert_string_equal(box_errmsg(box), "spawn: creation of new user namespaces was not "
+                        "disabled as requested: File exists");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_NO_USERNS), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    box_free(box);
+}
+
+/* box_lock_file: a write lock on the file fails while the box runs, and works after. */
+static void test_lock_file(void **state)
+{
+    const char *const argv[] = { "sleep", "30", NULL };
+    char *host = make_host_dir(), path[300];
+    struct flock wr = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    box_t *box = new_test_box();
+    box_status_t st;
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/lock", host);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(box_lock_file(box, "relative"), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt", 0), 0);
+    assert_int_equal(box_lock_file(box, "/mnt/lock"), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(fcntl(fd, F_OFD_SETLK, &wr), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(fcntl(fd, F_OFD_SETLK, &wr), 0);
+    close(fd);
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_lock_file(box, "/nonexistent"), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_string_equal(box_errmsg(box), "spawn: lock file /nonexistent: No such file or "
+                        "directory");
     box_free(box);
     remove_host_dir(host);
 }
@@ -1097,6 +1336,13 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_hold_and_start, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_veth, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_file_point_and_root_bind, leak_setup,
+                                        leak_teardown),
+        cmocka_unit_test_setup_teardown(test_cwd_candidates, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_mount_fd, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_seccomp_add_bpf, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_no_userns, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_file, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

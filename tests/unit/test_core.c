@@ -245,6 +245,36 @@ static void test_env_checks(void **state)
     assert_null(box->env[1]);
 }
 
+/* The bwrap-driven calls: their limits and argument checks. */
+static void test_bwrap_calls(void **state)
+{
+    const uint64_t insn[2] = { 0, 0 };
+    box_t *box = *state;
+
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(box_try_cwd(box, "/x"), 0);
+    assert_int_equal(box_try_cwd(box, "/x"), -E2BIG);
+    assert_int_equal(box_try_cwd(NULL, "/x"), -EINVAL);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(box_lock_file(box, "/l"), 0);
+    assert_int_equal(box_lock_file(box, "/l"), -E2BIG);
+    assert_int_equal(box_lock_file(box, NULL), -EINVAL);
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(box_seccomp_add_bpf(box, insn, sizeof insn), 0);
+    assert_int_equal(box_seccomp_add_bpf(box, insn, sizeof insn), -E2BIG);
+    assert_int_equal(box_seccomp_add_bpf(box, insn, 0), -EINVAL);
+    assert_int_equal(box_seccomp_add_bpf(box, insn, 4097 * 8), -EINVAL);
+    assert_int_equal(box_mount_fd(box, 0, "relative", 0), -EINVAL);
+    assert_int_equal(box_mount_fd(box, 0, "/t", 1u << 20), -EINVAL);
+    assert_int_equal(box_mount_fd(box, 9999, "/t", 0), -EBADF);
+    assert_int_equal(box_set_root(box, "/", BOX_ROOT_DEVICES | BOX_ROOT_READONLY), 0);
+    assert_int_equal(box_set_root(box, "/", 1u << 5), -EINVAL);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/", "/", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/", 0), -EINVAL);
+    assert_int_equal(box_set_options(box, BOX_OPT_SET_PWD | BOX_OPT_NO_USERNS |
+                                     BOX_OPT_ASSERT_NO_USERNS), 0);
+}
+
 static void test_misc_checks(void **state)
 {
     box_t *box = *state;
@@ -258,7 +288,7 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_pass_fd(box, 0, 3), 0);
     assert_int_equal(box_pass_fd(box, 1, 3), 0);
     assert_int_equal(box->n_fds, 1);
-    assert_int_equal(box_set_options(box, 0x80), -EINVAL);
+    assert_int_equal(box_set_options(box, 0x1000), -EINVAL);
     assert_int_equal(box_set_user(box, (uid_t)-1, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 1ull << 40), -ERANGE);
@@ -357,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idmap_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_env_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_misc_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_bwrap_calls, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_cpuset_and_io_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_error_format, new_box, free_box),
         cmocka_unit_test(test_probe),
