@@ -134,7 +134,8 @@ typedef enum {
     BOX_MOUNT_MQUEUE,     /* source unused; POSIX message queues of the box's IPC namespace */
     BOX_MOUNT_DIR,        /* source unused; just create the directory */
     BOX_MOUNT_SYMLINK,    /* source: the link's text; target: where the link is made */
-    BOX_MOUNT_REMOUNT_RO, /* source unused; make an existing mount at target read-only */
+    BOX_MOUNT_REMOUNT_RO, /* source unused; make an existing mount at target read-only, and
+                             the mounts below it unless BOX_MOUNT_NOREC */
     BOX_MOUNT_OVERLAY,    /* only through box_mount_overlay (box_mount: -EINVAL) */
 } box_mount_type_t;
 

@@ -4,8 +4,15 @@
  * unchanged, mounts in command-line order) and isolate's spelling for limits. See --help
  * for every option and where boxrun differs from bwrap.
  *
+ * Two personalities of one binary. Run as boxrun, libbox's secure defaults hold (a clean
+ * environment, no capabilities, the default seccomp list, every namespace). Run under a
+ * name beginning with "bwrap" (the bwrap-libbox link), it is a drop-in bubblewrap 0.11:
+ * the caller's environment, cwd and descriptors are inherited, root keeps its
+ * capabilities, only the namespaces asked for are made, the seccomp filter holds only the
+ * keyring calls, and messages and exit codes are bwrap's.
+ *
  * Exit status: the program's exit code, 128+signal when it was killed, 125 when boxrun
- * itself failed (one line on stderr: "boxrun: <message>"). */
+ * itself failed (one line on stderr: "boxrun: <message>"); as bwrap, 1 and "bwrap: ". */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +32,7 @@
 #include <box.h>
 
 #define EXIT_BOXRUN 125
+#define EXIT_BWRAP 1
 #define MAX_CAPS 64
 #define MAX_FDS 256
 #define MAX_ENV 1024
@@ -210,6 +219,31 @@ static const char usage_text[] =
     "Exit status: the program's exit code; 128+N when it was killed by signal N (the wall-time,\n"
     "cpu-time and memory limits kill with SIGKILL: 137); 125 when boxrun itself failed.\n";
 
+static const char bwrap_usage_text[] =
+    "    --help, --version, --args FD, --argv0 VALUE, --level-prefix\n"
+    "    --unshare-all, --share-net, --unshare-{user,ipc,pid,net,uts,cgroup}[-try]\n"
+    "    --disable-userns, --assert-userns-disabled, --uid UID, --gid GID, --hostname NAME\n"
+    "    --chdir DIR, --clearenv, --setenv VAR VALUE, --unsetenv VAR, --lock-file DEST\n"
+    "    --sync-fd FD, --bind[-try], --dev-bind[-try], --ro-bind[-try] SRC DEST\n"
+    "    --bind-fd FD DEST, --ro-bind-fd FD DEST, --remount-ro DEST\n"
+    "    --proc DEST, --dev DEST, --tmpfs DEST, --mqueue DEST, --dir DEST\n"
+    "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST, --symlink SRC DEST\n"
+    "    --seccomp FD, --add-seccomp-fd FD, --block-fd FD, --info-fd FD,\n"
+    "    --json-status-fd FD, --new-session, --die-with-parent, --as-pid-1\n"
+    "    --cap-add CAP, --cap-drop CAP, --perms OCTAL, --size BYTES, --chmod OCTAL PATH\n"
+    "\n"
+    "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
+    "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
+    "Not supported: --userns, --userns2, --pidns, --userns-block-fd, the overlay options,\n"
+    "--exec-label, --file-label.\n";
+
+/* The personality (see the top of this file): chosen by main from argv[0]. */
+static int bwrap;                          /* 1: behave as bubblewrap 0.11 */
+static const char *prog_name = "boxrun";   /* message prefix */
+static int exit_failure = EXIT_BOXRUN;     /* boxrun's own errors */
+static int level_prefix;                   /* bwrap's --level-prefix: "<3>" before errors */
+static const char *argv0 = "boxrun";
+
 /* Everything the command line asks for that is applied after parsing. */
 struct run {
     box_t *box;
@@ -261,7 +295,21 @@ struct run {
     int json_fd;          /* --json-status FILE, opened before the program runs */
     int json_created;     /* boxrun created it: removed if boxrun fails without a status */
     int probe;
-    const char *seccomp_bpf; /* --seccomp or --add-seccomp-fd, once given */
+    int n_add_seccomp;       /* --add-seccomp-fd programs given */
+    int seccomp_given;       /* --seccomp given */
+    char *seccomp_last;      /* bwrap: the last --seccomp program, added after parsing */
+    size_t seccomp_last_len;
+    int seccomp_empty;       /* bwrap: an empty program (the kernel would refuse it) */
+    unsigned int ns;         /* the namespaces made (BOX_NS_*), for the ns ids reported */
+    int chdir_given;         /* --chdir seen (warned about when given twice) */
+    int new_session, die_with_parent, root_devices, cap_option_used;
+    unsigned int extra_opts; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */
+    int n_lock_files;
+    /* bwrap: descriptors boxrun reads itself, not passed on to the program */
+    int used_fds[MAX_FDS];
+    int n_used_fds;
+    char *inherited_env[MAX_ENV]; /* bwrap: names of the caller's variables (allocated) */
+    int n_inherited_env;
     /* what --args allocated (freed at the end): one entry per --args, so this bounds how
      * many times --args may be given in all (nested or not), not how deeply it nests */
     char **args_vec[MAX_ARGS];
@@ -298,17 +346,36 @@ static void cleanup_tmpdir(void)
     cleanup_run->tmpdir[0] = '\0';
 }
 
+/* "PROG: " with bwrap's --level-prefix ("<3>" for errors, "<4>" for warnings). */
+static void message_start(int level)
+{
+    if (level_prefix)
+        fprintf(stderr, "<%d>", level);
+    fprintf(stderr, "%s: ", prog_name);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("boxrun: ", stderr);
+    message_start(3);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     cleanup_tmpdir();
-    exit(EXIT_BOXRUN);
+    exit(exit_failure);
+}
+
+static void __attribute__((format(printf, 1, 2))) warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    message_start(4);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 /* A libbox call failed: its message already names the step, the path and the errno.
@@ -334,7 +401,7 @@ static void __attribute__((format(printf, 2, 3))) note(const struct run *r, cons
 
     if (!r->verbose)
         return;
-    fputs("boxrun: ", stderr);
+    message_start(7);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -386,13 +453,53 @@ static uint64_t parse_seconds_ms(const char *opt, const char *s)
     return (ns + 999999) / 1000000;
 }
 
+/* A descriptor number; bwrap says "Invalid fd: S" for anything but a decimal >= 0. */
+static int parse_fd_number(const char *opt, const char *s)
+{
+    char *end;
+    long v;
+
+    if (!bwrap)
+        return (int)parse_u64(opt, s, 0, 0, INT_MAX);
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (!s[0] || *end || v < 0 || v > INT_MAX || errno)
+        die("Invalid fd: %s", s);
+    return (int)v;
+}
+
+static void mark_used_fd(struct run *r, int fd)
+{
+    if (r->n_used_fds < MAX_FDS)
+        r->used_fds[r->n_used_fds++] = fd;
+}
+
+/* A descriptor an option reads or writes itself: it must be open now. */
 static int parse_fd(const char *opt, const char *s)
 {
-    int fd = (int)parse_u64(opt, s, 0, 0, INT_MAX);
+    int fd = parse_fd_number(opt, s);
 
-    if (fcntl(fd, F_GETFD) < 0)
+    if (fcntl(fd, F_GETFD) < 0) {
+        if (bwrap)
+            die("Invalid fd: %s: %s", s, strerror(errno));
         die("%s %d: %s", opt, fd, strerror(errno));
+    }
     return fd;
+}
+
+/* bwrap takes relative host paths relative to its working directory; so does boxrun.
+ * Returns s itself when it is absolute, else an allocated path (kept until exit). */
+static const char *host_path(const char *s)
+{
+    char cwd[PATH_MAX], *abs;
+
+    if (s[0] == '/')
+        return s;
+    if (!getcwd(cwd, sizeof cwd))
+        die("%s: relative path, and the working directory is unknown: %s", s, strerror(errno));
+    if (asprintf(&abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", s) < 0)
+        die("out of memory");
+    return abs;
 }
 
 /* "KEY=VALUE" (a path and its value): split at the last '=', since a path may hold one and
@@ -473,22 +580,25 @@ static int is_root_path(const char *path)
 
 static void opt_bind(struct run *r, const struct option *o, char **a)
 {
-    /* bwrap's "--ro-bind DIR /" is libbox's root: it must come before the other mounts,
-     * which would otherwise be hidden under it. */
-    if (is_root_path(a[1])) {
-        if (r->root)
-            die("%s %s /: the root is already %s", o->name, a[0], r->root);
-        if (r->n_mounts > 0)
-            die("%s %s /: binding the root must come before the other mounts", o->name, a[0]);
-        if ((o->arg & BOX_MOUNT_TRY) && access(a[0], F_OK) != 0) {
-            note(r, "%s: %s is missing, skipped", o->name, a[0]);
+    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
+    const char *src = host_path(a[0]);
+    struct stat st;
+
+    if (bwrap && !(flags & BOX_MOUNT_TRY) && stat(src, &st) < 0)
+        die("Can't find source path %s: %s", a[0], strerror(errno));
+    /* Plain boxrun: a first bind on / is libbox's root (--root, --root-ro). As bwrap, and
+     * for a later one (bwrap's --bind / / --tmpfs /tmp --ro-bind / /), it is a bind on
+     * "/" that covers the root and what was mounted so far. */
+    if (is_root_path(a[1]) && !bwrap && !r->root && r->n_mounts == 0) {
+        if ((flags & BOX_MOUNT_TRY) && access(src, F_OK) != 0) {
+            note(r, "%s: %s is missing, skipped", o->name, src);
             return;
         }
-        r->root = a[0];
-        r->root_ro = r->root_ro || (o->arg & BOX_MOUNT_RO);
+        r->root = src;
+        r->root_ro = r->root_ro || (flags & BOX_MOUNT_RO);
+        r->root_devices = (flags & BOX_MOUNT_DEVICES) != 0;
         return;
     }
-    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
 
     r->n_mounts++;
     note(r, "bind %s on %s%s%s%s%s%s", a[0], a[1], flags & BOX_MOUNT_RO ? " (read-only)" : "",
@@ -496,7 +606,19 @@ static void opt_bind(struct run *r, const struct option *o, char **a)
          flags & BOX_MOUNT_TRY ? " (if it exists)" : "",
          flags & BOX_MOUNT_EXEC_OFF ? " (noexec)" : "",
          flags & BOX_MOUNT_NOREC ? " (not the mounts below)" : "");
-    check(r, box_mount(r->box, BOX_MOUNT_BIND, a[0], a[1], flags));
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, src, is_root_path(a[1]) ? "/" : a[1], flags));
+}
+
+/* --bind-fd FD DEST, --ro-bind-fd FD DEST: the descriptor is the box's now. */
+static void opt_bind_fd(struct run *r, const struct option *o, char **a)
+{
+    int fd = parse_fd(o->name, a[0]);
+
+    r->n_mounts++;
+    mark_used_fd(r, fd);
+    note(r, "bind fd %d on %s%s", fd, a[1], o->arg & BOX_MOUNT_RO ? " (read-only)" : "");
+    check(r, box_mount_fd(r->box, fd, is_root_path(a[1]) ? "/" : a[1], o->arg));
+    close(fd);
 }
 
 static void opt_tmpfs(struct run *r, const struct option *o, char **a)
@@ -541,7 +663,9 @@ static void opt_mount(struct run *r, const struct option *o, char **a)
     }
     r->n_mounts++;
     note(r, "%s on %s", what[o->arg], a[0]);
-    check(r, box_mount(r->box, (box_mount_type_t)o->arg, NULL, a[0], 0));
+    /* bwrap's --remount-ro is not recursive. */
+    check(r, box_mount(r->box, (box_mount_type_t)o->arg, NULL, a[0],
+                       bwrap && o->arg == BOX_MOUNT_REMOUNT_RO ? BOX_MOUNT_NOREC : 0));
 }
 
 static void opt_dir(struct run *r, const struct option *o, char **a)
@@ -589,7 +713,8 @@ static void opt_file(struct run *r, const struct option *o, char **a)
 {
     int fd = parse_fd(o->name, a[0]), out;
     char path[PATH_MAX + 32], buf[65536];
-    mode_t mode = r->have_perms ? r->next_perms : 0644;
+    /* bwrap's modes: --file 0666, the bind-data forms mkstemp's 0600 */
+    mode_t mode = r->have_perms ? r->next_perms : strcmp(o->name, "--file") == 0 ? 0666 : 0600;
     ssize_t n;
 
     if (!r->tmpdir[0]) {
@@ -627,6 +752,7 @@ static void opt_file(struct run *r, const struct option *o, char **a)
     if (fchmod(out, mode) < 0 || close(out) < 0)
         die("%s: %s: %s", o->name, path, strerror(errno));
     close(fd);
+    mark_used_fd(r, fd);
     note(r, "copy of fd %d (%s) on %s, mode %04o%s", fd, path, a[1], (unsigned int)mode,
          o->arg & BOX_MOUNT_RO ? ", read-only" : "");
     r->n_mounts++;
@@ -660,7 +786,8 @@ static void opt_share_net(struct run *r, const struct option *o, char **a)
 
 static void opt_size(struct run *r, const struct option *o, char **a)
 {
-    r->next_size = parse_u64(o->name, a[0], 1, 1, UINT64_MAX);
+    /* bwrap's ceiling: half the address space, 2^63 - 1 */
+    r->next_size = parse_u64(o->name, a[0], 1, 1, INT64_MAX);
     r->have_size = 1;
 }
 
@@ -674,6 +801,8 @@ static void opt_id(struct run *r, const struct option *o, char **a)
 {
     long long v = (long long)parse_u64(o->name, a[0], 0, 0, UINT32_MAX - 1);
 
+    if ((o->arg ? r->gid : r->uid) >= 0)
+        warn("Only the last %s option will take effect", o->name);
     if (o->arg)
         r->gid = v;
     else
@@ -713,16 +842,25 @@ static void opt_map(struct run *r, const struct option *o, char **a)
 
 static void opt_hostname(struct run *r, const struct option *o, char **a)
 {
-    (void)o;
+    if (r->hostname)
+        warn("Only the last %s option will take effect", o->name);
     r->hostname = a[0];
     check(r, box_set_hostname(r->box, a[0]));
 }
 
 static void opt_chdir(struct run *r, const struct option *o, char **a)
 {
-    (void)o;
+    char *abs = NULL;
+
+    if (r->chdir_given)
+        warn("Only the last %s option will take effect", o->name);
+    r->chdir_given = 1;
     note(r, "working directory %s", a[0]);
-    check(r, box_set_cwd(r->box, a[0]));
+    /* As bwrap: a relative directory is taken from the box's "/", where it starts. */
+    if (a[0][0] != '/' && asprintf(&abs, "/%s", a[0]) < 0)
+        die("out of memory");
+    check(r, box_set_cwd(r->box, abs ? abs : a[0]));
+    free(abs);
 }
 
 static void opt_setenv(struct run *r, const struct option *o, char **a)
@@ -740,10 +878,12 @@ static void opt_unsetenv(struct run *r, const struct option *o, char **a)
     check(r, box_unsetenv(r->box, a[0]));
 }
 
-/* As bwrap's: everything set so far goes, the default PATH included. */
+/* As bwrap's: everything set so far goes, the default (or inherited) PATH included. */
 static void opt_clearenv(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
+    for (int i = 0; i < r->n_inherited_env; i++)
+        check(r, box_unsetenv(r->box, r->inherited_env[i]));
     for (int i = 0; i < r->n_env; i++)
         check(r, box_unsetenv(r->box, r->env[i]));
     check(r, box_unsetenv(r->box, "PATH"));
@@ -751,10 +891,43 @@ static void opt_clearenv(struct run *r, const struct option *o, char **a)
     note(r, "environment cleared (PATH too: a program name without '/' needs --setenv PATH)");
 }
 
-static void opt_accepted(struct run *r, const struct option *o, char **a)
+/* --new-session: plain boxrun always makes one (libbox's default); bwrap only on request.
+ * --die-with-parent: the box always dies with boxrun; this also makes boxrun die with its
+ * own parent, as bwrap does. */
+static void opt_session(struct run *r, const struct option *o, char **a)
 {
     (void)a;
-    note(r, "%s: always on in libbox", o->name);
+    if (o->arg)
+        r->die_with_parent = 1;
+    else
+        r->new_session = 1;
+}
+
+static void opt_level_prefix(struct run *r, const struct option *o, char **a)
+{
+    (void)r, (void)o, (void)a;
+    level_prefix = 1;
+}
+
+static void opt_lock_file(struct run *r, const struct option *o, char **a)
+{
+    char *abs = NULL;
+
+    (void)o;
+    /* A relative path is from the box's "/", as the working directory is. */
+    if (a[0][0] != '/' && asprintf(&abs, "/%s", a[0]) < 0)
+        die("out of memory");
+    note(r, "lock file %s", abs ? abs : a[0]);
+    check(r, box_lock_file(r->box, abs ? abs : a[0]));
+    free(abs);
+    r->n_lock_files++;
+}
+
+/* --disable-userns, --assert-userns-disabled: a BOX_OPT_* bit in o->arg. */
+static void opt_userns_option(struct run *r, const struct option *o, char **a)
+{
+    (void)a;
+    r->extra_opts |= o->arg;
 }
 
 /* --as-pid-1 is what boxrun does anyway, unless --init puts box-init there instead. */
@@ -776,6 +949,7 @@ static void opt_cap(struct run *r, const struct option *o, char **a)
     const char *name = a[0];
     int add = o->arg, found = -1;
 
+    r->cap_option_used = 1;
     if (strcasecmp(name, "ALL") == 0) {
         r->cap_all = add;
         r->cap_dropped = 0;
@@ -886,25 +1060,83 @@ static void opt_seccomp_profile(struct run *r, const struct option *o, char **a)
     fclose(f);
 }
 
-/* bwrap's --seccomp FD / --add-seccomp-fd FD: a classic BPF program read from FD, installed
- * on top of libbox's own filter. libbox takes one program: either option, once. */
-static void opt_seccomp_bpf(struct run *r, const struct option *o, char **a)
+/* Read a whole descriptor (a seccomp program: at most 4096 instructions). */
+static char *read_program(const char *opt, int fd, size_t *len)
 {
-    int fd = parse_fd(o->name, a[0]), rc;
+    size_t cap = 4096 * 8 + 1;
+    char *buf = malloc(cap);
+    ssize_t n;
 
-    if (r->seccomp_bpf)
-        die("%s after %s is not supported yet (libbox loads one BPF program)", o->name,
-            r->seccomp_bpf);
-    note(r, "seccomp BPF program from fd %d, on top of libbox's filter", fd);
-    if ((rc = box_seccomp_load_bpf(r->box, fd)) < 0) {
-        const char *msg = box_errmsg(r->box);
-
-        die("%s %d: %s", o->name, fd,
-            msg[0] ? msg : rc == -EINVAL ? "not a seccomp BPF program (empty, not a "
-            "multiple of 8 bytes, or more than 4096 instructions)" : strerror(-rc));
+    if (!buf)
+        die("out of memory");
+    *len = 0;
+    while (*len < cap && (n = read(fd, buf + *len, cap - *len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            if (bwrap)
+                die("Can't read seccomp data: %s", strerror(errno));
+            die("%s %d: read: %s", opt, fd, strerror(errno));
+        }
+        *len += (size_t)n;
     }
     close(fd);
-    r->seccomp_bpf = o->name;
+    return buf;
+}
+
+/* --seccomp FD / --add-seccomp-fd FD: classic BPF programs read from FD now, installed on
+ * top of libbox's own filter. --add-seccomp-fd stacks (each program filters every call);
+ * --seccomp is one program (the last one given), not to be combined with the other. */
+static void opt_seccomp_bpf(struct run *r, const struct option *o, char **a)
+{
+    int add = strcmp(o->name, "--add-seccomp-fd") == 0, fd = parse_fd_number(o->name, a[0]);
+    size_t len;
+    char *prog;
+
+    if (add && r->seccomp_given)
+        die("--add-seccomp-fd cannot be combined with --seccomp");
+    if (!add && r->n_add_seccomp)
+        die("--seccomp cannot be combined with --add-seccomp-fd");
+    if (!add && r->seccomp_given)
+        warn("Only the last %s option will take effect", o->name);
+    if (add)
+        r->n_add_seccomp++;
+    else
+        r->seccomp_given = 1;
+    if (fcntl(fd, F_GETFD) < 0) {
+        if (bwrap)
+            die("Can't read seccomp data: %s", strerror(errno));
+        die("%s %d: %s", o->name, fd, strerror(errno));
+    }
+    mark_used_fd(r, fd);
+    prog = read_program(o->name, fd, &len);
+    if (len % 8)
+        die(bwrap ? "Invalid seccomp data, must be multiple of 8"
+                  : "%s %d: not a seccomp BPF program (not a multiple of 8 bytes)", o->name, fd);
+    if (len == 0 || len > 4096 * 8) {
+        /* bwrap hands such a program to the kernel, which refuses it; say so after
+         * parsing, as late as bwrap would. */
+        if (!bwrap)
+            die("%s %d: not a seccomp BPF program (%s)", o->name, fd,
+                len ? "more than 4096 instructions" : "empty");
+        r->seccomp_empty = 1;
+        free(prog);
+        if (!add) { /* the last --seccomp is the one that counts */
+            free(r->seccomp_last);
+            r->seccomp_last = NULL;
+        }
+        return;
+    }
+    note(r, "seccomp BPF program from fd %d (%zu instructions), on top of libbox's filter",
+         fd, len / 8);
+    if (add) {
+        check(r, box_seccomp_add_bpf(r->box, prog, len));
+        free(prog);
+    } else {
+        free(r->seccomp_last);
+        r->seccomp_last = prog;
+        r->seccomp_last_len = len;
+    }
 }
 
 static void opt_fd(struct run *r, const struct option *o, char **a)
@@ -925,7 +1157,10 @@ static void opt_report_fd(struct run *r, const struct option *o, char **a)
     int *slot[] = { [FD_INFO] = &r->info_fd, [FD_JSON_STATUS] = &r->json_status_fd,
                     [FD_BLOCK] = &r->block_fd, [FD_SYNC] = &r->sync_fd };
 
+    if (*slot[o->arg] >= 0)
+        warn("Only the last %s option will take effect", o->name);
     *slot[o->arg] = fd;
+    mark_used_fd(r, fd);
 }
 
 static void opt_argv0(struct run *r, const struct option *o, char **a)
@@ -1185,17 +1420,30 @@ static void opt_probe(struct run *r, const struct option *o, char **a)
     r->probe = 1;
 }
 
+static void usage(FILE *f)
+{
+    if (bwrap) {
+        fprintf(f, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", argv0);
+        fputs(bwrap_usage_text, f);
+    } else {
+        fputs(usage_text, f);
+    }
+}
+
 static void opt_help(struct run *r, const struct option *o, char **a)
 {
     (void)r, (void)o, (void)a;
-    fputs(usage_text, stdout);
+    usage(stdout);
     exit(0);
 }
 
 static void opt_version(struct run *r, const struct option *o, char **a)
 {
     (void)r, (void)o, (void)a;
-    printf("boxrun (libbox) %s\n", box_version());
+    if (bwrap)
+        printf("bubblewrap 0.11.1 (libbox %s)\n", box_version());
+    else
+        printf("boxrun (libbox) %s\n", box_version());
     exit(0);
 }
 
@@ -1236,8 +1484,8 @@ static const struct option options[] = {
     { "--setenv", 2, opt_setenv, 0, NULL },
     { "--unsetenv", 1, opt_unsetenv, 0, NULL },
     { "--clearenv", 0, opt_clearenv, 0, NULL },
-    { "--die-with-parent", 0, opt_accepted, 0, NULL },
-    { "--new-session", 0, opt_accepted, 0, NULL },
+    { "--die-with-parent", 0, opt_session, 1, NULL },
+    { "--new-session", 0, opt_session, 0, NULL },
     { "--as-pid-1", 0, opt_as_pid_1, 0, NULL },
     { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS, NULL },
     { "--info-fd", 1, opt_report_fd, FD_INFO, NULL },
@@ -1253,19 +1501,19 @@ static const struct option options[] = {
     { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--userns-block-fd", 1, opt_unsupported, 0, "libbox writes the uid/gid maps itself" },
-    { "--lock-file", 1, opt_unsupported, 0, NULL },
+    { "--lock-file", 1, opt_lock_file, 0, NULL },
     { "--chmod", 2, opt_chmod, 0, NULL },
-    { "--bind-fd", 2, opt_unsupported, 0, NULL },
-    { "--ro-bind-fd", 2, opt_unsupported, 0, NULL },
+    { "--bind-fd", 2, opt_bind_fd, 0, NULL },
+    { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO, NULL },
     { "--overlay-src", 1, opt_unsupported, 0, NULL },
     { "--overlay", 3, opt_unsupported, 0, NULL },
     { "--tmp-overlay", 1, opt_unsupported, 0, NULL },
     { "--ro-overlay", 1, opt_unsupported, 0, NULL },
     { "--exec-label", 1, opt_unsupported, 0, NULL },
     { "--file-label", 1, opt_unsupported, 0, NULL },
-    { "--disable-userns", 0, opt_unsupported, 0, NULL },
-    { "--assert-userns-disabled", 0, opt_unsupported, 0, NULL },
-    { "--level-prefix", 0, opt_unsupported, 0, NULL },
+    { "--disable-userns", 0, opt_userns_option, BOX_OPT_NO_USERNS, NULL },
+    { "--assert-userns-disabled", 0, opt_userns_option, BOX_OPT_ASSERT_NO_USERNS, NULL },
+    { "--level-prefix", 0, opt_level_prefix, 0, NULL },
     /* libbox's own (isolate's spelling where it has one) */
     { "--seccomp-default", 1, opt_seccomp_default, 0, NULL },
     { "--seccomp-rule", 1, opt_seccomp_rule, 0, NULL },
@@ -1384,6 +1632,8 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
             if (strcmp(av[i], options[k].name) == 0)
                 o = &options[k];
+        if (!o && bwrap)
+            die("Unknown option %s", av[i]);
         if (!o)
             die("unknown option %s (see boxrun --help)", av[i]);
         if (o->fn == opt_unsupported)
@@ -1434,6 +1684,7 @@ static void apply_namespaces(struct run *r)
         if (r->uid >= 0 || r->gid >= 0)
             check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : 0,
                                   r->gid >= 0 ? (gid_t)r->gid : 0));
+        r->ns = (BOX_NS_ALL & ~BOX_NS_TIME) | (r->time_ns ? BOX_NS_TIME : 0);
         return;
     }
     /* bwrap: the mount namespace always; the rest only on request. */
@@ -1461,6 +1712,16 @@ static void apply_namespaces(struct run *r)
         ns &= ~BOX_NS_NET;
     if (r->hostname && !(ns & BOX_NS_UTS))
         die("--hostname requires --unshare-uts");
+    if ((r->extra_opts & BOX_OPT_NO_USERNS) && !(ns & BOX_NS_USER))
+        die("--disable-userns requires --unshare-user");
+    if (bwrap && !(ns & BOX_NS_USER) && ((r->uid >= 0 && (uid_t)r->uid != getuid()) ||
+                                         (r->gid >= 0 && (gid_t)r->gid != getgid())))
+        die("Specifying --%s requires --unshare-user or --userns",
+            r->uid >= 0 && (uid_t)r->uid != getuid() ? "uid" : "gid");
+    if (bwrap && r->as_pid_1 && !(ns & BOX_NS_PID))
+        die("Specifying --as-pid-1 requires --unshare-pid");
+    if (bwrap && r->as_pid_1 && r->n_lock_files)
+        die("Specifying --as-pid-1 and --lock-file is not permitted");
     note(r, "namespaces (bwrap rules):%s%s%s%s%s%s%s", ns & BOX_NS_USER ? " user" : "",
          ns & BOX_NS_PID ? " pid" : "", ns & BOX_NS_MNT ? " mount" : "",
          ns & BOX_NS_UTS ? " uts" : "", ns & BOX_NS_IPC ? " ipc" : "",
@@ -1468,6 +1729,7 @@ static void apply_namespaces(struct run *r)
     if (r->time_ns)
         ns |= BOX_NS_TIME;
     check(r, box_set_namespaces(r->box, ns));
+    r->ns = ns;
     r->userns = (ns & BOX_NS_USER) != 0;
 
     /* bwrap runs the program as the caller's own uid/gid unless --uid/--gid say otherwise,
@@ -1483,6 +1745,14 @@ static void apply_namespaces(struct run *r)
     }
     note(r, "program runs as uid %u gid %u", (unsigned int)uid, (unsigned int)gid);
     check(r, box_set_user(r->box, uid, gid));
+    /* Without a user namespace bwrap leaves the caller's supplementary groups alone. */
+    if (bwrap && !(ns & BOX_NS_USER)) {
+        gid_t groups[64];
+        int n = getgroups(64, groups);
+
+        if (n > 0)
+            check(r, box_set_groups(r->box, (size_t)n, groups));
+    }
 }
 
 /* --cap-add ALL with --cap-drop: keep, by name, every capability this kernel has but the
@@ -1513,16 +1783,78 @@ static void keep_all_caps_but_dropped(struct run *r)
     note(r, "capabilities: %d kept, all but the dropped ones", kept);
 }
 
+/* bwrap hands the program every descriptor it inherited without close-on-exec, except
+ * those its options consumed. */
+static void pass_inherited_fds(struct run *r)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+
+    if (!d)
+        die("/proc/self/fd: %s", strerror(errno));
+    while ((de = readdir(d))) {
+        int fd = atoi(de->d_name), flags, used = 0;
+
+        if (de->d_name[0] == '.' || fd == dirfd(d) || (flags = fcntl(fd, F_GETFD)) < 0 ||
+            (flags & FD_CLOEXEC))
+            continue;
+        for (int i = 0; i < r->n_used_fds; i++)
+            used |= r->used_fds[i] == fd;
+        if (used)
+            continue;
+        if (fd > 1024) {
+            note(r, "descriptor %d: above 1024, not passed", fd);
+            continue;
+        }
+        note(r, "descriptor %d passed (inherited)", fd);
+        check(r, box_pass_fd(r->box, fd, fd));
+    }
+    closedir(d);
+}
+
+/* What the bwrap personality sets after parsing: where the program starts (--chdir, else
+ * the caller's cwd, else $HOME, else /, and PWD), its descriptors, the --seccomp program. */
+static void apply_bwrap(struct run *r, unsigned int *opts)
+{
+    const char *home = getenv("HOME");
+    char cwd[PATH_MAX];
+
+    if (r->seccomp_empty)
+        die("Unable to set up system call filtering as requested: prctl(PR_SET_SECCOMP) "
+            "reported EINVAL. (Hint: this requires a kernel configured with CONFIG_SECCOMP "
+            "and CONFIG_SECCOMP_FILTER.)");
+    if (!r->chdir_given) {
+        if (getcwd(cwd, sizeof cwd) && cwd[0] == '/')
+            check(r, box_try_cwd(r->box, cwd));
+        if (home && home[0] == '/')
+            check(r, box_try_cwd(r->box, home));
+    }
+    pass_inherited_fds(r);
+    *opts |= BOX_OPT_SET_PWD;
+    if (r->cap_option_used)
+        *opts |= BOX_OPT_CAPS_INHERITABLE;
+    if (!r->new_session) /* bwrap keeps the caller's session unless asked */
+        check(r, box_set_option(r->box, BOX_OPT_NEW_SESSION, 0));
+    /* bwrap's pid 1 reaps the orphans of a pid namespace; libbox's box-init does that. */
+    if ((r->ns & BOX_NS_PID) && !r->as_pid_1)
+        *opts |= BOX_OPT_INIT;
+}
+
 static void apply_rest(struct run *r)
 {
-    unsigned int opts = r->opts; /* turned on, on top of libbox's defaults */
+    unsigned int opts = r->opts | r->extra_opts; /* turned on, on top of libbox's defaults */
 
     if (r->root_ro && !r->root)
         die("--root-ro needs --root");
     if (r->root) {
         note(r, "root %s%s", r->root, r->root_ro ? " (read-only)" : "");
-        check(r, box_set_root(r->box, r->root, r->root_ro ? BOX_ROOT_READONLY : 0));
+        check(r, box_set_root(r->box, r->root, (r->root_ro ? BOX_ROOT_READONLY : 0) |
+                                                   (r->root_devices ? BOX_ROOT_DEVICES : 0)));
     }
+    if (bwrap)
+        apply_bwrap(r, &opts);
+    if (r->seccomp_last) /* the last --seccomp */
+        check(r, box_seccomp_add_bpf(r->box, r->seccomp_last, r->seccomp_last_len));
     if (r->cap_all && r->cap_dropped) {
         keep_all_caps_but_dropped(r);
     } else if (r->cap_all) {
@@ -1552,7 +1884,7 @@ static void apply_rest(struct run *r)
     /* The options libbox defaults to (die with parent, new session) stay on, as boxrun's
      * --die-with-parent and --new-session say; --block-fd holds the built box until a
      * byte arrives. */
-    if ((opts & BOX_OPT_INIT) && r->as_pid_1)
+    if ((opts & BOX_OPT_INIT) && r->as_pid_1 && !bwrap)
         die("--init and --as-pid-1 contradict each other (with --init the program is pid 2)");
     if (r->block_fd >= 0)
         opts |= BOX_OPT_HOLD;
@@ -1644,7 +1976,8 @@ static void write_fd_line(int fd, const char *what, const char *text)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            fprintf(stderr, "boxrun: %s %d: write: %s\n", what, fd, strerror(errno));
+            message_start(3);
+            fprintf(stderr, "%s %d: write: %s\n", what, fd, strerror(errno));
             return;
         }
         text += n;
@@ -1701,6 +2034,73 @@ static void wait_box(struct run *r, box_status_t *st)
     check(r, rc);
 }
 
+/* The bwrap personality when argv[0]'s file name begins with "bwrap". */
+static void choose_personality(const char *arg0)
+{
+    const char *base = strrchr(arg0, '/');
+
+    argv0 = arg0;
+    base = base ? base + 1 : arg0;
+    if (strncmp(base, "bwrap", 5) == 0) {
+        bwrap = 1;
+        prog_name = "bwrap";
+        exit_failure = EXIT_BWRAP;
+    }
+}
+
+/* bwrap's starting point, before its options: the caller's environment; root keeps its
+ * capabilities (--cap-drop takes some away); bwrap's namespace rules; and a seccomp
+ * filter that only keeps the kernel keyring away (it is not namespaced: bwrap lets a box
+ * read the caller's keys). Options given later change all of these. */
+static void bwrap_defaults(struct run *r)
+{
+    static const char *const keyring[] = { "keyctl", "add_key", "request_key" };
+    extern char **environ;
+
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        char *name;
+
+        if (!eq || eq == *e)
+            continue;
+        if (r->n_inherited_env == MAX_ENV)
+            die("more than %d environment variables", MAX_ENV);
+        if (!(name = strndup(*e, (size_t)(eq - *e))))
+            die("out of memory");
+        r->inherited_env[r->n_inherited_env++] = name;
+        check(r, box_setenv(r->box, name, eq + 1));
+    }
+    r->bwrap_ns = 1;
+    r->cap_all = getuid() == 0;
+    check(r, box_seccomp_default(r->box, 0));
+    for (size_t i = 0; i < sizeof keyring / sizeof keyring[0]; i++)
+        check(r, box_seccomp_rule(r->box, keyring[i], BOX_SECCOMP_ERRNO, EPERM));
+}
+
+/* "{" "child-pid": PID, then "NAME-namespace": INODE for each namespace the box made, as
+ * bwrap writes them to --info-fd and --json-status-fd. */
+static void info_line(struct run *r, char *buf, size_t size, const char *open,
+                      const char *sep, const char *close_text)
+{
+    static const struct { const char *name; unsigned int ns; } ids[] = {
+        { "cgroup", BOX_NS_CGROUP }, { "ipc", BOX_NS_IPC }, { "mnt", BOX_NS_MNT },
+        { "net", BOX_NS_NET }, { "pid", BOX_NS_PID }, { "uts", BOX_NS_UTS },
+    };
+    size_t len = (size_t)snprintf(buf, size, "%s\"child-pid\": %d", open, (int)box_pid(r->box));
+
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0] && len < size; i++) {
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)box_pid(r->box), ids[i].name);
+        if ((r->ns & ids[i].ns) && stat(path, &st) == 0)
+            len += (size_t)snprintf(buf + len, size - len, "%s\"%s-namespace\": %ju", sep,
+                                    ids[i].name, (uintmax_t)st.st_ino);
+    }
+    if (len < size)
+        snprintf(buf + len, size - len, "%s", close_text);
+}
+
 int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
@@ -1712,10 +2112,23 @@ int main(int argc, char **argv)
     char line[1024];
     int prog, rc, code;
 
+    pid_t parent = getppid();
+
     cleanup_run = r;
+    choose_personality(argv[0]);
+    if (bwrap && argc < 2) {
+        usage(stderr);
+        return EXIT_BWRAP;
+    }
     if ((rc = box_new(&r->box, 0)) < 0)
         die("box_new: %s", strerror(-rc));
+    if (bwrap)
+        bwrap_defaults(r);
     prog = parse_args(r, &argv, &argc);
+    /* --die-with-parent: boxrun itself goes with its parent (and takes the box along),
+     * even if that parent died already. */
+    if (r->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+        die("--die-with-parent: %s", errno ? strerror(errno) : "the parent is gone");
     if (r->probe) {
         box_free(r->box);
         return print_probe();
@@ -1732,6 +2145,10 @@ int main(int argc, char **argv)
             die("--seccomp-export %s: %s", path, strerror(errno));
         box_free(r->box);
         return 0;
+    }
+    if (prog >= argc && bwrap) {
+        usage(stderr);
+        exit(EXIT_BWRAP);
     }
     if (prog >= argc)
         die("no program given (see boxrun --help)");
@@ -1753,13 +2170,16 @@ int main(int argc, char **argv)
 
     note(r, "spawn %s", argv[prog]);
     check(r, box_spawn(r->box, (const char *const *)argv + prog));
-    snprintf(line, sizeof line, "{\"child-pid\": %d}\n", (int)box_pid(r->box));
     if (r->info_fd >= 0) {
+        info_line(r, line, sizeof line, bwrap ? "{\n    " : "{", bwrap ? ",\n    " : ", ",
+                  bwrap ? "\n}\n" : "}\n");
         write_fd_line(r->info_fd, "--info-fd", line);
         close(r->info_fd);
     }
-    if (r->json_status_fd >= 0)
+    if (r->json_status_fd >= 0) {
+        info_line(r, line, sizeof line, bwrap ? "{ " : "{", ", ", bwrap ? " }\n" : "}\n");
         write_fd_line(r->json_status_fd, "--json-status-fd", line);
+    }
     if (r->block_fd >= 0) {
         /* As bwrap: the box is built and its pid reported; one byte (or EOF) runs it. */
         char b;
@@ -1800,7 +2220,10 @@ int main(int argc, char **argv)
     code = st.end == BOX_END_EXITED ? st.exit_code : 128 + (st.signal ? st.signal : SIGKILL);
     note(r, "program ended: %s, exit status %d", end_reason(st.end), code);
 
-    if (r->json_status_fd >= 0) {
+    if (r->json_status_fd >= 0 && bwrap) {
+        snprintf(line, sizeof line, "{ \"exit-code\": %d }\n", code);
+        write_fd_line(r->json_status_fd, "--json-status-fd", line);
+    } else if (r->json_status_fd >= 0) {
         char *buf = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&buf, &len);
@@ -1845,5 +2268,8 @@ int main(int argc, char **argv)
         free(r->args_vec[i]);
         free(r->args_buf[i]);
     }
+    for (int i = 0; i < r->n_inherited_env; i++)
+        free(r->inherited_env[i]);
+    free(r->seccomp_last);
     return code;
 }

@@ -1119,6 +1119,16 @@ static void test_symlink_file_point_and_root_bind(void **state)
                              out, sizeof out, &st), 0);
     assert_string_equal(out, "covered\n1777\nro\n");
     box_free(box);
+
+    /* BOX_MOUNT_REMOUNT_RO with BOX_MOUNT_NOREC: only the mount at the target. */
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/tmp/sub", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_REMOUNT_RO, NULL, "/tmp", BOX_MOUNT_NOREC), 0);
+    assert_int_equal(run_box(box, "touch /tmp/x 2>/dev/null || echo ro; touch /tmp/sub/x && "
+                             "echo rw", out, sizeof out, &st), 0);
+    assert_string_equal(out, "ro\nrw\n");
+    box_free(box);
     remove_host_dir(host);
 }
 
@@ -1260,6 +1270,22 @@ static void test_no_userns(void **state)
     box_free(box);
 }
 
+/* BOX_OPT_CAPS_INHERITABLE: kept capabilities inheritable for uid 0 too. */
+static void test_caps_inheritable(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_CAPS_INHERITABLE), 0);
+    assert_int_equal(run_box(box, "grep -E '^Cap(Inh|Eff)' /proc/self/status", out, sizeof out,
+                             &st), 0);
+    assert_string_equal(out, "CapInh:\t0000000000000020\nCapEff:\t0000000000000020\n");
+    box_free(box);
+}
+
 /* box_lock_file: a write lock on the file fails while the box runs, and works after. */
 static void test_lock_file(void **state)
 {
@@ -1343,6 +1369,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_seccomp_add_bpf, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_no_userns, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_lock_file, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_inheritable, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Optional (not part of CI's pass/fail): bubblewrap's own test suite against boxrun's
+# bubblewrap personality, next to Debian's bwrap on the same machine.
+#
+# Usage: scripts/bwrap-suite.sh BUILD_DIR [BWRAP...]
+#
+# The suite is not in this repository (its license and ours differ): it is fetched at run
+# time with apt-get source bubblewrap (Debian's package, which ships tests/), through a
+# private apt configuration under a temporary directory, so the machine's sources.list is
+# not touched. Then, for bwrap-libbox from BUILD_DIR and each BWRAP given (default:
+# /usr/bin/bwrap when installed), it runs tests/test-run.sh,
+# test-specifying-userns.sh, test-specifying-pidns.sh and test-seccomp.py and prints one
+# TAP line per test and the counts.
+#
+# test-run.sh stops at its first failure (set -e). To count every test, the copy we run is
+# rewritten on the fly: no set -e, fatal() marks the current test failed instead of
+# exiting, and each `echo "ok ...` reports "not ok" when a command of that test failed.
+# Skips are the suite's own ("ok ... # SKIP ...").
+set -u
+build=${1:?usage: bwrap-suite.sh BUILD_DIR [BWRAP...]}
+shift
+build=$(cd "$build" && pwd)
+personality=$build/examples/bwrap-libbox
+[ -x "$personality" ] || { echo "bwrap-suite: no $personality (build first)"; exit 2; }
+export LIBBOX_INIT=$build/lib/box-init
+bwraps=("$personality")
+if [ $# -gt 0 ]; then
+  bwraps+=("$@")
+elif [ -x /usr/bin/bwrap ]; then
+  bwraps+=(/usr/bin/bwrap)
+fi
+
+work=$(mktemp -d)
+[ -n "${KEEP:-}" ] && echo "# work directory (kept): $work"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+
+# A private apt configuration with the deb-src line this release needs.
+. /etc/os-release
+uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
+      grep -v security | head -n1)
+uri=${uri:-http://deb.debian.org/debian}
+mkdir -p "$work/apt/lists/partial" "$work/src"
+printf 'deb-src %s %s main\n' "$uri" "${VERSION_CODENAME:?}" >"$work/apt/sources.list"
+apt_opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+          -o "Dir::State::Lists=$work/apt/lists")
+if ! apt-get "${apt_opts[@]}" -qq update >"$work/apt.log" 2>&1 ||
+   ! (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only bubblewrap \
+        >>"$work/apt.log" 2>&1); then
+  echo "bwrap-suite: SKIP: apt-get source bubblewrap failed:"
+  sed 's/^/  /' "$work/apt.log"
+  exit 77
+fi
+tar -C "$work/src" -xf "$work"/src/bubblewrap_*.orig.tar.*
+suite=$(echo "$work"/src/bubblewrap-*/tests)
+echo "# suite: $(basename "$(dirname "$suite")") (Debian's source package)"
+
+python=/usr/bin/python3 # Debian's, which has python3-seccomp
+[ -x "$python" ] || python=python3
+
+# try-syscall, which test-seccomp.py drives; test-seccomp.py skips itself without the
+# Python seccomp module (python3-seccomp).
+cc -o "$suite/try-syscall" "$suite/try-syscall.c" 2>/dev/null ||
+  echo "# cannot build try-syscall: test-seccomp.py will fail"
+
+# The rewrite that makes a shell test count every test instead of stopping at the first.
+counting() {
+  sed -e 's/^set -xeuo pipefail$/set -xuo pipefail/' \
+      -e 's|^\. \${srcd}/libtest\.sh$|. ${srcd}/libtest.sh; set +e; trap "tap_failed=1" ERR; tap_failed=0\
+fatal() { echo "# failed: $*" >\&2; tap_failed=1; return 1; }\
+tap_ok() { if [ "$tap_failed" = 1 ]; then echo "not $1"; else echo "$1"; fi; tap_failed=0; }|' \
+      -e 's/^\([[:space:]]*\)echo "ok/\1tap_ok "ok/' "$1"
+}
+
+for bw in "${bwraps[@]}"; do
+  pass=0 fail=0 skip=0
+  echo "# ---- $bw"
+  for t in test-run.sh test-specifying-userns.sh test-specifying-pidns.sh test-seccomp.py; do
+    [ -e "$suite/$t" ] || continue
+    log=$work/$(basename "$bw")-$t.log
+    if [ "${t%.sh}" != "$t" ]; then
+      counting "$suite/$t" >"$suite/counting-$t"
+      (cd "$suite" && BWRAP=$bw timeout 600 bash "./counting-$t") >"$log" 2>"$log.err" </dev/null
+    else
+      (cd "$suite" && BWRAP=$bw timeout 600 "$python" "./$t") >"$log" 2>"$log.err" </dev/null
+    fi
+    while IFS= read -r line; do
+      case $line in
+        "not ok"*) fail=$((fail + 1)); echo "$t: $line" ;;
+        ok*"# SKIP"* | ok*"# skip"*) skip=$((skip + 1)); echo "$t: $line" ;;
+        ok*) pass=$((pass + 1)); echo "$t: $line" ;;
+        "1..0 # SKIP"*) skip=$((skip + 1)); echo "$t: $line" ;;
+      esac
+    done <"$log"
+    # A script that stopped early (or a python suite that failed) shows in its stderr.
+    if [ "$t" = test-seccomp.py ] && grep -q '^FAILED' "$log.err"; then
+      grep -E '^(FAIL|ERROR):' "$log.err" | sed "s/^/$t: # /"
+    fi
+  done
+  echo "# $bw: $pass passed, $fail failed, $skip skipped"
+  printf '%s\t%d\t%d\t%d\n' "$bw" "$pass" "$fail" "$skip" >>"$work/summary"
+done
+echo "# bwrap	passed	failed	skipped"
+sed 's/^/# /' "$work/summary"
