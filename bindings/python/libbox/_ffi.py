@@ -29,6 +29,7 @@ BOX_NS_TIME = 1 << 7
 BOX_NS_ALL = 0xFF
 
 BOX_ROOT_READONLY = 1 << 0
+BOX_ROOT_DEVICES = 1 << 1  # no nodev on the root (bwrap's --dev-bind DIR /)
 
 BOX_MOUNT_BIND = 1
 BOX_MOUNT_TMPFS = 2
@@ -52,6 +53,10 @@ BOX_OPT_LIMITS_BEST_EFFORT = 1 << 2
 BOX_OPT_INIT = 1 << 3  # pid 1 is libbox's box-init (see box.h)
 BOX_OPT_ALLOW_NEW_PRIVS = 1 << 4
 BOX_OPT_HOLD = 1 << 5  # box_spawn leaves the box waiting for box_start
+BOX_OPT_SET_PWD = 1 << 6  # PWD names the directory the program started in
+BOX_OPT_NO_USERNS = 1 << 7  # the program cannot make user namespaces
+BOX_OPT_ASSERT_NO_USERNS = 1 << 8  # box_spawn fails unless it cannot
+BOX_OPT_CAPS_INHERITABLE = 1 << 9  # kept capabilities inheritable for uid 0 too
 
 BOX_LIMIT_NOFILE = 1
 BOX_LIMIT_NPROC = 2
@@ -349,6 +354,11 @@ _OPTIONAL = {
     "box_error_step": (_S, [box_p]),
     "box_set_root_overlay": (_I, [box_p, ctypes.c_size_t, ctypes.POINTER(_S), _S, _S, _U]),
     "box_mount_overlay": (_I, [box_p, _S, ctypes.c_size_t, ctypes.POINTER(_S), _S, _S, _U]),
+    # what bwrap's command lines need (LIBBOX_0.2)
+    "box_mount_fd": (_I, [box_p, _I, _S, _U]),
+    "box_try_cwd": (_I, [box_p, _S]),
+    "box_lock_file": (_I, [box_p, _S]),
+    "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -430,3 +440,7 @@ box_error_step = lib.box_error_step if "box_error_step" in _PROTOS else None
 box_set_root_overlay = (lib.box_set_root_overlay
                         if "box_set_root_overlay" in _PROTOS else None)
 box_mount_overlay = lib.box_mount_overlay if "box_mount_overlay" in _PROTOS else None
+box_mount_fd = lib.box_mount_fd if "box_mount_fd" in _PROTOS else None
+box_try_cwd = lib.box_try_cwd if "box_try_cwd" in _PROTOS else None
+box_lock_file = lib.box_lock_file if "box_lock_file" in _PROTOS else None
+box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTOS else None

@@ -81,6 +81,9 @@ def _ctype(decl):
     elif base == "box_t":
         t = _ffi.box_p
         stars -= 1
+    elif base == "void":  # a pointer to bytes (box_seccomp_add_bpf)
+        t = ctypes.c_void_p
+        stars -= 1
     elif base in STRUCTS:
         t = STRUCTS[base]
     elif base in _SCALARS:

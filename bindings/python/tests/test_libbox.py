@@ -885,7 +885,7 @@ def test_program(rootfs):
 def test_dir_mode_and_chmod(rootfs):
     mounts = [libbox.Tmpfs("/tmp"),
               libbox.Dir("/tmp/a", mode=0o700),
-              ("dir", "/tmp/b/c", 0o750),               # parents are 0755
+              ("dir", "/tmp/b/c", 0o750),               # parents 0750: none for others
               libbox.Dir("/tmp/d"),                      # no mode: 0755
               libbox.Dir("/tmp/a", mode=0o777),          # exists: keeps 0700
               libbox.Dir("/tmp/e", 0o711), libbox.Chmod("/tmp/e", 0o705),
@@ -893,7 +893,7 @@ def test_dir_mode_and_chmod(rootfs):
               libbox.Chmod("/tmp", 0o1777)]
     r = sh(rootfs, "stat -c %a /tmp /tmp/a /tmp/b /tmp/b/c /tmp/d /tmp/e", mounts=mounts)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == [b"1777", b"700", b"755", b"750", b"701", b"705"]
+    assert r.stdout.split() == [b"1777", b"700", b"750", b"750", b"701", b"705"]
     # A step of the ordered plan: a tmpfs mounted later covers the chmod.
     r = sh(rootfs, "stat -c %a /tmp", mounts=[libbox.Tmpfs("/tmp"), libbox.Chmod("/tmp", 0o700),
                                               libbox.Tmpfs("/tmp")])
