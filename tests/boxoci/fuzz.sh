@@ -1,0 +1,22 @@
+#!/bin/sh
+# Fuzz boxoci's config.json module for BOXOCI_FUZZ_SECONDS (default 60) from the seed
+# corpus, on a scratch copy of it. Exit 77 when the fuzzer could not be built (no clang).
+# Usage: fuzz.sh FUZZER SEED_DIR
+set -eu
+fuzzer=$1
+seeds=$2
+if [ ! -x "$fuzzer" ]; then
+  echo "SKIP: no libFuzzer target (needs clang with -fsanitize=fuzzer: apt-get install clang)"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$seeds"/* "$work/"
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+# A crashing input is kept in the current directory (the build directory under meson).
+status=0
+"$fuzzer" -max_total_time="${BOXOCI_FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$(pwd)/fuzz-oci-" "$work" \
+  >"$work/log" 2>&1 || status=$?
+tail -n 40 "$work/log"
+exit $status

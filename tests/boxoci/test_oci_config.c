@@ -1,0 +1,591 @@
+/* Unit tests (cmocka, unprivileged) of boxoci's config.json module: what each field turns
+ * into on the box (read back from the box's private state: linked with libbox_internal),
+ * 64-bit values that must round-trip, and the error, naming the field, for every field
+ * libbox cannot honour and for malformed documents. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "box-private.h"
+#include "oci-config.h"
+
+static char bundle[64];
+static char err[OCI_ERR_MAX];
+static const struct oci_host host = { .hugepage_size = 2u << 20 };
+
+/* A document around the given members: a valid config with the usual namespaces. */
+#define BASE "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"}," \
+    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," \
+    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"},{\"type\":\"pid\"}," \
+    "{\"type\":\"uts\"}]}"
+/* Later members replace earlier ones of the same name (json-c keeps the last). */
+#define DOC(x) BASE "," x "}"
+#define DOC0 BASE "}"
+
+static int make_bundle(void **state)
+{
+    char rootfs[80];
+
+    (void)state;
+    snprintf(bundle, sizeof bundle, "/tmp/oci-test-XXXXXX");
+    assert_non_null(mkdtemp(bundle));
+    snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
+    assert_int_equal(mkdir(rootfs, 0755), 0);
+    return 0;
+}
+
+static int remove_bundle(void **state)
+{
+    char rootfs[80];
+
+    (void)state;
+    snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
+    rmdir(rootfs);
+    rmdir(bundle);
+    return 0;
+}
+
+/* Parse and apply `json`; returns the result, the box in *out (caller frees). */
+static int apply(const char *json, box_t **out)
+{
+    struct oci_config *cfg = NULL;
+    box_t *box;
+    int r;
+
+    assert_int_equal(box_new(&box, 0), 0);
+    r = oci_config_parse(json, strlen(json), bundle, &cfg, err);
+    if (r == 0) {
+        r = oci_config_apply(cfg, &host, box, BOX_OPT_NEW_SESSION, err);
+        oci_config_free(cfg);
+    }
+    if (out)
+        *out = box;
+    else
+        box_free(box);
+    return r;
+}
+
+/* `json` fails with `errno_value` and a message containing `want`. */
+static void expect_error(const char *json, int errno_value, const char *want)
+{
+    int r = apply(json, NULL);
+
+    if (r != -errno_value || !strstr(err, want))
+        fail_msg("got %d '%s', wanted %d with '%s'", r, err, -errno_value, want);
+    assert_true(strncmp(err, "config.json: ", 13) == 0);
+}
+
+static void test_minimal(void **state)
+{
+    box_t *box;
+    char want[96];
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"hostname\":\"c1\""), &box), 0);
+    snprintf(want, sizeof want, "%s/rootfs", bundle);
+    assert_string_equal(box->root, want);
+    assert_int_equal(box->root_flags, 0);
+    assert_int_equal(box->ns, BOX_NS_MNT | BOX_NS_USER | BOX_NS_PID | BOX_NS_UTS);
+    assert_string_equal(box->hostname, "c1");
+    assert_int_equal(box->n_env, 0); /* no PATH of libbox's */
+    assert_string_equal(box->cwd, "/");
+    /* The default devices even when no /dev is listed; no filter; new privileges off by
+     * default in OCI (noNewPrivileges false). */
+    assert_int_equal(box->n_mounts, 1);
+    assert_int_equal(box->mounts[0].type, BOX_MOUNT_DEV);
+    assert_true(box->seccomp_default_off);
+    assert_int_equal(box->opts, BOX_OPT_NEW_SESSION | BOX_OPT_ALLOW_NEW_PRIVS);
+    box_free(box);
+}
+
+static void test_process(void **state)
+{
+    struct oci_config *cfg = NULL;
+    const char *json = DOC("\"process\":{\"args\":[\"/bin/echo\",\"a b\"],\"cwd\":\"/tmp\","
+        "\"terminal\":false,\"consoleSize\":{\"height\":24,\"width\":80},"
+        "\"env\":[\"PATH=/bin\",\"A=1=2\",\"EMPTY=\"],\"noNewPrivileges\":true,"
+        "\"oomScoreAdj\":-17,\"user\":{\"uid\":1000,\"gid\":100,\"umask\":18,"
+        "\"additionalGids\":[5,6]},\"capabilities\":{\"bounding\":[\"CAP_CHOWN\","
+        "\"CAP_KILL\"],\"effective\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\","
+        "\"CAP_KILL\"],\"inheritable\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\","
+        "\"CAP_CHOWN\",\"CAP_KILL\"]}}");
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_string_equal(cfg->args[0], "/bin/echo");
+    assert_string_equal(cfg->args[1], "a b");
+    assert_null(cfg->args[2]);
+    assert_int_equal(cfg->console_rows, 24);
+    assert_int_equal(cfg->console_cols, 80);
+    assert_true(cfg->has_umask);
+    assert_int_equal(cfg->umask, 022);
+    assert_true(cfg->has_oom_score_adj);
+    assert_int_equal(cfg->oom_score_adj, -17);
+    assert_true(cfg->user_ns);
+    oci_config_free(cfg);
+
+    assert_int_equal(apply(json, &box), 0);
+    assert_int_equal(box->uid, 1000);
+    assert_int_equal(box->gid, 100);
+    assert_int_equal(box->n_groups, 2);
+    assert_int_equal(box->groups[1], 6);
+    assert_string_equal(box->cwd, "/tmp");
+    assert_int_equal(box->n_env, 3);
+    assert_string_equal(box->env[0], "PATH=/bin");
+    assert_string_equal(box->env[1], "A=1=2");
+    assert_string_equal(box->env[2], "EMPTY=");
+    assert_int_equal(box->cap_keep, (1u << 0) | (1u << 5)); /* CAP_CHOWN, CAP_KILL */
+    assert_int_equal(box->opts, BOX_OPT_NEW_SESSION);
+    box_free(box);
+}
+
+/* Values above INT64_MAX keep every bit: rlimits (RLIM_INFINITY) and seccomp data. */
+static void test_uint64_round_trip(void **state)
+{
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":["
+        "{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,\"hard\":18446744073709551615},"
+        "{\"type\":\"RLIMIT_AS\",\"soft\":9223372036854775808,\"hard\":9223372036854775808},"
+        "{\"type\":\"RLIMIT_NOFILE\",\"soft\":20000,\"hard\":20000}]}"), &box), 0);
+    assert_true(box->limit_set[BOX_LIMIT_CORE]);
+    assert_true(box->limit[BOX_LIMIT_CORE] == UINT64_MAX);
+    assert_true(box->limit[BOX_LIMIT_AS] == (uint64_t)INT64_MAX + 1);
+    assert_true(box->limit[BOX_LIMIT_NOFILE] == 20000);
+    box_free(box);
+
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+        "[\"ioctl\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":25,\"args\":[{\"index\":1,"
+        "\"value\":18446744073709551615,\"op\":\"SCMP_CMP_EQ\"},{\"index\":2,"
+        "\"value\":9223372036854775809,\"valueTwo\":18446744073709551614,"
+        "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}}"), &box), 0);
+    assert_int_equal(box->n_seccomp_rules, 1);
+    assert_int_equal(box->seccomp_rules[0].action, BOX_SECCOMP_ERRNO);
+    assert_int_equal(box->seccomp_rules[0].errno_value, 25);
+    assert_int_equal(box->seccomp_rules[0].n_args, 2);
+    assert_true(box->seccomp_rules[0].args[0].value == UINT64_MAX);
+    assert_int_equal(box->seccomp_rules[0].args[0].op, BOX_SECCOMP_CMP_EQ);
+    /* libseccomp's (arg & value) == valueTwo is libbox's (arg & mask) == value */
+    assert_int_equal(box->seccomp_rules[0].args[1].op, BOX_SECCOMP_CMP_MASKED_EQ);
+    assert_true(box->seccomp_rules[0].args[1].mask == (uint64_t)INT64_MAX + 2);
+    assert_true(box->seccomp_rules[0].args[1].value == UINT64_MAX - 1);
+    box_free(box);
+
+    /* One past UINT64_MAX, and below INT64_MIN: json-c would saturate; refused. */
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
+        "\"RLIMIT_CORE\",\"soft\":18446744073709551616,\"hard\":1}]}"), ERANGE,
+        "does not fit in 64 bits");
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"oomScoreAdj\":"
+        "-9223372036854775809}"), ERANGE, "does not fit in 64 bits");
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
+        "\"RLIMIT_CORE\",\"soft\":-1,\"hard\":1}]}"), ERANGE,
+        "process.rlimits[0].soft: must not be negative");
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
+        "\"RLIMIT_CORE\",\"soft\":1.0,\"hard\":1}]}"), EINVAL,
+        "process.rlimits[0].soft: must be an integer, not a number");
+}
+
+static void test_mounts(void **state)
+{
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"mounts\":["
+        "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":["
+        "\"nosuid\",\"noexec\",\"nodev\"]},"
+        "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":["
+        "\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+        "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":["
+        "\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+        "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\"},"
+        "{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"options\":[\"size=1m\",\"mode=1777\"]},"
+        "{\"destination\":\"/mnt/a\",\"type\":\"bind\",\"source\":\"/etc\",\"options\":["
+        "\"rbind\",\"ro\",\"rprivate\"]},"
+        "{\"destination\":\"/mnt/b\",\"type\":\"none\",\"source\":\"rootfs\",\"options\":["
+        "\"bind\",\"noexec\",\"dev\"]}]"), &box), 0);
+    assert_int_equal(box->root_flags, BOX_ROOT_READONLY);
+    assert_int_equal(box->n_mounts, 6);
+    assert_int_equal(box->mounts[0].type, BOX_MOUNT_PROC);
+    assert_string_equal(box->mounts[0].target, "/proc");
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_DEV);
+    assert_int_equal(box->mounts[2].type, BOX_MOUNT_MQUEUE);
+    assert_int_equal(box->mounts[3].type, BOX_MOUNT_TMPFS);
+    assert_string_equal(box->mounts[3].fs_size, "1048576");
+    assert_string_equal(box->mounts[3].fs_mode, "01777");
+    assert_int_equal(box->mounts[4].type, BOX_MOUNT_BIND);
+    assert_string_equal(box->mounts[4].source, "/etc");
+    assert_int_equal(box->mounts[4].flags, BOX_MOUNT_RO);
+    assert_int_equal(box->mounts[5].flags,
+                     BOX_MOUNT_NOREC | BOX_MOUNT_EXEC_OFF | BOX_MOUNT_DEVICES);
+    assert_true(strstr(box->mounts[5].source, "/rootfs") != NULL);
+    box_free(box);
+
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/sys\",\"type\":\"sysfs\"}]"),
+                 EOPNOTSUPP, "mounts[0]: libbox cannot mount sysfs");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
+        "\"/etc\",\"options\":[\"rbind\",\"rshared\"]}]"), EOPNOTSUPP,
+        "mounts[0].options[1]: propagation 'rshared'");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
+        "\"/etc\",\"options\":[\"bind\",\"suid\"]}]"), EOPNOTSUPP, "nosuid");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"options\":"
+        "[\"nr_inodes=5\"]}]"), EOPNOTSUPP, "mounts[0].options[0]: mount option 'nr_inodes=5'");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"a\",\"type\":\"tmpfs\"}]"), EINVAL,
+                 "mounts[0]: destination 'a' is not an absolute path");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
+        "\"/nonexistent-oci\"}]"), ENOENT, "mounts[0]: mount bind: source /nonexistent-oci");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/x\",\"type\":\"ext4\",\"source\":"
+        "\"/dev/sda\"}]"), EOPNOTSUPP, "mount type 'ext4'");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"maskedPaths\":"
+        "[\"/proc/kcore\"]}"), EOPNOTSUPP, "linux.maskedPaths: libbox cannot mask paths");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"readonlyPaths\":"
+        "[\"/proc/sys\"]}"), EOPNOTSUPP, "linux.readonlyPaths[0]: /proc/sys");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        "\"rootfsPropagation\":\"rslave\"}"), EOPNOTSUPP, "linux.rootfsPropagation: 'rslave'");
+    /* readonlyPaths that libbox's /proc already protects are honoured. */
+    assert_int_equal(apply(DOC("\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\"}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"readonlyPaths\":[\"/proc/sys\","
+        "\"/proc/bus\",\"/proc/irq\",\"/proc/fs\",\"/proc/sysrq-trigger\"],"
+        "\"rootfsPropagation\":\"rprivate\"}"), NULL), 0);
+}
+
+static void test_namespaces_and_maps(void **state)
+{
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":"
+        "\"user\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"cgroup\"},{\"type\":"
+        "\"time\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+        "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536},{\"containerID\":"
+        "65536,\"hostID\":5,\"size\":1}],\"timeOffsets\":{\"monotonic\":{\"secs\":-5,"
+        "\"nanosecs\":0},\"boottime\":{\"secs\":86400}}}"), &box), 0);
+    assert_int_equal(box->ns, BOX_NS_MNT | BOX_NS_USER | BOX_NS_NET | BOX_NS_IPC |
+                              BOX_NS_CGROUP | BOX_NS_TIME);
+    assert_int_equal(box->n_uid_map, 1);
+    assert_int_equal(box->uid_map[0].outside, 100000);
+    assert_int_equal(box->n_gid_map, 2);
+    assert_int_equal(box->gid_map[1].inside, 65536);
+    assert_true(box->time_offset_set[BOX_CLOCK_MONOTONIC]);
+    assert_true(box->time_offset[BOX_CLOCK_MONOTONIC] == -5);
+    assert_true(box->time_offset[BOX_CLOCK_BOOTTIME] == 86400);
+    box_free(box);
+
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\","
+        "\"path\":\"/run/netns/x\"}]}"), EOPNOTSUPP,
+        "linux.namespaces[1]: joining the network namespace /run/netns/x");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"bogus\"}]}"),
+                 EINVAL, "linux.namespaces[1]: unknown namespace type 'bogus'");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\"}]}"),
+                 EINVAL, "listed twice");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}"), EOPNOTSUPP,
+                 "linux.namespaces: no mount namespace");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":"
+        "[{\"containerID\":0,\"hostID\":0,\"size\":1}]}"), EINVAL,
+        "linux.uidMappings: mappings need a user namespace");
+    expect_error(DOC("\"hostname\":\"h\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}"),
+                 EINVAL, "hostname: a hostname needs a uts namespace");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"timeOffsets\":"
+        "{\"monotonic\":{\"secs\":1}}}"), EINVAL, "linux.timeOffsets: clock offsets need a time");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"time\"}],"
+        "\"timeOffsets\":{\"boottime\":{\"secs\":1,\"nanosecs\":5}}}"), EOPNOTSUPP,
+        "linux.timeOffsets.boottime: nanosecs");
+}
+
+static void test_resources(void **state)
+{
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":"
+        "\"user\"}],\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":"
+        "true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},{\"allow\":true,"
+        "\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"},{\"allow\":true,\"type\":"
+        "\"c\",\"major\":1,\"minor\":7,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+        "\"major\":1,\"minor\":8,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+        "\"minor\":9,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":0,"
+        "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":"
+        "\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},{\"allow\":"
+        "true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}],"
+        "\"memory\":{\"limit\":33554432,\"swap\":67108864},\"cpu\":{\"shares\":1024,"
+        "\"quota\":150000,\"period\":100000,\"cpus\":\"0\"},\"pids\":{\"limit\":64},"
+        "\"blockIO\":{\"weight\":500},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]},"
+        "\"cgroupsPath\":\"/oci/c1\"}"), &box), 0);
+    assert_true(box->limit[BOX_LIMIT_MEMORY] == 32u << 20);
+    assert_true(box->limit[BOX_LIMIT_SWAP] == 32u << 20); /* memsw minus memory */
+    assert_true(box->limit[BOX_LIMIT_CPU_MILLIS] == 1500);
+    assert_true(box->limit[BOX_LIMIT_CPU_WEIGHT] == 39); /* 1 + 1022 * 9999 / 262142 */
+    assert_true(box->limit[BOX_LIMIT_PIDS] == 64);
+    assert_true(box->limit[BOX_LIMIT_IO_WEIGHT] == 1 + 490 * 9999 / 990);
+    assert_true(box->limit_set[BOX_LIMIT_HUGETLB] && box->limit[BOX_LIMIT_HUGETLB] == 0);
+    assert_string_equal(box->cpuset_cpus, "0");
+    assert_string_equal(box->cgroup_parent, "/oci/c1");
+    box_free(box);
+
+    /* -1 and 0 are "no limit" */
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        "\"resources\":{\"memory\":{\"limit\":-1,\"swap\":-1},\"pids\":{\"limit\":-1},"
+        "\"cpu\":{\"quota\":-1}}}"), &box), 0);
+    for (int l = 1; l < BOX_LIMIT_COUNT; l++)
+        assert_false(box->limit_set[l]);
+    box_free(box);
+
+#define RES(x) DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}]," \
+                     "\"resources\":{" x "}}")
+    expect_error(RES("\"memory\":{\"reservation\":1048576}"), EOPNOTSUPP,
+                 "linux.resources.memory.reservation");
+    expect_error(RES("\"memory\":{\"limit\":1000}"), ERANGE,
+                 "linux.resources.memory.limit: set_limit: memory limit 1000 below 1 MiB");
+    expect_error(RES("\"memory\":{\"limit\":33554432,\"swap\":1048576}"), EINVAL,
+                 "linux.resources.memory.swap");
+    expect_error(RES("\"cpu\":{\"quota\":1,\"period\":3}"), EOPNOTSUPP,
+                 "linux.resources.cpu.quota: quota 1 per period 3");
+    expect_error(RES("\"cpu\":{\"realtimeRuntime\":5}"), EOPNOTSUPP,
+                 "linux.resources.cpu.realtimeRuntime");
+    expect_error(RES("\"cpu\":{\"cpus\":\"zz\"}"), EINVAL, "linux.resources.cpu.cpus");
+    expect_error(RES("\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]"), EOPNOTSUPP,
+                 "linux.resources.devices: the rules deny the default device 1:3");
+    expect_error(RES("\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}]"), EOPNOTSUPP,
+                 "linux.resources.hugepageLimits[0]: pageSize 1GB");
+    expect_error(RES("\"unified\":{\"memory.max\":\"1048576\"}"), EOPNOTSUPP,
+                 "linux.resources.unified: this host is not a cgroup v2 host");
+    expect_error(RES("\"network\":{\"classID\":5}"), EOPNOTSUPP, "linux.resources.network");
+    expect_error(RES("\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":5}]}"),
+                 EOPNOTSUPP, "linux.resources.blockIO.weightDevice");
+    /* Device rules without a user namespace need a device cgroup libbox lacks. */
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{"
+        "\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}}"), EOPNOTSUPP,
+        "libbox has no device cgroup");
+    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"cgroupsPath\":"
+        "\"machine.slice:libpod:c1\"}"), EOPNOTSUPP, "linux.cgroupsPath: 'machine.slice:libpod:c1'"
+        " is a systemd slice path");
+}
+
+static void test_unified(void **state)
+{
+    struct oci_host v2 = host;
+    struct oci_config *cfg = NULL;
+    const char *json = DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{"
+        "\"unified\":{\"memory.max\":\"33554432\",\"pids.max\":\"max\",\"cpu.max\":\"50000 "
+        "100000\",\"io.weight\":\"default 300\",\"cpuset.cpus\":\"0\"}},\"cgroupsPath\":\"/x\"}");
+    box_t *box;
+
+    (void)state;
+    v2.cgroup_unified = true;
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, 0, err), 0);
+    assert_true(box->limit[BOX_LIMIT_MEMORY] == 32u << 20);
+    assert_false(box->limit_set[BOX_LIMIT_PIDS]);
+    assert_true(box->limit[BOX_LIMIT_CPU_MILLIS] == 500);
+    assert_true(box->limit[BOX_LIMIT_IO_WEIGHT] == 300);
+    assert_string_equal(box->cgroup_parent, "/sys/fs/cgroup/x");
+    oci_config_free(cfg);
+    box_free(box);
+
+    json = DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"unified\":"
+               "{\"memory.oom.group\":\"1\"}}}");
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, 0, err), -EOPNOTSUPP);
+    assert_non_null(strstr(err, "linux.resources.unified.memory.oom.group: libbox does not "
+                                "set this cgroup file"));
+    oci_config_free(cfg);
+    box_free(box);
+}
+
+static void test_refused_fields(void **state)
+{
+    (void)state;
+#define PROC(x) DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," x "}")
+#define LNX(x) DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," x "}")
+    expect_error(PROC("\"apparmorProfile\":\"containers-default\""), EOPNOTSUPP,
+                 "config.json: process.apparmorProfile: AppArmor is not available");
+    expect_error(PROC("\"selinuxLabel\":\"system_u:system_r:container_t\""), EOPNOTSUPP,
+                 "process.selinuxLabel: SELinux is not available");
+    expect_error(PROC("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\"}"), EOPNOTSUPP,
+                 "process.ioPriority");
+    expect_error(PROC("\"scheduler\":{\"policy\":\"SCHED_IDLE\"}"), EOPNOTSUPP,
+                 "process.scheduler");
+    expect_error(PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}]"),
+                 EOPNOTSUPP, "process.rlimits[0]: RLIMIT_NOFILE: soft 10 differs from hard 20");
+    expect_error(PROC("\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"soft\":1,\"hard\":1}]"),
+                 EOPNOTSUPP, "process.rlimits[0]: rlimit 'RLIMIT_MEMLOCK'");
+    expect_error(PROC("\"rlimits\":[{\"type\":\"RLIMIT_CPU\",\"soft\":1,\"hard\":1},{\"type\":"
+                      "\"RLIMIT_CPU\",\"soft\":1,\"hard\":1}]"), EINVAL, "listed twice");
+    expect_error(PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":2000000,\"hard\":"
+                      "2000000}]"), ERANGE, "process.rlimits[0]: set_limit: nofile");
+    expect_error(PROC("\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[]}"),
+                 EOPNOTSUPP, "process.capabilities: bounding, effective and permitted differ");
+    expect_error(PROC("\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":"
+                      "[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\"]}"),
+                 EOPNOTSUPP, "process.capabilities: ambient: libbox makes it empty for uid 0");
+    expect_error(PROC("\"capabilities\":{\"bounding\":[\"CAP_BOGUS\"],\"effective\":"
+                      "[\"CAP_BOGUS\"],\"permitted\":[\"CAP_BOGUS\"]}"),
+                 EINVAL, "process.capabilities.bounding: cap_keep: unknown capability");
+    expect_error(PROC("\"env\":[\"NOEQUALS\"]"), EINVAL, "process.env[0]: 'NOEQUALS'");
+    expect_error(PROC("\"user\":{\"uid\":4294967295}"), ERANGE, "process.user.uid");
+    expect_error(PROC("\"user\":{\"umask\":512}"), ERANGE, "process.user.umask");
+    expect_error(PROC("\"oomScoreAdj\":1001"), ERANGE, "process.oomScoreAdj");
+    expect_error(DOC("\"domainname\":\"example.org\""), EOPNOTSUPP, "domainname");
+    expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), EOPNOTSUPP,
+                 "config.json: hooks: boxoci does not run hooks yet");
+    expect_error(DOC("\"annotations\":{\"a\":5}"), EINVAL, "annotations.a: must be a string");
+    expect_error(LNX("\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}"), EOPNOTSUPP,
+                 "linux.sysctl: libbox cannot set sysctls yet");
+    expect_error(LNX("\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
+                     "\"minor\":229}]"), EOPNOTSUPP, "linux.devices");
+    expect_error(LNX("\"personality\":{\"domain\":\"LINUX32\"}"), EOPNOTSUPP,
+                 "linux.personality.domain: 'LINUX32'");
+    expect_error(LNX("\"intelRdt\":{\"closID\":\"x\"}"), EOPNOTSUPP, "linux.intelRdt");
+    expect_error(LNX("\"mountLabel\":\"x\""), EOPNOTSUPP, "linux.mountLabel");
+    /* Empty values of refused fields are not a request. */
+    assert_int_equal(apply(DOC("\"domainname\":\"\",\"hooks\":{},\"process\":{\"args\":"
+        "[\"sh\"],\"cwd\":\"/\",\"apparmorProfile\":\"\"},\"annotations\":{\"k\":\"v\"},"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"sysctl\":{},\"maskedPaths\":[],"
+        "\"personality\":{\"domain\":\"LINUX\"}},\"unknownField\":{\"x\":[1,2]}"), NULL), 0);
+}
+
+static void test_seccomp(void **state)
+{
+    box_t *box;
+
+    (void)state;
+#define SEC(x) DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{" x "}}")
+    assert_int_equal(apply(SEC("\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+        "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+        "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\"],\"syscalls\":["
+        "{\"names\":[\"read\",\"write\",\"no_such_call_in_any_kernel\"],\"action\":"
+        "\"SCMP_ACT_ALLOW\"},{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+        "\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":8,"
+        "\"op\":\"SCMP_CMP_EQ\"}]},{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
+        "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"getpid\"],"
+        "\"action\":\"SCMP_ACT_LOG\"}]"), &box), 0);
+    assert_int_equal(box->seccomp_default_action, BOX_SECCOMP_ERRNO);
+    assert_int_equal(box->seccomp_default_errno, 38);
+    /* read, write; personality split in two (one index twice); kill; mkdir; getpid */
+    assert_int_equal(box->n_seccomp_rules, 7);
+    assert_int_equal(box->seccomp_rules[2].n_args, 1);
+    assert_true(box->seccomp_rules[3].args[0].value == 8);
+    assert_int_equal(box->seccomp_rules[4].action, BOX_SECCOMP_KILL);
+    assert_int_equal(box->seccomp_rules[5].errno_value, EPERM); /* the default errnoRet */
+    assert_int_equal(box->seccomp_rules[6].action, BOX_SECCOMP_LOG);
+    box_free(box);
+
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_TRAP\""), EOPNOTSUPP,
+                 "linux.seccomp.defaultAction: SCMP_ACT_TRAP");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+                     "\"action\":\"SCMP_ACT_NOTIFY\"}]"), EOPNOTSUPP,
+                 "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_BOGUS\""), EINVAL, "unknown action");
+    expect_error(SEC("\"syscalls\":[]"), EINVAL, "linux.seccomp.defaultAction: missing");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":"
+                     "[\"SECCOMP_FILTER_FLAG_LOG\"]"), EOPNOTSUPP, "linux.seccomp.flags[0]");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]"),
+                 EOPNOTSUPP, "linux.seccomp.architectures[0]: 'SCMP_ARCH_VAX'");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\""),
+                 EOPNOTSUPP, "linux.seccomp.listenerPath");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+                     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":"
+                     "\"SCMP_CMP_EQ\"}]}]"), ERANGE, "linux.seccomp.syscalls[0].args[0].index");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+                     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
+                     "\"SCMP_CMP_ALMOST\"}]}]"), EINVAL, "args[0]: unknown op 'SCMP_CMP_ALMOST'");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
+                     "\"action\":\"SCMP_ACT_ERRNO\"}]"), EINVAL, "syscalls[0].names");
+    expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"write\"],"
+                     "\"action\":\"SCMP_ACT_NOTIFY\"}]"), EOPNOTSUPP, "SCMP_ACT_NOTIFY");
+}
+
+/* Podman's own default profile, in the OCI form podman hands the runtime: generated from
+ * containers-common's seccomp.json by tests/boxoci/podman-seccomp.py when it is there. */
+static void test_podman_profile(void **state)
+{
+    const char *path = getenv("BOXOCI_TEST_PODMAN_CONFIG");
+    struct oci_config *cfg = NULL;
+    box_t *box;
+
+    (void)state;
+    if (!path || access(path, R_OK) != 0)
+        skip(); /* reported as skipped by cmocka, with this test's name */
+    assert_int_equal(box_new(&box, 0), 0);
+    {
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (oci_config_load(dir, &cfg, err) != 0 ||
+            oci_config_apply(cfg, &host, box, 0, err) != 0)
+            fail_msg("%s", err);
+    }
+    assert_true(box->n_seccomp_rules > 300);
+    assert_int_equal(box->seccomp_default_action, BOX_SECCOMP_ERRNO);
+    oci_config_free(cfg);
+    box_free(box);
+}
+
+static void test_malformed(void **state)
+{
+    char deep[400];
+    size_t n = 0;
+
+    (void)state;
+    expect_error("{\"ociVersion\":\"1.1.0\",", EINVAL, "not valid JSON at byte");
+    expect_error("[1,2]", EINVAL, "the document must be an object");
+    expect_error(DOC0 " x", EINVAL, "not valid JSON at byte");
+    {
+        static const char nul[] = DOC0 "\0x";
+        struct oci_config *cfg = NULL;
+
+        assert_int_equal(oci_config_parse(nul, sizeof nul - 1, bundle, &cfg, err), -EINVAL);
+        assert_non_null(strstr(err, "text after the document"));
+    }
+    expect_error("{\"ociVersion\":\"2.0.0\"}", EOPNOTSUPP, "ociVersion: version 2.0.0");
+    expect_error("{\"root\":{\"path\":\"r\"}}", EINVAL, "ociVersion: missing");
+    expect_error("{\"ociVersion\":\"1.0.2\"}", EINVAL, "root: missing");
+    expect_error("{\"ociVersion\":1}", EINVAL, "ociVersion: must be a string, not an integer");
+    expect_error("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+                 "{\"args\":[]}}", EINVAL, "process.args: a process needs at least one");
+    expect_error("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+                 "{\"args\":[\"a\\u0000b\"]}}", EINVAL, "process.args[0]: contains a NUL");
+    expect_error("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"rootfs\"}}", EINVAL,
+                 "config.json: linux: missing");
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"]}"), EINVAL,
+                 "process.cwd: must be an absolute path");
+    expect_error(DOC("\"root\":{\"path\":\"no-such-rootfs\"}"), ENOENT, "root: set_root");
+    /* Nesting deeper than json-c's limit. */
+    n += (size_t)snprintf(deep, sizeof deep, "{\"ociVersion\":\"1.0\",\"a\":");
+    while (n < sizeof deep - 2)
+        deep[n++] = '[';
+    deep[n] = '\0';
+    expect_error(deep, EINVAL, "not valid JSON");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_process),
+        cmocka_unit_test(test_uint64_round_trip),
+        cmocka_unit_test(test_mounts),
+        cmocka_unit_test(test_namespaces_and_maps),
+        cmocka_unit_test(test_resources),
+        cmocka_unit_test(test_unified),
+        cmocka_unit_test(test_refused_fields),
+        cmocka_unit_test(test_seccomp),
+        cmocka_unit_test(test_podman_profile),
+        cmocka_unit_test(test_malformed),
+    };
+
+    return cmocka_run_group_tests(tests, make_bundle, remove_bundle);
+}
