@@ -489,11 +489,31 @@ struct mount_opts {
     mode_t mode;
 };
 
-/* Options of the kernel's access-time family are accepted and not applied (boxoci(8)). */
-static const char *const atime_opts[] = {
-    "atime", "noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime",
-    "nostrictatime", "lazytime", "nolazytime", "ratime", "rnoatime", "rdiratime",
-    "rnodiratime", "rrelatime", "rnorelatime", "rstrictatime", "rnostrictatime",
+/* The mount options boxoci knows (features.md lists them), and what each does. The
+ * access-time family is accepted and not applied: see boxoci(8). */
+enum mount_opt { OPT_NOOP, OPT_BIND, OPT_RBIND, OPT_RO, OPT_RW, OPT_DEV, OPT_NODEV,
+                 OPT_NOEXEC, OPT_EXEC, OPT_PROPAGATION, OPT_SUID };
+static const struct {
+    const char *name;
+    enum mount_opt what;
+} mount_options[] = {
+    { "bind", OPT_BIND },       { "rbind", OPT_RBIND },     { "ro", OPT_RO },
+    { "rro", OPT_RO },          { "rw", OPT_RW },           { "rrw", OPT_RW },
+    { "dev", OPT_DEV },         { "rdev", OPT_DEV },        { "nodev", OPT_NODEV },
+    { "rnodev", OPT_NODEV },    { "noexec", OPT_NOEXEC },   { "rnoexec", OPT_NOEXEC },
+    { "exec", OPT_EXEC },       { "rexec", OPT_EXEC },      { "nosuid", OPT_NOOP },
+    { "rnosuid", OPT_NOOP },    { "defaults", OPT_NOOP },   { "async", OPT_NOOP },
+    { "private", OPT_NOOP },    { "rprivate", OPT_NOOP },   { "atime", OPT_NOOP },
+    { "noatime", OPT_NOOP },    { "diratime", OPT_NOOP },   { "nodiratime", OPT_NOOP },
+    { "relatime", OPT_NOOP },   { "norelatime", OPT_NOOP }, { "strictatime", OPT_NOOP },
+    { "nostrictatime", OPT_NOOP }, { "lazytime", OPT_NOOP }, { "nolazytime", OPT_NOOP },
+    { "ratime", OPT_NOOP },     { "rnoatime", OPT_NOOP },   { "rdiratime", OPT_NOOP },
+    { "rnodiratime", OPT_NOOP }, { "rrelatime", OPT_NOOP }, { "rnorelatime", OPT_NOOP },
+    { "rstrictatime", OPT_NOOP }, { "rnostrictatime", OPT_NOOP },
+    { "shared", OPT_PROPAGATION }, { "rshared", OPT_PROPAGATION },
+    { "slave", OPT_PROPAGATION }, { "rslave", OPT_PROPAGATION },
+    { "unbindable", OPT_PROPAGATION }, { "runbindable", OPT_PROPAGATION },
+    { "suid", OPT_SUID },       { "rsuid", OPT_SUID },
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -504,70 +524,17 @@ static bool in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-    unsigned shift = 0;
-
-    if (!isdigit((unsigned char)s[0]))
-        return -EINVAL;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno)
-        return -ERANGE;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case '\0': break;
-    default: return -EINVAL;
-    }
-    if (*end || (shift && v > (UINT64_MAX >> shift)))
-        return -EINVAL;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
-static int parse_mount_option(struct oci_ctx *c, const char *type, const char *o,
+/* Options with a value, of tmpfs (size, mode) and of devpts (libbox's own instance). */
+static int parse_value_option(struct oci_ctx *c, const char *type, const char *o,
                               struct mount_opts *mo)
 {
-    static const char *const propagation_ok[] = { "private", "rprivate" };
-    static const char *const propagation_no[] = { "shared", "rshared", "slave", "rslave",
-                                                  "unbindable", "runbindable" };
-    static const char *const noops[] = { "defaults", "async", "nosuid", "rnosuid", "nodev",
-                                         "rnodev", "exec", "rexec", "rw", "rrw" };
     bool is_tmpfs = strcmp(type, "tmpfs") == 0, is_devpts = strcmp(type, "devpts") == 0;
     unsigned long mode;
     char *end;
 
-    if (strcmp(o, "bind") == 0)
-        mo->bind = true;
-    else if (strcmp(o, "rbind") == 0)
-        mo->rbind = true;
-    else if (strcmp(o, "ro") == 0 || strcmp(o, "rro") == 0)
-        mo->ro = true;
-    else if (strcmp(o, "dev") == 0 || strcmp(o, "rdev") == 0)
-        mo->dev = true;
-    else if (strcmp(o, "noexec") == 0 || strcmp(o, "rnoexec") == 0)
-        mo->noexec = true;
-    else if (strcmp(o, "rw") == 0 || strcmp(o, "rrw") == 0)
-        mo->ro = false;
-    else if (strcmp(o, "nodev") == 0 || strcmp(o, "rnodev") == 0)
-        mo->dev = false;
-    else if (strcmp(o, "exec") == 0 || strcmp(o, "rexec") == 0)
-        mo->noexec = false;
-    else if (in_list(o, noops, sizeof noops / sizeof noops[0]) ||
-             in_list(o, propagation_ok, 2) ||
-             in_list(o, atime_opts, sizeof atime_opts / sizeof atime_opts[0]))
-        ;
-    else if (in_list(o, propagation_no, sizeof propagation_no / sizeof propagation_no[0]))
-        return oci_fail(c, EOPNOTSUPP, "propagation '%s': every libbox mount is private", o);
-    else if (strcmp(o, "suid") == 0 || strcmp(o, "rsuid") == 0)
-        return oci_fail(c, EOPNOTSUPP, "'%s': libbox mounts everything nosuid", o);
-    else if (is_tmpfs && strncmp(o, "size=", 5) == 0) {
-        if (parse_size(o + 5, &mo->size) < 0)
-            return oci_fail(c, EINVAL, "'%s': not a size (bytes, or with k, m or g)", o);
+    if (is_tmpfs && strncmp(o, "size=", 5) == 0) {
+        if (box_parse_size(o + 5, &mo->size) < 0)
+            return oci_fail(c, EINVAL, "'%s': not a size", o);
         mo->has_size = true;
     } else if ((is_tmpfs || is_devpts) && strncmp(o, "mode=", 5) == 0) {
         errno = 0;
@@ -576,11 +543,38 @@ static int parse_mount_option(struct oci_ctx *c, const char *type, const char *o
             return oci_fail(c, EINVAL, "'%s': not an octal mode", o);
         mo->has_mode = true;
         mo->mode = (mode_t)mode;
-    } else if (is_devpts && (strcmp(o, "newinstance") == 0 || strncmp(o, "gid=", 4) == 0 ||
-                             strncmp(o, "ptmxmode=", 9) == 0))
-        ; /* libbox's own devpts (see apply_mount) */
-    else
+    } else if (!is_devpts || (strcmp(o, "newinstance") != 0 && strncmp(o, "gid=", 4) != 0 &&
+                              strncmp(o, "ptmxmode=", 9) != 0)) {
         return oci_fail(c, EOPNOTSUPP, "mount option '%s' is not supported", o);
+    }
+    return 0;
+}
+
+static int parse_mount_option(struct oci_ctx *c, const char *type, const char *o,
+                              struct mount_opts *mo)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++)
+        if (strcmp(o, mount_options[i].name) == 0)
+            break;
+    if (i == sizeof mount_options / sizeof mount_options[0])
+        return parse_value_option(c, type, o, mo);
+    switch (mount_options[i].what) {
+    case OPT_NOOP: break;
+    case OPT_BIND: mo->bind = true; break;
+    case OPT_RBIND: mo->rbind = true; break;
+    case OPT_RO: mo->ro = true; break;
+    case OPT_RW: mo->ro = false; break;
+    case OPT_DEV: mo->dev = true; break;
+    case OPT_NODEV: mo->dev = false; break;
+    case OPT_NOEXEC: mo->noexec = true; break;
+    case OPT_EXEC: mo->noexec = false; break;
+    case OPT_PROPAGATION:
+        return oci_fail(c, EOPNOTSUPP, "propagation '%s': every libbox mount is private", o);
+    case OPT_SUID:
+        return oci_fail(c, EOPNOTSUPP, "'%s': libbox mounts everything nosuid", o);
+    }
     return 0;
 }
 
@@ -872,59 +866,32 @@ static int apply_rlimits(struct oci_ctx *c, struct json_object *process, box_t *
     return 0;
 }
 
-/* A capability set as sorted upper-case names. */
-struct capset {
-    size_t n;
-    char name[64][32];
-};
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
+/* A capability set as a bit mask (CAP_* numbers), each name checked by libbox. */
 static int read_capset(struct oci_ctx *c, struct json_object *caps, const char *key,
-                       struct capset *out)
+                       uint64_t *out)
 {
     struct json_object *list = NULL;
-    size_t mark, kept = 0;
+    size_t mark;
     int r = oci_member(c, caps, key, json_type_array, &list);
 
-    out->n = 0;
+    *out = 0;
     if (r <= 0)
         return r;
     mark = oci_push(c, key);
     for (size_t i = 0; i < json_object_array_length(list); i++) {
-        size_t m = oci_push_index(c, i), len;
+        size_t m = oci_push_index(c, i);
         const char *name;
+        int cap;
 
         if ((r = oci_as_string(c, json_object_array_get_idx(list, i), &name)) < 0)
             return r;
-        len = strlen(name);
-        if (len == 0 || len >= sizeof out->name[0] || out->n == 64)
-            return oci_fail(c, EINVAL, "'%s' is not a capability", name);
-        for (size_t k = 0; k <= len; k++)
-            out->name[out->n][k] = (char)toupper((unsigned char)name[k]);
-        out->n++;
+        if ((cap = box_cap_from_name(name)) < 0 || cap > 63)
+            return oci_fail(c, EINVAL, "unknown capability '%s'", name);
+        *out |= (uint64_t)1 << cap;
         oci_pop(c, m);
     }
-    qsort(out->name, out->n, sizeof out->name[0], cmp_name);
-    for (size_t i = 0; i < out->n; i++) /* duplicates are harmless: drop them */
-        if (i == 0 || strcmp(out->name[i], out->name[kept - 1]) != 0)
-            memmove(out->name[kept++], out->name[i], sizeof out->name[0]);
-    out->n = kept;
     oci_pop(c, mark);
     return 0;
-}
-
-static bool capset_equal(const struct capset *a, const struct capset *b)
-{
-    if (a->n != b->n)
-        return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->name[i], b->name[i]) != 0)
-            return false;
-    return true;
 }
 
 /* libbox has one set of kept capabilities: bounding = effective = permitted, and for a
@@ -935,53 +902,39 @@ static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box
 {
     static const char *const keys[] = { "bounding", "effective", "permitted", "inheritable",
                                         "ambient" };
-    struct capset *set;
     struct json_object *caps = NULL;
+    uint64_t set[5];
     size_t mark;
     int r = oci_member(c, process, "capabilities", json_type_object, &caps);
 
     if (r <= 0)
         return r;
-    set = calloc(5, sizeof *set);
-    if (!set)
-        return oci_fail(c, ENOMEM, "out of memory");
     mark = oci_push(c, "capabilities");
     for (int k = 0; k < 5; k++)
         if ((r = read_capset(c, caps, keys[k], &set[k])) < 0)
-            goto out;
-    if (!capset_equal(&set[0], &set[1]) || !capset_equal(&set[0], &set[2])) {
-        r = oci_fail(c, EOPNOTSUPP, "bounding, effective and permitted differ; libbox keeps "
-                     "one set of capabilities for all three");
-        goto out;
-    }
-    for (int k = 3; k < 5; k++) {
-        bool ok = uid == 0 ? set[k].n == 0 : capset_equal(&set[0], &set[k]);
-
-        if (!ok) {
-            r = oci_fail(c, EOPNOTSUPP, "%s: libbox makes it %s for uid %llu", keys[k],
-                         uid == 0 ? "empty" : "equal to the bounding set",
-                         (unsigned long long)uid);
-            goto out;
+            return r;
+    if (set[1] != set[0] || set[2] != set[0])
+        return oci_fail(c, EOPNOTSUPP, "bounding, effective and permitted differ; libbox "
+                        "keeps one set of capabilities for all three");
+    for (int k = 3; k < 5; k++)
+        if (uid == 0 ? set[k] != 0 : set[k] != set[0])
+            return oci_fail(c, EOPNOTSUPP, "%s: libbox makes it %s for uid %llu", keys[k],
+                            uid == 0 ? "empty" : "equal to the bounding set",
+                            (unsigned long long)uid);
+    for (int cap = 0; cap < 64; cap++) {
+        if (!(set[0] & ((uint64_t)1 << cap)))
+            continue;
+        if ((r = box_cap_keep(box, box_cap_name(cap))) < 0) {
+            oci_push(c, "bounding");
+            return oci_fail_box(c, r, box);
         }
-    }
-    for (size_t i = 0; i < set[0].n; i++) {
-        size_t m = oci_push(c, "bounding");
-
-        if ((r = box_cap_keep(box, set[0].name[i])) < 0) {
-            r = oci_fail_box(c, r, box);
-            goto out;
-        }
-        oci_pop(c, m);
     }
     oci_pop(c, mark);
-    r = 0;
-out:
-    free(set);
-    return r;
+    return 0;
 }
 
 static int apply_process(struct oci_ctx *c, struct json_object *process,
-                         const struct oci_host *host, box_t *box, unsigned int *opts)
+                         const struct oci_host *host, box_t *box)
 {
     const char *cwd = NULL, *s = NULL;
     uint64_t uid = 0;
@@ -1002,8 +955,9 @@ static int apply_process(struct oci_ctx *c, struct json_object *process,
         (r = apply_rlimits(c, process, box)) < 0 || (r = apply_caps(c, process, box, uid)) < 0 ||
         (r = oci_bool(c, process, "noNewPrivileges", &nnp)) < 0)
         return r;
-    if (!nnp)
-        *opts |= BOX_OPT_ALLOW_NEW_PRIVS;
+    /* OCI's default is false: setuid programs work unless the config says otherwise. */
+    if ((r = box_set_option(box, BOX_OPT_ALLOW_NEW_PRIVS, !nnp)) < 0)
+        return oci_fail_box(c, r, box);
     if ((r = oci_string(c, process, "apparmorProfile", &s)) < 0)
         return r;
     if (s && s[0]) {
@@ -1608,7 +1562,7 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
 }
 
 int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, box_t *box,
-                     unsigned int opts, char *err)
+                     char *err)
 {
     struct oci_ctx ctx = { .err = err }, *c = &ctx;
     struct json_object *doc = cfg->json, *lx = NULL, *process = NULL;
@@ -1632,7 +1586,7 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
         return r;
     if (process) {
         mark = oci_push(c, "process");
-        if ((r = apply_process(c, process, host, box, &opts)) < 0)
+        if ((r = apply_process(c, process, host, box)) < 0)
             return r;
         oci_pop(c, mark);
     }
@@ -1659,7 +1613,48 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
         (r = oci_refuse(c, doc, "vm", "boxoci runs containers, not virtual machines")) < 0 ||
         (r = oci_refuse(c, doc, "zos", "not a Linux field")) < 0)
         return r;
-    if ((r = box_set_options(box, opts)) < 0)
-        return oci_fail_box(c, r, box);
     return 0;
+}
+
+/* ---- features ---- */
+
+struct json_object *oci_features(void)
+{
+    struct json_object *f = json_object_new_object(), *lx = json_object_new_object(), *a, *o;
+
+    json_object_object_add(f, "ociVersionMin", json_object_new_string("1.0.0"));
+    json_object_object_add(f, "ociVersionMax", json_object_new_string("1.1.0"));
+    json_object_object_add(f, "hooks", json_object_new_array());
+    a = json_object_new_array();
+    for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++)
+        if (mount_options[i].what != OPT_PROPAGATION && mount_options[i].what != OPT_SUID)
+            json_object_array_add(a, json_object_new_string(mount_options[i].name));
+    json_object_object_add(f, "mountOptions", a);
+    a = json_object_new_array();
+    for (size_t i = 0; i < sizeof ns_types / sizeof ns_types[0]; i++)
+        json_object_array_add(a, json_object_new_string(ns_types[i].name));
+    json_object_object_add(lx, "namespaces", a);
+    a = json_object_new_array();
+    for (int cap = 0; cap < 64; cap++)
+        if (box_cap_name(cap))
+            json_object_array_add(a, json_object_new_string(box_cap_name(cap)));
+    json_object_object_add(lx, "capabilities", a);
+    o = json_object_new_object();
+    json_object_object_add(o, "v1", json_object_new_boolean(1));
+    json_object_object_add(o, "v2", json_object_new_boolean(1));
+    json_object_object_add(o, "systemd", json_object_new_boolean(0));
+    json_object_object_add(o, "systemdUser", json_object_new_boolean(0));
+    json_object_object_add(o, "rdma", json_object_new_boolean(0));
+    json_object_object_add(lx, "cgroup", o);
+    json_object_object_add(lx, "seccomp", oci_seccomp_features());
+    for (int i = 0; i < 3; i++) {
+        o = json_object_new_object();
+        json_object_object_add(o, "enabled", json_object_new_boolean(0));
+        json_object_object_add(lx, (const char *[]){ "apparmor", "selinux", "intelRdt" }[i], o);
+    }
+    json_object_object_add(f, "linux", lx);
+    o = json_object_new_object();
+    json_object_object_add(o, "io.github.libbox.version", json_object_new_string(box_version()));
+    json_object_object_add(f, "annotations", o);
+    return f;
 }

@@ -60,13 +60,15 @@ int oci_config_parse(const char *text, size_t len, const char *bundle,
 /* Read and parse bundle/config.json. */
 int oci_config_load(const char *bundle, struct oci_config **out, char *err);
 
-/* Configure `box` (fresh from box_new) as the container, with box options `opts`
- * (BOX_OPT_*; the config may add BOX_OPT_ALLOW_NEW_PRIVS). Returns 0 or a negative errno
- * with a message naming the field in err; the box may then be half configured and is only
- * fit for box_free. The umask and oomScoreAdj are the runtime's to apply (struct
- * oci_config). */
+/* Configure `box` (fresh from box_new) as the container; of the box options it sets only
+ * BOX_OPT_ALLOW_NEW_PRIVS. Returns 0 or a negative errno with a message naming the field in
+ * err; the box may then be half configured and is only fit for box_free. The umask and
+ * oomScoreAdj are the runtime's to apply (struct oci_config). */
 int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, box_t *box,
-                     unsigned int opts, char *err);
+                     char *err);
+
+/* What boxoci supports, as runtime-spec's features.md describes (the caller owns it). */
+struct json_object *oci_features(void);
 
 void oci_config_free(struct oci_config *cfg);
 
@@ -74,5 +76,7 @@ void oci_config_free(struct oci_config *cfg);
  * from a linux.seccomp object. `ctx` is the caller's error context. */
 struct oci_ctx;
 int oci_seccomp_apply(struct oci_ctx *c, struct json_object *seccomp, box_t *box);
+/* features.md's linux.seccomp object. */
+struct json_object *oci_seccomp_features(void);
 
 #endif

@@ -36,25 +36,33 @@ static const struct {
     { "SCMP_CMP_MASKED_EQ", BOX_SECCOMP_CMP_MASKED_EQ },
 };
 
-/* An action name to BOX_SECCOMP_*; the kill actions all kill the whole process (libbox
+/* Action names to BOX_SECCOMP_*; the kill actions all kill the whole process (libbox
  * has no thread-only kill), see boxoci(8). */
+static const struct {
+    const char *name;
+    int action;
+    const char *refused;
+} actions[] = {
+    { "SCMP_ACT_ALLOW", BOX_SECCOMP_ALLOW, NULL },
+    { "SCMP_ACT_ERRNO", BOX_SECCOMP_ERRNO, NULL },
+    { "SCMP_ACT_KILL", BOX_SECCOMP_KILL, NULL },
+    { "SCMP_ACT_KILL_THREAD", BOX_SECCOMP_KILL, NULL },
+    { "SCMP_ACT_KILL_PROCESS", BOX_SECCOMP_KILL, NULL },
+    { "SCMP_ACT_LOG", BOX_SECCOMP_LOG, NULL },
+    { "SCMP_ACT_TRAP", 0, "libbox has no SIGSYS-trap action" },
+    { "SCMP_ACT_TRACE", 0, "libbox has no ptrace action" },
+    { "SCMP_ACT_NOTIFY", 0, "boxoci does not hand a listener to listenerPath yet" },
+};
+
+static const char *const flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+};
+/* TSYNC: the filter is installed while the box's process has one thread. */
+static const char *const flags_honoured[] = { "SECCOMP_FILTER_FLAG_TSYNC" };
+
 static int action(struct oci_ctx *c, struct json_object *obj, const char *key, int *out)
 {
-    static const struct {
-        const char *name;
-        int action;
-        const char *refused;
-    } actions[] = {
-        { "SCMP_ACT_ALLOW", BOX_SECCOMP_ALLOW, NULL },
-        { "SCMP_ACT_ERRNO", BOX_SECCOMP_ERRNO, NULL },
-        { "SCMP_ACT_KILL", BOX_SECCOMP_KILL, NULL },
-        { "SCMP_ACT_KILL_THREAD", BOX_SECCOMP_KILL, NULL },
-        { "SCMP_ACT_KILL_PROCESS", BOX_SECCOMP_KILL, NULL },
-        { "SCMP_ACT_LOG", BOX_SECCOMP_LOG, NULL },
-        { "SCMP_ACT_TRAP", 0, "libbox has no SIGSYS-trap action" },
-        { "SCMP_ACT_TRACE", 0, "libbox has no ptrace action" },
-        { "SCMP_ACT_NOTIFY", 0, "boxoci does not hand a listener to listenerPath yet" },
-    };
     const char *name = NULL;
     size_t mark;
     int r = oci_string(c, obj, key, &name);
@@ -214,12 +222,6 @@ static int apply_rule(struct oci_ctx *c, struct json_object *rule, box_t *box, s
 
 int oci_seccomp_apply(struct oci_ctx *c, struct json_object *sec, box_t *box)
 {
-    static const char *const flags[] = {
-        "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-        "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-    };
-    /* TSYNC: the filter is installed while the box's process has one thread. */
-    static const char *const flags_honoured[] = { "SECCOMP_FILTER_FLAG_TSYNC" };
     struct json_object *rules = NULL;
     uint64_t def_errno = EPERM;
     size_t mark, added = 0;
@@ -250,4 +252,33 @@ int oci_seccomp_apply(struct oci_ctx *c, struct json_object *sec, box_t *box)
     }
     oci_pop(c, mark);
     return 0;
+}
+
+static struct json_object *names(const char *const *list, size_t n)
+{
+    struct json_object *a = json_object_new_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(list[i]));
+    return a;
+}
+
+struct json_object *oci_seccomp_features(void)
+{
+    struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+    json_object_object_add(o, "enabled", json_object_new_boolean(1));
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (!actions[i].refused)
+            json_object_array_add(a, json_object_new_string(actions[i].name));
+    json_object_object_add(o, "actions", a);
+    a = json_object_new_array();
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        json_object_array_add(a, json_object_new_string(ops[i].name));
+    json_object_object_add(o, "operators", a);
+    json_object_object_add(o, "archs", names(arches, sizeof arches / sizeof arches[0]));
+    json_object_object_add(o, "knownFlags", names(flags, sizeof flags / sizeof flags[0]));
+    json_object_object_add(o, "supportedFlags",
+                           names(flags_honoured, sizeof flags_honoured / sizeof flags_honoured[0]));
+    return o;
 }

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == 0) {
         if (box_new(&box, 0) < 0)
             abort();
-        r = oci_config_apply(cfg, &host, box, 0, err);
+        r = oci_config_apply(cfg, &host, box, err);
         box_free(box);
         oci_config_free(cfg);
     }

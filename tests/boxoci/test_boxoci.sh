@@ -1,0 +1,134 @@
+#!/bin/sh
+# boxoci end to end: bundles made with `boxoci spec` (and edited with python3) run in real
+# boxes, checked from inside; the state, kill and delete commands; errors naming the field,
+# with nothing left behind. As root, then again as nobody (--rootless bundles).
+# Usage: test_boxoci.sh BOXOCI MKROOTFS
+set -u
+boxoci=$1
+mkrootfs=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+sh "$mkrootfs" "$tmp/rootfs" || { echo "mkrootfs failed"; exit 1; }
+out=$tmp/out
+pass=0
+fail=0
+as=""
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; sed 's/^/    /' "$out"; }
+
+# t NAME WANT_RC PATTERN COMMAND...: run COMMAND as the current user ($as), want its exit
+# status and a line matching PATTERN (extended regex; "" for any output).
+t() {
+  name=$1 want=$2 pattern=$3
+  shift 3
+  $as "$@" >"$out" 2>&1 </dev/null
+  rc=$?
+  if [ "$rc" -eq "$want" ] && { [ -z "$pattern" ] || grep -Eq -- "$pattern" "$out"; }; then
+    ok "$name"
+  else
+    bad "$name: exit $rc (want $want), pattern '$pattern'"
+  fi
+}
+
+# bundle NAME [--rootless]: a fresh bundle from `boxoci spec` over the shared rootfs.
+bundle() {
+  b=$tmp/$1
+  rm -rf "$b"
+  mkdir -p "$b"
+  ln -s ../rootfs "$b/rootfs"
+  [ -z "$as" ] || chown -R nobody "$b"
+  $as "$boxoci" spec --bundle "$b" ${2:-} || echo "spec failed"
+}
+
+# cfg BUNDLE PYTHON: edit BUNDLE/config.json as `c` in python3.
+cfg() {
+  $as /usr/bin/python3 -c "import json,sys; p=sys.argv[1]+'/config.json'; c=json.load(open(p)); $2
+json.dump(c, open(p, 'w'))" "$1"
+}
+
+suite() { # MODE (root or rootless)
+  mode=$1
+  flag=""
+  [ "$mode" = rootless ] && flag=--rootless
+  state=$tmp/state-$mode
+  rt="$boxoci --root $state"
+  w=$tmp/w-$mode # the pid file and the log
+  mkdir -p "$state" "$w"
+  [ -z "$as" ] || chown nobody "$state" "$w"
+  mounts_before=$(wc -l </proc/self/mountinfo)
+
+  bundle a $flag
+  t "$mode: features is JSON" 0 '"ociVersionMax"' sh -c "$boxoci features | /usr/bin/python3 -m json.tool"
+  t "$mode: --version" 0 '^boxoci version' $boxoci --version
+  t "$mode: spec refuses to overwrite" 1 'exists already' $boxoci spec --bundle "$tmp/a"
+
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo pid \$\$ \$(hostname) \$FOO; pwd; id -u; exit 3']; c['process']['env'].append('FOO=bar'); c['process']['cwd']='/tmp'; c['hostname']='h1'"
+  t "$mode: run: exit status, pid 1, hostname, env" 3 '^pid 1 h1 bar$' $rt run --bundle "$tmp/a" c1
+  t "$mode: run: cwd" 3 '^/tmp$' $rt run --bundle "$tmp/a" c1
+  t "$mode: run: state removed after run" 0 '' sh -c "[ -z \"\$(ls $state)\" ]"
+
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','touch /x; echo rc=\$?; ulimit -n; ulimit -c; ls /dev/pts/ptmx && echo devok']; c['process']['rlimits']=[{'type':'RLIMIT_NOFILE','soft':512,'hard':512},{'type':'RLIMIT_CORE','soft':18446744073709551615,'hard':18446744073709551615}]"
+  t "$mode: read-only root" 0 '^rc=1$' $rt run --bundle "$tmp/a" c2
+  t "$mode: rlimit NOFILE" 0 '^512$' $rt run --bundle "$tmp/a" c2
+  t "$mode: rlimit CORE unlimited (UINT64_MAX)" 0 '^unlimited$' $rt run --bundle "$tmp/a" c2
+  t "$mode: default devices" 0 '^devok$' $rt run --bundle "$tmp/a" c2
+
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','mkdir /tmp/d; echo mkdir=\$?; grep CapEff /proc/self/status']; c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']}); c['linux']['seccomp']={'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir','mkdirat'],'action':'SCMP_ACT_ERRNO','errnoRet':38}]}"
+  t "$mode: seccomp errnoRet" 0 'Function not implemented' $rt run --bundle "$tmp/a" c3
+  t "$mode: capabilities (AUDIT_WRITE KILL NET_BIND_SERVICE)" 0 'CapEff:.*20000420' $rt run --bundle "$tmp/a" c3
+
+  # A long-running container: state, list, kill by name, "container not running".
+  cfg "$tmp/a" "c['process']['args']=['sleep','100']; c['annotations']={'org.example':'yes'}"
+  $as $rt run --keep --bundle "$tmp/a" --pid-file "$w/pid" s1 >"$tmp/s1.out" 2>&1 &
+  runner=$!
+  for i in $(seq 50); do [ -s "$w/pid" ] && break; sleep 0.1; done
+  t "$mode: pid file written" 0 '^[0-9]+$' cat "$w/pid"
+  t "$mode: state running" 0 '"status":"running"' sh -c "$rt state s1 | tr -d ' \n'"
+  t "$mode: state annotations" 0 '"org.example":"yes"' sh -c "$rt state s1 | tr -d ' \n'"
+  t "$mode: list" 0 '^s1 +[0-9]+ +running' $rt list
+  t "$mode: delete refuses a running one" 1 'not stopped' $rt delete s1
+  t "$mode: kill --all TERM refused" 1 'only SIGKILL' $rt kill --all s1 TERM
+  t "$mode: kill with a bad signal" 1 'unknown signal' $rt kill s1 SIGNOPE
+  t "$mode: kill KILL" 0 '' $rt kill s1 KILL
+  wait $runner
+  rc=$?
+  [ "$rc" -eq 137 ] && ok "$mode: run exits 128+9" || { echo "run said:"; cat "$tmp/s1.out"; bad "$mode: run exit $rc, want 137"; }
+  t "$mode: state stopped (--keep)" 0 '"status":"stopped"' sh -c "$rt state s1 | tr -d ' \n'"
+  t "$mode: kill a stopped one" 1 'container not running' $rt kill s1 9
+  t "$mode: delete" 0 '' $rt delete s1
+  t "$mode: state of a deleted one" 1 'does not exist' $rt state s1
+
+  # delete --force of a running container.
+  $as $rt run --bundle "$tmp/a" s2 >/dev/null 2>&1 &
+  runner=$!
+  for i in $(seq 50); do $as $rt state s2 >/dev/null 2>&1 && break; sleep 0.1; done
+  t "$mode: delete --force" 0 '' $rt delete --force s2
+  wait $runner
+  t "$mode: gone after delete --force" 1 'does not exist' $rt state s2
+
+  # Errors name the field, in the JSON log too, and leave nothing behind.
+  cfg "$tmp/a" "c['process']['apparmorProfile']='x'"
+  t "$mode: refused field named" 1 'config.json: process.apparmorProfile: AppArmor is not available' \
+    $rt --log "$w/log" --log-format json run --bundle "$tmp/a" e1
+  t "$mode: json log line" 0 '^\{"level":"error","msg":"config.json: process.apparmorProfile' cat "$w/log"
+  cfg "$tmp/a" "del c['process']['apparmorProfile']; c['process']['args']=['/no/such/program']"
+  t "$mode: exec failure reported" 1 'no/such/program' $rt run --bundle "$tmp/a" e2
+  t "$mode: nothing left in the state directory" 0 '' sh -c "[ -z \"\$(ls $state)\" ]"
+  [ "$(wc -l </proc/self/mountinfo)" -eq "$mounts_before" ] && ok "$mode: no mount left" ||
+    bad "$mode: mounts changed"
+  t "$mode: create needs running boxes" 1 'needs libbox.s running boxes' $rt create --bundle "$tmp/a" x
+  t "$mode: --systemd-cgroup refused" 1 'no systemd cgroup driver' $rt --systemd-cgroup state x
+}
+
+suite root
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+  as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+  export XDG_RUNTIME_DIR=""
+  suite rootless
+else
+  echo "SKIP rootless: no setpriv or no user nobody"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
