@@ -191,15 +191,26 @@ BOX_API int box_seccomp_rule_args(box_t *box, const char *syscall_name, int acti
     if (n == 0) { /* an unconditional rule replaces every rule of that call */
         size_t kept = 0;
 
-        for (size_t i = 0; i < box->n_seccomp_rules; i++)
-            if (box->seccomp_rules[i].nr != nr)
-                box->seccomp_rules[kept++] = box->seccomp_rules[i];
+        /* Rules move only past a removed one: a profile of hundreds of calls (podman's
+         * has 437) is then one comparison per rule, not a copy. */
+        for (size_t i = 0; i < box->n_seccomp_rules; i++) {
+            if (box->seccomp_rules[i].nr == nr)
+                continue;
+            if (kept != i)
+                box->seccomp_rules[kept] = box->seccomp_rules[i];
+            kept++;
+        }
         box->n_seccomp_rules = kept;
     }
-    rules = realloc(box->seccomp_rules, (box->n_seccomp_rules + 1) * sizeof *rules);
-    if (!rules)
-        return box__error(box, ENOMEM, "seccomp_rule");
-    box->seccomp_rules = rules;
+    /* Room for twice as many whenever it is full (the count is a power of two then). */
+    if ((box->n_seccomp_rules & (box->n_seccomp_rules - 1)) == 0) {
+        rules = realloc(box->seccomp_rules, (box->n_seccomp_rules ? 2 * box->n_seccomp_rules : 1) *
+                                                sizeof *rules);
+        if (!rules)
+            return box__error(box, ENOMEM, "seccomp_rule");
+        box->seccomp_rules = rules;
+    }
+    rules = box->seccomp_rules;
     rule = &rules[box->n_seccomp_rules++];
     *rule = (struct box_seccomp_rule){ .nr = nr, .action = action, .errno_value = errno_value,
                                        .n_args = n };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "box-private.h"
 
@@ -372,6 +373,37 @@ static void test_probe(void **state)
     assert_true(f.userns || f.userns_why[0]);
 }
 
+/* Unconditional rules replace every earlier rule of their call and keep the others in
+ * order, however many there are (the storage grows by doubling). */
+static void test_seccomp_rule_replace(void **state)
+{
+    box_t *box = *state;
+    box_seccomp_arg_t arg = { .index = 0, .op = BOX_SECCOMP_CMP_EQ, .value = 1 };
+    int n = 0;
+
+    for (int nr = 0; nr < 400; nr++) {
+        const char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+        if (name && strcmp(name, "read") != 0 &&
+            box_seccomp_rule(box, name, BOX_SECCOMP_ERRNO, nr % 100 + 1) == 0)
+            n++;
+        free((void *)name);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(box_seccomp_rule_args(box, "read", BOX_SECCOMP_ERRNO, 5, 1, &arg), 0);
+    assert_int_equal((int)box->n_seccomp_rules, n + 3);
+    assert_int_equal(box_seccomp_rule(box, "read", BOX_SECCOMP_ALLOW, 0), 0);
+    assert_int_equal((int)box->n_seccomp_rules, n + 1);
+    assert_int_equal(box->seccomp_rules[n].nr, seccomp_syscall_resolve_name("read"));
+    assert_int_equal(box->seccomp_rules[n].n_args, 0);
+    for (int i = 1; i < n; i++)
+        assert_true(box->seccomp_rules[i - 1].nr < box->seccomp_rules[i].nr);
+    /* replacing one in the middle moves the later ones down */
+    assert_int_equal(box_seccomp_rule(box, "write", BOX_SECCOMP_KILL, 0), 0);
+    assert_int_equal((int)box->n_seccomp_rules, n + 1);
+    assert_int_equal(box->seccomp_rules[n].action, BOX_SECCOMP_KILL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bwrap_calls, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_cpuset_and_io_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_error_format, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_rule_replace, new_box, free_box),
         cmocka_unit_test(test_probe),
     };
 
