@@ -23,7 +23,7 @@ static const struct oci_host host = { .hugepage_size = 2u << 20 };
 
 /* A document around the given members: a valid config with the usual namespaces. */
 #define BASE "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"}," \
-    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," \
+    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"noNewPrivileges\":true}," \
     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"},{\"type\":\"pid\"}," \
     "{\"type\":\"uts\"}]}"
 /* Later members replace earlier ones of the same name (json-c keeps the last). */
@@ -97,11 +97,14 @@ static void test_minimal(void **state)
     assert_string_equal(box->hostname, "c1");
     assert_int_equal(box->n_env, 0); /* no PATH of libbox's */
     assert_string_equal(box->cwd, "/");
-    /* The default devices even when no /dev is listed; no filter; new privileges off by
-     * default in OCI (noNewPrivileges false). */
+    /* The default devices even when no /dev is listed; no filter. */
     assert_int_equal(box->n_mounts, 1);
     assert_int_equal(box->mounts[0].type, BOX_MOUNT_DEV);
     assert_true(box->seccomp_default_off);
+    assert_int_equal(box->opts, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION);
+    box_free(box);
+    /* OCI's default for noNewPrivileges is false: setuid programs work. */
+    assert_int_equal(apply(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}"), &box), 0);
     assert_int_equal(box->opts, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
                                 BOX_OPT_ALLOW_NEW_PRIVS);
     box_free(box);
@@ -483,6 +486,10 @@ static void test_seccomp(void **state)
     assert_int_equal(box->seccomp_rules[6].action, BOX_SECCOMP_LOG);
     box_free(box);
 
+    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"noNewPrivileges\":false},"
+                     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{"
+                     "\"defaultAction\":\"SCMP_ACT_ERRNO\"}}"), EOPNOTSUPP,
+                 "config.json: process.noNewPrivileges: false with a linux.seccomp filter");
     expect_error(SEC("\"defaultAction\":\"SCMP_ACT_TRAP\""), EOPNOTSUPP,
                  "linux.seccomp.defaultAction: SCMP_ACT_TRAP");
     expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
