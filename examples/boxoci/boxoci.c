@@ -766,9 +766,10 @@ static int cmd_delete(int argc, char **argv)
         return 1;
     if (strcmp(st.status, "stopped") != 0) {
         if (!force) {
-            json_object_put(st.json);
-            return error("cannot delete container %s that is not stopped: %s", argv[optind],
-                         st.status);
+            error("cannot delete container %s that is not stopped: %s", argv[optind],
+                  st.status);
+            json_object_put(st.json); /* st.status points into it */
+            return 1;
         }
         signal_container(&st, SIGKILL);
         /* The process that runs it removes its cgroup and reaps it; wait until it has. */
