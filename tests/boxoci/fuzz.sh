@@ -6,7 +6,8 @@ set -eu
 fuzzer=$1
 seeds=$2
 if [ ! -x "$fuzzer" ]; then
-  echo "SKIP: no libFuzzer target (needs clang with -fsanitize=fuzzer: apt-get install clang)"
+  echo "SKIP: no libFuzzer target: it is built in the default (debug) build without" \
+       "sanitizers, when clang is installed (apt-get install clang libclang-rt-dev)"
   exit 77
 fi
 work=$(mktemp -d)
