@@ -45,11 +45,15 @@ class AsyncProcess:
         self._timer: Optional[asyncio.TimerHandle] = None
 
     async def _connect(self, limit: int) -> None:
+        """Hand the pipes to asyncio transports, which own them from then on (the Process
+        forgets them, so that releasing the box never closes an fd a transport still
+        watches: its number could be reused by another box's pipe)."""
         loop, p = self._loop, self._process
         if p.stdin is not None:
             proto = asyncio.StreamReaderProtocol(asyncio.StreamReader(limit=limit, loop=loop),
                                                  loop=loop)
             transport, _ = await loop.connect_write_pipe(lambda: proto, p.stdin)
+            p.stdin = None
             self.stdin = asyncio.StreamWriter(transport, proto, None, loop)
         for name in ("stdout", "stderr"):
             pipe = getattr(p, name)
@@ -57,6 +61,7 @@ class AsyncProcess:
                 reader = asyncio.StreamReader(limit=limit, loop=loop)
                 await loop.connect_read_pipe(
                     lambda: asyncio.StreamReaderProtocol(reader, loop=loop), pipe)
+                setattr(p, name, None)
                 setattr(self, name, reader)
         self._watch()
 
@@ -123,9 +128,6 @@ class AsyncProcess:
         return st.returncode
 
     def _release(self) -> None:
-        p = self._process
-        if p.stdin is not None and self.stdin is None:
-            p._close_pipes()
         self._box.close()
 
     async def communicate(self, input: Optional[bytes] = None) -> tuple[Any, Any]:

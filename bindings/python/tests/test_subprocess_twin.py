@@ -537,3 +537,19 @@ def test_pyproject_version_is_the_library_s():
     pyproject = (REPO / "bindings" / "python" / "pyproject.toml").read_text()
     v = re.search(r"version:\s*'([^']+)'", meson).group(1)
     assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == v
+
+
+def test_async_output_read_after_wait_and_no_fd_left():
+    """As with asyncio's processes, the streams outlive the process: read them after
+    wait(); and once read to their end nothing of the boxes stays open."""
+    async def main(create, extra):
+        out = []
+        for i in range(5):
+            p = await create("sh", "-c", f"echo {i}", stdout=subprocess.PIPE, **extra)
+            out.append((await p.wait(), await p.stdout.read()))
+        return out
+    fds = sorted(os.listdir("/proc/self/fd"))
+    a = asyncio.run(main(asyncio.create_subprocess_exec, {}))
+    b = asyncio.run(main(libbox.create_subprocess_exec, BOX))
+    assert a == b == [(0, b"%d\n" % i) for i in range(5)]
+    assert sorted(os.listdir("/proc/self/fd")) == fds
