@@ -132,6 +132,8 @@ struct box {
 
     char errmsg[BOX_ERRMSG_MAX];
     const char *errstep; /* box_error_step: a static step id, "" when none */
+
+    uint64_t *profile; /* box__set_profile: BOX_PROF_COUNT stamps (child.h), or NULL */
 };
 
 /* base.c, the bottom of lib/: the box's error message and the phase checks. */
@@ -141,6 +143,16 @@ int box__check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBU
 
 /* util.c */
 uint64_t box__now_ns(void);
+
+/* Profiling, for bench/steps (not exported): box_spawn stamps its phases and the child the
+ * start of each step into stamps[BOX_PROF_COUNT] (child.h), CLOCK_MONOTONIC ns; entries of
+ * steps that did not run keep their value. NULL turns it off (the default). */
+void box__set_profile(box_t *box, uint64_t *stamps);
+static inline void box__profile_mark(box_t *box, int mark)
+{
+    if (box->profile)
+        box->profile[mark] = box__now_ns();
+}
 int box__write_file(const char *path, const char *data, size_t len);
 int box__path_join(char *buf, size_t size, const char *dir, const char *file);
 int box__normalize_path(const char *in, char **out);

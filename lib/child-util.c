@@ -2,6 +2,7 @@
  * call into another module. */
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <time.h>
 
 #include "child-util.h"
 #include "sys.h"
@@ -30,6 +31,14 @@ size_t box__fmt_ulong(char *buf, unsigned long v)
         buf[len++] = digits[--n];
     buf[len] = '\0';
     return len;
+}
+
+void box__child_stamp(uint64_t *out)
+{
+    struct timespec ts = { 0, 0 }; /* 64-bit ABIs: the kernel's __kernel_timespec */
+
+    SYS2(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    *out = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 long box__child_fail(struct box_child_error *e, int index, const char *path, long r)

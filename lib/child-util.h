@@ -24,6 +24,9 @@ void box__strlcpy(char *dst, const char *src, size_t size);
 /* Decimal text of v into buf (at least 21 bytes), terminated; returns its length. */
 size_t box__fmt_ulong(char *buf, unsigned long v);
 
+/* *out = CLOCK_MONOTONIC in ns, by the raw system call (profiling only). */
+void box__child_stamp(uint64_t *out);
+
 /* Say in *e what a failing step was working on (index, path), and return r. */
 long box__child_fail(struct box_child_error *e, int index, const char *path, long r);
 

@@ -531,6 +531,8 @@ CHILD_NO_ASAN int box__child_main(void *arg)
     for (int s = 0; s < STEP_COUNT; s++) {
         if (!(p->steps & ((uint64_t)1 << s)))
             continue;
+        if (p->stamps)
+            box__child_stamp(&p->stamps[s]);
         c.e.step = s;
         c.e.index = -1;
         c.e.path[0] = '\0';

@@ -68,6 +68,19 @@ enum box_step {
     STEP_COUNT
 };
 
+/* Profiling marks of the parent's side of box_spawn, after the child's steps in one array
+ * (box__set_profile): where the time of a spawn goes, step by step (bench/steps). */
+enum box_profile_mark {
+    BOX_PROF_SPAWN = STEP_COUNT, /* box_spawn entered */
+    BOX_PROF_PLANNED,            /* the plan is built */
+    BOX_PROF_CGROUP,             /* the box cgroups exist */
+    BOX_PROF_CLONE,              /* right before clone */
+    BOX_PROF_CLONED,             /* clone returned in the parent */
+    BOX_PROF_RELEASED,           /* maps written, cgroups joined, the child released */
+    BOX_PROF_EXECED,             /* the parent saw the exec (EOF on the error pipe) */
+    BOX_PROF_COUNT
+};
+
 #define BOX_STEP(id) ((uint64_t)1 << STEP_##id)
 
 /* What the child keeps between steps: the error record it sends if one fails, and the

@@ -155,6 +155,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->n_lock_files = box->n_lock_files;
     p->no_userns = box->opts & BOX_OPT_NO_USERNS;
     p->assert_no_userns = box->opts & BOX_OPT_ASSERT_NO_USERNS;
+    p->stamps = box->profile;
     p->uid = box->uid;
     p->gid = box->gid;
     p->groups = box->groups;

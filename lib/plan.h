@@ -137,6 +137,10 @@ struct box_plan {
     size_t n_seccomp_user;
     bool seccomp_listener; /* a rule notifies: install with a listener, send it back */
 
+    /* Profiling (bench/steps): when set, the child writes the CLOCK_MONOTONIC time (ns) at
+     * which each step it runs starts into stamps[STEP_*]. Borrowed from the box. */
+    uint64_t *stamps;
+
     /* The program. */
     char *const *argv;    /* owned copy */
     char *const *envp;    /* borrowed, or envp_owned (BOX_OPT_SET_PWD) */

@@ -339,6 +339,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     if (!box)
         return -EINVAL;
     box__clear_error(box);
+    box__profile_mark(box, BOX_PROF_SPAWN);
     r = check_spawnable(box, argv);
     if (r < 0)
         return r;
@@ -351,10 +352,12 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     r = box__plan_build(box, argv, &l->plan);
     if (r < 0)
         goto out;
+    box__profile_mark(box, BOX_PROF_PLANNED);
     record_process_limits(box);
     r = box__cgroup_create(box);
     if (r < 0)
         goto out;
+    box__profile_mark(box, BOX_PROF_CGROUP);
     /* The sync channel is a socket so that releasing a child that died already fails with
      * EPIPE (MSG_NOSIGNAL) instead of raising SIGPIPE in the caller. */
     if (pipe2(errpipe, O_CLOEXEC) < 0 ||
@@ -397,7 +400,9 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     box->start_ns = box__now_ns();
+    box__profile_mark(box, BOX_PROF_CLONE);
     pid = clone_child(box, l, clone_flags, &pidfd, &placed);
+    box__profile_mark(box, BOX_PROF_CLONED);
     r = pid < 0 ? -errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
@@ -427,7 +432,9 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
         reap(pid, pidfd);
         goto out;
     }
+    box__profile_mark(box, BOX_PROF_RELEASED);
     r = read_child(box, l, pid, pidfd);
+    box__profile_mark(box, BOX_PROF_EXECED);
     if (r == 0 && (r = receive_listener(box, l)) < 0) {
         kill(pid, SIGKILL);
         reap(pid, pidfd);
