@@ -655,6 +655,100 @@ int box_landlock_mode(box_t *box, int required);
 int box_parse_size(const char *text, uint64_t *out);
 int box_parse_duration(const char *text, uint64_t *out_ns);
 
+/* Images. A store holds images: stacks of read-only layers, unpacked once and shared by
+ * every image that has them, plus each image's config (Env, Entrypoint, Cmd, WorkingDir,
+ * User, StopSignal) and its tags ("name:tag"; a name without a tag means ":latest"). Many
+ * boxes run from one image at once, each with its own writable layer (box_set_image).
+ * Stores are safe for concurrent users (processes and threads, each with its own
+ * box_store_t): readers and writers take an flock of the store. A box_store_t is used by
+ * one thread at a time.
+ *
+ * box_store_open: open the store at `dir` (absolute), or at the default place when NULL:
+ * /var/lib/libbox for root, else $XDG_DATA_HOME/libbox or ~/.local/share/libbox. A store
+ * opened by someone other than root is rootless: its layers belong to its owner (whom a
+ * box maps to root), keep only user.* xattrs and may not hold device nodes. *out is the
+ * caller's, closed with box_store_close. flags: BOX_STORE_CREATE (make the directory if
+ * missing), BOX_STORE_NOWAIT (a store another process holds locked fails with -EAGAIN
+ * instead of waiting). Returns 0 or: -EINVAL (out NULL, dir not absolute, unknown flags),
+ * -ENOENT (no store there, without BOX_STORE_CREATE), -EACCES, -ENOMEM. No message:
+ * there is no store object to hold one yet.
+ *
+ * box_store_errmsg: the message of the last failing call on the store ("" if none),
+ * owned by the store. box_store_path: its directory, owned by the store.
+ *
+ * box_image_import: import the image at `path`: an OCI image layout directory (e.g.
+ * `skopeo copy ... oci:DIR`), an oci-archive tarball or a docker-archive tarball (`docker
+ * save`, `podman save`). Every blob's sha256 (and size, where the manifest gives it) is
+ * checked; layers (gzip, zstd, xz or plain tar) are unpacked with their whiteouts and opaque
+ * directories in overlay form, their hard links, xattrs, modes and, in a root store, owners
+ * and device nodes. A layer entry that would leave its layer (an absolute path, "..", a
+ * path through a symlink, a hard link to a path outside the layer), or a device node in a
+ * rootless store, makes the import fail. `ref` names the image (NULL: the name the archive
+ * carries); an existing tag moves to the new image. On any failure the store is left as it
+ * was. Returns 0 or: -EINVAL (bad reference, not an image, a malformed or unsafe entry),
+ * -ENOENT (path missing; a blob the manifest names is missing), -EBADMSG (a digest or size
+ * mismatch: a truncated or altered blob), -EPERM (a device node in a rootless store),
+ * -EAGAIN (locked, with BOX_STORE_NOWAIT), -ENOSPC, -EIO, -ENOMEM. The message names the
+ * blob (sha256:...) or entry.
+ *
+ * box_image_list: every tag and the image it names, as a JSON object {"name:tag": ID, ...}
+ * (ID: the sha256 of the image's config, in hex) in *json, which the caller frees with
+ * free(). Returns 0, -EINVAL, -EAGAIN, -EBADMSG (damaged index), -ENOMEM.
+ *
+ * box_image_inspect: the image's ref, id, layers and config as JSON text in *json, which
+ * the caller frees with free(). Returns 0, -EINVAL, -ENOENT (no such image), -ENOMEM.
+ *
+ * box_image_remove: remove the tag `ref`; when no other tag names the image, the image too,
+ * with the layers that no other image uses. Refuses with -EBUSY while a box made from the
+ * image exists (until its box_free). Returns 0 or: -EINVAL, -ENOENT (no such image),
+ * -EBUSY, -EAGAIN.
+ *
+ * box_store_gc: remove what nothing uses any more: images without a tag that no box uses,
+ * layers no image lists, leftovers of imports and boxes whose process died. Returns 0 or
+ * -EAGAIN, -EIO. */
+typedef struct box_store box_store_t;
+#define BOX_STORE_CREATE (1u << 0)
+#define BOX_STORE_NOWAIT (1u << 1)
+int box_store_open(box_store_t **out, const char *dir, unsigned int flags);
+void box_store_close(box_store_t *store);
+const char *box_store_errmsg(const box_store_t *store);
+const char *box_store_path(const box_store_t *store);
+int box_image_import(box_store_t *store, const char *path, const char *ref);
+int box_image_list(box_store_t *store, char **json);
+int box_image_inspect(box_store_t *store, const char *ref, char **json);
+int box_image_remove(box_store_t *store, const char *ref);
+int box_store_gc(box_store_t *store);
+
+/* box_set_image: run the box from image `ref` of `store`. Its root becomes an overlay
+ * (box_set_root_overlay) of the image's layers with the box's own writable layer on top:
+ * an ephemeral one that vanishes with the box, or with BOX_IMAGE_COMMIT one in the store
+ * that box_image_commit can save, removed by box_free. The image's config supplies
+ * defaults, applied now as by the setters, so that later calls override them: Env
+ * (box_setenv), WorkingDir (box_set_cwd, and created if missing), User (box_set_user; a
+ * name is looked up in the image's /etc/passwd), StopSignal (box_stop_signal). Its
+ * Entrypoint and Cmd make box_spawn's argv: Entrypoint + argv, or Entrypoint + Cmd when
+ * argv is NULL or empty (BOX_IMAGE_NO_ENTRYPOINT: argv, or Cmd). The box pins the image
+ * (box_image_remove refuses) until box_free; the store may be closed meanwhile.
+ * Phase: before box_spawn. Returns 0 or: -EINVAL (box or store NULL, bad reference,
+ * unknown flags), -ENOENT (no such image, a User the image lacks), -EBADMSG (damaged
+ * store), -EBUSY (already spawned), -ENOMEM.
+ *
+ * box_stop_signal: the signal that asks the box's program to stop: the image's
+ * StopSignal, else SIGTERM. (libbox sends it to nobody by itself; box_free kills.)
+ *
+ * box_image_commit: after box_spawn (running or ended), save the box's writable layer as
+ * a new layer (the upper dir tarred, overlay whiteouts turned into .wh. entries, opaque
+ * dirs into .wh..wh..opq) on top of its image's layers, as image `ref` of the same store,
+ * with the image's config and the new layer's diff_id. A running box's files are read
+ * as they are at that moment. Returns 0 or: -EINVAL (bad reference, the box has not run
+ * or was not made with BOX_IMAGE_COMMIT), -EXDEV (another store), -EAGAIN, -EIO,
+ * -ENOSPC, -ENOMEM; message on the box. */
+#define BOX_IMAGE_COMMIT        (1u << 0)
+#define BOX_IMAGE_NO_ENTRYPOINT (1u << 1)
+int box_set_image(box_t *box, box_store_t *store, const char *ref, unsigned int flags);
+int box_stop_signal(const box_t *box);
+int box_image_commit(box_t *box, box_store_t *store, const char *ref);
+
 /* What this kernel and this caller can do (box_probe). */
 typedef enum {
     BOX_CGROUP_NONE = 0,

@@ -120,6 +120,7 @@ struct box {
     struct box_landlock_rule *landlock_rules; /* landlock.c */
     size_t n_landlock_rules;
     bool landlock_best_effort;
+    struct box_image *image; /* image.c, image-run.c: box_set_image, or NULL */
 
     /* while running */
     struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
@@ -179,6 +180,12 @@ void box__overlay_free(struct box_overlay *ov);
 int box__overlay_new(box_t *box, const char *what, size_t n, const char *const lowers[],
                     const char *upper, const char *work, struct box_overlay **out);
 size_t box__overlay_fd_slots(const box_t *box); /* fds the child needs for the layers */
+
+/* image-run.c: the box's side of box_set_image, released by box_free (after the reap) */
+void box__image_free(box_t *box);
+/* The argv box_spawn runs: the image's Entrypoint and Cmd around the caller's argv (an
+ * array of borrowed strings: free only it), or *out NULL when the box has no image. */
+int box__image_argv(box_t *box, const char *const argv[], char ***out);
 
 /* limits.c: one row per BOX_LIMIT_*. */
 enum box_limit_kind { BOX_LIMIT_KIND_RLIMIT = 1, BOX_LIMIT_KIND_CGROUP, BOX_LIMIT_KIND_TIME };

@@ -262,7 +262,8 @@ static long make_overlay(const struct box_overlay *ov, const int *fds, bool user
         what = ov->upper ? ov->upper : "overlay: ephemeral upper dir";
     if (r >= 0 && (r = set_layer(fs, "workdir", fds[ov->n_lowers + 1])) < 0)
         what = ov->work ? ov->work : "overlay: ephemeral work dir";
-    if (r >= 0 && userxattr && (r = SYS5(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", 0, 0)) < 0)
+    if (r >= 0 && userxattr &&
+        (r = SYS5(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", 0, 0)) < 0)
         what = "overlay: userxattr (needs Linux 5.11)";
     if (r >= 0 && (r = SYS5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0)) < 0)
         what = "overlay (create)";

@@ -327,7 +327,26 @@ static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd
     return clone(box__child_main, (char *)l->stack + CHILD_STACK_SIZE, flags, &l->plan, pidfd);
 }
 
+static int spawn_argv(box_t *box, const char *const argv[]);
+
 BOX_API int box_spawn(box_t *box, const char *const argv[])
+{
+    char **image_argv;
+    int r;
+
+    if (!box)
+        return -EINVAL;
+    box__clear_error(box);
+    box__profile_mark(box, BOX_PROF_SPAWN);
+    r = box__image_argv(box, argv, &image_argv);
+    if (r < 0)
+        return r;
+    r = spawn_argv(box, image_argv ? (const char *const *)image_argv : argv);
+    free(image_argv);
+    return r;
+}
+
+static int spawn_argv(box_t *box, const char *const argv[])
 {
     struct box_launch *l;
     int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
@@ -336,10 +355,6 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
     sigset_t all, old;
     pid_t pid;
 
-    if (!box)
-        return -EINVAL;
-    box__clear_error(box);
-    box__profile_mark(box, BOX_PROF_SPAWN);
     r = check_spawnable(box, argv);
     if (r < 0)
         return r;

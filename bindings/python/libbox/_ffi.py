@@ -31,6 +31,11 @@ BOX_NS_ALL = 0xFF
 BOX_ROOT_READONLY = 1 << 0
 BOX_ROOT_DEVICES = 1 << 1  # no nodev on the root (bwrap's --dev-bind DIR /)
 
+BOX_STORE_CREATE = 1 << 0
+BOX_STORE_NOWAIT = 1 << 1
+BOX_IMAGE_COMMIT = 1 << 0
+BOX_IMAGE_NO_ENTRYPOINT = 1 << 1
+
 BOX_MOUNT_BIND = 1
 BOX_MOUNT_TMPFS = 2
 BOX_MOUNT_PROC = 3
@@ -147,6 +152,13 @@ class box_t(ctypes.Structure):
 
 
 box_p = ctypes.POINTER(box_t)
+
+
+class box_store_t(ctypes.Structure):
+    """Opaque: only pointers to it cross the ABI."""
+
+
+box_store_p = ctypes.POINTER(box_store_t)
 
 
 class box_status_t(ctypes.Structure):
@@ -359,6 +371,18 @@ _OPTIONAL = {
     "box_try_cwd": (_I, [box_p, _S]),
     "box_lock_file": (_I, [box_p, _S]),
     "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
+    "box_store_open": (_I, [ctypes.POINTER(box_store_p), _S, _U]),
+    "box_store_close": (None, [box_store_p]),
+    "box_store_errmsg": (_S, [box_store_p]),
+    "box_store_path": (_S, [box_store_p]),
+    "box_image_import": (_I, [box_store_p, _S, _S]),
+    "box_image_list": (_I, [box_store_p, ctypes.POINTER(_S)]),
+    "box_image_inspect": (_I, [box_store_p, _S, ctypes.POINTER(_S)]),
+    "box_image_remove": (_I, [box_store_p, _S]),
+    "box_store_gc": (_I, [box_store_p]),
+    "box_set_image": (_I, [box_p, box_store_p, _S, _U]),
+    "box_stop_signal": (_I, [box_p]),
+    "box_image_commit": (_I, [box_p, box_store_p, _S]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -444,3 +468,16 @@ box_mount_fd = lib.box_mount_fd if "box_mount_fd" in _PROTOS else None
 box_try_cwd = lib.box_try_cwd if "box_try_cwd" in _PROTOS else None
 box_lock_file = lib.box_lock_file if "box_lock_file" in _PROTOS else None
 box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTOS else None
+# The image store (a char ** output is freed with libc free() through ctypes.cast).
+box_store_open = lib.box_store_open if "box_store_open" in _PROTOS else None
+box_store_close = lib.box_store_close if "box_store_close" in _PROTOS else None
+box_store_errmsg = lib.box_store_errmsg if "box_store_errmsg" in _PROTOS else None
+box_store_path = lib.box_store_path if "box_store_path" in _PROTOS else None
+box_image_import = lib.box_image_import if "box_image_import" in _PROTOS else None
+box_image_list = lib.box_image_list if "box_image_list" in _PROTOS else None
+box_image_inspect = lib.box_image_inspect if "box_image_inspect" in _PROTOS else None
+box_image_remove = lib.box_image_remove if "box_image_remove" in _PROTOS else None
+box_store_gc = lib.box_store_gc if "box_store_gc" in _PROTOS else None
+box_set_image = lib.box_set_image if "box_set_image" in _PROTOS else None
+box_stop_signal = lib.box_stop_signal if "box_stop_signal" in _PROTOS else None
+box_image_commit = lib.box_image_commit if "box_image_commit" in _PROTOS else None

@@ -69,7 +69,8 @@ def _ctype(decl):
     words = d.replace("*", " ").split()
     # drop the parameter name: the last word, if there is a type before it
     if len(words) > 1 and not (words == ["unsigned", "int"]):
-        if words[-1] not in _SCALARS and words[-1] not in ("char", "void", "box_t") and \
+        if words[-1] not in _SCALARS and words[-1] not in ("char", "void", "box_t",
+                                                          "box_store_t") and \
                 words[-1] not in STRUCTS and words[-1] != "int":
             words = words[:-1]
     base = " ".join(words)
@@ -80,6 +81,9 @@ def _ctype(decl):
         stars -= 1
     elif base == "box_t":
         t = _ffi.box_p
+        stars -= 1
+    elif base == "box_store_t":
+        t = _ffi.box_store_p
         stars -= 1
     elif base == "void":  # a pointer to bytes (box_seccomp_add_bpf)
         t = ctypes.c_void_p
