@@ -757,6 +757,60 @@ typedef enum {
     BOX_CGROUP_V2,     /* unified hierarchy only */
 } box_cgroup_layout_t;
 
+/* Running boxes: another program in a box that runs (box_exec).
+ *
+ * box_exec runs argv[0] (found in the box's PATH when it has no '/') in a running box:
+ * the new process joins every namespace of the box through its pidfd (setns), its
+ * cgroups, and gets what the box's program got: uid/gid and groups (box_set_user,
+ * box_set_groups), rlimits, capabilities (box_cap_keep), no_new_privs, Landlock and the
+ * seccomp filter, built again for it. It starts in the box's cwd with the box's
+ * environment unless `opts` says otherwise. Like box_spawn it costs the same whatever the
+ * caller's size (CLONE_VM), and it returns once the program was exec'ed.
+ *
+ * The process is a child of the caller, handled by a box_proc_t (box_proc_wait, _kill,
+ * _pid, _pidfd). It belongs to the box: it is killed when the box's pid namespace ends
+ * (its pid 1 exits) and by box_kill(SIGKILL) through the box's cgroup. A box_proc_t must
+ * be freed before its box; box_proc_free of a running process kills and reaps it.
+ *
+ * Not (yet) per exec: a sub-cgroup of its own, seccomp user notification (a BOX_SECCOMP_NOTIFY
+ * rule answers the exec'd program ENOSYS), BOX_OPT_INIT. */
+typedef struct box_proc box_proc_t;
+
+typedef struct box_exec_opts {
+    size_t size;             /* sizeof(box_exec_opts_t), set by BOX_EXEC_OPTS_INIT */
+    const char *cwd;         /* absolute, inside the box; NULL: the box's (box_set_cwd) */
+    const char *const *envp; /* "NAME=value" ..., NULL-terminated; NULL: the box's */
+    int stdin_fd, stdout_fd, stderr_fd; /* the program's 0, 1, 2; -1: the caller's own */
+} box_exec_opts_t;
+#define BOX_EXEC_OPTS_INIT { sizeof(box_exec_opts_t), NULL, NULL, -1, -1, -1 }
+
+/* Returns 0 with *out set (owned by the caller: box_proc_free), or: -EINVAL (box, argv,
+ * out NULL, argv empty, opts->size too small, cwd not absolute), -EBADF (a stdio fd is not
+ * open), -ESRCH (the box is not running: not spawned, held, or already ended), -ENOSYS
+ * (an architecture without clone3, for now x86_64 and aarch64 only), or the negative
+ * errno of the step that failed, with box_errmsg and box_error_step saying which
+ * ("join-ns", "fork", "setuid", "exec", ...). */
+int box_exec(box_t *box, const char *const argv[], const box_exec_opts_t *opts,
+             box_proc_t **out);
+
+/* The process's pid (as the caller sees it), and a pidfd for it (owned by the proc,
+ * O_CLOEXEC; -ESRCH once it was reaped). */
+pid_t box_proc_pid(const box_proc_t *proc);
+int box_proc_pidfd(const box_proc_t *proc);
+
+/* Send it a signal: 0, -EINVAL (bad signal, NULL), -ESRCH (reaped), or -errno. */
+int box_proc_kill(box_proc_t *proc, int sig);
+
+/* Wait up to timeout_ms (-1: no limit) for it to end and reap it; *status (optional) gets
+ * how: end (EXITED, SIGNALED, KILLED after box_proc_kill(SIGKILL)), exit_code, signal,
+ * wall_us from box_exec, cpu and max_rss of the process and the children it reaped (the
+ * cgroup fields stay 0: they are the box's). Returns 0, -ETIMEDOUT (-EAGAIN with 0 ms)
+ * while it runs, -EINVAL; after the first reap it returns the same status again. */
+int box_proc_wait(box_proc_t *proc, int timeout_ms, box_status_t *status);
+
+/* Kill and reap it if it runs, and free the handle. NULL is fine. */
+void box_proc_free(box_proc_t *proc);
+
 #define BOX_FEATURES_VERSION 1
 typedef struct box_features {
     uint32_t version;         /* BOX_FEATURES_VERSION of the library that filled it */

@@ -143,6 +143,7 @@ void box__clear_error(box_t *box);
 int box__check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBUSY */
 
 /* util.c */
+void box__child_stack_fresh(void *stack, size_t size);
 uint64_t box__now_ns(void);
 
 /* Profiling, for bench/steps (not exported): box_spawn stamps its phases and the child the
@@ -165,6 +166,7 @@ static inline void box__closep(const int *fd) { if (*fd >= 0) close(*fd); }
 
 /* ns.c */
 int box__ns_clone_flags(unsigned int ns);
+int box__ns_setns_flags(unsigned int ns);
 int box__idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
 int box__ns_write_maps(box_t *box, pid_t pid);
 int box__ns_time_offsets(box_t *box, char **out); /* records the message */
@@ -231,6 +233,9 @@ void box__launch_abort(box_t *box);
 int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p);
 int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd);
 void box__plan_free(struct box_plan *p);
+int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
+                         char *const *env, const struct box_fdpass *fds, size_t n_fds,
+                         struct box_plan *p);
 const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 
 /* net.c: the parent's side of box_net_veth (after clone, before release) */

@@ -78,43 +78,49 @@ struct kernel_sigaction {
 #define CHILD_NO_ASAN __attribute__((no_sanitize_address))
 
 static const char *const step_names[STEP_COUNT] = {
-#define STEP_NAME(id, fn, public, module, name, when) [STEP_##id] = name,
+#define STEP_NAME(id, fn, public, module, lists, name, when) [STEP_##id] = name,
     BOX_STEPS(STEP_NAME)
 #undef STEP_NAME
 };
 
 static const char *const step_ids[STEP_COUNT] = {
-#define STEP_ID(id, fn, public, module, name, when) [STEP_##id] = #id,
+#define STEP_ID(id, fn, public, module, lists, name, when) [STEP_##id] = #id,
     BOX_STEPS(STEP_ID)
 #undef STEP_ID
 };
 
 static const char *const step_functions[STEP_COUNT] = {
-#define STEP_FUNCTION(id, fn, public, module, name, when) [STEP_##id] = #fn,
+#define STEP_FUNCTION(id, fn, public, module, lists, name, when) [STEP_##id] = #fn,
     BOX_STEPS(STEP_FUNCTION)
 #undef STEP_FUNCTION
 };
 
 static const char *const step_public_ids[STEP_COUNT] = {
-#define STEP_PUBLIC(id, fn, public, module, name, when) [STEP_##id] = public,
+#define STEP_PUBLIC(id, fn, public, module, lists, name, when) [STEP_##id] = public,
     BOX_STEPS(STEP_PUBLIC)
 #undef STEP_PUBLIC
 };
 
 static const char *const step_modules[STEP_COUNT] = {
-#define STEP_MODULE(id, fn, public, module, name, when) [STEP_##id] = #module,
+#define STEP_MODULE(id, fn, public, module, lists, name, when) [STEP_##id] = #module,
     BOX_STEPS(STEP_MODULE)
 #undef STEP_MODULE
 };
 
 static const char *const step_whens[STEP_COUNT] = {
-#define STEP_WHEN(id, fn, public, module, name, when) [STEP_##id] = #when,
+#define STEP_WHEN(id, fn, public, module, lists, name, when) [STEP_##id] = #when,
     BOX_STEPS(STEP_WHEN)
 #undef STEP_WHEN
 };
 
+static const int step_lists[STEP_COUNT] = {
+#define STEP_LISTS(id, fn, public, module, lists, name, when) [STEP_##id] = BOX_LIST_##lists,
+    BOX_STEPS(STEP_LISTS)
+#undef STEP_LISTS
+};
+
 static box__step_fn *const step_fns[STEP_COUNT] = {
-#define STEP_FN(id, fn, public, module, name, when) [STEP_##id] = box__step_##fn,
+#define STEP_FN(id, fn, public, module, lists, name, when) [STEP_##id] = box__step_##fn,
     BOX_STEPS(STEP_FN)
 #undef STEP_FN
 };
@@ -137,6 +143,11 @@ const char *box__step_function(int step)
 const char *box__step_public_id(int step)
 {
     return step >= 0 && step < STEP_COUNT ? step_public_ids[step] : "";
+}
+
+int box__step_lists(int step)
+{
+    return step >= 0 && step < STEP_COUNT ? step_lists[step] : 0;
 }
 
 const char *box__step_module(int step)
@@ -520,15 +531,15 @@ long box__step_exec(const struct box_plan *p, struct box_child *c)
     return best;
 }
 
-/* The steps, in table order. A step that returns (only EXEC may not, on success) with an
- * error ends the child: the record goes to the parent, then exit. */
-CHILD_NO_ASAN int box__child_main(void *arg)
+/* The steps, in table order from `from`. A step that returns (only EXEC may not, on
+ * success) with an error ends the child: the record goes to the parent, then exit. */
+static CHILD_NO_ASAN __attribute__((noreturn)) void run_steps(const struct box_plan *p,
+                                                               int from)
 {
-    const struct box_plan *p = arg;
     struct box_child c = { .root_fd = -1, .host_proc = -1 };
     long r = 0;
 
-    for (int s = 0; s < STEP_COUNT; s++) {
+    for (int s = from; s < STEP_COUNT; s++) {
         if (!(p->steps & ((uint64_t)1 << s)))
             continue;
         if (p->stamps)
@@ -545,4 +556,48 @@ CHILD_NO_ASAN int box__child_main(void *arg)
     SYS3(SYS_write, p->err_fd, &c.e, sizeof c.e);
     for (;;)
         SYS1(SYS_exit_group, BOX_EXIT_SETUP);
+}
+
+CHILD_NO_ASAN int box__child_main(void *plan)
+{
+    run_steps(plan, 0);
+}
+
+CHILD_NO_ASAN int box__child_resume(void *resume)
+{
+    const struct box_resume *res = resume;
+
+    run_steps(res->plan, res->from);
+}
+
+#ifndef CLONE_PARENT
+#define CLONE_PARENT 0x00008000
+#endif
+
+/* box_exec, after JOIN_NS: setns(CLONE_NEWPID) placed only our future children in the box's
+ * pid namespace, so the rest of the list runs in a new process, made a sibling of ours
+ * (CLONE_PARENT: the caller's child, which it waits for through a pidfd) on the second
+ * stack the parent prepared. We only say its pid (shared memory) and go. */
+long box__step_fork(const struct box_plan *p, struct box_child *c)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+    struct box_clone_args ca = {
+        .flags = CLONE_VM | CLONE_PARENT,
+        .stack = (uint64_t)(uintptr_t)p->fork_stack,
+        .stack_size = p->fork_stack_size,
+    };
+    long pid;
+
+    p->resume->plan = p;
+    p->resume->from = c->e.step + 1;
+    pid = box__clone3(&ca, sizeof ca, box__child_resume, p->resume);
+    if (pid < 0)
+        return pid;
+    p->resume->pid = (pid_t)pid;
+    for (;;)
+        SYS1(SYS_exit_group, 0);
+#else
+    (void)p, (void)c;
+    return -ENOSYS;
+#endif
 }

@@ -1,6 +1,6 @@
 /* The child's steps: one table, from which the step enum, the step names, the run order and
  * the choice of steps for a spawn are all generated. Each row is
- * X(ID, fn, public, module, name, when):
+ * X(ID, fn, public, module, lists, name, when):
  *   ID      STEP_<ID>, the value in struct box_child_error.step;
  *   fn      box__step_<fn>, defined in lib/<module>.c (scripts/callgraph.py checks that);
  *   public  the step's stable identifier for programs (box_error_step): fn, with '-';
@@ -16,53 +16,58 @@
 #include "plan.h"
 
 #define BOX_STEPS(X)                                                                             \
-    X(SIGNALS, signals, "signals", child, "reset signal handlers", true)                         \
-    X(WAIT_PARENT, wait_parent, "wait-parent", child, "wait for uid/gid maps", true)             \
-    X(BOX_ROOT, box_root, "box-root", child, "become the box's root", box->ns & BOX_NS_USER)     \
-    X(CGROUP_NS, cgroup_ns, "cgroup-ns", child, "unshare cgroup namespace",                      \
+    X(SIGNALS, signals, "signals", child, BOTH, "reset signal handlers", true)                   \
+    X(JOIN_NS, join_ns, "join-ns", ns, EXEC, "join the box's namespaces", p->join_ns_flags)      \
+    X(FORK, fork, "fork", child, EXEC, "fork into the box's pid namespace", true)                \
+    X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
+    X(BOX_ROOT, box_root, "box-root", child, SPAWN, "become the box's root",                     \
+      box->ns & BOX_NS_USER)                                                                     \
+    X(CGROUP_NS, cgroup_ns, "cgroup-ns", child, SPAWN, "unshare cgroup namespace",               \
       box->ns & BOX_NS_CGROUP)                                                                   \
-    X(SETSID, setsid, "setsid", child, "setsid", box->opts & BOX_OPT_NEW_SESSION)                \
-    X(TIME_NS, time_ns, "time-ns", child, "make the time namespace", box->ns & BOX_NS_TIME)      \
-    X(HOSTNAME, hostname, "hostname", child, "sethostname", box->ns & BOX_NS_UTS)                \
-    X(LOOPBACK, loopback, "loopback", child, "bring up lo", box->ns & BOX_NS_NET)                \
-    X(NET, net, "net", net, "configure eth0 in the box (box_net_veth)", p->net_batch)            \
-    X(HOST_PROC, host_proc, "host-proc", child, "open the host's /proc", p->no_userns)           \
-    X(MOUNT_PRIVATE, mount_private, "mount-private", mount, "make mounts private",               \
+    X(SETSID, setsid, "setsid", child, SPAWN, "setsid", box->opts & BOX_OPT_NEW_SESSION)         \
+    X(TIME_NS, time_ns, "time-ns", child, SPAWN, "make the time namespace",                      \
+      box->ns & BOX_NS_TIME)                                                                     \
+    X(HOSTNAME, hostname, "hostname", child, SPAWN, "sethostname", box->ns & BOX_NS_UTS)         \
+    X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo", box->ns & BOX_NS_NET)         \
+    X(NET, net, "net", net, SPAWN, "configure eth0 in the box (box_net_veth)", p->net_batch)     \
+    X(HOST_PROC, host_proc, "host-proc", child, SPAWN, "open the host's /proc", p->no_userns)    \
+    X(MOUNT_PRIVATE, mount_private, "mount-private", mount, SPAWN, "make mounts private",        \
       box->ns & BOX_NS_MNT)                                                                      \
-    X(OPEN_ROOT, open_root, "open-root", mount, "open root",                                     \
+    X(OPEN_ROOT, open_root, "open-root", mount, SPAWN, "open root",                              \
       (box->ns & BOX_NS_MNT) && !box->root_overlay)                                              \
-    X(OPEN_SOURCE, open_source, "open-source", mount, "open mount source",                       \
+    X(OPEN_SOURCE, open_source, "open-source", mount, SPAWN, "open mount source",                \
       box->ns & BOX_NS_MNT)                                                                      \
-    X(OVERLAY, overlay, "overlay", overlay, "make overlay", p->overlay_fds)                      \
-    X(ATTACH_ROOT, attach_root, "attach-root", mount, "attach new root at",                      \
+    X(OVERLAY, overlay, "overlay", overlay, SPAWN, "make overlay", p->overlay_fds)               \
+    X(ATTACH_ROOT, attach_root, "attach-root", mount, SPAWN, "attach new root at",               \
       box->ns & BOX_NS_MNT)                                                                      \
-    X(MOUNT, mount, "mount", mount, "mount", box->ns & BOX_NS_MNT)                               \
-    X(ROOT_READONLY, root_readonly, "root-readonly", mount, "make root read-only",               \
+    X(MOUNT, mount, "mount", mount, SPAWN, "mount", box->ns & BOX_NS_MNT)                        \
+    X(ROOT_READONLY, root_readonly, "root-readonly", mount, SPAWN, "make root read-only",        \
       (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
-    X(PIVOT_ROOT, pivot_root, "pivot-root", mount, "pivot_root into", box->ns & BOX_NS_MNT)      \
-    X(CHDIR, chdir, "chdir", child, "chdir", true)                                               \
-    X(USERNS, userns, "userns", child, "disable user namespaces",                                \
+    X(PIVOT_ROOT, pivot_root, "pivot-root", mount, SPAWN, "pivot_root into",                     \
+      box->ns & BOX_NS_MNT)                                                                      \
+    X(CHDIR, chdir, "chdir", child, BOTH, "chdir", true)                                         \
+    X(USERNS, userns, "userns", child, SPAWN, "disable user namespaces",                         \
       p->no_userns || p->assert_no_userns)                                                       \
-    X(RLIMIT, rlimit, "rlimit", child, "setrlimit", plan_has_rlimits(p))                         \
-    X(CAPS_BOUNDING, caps_bounding, "caps-bounding", caps, "drop capabilities", true)            \
-    X(SETGROUPS, setgroups, "setgroups", child, "setgroups", true)                               \
-    X(SETGID, setgid, "setgid", child, "setgid", true)                                           \
-    X(SETUID, setuid, "setuid", child, "setuid", true)                                           \
-    X(CAPS, caps, "caps", caps, "drop capabilities", true)                                       \
-    X(PDEATHSIG, pdeathsig, "pdeathsig", child, "set parent-death signal",                       \
+    X(RLIMIT, rlimit, "rlimit", child, BOTH, "setrlimit", plan_has_rlimits(p))                   \
+    X(CAPS_BOUNDING, caps_bounding, "caps-bounding", caps, BOTH, "drop capabilities", true)      \
+    X(SETGROUPS, setgroups, "setgroups", child, BOTH, "setgroups", true)                         \
+    X(SETGID, setgid, "setgid", child, BOTH, "setgid", true)                                     \
+    X(SETUID, setuid, "setuid", child, BOTH, "setuid", true)                                     \
+    X(CAPS, caps, "caps", caps, BOTH, "drop capabilities", true)                                 \
+    X(PDEATHSIG, pdeathsig, "pdeathsig", child, SPAWN, "set parent-death signal",                \
       box->opts & BOX_OPT_DIE_WITH_PARENT)                                                       \
-    X(NO_NEW_PRIVS, no_new_privs, "no-new-privs", child, "set no_new_privs",                     \
+    X(NO_NEW_PRIVS, no_new_privs, "no-new-privs", child, BOTH, "set no_new_privs",               \
       !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))                                                    \
-    X(LANDLOCK, landlock, "landlock", landlock, "apply landlock", p->n_landlock)                 \
-    X(FDS, fds, "fds", child, "pass fd", true)                                                   \
-    X(LOCK_FILES, lock_files, "lock-files", child, "lock file", p->n_lock_files)                 \
-    X(HOLD, hold, "hold", child, "wait for box_start", box->opts & BOX_OPT_HOLD)                 \
-    X(SECCOMP, seccomp, "seccomp", seccomp, "install seccomp filter",                            \
-      p->seccomp_filter || p->n_seccomp_user)                                                      \
-    X(EXEC, exec, "exec", child, "exec", true)
+    X(LANDLOCK, landlock, "landlock", landlock, BOTH, "apply landlock", p->n_landlock)           \
+    X(FDS, fds, "fds", child, BOTH, "pass fd", true)                                             \
+    X(LOCK_FILES, lock_files, "lock-files", child, SPAWN, "lock file", p->n_lock_files)          \
+    X(HOLD, hold, "hold", child, SPAWN, "wait for box_start", box->opts & BOX_OPT_HOLD)          \
+    X(SECCOMP, seccomp, "seccomp", seccomp, BOTH, "install seccomp filter",                      \
+      p->seccomp_filter || p->n_seccomp_user)                                                    \
+    X(EXEC, exec, "exec", child, BOTH, "exec", true)
 
 enum box_step {
-#define BOX_STEP_ENUM(id, fn, public, module, name, when) STEP_##id,
+#define BOX_STEP_ENUM(id, fn, public, module, lists, name, when) STEP_##id,
     BOX_STEPS(BOX_STEP_ENUM)
 #undef BOX_STEP_ENUM
     STEP_COUNT
@@ -83,6 +88,21 @@ enum box_profile_mark {
 
 #define BOX_STEP(id) ((uint64_t)1 << STEP_##id)
 
+/* The step lists (the `lists` column). */
+#define BOX_LIST_SPAWN 1
+#define BOX_LIST_EXEC 2
+#define BOX_LIST_BOTH (BOX_LIST_SPAWN | BOX_LIST_EXEC)
+
+/* STEP_FORK: the child that joined the box's namespaces makes the process that runs the
+ * rest of the list (setns(CLONE_NEWPID) moves only children into the pid namespace); it
+ * is a sibling (CLONE_PARENT) and starts at `from`. The parent reads `pid` once the first
+ * child has exited. Parent-allocated scratch, shared memory (CLONE_VM). */
+struct box_resume {
+    const struct box_plan *plan;
+    int from;
+    pid_t pid;
+};
+
 /* What the child keeps between steps: the error record it sends if one fails, and the
  * fds one step hands to the next (the new root between OPEN_ROOT and PIVOT_ROOT). */
 struct box_child {
@@ -96,7 +116,7 @@ struct box_child {
 /* Every step has this signature: 0, or a negative errno (and e.index / e.path say what it
  * was working on). The runner has set e.step and cleared e.index and e.path. */
 typedef long box__step_fn(const struct box_plan *plan, struct box_child *c);
-#define BOX_STEP_DECL(id, fn, public, module, name, when) box__step_fn box__step_##fn;
+#define BOX_STEP_DECL(id, fn, public, module, lists, name, when) box__step_fn box__step_##fn;
 BOX_STEPS(BOX_STEP_DECL)
 #undef BOX_STEP_DECL
 
@@ -110,7 +130,12 @@ const char *box__step_module(int step);
 const char *box__step_when(int step);
 
 /* Run the plan's steps in table order; never returns (exec, or exit after reporting).
- * The int return is clone's entry point type. */
+ * The int return is clone's entry point type. box__child_resume continues a plan at a
+ * struct box_resume's `from` (STEP_FORK). */
 int box__child_main(void *plan);
+int box__child_resume(void *resume);
+
+/* The list a step belongs to (BOX_LIST_*), for plan builders and docs. */
+int box__step_lists(int step);
 
 #endif

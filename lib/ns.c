@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 
 #include "box-private.h"
+#include "child.h"
+#include "sys.h"
 
 BOX_API int box_set_time_offset(box_t *box, int clock, int64_t seconds)
 {
@@ -78,6 +80,28 @@ int box__ns_clone_flags(unsigned int ns)
     if (ns & BOX_NS_NET)
         flags |= CLONE_NEWNET;
     return flags;
+}
+
+/* box_exec: every namespace of the box, for setns through its pidfd (the time and cgroup
+ * namespaces too, which the spawning child made itself). */
+int box__ns_setns_flags(unsigned int ns)
+{
+    int flags = box__ns_clone_flags(ns);
+
+    if (ns & BOX_NS_CGROUP)
+        flags |= CLONE_NEWCGROUP;
+    if (ns & BOX_NS_TIME)
+        flags |= CLONE_NEWTIME;
+    return flags;
+}
+
+/* Child (box_exec): enter all of them at once; the kernel switches the user namespace
+ * first, so the others are joined with the credentials it gives. The mount namespace's
+ * root becomes our root and cwd. */
+long box__step_join_ns(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    return SYS2(SYS_setns, p->join_pidfd, p->join_ns_flags);
 }
 
 /* The text of a uid_map/gid_map file: one "inside outside count" line per entry. */

@@ -119,13 +119,13 @@ static bool plan_has_rlimits(const struct box_plan *p)
     return false;
 }
 
-/* The steps of the table this box needs: each row's `when` (child.h). */
-static uint64_t spawn_steps(const box_t *box, const struct box_plan *p)
+/* The steps of one list (BOX_LIST_*) this box needs: each row's `when` (child.h). */
+static uint64_t list_steps(const box_t *box, const struct box_plan *p, int list)
 {
     uint64_t s = 0;
 
-#define STEP_WHEN(id, fn, public, module, name, when) \
-    if (when)                                 \
+#define STEP_WHEN(id, fn, public, module, lists, name, when) \
+    if ((BOX_LIST_##lists & list) && (when))                \
         s |= BOX_STEP(id);
     BOX_STEPS(STEP_WHEN)
 #undef STEP_WHEN
@@ -141,7 +141,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     int r;
 
     memset(p, 0, sizeof *p);
-    p->sync_fd = p->err_fd = p->init_fd = -1;
+    p->sync_fd = p->err_fd = p->init_fd = p->join_pidfd = -1;
     p->base = pick_base();
     p->envp = box->env;
     p->root = box->root;
@@ -201,7 +201,54 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
         return r;
     if ((r = box__ns_time_offsets(box, (char **)&p->time_offsets)) < 0)
         return r;
-    p->steps = spawn_steps(box, p);
+    p->steps = list_steps(box, p, BOX_LIST_SPAWN);
+    return 0;
+}
+
+/* The plan of box_exec: the box's identity, limits and filters over the program, its
+ * namespaces joined through the pidfd. `fds` (0..3 entries: the program's stdio) and `env`
+ * (NULL: the box's) are borrowed. */
+int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
+                         char *const *env, const struct box_fdpass *fds, size_t n_fds,
+                         struct box_plan *p)
+{
+    int r = box__plan_build(box, argv, p);
+
+    if (r < 0)
+        return r;
+    /* argv[0] itself, not box_set_program's, which is the box's first program. */
+    for (size_t i = 0; i < p->n_exec_paths; i++)
+        free(p->exec_paths[i]);
+    free(p->exec_paths);
+    p->exec_paths = NULL;
+    p->n_exec_paths = 0;
+    if (build_exec_paths(box, argv[0], p) < 0)
+        return box__error(box, ENOMEM, "exec: prepare");
+    if (cwd) { /* the one directory, required; the box's PWD logic is the box's */
+        p->cwd = cwd;
+        p->cwd_list[0] = cwd;
+        p->cwd_list[1] = NULL;
+        p->cwd_required = true;
+        p->pwd_slot = NULL;
+    }
+    if (env) {
+        p->envp = env;
+        p->pwd_slot = NULL;
+    }
+    p->fds = fds;
+    p->n_fds = n_fds;
+    p->fd_high = 3;
+    for (size_t i = 0; i < n_fds; i++)
+        if (fds[i].fd >= p->fd_high)
+            p->fd_high = fds[i].fd + 1;
+    /* No listener for an exec'd program: a notifying rule answers it ENOSYS. */
+    p->seccomp_listener = false;
+    p->join_pidfd = box->pidfd;
+    p->join_ns_flags = box__ns_setns_flags(box->ns);
+    p->resume = calloc(1, sizeof *p->resume);
+    if (!p->resume)
+        return box__error(box, ENOMEM, "exec: prepare");
+    p->steps = list_steps(box, p, BOX_LIST_EXEC);
     return 0;
 }
 
@@ -254,6 +301,7 @@ void box__plan_free(struct box_plan *p)
     free((void *)p->cwd_list);
     free(p->trees);
     free(p->overlay_fds);
+    free(p->resume);
     free(p->seccomp_filter);
     free((void *)p->landlock);
     free((void *)p->net_batch);

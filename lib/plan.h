@@ -19,6 +19,7 @@
 #include "child-util.h"
 
 struct sock_filter;
+struct box_resume;
 
 /* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
 #define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
@@ -79,6 +80,14 @@ struct box_plan {
                              STEP_HOLD, "box_start"); EOF means the parent gave up */
     int err_fd;           /* write end, O_CLOEXEC: a struct box_child_error, or EOF at exec */
     int fd_high;          /* temporary fd numbers of the fd shuffle start here */
+
+    /* box_exec: the running box's namespaces to join (setns through its pidfd), and the
+     * second process (STEP_FORK) that enters its pid namespace. */
+    int join_pidfd;
+    int join_ns_flags;        /* CLONE_NEW*; 0: nothing to join */
+    struct box_resume *resume; /* owned scratch (child.h) */
+    void *fork_stack;         /* top of the second process's stack (borrowed) */
+    size_t fork_stack_size;
 
     /* Namespaces made by the child itself. */
     const char *time_offsets; /* owned: for /proc/self/timens_offsets, or NULL */

@@ -22,16 +22,6 @@
 
 #define CHILD_STACK_SIZE (256 * 1024)
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BOX_ASAN 1
-#endif
-#elif defined(__SANITIZE_ADDRESS__)
-#define BOX_ASAN 1
-#endif
-#ifdef BOX_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 /* The box as nothing but an empty tmpfs: no root, no mounts, so no program to exec. */
 static bool box__is_empty(const box_t *box)
@@ -399,11 +389,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
         r = box__error(box, errno, "spawn: allocate child stack");
         goto out;
     }
-#ifdef BOX_ASAN
-    /* A child that exec'ed left its last frames' redzones in the shadow of the memory we
-     * share (CLONE_VM); a new stack mapped at the same address must not inherit them. */
-    ASAN_UNPOISON_MEMORY_REGION(l->stack, CHILD_STACK_SIZE);
-#endif
+    box__child_stack_fresh(l->stack, CHILD_STACK_SIZE);
 
     /* Exit signal 0 keeps a child that fails before exec out of the caller's own
      * waitpid(-1) loops; we wait for it with __WALL through the pidfd. (The kernel resets

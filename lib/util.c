@@ -9,6 +9,29 @@
 
 #include "box-private.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BOX_ASAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define BOX_ASAN 1
+#endif
+#ifdef BOX_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/* A new stack for a CLONE_VM child. Under AddressSanitizer: a child that exec'ed left its
+ * last frames' redzones in the shadow of the memory we share, and a stack mapped again at
+ * the same address must not inherit them. */
+void box__child_stack_fresh(void *stack, size_t size)
+{
+#ifdef BOX_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(stack, size);
+#else
+    (void)stack, (void)size;
+#endif
+}
+
 void box__set_profile(box_t *box, uint64_t *stamps)
 {
     box->profile = stamps;

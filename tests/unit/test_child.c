@@ -40,6 +40,13 @@ static void test_step_table(void **state)
     assert_true(STEP_SETUID < STEP_PDEATHSIG);         /* a credential change clears it */
     assert_true(STEP_NO_NEW_PRIVS < STEP_LANDLOCK);
     assert_true(STEP_SECCOMP == STEP_EXEC - 1);        /* nothing runs under the filter */
+    assert_true(STEP_JOIN_NS < STEP_FORK);             /* the pid namespace is for children */
+    assert_true(STEP_FORK < STEP_WAIT_PARENT);         /* the parent releases the second one */
+    for (int s = 0; s < STEP_COUNT; s++)
+        assert_true(box__step_lists(s) >= BOX_LIST_SPAWN && box__step_lists(s) <= BOX_LIST_BOTH);
+    assert_int_equal(box__step_lists(STEP_MOUNT), BOX_LIST_SPAWN);
+    assert_int_equal(box__step_lists(STEP_JOIN_NS), BOX_LIST_EXEC);
+    assert_int_equal(box__step_lists(STEP_SECCOMP), BOX_LIST_BOTH);
     assert_int_equal(STEP_EXEC, STEP_COUNT - 1);
 }
 
@@ -75,7 +82,8 @@ static void test_plan_build(void **state)
     assert_true(s & BOX_STEP(NO_NEW_PRIVS));
     assert_true(s & BOX_STEP(SECCOMP)); /* the default deny list */
     assert_false(s & (BOX_STEP(HOLD) | BOX_STEP(RLIMIT) | BOX_STEP(ROOT_READONLY) |
-                      BOX_STEP(TIME_NS) | BOX_STEP(NET) | BOX_STEP(LANDLOCK)));
+                      BOX_STEP(TIME_NS) | BOX_STEP(NET) | BOX_STEP(LANDLOCK) |
+                      BOX_STEP(JOIN_NS) | BOX_STEP(FORK)));
 
     assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
     assert_int_equal(box_set_root(box, "/", BOX_ROOT_READONLY), 0);
@@ -106,6 +114,23 @@ static void test_plan_build(void **state)
     assert_true(p.n_exec_paths > 1); /* every PATH entry */
     assert_int_equal(p.init_fd, -1);
     box__plan_free(&p);
+
+    /* The exec list over the same box: the namespaces are joined, not made. */
+    box->pidfd = 3; /* any fd: the plan only records it */
+    assert_int_equal(box__plan_build_exec(box, argv, "/tmp", NULL, NULL, 0, &p), 0);
+    s = p.steps;
+    assert_true(s & BOX_STEP(JOIN_NS));
+    assert_true(s & BOX_STEP(FORK));
+    assert_true(s & BOX_STEP(SETUID));
+    assert_true(s & BOX_STEP(RLIMIT));
+    assert_false(s & (mounts | BOX_STEP(HOSTNAME) | BOX_STEP(BOX_ROOT) | BOX_STEP(HOLD) |
+                      BOX_STEP(PDEATHSIG)));
+    assert_int_equal(p.join_pidfd, 3);
+    assert_true(p.join_ns_flags != 0);
+    assert_string_equal(p.cwd, "/tmp");
+    assert_string_equal(p.exec_paths[0] + strlen(p.exec_paths[0]) - 5, "/prog");
+    box__plan_free(&p);
+    box->pidfd = -1;
     box_free(box);
 }
 
@@ -199,13 +224,16 @@ static void print_cell(const char *text)
 /* doc/internals.md: the table, printed from child.h. */
 static void print_steps(void)
 {
-    printf("| # | step (STEP_*) | function (lib/MODULE.c) | message name | box_spawn runs it when |\n");
-    printf("|---:|---|---|---|---|\n");
+    static const char *const lists[] = { "", "spawn", "exec", "spawn, exec" };
+
+    printf("| # | step (STEP_*) | function (lib/MODULE.c) | lists | message name | runs when |\n");
+    printf("|---:|---|---|---|---|---|\n");
     for (int s = 0; s < STEP_COUNT; s++) {
         const char *when = box__step_when(s);
 
-        printf("| %d | %s | `box__step_%s` (%s.c) | %s | ", s + 1, box__step_id(s),
-               box__step_function(s), box__step_module(s), box__step_name(s));
+        printf("| %d | %s | `box__step_%s` (%s.c) | %s | %s | ", s + 1, box__step_id(s),
+               box__step_function(s), box__step_module(s), lists[box__step_lists(s) & 3],
+               box__step_name(s));
         if (strcmp(when, "true") == 0) {
             printf("always |\n");
         } else {

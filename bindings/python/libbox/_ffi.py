@@ -179,6 +179,24 @@ class box_status_t(ctypes.Structure):
     ]
 
 
+class box_proc_t(ctypes.Structure):
+    """Opaque ``struct box_proc`` (box_exec); only pointers to it are used."""
+
+
+box_proc_p = ctypes.POINTER(box_proc_t)
+
+
+class box_exec_opts_t(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),  # sizeof(box_exec_opts_t)
+        ("cwd", ctypes.c_char_p),
+        ("envp", ctypes.POINTER(ctypes.c_char_p)),
+        ("stdin_fd", ctypes.c_int),  # -1: the caller's own
+        ("stdout_fd", ctypes.c_int),
+        ("stderr_fd", ctypes.c_int),
+    ]
+
+
 class box_seccomp_arg_t(ctypes.Structure):
     _fields_ = [
         ("index", ctypes.c_uint),  # which argument, 0..5
@@ -383,6 +401,13 @@ _OPTIONAL = {
     "box_set_image": (_I, [box_p, box_store_p, _S, _U]),
     "box_stop_signal": (_I, [box_p]),
     "box_image_commit": (_I, [box_p, box_store_p, _S]),
+    "box_exec": (_I, [box_p, ctypes.POINTER(_S), ctypes.POINTER(box_exec_opts_t),
+                      ctypes.POINTER(box_proc_p)]),
+    "box_proc_pid": (pid_t, [box_proc_p]),
+    "box_proc_pidfd": (_I, [box_proc_p]),
+    "box_proc_kill": (_I, [box_proc_p, _I]),
+    "box_proc_wait": (_I, [box_proc_p, _I, ctypes.POINTER(box_status_t)]),
+    "box_proc_free": (None, [box_proc_p]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -481,3 +506,9 @@ box_store_gc = lib.box_store_gc if "box_store_gc" in _PROTOS else None
 box_set_image = lib.box_set_image if "box_set_image" in _PROTOS else None
 box_stop_signal = lib.box_stop_signal if "box_stop_signal" in _PROTOS else None
 box_image_commit = lib.box_image_commit if "box_image_commit" in _PROTOS else None
+box_exec = lib.box_exec if "box_exec" in _PROTOS else None
+box_proc_pid = lib.box_proc_pid if "box_proc_pid" in _PROTOS else None
+box_proc_pidfd = lib.box_proc_pidfd if "box_proc_pidfd" in _PROTOS else None
+box_proc_kill = lib.box_proc_kill if "box_proc_kill" in _PROTOS else None
+box_proc_wait = lib.box_proc_wait if "box_proc_wait" in _PROTOS else None
+box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None

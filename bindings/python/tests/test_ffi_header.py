@@ -24,7 +24,9 @@ pytestmark = [
 
 # The structs of box.h that _ffi declares: C typedef -> ctypes class.
 STRUCTS = {"box_status_t": _ffi.box_status_t, "box_seccomp_arg_t": _ffi.box_seccomp_arg_t,
-           "box_features_t": _ffi.box_features_t}
+           "box_features_t": _ffi.box_features_t, "box_exec_opts_t": _ffi.box_exec_opts_t}
+# Opaque handles: C typedef -> the ctypes pointer type used for them.
+HANDLES = {"box_t": _ffi.box_p, "box_proc_t": _ffi.box_proc_p, "box_store_t": _ffi.box_store_p}
 
 
 def _header():
@@ -33,8 +35,9 @@ def _header():
 
 
 def _constants(text):
-    """BOX_* object-like macros with a value, and enumerators."""
-    names = re.findall(r"^#define\s+(BOX_[A-Z0-9_]+)[ \t]+\S", text, re.M)
+    """BOX_* object-like macros with a scalar value (not initialisers such as
+    BOX_EXEC_OPTS_INIT), and enumerators."""
+    names = re.findall(r"^#define\s+(BOX_[A-Z0-9_]+)[ \t]+[^{\s]", text, re.M)
     for body in re.findall(r"typedef\s+enum\s*\{(.*?)\}", text, re.S):
         names += re.findall(r"\b(BOX_[A-Z0-9_]+)\s*(?:=[^,]*)?,?", body)
     return sorted(set(names))
@@ -69,8 +72,8 @@ def _ctype(decl):
     words = d.replace("*", " ").split()
     # drop the parameter name: the last word, if there is a type before it
     if len(words) > 1 and not (words == ["unsigned", "int"]):
-        if words[-1] not in _SCALARS and words[-1] not in ("char", "void", "box_t",
-                                                          "box_store_t") and \
+        if words[-1] not in _SCALARS and words[-1] not in ("char", "void") and \
+                words[-1] not in HANDLES and \
                 words[-1] not in STRUCTS and words[-1] != "int":
             words = words[:-1]
     base = " ".join(words)
@@ -79,11 +82,8 @@ def _ctype(decl):
     if base == "char" and stars >= 1:
         t = ctypes.c_char_p
         stars -= 1
-    elif base == "box_t":
-        t = _ffi.box_p
-        stars -= 1
-    elif base == "box_store_t":
-        t = _ffi.box_store_p
+    elif base in HANDLES:
+        t = HANDLES[base]
         stars -= 1
     elif base == "void":  # a pointer to bytes (box_seccomp_add_bpf)
         t = ctypes.c_void_p
