@@ -128,7 +128,9 @@ int box_mount_overlay(box_t *box, const char *target, size_t n, const char *cons
 typedef enum {
     BOX_MOUNT_BIND = 1,   /* source: host path; bind it (recursively unless BOX_MOUNT_NOREC) */
     BOX_MOUNT_TMPFS,      /* source unused; empty tmpfs, mode 0755 (box_mount_tmpfs for size/mode) */
-    BOX_MOUNT_PROC,       /* source unused; a proc showing only the box's processes */
+    BOX_MOUNT_PROC,       /* source unused; a proc showing only the box's processes; without
+                             BOX_NS_PID a bind of the caller's /proc (a new instance needs a
+                             pid namespace the box owns); /proc/sys and the like read-only */
     BOX_MOUNT_DEV,        /* source unused; minimal /dev: null zero full random urandom tty,
                              pts + ptmx, shm, fd, stdin, stdout, stderr, core */
     BOX_MOUNT_MQUEUE,     /* source unused; POSIX message queues of the box's IPC namespace */

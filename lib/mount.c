@@ -337,12 +337,14 @@ static long protect_proc(int root_fd, const char *target, struct box_child_error
     if (proc < 0)
         return box__child_fail(e, idx, target, proc);
     for (size_t i = 0; i < sizeof proc_readonly / sizeof proc_readonly[0] && r >= 0; i++) {
-        long t = SYS3(SYS_open_tree, proc, proc_readonly[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        /* Recursive: the caller's /proc may have mounts below (binfmt_misc in sys/fs). */
+        long t = SYS3(SYS_open_tree, proc, proc_readonly[i],
+                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
         if (t == -ENOENT)
             continue;
         r = t < 0 ? t : set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                         MOUNT_ATTR_NOEXEC, false);
+                                         MOUNT_ATTR_NOEXEC, true);
         if (r >= 0)
             r = SYS5(SYS_move_mount, t, "", proc, proc_readonly[i], MOVE_MOUNT_F_EMPTY_PATH);
         if (t >= 0)
@@ -406,6 +408,19 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
             }
             if (t < 0)
                 return box__child_fail(e, (int)i, op->source, t);
+            a->trees[i][0] = (int)t;
+        } else if (op->type == BOX_MOUNT_PROC && !a->pid_ns) {
+            /* A new proc instance belongs to the pid namespace of its mounter, and a box
+             * without one of its own does not own the caller's: bind the caller's /proc
+             * (as bwrap does), covered like a new one below. */
+            t = clone_tree("/proc", true);
+            if (t >= 0 && (r = set_attrs(t, mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC,
+                                         true)) < 0) {
+                SYS1(SYS_close, t);
+                t = r;
+            }
+            if (t < 0)
+                return box__child_fail(e, (int)i, "/proc", t);
             a->trees[i][0] = (int)t;
         } else if (op->type == BOX_MOUNT_DEV) {
             for (int n = 0; n < BOX_DEV_NODES; n++) {
@@ -522,7 +537,10 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
         m = box__new_fs("tmpfs", mount_attrs(op->flags), tmpfs_opts);
         break;
     case BOX_MOUNT_PROC:
-        m = box__new_fs("proc", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        if (a->trees[i][0] >= 0) /* the caller's /proc (no pid namespace) */
+            r = attach(a->trees[i][0], target);
+        else
+            m = box__new_fs("proc", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
         break;
     case BOX_MOUNT_MQUEUE:
         m = box__new_fs("mqueue", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);

@@ -151,6 +151,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->n_mounts = box->n_mounts;
     p->cwd = box->cwd;
     p->root_devices = box->root_flags & BOX_ROOT_DEVICES;
+    p->pid_ns = box->ns & BOX_NS_PID;
     p->lock_files = box->lock_files;
     p->n_lock_files = box->n_lock_files;
     p->no_userns = box->opts & BOX_OPT_NO_USERNS;

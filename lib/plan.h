@@ -112,6 +112,7 @@ struct box_plan {
     char **pwd_slot;      /* BOX_OPT_SET_PWD: the envp entry CHDIR points at pwd_values[i] */
     char **pwd_values;    /* owned: "PWD=dir" for each cwd_list entry, or NULL */
     bool root_devices;    /* BOX_ROOT_DEVICES: the root tree is not nodev */
+    bool pid_ns;          /* BOX_NS_PID: BOX_MOUNT_PROC is a new proc, else the caller's */
     char *const *lock_files; /* borrowed: box_lock_file's paths */
     size_t n_lock_files;
     bool no_userns, assert_no_userns; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */

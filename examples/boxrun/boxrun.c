@@ -38,6 +38,7 @@
 #define MAX_ENV 1024
 #define MAX_MAPS 340
 #define MAX_ARGS 16 /* --args uses in all */
+#define MAX_OVERLAY_SRC 500 /* the kernel's limit on overlay layers */
 
 static const char usage_text[] =
     "usage: boxrun [OPTION...] [--] PROGRAM [ARG...]\n"
@@ -85,6 +86,11 @@ static const char usage_text[] =
     "  --dir DEST                 create the directory DEST\n"
     "  --symlink SRC DEST         create the symbolic link DEST pointing to SRC\n"
     "  --remount-ro DEST          make the mount at DEST read-only\n"
+    "  --bind-fd FD DEST, --ro-bind-fd FD DEST   bind what descriptor FD names on DEST\n"
+    "  --overlay-src SRC          a lower layer (bottom first) of the overlay that follows:\n"
+    "  --overlay RWSRC WORKDIR DEST   an overlay on DEST, writes go to RWSRC\n"
+    "  --tmp-overlay DEST         the same, writes go to a tmpfs nobody else sees\n"
+    "  --ro-overlay DEST          the same, read-only (at least two layers)\n"
     "  --chmod OCTAL PATH         set the mode of PATH (in order with the mounts)\n"
     "  --file FD DEST             copy the contents of FD to a file DEST in the box\n"
     "  --bind-data FD DEST        the same, as bwrap's --bind-data\n"
@@ -128,7 +134,9 @@ static const char usage_text[] =
     "                             fail)\n"
     "  --seccomp FD, --add-seccomp-fd FD   load a classic BPF seccomp program from FD, as\n"
     "                             bwrap does, on top of libbox's filter (the stricter verdict\n"
-    "                             wins); one program: either option, once\n"
+    "                             wins); --add-seccomp-fd stacks, --seccomp is one program\n"
+    "  --disable-userns           the program cannot make user namespaces (needs a user\n"
+    "                             namespace); --assert-userns-disabled: fail unless it cannot\n"
     "\n"
     "Program:\n"
     "  --chdir DIR                working directory in the box (default: /)\n"
@@ -149,8 +157,9 @@ static const char usage_text[] =
     "  --init                     pid 1 is libbox's box-init, which reaps orphans and\n"
     "                             forwards signals (as docker --init); the program is pid 2.\n"
     "                             Not with --landlock or a --seccomp-default-action that denies\n"
-    "  --die-with-parent          accepted; always on (the box is killed when boxrun dies)\n"
+    "  --die-with-parent          boxrun dies with its parent (the box always dies with boxrun)\n"
     "  --new-session              accepted; always on (the program has no controlling tty)\n"
+    "  --lock-file PATH           the box holds a read lock on PATH (in the box) while it runs\n"
     "  --as-pid-1                 accepted; with a pid namespace the program is pid 1 unless\n"
     "                             --init (the two are refused together)\n"
     "\n"
@@ -186,7 +195,8 @@ static const char usage_text[] =
     "  silently ignored.\n"
     "\n"
     "Reporting:\n"
-    "  --info-fd FD               write {\"child-pid\": PID} to FD once the box is built\n"
+    "  --info-fd FD               write {\"child-pid\": PID, \"NS-namespace\": ID...} (the\n"
+    "                             namespaces the box made, as bwrap) to FD once it is built\n"
     "  --block-fd FD              once the box is built (after --info-fd), wait for a byte or\n"
     "                             end of file on FD before running the program\n"
     "  --sync-fd FD               keep FD open while the box runs (its reader sees end of\n"
@@ -202,19 +212,19 @@ static const char usage_text[] =
     "                             existing one is left as it was\n"
     "  --probe                    print what this host and caller can do as JSON and exit\n"
     "  --verbose                  explain each setup step on stderr\n"
+    "  --level-prefix             start each message with its syslog level (<3> errors)\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): a second --seccomp or\n"
-    "--add-seccomp-fd, --userns, --userns2, --pidns, --userns-block-fd, --lock-file,\n"
-    "--bind-fd, --ro-bind-fd, --overlay-src, --overlay, --tmp-overlay, --ro-overlay,\n"
-    "--exec-label, --file-label, --disable-userns, --assert-userns-disabled, --level-prefix.\n"
+    "Not supported yet (rejected with an error, never ignored): --userns, --userns2, --pidns,\n"
+    "--userns-block-fd, --exec-label, --file-label.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
     "descriptors other than 0-2 are not inherited (see --fd); no capabilities are kept, even\n"
     "for root (see --cap-add); libbox's default seccomp filter is installed; signals INT, TERM,\n"
     "HUP, QUIT, USR1 and USR2 sent to boxrun are forwarded to the program (as pid 1 it gets\n"
-    "only those it handles).\n"
+    "only those it handles). Run as bwrap-libbox (any name beginning with \"bwrap\"), the\n"
+    "same binary behaves as bubblewrap 0.11 instead; see boxrun(1).\n"
     "\n"
     "Exit status: the program's exit code; 128+N when it was killed by signal N (the wall-time,\n"
     "cpu-time and memory limits kill with SIGKILL: 137); 125 when boxrun itself failed.\n";
@@ -226,6 +236,7 @@ static const char bwrap_usage_text[] =
     "    --chdir DIR, --clearenv, --setenv VAR VALUE, --unsetenv VAR, --lock-file DEST\n"
     "    --sync-fd FD, --bind[-try], --dev-bind[-try], --ro-bind[-try] SRC DEST\n"
     "    --bind-fd FD DEST, --ro-bind-fd FD DEST, --remount-ro DEST\n"
+    "    --overlay-src SRC, --overlay RWSRC WORKDIR DEST, --tmp-overlay DEST, --ro-overlay DEST\n"
     "    --proc DEST, --dev DEST, --tmpfs DEST, --mqueue DEST, --dir DEST\n"
     "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST, --symlink SRC DEST\n"
     "    --seccomp FD, --add-seccomp-fd FD, --block-fd FD, --info-fd FD,\n"
@@ -234,8 +245,8 @@ static const char bwrap_usage_text[] =
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns, --userns2, --pidns, --userns-block-fd, the overlay options,\n"
-    "--exec-label, --file-label.\n";
+    "Not supported: --userns, --userns2, --pidns, --userns-block-fd, --exec-label,\n"
+    "--file-label.\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
 static int bwrap;                          /* 1: behave as bubblewrap 0.11 */
@@ -305,6 +316,8 @@ struct run {
     int new_session, die_with_parent, root_devices, cap_option_used;
     unsigned int extra_opts; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */
     int n_lock_files;
+    const char *overlay_src[MAX_OVERLAY_SRC]; /* pending --overlay-src layers */
+    int n_overlay_src;
     /* bwrap: descriptors boxrun reads itself, not passed on to the program */
     int used_fds[MAX_FDS];
     int n_used_fds;
@@ -607,6 +620,32 @@ static void opt_bind(struct run *r, const struct option *o, char **a)
          flags & BOX_MOUNT_EXEC_OFF ? " (noexec)" : "",
          flags & BOX_MOUNT_NOREC ? " (not the mounts below)" : "");
     check(r, box_mount(r->box, BOX_MOUNT_BIND, src, is_root_path(a[1]) ? "/" : a[1], flags));
+}
+
+/* --overlay-src SRC: a lower layer (bottom first) of the overlay option that follows. */
+static void opt_overlay_src(struct run *r, const struct option *o, char **a)
+{
+    if (r->n_overlay_src == MAX_OVERLAY_SRC)
+        die("%s: more than %d layers", o->name, MAX_OVERLAY_SRC);
+    r->overlay_src[r->n_overlay_src++] = host_path(a[0]);
+}
+
+/* --overlay RWSRC WORKDIR DEST (o->arg 0), --tmp-overlay DEST (1: writes go to a tmpfs
+ * nobody else sees), --ro-overlay DEST (2: read-only) over the --overlay-src layers. */
+static void opt_overlay(struct run *r, const struct option *o, char **a)
+{
+    int need = o->arg == 2 ? 2 : 1;
+    const char *dest = o->arg ? a[0] : a[2];
+
+    if (r->n_overlay_src < need)
+        die("%s requires at least %s --overlay-src", o->name, need == 2 ? "two" : "one");
+    r->n_mounts++;
+    note(r, "overlay of %d layers on %s%s", r->n_overlay_src, dest,
+         o->arg == 1 ? " (writes to a private tmpfs)" : o->arg == 2 ? " (read-only)" : "");
+    check(r, box_mount_overlay(r->box, dest, (size_t)r->n_overlay_src, r->overlay_src,
+                               o->arg ? NULL : host_path(a[0]), o->arg ? NULL : host_path(a[1]),
+                               o->arg == 2 ? BOX_MOUNT_RO : 0));
+    r->n_overlay_src = 0;
 }
 
 /* --bind-fd FD DEST, --ro-bind-fd FD DEST: the descriptor is the box's now. */
@@ -1505,10 +1544,10 @@ static const struct option options[] = {
     { "--chmod", 2, opt_chmod, 0, NULL },
     { "--bind-fd", 2, opt_bind_fd, 0, NULL },
     { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO, NULL },
-    { "--overlay-src", 1, opt_unsupported, 0, NULL },
-    { "--overlay", 3, opt_unsupported, 0, NULL },
-    { "--tmp-overlay", 1, opt_unsupported, 0, NULL },
-    { "--ro-overlay", 1, opt_unsupported, 0, NULL },
+    { "--overlay-src", 1, opt_overlay_src, 0, NULL },
+    { "--overlay", 3, opt_overlay, 0, NULL },
+    { "--tmp-overlay", 1, opt_overlay, 1, NULL },
+    { "--ro-overlay", 1, opt_overlay, 2, NULL },
     { "--exec-label", 1, opt_unsupported, 0, NULL },
     { "--file-label", 1, opt_unsupported, 0, NULL },
     { "--disable-userns", 0, opt_userns_option, BOX_OPT_NO_USERNS, NULL },
@@ -1649,6 +1688,9 @@ static int parse_args(struct run *r, char ***pav, int *pac)
         if (r->next_mount_flags && !(o->arg & USES_MOUNT_FLAGS) && o->fn != opt_mount_flag &&
             o->fn != opt_size && o->fn != opt_perms)
             die("--noexec and --norec must be followed by a bind or --tmpfs, not %s", o->name);
+        if (r->n_overlay_src && o->fn != opt_overlay_src && o->fn != opt_overlay)
+            die("--overlay-src must be followed by another --overlay-src or one of --overlay, "
+                "--tmp-overlay, or --ro-overlay");
         o->fn(r, o, av + i + 1);
         if (o->arg & USES_MOUNT_FLAGS)
             r->next_mount_flags = 0;
@@ -1658,6 +1700,9 @@ static int parse_args(struct run *r, char ***pav, int *pac)
             r->have_perms = 0;
         i += 1 + o->nargs;
     }
+    if (r->n_overlay_src)
+        die("--overlay-src must be followed by another --overlay-src or one of --overlay, "
+            "--tmp-overlay, or --ro-overlay");
     if (r->have_size || r->have_perms || r->next_mount_flags)
         die("%s must be followed by a mount option",
             r->have_size ? "--size" : r->have_perms ? "--perms" : "--noexec/--norec");
