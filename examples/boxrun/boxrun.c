@@ -318,6 +318,8 @@ struct run {
     int n_lock_files;
     const char *overlay_src[MAX_OVERLAY_SRC]; /* pending --overlay-src layers */
     int n_overlay_src;
+    char **host_paths;    /* relative sources made absolute (host_path) */
+    int n_host_paths;
     /* bwrap: descriptors boxrun reads itself, not passed on to the program */
     int used_fds[MAX_FDS];
     int n_used_fds;
@@ -501,17 +503,20 @@ static int parse_fd(const char *opt, const char *s)
 }
 
 /* bwrap takes relative host paths relative to its working directory; so does boxrun.
- * Returns s itself when it is absolute, else an allocated path (kept until exit). */
-static const char *host_path(const char *s)
+ * Returns s itself when it is absolute, else a path r owns (freed at the end). */
+static const char *host_path(struct run *r, const char *s)
 {
-    char cwd[PATH_MAX], *abs;
+    char cwd[PATH_MAX], *abs, **grown;
 
     if (s[0] == '/')
         return s;
     if (!getcwd(cwd, sizeof cwd))
         die("%s: relative path, and the working directory is unknown: %s", s, strerror(errno));
-    if (asprintf(&abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", s) < 0)
+    grown = realloc(r->host_paths, (size_t)(r->n_host_paths + 1) * sizeof *grown);
+    if (!grown || asprintf(&abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", s) < 0)
         die("out of memory");
+    r->host_paths = grown;
+    grown[r->n_host_paths++] = abs;
     return abs;
 }
 
@@ -594,7 +599,7 @@ static int is_root_path(const char *path)
 static void opt_bind(struct run *r, const struct option *o, char **a)
 {
     unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
-    const char *src = host_path(a[0]);
+    const char *src = host_path(r, a[0]);
     struct stat st;
 
     if (bwrap && !(flags & BOX_MOUNT_TRY) && stat(src, &st) < 0)
@@ -627,7 +632,7 @@ static void opt_overlay_src(struct run *r, const struct option *o, char **a)
 {
     if (r->n_overlay_src == MAX_OVERLAY_SRC)
         die("%s: more than %d layers", o->name, MAX_OVERLAY_SRC);
-    r->overlay_src[r->n_overlay_src++] = host_path(a[0]);
+    r->overlay_src[r->n_overlay_src++] = host_path(r, a[0]);
 }
 
 /* --overlay RWSRC WORKDIR DEST (o->arg 0), --tmp-overlay DEST (1: writes go to a tmpfs
@@ -643,7 +648,8 @@ static void opt_overlay(struct run *r, const struct option *o, char **a)
     note(r, "overlay of %d layers on %s%s", r->n_overlay_src, dest,
          o->arg == 1 ? " (writes to a private tmpfs)" : o->arg == 2 ? " (read-only)" : "");
     check(r, box_mount_overlay(r->box, dest, (size_t)r->n_overlay_src, r->overlay_src,
-                               o->arg ? NULL : host_path(a[0]), o->arg ? NULL : host_path(a[1]),
+                               o->arg ? NULL : host_path(r, a[0]),
+                               o->arg ? NULL : host_path(r, a[1]),
                                o->arg == 2 ? BOX_MOUNT_RO : 0));
     r->n_overlay_src = 0;
 }
@@ -2315,6 +2321,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < r->n_inherited_env; i++)
         free(r->inherited_env[i]);
+    for (int i = 0; i < r->n_host_paths; i++)
+        free(r->host_paths[i]);
+    free(r->host_paths);
     free(r->seccomp_last);
     return code;
 }
