@@ -759,6 +759,21 @@ typedef enum {
     BOX_CGROUP_V2,     /* unified hierarchy only */
 } box_cgroup_layout_t;
 
+/* Pause and resume a running box: every process of its cgroup is frozen (v2 cgroup.freeze,
+ * or the v1 freezer) until box_resume; both return once the kernel reports the new state.
+ * They need a box cgroup, which a box gets with a cgroup limit (box_set_limit: e.g.
+ * BOX_LIMIT_PIDS). Returns 0, -EINVAL (box NULL), -ESRCH (not running), -EOPNOTSUPP (no
+ * box cgroup), -ETIMEDOUT (the state did not change within 2 s), or the errno of the write.
+ * box_kill(SIGKILL), box_wait and box_free work on a paused box. */
+int box_pause(box_t *box);
+int box_resume(box_t *box);
+
+/* The processes of a running box (its cgroup's cgroup.procs, pids as the caller sees
+ * them): up to n go into pids; returns how many there are (more than n: call again with a
+ * larger array), or -EINVAL (box NULL, pids NULL with n > 0), -ESRCH (not running),
+ * -EOPNOTSUPP (no box cgroup, see box_pause), -errno. */
+int box_pids(box_t *box, pid_t *pids, size_t n);
+
 /* Running boxes: another program in a box that runs (box_exec).
  *
  * box_exec runs argv[0] (found in the box's PATH when it has no '/') in a running box:

@@ -3,6 +3,8 @@
  * v2 elsewhere); rootless, a cgroup limit must fail with a clear error while rlimits and
  * time limits keep working. Every test checks that no box cgroup is left behind. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
@@ -331,6 +333,91 @@ static void test_kill_whole_box_v1_freezer(void **state)
     assert_int_equal(box_limit_status(box, BOX_LIMIT_PIDS, where, sizeof where), 1);
     assert_non_null(strstr(where, "/sys/fs/cgroup/pids/"));
     assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
+/* Bytes that arrive on fd within ms milliseconds (all read, nothing kept). */
+static size_t output_within(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    char buf[4096];
+    size_t total = 0;
+    ssize_t n;
+
+    while (poll(&p, 1, ms) > 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+        total += (size_t)n;
+        ms = 0;
+    }
+    return total;
+}
+
+/* box_pause freezes every process of the box (a frozen box writes nothing, whatever the
+ * wait), box_pids lists them, box_resume lets them go on; a paused box can be killed. */
+static void pause_resume(int backend)
+{
+    const char *const argv[] = { "sh", "-c", "while :; do echo x; sleep 0.01; done", NULL };
+    box_t *box = new_test_box();
+    pid_t pids[8];
+    box_status_t st;
+    int p[2], n;
+    bool found = false;
+
+    assert_int_equal(box_set_cgroup_backend(box, backend), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+    assert_int_equal(box_pass_fd(box, p[1], 1), 0);
+    assert_int_equal(box_pass_fd(box, 2, 2), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    close(p[1]);
+    assert_true(output_within(p[0], 5000) > 0);
+    n = box_pids(box, pids, 8);
+    assert_true(n >= 1 && n <= 8);
+    for (int i = 0; i < n; i++)
+        found |= pids[i] == box_pid(box);
+    assert_true(found);
+    assert_true(box_pids(box, NULL, 0) >= 1); /* a count without an array */
+    assert_int_equal(box_pause(box), 0);
+    output_within(p[0], 0); /* what was written before the freeze */
+    assert_int_equal(output_within(p[0], 300), 0);
+    assert_int_equal(box_wait(box, 0, &st), -EAGAIN); /* still there, only frozen */
+    assert_int_equal(box_resume(box), 0);
+    assert_true(output_within(p[0], 5000) > 0);
+    /* Killed while paused: it ends. */
+    assert_int_equal(box_pause(box), 0);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_KILLED);
+    assert_int_equal(box_pause(box), -ESRCH);
+    assert_int_equal(box_pids(box, pids, 8), -ESRCH);
+    close(p[0]);
+    box_free(box);
+}
+
+static void test_pause_resume(void **state)
+{
+    (void)state;
+    pause_resume(BOX_CGROUP_BACKEND_AUTO);
+    if (access("/sys/fs/cgroup/freezer", W_OK) != 0 || access("/sys/fs/cgroup/pids", W_OK) != 0)
+        skip_because("the v1 freezer case needs writable v1 freezer and pids hierarchies");
+    pause_resume(BOX_CGROUP_BACKEND_V1);
+}
+
+/* Without a box cgroup there is nothing to freeze or list; not running is ESRCH. */
+static void test_pause_needs_cgroup(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+    box_t *box = new_test_box();
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(box_pause(NULL), -EINVAL);
+    assert_int_equal(box_pause(box), -ESRCH);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_pause(box), -EOPNOTSUPP);
+    assert_non_null(strstr(box_errmsg(box), "BOX_LIMIT_PIDS"));
+    assert_int_equal(box_resume(box), -EOPNOTSUPP);
+    assert_int_equal(box_pids(box, &pid, 1), -EOPNOTSUPP);
+    assert_int_equal(box_pids(box, NULL, 1), -EINVAL);
     box_free(box);
 }
 
@@ -764,6 +851,8 @@ int main(int argc, char **argv)
                                         cg_teardown),
         cmocka_unit_test_setup_teardown(test_kill_whole_box_v1_freezer, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_backend_v2_only, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pause_resume, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,
@@ -777,6 +866,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest rootless_tests[] = {
         cmocka_unit_test_setup_teardown(test_rootless_cgroup_error, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_best_effort, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
     };
 
     return test_main(argc, argv, root_tests, sizeof root_tests / sizeof root_tests[0],

@@ -408,6 +408,9 @@ _OPTIONAL = {
     "box_proc_kill": (_I, [box_proc_p, _I]),
     "box_proc_wait": (_I, [box_proc_p, _I, ctypes.POINTER(box_status_t)]),
     "box_proc_free": (None, [box_proc_p]),
+    "box_pause": (_I, [box_p]),
+    "box_resume": (_I, [box_p]),
+    "box_pids": (_I, [box_p, ctypes.POINTER(pid_t), ctypes.c_size_t]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -512,3 +515,6 @@ box_proc_pidfd = lib.box_proc_pidfd if "box_proc_pidfd" in _PROTOS else None
 box_proc_kill = lib.box_proc_kill if "box_proc_kill" in _PROTOS else None
 box_proc_wait = lib.box_proc_wait if "box_proc_wait" in _PROTOS else None
 box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None
+box_pause = lib.box_pause if "box_pause" in _PROTOS else None
+box_resume = lib.box_resume if "box_resume" in _PROTOS else None
+box_pids = lib.box_pids if "box_pids" in _PROTOS else None
