@@ -201,6 +201,27 @@ t "--sync-fd" 0 '^eof-after-end no-fd-3$' sh -c "
     'sleep 0.2; [ -e /proc/self/fd/3 ] || echo no-fd-3 > /mnt/sync-done' 3>&1 >/dev/null |
   { cat; echo \"\$([ -e \"$tmp/sync-done\" ] && echo eof-after-end) \$(cat \"$tmp/sync-done\")\"; }"
 
+# --die-with-parent: boxrun gets SIGKILL when its parent dies, and the box goes with it.
+rm -f "$tmp/dwp.pid"
+sh -c "'$boxrun' --die-with-parent --root '$root' --bind '$tmp' /mnt sh -c 'echo \$\$ > /mnt/dwp.pid; exec sleep 60' & wait" >/dev/null 2>&1 &
+dwp_parent=$!
+for i in $(seq 50); do [ -s "$tmp/dwp.pid" ] && break; sleep 0.1; done
+dwp_boxrun=$(pgrep -P "$dwp_parent" | head -n1)
+kill -9 "$dwp_parent"
+wait "$dwp_parent" 2>/dev/null
+gone=no
+for i in $(seq 50); do
+  if [ -n "$dwp_boxrun" ] && ! kill -0 "$dwp_boxrun" 2>/dev/null; then gone=yes; break; fi
+  sleep 0.1
+done
+if [ "$gone" = yes ]; then pass=$((pass + 1)); echo "ok - --die-with-parent: boxrun ends with its parent"
+else fail=$((fail + 1)); echo "FAIL - --die-with-parent: boxrun ($dwp_boxrun) outlived its parent"; fi
+if [ -n "$dwp_boxrun" ] && [ -z "$(pgrep -P "$dwp_boxrun" 2>/dev/null)" ]; then
+  pass=$((pass + 1)); echo "ok - --die-with-parent: and so does the box"
+else
+  fail=$((fail + 1)); echo "FAIL - --die-with-parent: the box outlived boxrun"
+fi
+
 # libbox's defaults and options
 t "default namespaces: pid 1, root in box" 0 '^1 0 box$' \
   "$boxrun" --root "$root" --proc /proc sh -c 'echo $$ $(id -u) $(hostname)'
