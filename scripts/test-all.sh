@@ -4,7 +4,8 @@
 # with Debian's hardening flags and under AddressSanitizer + UndefinedBehaviorSanitizer;
 # compile once more with clang -Werror — and the C suites once more on a pure
 # cgroup v2 kernel in a qemu VM (scripts/test-cgroup2-vm.sh), whatever this host's cgroup
-# layout. Ends with "N passed, N failed".
+# layout; with LIBBOX_BWRAP_SUITE=1 also bubblewrap's own suite against bwrap-libbox (for
+# information only). Ends with "N passed, N failed".
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -43,6 +44,11 @@ CC=clang CXX=clang++ configure build-clang --buildtype=release || status=1
 # 5. The C suites on a pure cgroup v2 kernel (pinned Debian kernel under qemu).
 vm=0
 sh scripts/test-cgroup2-vm.sh build || { vm=1; status=1; }
+# 6. Optional, informational (it fetches with apt-get source and never fails CI):
+#    bubblewrap's own suite against bwrap-libbox and Debian's bwrap, counts side by side.
+if [ -n "${LIBBOX_BWRAP_SUITE:-}" ]; then
+  bash scripts/bwrap-suite.sh build || echo "test-all: bwrap-suite.sh did not run (exit $?)"
+fi
 echo "test-all: $(( $(date +%s) - start )) s"
 
 python3 - "$vm" build/meson-logs/testlog.json build-release/meson-logs/testlog.json \
