@@ -66,7 +66,7 @@ cc -o "$suite/try-syscall" "$suite/try-syscall.c" 2>/dev/null ||
 # The rewrite that makes a shell test count every test instead of stopping at the first.
 counting() {
   sed -e 's/^set -xeuo pipefail$/set -xuo pipefail/' \
-      -e 's|^\. \${srcd}/libtest\.sh$|. ${srcd}/libtest.sh; set +e; trap "tap_failed=1" ERR; tap_failed=0\
+      -e 's|^\. "\{0,1\}\${srcd}/libtest\.sh"\{0,1\}$|. "${srcd}/libtest.sh"; set +e; trap "tap_failed=1" ERR; tap_failed=0\
 fatal() { echo "# failed: $*" >\&2; tap_failed=1; return 1; }\
 tap_ok() { if [ "$tap_failed" = 1 ]; then echo "not $1"; else echo "$1"; fi; tap_failed=0; }|' \
       -e 's/^\([[:space:]]*\)echo "ok/\1tap_ok "ok/' "$1"
@@ -105,6 +105,14 @@ for bw in "${bwraps[@]}"; do
           for i in $(seq "${skipped:-0}"); do echo "ok - case # SKIP"; done
         } >"$log"
       fi
+    fi
+    # A script that stops before its plan ("1..N") is complete: the rest count as failed.
+    planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | head -n1)
+    reported=$(grep -cE '^(not )?ok' "$log")
+    if [ -n "$planned" ] && [ "$reported" -lt "$planned" ] && ! grep -q '^1\.\.0' "$log"; then
+      for i in $(seq $((planned - reported))); do
+        echo "not ok - (stopped before this test; see $(basename "$log").err)"
+      done >>"$log"
     fi
     while IFS= read -r line; do
       case $line in
