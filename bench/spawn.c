@@ -150,6 +150,51 @@ static int run_libbox_bare(void)
     return run_box(BOX_BARE | BOX_NO_SECCOMP);
 }
 
+/* ---- libbox: box_exec into a running box ---- */
+
+/* The box all exec cases enter: the full box, its first program the host's sleep (its /usr
+ * bound read-only, merged-/usr links), started on first use and ended at exit. */
+static box_t *exec_box;
+
+static int run_exec(void)
+{
+    const char *const argv[] = { "/noop", NULL };
+    box_status_t st;
+    box_proc_t *proc;
+
+    if (!exec_box) {
+        const char *const sleeper[] = { "/usr/bin/sleep", "100000", NULL };
+        static const char *const links[][2] = { { "usr/bin", "/bin" }, { "usr/lib", "/lib" },
+                                                { "usr/lib64", "/lib64" } };
+        int r = box_new(&exec_box, 0);
+
+        if (r == 0)
+            r = box_set_root(exec_box, bench_root, 0);
+        if (r == 0)
+            r = box_mount(exec_box, BOX_MOUNT_PROC, NULL, "/proc", 0);
+        if (r == 0)
+            r = box_mount(exec_box, BOX_MOUNT_DEV, NULL, "/dev", 0);
+        if (r == 0)
+            r = box_mount(exec_box, BOX_MOUNT_BIND, "/usr", "/usr", BOX_MOUNT_RO);
+        for (size_t i = 0; r == 0 && i < sizeof links / sizeof links[0]; i++)
+            r = box_mount(exec_box, BOX_MOUNT_SYMLINK, links[i][0], links[i][1], 0);
+        if (r == 0)
+            r = box_spawn(exec_box, sleeper);
+        if (r < 0) {
+            fprintf(stderr, "spawn: exec box: %s\n", box_errmsg(exec_box));
+            return -1;
+        }
+    }
+    if (box_exec(exec_box, argv, NULL, &proc) < 0) {
+        fprintf(stderr, "spawn: box_exec: %s\n", box_errmsg(exec_box));
+        return -1;
+    }
+    if (box_proc_wait(proc, -1, &st) < 0)
+        st.end = 0;
+    box_proc_free(proc);
+    return st.end == BOX_END_EXITED && st.exit_code == 0 ? 0 : -1;
+}
+
 /* ---- peers through posix_spawn ---- */
 
 static int run_argv(char *const argv[])
@@ -196,6 +241,7 @@ static struct bench_case cases[] = {
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
     { "libbox: full box, no seccomp filter", run_libbox_no_seccomp, NULL, 1, NULL, 0, 0 },
     { "libbox: root only (no /proc, /dev, seccomp)", run_libbox_bare, NULL, 1, NULL, 0, 0 },
+    { "libbox: box_exec into a running full box", run_exec, NULL, 1, NULL, 0, 0 },
     { "bwrap --unshare-all (root dir, /proc, /dev)", run_bwrap, BWRAP_PATH, 1, NULL, 0, 0 },
     { "unshare -U -r -p -f -m -u -i -n", run_unshare, UNSHARE_PATH, 1, NULL, 0, 0 },
 };
@@ -343,6 +389,7 @@ int main(int argc, char **argv)
             printf("- |\n");
     }
 
+    box_free(exec_box);
     bench_root_remove();
     for (i = 0; i < NCASES; i++)
         free(cases[i].ms);
