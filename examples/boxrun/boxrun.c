@@ -66,6 +66,12 @@ static const char usage_text[] =
     "Filesystem (targets are paths inside the box, created when missing):\n"
     "  --root DIR                 use DIR as the box's / (default: an empty tmpfs)\n"
     "  --root-ro                  make / read-only once all mounts are made (needs --root)\n"
+    "  --image NAME[:TAG]         run from an image of the store (box_set_image): its layers\n"
+    "                             with the box's own writable layer as /, its Env, WorkingDir,\n"
+    "                             User, Entrypoint and Cmd as defaults the other options\n"
+    "                             override; without a program, the image's Cmd runs\n"
+    "  --store DIR                the image store (default: /var/lib/libbox for root,\n"
+    "                             ~/.local/share/libbox otherwise); see boximage(1)\n"
     "  --bind SRC DEST            bind host SRC on DEST, read-write\n"
     "  --ro-bind SRC DEST         bind host SRC on DEST, read-only\n"
     "  --dev-bind SRC DEST        bind host SRC on DEST, device nodes allowed\n"
@@ -271,6 +277,7 @@ struct run {
     int have_perms;
     /* root */
     const char *root;
+    const char *image, *store; /* --image, --store (applied before the other options) */
     int root_ro;
     int n_mounts; /* mounts made so far, for "--bind DIR /" */
     /* identity */
@@ -1225,7 +1232,25 @@ static void opt_root(struct run *r, const struct option *o, char **a)
     (void)o;
     if (r->root)
         die("--root %s: the root is already %s", a[0], r->root);
+    if (r->image)
+        die("--root %s: the root is already the image %s", a[0], r->image);
     r->root = a[0];
+}
+
+/* --image and --store were applied by apply_image before the other options; here they are
+ * only checked against --root. */
+static void opt_image(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    if (r->root)
+        die("--image %s: the root is already %s", a[0], r->root);
+    r->image = a[0];
+}
+
+static void opt_store(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    r->store = a[0];
 }
 
 static void opt_root_ro(struct run *r, const struct option *o, char **a)
@@ -1577,6 +1602,8 @@ static const struct option options[] = {
     { "--seccomp-export", 1, opt_seccomp_export, 0, NULL },
     { "--hugetlb", 1, opt_limit, BOX_LIMIT_HUGETLB, NULL },
     { "--root", 1, opt_root, 0, NULL },
+    { "--image", 1, opt_image, 0, NULL },
+    { "--store", 1, opt_store, 0, NULL },
     { "--root-ro", 0, opt_root_ro, 0, NULL },
     { "--map-uid", 1, opt_map, 0, NULL },
     { "--map-gid", 1, opt_map, 1, NULL },
@@ -1649,6 +1676,40 @@ static char **splice_args(struct run *r, char **av, int *ac, int at, int fd)
 }
 
 /* Parse options up to the program; returns the index of the program in *pav. */
+/* --image first of all, whatever its place on the command line: the image's config is the
+ * default that every other option overrides. */
+static void apply_image(struct run *r, int argc, char **argv)
+{
+    const char *image = NULL, *store = NULL;
+    box_store_t *s;
+    int rc;
+
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0 && argv[i][0] == '-'; i++) {
+        int nargs = 0;
+
+        for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
+            if (strcmp(argv[i], options[k].name) == 0)
+                nargs = options[k].nargs;
+        if (i + 1 < argc && strcmp(argv[i], "--image") == 0)
+            image = argv[i + 1];
+        else if (i + 1 < argc && strcmp(argv[i], "--store") == 0)
+            store = argv[i + 1];
+        i += nargs; /* (--args splices more in later: its options are not seen here) */
+    }
+    if (!image)
+        return;
+    if (store && store[0] != '/')
+        die("--store %s: give an absolute path", store);
+    rc = box_store_open(&s, store, 0);
+    if (rc == -ENOENT)
+        die("--image %s: no image store at %s", image, store ? store : "the default place");
+    if (rc < 0)
+        die("--image %s: open the image store: %s", image, strerror(-rc));
+    check_at(r, "--image", box_set_image(r->box, s, image, 0));
+    box_store_close(s);
+    note(r, "root: image %s", image);
+}
+
 static int parse_args(struct run *r, char ***pav, int *pac)
 {
     int i = 1;
@@ -2175,6 +2236,7 @@ int main(int argc, char **argv)
         die("box_new: %s", strerror(-rc));
     if (bwrap)
         bwrap_defaults(r);
+    apply_image(r, argc, argv);
     prog = parse_args(r, &argv, &argc);
     /* --die-with-parent: boxrun itself goes with its parent (and takes the box along),
      * even if that parent died already. */
@@ -2201,10 +2263,12 @@ int main(int argc, char **argv)
         usage(stderr);
         exit(EXIT_BWRAP);
     }
-    if (prog >= argc)
+    if (prog >= argc && !r->image)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
     apply_rest(r);
+    if (r->argv0 && prog >= argc)
+        die("--argv0 needs a program");
     if (r->argv0) {
         note(r, "program %s, argv[0] %s", argv[prog], r->argv0);
         check(r, box_set_program(r->box, argv[prog]));
@@ -2219,7 +2283,7 @@ int main(int argc, char **argv)
         sigaddset(&set, forwarded[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
 
-    note(r, "spawn %s", argv[prog]);
+    note(r, "spawn %s", prog < argc ? argv[prog] : "the image's Cmd");
     check(r, box_spawn(r->box, (const char *const *)argv + prog));
     if (r->info_fd >= 0) {
         info_line(r, line, sizeof line, bwrap ? "{\n    " : "{", bwrap ? ",\n    " : ", ",
