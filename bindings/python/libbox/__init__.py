@@ -923,6 +923,11 @@ class Box:
       exits, so wait for it from that thread or a longer-lived one. ``new_session``
       (default True, ``BOX_OPT_NEW_SESSION``): the program runs in a session of its own,
       away from this terminal.
+    * ``image``: run from the image ``"name[:tag]"`` of the store at ``store`` (default:
+      libbox's, see ``box_store_open(3)``) instead of a ``root``: its layers with the box's
+      own writable layer, and its Env, WorkingDir, User, Entrypoint and Cmd as defaults
+      that the other keywords override (``box_set_image(3)``); ``spawn([])`` runs its Cmd.
+      Images are imported with the ``boximage`` tool.
     * ``options``: the raw ``BOX_OPT_*`` mask, replacing the defaults (die with parent |
       new session); ``init``, ``die_with_parent``, ``new_session`` and ``best_effort``
       given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
@@ -956,12 +961,23 @@ class Box:
                  system: bool = False,
                  init: Optional[bool] = None,
                  die_with_parent: Optional[bool] = None,
-                 new_session: Optional[bool] = None) -> None:
+                 new_session: Optional[bool] = None,
+                 image: Optional[str] = None,
+                 store: Optional[PathLike] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
         # Validate everything before touching C.
         root_b = _abspath(root, "root") if root is not None else None
+        image_b = _cstr(image, "image") if image is not None else None
+        store_b = _abspath(store, "store") if store is not None else None
+        if image_b is not None and root_b is not None:
+            raise ValueError("give root or image, not both")
+        if store_b is not None and image_b is None:
+            raise ValueError("store is only used with image")
+        if image_b is not None and _ffi.box_set_image is None:
+            raise NotImplementedError("this libbox has no box_set_image")
+        self._image = image_b is not None
         host_b = _cstr(hostname, "hostname") if hostname is not None else None
         ns = _namespaces(namespaces) if namespaces is not None else None
         if isinstance(mounts, (str, tuple)) and mounts and isinstance(mounts[0], str):
@@ -1072,6 +1088,9 @@ class Box:
                 self._call("box_set_namespaces", ns)
             if host_b is not None:
                 self._call("box_set_hostname", host_b)
+            if image_b is not None:
+                # First, so that every other keyword overrides the image's config.
+                self._set_image(image_b, store_b)
             if root_b is not None:
                 self._call("box_set_root", root_b, BOX_ROOT_READONLY if readonly_root else 0)
             elif readonly_root:
@@ -1146,6 +1165,18 @@ class Box:
             self.close()
             raise
 
+    def _set_image(self, image: bytes, store: Optional[bytes]) -> None:
+        """box_set_image from the store at ``store`` (default: libbox's)."""
+        handle = _ffi.box_store_p()
+        r = _ffi.box_store_open(ctypes.byref(handle), store, 0)
+        if r < 0:
+            where = store.decode(errors="replace") if store else "the default place"
+            raise BoxError(-r, f"box_store_open {where}: {os.strerror(-r)}", "box_store_open")
+        try:
+            self._call("box_set_image", handle, image, 0)
+        finally:
+            _ffi.box_store_close(handle)
+
     # thin helpers
     def _call(self, name: str, *args: Any) -> int:
         if self._box is None:
@@ -1207,8 +1238,10 @@ class Box:
         ``pidfd`` and can be killed, and :meth:`Process.start` runs the program.
         A box can be spawned once.
         """
-        if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence) or not argv:
-            raise TypeError("argv must be a non-empty list of strings")
+        if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence) or \
+                (not argv and not getattr(self, "_image", False)):
+            raise TypeError("argv must be a non-empty list of strings (empty: the image's "
+                            "Cmd, with image=)")
         args = [_cstr(a, "argument") for a in argv]
         if not isinstance(hold, bool):
             raise TypeError("hold must be a bool")

@@ -1580,3 +1580,43 @@ def test_time_offsets(rootfs):
                      ([("boottime", 5)], TypeError)):
         with pytest.raises(exc):
             libbox.Box(root=rootfs, time_offsets=bad)
+
+
+MKIMAGE = HERE.parent.parent.parent / "tests" / "mkimage.py"
+
+
+@pytest.mark.skipif(libbox._ffi.box_set_image is None, reason="no image store in this libbox")
+def test_image(rootfs):
+    """image=: a box from an image of a store (the test image of tests/mkimage.py,
+    imported through the C API), its config as defaults that keywords override."""
+    top = tempfile.mkdtemp(prefix="libbox-image-")
+    try:
+        subprocess.run([sys.executable, str(MKIMAGE), rootfs, top + "/in"], check=True)
+        handle = libbox._ffi.box_store_p()
+        store = top + "/store"
+        assert libbox._ffi.box_store_open(ctypes.byref(handle), store.encode(),
+                                          libbox._ffi.BOX_STORE_CREATE) == 0
+        try:
+            assert libbox._ffi.box_image_import(handle, (top + "/in/oci.tar").encode(),
+                                                None) == 0, \
+                libbox._ffi.box_store_errmsg(handle)
+        finally:
+            libbox._ffi.box_store_close(handle)
+        # The Entrypoint is sh -c: the argument is the script.
+        r = libbox.run(['echo "$FOO"; pwd; ls /opq'], image="libbox/ocitar:1", store=store,
+                       capture_output=True)
+        assert r.stdout == b"bar from image\n/work/dir\nb\n"
+        r = libbox.run(['echo "$FOO"; pwd'], image="libbox/ocitar:1", store=store,
+                       env={"FOO": "mine"}, cwd="/opq", capture_output=True)
+        assert r.stdout == b"mine\n/opq\n"
+        box = libbox.Box(image="libbox/ocitar:1", store=store)
+        p = box.spawn([], stdout=libbox.PIPE)
+        assert p.communicate(timeout=20)[0] == b"default cmd\n/work/dir\n"
+        box.close()
+        with pytest.raises(libbox.BoxError) as e:
+            libbox.Box(image="libbox/none", store=store)
+        assert e.value.errno == errno.ENOENT
+        with pytest.raises(ValueError):
+            libbox.Box(image="libbox/ocitar:1", store=store, root=rootfs)
+    finally:
+        subprocess.run(["rm", "-rf", top], check=True)
