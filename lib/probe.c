@@ -15,7 +15,7 @@
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 
-#include "box-private.h"
+#include "cgroup.h"
 
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 static box_features_t features;
@@ -105,38 +105,26 @@ static void add_word(char *list, size_t size, const char *word)
     snprintf(list + len, size - len, "%s%s", len ? " " : "", word);
 }
 
-/* The cgroup layout from /proc/self/cgroup and which controllers this caller may write. */
+/* The cgroup layout from /proc/self/cgroup (parsed by cgroup-discover.c) and which
+ * controllers this caller may write. */
 static void probe_cgroups(box_features_t *f)
 {
-    FILE *cg = fopen("/proc/self/cgroup", "re");
-    char line[1024], path[PATH_MAX + 64];
-    bool v1 = false, v2 = false;
+    char *text, ctrls[512], rel[4096], path[PATH_MAX + 64], list[512];
 
-    if (!cg)
+    if (box_cg_read_alloc("/proc/self/cgroup", &text) < 0)
         return;
-    while (fgets(line, sizeof line, cg)) {
-        char *ctrls = strchr(line, ':'), *rel;
-
-        if (!ctrls || !(rel = strchr(ctrls + 1, ':')))
-            continue;
-        *rel++ = '\0';
-        ctrls++;
-        rel[strcspn(rel, "\n")] = '\0';
+    for (const char *pos = text; box_cg_next_line(&pos, ctrls, sizeof ctrls, rel, sizeof rel);) {
         if (ctrls[0] == '\0') {
             struct stat st;
 
             snprintf(path, sizeof path, "/sys/fs/cgroup/unified%s", rel);
             if (stat(path, &st) != 0)
                 snprintf(path, sizeof path, "/sys/fs/cgroup%s", rel);
-            if (stat(path, &st) == 0) {
-                v2 = true;
-                if (strlen(path) < sizeof f->cgroup_v2_path)
-                    memcpy(f->cgroup_v2_path, path, strlen(path) + 1);
-            }
+            if (stat(path, &st) == 0 && strlen(path) < sizeof f->cgroup_v2_path)
+                memcpy(f->cgroup_v2_path, path, strlen(path) + 1);
         } else if (strncmp(ctrls, "name=", 5) != 0) {
             char *save = NULL;
 
-            v1 = true;
             for (char *c = strtok_r(ctrls, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
                 snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s", c, rel);
                 if (access(path, W_OK) == 0)
@@ -144,30 +132,20 @@ static void probe_cgroups(box_features_t *f)
             }
         }
     }
-    fclose(cg);
-    if (v2 && f->cgroup_v2_path[0]) {
-        char ctl[512] = "";
-        int fd;
+    f->cgroup_layout = box_cg_layout(text);
+    free(text);
+    /* the v2 line counts only when its directory is there */
+    if (!f->cgroup_v2_path[0])
+        f->cgroup_layout = f->cgroup_layout == BOX_CGROUP_HYBRID ? BOX_CGROUP_V1
+                           : f->cgroup_layout == BOX_CGROUP_V2   ? BOX_CGROUP_NONE
+                                                                 : f->cgroup_layout;
+    if (f->cgroup_v2_path[0] && access(f->cgroup_v2_path, W_OK) == 0 &&
+        box_cg_read_at(f->cgroup_v2_path, "cgroup.controllers", list, sizeof list) == 0) {
+        char *save = NULL;
 
-        snprintf(path, sizeof path, "%s/cgroup.controllers", f->cgroup_v2_path);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        snprintf(path, sizeof path, "%s", f->cgroup_v2_path);
-        if (fd >= 0) {
-            ssize_t n = read(fd, ctl, sizeof ctl - 1);
-            char *save = NULL;
-
-            close(fd);
-            ctl[n > 0 ? n : 0] = '\0';
-            ctl[strcspn(ctl, "\n")] = '\0';
-            if (access(path, W_OK) == 0)
-                for (char *c = strtok_r(ctl, " ", &save); c; c = strtok_r(NULL, " ", &save))
-                    add_word(f->cgroup_controllers, sizeof f->cgroup_controllers, c);
-        }
+        for (char *c = strtok_r(list, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+            add_word(f->cgroup_controllers, sizeof f->cgroup_controllers, c);
     }
-    f->cgroup_layout = v1 && v2 ? BOX_CGROUP_HYBRID
-                       : v1     ? BOX_CGROUP_V1
-                       : v2     ? BOX_CGROUP_V2
-                                : BOX_CGROUP_NONE;
 }
 
 static void probe_all(void)
