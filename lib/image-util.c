@@ -39,8 +39,10 @@ int box__rm_rf_at(int dirfd, const char *name)
     if (!S_ISDIR(st.st_mode))
         return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
     /* Our own read-only directories (a layer's, overlay's work/work at mode 0) first get
-     * the write and search bits back. */
-    fchmodat(dirfd, name, 0700, 0);
+     * the write and search bits back; never through a symlink swapped in meanwhile. */
+    if (fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) < 0) {
+        /* not ours to change: the open or the removal below fails and says why */
+    }
     fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;
