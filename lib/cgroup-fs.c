@@ -102,13 +102,25 @@ void box_cg_rmdir(const char *dir)
         nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
 }
 
+int box_cg_set_frozen(const struct box_cg_ops *ops, const char *dir, bool frozen, int ms)
+{
+    int r = ops->freeze(dir, frozen);
+
+    for (int i = 0; r == 0 && i < ms; i++) {
+        if (ops->frozen(dir) == (int)frozen)
+            return 0;
+        nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+    }
+    return r < 0 ? r : -ETIMEDOUT;
+}
+
 /* Freeze the cgroup so that nothing in it can fork or exit, SIGKILL every task in it (all
  * started by this box), thaw it so that they die. */
 int box_cg_freeze_and_kill(const struct box_cg_ops *ops, const char *dir)
 {
     char path[4096], *procs;
 
-    if (ops->freeze(dir, true) == -EOPNOTSUPP)
+    if (box_cg_set_frozen(ops, dir, true, 1000) == -EOPNOTSUPP)
         return -EOPNOTSUPP;
     if (box__path_join(path, sizeof path, dir, "cgroup.procs") == 0 &&
         box_cg_read_alloc(path, &procs) == 0) {

@@ -70,18 +70,18 @@ static int v1_apply_io(box_t *box, const char *dir)
 /* Only the freezer hierarchy's cgroups have freezer.state. */
 static int v1_freeze(const char *dir, bool frozen)
 {
-    char state[64];
     int r = box_cg_write(dir, "freezer.state", frozen ? "FROZEN" : "THAWED");
 
-    if (r < 0)
-        return r == -ENOENT ? -EOPNOTSUPP : r;
-    for (int i = 0; frozen && i < 1000; i++) {
-        if (box_cg_read_at(dir, "freezer.state", state, sizeof state) == 0 &&
-            strncmp(state, "FROZEN\n", 7) == 0)
-            break;
-        nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-    }
-    return 0;
+    return r == -ENOENT ? -EOPNOTSUPP : r;
+}
+
+/* v1 passes through FREEZING on its way. */
+static int v1_frozen(const char *dir)
+{
+    char state[64];
+    int r = box_cg_read_at(dir, "freezer.state", state, sizeof state);
+
+    return r < 0 ? r : strncmp(state, "FROZEN\n", 7) == 0;
 }
 
 static int v1_kill(const char *dir)
@@ -125,6 +125,7 @@ const struct box_cg_ops box_cg_v1_ops = {
     .apply_io = v1_apply_io,
     .attach = box_cg_attach_procs,
     .freeze = v1_freeze,
+    .frozen = v1_frozen,
     .kill = v1_kill,
     .cpu_usage = v1_cpu_usage,
     .memory_usage = v1_memory_usage,

@@ -74,19 +74,22 @@ static int v2_apply_io(box_t *box, const char *dir)
 
 static int v2_freeze(const char *dir, bool frozen)
 {
-    char events[512];
-    uint64_t state;
     int r = box_cg_write(dir, "cgroup.freeze", frozen ? "1" : "0");
 
+    return r == -ENOENT ? -EOPNOTSUPP : r;
+}
+
+/* cgroup.events says "frozen 1" once every task is frozen. */
+static int v2_frozen(const char *dir)
+{
+    char events[512];
+    uint64_t state = 0;
+    int r = box_cg_read_at(dir, "cgroup.events", events, sizeof events);
+
     if (r < 0)
-        return r == -ENOENT ? -EOPNOTSUPP : r;
-    for (int i = 0; frozen && i < 1000; i++) {
-        if (box_cg_read_at(dir, "cgroup.events", events, sizeof events) == 0 &&
-            box_cg_key_u64(events, "frozen", &state) == 0 && state == 1)
-            break;
-        nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-    }
-    return 0;
+        return r;
+    box_cg_key_u64(events, "frozen", &state);
+    return state == 1;
 }
 
 static int v2_kill(const char *dir)
@@ -136,6 +139,7 @@ const struct box_cg_ops box_cg_v2_ops = {
     .apply_io = v2_apply_io,
     .attach = box_cg_attach_procs,
     .freeze = v2_freeze,
+    .frozen = v2_frozen,
     .kill = v2_kill,
     .cpu_usage = v2_cpu_usage,
     .memory_usage = v2_memory_usage,

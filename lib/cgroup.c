@@ -351,9 +351,9 @@ int box__cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
 }
 
 /* The box cgroup that has a freezer (v2 cgroup.freeze, or the v1 freezer), or NULL. */
-static const char *freezer_dir(const box_t *box, const struct freezer **fz)
+static const char *freezer_dir(const box_t *box, const struct box_cg_ops **ops)
 {
-    *fz = box->cg.dir[BOX_CG_V2] ? &v2_freezer : &v1_freezer;
+    *ops = box->cg.dir[BOX_CG_V2] ? &box_cg_v2_ops : &box_cg_v1_ops;
     return box->cg.dir[BOX_CG_V2] ? box->cg.dir[BOX_CG_V2] : box->cg.dir[BOX_CG_FREEZER];
 }
 
@@ -370,25 +370,22 @@ static int check_running(box_t *box, const char *what)
 /* Freeze (or thaw) every process of the box and wait until the kernel says so. */
 static int set_frozen(box_t *box, bool freeze, const char *what)
 {
-    const struct freezer *fz;
+    const struct box_cg_ops *ops;
     const char *dir;
     int r = check_running(box, what);
 
     if (r < 0)
         return r;
-    if (!(dir = freezer_dir(box, &fz)))
+    if (!(dir = freezer_dir(box, &ops)))
         return box__error(box, EOPNOTSUPP, "%s: the box has no cgroup with a freezer (it "
                           "gets one with a cgroup limit, e.g. BOX_LIMIT_PIDS)", what);
-    if ((r = write_str(dir, fz->file, freeze ? fz->freeze : fz->thaw)) < 0)
-        return box__error(box, -r, "%s: %s/%s", what, dir, fz->file);
-    /* v1 passes through FREEZING; v2 reports "frozen 1" in cgroup.events once done. */
-    for (int i = 0; i < 2000; i++) {
-        if (has_line(dir, fz->state, fz->frozen) == freeze)
-            return 0;
-        nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-    }
-    return box__error(box, ETIMEDOUT, "%s: %s/%s did not change within 2 s", what, dir,
-                      fz->state);
+    r = box_cg_set_frozen(ops, dir, freeze, 2000);
+    if (r == -ETIMEDOUT)
+        return box__error(box, ETIMEDOUT, "%s: the %s freezer of %s did not change within 2 s",
+                          what, ops->name, dir);
+    if (r < 0)
+        return box__error(box, -r, "%s: %s freezer of %s", what, ops->name, dir);
+    return 0;
 }
 
 BOX_API int box_pause(box_t *box)
@@ -403,7 +400,7 @@ BOX_API int box_resume(box_t *box)
 
 BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
 {
-    const struct freezer *fz;
+    const struct box_cg_ops *ops;
     const char *dir;
     char path[4200], line[32];
     int r = check_running(box, "pids"), count = 0;
@@ -413,7 +410,7 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
         return r;
     if (!pids && n)
         return box__error(box, EINVAL, "pids: pids is NULL with n %zu", n);
-    dir = freezer_dir(box, &fz);
+    dir = freezer_dir(box, &ops);
     for (int slot = 0; !dir && slot < BOX_CG_SLOTS; slot++)
         dir = box->cg.dir[slot];
     if (!dir)

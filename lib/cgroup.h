@@ -73,7 +73,8 @@ struct box_cg_ops {
     int (*apply_cpuset)(box_t *box, const char *dir);
     int (*apply_io)(box_t *box, const char *dir);
     int (*attach)(const char *dir, pid_t pid);      /* cgroup.procs */
-    int (*freeze)(const char *dir, bool frozen);    /* -EOPNOTSUPP where it cannot */
+    int (*freeze)(const char *dir, bool frozen);    /* write it; -EOPNOTSUPP where it cannot */
+    int (*frozen)(const char *dir);                 /* 1 when every task is, 0, -errno */
     int (*kill)(const char *dir);                   /* every task; -EOPNOTSUPP where it cannot */
     /* cpu time of every task in microseconds, -1 when it is not accounted here */
     int64_t (*cpu_usage)(const char *dir, uint64_t *user_us, uint64_t *system_us);
@@ -87,6 +88,9 @@ int box_cg_mkdir(const char *dir);
 int box_cg_attach_procs(const char *dir, pid_t pid);
 void box_cg_rmdir(const char *dir);
 int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t value, bool v2);
+/* Freeze or thaw and wait until the kernel reports it, up to ms milliseconds: 0,
+ * -ETIMEDOUT, or the error of the write. */
+int box_cg_set_frozen(const struct box_cg_ops *ops, const char *dir, bool frozen, int ms);
 /* Freeze the cgroup so that nothing in it can fork, SIGKILL every task, thaw it. */
 int box_cg_freeze_and_kill(const struct box_cg_ops *ops, const char *dir);
 

@@ -263,6 +263,7 @@ static void test_ops_tables(void **state)
         assert_non_null(ops[i]->apply_io);
         assert_non_null(ops[i]->attach);
         assert_non_null(ops[i]->freeze);
+        assert_non_null(ops[i]->frozen);
         assert_non_null(ops[i]->kill);
         assert_non_null(ops[i]->cpu_usage);
         assert_non_null(ops[i]->memory_usage);
