@@ -139,6 +139,22 @@ typedef enum {
     BOX_MOUNT_REMOUNT_RO, /* source unused; make an existing mount at target read-only, and
                              the mounts below it unless BOX_MOUNT_NOREC */
     BOX_MOUNT_OVERLAY,    /* only through box_mount_overlay (box_mount: -EINVAL) */
+    BOX_MOUNT_SYSFS,      /* source unused; a sysfs of the box's network namespace,
+                             read-only with BOX_MOUNT_RO. Where the kernel refuses a fresh
+                             one (a user-namespace box without BOX_NS_NET, and some rootless
+                             boxes) the host's /sys is bound read-only instead, as runc and
+                             crun do */
+    BOX_MOUNT_CGROUP2,    /* source unused; a cgroup v2 hierarchy: with BOX_NS_CGROUP the
+                             box's own cgroup as its root (without it, the caller's view of
+                             the whole hierarchy); read-only with BOX_MOUNT_RO */
+    BOX_MOUNT_MASK,       /* source unused; hide target if it exists when its turn in the
+                             plan comes: a directory under an empty read-only tmpfs,
+                             anything else under the host's /dev/null (read-only); nothing
+                             if it is missing (OCI's maskedPaths; targets in a proc or sysfs
+                             mounted earlier in the plan work) */
+    BOX_MOUNT_READONLY,   /* source unused; bind target onto itself read-only (with the
+                             mounts below it unless BOX_MOUNT_NOREC) if it exists when its
+                             turn comes; nothing if it is missing (OCI's readonlyPaths) */
 } box_mount_type_t;
 
 #define BOX_MOUNT_RO     (1u << 0) /* read-only (really: the bind mount is remounted ro) */

@@ -65,6 +65,10 @@ const char *box__mount_type_name(box_mount_type_t type)
     case BOX_MOUNT_SYMLINK: return "symlink";
     case BOX_MOUNT_REMOUNT_RO: return "remount-ro";
     case BOX_MOUNT_OVERLAY: return "overlay";
+    case BOX_MOUNT_SYSFS: return "sysfs";
+    case BOX_MOUNT_CGROUP2: return "cgroup2";
+    case BOX_MOUNT_MASK: return "mask";
+    case BOX_MOUNT_READONLY: return "readonly";
     }
     return NULL;
 }
@@ -422,6 +426,28 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
             if (t < 0)
                 return box__child_fail(e, (int)i, "/proc", t);
             a->trees[i][0] = (int)t;
+        } else if (op->type == BOX_MOUNT_SYSFS) {
+            /* The host's /sys, read-only, for where the kernel refuses a fresh sysfs. */
+            t = clone_tree("/sys", true);
+            if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true)) < 0) {
+                SYS1(SYS_close, t);
+                t = r;
+            }
+            if (t < 0)
+                return box__child_fail(e, (int)i, "/sys", t);
+            a->trees[i][0] = (int)t;
+        } else if (op->type == BOX_MOUNT_MASK) {
+            /* /dev/null for a file it may hide: readable (no nodev), never writable. */
+            t = clone_tree("/dev/null", false);
+            if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                MOUNT_ATTR_NOEXEC, false)) < 0) {
+                SYS1(SYS_close, t);
+                t = r;
+            }
+            if (t < 0)
+                return box__child_fail(e, (int)i, "/dev/null", t);
+            a->trees[i][0] = (int)t;
         } else if (op->type == BOX_MOUNT_DEV) {
             for (int n = 0; n < BOX_DEV_NODES; n++) {
                 char path[16] = "/dev/";
@@ -437,6 +463,39 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
         }
     }
     return 0;
+}
+
+/* BOX_MOUNT_MASK and BOX_MOUNT_READONLY (OCI's maskedPaths and readonlyPaths): only
+ * what exists when their turn comes, and never a target made for them. */
+static long mask_or_protect(const struct box_plan *a, int root_fd, size_t i,
+                            struct box_child_error *e)
+{
+    const struct box_mount_op *op = &a->mounts[i];
+    bool rec = !(op->flags & BOX_MOUNT_NOREC);
+    long target = open_in_root(root_fd, op->target, O_PATH), m = -1, r = 0;
+    struct statx stx;
+
+    if (target == -ENOENT)
+        return 0;
+    if (target < 0)
+        return box__child_fail(e, (int)i, op->target, target);
+    if (op->type == BOX_MOUNT_READONLY) {
+        m = SYS3(SYS_open_tree, target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
+        r = m < 0 ? m : set_attrs(m, MOUNT_ATTR_RDONLY, rec);
+    } else if ((r = SYS5(SYS_statx, target, "", AT_EMPTY_PATH, STATX_TYPE, &stx)) >= 0) {
+        if (S_ISDIR(stx.stx_mode))
+            r = m = box__new_fs("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                             MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
+        else
+            r = attach(a->trees[i][0], target);
+    }
+    if (r >= 0 && m >= 0)
+        r = attach(m, target);
+    if (m >= 0)
+        SYS1(SYS_close, m);
+    SYS1(SYS_close, target);
+    return r < 0 ? box__child_fail(e, (int)i, op->target, r) : 0;
 }
 
 static long apply_op(const struct box_plan *a, long *root, size_t i,
@@ -470,6 +529,9 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
         return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
     }
     switch (op->type) {
+    case BOX_MOUNT_MASK:
+    case BOX_MOUNT_READONLY:
+        return mask_or_protect(a, root_fd, i, e);
     case BOX_MOUNT_REMOUNT_RO:
         target = open_in_root(root_fd, op->target, O_PATH);
         if (target < 0)
@@ -544,6 +606,19 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
         break;
     case BOX_MOUNT_MQUEUE:
         m = box__new_fs("mqueue", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        break;
+    case BOX_MOUNT_SYSFS:
+        m = box__new_fs("sysfs", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
+        /* As runc and crun: where the kernel refuses a fresh sysfs (it wants one already
+         * fully visible in the mount namespace, and the box's network namespace), the
+         * host's, read-only. */
+        if (m == -EPERM) {
+            m = -1;
+            r = attach(a->trees[i][0], target);
+        }
+        break;
+    case BOX_MOUNT_CGROUP2:
+        m = box__new_fs("cgroup2", mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC, NULL);
         break;
     case BOX_MOUNT_DEV: {
         static const char *const dev_opts[] = { "mode", "0755", NULL };

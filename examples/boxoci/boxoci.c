@@ -321,7 +321,7 @@ static struct json_object *mount_json(const char *dest, const char *type, const 
 }
 
 /* A config.json that boxoci runs as it is: runc's default, less what libbox cannot do yet
- * (sysfs, masked paths, a terminal). */
+ * (a terminal, a cgroup mount on v1 hosts). */
 static int cmd_spec(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -333,8 +333,14 @@ static int cmd_spec(int argc, char **argv)
                                         NULL };
     static const char *const env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
                                        "/sbin:/bin", "TERM=xterm", NULL };
-    static const char *const ro_paths[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                            "/proc/sysrq-trigger", NULL };
+    static const char *const ro_paths[] = { "/proc/asound", "/proc/bus", "/proc/fs",
+                                            "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+                                            NULL };
+    static const char *const masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore",
+                                          "/proc/keys", "/proc/latency_stats",
+                                          "/proc/timer_list", "/proc/timer_stats",
+                                          "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+                                          NULL };
     struct json_object *spec, *process, *user, *capset, *rl, *lx, *ns, *mounts, *root;
     const char *bundle = ".";
     bool rootless = false;
@@ -394,6 +400,8 @@ static int cmd_spec(int argc, char **argv)
         "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL }));
     json_object_array_add(mounts, mount_json("/dev/mqueue", "mqueue", "mqueue",
         (const char *const[]){ "nosuid", "noexec", "nodev", NULL }));
+    json_object_array_add(mounts, mount_json("/sys", "sysfs", "sysfs", (const char *const[]){
+        "nosuid", "noexec", "nodev", "ro", NULL }));
     json_object_object_add(spec, "mounts", mounts);
     lx = json_object_new_object();
     ns = json_object_new_array();
@@ -422,6 +430,7 @@ static int cmd_spec(int argc, char **argv)
         }
     }
     json_object_object_add(lx, "namespaces", ns);
+    json_object_object_add(lx, "maskedPaths", strings(masked));
     json_object_object_add(lx, "readonlyPaths", strings(ro_paths));
     json_object_object_add(spec, "linux", lx);
     if (json_object_to_file_ext(path, spec, JSON_OUT) < 0) {

@@ -516,14 +516,6 @@ static const struct {
     { "suid", OPT_SUID },       { "rsuid", OPT_SUID },
 };
 
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
 /* Options with a value, of tmpfs (size, mode) and of devpts (libbox's own instance). */
 static int parse_value_option(struct oci_ctx *c, const char *type, const char *o,
                               struct mount_opts *mo)
@@ -584,8 +576,16 @@ static unsigned int mount_flags(const struct mount_opts *mo)
            (mo->noexec ? BOX_MOUNT_EXEC_OFF : 0);
 }
 
-static int apply_mount(struct oci_ctx *c, const struct oci_config *cfg, struct json_object *m,
-                       box_t *box, bool *have_dev, bool *have_proc)
+/* What apply_mount needs to know besides the mount. */
+struct fs_state {
+    const struct oci_config *cfg;
+    const struct oci_host *host;
+    unsigned int ns;
+    bool have_dev; /* libbox's /dev is in the plan (devpts at /dev/pts is its own) */
+};
+
+static int apply_mount(struct oci_ctx *c, struct fs_state *fs, struct json_object *m,
+                       box_t *box)
 {
     struct json_object *opts = NULL;
     struct mount_opts mo = { 0 };
@@ -621,7 +621,7 @@ static int apply_mount(struct oci_ctx *c, const struct oci_config *cfg, struct j
 
         if (!source || !source[0])
             return oci_fail(c, EINVAL, "a bind mount needs a source");
-        if (!(src = bundle_path(cfg->bundle, source)))
+        if (!(src = bundle_path(fs->cfg->bundle, source)))
             return oci_fail(c, ENOMEM, "out of memory");
         r = box_mount(box, BOX_MOUNT_BIND, src, dest,
                       mount_flags(&mo) | (mo.rbind ? 0 : BOX_MOUNT_NOREC));
@@ -631,44 +631,75 @@ static int apply_mount(struct oci_ctx *c, const struct oci_config *cfg, struct j
         if (mo.ro || mo.dev)
             return oci_fail(c, EOPNOTSUPP, "/dev is libbox's own: writable, and its device "
                             "nodes are the default ones");
-        *have_dev = true;
+        fs->have_dev = true;
         r = box_mount(box, BOX_MOUNT_DEV, NULL, dest, 0);
     } else if (strcmp(type, "tmpfs") == 0) {
         r = box_mount_tmpfs(box, dest, mo.has_size ? mo.size : 0,
                             mo.has_mode ? mo.mode : 01777, mount_flags(&mo));
     } else if (strcmp(type, "proc") == 0) {
-        *have_proc = *have_proc || strcmp(dest, "/proc") == 0;
         r = box_mount(box, BOX_MOUNT_PROC, NULL, dest, mount_flags(&mo));
     } else if (strcmp(type, "mqueue") == 0) {
         r = box_mount(box, BOX_MOUNT_MQUEUE, NULL, dest, mount_flags(&mo));
     } else if (strcmp(type, "devpts") == 0) {
         /* libbox's /dev has a devpts of its own (newinstance, ptmxmode 0666, mode 0620). */
-        if (!*have_dev || strcmp(dest, "/dev/pts") != 0)
+        if (!fs->have_dev || strcmp(dest, "/dev/pts") != 0)
             return oci_fail(c, EOPNOTSUPP, "devpts only at /dev/pts of a tmpfs /dev");
         if (mo.has_mode && mo.mode != 0620)
             return oci_fail(c, EOPNOTSUPP, "devpts mode %o: libbox's is 0620",
                             (unsigned)mo.mode);
         r = 0;
-    } else if (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup") == 0 ||
-               strcmp(type, "cgroup2") == 0) {
-        return oci_fail(c, EOPNOTSUPP, "libbox cannot mount %s in a box yet", type);
+    } else if (strcmp(type, "sysfs") == 0) {
+        r = box_mount(box, BOX_MOUNT_SYSFS, NULL, dest, mount_flags(&mo));
+    } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+        /* The box's own cgroup v2 tree. A v1 host's hierarchies are not mounted in boxes,
+         * and without a cgroup namespace the mount would show the whole host's tree. */
+        if (!fs->host->cgroup_unified)
+            return oci_fail(c, EOPNOTSUPP, "a %s mount: libbox mounts only cgroup v2, and "
+                            "this host is not a cgroup v2 host", type);
+        if (!(fs->ns & BOX_NS_CGROUP))
+            return oci_fail(c, EOPNOTSUPP, "a %s mount needs a cgroup namespace", type);
+        r = box_mount(box, BOX_MOUNT_CGROUP2, NULL, dest, mount_flags(&mo));
     } else {
         return oci_fail(c, EOPNOTSUPP, "mount type '%s' is not supported", type);
     }
     return r < 0 ? oci_fail_box(c, r, box) : 0;
 }
 
-/* Paths under /proc that libbox's proc mount already makes read-only (lib/mount.c). */
-static const char *const proc_readonly[] = {
-    "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",
-};
-
-static int apply_fs(struct oci_ctx *c, const struct oci_config *cfg, struct json_object *lx,
-                    box_t *box)
+/* linux.maskedPaths and linux.readonlyPaths, after every mount (as runc does them). */
+static int apply_paths(struct oci_ctx *c, struct json_object *lx, const char *key,
+                       box_mount_type_t type, box_t *box)
 {
-    struct json_object *doc = cfg->json, *root = NULL, *mounts = NULL, *ro = NULL;
+    struct json_object *list = NULL;
+    size_t mark;
+    int r = oci_member(c, lx, key, json_type_array, &list);
+
+    if (r <= 0)
+        return r;
+    mark = oci_push(c, key);
+    if (json_object_array_length(list) > MAX_MOUNTS)
+        return oci_fail(c, E2BIG, "more than %d paths", MAX_MOUNTS);
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        size_t m = oci_push_index(c, i);
+        const char *p;
+
+        if ((r = oci_as_string(c, json_object_array_get_idx(list, i), &p)) < 0)
+            return r;
+        if ((r = box_mount(box, type, NULL, p, 0)) < 0)
+            return oci_fail_box(c, r, box);
+        oci_pop(c, m);
+    }
+    oci_pop(c, mark);
+    return 0;
+}
+
+static int apply_fs(struct oci_ctx *c, const struct oci_config *cfg,
+                    const struct oci_host *host, struct json_object *lx, box_t *box,
+                    unsigned int ns)
+{
+    struct json_object *doc = cfg->json, *root = NULL, *mounts = NULL;
+    struct fs_state fs = { .cfg = cfg, .host = host, .ns = ns };
     const char *prop = NULL;
-    bool readonly = false, dev_listed = false, have_dev, have_proc = false;
+    bool readonly = false, dev_listed = false;
     size_t mark;
     int r;
 
@@ -697,38 +728,24 @@ static int apply_fs(struct oci_ctx *c, const struct oci_config *cfg, struct json
     }
     if (!dev_listed && (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0)
         return oci_fail_box(c, r, box);
-    have_dev = !dev_listed; /* a listed /dev becomes libbox's when its turn comes */
+    fs.have_dev = !dev_listed; /* a listed /dev becomes libbox's when its turn comes */
     mark = oci_push(c, "mounts");
     if (mounts && json_object_array_length(mounts) > MAX_MOUNTS)
         return oci_fail(c, E2BIG, "more than %d mounts", MAX_MOUNTS);
     for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
         size_t m = oci_push_index(c, i);
 
-        if ((r = apply_mount(c, cfg, json_object_array_get_idx(mounts, i), box, &have_dev,
-                             &have_proc)) < 0)
+        if ((r = apply_mount(c, &fs, json_object_array_get_idx(mounts, i), box)) < 0)
             return r;
         oci_pop(c, m);
     }
     oci_pop(c, mark);
 
     mark = oci_push(c, "linux");
-    if ((r = oci_refuse(c, lx, "maskedPaths", "libbox cannot mask paths yet")) < 0 ||
-        (r = oci_member(c, lx, "readonlyPaths", json_type_array, &ro)) < 0 ||
+    if ((r = apply_paths(c, lx, "maskedPaths", BOX_MOUNT_MASK, box)) < 0 ||
+        (r = apply_paths(c, lx, "readonlyPaths", BOX_MOUNT_READONLY, box)) < 0 ||
         (r = oci_string(c, lx, "rootfsPropagation", &prop)) < 0)
         return r;
-    for (size_t i = 0; ro && i < json_object_array_length(ro); i++) {
-        size_t m = oci_push(c, "readonlyPaths"), mi = oci_push_index(c, i);
-        const char *p;
-
-        if ((r = oci_as_string(c, json_object_array_get_idx(ro, i), &p)) < 0)
-            return r;
-        if (!have_proc ||
-            !in_list(p, proc_readonly, sizeof proc_readonly / sizeof proc_readonly[0]))
-            return oci_fail(c, EOPNOTSUPP, "%s: libbox makes only /proc/sys, sysrq-trigger, "
-                            "irq, bus and fs of a /proc mount read-only", p);
-        oci_pop(c, mi);
-        oci_pop(c, m);
-    }
     if (prop && prop[0] && strcmp(prop, "private") != 0 && strcmp(prop, "rprivate") != 0) {
         oci_push(c, "rootfsPropagation");
         return oci_fail(c, EOPNOTSUPP, "'%s': the box's mounts are all private", prop);
@@ -1605,7 +1622,7 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
     if ((r = apply_namespaces(c, lx, box, &ns)) < 0 || (r = apply_idmaps(c, lx, box, ns)) < 0)
         return r;
     oci_pop(c, mark);
-    if ((r = apply_fs(c, cfg, lx, box)) < 0)
+    if ((r = apply_fs(c, cfg, host, lx, box, ns)) < 0)
         return r;
     if ((r = oci_member(c, doc, "process", json_type_object, &process)) < 0)
         return r;

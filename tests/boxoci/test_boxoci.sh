@@ -10,6 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 sh "$mkrootfs" "$tmp/rootfs" || { echo "mkrootfs failed"; exit 1; }
+mkdir "$tmp/rootfs/sys" # as every image has: a rootless box cannot make it
 out=$tmp/out
 pass=0
 fail=0
@@ -74,6 +75,12 @@ suite() { # MODE (root or rootless)
   t "$mode: rlimit NOFILE" 0 '^512$' $rt run --bundle "$tmp/a" c2
   t "$mode: rlimit CORE unlimited (UINT64_MAX)" 0 '^unlimited$' $rt run --bundle "$tmp/a" c2
   t "$mode: default devices" 0 '^devok$' $rt run --bundle "$tmp/a" c2
+
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo timer=\$(wc -c </proc/timer_list) fw=\$(ls -A /sys/firmware | wc -l); test -d /sys/kernel && echo sysfs; echo 1 >/proc/sys/kernel/hostname || echo ro']"
+  t "$mode: maskedPaths (a file)" 0 '^timer=0 ' $rt run --bundle "$tmp/a" c2
+  t "$mode: maskedPaths (a directory)" 0 ' fw=0$' $rt run --bundle "$tmp/a" c2
+  t "$mode: sysfs" 0 '^sysfs$' $rt run --bundle "$tmp/a" c2
+  t "$mode: readonlyPaths" 0 '^ro$' $rt run --bundle "$tmp/a" c2
 
   cfg "$tmp/a" "c['process']['args']=['sh','-c','mkdir /tmp/d; echo mkdir=\$?; grep CapEff /proc/self/status']; c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']}); c['linux']['seccomp']={'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir','mkdirat'],'action':'SCMP_ACT_ERRNO','errnoRet':38}]}"
   t "$mode: seccomp errnoRet" 0 'Function not implemented' $rt run --bundle "$tmp/a" c3

@@ -235,8 +235,9 @@ static void test_mounts(void **state)
     assert_true(strstr(box->mounts[5].source, "/rootfs") != NULL);
     box_free(box);
 
-    expect_error(DOC("\"mounts\":[{\"destination\":\"/sys\",\"type\":\"sysfs\"}]"),
-                 EOPNOTSUPP, "mounts[0]: libbox cannot mount sysfs");
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\"}]"),
+                 EOPNOTSUPP, "mounts[0]: a cgroup mount: libbox mounts only cgroup v2, and this "
+                 "host is not a cgroup v2 host");
     expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
         "\"/etc\",\"options\":[\"rbind\",\"rshared\"]}]"), EOPNOTSUPP,
         "mounts[0].options[1]: propagation 'rshared'");
@@ -251,16 +252,23 @@ static void test_mounts(void **state)
     expect_error(DOC("\"mounts\":[{\"destination\":\"/x\",\"type\":\"ext4\",\"source\":"
         "\"/dev/sda\"}]"), EOPNOTSUPP, "mount type 'ext4'");
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"maskedPaths\":"
-        "[\"/proc/kcore\"]}"), EOPNOTSUPP, "linux.maskedPaths: libbox cannot mask paths");
-    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"readonlyPaths\":"
-        "[\"/proc/sys\"]}"), EOPNOTSUPP, "linux.readonlyPaths[0]: /proc/sys");
+        "[\"relative\"]}"), EINVAL, "linux.maskedPaths[0]: mount mask: target 'relative'");
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
         "\"rootfsPropagation\":\"rslave\"}"), EOPNOTSUPP, "linux.rootfsPropagation: 'rslave'");
-    /* readonlyPaths that libbox's /proc already protects are honoured. */
-    assert_int_equal(apply(DOC("\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\"}],"
-        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"readonlyPaths\":[\"/proc/sys\","
-        "\"/proc/bus\",\"/proc/irq\",\"/proc/fs\",\"/proc/sysrq-trigger\"],"
-        "\"rootfsPropagation\":\"rprivate\"}"), NULL), 0);
+    /* sysfs; masked and read-only paths after every mount, in their order. */
+    assert_int_equal(apply(DOC("\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\"},"
+        "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\","
+        "\"nodev\",\"ro\"]}],\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        "\"maskedPaths\":[\"/proc/kcore\",\"/sys/firmware\"],\"readonlyPaths\":[\"/proc/sys\"],"
+        "\"rootfsPropagation\":\"rprivate\"}"), &box), 0);
+    assert_int_equal(box->n_mounts, 6);
+    assert_int_equal(box->mounts[2].type, BOX_MOUNT_SYSFS);
+    assert_int_equal(box->mounts[2].flags, BOX_MOUNT_RO | BOX_MOUNT_EXEC_OFF);
+    assert_int_equal(box->mounts[3].type, BOX_MOUNT_MASK);
+    assert_string_equal(box->mounts[4].target, "/sys/firmware");
+    assert_int_equal(box->mounts[5].type, BOX_MOUNT_READONLY);
+    assert_string_equal(box->mounts[5].target, "/proc/sys");
+    box_free(box);
 }
 
 static void test_namespaces_and_maps(void **state)
@@ -404,6 +412,25 @@ static void test_unified(void **state)
     assert_int_equal(oci_config_apply(cfg, &v2, box, err), -EOPNOTSUPP);
     assert_non_null(strstr(err, "linux.resources.unified.memory.oom.group: libbox does not "
                                 "set this cgroup file"));
+    oci_config_free(cfg);
+    box_free(box);
+    /* A cgroup mount on a v2 host: the box's cgroup2, only with a cgroup namespace. */
+    json = DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
+               "\"options\":[\"rprivate\",\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+               "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"cgroup\"}]}");
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, err), 0);
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP2);
+    assert_int_equal(box->mounts[1].flags, BOX_MOUNT_RO | BOX_MOUNT_EXEC_OFF);
+    oci_config_free(cfg);
+    box_free(box);
+    json = DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\"}],"
+               "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}");
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, err), -EOPNOTSUPP);
+    assert_non_null(strstr(err, "mounts[0]: a cgroup2 mount needs a cgroup namespace"));
     oci_config_free(cfg);
     box_free(box);
 }

@@ -200,6 +200,54 @@ static void test_dev(void **state)
     box_free(box);
 }
 
+/* sysfs and cgroup2 mounts, and OCI's masked and read-only paths: only what exists is
+ * hidden or protected, and nothing is created for them. */
+static void test_sysfs_mask_readonly(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    /* Everything in a tmpfs: a rootless box cannot make mount points in the root. */
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYSFS, NULL, "/mnt/sys", BOX_MOUNT_RO), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_CGROUP2, NULL, "/mnt/sys/fs/cgroup", BOX_MOUNT_RO), 0);
+    assert_int_equal(box_mkdir(box, "/mnt/ro", 0755), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_MASK, NULL, "/proc/cmdline", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_MASK, NULL, "/mnt/sys/firmware", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_MASK, NULL, "/mnt/no/such/path", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_READONLY, NULL, "/mnt/ro", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_READONLY, NULL, "/mnt/missing", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYSFS, "x", "/sys", 0), -EINVAL);
+    assert_int_equal(run_box(box,
+                             "head -c 16 /proc/cmdline | wc -c; ls -A /mnt/sys/firmware | wc -l; "
+                             "touch /mnt/sys/firmware/x 2>&- || echo masked-ro; "
+                             "[ -e /mnt/no ] || echo not-made; touch /mnt/ro/f 2>&- || echo ro; "
+                             "touch /mnt/f && echo rw; [ -e /mnt/missing ] || echo not-made; "
+                             "ls /mnt/sys/kernel | grep -q . && echo sysfs; "
+                             "touch /mnt/sys/x 2>&- || echo sysfs-ro; "
+                             "test -e /mnt/sys/fs/cgroup/cgroup.controllers && echo cgroup2",
+                             out, sizeof out, &st),
+                     0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "0\n0\nmasked-ro\nnot-made\nro\nrw\nnot-made\n"
+                             "sysfs\nsysfs-ro\ncgroup2\n");
+    box_free(box);
+
+    /* Without a network namespace of its own a user-namespace box may not have a fresh
+     * sysfs (rootless: -EPERM): it gets the host's, read-only. */
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_NET | BOX_NS_TIME)), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYSFS, NULL, "/mnt/sys", 0), 0);
+    assert_int_equal(run_box(box, "test -e /mnt/sys/class/net/lo && echo lo; "
+                                  "touch /mnt/sys/x 2>&- || echo sysfs-ro",
+                             out, sizeof out, &st), 0);
+    assert_string_equal(out, "lo\nsysfs-ro\n");
+    box_free(box);
+}
+
 static void test_ipc_isolated(void **state)
 {
     int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
@@ -1329,6 +1377,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_proc_shows_only_box, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hostname, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_sysfs_mask_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_old_root_unreachable, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_proc_sys_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_bind_rw_ro, leak_setup, leak_teardown),
