@@ -295,15 +295,20 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                                             capability binary in the box gains its
                                             privileges over the box's user namespace
                                             (never over the host from a user namespace).
-                                            Only without seccomp (box_seccomp_default(box,
-                                            0), no rules, no box_seccomp_load_bpf) and
-                                            without Landlock, which the kernel allows an
-                                            unprivileged process only under
-                                            no_new_privs: box_spawn fails with -EINVAL
-                                            otherwise */
+                                            A seccomp filter is then installed before
+                                            capabilities are dropped (the kernel wants
+                                            CAP_SYS_ADMIN for a filter without
+                                            no_new_privs, as runc does it), so the
+                                            filter must allow the remaining setup calls
+                                            (capset, prctl, setresuid, setresgid,
+                                            setgroups, dup3, close_range, read, write,
+                                            execve); BOX_SECCOMP_NOTIFY rules and
+                                            Landlock, which needs no_new_privs, make
+                                            box_spawn fail with -EINVAL */
 #define BOX_OPT_HOLD            (1u << 5) /* box_spawn returns once the box is built and
                                             its first process waits right before its
-                                            seccomp filter and exec: box_pid, box_pidfd
+                                            seccomp filter (after it, with
+                                            BOX_OPT_ALLOW_NEW_PRIVS) and exec: box_pid, box_pidfd
                                             and box_kill work, box_wait does not, and
                                             box_start runs the program (OCI's create /
                                             start, bwrap's --block-fd) */

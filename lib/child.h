@@ -49,6 +49,8 @@
     X(USERNS, userns, "userns", child, SPAWN, "disable user namespaces",                         \
       p->no_userns || p->assert_no_userns)                                                       \
     X(RLIMIT, rlimit, "rlimit", child, BOTH, "setrlimit", plan_has_rlimits(p))                   \
+    X(SECCOMP_EARLY, seccomp, "seccomp-early", seccomp, BOTH, "install seccomp filter",         \
+      (p->seccomp_filter || p->n_seccomp_user) && (box->opts & BOX_OPT_ALLOW_NEW_PRIVS))         \
     X(CAPS_BOUNDING, caps_bounding, "caps-bounding", caps, BOTH, "drop capabilities", true)      \
     X(SETGROUPS, setgroups, "setgroups", child, BOTH, "setgroups", true)                         \
     X(SETGID, setgid, "setgid", child, BOTH, "setgid", true)                                     \
@@ -63,7 +65,7 @@
     X(LOCK_FILES, lock_files, "lock-files", child, SPAWN, "lock file", p->n_lock_files)          \
     X(HOLD, hold, "hold", child, SPAWN, "wait for box_start", box->opts & BOX_OPT_HOLD)          \
     X(SECCOMP, seccomp, "seccomp", seccomp, BOTH, "install seccomp filter",                      \
-      p->seccomp_filter || p->n_seccomp_user)                                                    \
+      (p->seccomp_filter || p->n_seccomp_user) && !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))        \
     X(EXEC, exec, "exec", child, BOTH, "exec", true)
 
 enum box_step {

@@ -3,7 +3,9 @@
  * The parent builds the filter with libseccomp and exports it as classic BPF into a
  * malloc'ed array (struct box_plan.seccomp_filter); the child installs it with the raw
  * seccomp() system call as its very last step before execve, after no_new_privs (so no
- * CAP_SYS_ADMIN is needed and the filter cannot be lifted by a setuid program).
+ * CAP_SYS_ADMIN is needed and the filter cannot be lifted by a setuid program). With
+ * BOX_OPT_ALLOW_NEW_PRIVS there is no no_new_privs: the filter then goes in before the
+ * capabilities are dropped (step SECCOMP_EARLY), while CAP_SYS_ADMIN is still held.
  *
  * The filter covers every ABI the kernel accepts from this process: on x86_64 also i386
  * (int $0x80) and x32, so the 32-bit entry points cannot bypass it. A system call from an

@@ -154,16 +154,16 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box__error(box, EPERM,
                          "set_groups: an unprivileged caller cannot set supplementary groups "
                          "(setgroups is denied in its user namespace)");
-    /* The kernel lets an unprivileged process install a seccomp filter or a Landlock
-     * ruleset only under no_new_privs. */
-    if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) &&
-        (!box->seccomp_default_off || box->n_seccomp_rules || box->n_seccomp_bpf ||
-         box->seccomp_default_action != BOX_SECCOMP_ALLOW))
-        return box__error(box, EINVAL,
-                         "spawn: BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off "
-                         "(box_seccomp_default(box, 0), no rules, no BPF program, default "
-                         "action allow): the kernel requires no_new_privs for an "
-                         "unprivileged filter");
+    /* Without no_new_privs the filter is installed early, while the box's first process
+     * still has CAP_SYS_ADMIN (step SECCOMP_EARLY): every later step runs under it, and
+     * a notified call there would wait for a supervisor that box_spawn keeps from
+     * running. */
+    for (size_t i = 0; (box->opts & BOX_OPT_ALLOW_NEW_PRIVS) && i < box->n_seccomp_rules; i++)
+        if (box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY)
+            return box__error(box, EINVAL,
+                             "spawn: BOX_OPT_ALLOW_NEW_PRIVS cannot be combined with "
+                             "BOX_SECCOMP_NOTIFY rules: the filter is installed before the "
+                             "box's last setup steps");
     if ((box->opts & BOX_OPT_INIT) && (box->seccomp_default_action == BOX_SECCOMP_ERRNO ||
                                        box->seccomp_default_action == BOX_SECCOMP_KILL))
         return box__error(box, EINVAL,

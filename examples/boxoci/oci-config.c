@@ -1578,31 +1578,6 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
     return 0;
 }
 
-/* A seccomp filter without no_new_privs needs CAP_SYS_ADMIN when it is installed, and
- * libbox installs it last, with the capabilities already dropped: refuse the combination
- * here, naming the field, rather than at spawn. */
-static int check_new_privs(struct oci_ctx *c, struct json_object *process,
-                           struct json_object *lx)
-{
-    struct json_object *sec = NULL, *rules = NULL, *def = NULL;
-    bool nnp = false;
-
-    if (oci_bool(c, process, "noNewPrivileges", &nnp) < 0 || nnp ||
-        !json_object_object_get_ex(lx, "seccomp", &sec) ||
-        !json_object_is_type(sec, json_type_object))
-        return 0;
-    json_object_object_get_ex(sec, "syscalls", &rules);
-    json_object_object_get_ex(sec, "defaultAction", &def);
-    /* (both were checked by oci_seccomp_apply already) */
-    if ((!json_object_is_type(rules, json_type_array) || json_object_array_length(rules) == 0) &&
-        json_object_is_type(def, json_type_string) &&
-        strcmp(json_object_get_string(def), "SCMP_ACT_ALLOW") == 0)
-        return 0; /* no filter at all */
-    oci_push(c, "process.noNewPrivileges");
-    return oci_fail(c, EOPNOTSUPP, "false with a linux.seccomp filter: libbox installs "
-                    "seccomp filters only under no_new_privs");
-}
-
 int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, box_t *box,
                      char *err)
 {
@@ -1648,8 +1623,6 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
     if ((r = apply_linux(c, cfg, lx, host, box, ns)) < 0)
         return r;
     oci_pop(c, mark);
-    if ((r = check_new_privs(c, process, lx)) < 0)
-        return r;
     if ((r = oci_refuse(c, doc, "hooks", "boxoci does not run hooks yet")) < 0 ||
         (r = apply_annotations(c, doc)) < 0 ||
         (r = oci_refuse(c, doc, "solaris", "not a Linux field")) < 0 ||

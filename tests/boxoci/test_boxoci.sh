@@ -86,6 +86,19 @@ suite() { # MODE (root or rootless)
   t "$mode: seccomp errnoRet" 0 'Function not implemented' $rt run --bundle "$tmp/a" c3
   t "$mode: capabilities (AUDIT_WRITE KILL NET_BIND_SERVICE)" 0 'CapEff:.*20000420' $rt run --bundle "$tmp/a" c3
 
+  # podman's default seccomp profile with noNewPrivileges false (OCI's default): the
+  # filter goes in before the capabilities are dropped.
+  if [ -r /usr/share/containers/seccomp.json ]; then
+    /usr/bin/python3 "$(dirname "$0")/podman-seccomp.py" /usr/share/containers/seccomp.json \
+      "$tmp/p-$mode" >/dev/null
+    rmdir "$tmp/p-$mode/rootfs" && ln -s ../rootfs "$tmp/p-$mode/rootfs"
+    [ -z "$as" ] || chown -R nobody "$tmp/p-$mode"
+    cfg "$tmp/p-$mode" "c['process']['noNewPrivileges']=False; c['process']['args']=['/bin/sh','-c','grep NoNewPrivs /proc/self/status; echo ok']; c['mounts']=[{'destination':'/proc','type':'proc'}]"
+    t "$mode: podman's profile, new privileges allowed" 0 'NoNewPrivs:.0' $rt run --bundle "$tmp/p-$mode" p1
+  else
+    echo "SKIP $mode: podman's profile (no /usr/share/containers/seccomp.json)"
+  fi
+
   # A long-running container: state, list, kill by name, "container not running".
   cfg "$tmp/a" "c['process']['args']=['sleep','100']; c['annotations']={'org.example':'yes'}"
   $as $rt run --keep --bundle "$tmp/a" --pid-file "$w/pid" s1 >"$tmp/s1.out" 2>&1 &

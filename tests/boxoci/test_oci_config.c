@@ -513,10 +513,6 @@ static void test_seccomp(void **state)
     assert_int_equal(box->seccomp_rules[6].action, BOX_SECCOMP_LOG);
     box_free(box);
 
-    expect_error(DOC("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"noNewPrivileges\":false},"
-                     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{"
-                     "\"defaultAction\":\"SCMP_ACT_ERRNO\"}}"), EOPNOTSUPP,
-                 "config.json: process.noNewPrivileges: false with a linux.seccomp filter");
     expect_error(SEC("\"defaultAction\":\"SCMP_ACT_TRAP\""), EOPNOTSUPP,
                  "linux.seccomp.defaultAction: SCMP_ACT_TRAP");
     expect_error(SEC("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
