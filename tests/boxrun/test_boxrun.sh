@@ -453,11 +453,13 @@ t "--seccomp-export with a rule" 0 '' "$boxrun" --seccomp-default off \
   --seccomp-rule 'socket=errno:97,a0==10' --seccomp-export "$tmp/filter.txt"
 f "--seccomp-export FILE: the comparison" "$tmp/filter.txt" 'if \(\$a0(\.lo32)? == 10\)'
 f "--seccomp-export FILE: the action" "$tmp/filter.txt" 'action ERRNO\(97\)'
-# --allow-new-privs (only with seccomp off)
+# --allow-new-privs, with and without the seccomp filter (installed early then)
 t "--allow-new-privs" 0 '^NoNewPrivs:[[:space:]]+0$' "$boxrun" --root "$root" --proc /proc \
   --allow-new-privs --seccomp-default off grep NoNewPrivs /proc/self/status
-t "--allow-new-privs with seccomp is refused" 125 'BOX_OPT_ALLOW_NEW_PRIVS needs seccomp off' \
-  "$boxrun" --root "$root" --allow-new-privs true
+t "--allow-new-privs with seccomp" 0 '^NoNewPrivs:[[:space:]]+0$' "$boxrun" --root "$root" \
+  --proc /proc --allow-new-privs grep NoNewPrivs /proc/self/status
+t "--allow-new-privs with Landlock is refused" 125 'Landlock' \
+  "$boxrun" --root "$root" --allow-new-privs --landlock /=rx true
 # --groups (root only: an unprivileged caller's user namespace has no setgroups)
 if [ "$(id -u)" = 0 ]; then
   t "--groups" 0 '^0 5 6$' "$boxrun" --root "$root" --map-uid 0:100000:65536 \
