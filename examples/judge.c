@@ -4,7 +4,10 @@
  * Usage: judge [--time SEC] [--mem MiB] ROOTFS INPUT EXPECTED -- PROGRAM [ARGS]
  * Limits: cpu time (cgroup; wall = 3x), memory (cgroup), 64 pids. Where no cgroup can be
  * written (rootless), it retries with BOX_OPT_LIMITS_BEST_EFFORT and per-process rlimits
- * instead: RLIMIT_CPU for the time and RLIMIT_AS for the memory.
+ * instead: RLIMIT_CPU for the time, and for the memory RLIMIT_AS at twice the limit as a
+ * safety cap, with the verdict from the box's own peak resident set: BOX_OPT_INIT makes
+ * box-init measure it (max_rss_bytes; without box-init it would be 0 whenever the box
+ * stayed below the judge's own peak), and MLE is a peak above the limit.
  * Exit: 0 for OK, 1 for any other verdict, 2 for usage or setup errors. */
 #include <fcntl.h>
 #include <signal.h>
@@ -36,8 +39,9 @@ static box_t *make_box(char **argv, int in, int out, double sec, uint64_t mib, i
         box_set_limit(box, BOX_LIMIT_PIDS, 64) < 0 ||
         (fallback && /* rootless: skip what needs a cgroup, limit each process instead */
          (box_set_option(box, BOX_OPT_LIMITS_BEST_EFFORT, 1) < 0 ||
+          box_set_option(box, BOX_OPT_INIT, 1) < 0 ||
           box_set_limit(box, BOX_LIMIT_CPU, (uint64_t)sec + 1) < 0 || /* whole seconds */
-          box_set_limit(box, BOX_LIMIT_AS, mib << 20) < 0)) ||
+          box_set_limit(box, BOX_LIMIT_AS, mib << 21) < 0)) ||
         box_spawn(box, (const char *const *)argv + 4) < 0) {
         snprintf(err, errsize, "%s", box_errmsg(box));
         box_free(box);
@@ -73,7 +77,7 @@ int main(int argc, char **argv)
     box_t *box;
     char err[1024] = "box_new failed";
     FILE *tmp;
-    int in, out;
+    int in, out, fallback = 0;
 
     for (; argc > 2 && argv[1][0] == '-' && argv[1][1] == '-' && argv[1][2]; argc -= 2, argv += 2) {
         if (!strcmp(argv[1], "--time"))
@@ -99,7 +103,7 @@ int main(int argc, char **argv)
     out = fileno(tmp); /* the program's stdout; compared with EXPECTED afterwards */
     box = make_box(argv, in, out, sec, mib, 0, err, sizeof err);
     if (!box && strstr(err, "cgroup")) /* no writable cgroup: retry with rlimits */
-        box = make_box(argv, in, out, sec, mib, 1, err, sizeof err);
+        box = make_box(argv, in, out, sec, mib, fallback = 1, err, sizeof err);
     if (!box) {
         fprintf(stderr, "judge: %s\n", err);
         return 2;
@@ -112,7 +116,8 @@ int main(int argc, char **argv)
 
     cpu = (st.cpu_user_us + st.cpu_system_us) / 1e6;
     char verdict[32] = "OK";
-    if (st.end == BOX_END_OOM || st.oom_kills > 0)
+    if (st.end == BOX_END_OOM || st.oom_kills > 0 ||
+        (fallback && st.max_rss_bytes > mib << 20)) /* without a cgroup: the box's own peak */
         strcpy(verdict, "MLE");
     else if (st.end == BOX_END_CPU_TIME || st.end == BOX_END_WALL_TIME || st.signal == SIGXCPU ||
              cpu > sec) /* cpu > sec also catches the SIGKILL at RLIMIT_CPU */

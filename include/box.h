@@ -286,9 +286,10 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                                                 failing box_spawn */
 #define BOX_OPT_INIT            (1u << 3) /* pid 1 is libbox's box-init, which reaps orphans
                                             and forwards signals; the program is pid 2 and
-                                            a signal that ends it is reported as exit
-                                            128 + signal. box-init is the one of
-                                            box_set_init_path, exec'ed from the host
+                                            box_wait reports how it ended (a signal as
+                                            BOX_END_SIGNALED) and the box's own peak
+                                            memory (max_rss_bytes). box-init is the one
+                                            of box_set_init_path, exec'ed from the host
                                             (Landlock rules let exactly that file
                                             through) */
 #define BOX_OPT_ALLOW_NEW_PRIVS (1u << 4) /* do not set no_new_privs: a setuid or file-
@@ -400,7 +401,11 @@ int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max);
 
 /* Build the box and run argv[0] in it (looked up in the box's PATH when it has no '/').
  * argv is NULL-terminated and copied. Returns 0 once the program has been exec'ed, or the
- * negative errno of the step that failed (nothing is left behind then).
+ * negative errno of the step that failed (nothing is left behind then). The caller's
+ * child is libbox's monitor, which never execs (exit signal 0: no SIGCHLD for a box) and
+ * reports the box's status to box_wait. A spawn needs about 13 free fds while it runs
+ * (15 with BOX_OPT_INIT) and keeps 3 (4) while the box runs; short of them it fails with
+ * -EMFILE and leaves nothing open.
  * -EBUSY if the box is already running. */
 int box_spawn(box_t *box, const char *const argv[]);
 
@@ -421,9 +426,13 @@ pid_t box_pid(const box_t *box);
  * (e.g. from a timer every few tens of milliseconds). */
 int box_pidfd(const box_t *box);
 
-/* Send a signal to the box's first process. Note: that process is pid 1 of its pid
- * namespace, and the kernel delivers signals to pid 1 only if it handles them (SIGKILL
- * always works). */
+/* Send a signal to the box's first process, pid 1 of its pid namespace. The kernel
+ * delivers a signal to pid 1 only if it handles or blocks it; so that SIGTERM stops a boxed
+ * service as it would stop it anywhere, a signal whose default action ends a process and
+ * that the program (pid 1 without BOX_OPT_INIT) leaves at its default is sent as SIGKILL,
+ * and box_wait reports BOX_END_SIGNALED with the signal sent. A box that ended but is not
+ * yet waited for takes any signal without effect. Returns 0 or -EINVAL (box NULL, sig not
+ * 0..64), -ESRCH (not running). */
 int box_kill(box_t *box, int sig);
 
 /* How the box ended. */
@@ -432,7 +441,10 @@ typedef enum {
     BOX_END_SIGNALED,     /* killed by a signal; signal is valid */
     BOX_END_WALL_TIME,    /* killed by libbox: BOX_LIMIT_WALL_MS exceeded */
     BOX_END_KILLED,       /* killed by the caller (box_kill with SIGKILL, or box_free) */
-    BOX_END_OOM,          /* killed by the kernel: BOX_LIMIT_MEMORY exceeded */
+    BOX_END_OOM,          /* the kernel OOM-killed a process of the box (BOX_LIMIT_MEMORY)
+                             and the box ended of it: oom_kills > 0 and the program was
+                             SIGKILLed or exited 137 (a shell passing on a child's SIGKILL).
+                             A box that survived such a kill keeps its own end. */
     BOX_END_CPU_TIME,     /* killed by libbox: BOX_LIMIT_CPU_TIME_MS exceeded */
 } box_end_t;
 
@@ -449,7 +461,11 @@ typedef struct box_status {
     uint64_t wall_us;       /* from spawn to exit */
     uint64_t cpu_user_us;   /* cpu time of all the box's processes when it had a cgroup, */
     uint64_t cpu_system_us; /* else of the first process and the children it reaped */
-    uint64_t max_rss_bytes; /* largest resident set of those processes (getrusage) */
+    uint64_t max_rss_bytes; /* the box's own peak resident set, never the caller's: with
+                               BOX_OPT_INIT of the processes box-init reaped; without it of
+                               the first process and those it reaped, but only where that
+                               is above the caller's own peak (the first process shares the
+                               caller's memory until exec), else 0: not known */
     uint64_t memory_peak_bytes; /* the box cgroup's peak memory use, 0 without a cgroup */
     uint64_t oom_kills;     /* processes the kernel OOM-killed in the box cgroup */
     uint64_t pids_limit_hits; /* forks (and clones) BOX_LIMIT_PIDS refused: a program that
@@ -497,9 +513,13 @@ int box_set_cgroup_backend(box_t *box, int backend);
 int box_limit_status(const box_t *box, box_limit_t limit, char *buf, size_t size);
 
 /* Wait for the box to end. timeout_ms: -1 waits as long as needed, 0 only polls.
+ * The status comes from libbox's monitor (box_spawn), whatever the caller does with
+ * SIGCHLD (SIG_IGN, SA_NOCLDWAIT, reaping handlers, threads in waitpid(-1)).
  * Returns 0 and fills *status (may be NULL), -ETIMEDOUT if it is still running when the
- * timeout passes (-EAGAIN for timeout 0), -ESRCH if the box was never spawned. After it
- * has ended, box_wait returns the same status again. */
+ * timeout passes (-EAGAIN for timeout 0), -ESRCH if the box was never spawned, -EINVAL
+ * (box NULL, timeout below -1, a held box), -ECHILD if libbox's monitor was killed before
+ * it could report (the status is lost; the message says so). Every error leaves a message.
+ * After it has ended, box_wait returns the same status again. */
 int box_wait(box_t *box, int timeout_ms, box_status_t *status);
 
 /* Capabilities. By default the program runs with no capabilities at all: its effective,

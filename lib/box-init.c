@@ -5,14 +5,19 @@
  * and exits with the program's exit code (128 + the signal if a signal ended it).
  *
  * libbox execs it (static, so it runs on any root) with:
- *   box-init ERRFD N PATH1 .. PATHN ARGV0 ARGV1 ...
+ *   box-init ERRFD STATUSFD N PATH1 .. PATHN ARGV0 ARGV1 ...
  * ERRFD is libbox's error pipe: if no PATH can be exec'ed the program's process writes a
- * struct box_child_error there, as the library's own child would. */
+ * struct box_child_error there, as the library's own child would. STATUSFD is the status
+ * pipe: before it exits, box-init writes there how the program ended and the rusage of
+ * everything it reaped (struct box_exit_record), which is the box's own accounting: the
+ * program and the orphans, forked here, never shared the caller's memory, so their peak
+ * resident set is theirs alone. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,12 +25,14 @@
 
 extern char **environ;
 
-static void run_program(int errfd, int n, char **paths, char **argv, const sigset_t *mask)
+static void run_program(int errfd, int statusfd, int n, char **paths, char **argv,
+                        const sigset_t *mask)
 {
     struct box_child_error e = { .step = STEP_EXEC, .err = ENOENT, .index = -1 };
 
     sigprocmask(SIG_SETMASK, mask, NULL);
     fcntl(errfd, F_SETFD, FD_CLOEXEC);
+    close(statusfd);
     for (int i = 0; i < n; i++) {
         execve(paths[i], argv, environ);
         if (errno == EACCES || (errno != ENOENT && errno != ENOTDIR && e.err == ENOENT)) {
@@ -45,19 +52,20 @@ int main(int argc, char **argv)
     static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
                                      SIGWINCH, SIGCONT, SIGALRM };
     sigset_t all, old;
-    int errfd, n, status = 0;
+    int errfd, statusfd, n;
     pid_t child;
 
-    if (argc < 4 || (n = atoi(argv[2])) < 1 || argc < 3 + n + 1)
+    if (argc < 5 || (n = atoi(argv[3])) < 1 || argc < 4 + n + 1)
         return 127;
     errfd = atoi(argv[1]);
+    statusfd = atoi(argv[2]);
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
     child = fork();
     if (child < 0)
         return 127;
     if (child == 0)
-        run_program(errfd, n, argv + 3, argv + 3 + n, &old);
+        run_program(errfd, statusfd, n, argv + 4, argv + 4 + n, &old);
     close(errfd);
 
     for (;;) {
@@ -69,10 +77,17 @@ int main(int argc, char **argv)
             int st;
 
             while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                struct box_exit_record rec = { .source = BOX_RECORD_INIT };
+
                 if (pid != child)
                     continue;
-                status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                return status; /* as pid 1, our exit ends every other process of the box */
+                rec.code = WIFEXITED(st) ? CLD_EXITED : WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
+                rec.status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
+                getrusage(RUSAGE_CHILDREN, &rec.ru);
+                if (write(statusfd, &rec, sizeof rec) < 0)
+                    return 127;
+                /* as pid 1, our exit ends every other process of the box */
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
             }
             continue;
         }

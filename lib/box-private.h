@@ -125,7 +125,13 @@ struct box {
     /* while running */
     struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
     pid_t pid;
-    int pidfd;
+    int pidfd;         /* the box's first process */
+    int monitor_pidfd; /* monitor.c: libbox's process between us and the box, or -1 */
+    void *monitor_stack; /* its stack (it shares our memory), unmapped once it is reaped */
+    int status_fd;     /* read end of the monitor's status pipe (struct box_exit_record) */
+    int init_status_fd; /* BOX_OPT_INIT: read end of box-init's, else -1 */
+    uint64_t caller_maxrss_kb; /* our own peak at exec, for max_rss_bytes (wait.c) */
+    int term_signal;   /* box_kill turned this signal into SIGKILL (pid 1 had no handler) */
     int notify_fd;     /* seccomp.c: the user-notification listener, or -1 */
     uint64_t start_ns;
     bool killed_by_caller, killed_by_wall, killed_by_cpu;
@@ -226,12 +232,17 @@ void box__cgroup_destroy(box_t *box);
 void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* wait.c: wait for the monitor to exit and release it (pidfd, stack, status pipe). */
+void box__monitor_release(box_t *box, int *status);
+
 /* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */
 void box__launch_abort(box_t *box);
 
 /* plan.c: freeze the box's configuration into the plan the child runs (plan.h). */
 int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p);
-int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd);
+int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd,
+                           int status_fd);
+int box__fd_above(int fd, int low);
 void box__plan_free(struct box_plan *p);
 int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
                          char *const *env, const struct box_fdpass *fds, size_t n_fds,

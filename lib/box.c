@@ -31,6 +31,9 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     strcpy(box->hostname, "box");
     box->pid = -1;
     box->pidfd = -1;
+    box->monitor_pidfd = -1;
+    box->status_fd = -1;
+    box->init_status_fd = -1;
     box->notify_fd = -1;
     box->env = calloc(2, sizeof *box->env);
     box->cwd = strdup("/");
@@ -56,6 +59,7 @@ BOX_API void box_free(box_t *box)
     }
     if (box->pidfd >= 0)
         close(box->pidfd);
+    box__monitor_release(box, NULL);
     if (box->notify_fd >= 0)
         close(box->notify_fd);
     for (size_t i = 0; i < box->n_mounts; i++)

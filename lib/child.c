@@ -8,7 +8,6 @@
  * writes a struct box_child_error to the error pipe and the child exits. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
@@ -167,7 +166,7 @@ long box__step_signals(const struct box_plan *p, struct box_child *c)
 {
     struct kernel_sigaction dfl = { .handler = SIG_DFL };
 
-    (void)p, (void)c;
+    (void)c;
     for (int sig = 1; sig < 65; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP)
             continue;
@@ -176,6 +175,9 @@ long box__step_signals(const struct box_plan *p, struct box_child *c)
         if (r < 0 && r != -EINVAL) /* EINVAL: glibc-internal signals (32, 33) */
             return r;
     }
+    /* Our copies of the parent's ends: with them we would never see it go away. */
+    for (size_t i = 0; i < p->n_parent_fds; i++)
+        SYS1(SYS_close, p->parent_fds[i]);
     return 0;
 }
 
@@ -420,9 +422,48 @@ long box__step_no_new_privs(const struct box_plan *p, struct box_child *c)
     return SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
+/* Close every fd but the passed targets and our own channels (all at fd_high or above):
+ * nothing else of the caller's may stay open in the box, not even until exec, since a held
+ * box waits for box_start with what it has. */
+static long close_others(const struct box_plan *p)
+{
+    int keep[] = { p->err_fd, p->sync_fd, p->init_fd, p->status_fd };
+    int from = 3;
+    long r;
+
+    for (int fd = 3; fd < p->fd_high; fd++) {
+        bool passed = false;
+
+        for (size_t i = 0; i < p->n_fds && !passed; i++)
+            passed = p->fds[i].target == fd;
+        if (!passed)
+            continue;
+        if (from < fd && (r = SYS3(SYS_close_range, from, fd - 1, 0)) < 0)
+            return r;
+        from = fd + 1;
+    }
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) /* sort: at most four */
+        for (size_t j = i + 1; j < sizeof keep / sizeof keep[0]; j++)
+            if (keep[j] < keep[i]) {
+                int t = keep[i];
+
+                keep[i] = keep[j];
+                keep[j] = t;
+            }
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        if (keep[i] < from)
+            continue;
+        if (from < keep[i] && (r = SYS3(SYS_close_range, from, keep[i] - 1, 0)) < 0)
+            return r;
+        from = keep[i] + 1;
+    }
+    return SYS3(SYS_close_range, from, ~0u, 0);
+}
+
 /* Give the program exactly the passed fds: first copy every source above all targets (so
- * no copy clobbers a source still needed), then dup to the target numbers, then mark every
- * other descriptor close-on-exec. The pipes to the parent were put above fd_high. */
+ * no copy clobbers a source still needed), then dup to the target numbers (without
+ * close-on-exec), then close everything else. Our own channels were put above fd_high by
+ * the parent and are close-on-exec. */
 long box__step_fds(const struct box_plan *p, struct box_child *c)
 {
     int tmp[1025];
@@ -453,18 +494,7 @@ long box__step_fds(const struct box_plan *p, struct box_child *c)
         }
     }
     c->e.index = -1;
-    r = SYS3(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
-    if (r < 0)
-        return r;
-    for (size_t i = 0; i < p->n_fds; i++) {
-        if (p->fds[i].target >= 3) {
-            c->e.index = p->fds[i].target;
-            r = SYS3(SYS_fcntl, p->fds[i].target, F_SETFD, 0);
-            if (r < 0)
-                return r;
-        }
-    }
-    return 0;
+    return close_others(p);
 }
 
 /* BOX_OPT_HOLD, sync 2: the box is built; tell the parent (a record with err 0) and wait
@@ -515,7 +545,8 @@ long box__step_exec(const struct box_plan *p, struct box_child *c)
     SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, sizeof empty);
     if (p->init_fd >= 0) {
         box__strlcpy(c->e.path, "box-init", sizeof c->e.path);
-        if ((r = SYS3(SYS_fcntl, p->err_fd, F_SETFD, 0)) >= 0)
+        if ((r = SYS3(SYS_fcntl, p->err_fd, F_SETFD, 0)) >= 0 &&
+            (r = SYS3(SYS_fcntl, p->status_fd, F_SETFD, 0)) >= 0)
             r = SYS5(SYS_execveat, p->init_fd, "", p->init_argv, p->envp, AT_EMPTY_PATH);
         return r;
     }

@@ -131,6 +131,46 @@ const char *box__step_public_id(int step); /* box_error_step: "pivot-root"; "" o
 const char *box__step_module(int step);
 const char *box__step_when(int step);
 
+/* The status pipe (monitor.c): what reaches box_wait when the box ends, written by
+ * processes of libbox's before anyone else can reap them. The monitor writes its record
+ * when it has reaped the box's first process; box-init writes one to a pipe of its own
+ * before it exits. */
+enum { BOX_RECORD_MONITOR = 1, BOX_RECORD_INIT };
+struct box_exit_record {
+    int source;        /* BOX_RECORD_* */
+    int code;          /* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+    int status;        /* the exit code or the signal */
+    struct rusage ru;  /* monitor: the first process and every process it reaped;
+                          box-init: RUSAGE_CHILDREN, the program and the orphans it reaped */
+};
+
+/* The monitor: the caller's child, libbox's, between the caller and the box. The parent
+ * prepares this, clones box__monitor_main with CLONE_VM and exit signal 0 (it never execs,
+ * so it keeps 0: no SIGCHLD, no auto-reaping, invisible to waitpid(-1) without __WALL);
+ * the monitor clones the box's first process and reports it on the sync socket. */
+struct box_monitor {
+    uint64_t clone_flags; /* the box's: namespaces | CLONE_VM | CLONE_PIDFD */
+    int cgroup_fd;        /* the v2 box cgroup for CLONE_INTO_CGROUP, or -1 */
+    int sync_fd;          /* the child's end of the sync socket: the report goes out here */
+    int status_fd;        /* write end of the status pipe: kept until the monitor exits */
+    pid_t parent;         /* the caller, for the parent-death check */
+    bool die_with_parent;
+    void *stack;          /* the first process's stack */
+    size_t stack_size;
+    struct box_plan *plan; /* the first process's */
+};
+
+/* The monitor's report on the sync socket, with the first process's pidfd (SCM_RIGHTS)
+ * when err is 0. */
+struct box_monitor_msg {
+    int err;              /* positive errno of the clone, or 0 */
+    pid_t pid;            /* the first process, in the caller's pid namespace */
+    int placed;           /* cloned right into the v2 box cgroup */
+};
+
+int box__monitor_main(void *monitor);
+#define BOX_MONITOR_STACK_SIZE (64 * 1024)
+
 /* Run the plan's steps in table order; never returns (exec, or exit after reporting).
  * The int return is clone's entry point type. box__child_resume continues a plan at a
  * struct box_resume's `from` (STEP_FORK). */

@@ -141,7 +141,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     int r;
 
     memset(p, 0, sizeof *p);
-    p->sync_fd = p->err_fd = p->init_fd = p->join_pidfd = -1;
+    p->sync_fd = p->err_fd = p->init_fd = p->join_pidfd = p->status_fd = -1;
     p->base = pick_base();
     p->envp = box->env;
     p->root = box->root;
@@ -253,27 +253,44 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
     return 0;
 }
 
+/* Move fd to a number at or above `low` (close-on-exec): the child's own channels must lie
+ * above every fd number it shuffles. Returns the fd, or -1 with errno set (fd closed). */
+int box__fd_above(int fd, int low)
+{
+    int moved;
+
+    if (fd < 0 || fd >= low)
+        return fd;
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, low);
+    close(fd);
+    return moved;
+}
+
 /* The child's ends of the pipes, and with BOX_OPT_INIT box-init (opened now: paths
- * resolve on the host), which gets the error pipe's number, the candidate paths and argv. */
-int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd)
+ * resolve on the host), which gets the numbers of the error pipe and of its status pipe
+ * (status_fd, owned by the plan from here on), the candidate paths and argv. */
+int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_fd,
+                           int status_fd)
 {
     size_t argc = 0, k;
 
     p->err_fd = err_fd;
     p->sync_fd = sync_fd;
+    p->status_fd = status_fd;
     if (!(box->opts & BOX_OPT_INIT))
         return 0;
-    p->init_fd = open(box__init_path(box), O_PATH | O_CLOEXEC);
+    p->init_fd = box__fd_above(open(box__init_path(box), O_PATH | O_CLOEXEC), p->fd_high);
     if (p->init_fd < 0)
         return box__error(box, errno, "spawn: BOX_OPT_INIT: open %s", box__init_path(box));
     while (p->argv[argc])
         argc++;
-    p->init_argv = calloc(3 + p->n_exec_paths + argc + 1, sizeof *p->init_argv);
+    p->init_argv = calloc(4 + p->n_exec_paths + argc + 1, sizeof *p->init_argv);
     if (!p->init_argv || asprintf(&p->init_argv[1], "%d", err_fd) < 0 ||
-        asprintf(&p->init_argv[2], "%zu", p->n_exec_paths) < 0)
+        asprintf(&p->init_argv[2], "%d", status_fd) < 0 ||
+        asprintf(&p->init_argv[3], "%zu", p->n_exec_paths) < 0)
         return box__error(box, ENOMEM, "spawn: BOX_OPT_INIT");
     p->init_argv[0] = "box-init";
-    k = 3;
+    k = 4;
     for (size_t i = 0; i < p->n_exec_paths; i++)
         p->init_argv[k++] = p->exec_paths[i];
     for (size_t i = 0; i < argc; i++)
@@ -287,10 +304,13 @@ void box__plan_free(struct box_plan *p)
     if (p->init_argv) {
         free(p->init_argv[1]);
         free(p->init_argv[2]);
+        free(p->init_argv[3]);
         free(p->init_argv);
     }
     if (p->init_fd >= 0)
         close(p->init_fd);
+    if (p->status_fd >= 0) /* our copy of box-init's end of its status pipe */
+        close(p->status_fd);
     for (size_t i = 0; i < p->n_exec_paths; i++)
         free(p->exec_paths[i]);
     free(p->exec_paths);

@@ -80,6 +80,9 @@ struct box_plan {
                              STEP_HOLD, "box_start"); EOF means the parent gave up */
     int err_fd;           /* write end, O_CLOEXEC: a struct box_child_error, or EOF at exec */
     int fd_high;          /* temporary fd numbers of the fd shuffle start here */
+    int status_fd;        /* BOX_OPT_INIT: box-init's end of its status pipe, else -1 */
+    int parent_fds[4];    /* the parent's ends of the channels: closed first, so that the */
+    size_t n_parent_fds;  /* child never holds both ends of one */
 
     /* box_exec: the running box's namespaces to join (setns through its pidfd), and the
      * second process (STEP_FORK) that enters its pid namespace. */
@@ -158,7 +161,7 @@ struct box_plan {
     char **exec_paths;    /* owned: candidates for argv[0], tried in order */
     size_t n_exec_paths;
     int init_fd;          /* BOX_OPT_INIT: O_PATH fd of box-init (owned), else -1 */
-    char **init_argv;     /* owned: box-init ERRFD N PATHS... ARGV... */
+    char **init_argv;     /* owned: box-init ERRFD STATUSFD N PATHS... ARGV... */
 };
 
 #endif

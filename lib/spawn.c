@@ -1,6 +1,7 @@
-/* box_spawn, the parent side: prepare everything the child needs, clone it with CLONE_VM
- * (so spawning costs the same whatever the caller's size), write its uid/gid maps, release
- * it, and wait on the close-on-exec error pipe: EOF means the program was exec'ed, a
+/* box_spawn, the parent side: prepare everything the child needs, start libbox's monitor
+ * (monitor.c), which clones the child with CLONE_VM (so spawning costs the same whatever
+ * the caller's size), write its uid/gid maps, release it, and wait on the close-on-exec
+ * error pipe: EOF means the program was exec'ed, a
  * struct box_child_error means a setup step failed. With BOX_OPT_HOLD the child reports
  * when it is ready and waits on the sync pipe again; box_start releases it. */
 #include <errno.h>
@@ -190,25 +191,16 @@ static void record_process_limits(box_t *box)
     }
 }
 
-/* Reap a child that failed before exec; it exits on its own right after reporting. */
-static void reap(pid_t pid, int pidfd)
-{
-    siginfo_t si;
-
-    if (pidfd >= 0)
-        close(pidfd);
-    while (waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL) < 0 && errno == EINTR)
-        ;
-}
-
-/* What a spawn holds until the program is exec'ed: the child's arguments and stack (it
- * shares our memory), our ends of the pipes. Kept in box->launch while a BOX_OPT_HOLD box
- * waits for box_start. */
+/* What a spawn holds until the program is exec'ed: the plan and the stack of the first
+ * process and the monitor's arguments (they share our memory), our ends of the pipes. Kept
+ * in box->launch while a BOX_OPT_HOLD box waits for box_start. */
 struct box_launch {
     struct box_plan plan;
+    struct box_monitor mon;
     void *stack;
     int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
-    int sync_wr; /* our end of the sync socket: one byte releases the child */
+    int sync_wr; /* our end of the sync socket: the monitor's report comes in here, and one
+                    byte releases the child */
 };
 
 static void launch_free(struct box_launch *l)
@@ -226,14 +218,31 @@ static void launch_free(struct box_launch *l)
     free(l);
 }
 
+/* The box failed before exec or was abandoned: kill its first process (if we have its
+ * pidfd), let the monitor reap it and reap the monitor. Shutting the sync socket down
+ * makes a child still waiting on it give up on its own (without its pidfd, when we could
+ * not receive it, we could not kill it). */
+static void abandon(box_t *box, struct box_launch *l)
+{
+    if (l && l->sync_wr >= 0)
+        shutdown(l->sync_wr, SHUT_RDWR);
+    if (box->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
+        close(box->pidfd);
+        box->pidfd = -1;
+    }
+    box__monitor_release(box, NULL);
+    box->pid = -1;
+}
+
 static int release_child(struct box_launch *l)
 {
     return send(l->sync_wr, "", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* Read what the child reports after it was released: 0 when the program was exec'ed (EOF),
- * 1 when a BOX_OPT_HOLD child waits for box_start, or its error (the child is reaped). */
-static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
+ * 1 when a BOX_OPT_HOLD child waits for box_start, or its error (the box is abandoned). */
+static int read_child(box_t *box, struct box_launch *l)
 {
     struct box_child_error e;
     ssize_t n;
@@ -250,15 +259,15 @@ static int read_child(box_t *box, struct box_launch *l, pid_t pid, int pidfd)
         r = report_child_error(box, &l->plan, &e);
     else
         r = box__error(box, n < 0 ? errno : EIO, "spawn: read child status");
-    reap(pid, pidfd);
+    abandon(box, l);
     return r;
 }
 
-/* After the exec: a box with BOX_SECCOMP_NOTIFY rules sent its listener before it. */
-static int receive_listener(box_t *box, struct box_launch *l)
+/* Receive a payload with maybe an fd attached (SCM_RIGHTS) on the sync socket; *fd is
+ * left alone without one. Returns the payload's length or -errno. */
+static ssize_t recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd)
 {
-    char byte;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
@@ -268,53 +277,159 @@ static int receive_listener(box_t *box, struct box_launch *l)
     struct cmsghdr *c;
     ssize_t n;
 
+    do
+        n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    return n;
+}
+
+/* After the exec: a box with BOX_SECCOMP_NOTIFY rules sent its listener before it. */
+static int receive_listener(box_t *box, struct box_launch *l)
+{
+    char byte;
+    ssize_t n;
+
     if (!l->plan.seccomp_listener)
         return 0;
-    n = recvmsg(l->sync_wr, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-        return box__error(box, n < 0 ? errno : EIO, "spawn: receive the seccomp listener");
-    memcpy(&box->notify_fd, CMSG_DATA(c), sizeof box->notify_fd);
+    n = recv_with_fd(l->sync_wr, &byte, 1, MSG_DONTWAIT, &box->notify_fd);
+    if (n != 1 || box->notify_fd < 0)
+        return box__error(box, n < 0 ? (int)-n : EIO, "spawn: receive the seccomp listener");
     return 0;
 }
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* Clone the child. With a v2 box cgroup, clone3(CLONE_INTO_CGROUP) creates it right in
- * there (Linux 5.7): it never runs outside the box cgroup, and no migration is needed.
- * Where that is missing (ENOSYS, or EINVAL from an older kernel or a seccomp filter of
- * ours around the caller), plain clone and box__cgroup_attach do it. *placed says which. */
-static pid_t clone_child(box_t *box, struct box_launch *l, int flags, int *pidfd,
+/* Start the monitor (monitor.c) and take its report: the first process's pid and pidfd
+ * into box->pid and box->pidfd. */
+static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_flags,
                          bool *placed)
 {
-    *placed = false;
-#if defined(__x86_64__) || defined(__aarch64__)
-    if (box->cg.dir[BOX_CG_V2]) {
-        int cg = open(box->cg.dir[BOX_CG_V2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct box_clone_args ca = {
-            .flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
-            .pidfd = (uint64_t)(uintptr_t)pidfd,
-            .stack = (uint64_t)(uintptr_t)l->stack,
-            .stack_size = CHILD_STACK_SIZE,
-            .cgroup = (uint64_t)cg,
-        };
-        long r = cg < 0 ? -ENOSYS : box__clone3(&ca, sizeof ca, box__child_main, &l->plan);
+    struct box_monitor_msg msg = { 0 };
+    sigset_t all, old;
+    ssize_t n;
+    pid_t mpid;
+    int r = 0;
 
-        if (cg >= 0)
-            close(cg);
-        if (r >= 0) {
-            *placed = true;
-            return (pid_t)r;
-        }
-        if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
-            errno = (int)-r;
-            return -1;
-        }
+    box->monitor_stack = mmap(NULL, BOX_MONITOR_STACK_SIZE, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (box->monitor_stack == MAP_FAILED) {
+        box->monitor_stack = NULL;
+        return box__error(box, errno, "spawn: allocate the monitor's stack");
     }
-#endif
-    return clone(box__child_main, (char *)l->stack + CHILD_STACK_SIZE, flags, &l->plan, pidfd);
+    box__child_stack_fresh(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
+    l->mon.clone_flags = clone_flags;
+    l->mon.parent = getpid();
+    l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
+    l->mon.stack = l->stack;
+    l->mon.stack_size = CHILD_STACK_SIZE;
+    l->mon.plan = &l->plan;
+    l->mon.cgroup_fd = box->cg.dir[BOX_CG_V2] ? open(box->cg.dir[BOX_CG_V2],
+                                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                               : -1;
+    /* All signals stay blocked across clone so that no handler of the caller runs in the
+     * monitor or the child on the shared memory; the child resets them before it
+     * unblocks, the monitor never unblocks. Exit signal 0: see monitor.c. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    box->start_ns = box__now_ns();
+    box__profile_mark(box, BOX_PROF_CLONE);
+    mpid = clone(box__monitor_main, (char *)box->monitor_stack + BOX_MONITOR_STACK_SIZE,
+                 CLONE_VM | CLONE_PIDFD, &l->mon, &box->monitor_pidfd);
+    if (mpid < 0)
+        r = box__error(box, errno, "spawn: clone the monitor");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (l->mon.cgroup_fd >= 0)
+        close(l->mon.cgroup_fd);
+    if (mpid < 0) {
+        box->monitor_pidfd = -1;
+        munmap(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
+        box->monitor_stack = NULL;
+        return r;
+    }
+    n = recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);
+    box__profile_mark(box, BOX_PROF_CLONED);
+    if (n != (ssize_t)sizeof msg || msg.err || box->pidfd < 0) {
+        int err = n < 0 ? (int)-n : msg.err ? msg.err : n == (ssize_t)sizeof msg ? EMFILE : EIO;
+
+        if (err == EPERM || err == ENOSPC || err == EUSERS)
+            r = box__error(box, err, "spawn: clone with namespaces 0x%x%s", box->ns,
+                           box__userns_hint());
+        else
+            r = box__error(box, err, "spawn: clone");
+        abandon(box, l);
+        return r;
+    }
+    box->pid = msg.pid;
+    *placed = msg.placed;
+    return 0;
+}
+
+/* The channels: the error pipe and the sync socket to the child, the monitor's status
+ * pipe, and with BOX_OPT_INIT box-init's. The child's ends go above every fd number it
+ * shuffles; its copies of our ends it closes first. */
+static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *sync_child,
+                         int *status_wr)
+{
+    struct box_plan *pl = &l->plan;
+    int p[2], init_wr = -1;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return box__error(box, errno, "spawn: pipe");
+    l->err_rd = p[0];
+    *err_wr = box__fd_above(p[1], pl->fd_high);
+    /* A socket, so that releasing a child that died already fails with EPIPE
+     * (MSG_NOSIGNAL) instead of raising SIGPIPE in the caller. */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+        return box__error(box, errno, "spawn: socketpair");
+    l->sync_wr = p[1];
+    *sync_child = box__fd_above(p[0], pl->fd_high);
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return box__error(box, errno, "spawn: status pipe");
+    box->status_fd = p[0];
+    *status_wr = box__fd_above(p[1], pl->fd_high);
+    /* box-init's report has a pipe of its own: only what the monitor writes is the
+     * kernel's word, and no process in the box ever holds the monitor's pipe. */
+    if (box->opts & BOX_OPT_INIT) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return box__error(box, errno, "spawn: status pipe");
+        box->init_status_fd = p[0];
+        if ((init_wr = box__fd_above(p[1], pl->fd_high)) < 0)
+            return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
+    }
+    if (*err_wr < 0 || *sync_child < 0 || *status_wr < 0) {
+        if (init_wr >= 0)
+            close(init_wr);
+        return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
+    }
+    pl->parent_fds[pl->n_parent_fds++] = l->err_rd;
+    pl->parent_fds[pl->n_parent_fds++] = l->sync_wr;
+    pl->parent_fds[pl->n_parent_fds++] = box->status_fd;
+    if (box->init_status_fd >= 0)
+        pl->parent_fds[pl->n_parent_fds++] = box->init_status_fd;
+    l->mon.sync_fd = *sync_child;
+    l->mon.status_fd = *status_wr;
+    return box__plan_set_channels(box, pl, *err_wr, *sync_child, init_wr);
+}
+
+/* After the exec: the child's rusage includes the peak of our memory, which it shared
+ * until then (the kernel records it at exec), so its own peak is known only where it is
+ * above ours at this point (wait.c). */
+static void note_caller_peak(box_t *box)
+{
+    struct rusage self;
+
+    getrusage(RUSAGE_SELF, &self);
+    box->caller_maxrss_kb = (uint64_t)self.ru_maxrss;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
 }
 
 static int spawn_argv(box_t *box, const char *const argv[]);
@@ -339,11 +454,8 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
 static int spawn_argv(box_t *box, const char *const argv[])
 {
     struct box_launch *l;
-    int errpipe[2] = { -1, -1 }, syncpipe[2] = { -1, -1 }, pidfd = -1, r, clone_flags;
-    int child_err_fd = -1, child_sync_fd = -1;
-    bool placed;
-    sigset_t all, old;
-    pid_t pid;
+    int err_wr = -1, sync_child = -1, status_wr = -1, r;
+    bool placed = false;
 
     r = check_spawnable(box, argv);
     if (r < 0)
@@ -363,25 +475,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     if (r < 0)
         goto out;
     box__profile_mark(box, BOX_PROF_CGROUP);
-    /* The sync channel is a socket so that releasing a child that died already fails with
-     * EPIPE (MSG_NOSIGNAL) instead of raising SIGPIPE in the caller. */
-    if (pipe2(errpipe, O_CLOEXEC) < 0 ||
-        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncpipe) < 0) {
-        r = box__error(box, errno, "spawn: pipe");
-        goto out;
-    }
-    /* Keep the child's pipe ends above every fd number it will shuffle. */
-    child_err_fd = fcntl(errpipe[1], F_DUPFD_CLOEXEC, l->plan.fd_high);
-    child_sync_fd = fcntl(syncpipe[0], F_DUPFD_CLOEXEC, l->plan.fd_high);
-    l->err_rd = errpipe[0];
-    l->sync_wr = syncpipe[1];
-    close(errpipe[1]);
-    close(syncpipe[0]);
-    if (child_err_fd < 0 || child_sync_fd < 0) {
-        r = box__error(box, errno, "spawn: dup pipes");
-        goto out;
-    }
-    if ((r = box__plan_set_channels(box, &l->plan, child_err_fd, child_sync_fd)) < 0)
+    if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr)) < 0)
         goto out;
     l->stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -390,60 +484,37 @@ static int spawn_argv(box_t *box, const char *const argv[])
         goto out;
     }
     box__child_stack_fresh(l->stack, CHILD_STACK_SIZE);
-
-    /* Exit signal 0 keeps a child that fails before exec out of the caller's own
-     * waitpid(-1) loops; we wait for it with __WALL through the pidfd. (The kernel resets
-     * the exit signal to SIGCHLD at exec, so a caller that reaps every child from a SIGCHLD
-     * handler can still take a running box's status: box_wait then fails with ECHILD.)
-     * All signals stay blocked across clone so that no handler of the caller runs in the
-     * child on the shared memory; the child resets them before it unblocks. */
-    clone_flags = box__ns_clone_flags(box->ns) | CLONE_VM | CLONE_PIDFD;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    box->start_ns = box__now_ns();
-    box__profile_mark(box, BOX_PROF_CLONE);
-    pid = clone_child(box, l, clone_flags, &pidfd, &placed);
-    box__profile_mark(box, BOX_PROF_CLONED);
-    r = pid < 0 ? -errno : 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0) {
-        if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
-            r = box__error(box, -r, "spawn: clone with namespaces 0x%x%s", box->ns,
-                          box__userns_hint());
-        else
-            r = box__error(box, -r, "spawn: clone");
+    r = start_monitor(box, l, (unsigned long)box__ns_clone_flags(box->ns) | CLONE_VM |
+                                  CLONE_PIDFD, &placed);
+    /* Only the child (and the monitor, the status pipe) may hold their ends now, or EOF
+     * would never come. From here on l->plan is the child's: it shares our memory, so we
+     * must not change it until exec. */
+    close_fd(&err_wr);
+    close_fd(&sync_child);
+    close_fd(&status_wr);
+    if (r < 0)
         goto out;
-    }
-    /* Only the child may hold its pipe ends now, or EOF would never come. From here on
-     * l->plan is the child's: it shares our memory, so we must not change it until exec. */
-    close(child_err_fd);
-    close(child_sync_fd);
-    child_err_fd = child_sync_fd = -1;
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
-    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, pid) : 0;
+    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, box->pid) : 0;
     if (r == 0)
-        r = box__cgroup_attach(box, pid, placed);
+        r = box__cgroup_attach(box, box->pid, placed);
     if (r == 0)
-        r = box__net_setup(box, pid);
+        r = box__net_setup(box, box->pid);
     if (r == 0 && release_child(l) < 0)
         r = box__error(box, errno, "spawn: release child");
     if (r < 0) {
-        kill(pid, SIGKILL);
-        reap(pid, pidfd);
+        abandon(box, l);
         goto out;
     }
     box__profile_mark(box, BOX_PROF_RELEASED);
-    r = read_child(box, l, pid, pidfd);
+    r = read_child(box, l);
     box__profile_mark(box, BOX_PROF_EXECED);
-    if (r == 0 && (r = receive_listener(box, l)) < 0) {
-        kill(pid, SIGKILL);
-        reap(pid, pidfd);
-    }
+    if (r == 0 && (r = receive_listener(box, l)) < 0)
+        abandon(box, l);
     if (r < 0)
         goto out;
-    box->pid = pid;
-    box->pidfd = pidfd;
+    note_caller_peak(box);
     if (r == 1) { /* BOX_OPT_HOLD: the child waits for box_start */
         box->state = BOX_HELD;
         box->launch = l;
@@ -451,12 +522,14 @@ static int spawn_argv(box_t *box, const char *const argv[])
     }
     box->state = BOX_RUNNING;
 out:
-    if (r < 0)
+    if (r < 0) {
         box__cgroup_destroy(box);
-    if (child_err_fd >= 0)
-        close(child_err_fd);
-    if (child_sync_fd >= 0)
-        close(child_sync_fd);
+        close_fd(&box->status_fd);
+        close_fd(&box->init_status_fd);
+    }
+    close_fd(&err_wr);
+    close_fd(&sync_child);
+    close_fd(&status_wr);
     launch_free(l);
     return r < 0 ? r : 0;
 }
@@ -465,8 +538,6 @@ out:
  * configured state. */
 static void forget_held(box_t *box)
 {
-    box->pidfd = -1;
-    box->pid = -1;
     launch_free(box->launch);
     box->launch = NULL;
     box__cgroup_destroy(box);
@@ -493,15 +564,14 @@ BOX_API int box_start(box_t *box)
         box__launch_abort(box);
         return r;
     }
-    r = read_child(box, box->launch, box->pid, box->pidfd);
-    if (r == 0 && (r = receive_listener(box, box->launch)) < 0) {
-        kill(box->pid, SIGKILL);
-        reap(box->pid, box->pidfd);
-    }
+    r = read_child(box, box->launch);
+    if (r == 0 && (r = receive_listener(box, box->launch)) < 0)
+        abandon(box, box->launch);
     if (r < 0) { /* reaped: nothing is left, the box may be spawned again */
         forget_held(box);
         return r;
     }
+    note_caller_peak(box);
     launch_free(box->launch);
     box->launch = NULL;
     box->start_ns = box__now_ns();
@@ -514,7 +584,6 @@ void box__launch_abort(box_t *box)
 {
     if (box->state != BOX_HELD)
         return;
-    kill(box->pid, SIGKILL);
-    reap(box->pid, box->pidfd);
+    abandon(box, box->launch);
     forget_held(box);
 }

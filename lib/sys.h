@@ -55,6 +55,10 @@ struct box_clone_args {
         set_tid, set_tid_size, cgroup;
 };
 long box__clone3(struct box_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* The same with clone(2), for kernels or seccomp filters without clone3: stack_top is the
+ * end of the stack; with CLONE_PIDFD the pidfd is written to *pidfd. */
+long box__clone_legacy(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *),
+                       void *arg);
 
 #define SYS0(n) box__sys6((n), 0, 0, 0, 0, 0, 0)
 #define SYS1(n, a) box__sys6((n), (long)(a), 0, 0, 0, 0, 0)

@@ -1,17 +1,54 @@
-/* box_wait and box_kill: the box's first process through its pidfd, and how it ended. */
+/* box_wait and box_kill: the box's end as the monitor reports it on the status pipe
+ * (monitor.c), the first process's pidfd for signals, and how the box ended. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "box-private.h"
+#include "child.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+/* Does the box's first process, pid 1 of its namespace, drop `sig`? The kernel delivers
+ * to it only the signals it handles or blocks: one left at its default action (to
+ * terminate) is dropped, so a program that never expected to be pid 1 ignores SIGTERM.
+ * Read from /proc/PID/status, whose masks are hexadecimal. */
+static bool pid1_drops(const box_t *box, int sig)
+{
+    static const int no_kill[] = { SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP,
+                                   SIGTTIN, SIGTTOU, SIGKILL };
+    char path[64], line[128];
+    uint64_t seen = 0, bit = 1ull << (sig - 1);
+    FILE *f;
+
+    if (!(box->ns & BOX_NS_PID) || (box->opts & BOX_OPT_INIT) || sig <= 0 || sig > 64)
+        return false;
+    for (size_t i = 0; i < sizeof no_kill / sizeof no_kill[0]; i++)
+        if (sig == no_kill[i])
+            return false;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)box->pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long mask;
+
+        if ((strncmp(line, "SigBlk:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0 ||
+             strncmp(line, "SigCgt:", 7) == 0) &&
+            sscanf(line + 7, "%llx", &mask) == 1)
+            seen |= mask;
+    }
+    fclose(f);
+    return !(seen & bit);
+}
 
 BOX_API int box_kill(box_t *box, int sig)
 {
@@ -22,7 +59,20 @@ BOX_API int box_kill(box_t *box, int sig)
         return box__error(box, EINVAL, "kill: invalid signal %d", sig);
     if (box->state != BOX_RUNNING && box->state != BOX_HELD)
         return box__error(box, ESRCH, "kill: the box is not running");
-    if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0)
+    /* A terminating signal that pid 1 would drop ends the box, as it would end the
+     * program anywhere else: SIGKILL, and box_wait reports the signal sent. */
+    if (box->state == BOX_RUNNING && pid1_drops(box, sig)) {
+        if (syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0) < 0 &&
+            errno != ESRCH)
+            return box__error(box, errno, "kill: signal %d (as SIGKILL)", sig);
+        if (!box->term_signal)
+            box->term_signal = sig;
+        box__cgroup_kill(box);
+        return 0;
+    }
+    /* ESRCH: it has ended and the monitor has reaped it, but box_wait has not yet taken the
+     * status: like a zombie, it takes signals without effect. */
+    if (syscall(SYS_pidfd_send_signal, box->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
         return box__error(box, errno, "kill: signal %d", sig);
     if (sig == SIGKILL) {
         box->killed_by_caller = true;
@@ -47,37 +97,119 @@ static uint64_t tv_us(struct timeval tv)
     return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-/* Reap the first process (it has ended) and fill box->status. waitid through the pidfd,
- * with __WALL since the box's exit signal is 0, and the raw call for its rusage. */
+void box__monitor_release(box_t *box, int *signal)
+{
+    siginfo_t si = { 0 };
+    long r = 0;
+
+    if (box->monitor_pidfd >= 0) {
+        /* It exits right after its report. A waiter of the caller's with __WALL may have
+         * reaped it (ECHILD): it is gone all the same. */
+        do
+            r = syscall(SYS_waitid, P_PIDFD, box->monitor_pidfd, &si, WEXITED | __WALL, NULL);
+        while (r < 0 && errno == EINTR);
+        close(box->monitor_pidfd);
+        box->monitor_pidfd = -1;
+    }
+    /* Its stack is free once it is gone (it shares our memory). */
+    if (box->monitor_stack && (r == 0 || errno == ECHILD)) {
+        munmap(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
+        box->monitor_stack = NULL;
+    }
+    if (signal)
+        *signal = r == 0 && si.si_code != CLD_EXITED ? si.si_status : 0;
+    if (box->status_fd >= 0)
+        close(box->status_fd);
+    if (box->init_status_fd >= 0)
+        close(box->init_status_fd);
+    box->status_fd = box->init_status_fd = -1;
+}
+
+/* One record from a status pipe: waiting for it (the monitor's comes right away once the
+ * first process has ended), or only if it is there already. false at EOF or if none. */
+static bool read_record(int fd, bool wait, struct box_exit_record *rec)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ssize_t n;
+
+    if (!wait && poll(&p, 1, 0) != 1)
+        return false;
+    do
+        n = read(fd, rec, sizeof *rec);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *rec;
+}
+
+/* Classify how the box ended from how its program ended (code, status). */
+static void classify(box_t *box, box_status_t *st, int code, int status)
+{
+    if (code == CLD_EXITED) {
+        st->end = BOX_END_EXITED;
+        st->exit_code = status;
+    } else {
+        st->signal = status;
+        st->end = BOX_END_SIGNALED;
+    }
+    /* The box ended because the kernel OOM-killed a process of it: the program was
+     * SIGKILLed, or it exited with 137 (128 + SIGKILL), how a shell passes on the death of
+     * a child killed so. A box that survived such a kill and exited otherwise keeps its
+     * exit; oom_kills counts the kill either way. */
+    if (st->oom_kills > 0 && ((st->end == BOX_END_SIGNALED && status == SIGKILL) ||
+                              (st->end == BOX_END_EXITED && status == 128 + SIGKILL))) {
+        st->end = BOX_END_OOM;
+        st->signal = SIGKILL;
+    }
+    if (st->end == BOX_END_EXITED)
+        return;
+    if (box->killed_by_wall)
+        st->end = BOX_END_WALL_TIME;
+    else if (box->killed_by_cpu)
+        st->end = BOX_END_CPU_TIME;
+    else if (st->end == BOX_END_OOM)
+        return;
+    else if (box->killed_by_caller && st->signal == SIGKILL)
+        st->end = BOX_END_KILLED;
+    else if (box->term_signal && st->signal == SIGKILL)
+        st->signal = box->term_signal; /* box_kill ended it for a signal pid 1 dropped */
+}
+
+/* The box has ended (the monitor's record is there, or comes right away): fill
+ * box->status from the records and release everything. */
 static int reap_status(box_t *box)
 {
-    struct rusage ru = { 0 };
-    siginfo_t si = { 0 };
+    struct box_exit_record mon = { 0 }, init = { 0 };
     box_status_t *st = &box->status;
+    bool have_mon, have_init = false;
+    int monitor_sig = 0, r = 0;
 
-    if (syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | __WALL, &ru) < 0)
-        return box__error(box, errno, "wait");
+    have_mon = read_record(box->status_fd, true, &mon) && mon.source == BOX_RECORD_MONITOR;
+    /* box-init wrote before it exited, so before the monitor's record. */
+    if (box->init_status_fd >= 0)
+        have_init = read_record(box->init_status_fd, false, &init) &&
+                    init.source == BOX_RECORD_INIT;
+    box__monitor_release(box, &monitor_sig);
     memset(st, 0, sizeof *st);
     st->version = BOX_STATUS_VERSION;
     st->wall_us = (box__now_ns() - box->start_ns) / 1000;
-    st->cpu_user_us = tv_us(ru.ru_utime);
-    st->cpu_system_us = tv_us(ru.ru_stime);
-    st->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
-    box__cgroup_usage(box, st);
-    if (si.si_code == CLD_EXITED) {
-        st->end = BOX_END_EXITED;
-        st->exit_code = si.si_status;
+    if (have_mon) {
+        st->cpu_user_us = tv_us(mon.ru.ru_utime);
+        st->cpu_system_us = tv_us(mon.ru.ru_stime);
+        /* box-init's children never shared our memory: their peak is theirs. The first
+         * process did until exec, so its peak is the box's only where it is above ours. */
+        if (have_init)
+            st->max_rss_bytes = (uint64_t)init.ru.ru_maxrss * 1024;
+        else if ((uint64_t)mon.ru.ru_maxrss > box->caller_maxrss_kb)
+            st->max_rss_bytes = (uint64_t)mon.ru.ru_maxrss * 1024;
+        box__cgroup_usage(box, st);
+        if (have_init)
+            classify(box, st, init.code, init.status);
+        else
+            classify(box, st, mon.code, mon.status);
     } else {
-        st->signal = si.si_status;
-        st->end = BOX_END_SIGNALED;
-        if (box->killed_by_wall)
-            st->end = BOX_END_WALL_TIME;
-        else if (box->killed_by_cpu)
-            st->end = BOX_END_CPU_TIME;
-        else if (si.si_status == SIGKILL && st->oom_kills > 0)
-            st->end = BOX_END_OOM;
-        else if (box->killed_by_caller && si.si_status == SIGKILL)
-            st->end = BOX_END_KILLED;
+        r = box__error(box, ECHILD, "wait: libbox's monitor of the box ended without "
+                      "reporting its status (%s%s): the box's status is lost",
+                      monitor_sig ? "killed by signal " : "it was killed",
+                      monitor_sig ? strsignal(monitor_sig) : "");
     }
     box->state = BOX_ENDED;
     close(box->pidfd);
@@ -86,7 +218,7 @@ static int reap_status(box_t *box)
         close(box->notify_fd);
     box->notify_fd = -1;
     box__cgroup_destroy(box);
-    return 0;
+    return r;
 }
 
 /* Milliseconds poll() may sleep: the caller's timeout or the wall limit, whichever is
@@ -127,11 +259,16 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
     if (timeout_ms >= 0)
         deadline = box__now_ns() + (uint64_t)timeout_ms * 1000000u;
 
+    if (box->state == BOX_ENDED && box->status.end == 0)
+        return box__error(box, ECHILD, "wait: the box's status was lost (libbox's monitor "
+                         "of the box was killed)");
     while (box->state == BOX_RUNNING) {
-        struct pollfd p = { .fd = box->pidfd, .events = POLLIN };
+        /* The monitor's record, or the first process's end: its record follows at once. */
+        struct pollfd p[2] = { { .fd = box->status_fd, .events = POLLIN },
+                               { .fd = box->pidfd, .events = POLLIN } };
         int ms = next_timeout(box, deadline, timeout_ms);
 
-        r = poll(&p, 1, ms);
+        r = poll(p, 2, ms);
         if (r < 0 && errno != EINTR)
             return box__error(box, errno, "wait: poll");
         if (r > 0) {

@@ -96,6 +96,56 @@ static void test_memory_oom(void **state)
     box_free(box);
 }
 
+/* One box under 32 MiB without swap, running `script`. */
+static void run_oom_box(const char *script, unsigned int extra_opts, box_status_t *st)
+{
+    box_t *box = box_with_dev();
+
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                              extra_opts),
+                     0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 32 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(run_box(box, script, NULL, 0, st), 0);
+    box_free(box);
+}
+
+/* The box ended because the kernel OOM-killed a process in it, not pid 1: a shell passes
+ * the death on as exit 137, box-init as its program's death. A box that survives such a
+ * kill keeps its own exit and counts the kill. (tail keeps all of its input that has no
+ * newline in memory.) */
+static void test_oom_of_a_helper(void **state)
+{
+    static const char *const pipeline = "head -c 67108864 /dev/zero | tail";
+    box_status_t st;
+    char script[128];
+
+    (void)state;
+    run_oom_box(pipeline, 0, &st);
+    assert_int_equal(st.end, BOX_END_OOM);
+    assert_int_equal(st.signal, SIGKILL);
+    assert_true(st.oom_kills >= 1);
+
+    run_oom_box(pipeline, BOX_OPT_INIT, &st);
+    assert_int_equal(st.end, BOX_END_OOM);
+    assert_true(st.oom_kills >= 1);
+
+    /* The program itself is killed under box-init. */
+    run_oom_box("x=$(head -c 200000000 /dev/zero | tr '\\0' a)", BOX_OPT_INIT, &st);
+    assert_int_equal(st.end, BOX_END_OOM);
+    assert_true(st.oom_kills >= 1);
+
+    snprintf(script, sizeof script, "%s; exit 3", pipeline);
+    run_oom_box(script, 0, &st);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 3);
+    assert_true(st.oom_kills >= 1);
+    run_oom_box(script, BOX_OPT_INIT, &st);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 3);
+    assert_true(st.oom_kills >= 1);
+}
+
 static void test_pids_limit(void **state)
 {
     char out[256];
@@ -839,6 +889,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest root_tests[] = {
         cmocka_unit_test_setup_teardown(test_memory_oom, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_oom_of_a_helper, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pids_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_bandwidth, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_time_limit, cg_setup, cg_teardown),

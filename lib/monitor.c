@@ -1,0 +1,189 @@
+/* The monitor: libbox's own process between the caller and the box, which makes the box's
+ * status the library's and not the caller's to lose.
+ *
+ * A child that execs gets SIGCHLD as its exit signal again (the kernel resets it at exec),
+ * so the caller's SIGCHLD handling would see the box's first process: SIGCHLD set to
+ * SIG_IGN or SA_NOCLDWAIT reaps it automatically, a handler reaping with waitpid(-1) or a
+ * thread blocked in waitpid(-1) takes its status, and box_wait is left with ECHILD. The
+ * monitor never execs: the caller clones it with exit signal 0 and CLONE_VM (cheap, like
+ * the box itself), so the kernel neither signals nor auto-reaps it and waitpid(-1) without
+ * __WALL does not see it. The monitor clones the box's first process, hands the caller its
+ * pid and pidfd over the sync socket, closes every other fd it inherited, waits for it and
+ * writes its status and rusage to the status pipe before it exits itself. Whoever reaps the
+ * monitor, the record is already in the pipe (wait.c reads it).
+ *
+ * The monitor shares the caller's memory while the box runs, so it lives outside the box:
+ * in the caller's namespaces and cgroup, with the caller's credentials, where no process of
+ * the box can see it, let alone ptrace it. Like the child it runs only raw system calls on
+ * its own stack, with every signal blocked (the caller's handlers must never run here). */
+#include <errno.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "child.h"
+#include "sys.h"
+
+#if defined(__x86_64__)
+/* rdi flags, rsi stack_top, rdx pidfd (clone's parent_tid), rcx fn, r8 arg: r8 is clone's
+ * tls argument, unused without CLONE_SETTLS, and like r9 survives into the child. */
+__asm__(".text\n"
+        ".globl box__clone_legacy\n"
+        ".hidden box__clone_legacy\n"
+        ".type box__clone_legacy, @function\n"
+        "box__clone_legacy:\n"
+        "    mov %rcx, %r9\n"
+        "    xor %r10d, %r10d\n"  /* child_tid: unused */
+        "    mov $56, %eax\n"     /* __NR_clone */
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    ret\n"
+        "1:  xor %ebp, %ebp\n"
+        "    mov %r8, %rdi\n"
+        "    call *%r9\n"
+        "    mov %eax, %edi\n"
+        "    mov $60, %eax\n"     /* exit */
+        "    syscall\n"
+        "    hlt\n"
+        ".size box__clone_legacy, .-box__clone_legacy\n");
+#elif defined(__aarch64__)
+/* x0 flags, x1 stack_top, x2 pidfd (parent_tid), x3 fn, x4 arg; clone wants tls in x3 and
+ * child_tid in x4, both unused here. */
+__asm__(".text\n"
+        ".globl box__clone_legacy\n"
+        ".hidden box__clone_legacy\n"
+        ".type box__clone_legacy, %function\n"
+        "box__clone_legacy:\n"
+        "    mov x9, x3\n"
+        "    mov x10, x4\n"
+        "    mov x3, xzr\n"
+        "    mov x4, xzr\n"
+        "    mov x8, #220\n"      /* __NR_clone */
+        "    svc #0\n"
+        "    cbz x0, 1f\n"
+        "    ret\n"
+        "1:  mov x29, xzr\n"
+        "    mov x0, x10\n"
+        "    blr x9\n"
+        "    mov x8, #93\n"       /* exit */
+        "    svc #0\n"
+        ".size box__clone_legacy, .-box__clone_legacy\n");
+#endif
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* See child.c: no ASan stack handling on a private stack. */
+#define MONITOR_NO_ASAN __attribute__((no_sanitize_address))
+
+/* Clone the box's first process: with a v2 box cgroup right into it (clone3,
+ * CLONE_INTO_CGROUP, Linux 5.7), so that it never runs outside; without clone3 (ENOSYS,
+ * or EINVAL/E2BIG from an older kernel or a seccomp filter around the caller) with
+ * clone(2), and the caller moves it. */
+static MONITOR_NO_ASAN long clone_first(const struct box_monitor *m, int *pidfd, int *placed)
+{
+    struct box_clone_args ca = {
+        .flags = m->clone_flags,
+        .pidfd = (uint64_t)(uintptr_t)pidfd,
+        .stack = (uint64_t)(uintptr_t)m->stack,
+        .stack_size = m->stack_size,
+    };
+    long r;
+
+    if (m->cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)m->cgroup_fd;
+        r = box__clone3(&ca, sizeof ca, box__child_main, m->plan);
+        if (r >= 0)
+            *placed = 1;
+        if (r >= 0 || (r != -ENOSYS && r != -EINVAL && r != -E2BIG))
+            return r;
+        ca.flags &= ~CLONE_INTO_CGROUP;
+        ca.cgroup = 0;
+    }
+    r = box__clone3(&ca, offsetof(struct box_clone_args, set_tid), box__child_main, m->plan);
+    if (r != -ENOSYS && r != -EINVAL && r != -E2BIG)
+        return r;
+    return box__clone_legacy(m->clone_flags, (char *)m->stack + m->stack_size, pidfd,
+                            box__child_main, m->plan);
+}
+
+/* The report with the pidfd attached. */
+static MONITOR_NO_ASAN long send_report(int sock, const struct box_monitor_msg *msg, int pidfd)
+{
+    struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof *msg };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = { 0 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+    if (pidfd >= 0) {
+        u.h.cmsg_level = SOL_SOCKET;
+        u.h.cmsg_type = SCM_RIGHTS;
+        u.h.cmsg_len = CMSG_LEN(sizeof(int));
+        __builtin_memcpy(CMSG_DATA(&u.h), &pidfd, sizeof pidfd);
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+    }
+    return SYS3(SYS_sendmsg, sock, &mh, MSG_NOSIGNAL);
+}
+
+/* The kernel's sigaction layout for rt_sigaction. */
+struct monitor_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+MONITOR_NO_ASAN int box__monitor_main(void *arg)
+{
+    static const struct monitor_sigaction dfl = { .handler = SIG_DFL };
+    const struct box_monitor *m = arg;
+    struct box_monitor_msg msg = { 0 };
+    struct box_exit_record rec = { .source = BOX_RECORD_MONITOR };
+    siginfo_t si;
+    int pidfd = -1, status_fd = m->status_fd;
+    long r;
+
+    /* The box dies with the spawning thread: we do, and our death kills the box's first
+     * process, whose parent-death signal is set to follow us. */
+    if (m->die_with_parent) {
+        SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+        if (SYS0(SYS_getppid) != m->parent)
+            SYS1(SYS_exit_group, 1);
+    }
+    /* We copied the caller's dispositions: SIGCHLD ignored or SA_NOCLDWAIT would have the
+     * kernel reap the first process for us, status and all. (Every signal stays blocked,
+     * so no other disposition matters here.) */
+    SYS4(SYS_rt_sigaction, SIGCHLD, &dfl, 0, sizeof dfl.mask);
+    r = clone_first(m, &pidfd, &msg.placed);
+    if (r < 0)
+        msg.err = (int)-r;
+    else
+        msg.pid = (pid_t)r;
+    /* After this the caller may free m: only locals from here on. */
+    send_report(m->sync_fd, &msg, pidfd);
+    /* Nothing of the caller's stays open here while the box runs. */
+    if (status_fd > 0)
+        SYS3(SYS_close_range, 0, status_fd - 1, 0);
+    SYS3(SYS_close_range, status_fd + 1, ~0u, 0);
+    if (r < 0)
+        SYS1(SYS_exit_group, 1);
+    do
+        r = SYS5(SYS_waitid, P_PID, msg.pid, &si, WEXITED | __WALL, &rec.ru);
+    while (r == -EINTR);
+    if (r < 0)
+        SYS1(SYS_exit_group, 1);
+    rec.code = si.si_code;
+    rec.status = si.si_status;
+    SYS3(SYS_write, status_fd, &rec, sizeof rec);
+    SYS1(SYS_exit_group, 0);
+    return 0;
+}

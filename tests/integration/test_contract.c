@@ -1,0 +1,257 @@
+/* Integration tests of the embedder's contract: whatever the caller does with SIGCHLD, with
+ * its fds or its memory, box_wait reports the box's true status and accounting, a spawn
+ * short of fds leaves nothing open, and a held box holds only the fds it will pass. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static const char *const exit7[] = { "sh", "-c", "sleep 0.1; exit 7", NULL };
+
+/* A box that exits 7 after a moment, waited for: its status and accounting are its own. */
+static void spawn_and_check(void)
+{
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    assert_int_equal(box_spawn(box, exit7), 0);
+    if (box_wait(box, -1, &st) < 0)
+        fail_msg("box_wait: %s", box_errmsg(box));
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 7);
+    assert_true(st.wall_us >= 100000);
+    assert_true(st.cpu_user_us + st.cpu_system_us > 0);
+    box_free(box);
+}
+
+static volatile sig_atomic_t sigchld_count, reaped_count;
+
+static void reaping_handler(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    sigchld_count++;
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        reaped_count++;
+    errno = saved;
+}
+
+/* SIGCHLD ignored, SA_NOCLDWAIT, or a handler that reaps every child: the box's status is
+ * still box_wait's, and the caller gets no SIGCHLD for a box. */
+static void test_caller_sigchld_dispositions(void **state)
+{
+    struct sigaction ign = { .sa_handler = SIG_IGN }, nocldwait = { .sa_handler = SIG_DFL },
+                     reaper = { .sa_handler = reaping_handler, .sa_flags = SA_RESTART }, old;
+
+    (void)state;
+    nocldwait.sa_flags = SA_NOCLDWAIT;
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    spawn_and_check();
+    assert_int_equal(sigaction(SIGCHLD, &nocldwait, NULL), 0);
+    spawn_and_check();
+    sigchld_count = reaped_count = 0;
+    assert_int_equal(sigaction(SIGCHLD, &reaper, NULL), 0);
+    spawn_and_check();
+    spawn_and_check();
+    assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+    assert_int_equal(sigchld_count, 0);
+    assert_int_equal(reaped_count, 0);
+}
+
+static volatile int stop_waiting;
+
+/* Another thread of the caller's, blocked in waitpid(-1, 0) (on a child of its own, so that
+ * it really blocks), takes whatever it can. */
+static void *greedy_waiter(void *arg)
+{
+    int *taken = arg, st;
+
+    while (!stop_waiting) {
+        pid_t pid = waitpid(-1, &st, 0);
+
+        if (pid > 0)
+            (*taken)++;
+        else if (errno == ECHILD)
+            usleep(1000);
+    }
+    return NULL;
+}
+
+static void test_thread_blocked_in_waitpid(void **state)
+{
+    pthread_t t;
+    pid_t own;
+    int taken = 0;
+
+    (void)state;
+    own = fork();
+    if (own == 0) {
+        pause();
+        _exit(0);
+    }
+    stop_waiting = 0;
+    assert_int_equal(pthread_create(&t, NULL, greedy_waiter, &taken), 0);
+    for (int i = 0; i < 10; i++)
+        spawn_and_check();
+    stop_waiting = 1;
+    kill(own, SIGKILL);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(taken, 1); /* only its own child */
+}
+
+/* fds open in this process, counted without opening one. */
+static int count_fds(void)
+{
+    int n = 0;
+
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* Every error path of box_spawn under fd exhaustion: with RLIMIT_NOFILE from 4 to 48 the
+ * spawn fails or succeeds, and afterwards exactly the fds of before are open. */
+static void fd_sweep(unsigned int opts)
+{
+    struct rlimit saved, rl;
+    int first_ok = -1;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    for (int n = 4; n <= 48; n++) {
+        box_t *box = new_test_box();
+        box_status_t st;
+        int before, r;
+
+        assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+        assert_int_equal(box_set_options(box, opts), 0);
+        before = count_fds();
+        rl = saved;
+        rl.rlim_cur = (rlim_t)n;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+        r = box_spawn(box, (const char *const[]){ "true", NULL });
+        if (r == 0)
+            assert_int_equal(box_wait(box, -1, &st), 0);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+        box_free(box);
+        if (count_fds() != before)
+            fail_msg("RLIMIT_NOFILE %d: %d fds open before, %d after (spawn: %d %s)", n,
+                     before, count_fds(), r, r ? strerror(-r) : "ok");
+        if (r == 0 && first_ok < 0)
+            first_ok = n;
+        if (r < 0 && first_ok >= 0)
+            fail_msg("RLIMIT_NOFILE %d fails after %d worked", n, first_ok);
+    }
+    assert_true(first_ok > 0);
+    print_message("# a spawn (options 0x%x) needed %d free fds\n", opts, first_ok - count_fds());
+}
+
+static void test_fd_exhaustion(void **state)
+{
+    (void)state;
+    fd_sweep(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION);
+    fd_sweep(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_INIT);
+}
+
+/* A held box holds only what it will pass: the write end of a pipe of the caller's that is
+ * not passed is closed in it, so the reader sees EOF while the box is held. */
+static void test_held_box_holds_only_passed_fds(void **state)
+{
+    box_t *box = new_test_box();
+    struct pollfd p;
+    int pipefd[2];
+    char c;
+
+    (void)state;
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_HOLD), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "true", NULL }), 0);
+    close(pipefd[1]);
+    p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 2000), 1);
+    assert_int_equal(read(pipefd[0], &c, 1), 0);
+    close(pipefd[0]);
+    assert_int_equal(box_start(box), 0);
+    assert_int_equal(box_wait(box, -1, NULL), 0);
+    box_free(box);
+}
+
+/* max_rss_bytes is the box's own peak, never the caller's: a caller with 256 MiB resident
+ * running `true` reports 0 (below its own peak, not known) or a small number, with
+ * box-init the box's real peak; a box above the caller's peak reports its own. */
+static void test_max_rss_is_the_boxs(void **state)
+{
+    pid_t caller;
+    int status;
+
+    (void)state;
+    caller = fork();
+    if (caller == 0) {
+        size_t size = 256u << 20;
+        char *big = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        box_status_t st, st_init;
+        box_t *box = new_test_box();
+
+        if (big == MAP_FAILED)
+            _exit(2);
+        memset(big, 1, size);
+        if (run_argv(box, (const char *const[]){ "true", NULL }, NULL, 0, &st) < 0)
+            _exit(3);
+        box_free(box);
+        box = new_test_box();
+        box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_INIT);
+        if (run_argv(box, (const char *const[]){ "true", NULL }, NULL, 0, &st_init) < 0)
+            _exit(3);
+        box_free(box);
+        fprintf(stderr, "# caller 256 MiB: max_rss %llu, with box-init %llu\n",
+                (unsigned long long)st.max_rss_bytes, (unsigned long long)st_init.max_rss_bytes);
+        _exit(st.max_rss_bytes < (32u << 20) && st_init.max_rss_bytes > 0 &&
+                      st_init.max_rss_bytes < (32u << 20)
+                  ? 0
+                  : 1);
+    }
+    assert_int_equal(waitpid(caller, &status, 0), caller);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    for (int init = 0; init < 2; init++) {
+        box_t *box = new_test_box();
+        box_status_t st;
+
+        assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+        if (init)
+            assert_int_equal(box_set_options(box, BOX_OPT_INIT), 0);
+        /* tail keeps 64 MiB without a newline in memory */
+        assert_int_equal(run_box(box, "head -c 67108864 /dev/zero | tail", NULL, 0, &st), 0);
+        assert_true(st.max_rss_bytes >= (64u << 20));
+        assert_true(st.max_rss_bytes < (96u << 20));
+        box_free(box);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_caller_sigchld_dispositions, leak_setup,
+                                        leak_teardown),
+        cmocka_unit_test_setup_teardown(test_thread_blocked_in_waitpid, leak_setup,
+                                        leak_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_exhaustion, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_held_box_holds_only_passed_fds, leak_setup,
+                                        leak_teardown),
+        cmocka_unit_test_setup_teardown(test_max_rss_is_the_boxs, leak_setup, leak_teardown),
+    };
+
+    return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,
+                     sizeof tests / sizeof tests[0]);
+}
