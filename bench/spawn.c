@@ -100,6 +100,7 @@ static int run_fork(void)
 #define BOX_WITH_CGROUP (1 << 0) /* memory + pids limits: a box cgroup */
 #define BOX_NO_SECCOMP  (1 << 1) /* no default seccomp filter */
 #define BOX_BARE        (1 << 2) /* the root only: no /proc (and its covers), no /dev */
+#define BOX_WITH_INIT   (1 << 3) /* BOX_OPT_INIT: box-init as pid 1 ($LIBBOX_INIT) */
 
 static int cgroup_backend = BOX_CGROUP_BACKEND_AUTO; /* --cgroup-backend */
 
@@ -116,6 +117,9 @@ static int run_box(int variant)
         (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0) ||
         (!(variant & BOX_BARE) && (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0) ||
         ((variant & BOX_NO_SECCOMP) && (r = box_seccomp_default(box, 0)) < 0) ||
+        ((variant & BOX_WITH_INIT) &&
+         (r = box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION |
+                                       BOX_OPT_INIT)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_cgroup_backend(box, cgroup_backend)) < 0) ||
@@ -138,6 +142,12 @@ static int run_libbox(void)
 static int run_libbox_cgroup(void)
 {
     return run_box(BOX_WITH_CGROUP);
+}
+
+/* The same box with box-init as pid 1: is it cheap enough to be the default? */
+static int run_libbox_init(void)
+{
+    return run_box(BOX_WITH_INIT);
 }
 
 static int run_libbox_no_seccomp(void)
@@ -307,6 +317,7 @@ static struct bench_case cases[] = {
     { "fork + exec + wait", run_fork, NULL, 1, NULL, 0, 0 },
     { "libbox: full box (root, /proc, /dev)", run_libbox, NULL, 1, NULL, 0, 0 },
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
+    { "libbox: full box + BOX_OPT_INIT", run_libbox_init, NULL, 1, NULL, 0, 0 },
     { "libbox: full box, no seccomp filter", run_libbox_no_seccomp, NULL, 1, NULL, 0, 0 },
     { "libbox: root only (no /proc, /dev, seccomp)", run_libbox_bare, NULL, 1, NULL, 0, 0 },
     { "libbox: box_exec into a running full box", run_exec, NULL, 1, NULL, 0, 0 },
