@@ -41,6 +41,11 @@ static void run_program(int errfd, int statusfd, int n, char **paths, char **arg
         }
         if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
             break;
+        if (errno == ENOENT && e.err == ENOENT &&
+            box__missing_interp(paths[i], e.path, sizeof e.path)) {
+            e.index = i;
+            break;
+        }
     }
     if (write(errfd, &e, sizeof e) < 0)
         _exit(127);

@@ -1,5 +1,6 @@
 /* The child's support code (see child-util.h): nothing here may allocate, touch errno or
  * call into another module. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <time.h>
@@ -66,4 +67,67 @@ long box__new_fs(const char *fstype, uint64_t attr, const char *const *opts)
     m = SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
     SYS1(SYS_close, fs);
     return m;
+}
+
+/* A program that exists but whose interpreter does not: execve fails with ENOENT for both,
+ * so look. An ELF file's PT_INTERP or a script's "#!" line names the interpreter; return
+ * 1 and copy it into out when that file is missing, else 0. Reads at most a few pages. */
+int box__missing_interp(const char *path, char *out, size_t size)
+{
+    unsigned char buf[512];
+    long fd = SYS3(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC), n, r = 0;
+    size_t len = 0;
+
+    if (fd < 0)
+        return 0;
+    n = SYS4(SYS_pread64, fd, buf, sizeof buf, 0);
+    if (n >= 4 && buf[0] == '#' && buf[1] == '!') {
+        size_t i = 2;
+
+        while (i < (size_t)n && (buf[i] == ' ' || buf[i] == '\t'))
+            i++;
+        while (i < (size_t)n && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+               len + 1 < size)
+            out[len++] = (char)buf[i++];
+    } else if (n >= 64 && buf[0] == 0x7f && buf[1] == 'E' && buf[2] == 'L' && buf[3] == 'F' &&
+               buf[4] == 2 /* ELFCLASS64 */) {
+        uint64_t phoff;
+        uint16_t phentsize, phnum;
+
+        __builtin_memcpy(&phoff, buf + 32, 8);
+        __builtin_memcpy(&phentsize, buf + 54, 2);
+        __builtin_memcpy(&phnum, buf + 56, 2);
+        for (uint16_t i = 0; i < phnum && i < 64 && phentsize >= 56; i++) {
+            unsigned char ph[56];
+            uint32_t type;
+            uint64_t off, filesz;
+
+            if (SYS4(SYS_pread64, fd, ph, sizeof ph, phoff + (uint64_t)i * phentsize) !=
+                (long)sizeof ph)
+                break;
+            __builtin_memcpy(&type, ph, 4);
+            if (type != 3 /* PT_INTERP */)
+                continue;
+            __builtin_memcpy(&off, ph + 8, 8);
+            __builtin_memcpy(&filesz, ph + 32, 8);
+            if (filesz == 0 || filesz >= size)
+                break;
+            if (SYS4(SYS_pread64, fd, out, filesz, off) == (long)filesz) {
+                len = (size_t)filesz;
+                while (len > 0 && out[len - 1] == '\0')
+                    len--;
+            }
+            break;
+        }
+    }
+    SYS1(SYS_close, fd);
+    if (len == 0)
+        return 0;
+    out[len] = '\0';
+    fd = SYS4(SYS_openat, AT_FDCWD, out, O_PATH | O_CLOEXEC, 0);
+    if (fd >= 0)
+        SYS1(SYS_close, fd);
+    else
+        r = fd == -ENOENT || fd == -ENOTDIR;
+    return (int)r;
 }

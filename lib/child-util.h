@@ -34,4 +34,8 @@ long box__child_fail(struct box_child_error *e, int index, const char *path, lon
  * -errno. Options come in name/value pairs, ended by NULL; a NULL value is skipped. */
 long box__new_fs(const char *fstype, uint64_t attr, const char *const *opts);
 
+/* path exists but its interpreter (ELF PT_INTERP, or a script's #!) does not: 1, with the
+ * interpreter copied into out; else 0. For an exec that failed with ENOENT. */
+int box__missing_interp(const char *path, char *out, size_t size);
+
 #endif

@@ -558,6 +558,12 @@ long box__step_exec(const struct box_plan *p, struct box_child *c)
         }
         if (r != -ENOENT && r != -ENOTDIR && r != -EACCES)
             break;
+        /* The program is there, its interpreter is not: e.path names the interpreter. */
+        if (r == -ENOENT && best == -ENOENT &&
+            box__missing_interp(p->exec_paths[i], c->e.path, sizeof c->e.path)) {
+            c->e.index = (int)i;
+            break;
+        }
     }
     return best;
 }

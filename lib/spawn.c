@@ -31,6 +31,39 @@ static bool box__is_empty(const box_t *box)
 }
 
 /* Turn the child's error record into the box's message and return -errno. */
+/* The box's PATH, as the child searched it. */
+static const char *box_path_var(const box_t *box)
+{
+    for (size_t i = 0; i < box->n_env; i++)
+        if (strncmp(box->env[i], "PATH=", 5) == 0)
+            return box->env[i] + 5;
+    return "";
+}
+
+/* exec failed: say what was looked for where, and what the box had to offer. */
+static int describe_exec_error(box_t *box, const struct box_plan *p,
+                               const struct box_child_error *e, int err)
+{
+    const char *prog = box->program ? box->program : p->argv[0];
+    bool searched = !strchr(prog, '/');
+
+    if (strcmp(e->path, "box-init") == 0)
+        return box__error(box, err, "exec box-init (BOX_OPT_INIT) %s", box__init_path(box));
+    /* The program is there; the ELF interpreter or #! program it names is not. */
+    if (err == ENOENT && e->path[0] && e->index >= 0 && (size_t)e->index < p->n_exec_paths)
+        return box__error(box, err, "exec %s: its interpreter %s is not in the box",
+                          p->exec_paths[e->index], e->path);
+    if (err == ENOENT && box__is_empty(box))
+        return box__error(box, err, "exec %s (the box is empty: its / is an empty tmpfs, "
+                          "since no root and no mounts were given, so there is no program "
+                          "in it%s%s)", prog, searched ? "; searched PATH=" : "",
+                          searched ? box_path_var(box) : "");
+    if (err == ENOENT && searched)
+        return box__error(box, err, "exec %s (searched PATH=%s in the box)", prog,
+                          box_path_var(box));
+    return box__error(box, err, "exec %s", prog);
+}
+
 static int describe_child_error(box_t *box, const struct box_plan *p,
                                 const struct box_child_error *e)
 {
@@ -39,13 +72,7 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
 
     switch (e->step) {
     case STEP_EXEC:
-        if (strcmp(e->path, "box-init") == 0)
-            return box__error(box, err, "exec box-init (BOX_OPT_INIT) %s", box__init_path(box));
-        if (err == ENOENT && box__is_empty(box))
-            return box__error(box, err, "exec %s (the box is empty: no root and no mounts, so "
-                             "there is no program in it)",
-                             box->program ? box->program : p->argv[0]);
-        return box__error(box, err, "exec %s", box->program ? box->program : p->argv[0]);
+        return describe_exec_error(box, p, e, err);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
@@ -77,6 +104,17 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
             return box__error(box, err, "spawn: %s: a clock offset would make the box's "
                              "clock negative", step);
         return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
+    case STEP_ATTACH_ROOT: {
+        /* e->path is the host directory the new root is attached at, libbox's choice:
+         * what failed is the root the caller named. */
+        struct stat st;
+
+        if (box->root && (stat(box->root, &st) < 0 || !S_ISDIR(st.st_mode)))
+            return box__error(box, err, "spawn: the root %s is not a directory any more "
+                              "(box_set_root found one; it was replaced since)", box->root);
+        return box__error(box, err, "spawn: attach the new root %s (at %s on the host)",
+                          box->root ? box->root : "(a tmpfs)", e->path);
+    }
     case STEP_USERNS:
         if (err == EEXIST && strcmp(e->path, "userns") == 0)
             return box__error(box, err, "spawn: creation of new user namespaces was not "

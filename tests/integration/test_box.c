@@ -27,6 +27,9 @@
 
 #include "helpers.h"
 
+/* box_new's PATH, which a name without '/' is looked up in. */
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
 #define OUT_MAX 8192
 
 
@@ -474,7 +477,8 @@ static void test_init_reaps_and_forwards(void **state)
     box = new_test_box();
     assert_int_equal(box_set_options(box, BOX_OPT_INIT), 0);
     assert_int_equal(box_spawn(box, (const char *const[]){ "no-such-program", NULL }), -ENOENT);
-    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_string_equal(box_errmsg(box), "exec no-such-program (searched PATH=" DEFAULT_PATH " in the box): "
+                        "No such file or directory");
     box_free(box);
 
     /* box_set_init_path names the binary, over $LIBBOX_INIT and the installed one. */
@@ -578,7 +582,8 @@ static void test_exec_missing(void **state)
     assert_string_equal(box_error_step(box), "");
     assert_string_equal(box_error_step(NULL), "");
     assert_int_equal(box_spawn(box, argv), -ENOENT);
-    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_string_equal(box_errmsg(box), "exec no-such-program (searched PATH=" DEFAULT_PATH " in the box): "
+                        "No such file or directory");
     assert_string_equal(box_error_step(box), "exec");
     assert_int_equal(box_spawn(box, abs), -ENOENT);
     assert_string_equal(box_errmsg(box), "exec /bin/no-such-program: No such file or directory");
@@ -591,8 +596,10 @@ static void test_exec_missing(void **state)
     /* An empty box (no root, no mounts) has no program in it, and says so. */
     assert_int_equal(box_new(&box, 0), 0);
     assert_int_equal(box_spawn(box, (const char *const[]){ "ls", NULL }), -ENOENT);
-    assert_string_equal(box_errmsg(box), "exec ls (the box is empty: no root and no mounts, so "
-                                         "there is no program in it): No such file or directory");
+    assert_string_equal(box_errmsg(box), "exec ls (the box is empty: its / is an empty tmpfs, "
+                                         "since no root and no mounts were given, so there is "
+                                         "no program in it; searched PATH=" DEFAULT_PATH "): "
+                                         "No such file or directory");
     assert_string_equal(box_error_step(box), "exec");
     box_free(box);
 }
@@ -1065,7 +1072,8 @@ static void test_hold_and_start(void **state)
     assert_int_equal(box_set_options(box, BOX_OPT_HOLD), 0);
     assert_int_equal(box_spawn(box, missing), 0);
     assert_int_equal(box_start(box), -ENOENT);
-    assert_string_equal(box_errmsg(box), "exec no-such-program: No such file or directory");
+    assert_string_equal(box_errmsg(box), "exec no-such-program (searched PATH=" DEFAULT_PATH " in the box): "
+                        "No such file or directory");
     assert_int_equal(box_pid(box), -ESRCH);
     assert_int_equal(box_spawn(box, argv), 0);
     box_free(box);

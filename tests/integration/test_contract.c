@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -239,6 +240,87 @@ static void test_max_rss_is_the_boxs(void **state)
     }
 }
 
+/* A root of our own: bin/true copied from the host (dynamically linked, its ELF interpreter
+ * not in this root) and bin/script naming a missing #! interpreter. */
+static void make_bare_root(char *dir)
+{
+    char path[256];
+    FILE *f;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/bin", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "cp /bin/true %s/bin/true", dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/bin/script", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("#!/bin/no-such-shell\n", f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+static void remove_bare_root(const char *dir)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void expect_exec_error(const char *root, unsigned int opts, const char *prog,
+                              const char *want)
+{
+    box_t *box;
+
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_root(box, root, 0), 0);
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | opts), 0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ prog, NULL }), -ENOENT);
+    if (!strstr(box_errmsg(box), want))
+        fail_msg("message '%s' lacks '%s'", box_errmsg(box), want);
+    box_free(box);
+}
+
+/* Messages a newcomer can act on: the limit by name, the PATH searched, the missing
+ * interpreter rather than a missing program, the caller's root rather than libbox's
+ * attach point. */
+static void test_error_messages(void **state)
+{
+    char dir[] = "/tmp/libbox-contract-XXXXXX", path[64];
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 0), -EINVAL);
+    assert_string_equal(box_errmsg(box), "set_limit: memory must not be 0: Invalid argument");
+    box_free(box);
+
+    make_bare_root(dir);
+    for (unsigned int opts = 0; opts <= BOX_OPT_INIT; opts += BOX_OPT_INIT) {
+        expect_exec_error(dir, opts, "/bin/true", "exec /bin/true: its interpreter /lib");
+        expect_exec_error(dir, opts, "/bin/true", "is not in the box: No such file");
+        expect_exec_error(dir, opts, "script",
+                          "exec /bin/script: its interpreter /bin/no-such-shell is not in "
+                          "the box");
+        expect_exec_error(dir, opts, "nosuchprog",
+                          "exec nosuchprog (searched PATH=/usr/local/bin:/usr/bin:/bin:");
+        expect_exec_error(dir, opts, "/bin/nosuch", "exec /bin/nosuch: No such file");
+    }
+
+    /* The root, checked by box_set_root, is a file by the time of box_spawn. */
+    snprintf(path, sizeof path, "%s/bin/r", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_set_root(box, path, 0), 0);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+    assert_true(box_spawn(box, (const char *const[]){ "true", NULL }) < 0);
+    if (!strstr(box_errmsg(box), path) || !strstr(box_errmsg(box), "not a directory"))
+        fail_msg("message '%s' does not name %s as no directory", box_errmsg(box), path);
+    box_free(box);
+    remove_bare_root(dir);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +332,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_held_box_holds_only_passed_fds, leak_setup,
                                         leak_teardown),
         cmocka_unit_test_setup_teardown(test_max_rss_is_the_boxs, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_error_messages, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,

@@ -218,20 +218,21 @@ def test_popen_send_signal_to_a_handler():
 
 
 def test_popen_terminate_with_init():
-    """terminate() needs a pid 1 that passes SIGTERM on: init=True. box-init then exits
-    with 128 + the signal, as a shell reports it (it cannot die of a signal itself)."""
-    with libbox.Popen(["sleep", "10"], init=True, **BOX) as p:
-        time.sleep(0.1)
+    """terminate() stops the program with or without init=True: box-init passes SIGTERM
+    on to it, and without init box_kill turns the SIGTERM that pid 1 would drop into a
+    kill. Either way the status says the program died of SIGTERM."""
+    for init in (True, False):
+        with libbox.Popen(["sleep", "10"], init=init, **BOX) as p:
+            time.sleep(0.1)
+            p.terminate()
+            assert p.wait(timeout=20) == -signal.SIGTERM
+        assert p.status.end == "signaled" and p.status.signal == signal.SIGTERM
+    # a program that handles SIGTERM gets it as sent
+    with libbox.Popen(["sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done"],
+                      **BOX) as p:
+        time.sleep(0.3)
         p.terminate()
-        assert p.wait(timeout=20) == 128 + signal.SIGTERM
-    assert p.status.end == "exited"
-    # without init the program is pid 1 and ignores it; kill() works either way
-    with libbox.Popen(["sleep", "10"], **BOX) as p:
-        p.terminate()
-        with pytest.raises(subprocess.TimeoutExpired):
-            p.wait(timeout=0.3)
-        p.kill()
-        assert p.wait() == -signal.SIGKILL
+        assert p.wait(timeout=20) == 3
 
 
 def test_popen_missing_program_leaves_nothing():
