@@ -671,5 +671,28 @@ else
   echo "skip - nobody cases (not root, or nobody cannot use user namespaces or read $root)"
 fi
 
+# kill (SIGTERM) of boxrun stops a boxed service that has no SIGTERM handler, as pid 1
+# without --init too: 143 = 128 + SIGTERM.
+for init in "" --init; do
+  "$boxrun" --root "$root" $init sleep 100 >"$out" 2>&1 </dev/null &
+  bpid=$!
+  sleep 0.5
+  kill -TERM "$bpid"
+  # give it 10 s, then kill it so that a failure cannot hang the suite
+  ( sleep 10; kill -KILL "$bpid" 2>/dev/null ) &
+  guard=$!
+  wait "$bpid"
+  rc=$?
+  kill "$guard" 2>/dev/null
+  if [ "$rc" -eq 143 ]; then
+    pass=$((pass + 1))
+    echo "ok - SIGTERM to boxrun ${init:-without --init} stops the box (143)"
+  else
+    fail=$((fail + 1))
+    echo "FAIL - SIGTERM to boxrun ${init:-without --init}: exit $rc (want 143)"
+    sed 's/^/    /' "$out"
+  fi
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

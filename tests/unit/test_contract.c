@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <cmocka.h>
 
@@ -125,6 +126,170 @@ static void test_seccomp_cache_survives_failure(void **state)
     free(a.seccomp_filter);
 }
 
+
+/* Every errno box.h documents for a call, from a table: the call (on box `b`, freshly
+ * made; `fd_closed` is a descriptor number that is not open) and what it must return.
+ * Errors that need a running box (-ETIMEDOUT, -EAGAIN, -ECHILD, ...) are in the
+ * integration suites; here, the argument checks and phases. */
+static int fd_closed;
+#define ROW(name, want, expr) \
+    static int row_##name(box_t *b) { (void)b; return (expr); }
+#define ROWS(X) \
+    X(new_null, -EINVAL, box_new(NULL, 0)) \
+    X(new_flags, -EINVAL, box_new(&b, 1)) \
+    X(namespaces_bits, -EINVAL, box_set_namespaces(b, 1u << 20)) \
+    X(hostname_null, -EINVAL, box_set_hostname(b, NULL)) \
+    X(hostname_long, -EINVAL, box_set_hostname(b, "0123456789012345678901234567890123456789012345678901234567890123456789")) \
+    X(root_relative, -EINVAL, box_set_root(b, "tmp", 0)) \
+    X(root_missing, -ENOENT, box_set_root(b, "/nonexistent-libbox", 0)) \
+    X(root_file, -ENOTDIR, box_set_root(b, "/dev/null", 0)) \
+    X(root_flags, -EINVAL, box_set_root(b, "/", 1u << 20)) \
+    X(mount_type, -EINVAL, box_mount(b, (box_mount_type_t)100, NULL, "/x", 0)) \
+    X(mount_flags, -EINVAL, box_mount(b, BOX_MOUNT_TMPFS, NULL, "/x", 1u << 20)) \
+    X(mount_relative, -EINVAL, box_mount(b, BOX_MOUNT_TMPFS, NULL, "x", 0)) \
+    X(mount_outside, -EXDEV, box_mount(b, BOX_MOUNT_TMPFS, NULL, "/../x", 0)) \
+    X(mount_source, -EINVAL, box_mount(b, BOX_MOUNT_TMPFS, "/tmp", "/x", 0)) \
+    X(mount_missing, -ENOENT, box_mount(b, BOX_MOUNT_BIND, "/nonexistent-libbox", "/x", 0)) \
+    X(tmpfs_mode, -EINVAL, box_mount_tmpfs(b, "/x", 0, 010000, 0)) \
+    X(chmod_mode, -EINVAL, box_chmod(b, "/x", 010000)) \
+    X(mkdir_relative, -EINVAL, box_mkdir(b, "x", 0755)) \
+    X(uid_map_zero, -EINVAL, box_add_uid_map(b, 0, 1000, 0)) \
+    X(uid_map_range, -ERANGE, box_add_uid_map(b, 0, 4294967000u, 1000)) \
+    X(gid_map_overlap, -EEXIST, box_add_gid_map(b, 0, 1000, 10) ?: box_add_gid_map(b, 5, 2000, 1)) \
+    X(user_minus1, -EINVAL, box_set_user(b, (uid_t)-1, 0)) \
+    X(groups_null, -EINVAL, box_set_groups(b, 1, NULL)) \
+    X(groups_many, -EINVAL, box_set_groups(b, 65, (gid_t[65]){ 0 })) \
+    X(setenv_name, -EINVAL, box_setenv(b, "A=B", "c")) \
+    X(setenv_value, -EINVAL, box_setenv(b, "A", NULL)) \
+    X(unsetenv_name, -EINVAL, box_unsetenv(b, "")) \
+    X(cwd_relative, -EINVAL, box_set_cwd(b, "x")) \
+    X(program_empty, -EINVAL, box_set_program(b, "")) \
+    X(pass_fd_target, -EBADF, box_pass_fd(b, 0, 5000)) \
+    X(pass_fd_closed, -EBADF, box_pass_fd(b, fd_closed, 3)) \
+    X(time_offset_clock, -EINVAL, box_set_time_offset(b, 3, 1)) \
+    X(time_offset_range, -ERANGE, box_set_time_offset(b, BOX_CLOCK_BOOTTIME, INT64_MAX)) \
+    X(options_bits, -EINVAL, box_set_options(b, 1u << 30)) \
+    X(limit_unknown, -EINVAL, box_set_limit(b, (box_limit_t)999, 1)) \
+    X(limit_zero, -EINVAL, box_set_limit(b, BOX_LIMIT_MEMORY, 0)) \
+    X(limit_range, -ERANGE, box_set_limit(b, BOX_LIMIT_CPU_WEIGHT, 20000)) \
+    X(limit_sum, -ERANGE, box_set_limit(b, BOX_LIMIT_SWAP, UINT64_MAX) ?: box_set_limit(b, BOX_LIMIT_MEMORY, 1 << 30)) \
+    X(cpuset_null, -EINVAL, box_set_cpuset(b, NULL, NULL)) \
+    X(cpuset_list, -EINVAL, box_set_cpuset(b, "0-x", NULL)) \
+    X(io_kind, -EINVAL, box_set_io_limit(b, "/dev/null", (box_io_limit_t)9, 1)) \
+    X(io_zero, -EINVAL, box_set_io_limit(b, "/dev/null", BOX_IO_READ_BPS, 0)) \
+    X(io_missing, -ENOENT, box_set_io_limit(b, "/nonexistent-libbox", BOX_IO_READ_BPS, 1)) \
+    X(io_notblk, -ENOTBLK, box_set_io_limit(b, "/dev/null", BOX_IO_READ_BPS, 1)) \
+    X(cgroup_backend, -EINVAL, box_set_cgroup_backend(b, 7)) \
+    X(cgroup_parent, -EINVAL, box_set_cgroup_parent(b, "x")) \
+    X(limit_status_limit, -EINVAL, box_limit_status(b, (box_limit_t)999, NULL, 0)) \
+    X(limit_status_phase, -ESRCH, box_limit_status(b, BOX_LIMIT_MEMORY, NULL, 0)) \
+    X(wait_phase, -ESRCH, box_wait(b, 0, NULL)) \
+    X(kill_signal, -EINVAL, box_kill(b, 99)) \
+    X(kill_phase, -ESRCH, box_kill(b, SIGTERM)) \
+    X(start_phase, -EINVAL, box_start(b)) \
+    X(pid_phase, -ESRCH, box_pid(b)) \
+    X(pidfd_phase, -ESRCH, box_pidfd(b)) \
+    X(cap_name, -EINVAL, box_cap_keep(b, "cap_no_such")) \
+    X(seccomp_action, -EINVAL, box_seccomp_default_action(b, 99, 0)) \
+    X(seccomp_errno, -EINVAL, box_seccomp_rule(b, "keyctl", BOX_SECCOMP_ERRNO, 5000)) \
+    X(seccomp_name, -EINVAL, box_seccomp_rule(b, "no_such_call", BOX_SECCOMP_ERRNO, 1)) \
+    X(seccomp_args, -EINVAL, box_seccomp_rule_args(b, "read", BOX_SECCOMP_ERRNO, 1, 7, (box_seccomp_arg_t[7]){ { 0 } })) \
+    X(seccomp_export_fd, -EBADF, box_seccomp_export(b, fd_closed, 0)) \
+    X(seccomp_export_none, -ENOENT, box_seccomp_default(b, 0) ?: box_seccomp_export(b, 1, 1)) \
+    X(seccomp_notify_phase, -ESRCH, box_seccomp_notify_fd(b)) \
+    X(seccomp_bpf_fd, -EBADF, box_seccomp_load_bpf(b, fd_closed)) \
+    X(landlock_relative, -EINVAL, box_landlock_path(b, "x", BOX_LANDLOCK_READ)) \
+    X(landlock_access, -EINVAL, box_landlock_path(b, "/x", 0)) \
+    X(landlock_long, -ENAMETOOLONG, box_landlock_path(b, long_path(), BOX_LANDLOCK_READ))
+
+static const char *long_path(void)
+{
+    static char p[5000];
+
+    memset(p, 'a', sizeof p - 1);
+    p[0] = '/';
+    return p;
+}
+
+ROWS(ROW)
+
+static const struct {
+    const char *name;
+    int want;
+    int (*call)(box_t *b);
+} errno_rows[] = {
+#define ROW_ENTRY(name, want, expr) { #name, want, row_##name },
+    ROWS(ROW_ENTRY)
+#undef ROW_ENTRY
+};
+
+static void test_documented_errnos(void **state)
+{
+    int failed = 0;
+
+    (void)state;
+    fd_closed = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    close(fd_closed);
+    for (size_t i = 0; i < sizeof errno_rows / sizeof errno_rows[0]; i++) {
+        box_t *b;
+        int r;
+
+        assert_int_equal(box_new(&b, 0), 0);
+        r = errno_rows[i].call(b);
+        if (r != errno_rows[i].want) {
+            print_message("%s: %d (%s), documented %d\n", errno_rows[i].name, r, box_errmsg(b),
+                          errno_rows[i].want);
+            failed++;
+        } else if (r < -1 && !box_errmsg(b)[0] && strncmp(errno_rows[i].name, "new_", 4) &&
+                   strncmp(errno_rows[i].name, "limit_status", 12) &&
+                   strstr(errno_rows[i].name, "phase") == NULL) {
+            /* (box_new has no box yet; the const getters cannot record one) */
+            print_message("%s: %d without a message\n", errno_rows[i].name, r);
+            failed++;
+        }
+        box_free(b);
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* A NULL box is -EINVAL everywhere; every setter refuses a spawned box with -EBUSY. */
+#define SETTERS(X) \
+    X(box_set_namespaces(b, 0)) X(box_set_hostname(b, "h")) X(box_set_root(b, "/", 0)) \
+    X(box_mount(b, BOX_MOUNT_TMPFS, NULL, "/x", 0)) X(box_mount_tmpfs(b, "/x", 0, 0755, 0)) \
+    X(box_mkdir(b, "/x", 0755)) X(box_chmod(b, "/x", 0755)) \
+    X(box_add_uid_map(b, 0, 1, 1)) X(box_add_gid_map(b, 0, 1, 1)) X(box_set_user(b, 1, 1)) \
+    X(box_set_groups(b, 0, NULL)) X(box_setenv(b, "A", "b")) X(box_unsetenv(b, "A")) \
+    X(box_set_cwd(b, "/")) X(box_set_program(b, "p")) X(box_pass_fd(b, 0, 0)) \
+    X(box_set_time_offset(b, BOX_CLOCK_BOOTTIME, 1)) X(box_set_options(b, 0)) \
+    X(box_set_limit(b, BOX_LIMIT_NOFILE, 10)) X(box_set_cpuset(b, "0", NULL)) \
+    X(box_set_cgroup_parent(b, "/x")) X(box_set_cgroup_backend(b, 0)) \
+    X(box_cap_keep(b, "chown")) X(box_cap_keep_all(b)) X(box_seccomp_default(b, 0)) \
+    X(box_seccomp_default_action(b, BOX_SECCOMP_ALLOW, 0)) \
+    X(box_seccomp_rule(b, "keyctl", BOX_SECCOMP_ERRNO, 1)) \
+    X(box_landlock_path(b, "/x", BOX_LANDLOCK_READ)) X(box_landlock_mode(b, 0))
+
+static void test_null_and_busy(void **state)
+{
+    box_t *b = NULL;
+    int r;
+
+    (void)state;
+#define NULL_ROW(expr) \
+    if ((r = (expr)) != -EINVAL) \
+        fail_msg("%s with a NULL box: %d", #expr, r);
+    SETTERS(NULL_ROW)
+#undef NULL_ROW
+    assert_int_equal(box_new(&b, 0), 0);
+    b->state = BOX_RUNNING; /* as after box_spawn, without a process */
+#define BUSY_ROW(expr) \
+    if ((r = (expr)) != -EBUSY || !box_errmsg(b)[0]) \
+        fail_msg("%s on a spawned box: %d '%s'", #expr, r, box_errmsg(b));
+    SETTERS(BUSY_ROW)
+#undef BUSY_ROW
+    b->state = BOX_CONFIGURED;
+    box_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +299,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_swap_sum, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_time_offset_range, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_seccomp_export_closed_fd, new_box, free_box),
+        cmocka_unit_test(test_documented_errnos),
+        cmocka_unit_test(test_null_and_busy),
     };
 
     return cmocka_run_group_tests_name("contract", tests, NULL, NULL);
