@@ -430,6 +430,39 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
     return count;
 }
 
+/* A new value for a limit of a running box: its cgroup file rewritten (a box_wait limit
+ * just remembered). The limits that are set only at the start stay as they are. */
+BOX_API int box_update_limit(box_t *box, box_limit_t limit, uint64_t value)
+{
+    const struct box__limit_desc *d;
+    uint64_t old;
+    int r = check_running(box, "update_limit");
+
+    if (r < 0 || (r = box__limit_check(box, limit, value)) < 0)
+        return r;
+    d = box__limit_desc(limit);
+    if (d->kind == BOX_LIMIT_KIND_RLIMIT)
+        return box__error(box, EOPNOTSUPP, "update_limit: %s is an rlimit, set per process "
+                          "when it starts", d->name);
+    if (d->kind == BOX_LIMIT_KIND_CGROUP && !slot_dir(box, d->slot))
+        return box__error(box, EOPNOTSUPP, "update_limit: the box has no cgroup for %s (set "
+                          "the limit, any value, before box_spawn)", d->name);
+    if (d->kind == BOX_LIMIT_KIND_CGROUP && !box->limit_enforced[limit] &&
+        box->limit_set[limit])
+        return box__error(box, EOPNOTSUPP, "update_limit: %s is not in force in this box",
+                          d->name);
+    old = box->limit[limit];
+    box->limit[limit] = value;
+    if (d->kind == BOX_LIMIT_KIND_CGROUP &&
+        (r = slot_ops(box, d->slot)->apply_limit(box, slot_dir(box, d->slot), limit,
+                                                  value)) < 0) {
+        box->limit[limit] = old;
+        return r;
+    }
+    box->limit_set[limit] = true;
+    return 0;
+}
+
 /* Kill every process of the box at once. */
 void box__cgroup_kill(box_t *box)
 {

@@ -471,6 +471,54 @@ static void test_pause_needs_cgroup(void **state)
     box_free(box);
 }
 
+/* The first line of the file a limit is written to (from box_limit_status). */
+static void limit_file_text(box_t *box, box_limit_t limit, char *out, size_t size)
+{
+    char where[512];
+    FILE *f;
+
+    assert_int_equal(box_limit_status(box, limit, where, sizeof where), 1);
+    assert_true(where[0] == '/');
+    f = fopen(where, "re");
+    assert_non_null(f);
+    assert_non_null(fgets(out, (int)size, f));
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* box_update_limit rewrites the cgroup file of a running box; box_wait's limits change
+ * too; rlimits do not. */
+static void test_update_limit(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+    box_t *box = new_test_box();
+    box_status_t st;
+    char text[64];
+
+    (void)state;
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), -ESRCH);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "16");
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), 0);
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "5");
+    /* Memory was not set, but the box has its memory cgroup (for the report). */
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    limit_file_text(box, BOX_LIMIT_MEMORY, text, sizeof text);
+    assert_string_equal(text, "67108864");
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 0), -EINVAL);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_NOFILE, 64), -EOPNOTSUPP);
+    assert_int_equal(box_update_limit(NULL, BOX_LIMIT_PIDS, 5), -EINVAL);
+    /* A wall limit set now ends the sleep through box_wait. */
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_WALL_MS, 100), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_WALL_TIME);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), -ESRCH);
+    box_free(box);
+}
+
 /* BOX_CGROUP_BACKEND_V2: the unified hierarchy or nothing. */
 static void test_backend_v2_only(void **state)
 {
@@ -904,6 +952,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_backend_v2_only, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_resume, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_update_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,

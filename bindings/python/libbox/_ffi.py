@@ -415,6 +415,7 @@ _OPTIONAL = {
     "box_pause": (_I, [box_p]),
     "box_resume": (_I, [box_p]),
     "box_pids": (_I, [box_p, ctypes.POINTER(pid_t), ctypes.c_size_t]),
+    "box_update_limit": (_I, [box_p, _I, ctypes.c_uint64]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -522,3 +523,4 @@ box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None
 box_pause = lib.box_pause if "box_pause" in _PROTOS else None
 box_resume = lib.box_resume if "box_resume" in _PROTOS else None
 box_pids = lib.box_pids if "box_pids" in _PROTOS else None
+box_update_limit = lib.box_update_limit if "box_update_limit" in _PROTOS else None
