@@ -17,7 +17,9 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 # A crashing input is kept in the current directory (the build directory under meson).
 status=0
 "$fuzzer" -max_total_time="${BOXOCI_FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=65536 -print_final_stats=1 -artifact_prefix="$(pwd)/fuzz-oci-" "$work" \
+  -max_len=65536 -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$(pwd)/fuzz-oci-" "$work" \
   >"$work/log" 2>&1 || status=$?
 tail -n 40 "$work/log"
+# libFuzzer's default exit code for a crash is 77, which meson would read as a skip.
+[ "$status" -eq 77 ] && status=1
 exit $status
