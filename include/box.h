@@ -278,6 +278,74 @@ int box_set_time_offset(box_t *box, int clock, int64_t seconds);
 int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
                  const char *box_addr, unsigned int prefix);
 
+/* Bridge networks (needs BOX_NS_NET; see box_net_bridge(3)). box_net_bridge attaches the
+ * box to the bridge `bridge` (NULL: "libbox0") in the caller's network namespace: a veth
+ * pair, "eth0" in the box, its caller's end on the bridge. The bridge is made, with the
+ * gateway addresses (host 1 of each subnet) and up, by the first box when it does not exist,
+ * and removed by the last box if a box made it. The box gets its own address in `subnet4`
+ * (NULL: "10.88.0.0/16"; prefix 8..30) and the same host number in `subnet6` (NULL:
+ * "fd00:88::/64", "" for IPv4 only; prefix 64..120), default routes via the gateways, and
+ * IPv6 without duplicate address detection (usable at once). Addresses are leased from
+ * files under libbox's run directory ($LIBBOX_RUN_DIR, else /run/libbox for root, else
+ * $XDG_RUNTIME_DIR/libbox, else /tmp/libbox-UID), taken under a lock, so that no two boxes
+ * of any processes get the same one; a lease is given back when the box ends (box_wait,
+ * box_free), and one whose owner died is taken back by the next box. Every box of a bridge
+ * must use the same subnets. With a mount namespace the box gets /etc/hosts (the names and
+ * addresses of every box on the bridge, by box_set_hostname, kept current), /etc/hostname
+ * and /etc/resolv.conf (the caller's without loopback nameservers), bind-mounted read-only
+ * after the caller's mounts; the box's root is not written.
+ * BOX_NET_NAT: masquerade what the bridge's subnets send out of other interfaces (an
+ * nftables table "libbox-BRIDGE" of libbox's own), and turn on IPv4 (and IPv6) forwarding in
+ * the caller's namespace, which stays on. Needs CAP_NET_ADMIN in the caller's network
+ * namespace: box_spawn fails with -EPERM saying so otherwise (box_net_pasta works
+ * without). Cannot be combined with box_net_veth or box_net_pasta (the last call of
+ * box_net_bridge and box_net_pasta decides). Phase: before box_spawn.
+ * Returns 0 or: -EINVAL (box NULL, bridge name longer than 15 characters or with '/', ':'
+ * or spaces, a bad subnet or host bits set, unknown flags), -EBUSY, -ENOMEM. box_spawn
+ * fails with -EINVAL when another box uses the bridge with other subnets, -EADDRNOTAVAIL
+ * when the subnet is full.
+ *
+ * box_net_ip: the box's address on the bridge, `addr` in subnet4 or subnet6 (the other
+ * family's address has the same host number); box_spawn fails with -EADDRINUSE when another
+ * box holds it. Returns 0 or -EINVAL (no box_net_bridge yet, not a host address of its
+ * subnets: the network, gateway and broadcast addresses are not), -EBUSY.
+ *
+ * box_net_address: after box_spawn, the box's address on the bridge of the family (AF_INET,
+ * AF_INET6) as text into buf. Returns 0 or -EINVAL, -ESRCH (not running), -ENOENT (no such
+ * address), -ENOSPC (buf too small). */
+#define BOX_NET_NAT (1u << 0)
+#define BOX_NET_BRIDGE_DEFAULT "libbox0"
+#define BOX_NET_SUBNET4_DEFAULT "10.88.0.0/16"
+#define BOX_NET_SUBNET6_DEFAULT "fd00:88::/64"
+int box_net_bridge(box_t *box, const char *bridge, const char *subnet4, const char *subnet6,
+                   unsigned int flags);
+int box_net_ip(box_t *box, const char *addr);
+int box_net_address(const box_t *box, int family, char *buf, size_t size);
+
+/* Rootless networking: pasta (Debian package passt; found in PATH or at $LIBBOX_PASTA)
+ * attached to the box's network namespace while it is built. The box gets the caller's
+ * addresses and routes on a tap interface, outbound connections through the caller's
+ * sockets, and its published ports bound by pasta in the caller's namespace; no privilege
+ * is needed. pasta ends with the box. Name files as for box_net_bridge (the hosts file
+ * names only the box). flags: 0. Needs BOX_NS_NET; pasta opens /dev/net/tun, which must be
+ * open to the caller (0666, as udev makes it on Debian). Phase: before box_spawn.
+ * Returns 0 or -EINVAL (box NULL, flags), -EBUSY, -ENOMEM; box_spawn fails with -ENOENT
+ * when pasta is missing, the error of opening /dev/net/tun (-EACCES) naming it, or -EIO
+ * with pasta's own message when it fails. */
+int box_net_pasta(box_t *box, unsigned int flags);
+
+/* Publish a port of the box on the caller's side: `spec` is "HOST:BOX", "HOST:BOX/tcp"
+ * or "HOST:BOX/udp" (ports 1..65535): connections (datagrams) to port HOST of the caller's
+ * addresses, IPv4 and IPv6, reach port BOX in the box. On a bridge, nftables forwards
+ * them (a table "libbox-BRIDGE-N" per box, removed when it ends) from other hosts and
+ * namespaces and from the caller's namespace to any of its addresses but loopback
+ * (127.0.0.1 and ::1 are never routed to another interface); with box_net_pasta, pasta does,
+ * also from loopback. libbox binds each host port while the box runs, so a port in use is
+ * an error at box_spawn (-EADDRINUSE, naming it). At most 32. Phase: before box_spawn.
+ * Returns 0 or -EINVAL (box NULL, bad spec, a host port twice), -EBUSY; box_spawn fails
+ * with -EINVAL without box_net_bridge or box_net_pasta. */
+int box_net_publish(box_t *box, const char *spec);
+
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
 #define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */

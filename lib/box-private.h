@@ -99,6 +99,7 @@ struct box {
     char *net_host_if;  /* net.c: box_net_veth, or NULL */
     uint32_t net_host_addr, net_box_addr; /* network order */
     unsigned int net_prefix;
+    struct box_net *net; /* net.c: box_net_bridge, box_net_pasta, box_net_publish, or NULL */
     char *cgroup_parent;
     int cgroup_backend; /* BOX_CGROUP_BACKEND_* */
     char *cpuset_cpus, *cpuset_mems;
@@ -164,6 +165,7 @@ static inline void box__profile_mark(box_t *box, int mark)
 int box__write_file(const char *path, const char *data, size_t len);
 int box__path_join(char *buf, size_t size, const char *dir, const char *file);
 int box__normalize_path(const char *in, char **out);
+pid_t box__proc_pid(int pidfd, pid_t pid);
 
 static inline void box__freep(void *p) { free(*(void **)p); }
 static inline void box__closep(const int *fd) { if (*fd >= 0) close(*fd); }
@@ -250,8 +252,10 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
 const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 
 /* net.c: the parent's side of box_net_veth (after clone, before release) */
+int box__net_begin(box_t *box); /* before the clone */
 int box__net_prepare(box_t *box, struct box_plan *a);
-int box__net_setup(box_t *box, pid_t pid);
+int box__net_setup(box_t *box, pid_t pid, pid_t proc_pid);
+void box__net_end(box_t *box); /* the box is gone, or its spawn failed */
 
 /* probe.c */
 const char *box__userns_hint(void);

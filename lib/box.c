@@ -73,6 +73,8 @@ BOX_API void box_free(box_t *box)
         free(box->limit_state[l]);
     free(box->cgroup_parent);
     free(box->net_host_if);
+    box__net_end(box);
+    free(box->net);
     free(box->cpuset_cpus);
     free(box->cpuset_mems);
     free(box->io_rules);

@@ -156,7 +156,7 @@ static int write_map(box_t *box, pid_t pid, const char *file, const struct box_i
 
 /* An unprivileged caller must deny setgroups before it may write gid_map; root keeps
  * setgroups so that the box can have supplementary groups. */
-int box__ns_write_maps(box_t *box, pid_t pid)
+static int write_maps(box_t *box, pid_t pid)
 {
     char path[64];
     int r;
@@ -171,4 +171,22 @@ int box__ns_write_maps(box_t *box, pid_t pid)
             return box__error(box, -r, "spawn: write %s", path);
     }
     return write_map(box, pid, "gid_map", box->gid_map, box->n_gid_map, getegid());
+}
+
+/* The kernel makes a process that exec'ed a file whose owner its user namespace does not
+ * map non-dumpable (as when boxrun, owned by root, runs as the child of pasta or of
+ * `unshare -U`). /proc/<child>/ then belongs to that namespace's root, not to us: the child
+ * shares our memory until its exec, and with it our dumpable flag. So the flag is set for
+ * the writes of the maps and put back right after: for that moment, processes of our own
+ * uid may read our memory, which they may whenever we are dumpable. */
+int box__ns_write_maps(box_t *box, pid_t pid)
+{
+    int dumpable = prctl(PR_GET_DUMPABLE), r;
+
+    if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 1) < 0)
+        dumpable = -1; /* write_map says why the write fails */
+    r = write_maps(box, pid);
+    if (dumpable == 0)
+        prctl(PR_SET_DUMPABLE, 0);
+    return r;
 }

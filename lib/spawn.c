@@ -494,13 +494,20 @@ static int spawn_argv(box_t *box, const char *const argv[])
     struct box_launch *l;
     int err_wr = -1, sync_child = -1, status_wr = -1, r;
     bool placed = false;
+    pid_t proc_pid;
 
     r = check_spawnable(box, argv);
     if (r < 0)
         return r;
+    /* first: it may add mounts (the name files) */
+    r = box__net_begin(box);
+    if (r < 0)
+        return r;
     l = calloc(1, sizeof *l);
-    if (!l)
+    if (!l) {
+        box__net_end(box);
         return box__error(box, ENOMEM, "spawn: prepare");
+    }
     l->stack = MAP_FAILED;
     l->err_rd = l->sync_wr = -1;
     /* Freeze the configuration: from here on the child sees only l->plan. */
@@ -534,11 +541,12 @@ static int spawn_argv(box_t *box, const char *const argv[])
         goto out;
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
-    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, box->pid) : 0;
+    proc_pid = box__proc_pid(box->pidfd, box->pid);
+    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, proc_pid) : 0;
     if (r == 0)
         r = box__cgroup_attach(box, box->pid, placed);
     if (r == 0)
-        r = box__net_setup(box, box->pid);
+        r = box__net_setup(box, box->pid, proc_pid);
     if (r == 0 && release_child(l) < 0)
         r = box__error(box, errno, "spawn: release child");
     if (r < 0) {
@@ -564,6 +572,7 @@ out:
         box__cgroup_destroy(box);
         close_fd(&box->status_fd);
         close_fd(&box->init_status_fd);
+        box__net_end(box);
     }
     close_fd(&err_wr);
     close_fd(&sync_child);
@@ -579,6 +588,7 @@ static void forget_held(box_t *box)
     launch_free(box->launch);
     box->launch = NULL;
     box__cgroup_destroy(box);
+    box__net_end(box);
     box->killed_by_caller = false;
     box->state = BOX_CONFIGURED;
 }

@@ -114,3 +114,25 @@ int box__normalize_path(const char *in, char **out)
     *out = buf;
     return 0;
 }
+
+/* The number of process `pid` (of our pid namespace) under /proc, which may be a procfs of
+ * another pid namespace: one that a parent made for us without mounting its own /proc (as
+ * pasta does for its command). The pidfd's fdinfo gives it as that procfs counts. */
+pid_t box__proc_pid(int pidfd, pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pid;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return pid;
+    buf[n] = '\0';
+    p = strstr(buf, "\nPid:");
+    return p && atoi(p + 5) > 0 ? (pid_t)atoi(p + 5) : pid;
+}

@@ -218,6 +218,7 @@ static int reap_status(box_t *box)
         close(box->notify_fd);
     box->notify_fd = -1;
     box__cgroup_destroy(box);
+    box__net_end(box);
     return r;
 }
 

@@ -5,8 +5,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   gcc g++ libc6-dev meson ninja-build pkg-config \
-  libcap-dev libseccomp-dev libmnl-dev libcmocka-dev \
+  libcap-dev libseccomp-dev libmnl-dev libnftnl-dev libcmocka-dev \
   libarchive-dev libjson-c-dev libssl-dev skopeo docker-registry \
-  busybox-static python3 python3-pip python3-pytest python3-setuptools python3-venv bubblewrap util-linux scdoc strace \
+  busybox-static nftables passt python3 python3-pip python3-pytest python3-setuptools python3-venv bubblewrap util-linux scdoc strace \
   clang libclang-rt-dev dpkg-dev golang-github-containers-common \
   qemu-system-x86 >/dev/null

@@ -62,6 +62,16 @@ static const char usage_text[] =
     "  --veth IF ADDR/PREFIX BOXADDR   a veth pair: IF with ADDR/PREFIX here, eth0 with\n"
     "                             BOXADDR in the box, its default route via ADDR (IPv4;\n"
     "                             needs CAP_NET_ADMIN here, and a net namespace for the box)\n"
+    "  --net none|bridge[=NAME]|pasta   a network namespace with only lo (none); on bridge\n"
+    "                             NAME (default libbox0, made when missing) with an address\n"
+    "                             of its own, IPv4 and IPv6 (needs CAP_NET_ADMIN here); or\n"
+    "                             through pasta, without privilege. Both give the box\n"
+    "                             /etc/hosts, /etc/hostname and /etc/resolv.conf\n"
+    "  --subnet CIDR, --subnet6 CIDR|none   the bridge's subnets (10.88.0.0/16, fd00:88::/64)\n"
+    "  --nat                      masquerade what the bridge's boxes send elsewhere\n"
+    "  --ip ADDR                  the box's address on the bridge\n"
+    "  -p, --publish HOST:BOX[/udp]   port HOST of this host's addresses reaches port BOX\n"
+    "                             in the box (with --net bridge or pasta; TCP by default)\n"
     "\n"
     "Filesystem (targets are paths inside the box, created when missing):\n"
     "  --root DIR                 use DIR as the box's / (default: an empty tmpfs)\n"
@@ -284,6 +294,9 @@ struct run {
     long long uid, gid; /* -1: not given */
     int n_uid_maps, n_gid_maps;
     const char *hostname;
+    /* --net and its companions, applied after parsing */
+    const char *net, *subnet4, *subnet6, *ip;
+    unsigned int net_flags;
     /* capabilities, applied at the end since --cap-drop can undo --cap-add */
     int cap_all;
     uint64_t cap_dropped; /* after --cap-add ALL: the numbers --cap-drop took out */
@@ -1347,6 +1360,53 @@ static void opt_veth(struct run *r, const struct option *o, char **a)
     check(r, box_net_veth(r->box, a[0], addr, a[2], prefix));
 }
 
+/* --net none|bridge[=NAME]|pasta, --subnet, --subnet6, --nat, --ip: recorded, applied
+ * in apply_net (the bridge's settings are one library call). */
+static void opt_net(struct run *r, const struct option *o, char **a)
+{
+    if (strcmp(o->name, "--net") == 0) {
+        if (strcmp(a[0], "none") != 0 && strcmp(a[0], "pasta") != 0 &&
+            strcmp(a[0], "bridge") != 0 && strncmp(a[0], "bridge=", 7) != 0)
+            die("--net: '%s' is not none, bridge, bridge=NAME or pasta", a[0]);
+        r->net = a[0];
+        r->unshare |= BOX_NS_NET;
+    } else if (strcmp(o->name, "--subnet") == 0) {
+        r->subnet4 = a[0];
+    } else if (strcmp(o->name, "--subnet6") == 0) {
+        r->subnet6 = strcmp(a[0], "none") == 0 ? "" : a[0];
+    } else if (strcmp(o->name, "--ip") == 0) {
+        r->ip = a[0];
+    } else {
+        r->net_flags |= BOX_NET_NAT;
+    }
+}
+
+static void apply_net(struct run *r)
+{
+    int bridge = r->net && strncmp(r->net, "bridge", 6) == 0;
+
+    if ((r->subnet4 || r->subnet6 || r->ip || r->net_flags) && !bridge)
+        die("--subnet, --subnet6, --nat and --ip need --net bridge");
+    if (bridge) {
+        const char *name = r->net[6] == '=' ? r->net + 7 : NULL;
+
+        note(r, "net: bridge %s", name ? name : BOX_NET_BRIDGE_DEFAULT);
+        check(r, box_net_bridge(r->box, name, r->subnet4, r->subnet6, r->net_flags));
+        if (r->ip)
+            check(r, box_net_ip(r->box, r->ip));
+    } else if (r->net && strcmp(r->net, "pasta") == 0) {
+        note(r, "net: pasta");
+        check(r, box_net_pasta(r->box, 0));
+    }
+}
+
+/* -p, --publish HOST:BOX[/udp] */
+static void opt_publish(struct run *r, const struct option *o, char **a)
+{
+    (void)o;
+    check(r, box_net_publish(r->box, a[0]));
+}
+
 /* --time-offset monotonic=S | boottime=S (S may be negative) */
 static void opt_time_offset(struct run *r, const struct option *o, char **a)
 {
@@ -1596,6 +1656,13 @@ static const struct option options[] = {
     { "--time-ns", 0, opt_time_ns, 0, NULL },
     { "--time-offset", 1, opt_time_offset, 0, NULL },
     { "--veth", 3, opt_veth, 0, NULL },
+    { "--net", 1, opt_net, 0, NULL },
+    { "--subnet", 1, opt_net, 0, NULL },
+    { "--subnet6", 1, opt_net, 0, NULL },
+    { "--nat", 0, opt_net, 0, NULL },
+    { "--ip", 1, opt_net, 0, NULL },
+    { "--publish", 1, opt_publish, 0, NULL },
+    { "-p", 1, opt_publish, 0, NULL },
     { "--groups", 1, opt_groups, 0, NULL },
     { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF, NULL },
     { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC, NULL },
@@ -2266,6 +2333,7 @@ int main(int argc, char **argv)
     if (prog >= argc && !r->image)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
+    apply_net(r);
     apply_rest(r);
     if (r->argv0 && prog >= argc)
         die("--argv0 needs a program");
