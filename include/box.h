@@ -293,7 +293,8 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
  * must use the same subnets. With a mount namespace the box gets /etc/hosts (the names and
  * addresses of every box on the bridge, by box_set_hostname, kept current), /etc/hostname
  * and /etc/resolv.conf (the caller's without loopback nameservers), bind-mounted read-only
- * after the caller's mounts; the box's root is not written.
+ * after the caller's mounts: nothing is written into the root but, where these files are
+ * missing, the empty files that serve as mount points (as for any box_mount target).
  * BOX_NET_NAT: masquerade what the bridge's subnets send out of other interfaces (an
  * nftables table "libbox-BRIDGE" of libbox's own), and turn on IPv4 (and IPv6) forwarding in
  * the caller's namespace, which stays on. Needs CAP_NET_ADMIN in the caller's network
@@ -314,9 +315,6 @@ int box_net_veth(box_t *box, const char *host_if, const char *host_addr,
  * AF_INET6) as text into buf. Returns 0 or -EINVAL, -ESRCH (not running), -ENOENT (no such
  * address), -ENOSPC (buf too small). */
 #define BOX_NET_NAT (1u << 0)
-#define BOX_NET_BRIDGE_DEFAULT "libbox0"
-#define BOX_NET_SUBNET4_DEFAULT "10.88.0.0/16"
-#define BOX_NET_SUBNET6_DEFAULT "fd00:88::/64"
 int box_net_bridge(box_t *box, const char *bridge, const char *subnet4, const char *subnet6,
                    unsigned int flags);
 int box_net_ip(box_t *box, const char *addr);

@@ -57,6 +57,7 @@ BOX_API void box_free(box_t *box)
         box_kill(box, SIGKILL);
         box_wait(box, -1, NULL);
     }
+    box__net_end(box); /* a no-op unless a spawn left something (box_wait undoes it) */
     if (box->pidfd >= 0)
         close(box->pidfd);
     box__monitor_release(box, NULL);
@@ -73,7 +74,6 @@ BOX_API void box_free(box_t *box)
         free(box->limit_state[l]);
     free(box->cgroup_parent);
     free(box->net_host_if);
-    box__net_end(box);
     free(box->net);
     free(box->cpuset_cpus);
     free(box->cpuset_mems);

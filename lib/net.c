@@ -316,7 +316,6 @@ int box__net_begin(box_t *box)
     if (box->net_host_if)
         return box__error(box, EINVAL, "spawn: box_net_veth cannot be combined with %s",
                          net->mode == BOX_NETMODE_PASTA ? "box_net_pasta" : "box_net_bridge");
-    net->mounts_before = box->n_mounts;
     r = box__ports_reserve(box);
     if (net->mode == BOX_NETMODE_PASTA) {
         /* pasta binds them itself: this was only the check (the child, which shares our

@@ -30,6 +30,11 @@ struct box_publish {
     uint16_t host_port, box_port;
 };
 
+/* box_net_bridge's defaults (box.h) */
+#define BOX_NET_BRIDGE_DEFAULT "libbox0"
+#define BOX_NET_SUBNET4_DEFAULT "10.88.0.0/16"
+#define BOX_NET_SUBNET6_DEFAULT "fd00:88::/64"
+
 #define BOX_PUBLISH_MAX 32
 #define BOX_GATEWAY_INDEX 1 /* the bridge's own address is host 1 of each subnet */
 
@@ -50,7 +55,7 @@ struct box_net {
     size_t n_reserve;
     bool nft_table;       /* nat.c: our table of published ports exists */
     char *files_dir;      /* netfiles.c: the box's hostname and resolv.conf, or NULL */
-    size_t mounts_before; /* box->n_mounts before netfiles.c appended its binds */
+    size_t mounts_added;  /* binds netfiles.c appended to box->mounts (taken off again) */
     pid_t pasta_pid;      /* pasta.c, or -1 */
     int pasta_pidfd;
 };

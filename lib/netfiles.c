@@ -106,11 +106,16 @@ int box__netfiles_prepare(box_t *box)
         return box__error(box, ENOMEM, "spawn: network name files");
     if ((r = bind_file(box, hosts, "/etc/hosts")) < 0)
         return r;
+    net->mounts_added++;
     snprintf(path, sizeof path, "%s/hostname", net->files_dir);
     if ((r = bind_file(box, path, "/etc/hostname")) < 0)
         return r;
+    net->mounts_added++;
     snprintf(path, sizeof path, "%s/resolv.conf", net->files_dir);
-    return bind_file(box, path, "/etc/resolv.conf");
+    if ((r = bind_file(box, path, "/etc/resolv.conf")) < 0)
+        return r;
+    net->mounts_added++;
+    return 0;
 }
 
 void box__netfiles_remove(box_t *box)
@@ -120,7 +125,7 @@ void box__netfiles_remove(box_t *box)
                                          "pasta.log" };
     char path[4096];
 
-    while (box->n_mounts > net->mounts_before)
+    for (; net->mounts_added > 0; net->mounts_added--)
         box__mount_free(&box->mounts[--box->n_mounts]);
     if (!net->files_dir)
         return;

@@ -1390,7 +1390,7 @@ static void apply_net(struct run *r)
     if (bridge) {
         const char *name = r->net[6] == '=' ? r->net + 7 : NULL;
 
-        note(r, "net: bridge %s", name ? name : BOX_NET_BRIDGE_DEFAULT);
+        note(r, "net: bridge %s", name ? name : "libbox0 (the default)");
         check(r, box_net_bridge(r->box, name, r->subnet4, r->subnet6, r->net_flags));
         if (r->ip)
             check(r, box_net_ip(r->box, r->ip));

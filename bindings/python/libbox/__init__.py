@@ -26,6 +26,7 @@ import itertools
 import os
 import selectors
 import signal as _signal
+import socket
 import subprocess
 import threading
 import time
@@ -686,6 +687,44 @@ def _veth(v: Any) -> Optional[tuple[bytes, bytes, bytes, int]]:
             _cstr(box_addr, "veth box address"), _uint(prefix, "veth prefix"))
 
 
+def _net(v: Any) -> Optional[tuple[Any, ...]]:
+    """``net=``: ``"none"``, ``"pasta"``, ``"bridge"``, ``"bridge=NAME"``, or a mapping
+    ``{"bridge": NAME, "subnet4": CIDR, "subnet6": CIDR or "", "nat": bool, "ip": ADDR}``
+    (every key optional). Returns ("none",), ("pasta",) or ("bridge", name, s4, s6, flags,
+    ip), the text as bytes or None; the library checks the values."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        if v in ("none", "pasta"):
+            return (v,)
+        if v == "bridge" or v.startswith("bridge="):
+            v = {"bridge": v[7:]} if v.startswith("bridge=") else {}
+        else:
+            raise ValueError(f"net is 'none', 'bridge', 'bridge=NAME', 'pasta' or a mapping, "
+                             f"not {v!r}")
+    if not isinstance(v, Mapping):
+        raise TypeError("net is 'none', 'bridge', 'bridge=NAME', 'pasta' or a mapping")
+    unknown = set(v) - {"bridge", "subnet4", "subnet6", "nat", "ip"}
+    if unknown:
+        raise ValueError(f"unknown net keys: {', '.join(sorted(unknown))}")
+    if not isinstance(v.get("nat", False), bool):
+        raise TypeError("net['nat'] is True or False")
+
+    def opt(key: str) -> Optional[bytes]:
+        return None if v.get(key) is None else _cstr(v[key], f"net {key}")
+    return ("bridge", opt("bridge") or None, opt("subnet4"), opt("subnet6"),
+            _ffi.BOX_NET_NAT if v.get("nat") else 0, opt("ip"))
+
+
+def _publish(v: Any) -> list[bytes]:
+    """``publish=["8080:80", "5353:53/udp"]``: the specs of box_net_publish."""
+    if v is None:
+        return []
+    if isinstance(v, (str, bytes)) or not isinstance(v, (list, tuple)):
+        raise TypeError("publish is a list of 'HOST:BOX[/udp]' strings, e.g. ['8080:80']")
+    return [_cstr(p, "publish") for p in v]
+
+
 def _seccomp_bpf(v: Any) -> Union[bytes, int, None]:
     """The program of seccomp_bpf: bytes (checked here) or an fd (read by the library)."""
     if v is None:
@@ -848,6 +887,14 @@ class Box:
       network namespace and the box's (``box_net_veth``): ``host_if`` here with
       ``host_addr/prefix``, ``eth0`` in the box with ``box_addr`` and a default route via
       ``host_addr``. IPv4; needs CAP_NET_ADMIN here (root).
+    * ``net``: ``"none"`` (only ``lo``), ``"bridge"`` / ``"bridge=NAME"`` (``box_net_bridge``:
+      ``eth0`` on the bridge, default ``libbox0``, with an IPv4 and IPv6 address leased for
+      the box, and ``/etc/hosts`` naming every box of the bridge; needs CAP_NET_ADMIN here),
+      a mapping ``{"bridge": NAME, "subnet4": CIDR, "subnet6": CIDR or "", "nat": bool,
+      "ip": ADDR}`` for the bridge's settings, or ``"pasta"`` (``box_net_pasta``: rootless,
+      through pasta). ``Box.address()`` tells the box's address while it runs.
+    * ``publish``: ``["8080:80", "5353:53/udp"]``: port HOST of the caller's addresses
+      reaches port BOX in the box (``box_net_publish``; with a bridge or pasta).
     * ``program``: the file to execute instead of ``argv[0]`` (a path in the box, or a name
       looked up in its PATH); ``argv[0]`` is passed to it unchanged (bwrap's ``--argv0``).
     * ``uid``/``gid``: the ids the program runs as inside; ``uid_map``/``gid_map``:
@@ -957,6 +1004,8 @@ class Box:
                  groups: Optional[Iterable[int]] = None,
                  seccomp_bpf: Union[bytes, int, None] = None,
                  veth: Optional[Sequence[Any]] = None,
+                 net: Union[str, Mapping[str, Any], None] = None,
+                 publish: Optional[Sequence[str]] = None,
                  time_offsets: Optional[Mapping[str, int]] = None,
                  system: bool = False,
                  init: Optional[bool] = None,
@@ -998,6 +1047,8 @@ class Box:
         cwd_b = _abspath(cwd, "cwd") if cwd is not None else None
         program_b = _cstr(program, "program") if program is not None else None
         veth_args = _veth(veth)
+        net_args = _net(net)
+        publish_l = _publish(publish)
         offsets = _time_offsets(time_offsets)
         if program_b is not None and not 0 < len(program_b) < 4096:
             raise ValueError("program must be a non-empty name of less than 4096 bytes")
@@ -1064,6 +1115,10 @@ class Box:
                            (not landlock_required, "box_landlock_mode"),
                            (program_b is not None, "box_set_program"),
                            (veth_args is not None, "box_net_veth"),
+                           (net_args is not None and net_args[0] == "bridge",
+                            "box_net_bridge"),
+                           (net_args is not None and net_args[0] == "pasta", "box_net_pasta"),
+                           (bool(publish_l), "box_net_publish"),
                            (bool(offsets), "box_set_time_offset"),
                            (cgroup_backend is not None, "box_set_cgroup_backend"),
                            *((True, fn) for fn, _ in mount_calls)):
@@ -1117,6 +1172,14 @@ class Box:
                 self._call("box_set_program", program_b)
             if veth_args is not None:
                 self._call("box_net_veth", *veth_args)
+            if net_args is not None and net_args[0] == "bridge":
+                self._call("box_net_bridge", *net_args[1:5])
+                if net_args[5] is not None:
+                    self._call("box_net_ip", net_args[5])
+            elif net_args is not None and net_args[0] == "pasta":
+                self._call("box_net_pasta", 0)
+            for spec in publish_l:
+                self._call("box_net_publish", spec)
             for clock, seconds in offsets:
                 self._call("box_set_time_offset", clock, seconds)
             for name, const, value in lims:
@@ -1202,6 +1265,25 @@ class Box:
         with self._lock:
             r = self._call("box_limit_status", _LIMIT_CONSTS[key], buf, ctypes.sizeof(buf))
         return r == 1, buf.value.decode("utf-8", "replace")
+
+    def address(self, family: int = socket.AF_INET) -> Optional[str]:
+        """``box_net_address`` while the box runs: its address on the bridge of ``family``
+        (``socket.AF_INET`` or ``AF_INET6``), or None when it has none of that family.
+        Raises :class:`BoxError` (ESRCH) when it is not running."""
+        if _ffi.box_net_address is None:
+            raise NotImplementedError("this libbox has no box_net_address")
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            raise ValueError("family is socket.AF_INET or socket.AF_INET6")
+        buf = ctypes.create_string_buffer(64)
+        with self._lock:
+            if self._box is None:
+                raise ValueError("the box is closed")
+            r = _ffi.box_net_address(self._box, family, buf, ctypes.sizeof(buf))
+        if r == -_errno.ENOENT:
+            return None
+        if r < 0:
+            raise _fail(r, self._box, "box_net_address")
+        return buf.value.decode()
 
     def seccomp_export(self, fd: int, pfc: bool = False) -> None:
         """``box_seccomp_export``: write the box's filter to ``fd`` as BPF or, with ``pfc``,

@@ -375,6 +375,11 @@ _OPTIONAL = {
                                    ctypes.POINTER(box_seccomp_arg_t)]),
     "box_set_program": (_I, [box_p, _S]),
     "box_net_veth": (_I, [box_p, _S, _S, _S, ctypes.c_uint]),
+    "box_net_bridge": (_I, [box_p, _S, _S, _S, _U]),
+    "box_net_ip": (_I, [box_p, _S]),
+    "box_net_pasta": (_I, [box_p, _U]),
+    "box_net_publish": (_I, [box_p, _S]),
+    "box_net_address": (_I, [box_p, _I, ctypes.c_char_p, ctypes.c_size_t]),
     "box_set_time_offset": (_I, [box_p, _I, ctypes.c_int64]),
     "box_mkdir": (_I, [box_p, _S, mode_t]),
     "box_chmod": (_I, [box_p, _S, mode_t]),
@@ -480,6 +485,12 @@ box_seccomp_default_action = (lib.box_seccomp_default_action
 box_seccomp_rule_args = lib.box_seccomp_rule_args if "box_seccomp_rule_args" in _PROTOS else None
 box_set_program = lib.box_set_program if "box_set_program" in _PROTOS else None
 box_net_veth = lib.box_net_veth if "box_net_veth" in _PROTOS else None
+box_net_bridge = lib.box_net_bridge if "box_net_bridge" in _PROTOS else None
+box_net_ip = lib.box_net_ip if "box_net_ip" in _PROTOS else None
+box_net_pasta = lib.box_net_pasta if "box_net_pasta" in _PROTOS else None
+box_net_publish = lib.box_net_publish if "box_net_publish" in _PROTOS else None
+box_net_address = lib.box_net_address if "box_net_address" in _PROTOS else None
+BOX_NET_NAT = 1
 box_set_time_offset = lib.box_set_time_offset if "box_set_time_offset" in _PROTOS else None
 BOX_CLOCK_MONOTONIC = 1
 BOX_CLOCK_BOOTTIME = 2

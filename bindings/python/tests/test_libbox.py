@@ -1624,3 +1624,66 @@ def test_image(rootfs):
             libbox.Box(image="libbox/ocitar:1", store=store, root=rootfs)
     finally:
         subprocess.run(["rm", "-rf", top], check=True)
+
+
+BRIDGE_SCRIPT = r"""
+import os, shutil, socket, sys, tempfile, time, libbox
+root = sys.argv[1]
+run_dir = os.environ["LIBBOX_RUN_DIR"] = tempfile.mkdtemp()
+os.system("ip link set lo up")
+# a tmpfs on /etc: the name files' mount points are made there, not in the shared rootfs
+mounts = [libbox.Proc(), ("tmpfs", "/etc")]
+net = {"bridge": "pyb0", "subnet4": "10.91.0.0/24", "subnet6": ""}
+server = libbox.Box(root=root, mounts=mounts, hostname="srv", net=net, publish=["18380:8080"])
+with server:
+    p = server.spawn(["sh", "-c", "echo hi | nc -l -p 8080"], stdout=libbox.PIPE)
+    addr, no6 = server.address(), server.address(socket.AF_INET6)
+    # another box on the bridge finds the server by name in its /etc/hosts
+    hosts = libbox.run(["cat", "/etc/hosts"], root=root, mounts=mounts, net=net,
+                       stdout=libbox.PIPE).stdout.decode()
+    # the caller reaches the published port at the bridge's address
+    got = b""
+    for attempt in range(50):
+        try:
+            c = socket.create_connection(("10.91.0.1", 18380), timeout=1)
+            got = c.recv(16)
+            c.close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    p.wait(timeout=10)
+libbox.Box(root=root, mounts=mounts, hostname="cli", net="bridge=pyb0").close()
+print(addr, no6, got.decode().strip(), "10.91.0.2\tsrv" in hosts)
+shutil.rmtree(run_dir)
+"""
+
+
+@pytest.mark.skipif(not ROOT or shutil.which("unshare") is None,
+                    reason="a bridge needs CAP_NET_ADMIN (root, with unshare -n for a "
+                           "namespace of our own)")
+def test_net_bridge_publish(rootfs):
+    # In a network namespace of the test's own: nothing reaches the host's network.
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    r = subprocess.run(["unshare", "-n", sys.executable, "-c", BRIDGE_SCRIPT, str(rootfs)],
+                       env=env, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().split() == ["10.91.0.2", "None", "hi", "True"]
+
+
+def test_net_arguments(rootfs):
+    for bad, exc in (("bridges", ValueError), (42, TypeError), ({"bridge": "b", "x": 1}, ValueError),
+                     ({"nat": "yes"}, TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, net=bad)
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs, net="bridge", publish="8080:80")
+    # the library's own checks name what is wrong
+    for net, publish, text in (({"bridge": "a-very-long-bridge"}, None, "too long"),
+                               ({"subnet4": "10.0.0.1/24"}, None, "bad IPv4 subnet"),
+                               ("bridge", ["80"], "bad port '80'")):
+        with pytest.raises(libbox.BoxError) as ei:
+            libbox.Box(root=rootfs, net=net, publish=publish)
+        assert ei.value.errno == errno.EINVAL and text in ei.value.message
+    with pytest.raises(libbox.BoxError) as ei:
+        libbox.run(["true"], root=rootfs, publish=["8080:80"])
+    assert ei.value.errno == errno.EINVAL and "needs box_net_bridge" in ei.value.message
