@@ -184,7 +184,8 @@ static void in_own_netns(int (*fn)(void))
         rmdir(sub);
         if (r == 0 && rmdir(run_dir) < 0) { /* everything in it was taken back */
             fprintf(stderr, "the run directory %s is not empty\n", run_dir);
-            system("ls -R /tmp/libbox-net-test-*");
+            if (system("ls -R /tmp/libbox-net-test-*") != 0)
+                fprintf(stderr, "(ls failed)\n");
             r = 3;
         }
         _exit(r);
