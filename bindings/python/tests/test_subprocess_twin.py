@@ -322,9 +322,6 @@ def test_sigchld_ignored_by_the_caller():
             "print(r.returncode, w, a.returncode)\n")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
-    if p.returncode != 0 and b"ChildProcessError" in p.stderr:
-        pytest.xfail("libbox loses the status when the caller ignores SIGCHLD (box_wait: "
-                     "ECHILD): the C fix is the contract issue, not landed yet")
     assert (p.returncode, p.stdout) == (0, b"3 4 5\n"), p.stderr
 
 
