@@ -55,18 +55,29 @@ python3 - "$vm" build/meson-logs/testlog.json build-release/meson-logs/testlog.j
   build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
 count = {"OK": 0, "FAIL": 0, "SKIP": 0}
+failed = []  # named again at the very end: CI often keeps only the tail of the output
 count["FAIL" if sys.argv[1] != "0" else "OK"] += 1  # the cgroup v2 VM, as one test
+if sys.argv[1] != "0":
+    failed.append("cgroup v2 VM (scripts/test-cgroup2-vm.sh)")
 for path in sys.argv[2:]:
     try:
         log = open(path)
     except FileNotFoundError:  # that build failed before its suite could run
         print(f"test-all: {path}: no results (the build failed)")
+        failed.append(f"{path.split('/')[0]}: the build")
         count["FAIL"] += 1
         continue
     for line in log:
-        r = json.loads(line)["result"]
+        t = json.loads(line)
+        r = t["result"]
         key = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
         count[key] += 1
+        if key == "FAIL":
+            failed.append(f"{path.split('/')[0]}: {t['name']} ({r})")
+            tail = (t.get("stdout") or "").splitlines()[-15:]
+            failed.extend("    " + l for l in tail)
+for f in failed:
+    print(f"test-all: FAILED {f}" if not f.startswith("    ") else f)
 print(f"{count['OK']} passed, {count['FAIL']} failed, {count['SKIP']} skipped")
 PY
 exit $status

@@ -136,7 +136,7 @@ int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t
               const struct CMUnitTest *rootless_tests, size_t n_rootless)
 {
     char rootfs[64] = "/tmp/libbox-rootfs-XXXXXX", cmd[512];
-    const char *mkrootfs = getenv("BOX_TEST_MKROOTFS");
+    const char *mkrootfs = getenv("BOX_TEST_MKROOTFS"), *only = getenv("BOX_TEST_ONLY");
     int status, rc;
     pid_t pid;
 
@@ -156,6 +156,8 @@ int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t
         return 1;
     strcat(rootfs, "/root");
     test_rootfs = rootfs;
+    if (only) /* a glob over test names, for working on one test */
+        cmocka_set_test_filter(only);
     fflush(NULL);
     pid = fork();
     if (pid == 0) {
