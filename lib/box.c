@@ -37,13 +37,12 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     box->notify_fd = -1;
     box->env = calloc(2, sizeof *box->env);
     box->cwd = strdup("/");
-    if (box->env)
-        box->env[0] = strdup(DEFAULT_PATH);
-    if (!box->env || !box->env[0] || !box->cwd) {
+    if (box->env && (box->env[0] = strdup(DEFAULT_PATH)))
+        box->n_env = 1; /* (so that box_free frees it, whatever else failed) */
+    if (!box->n_env || !box->cwd) {
         box_free(box);
         return -ENOMEM;
     }
-    box->n_env = 1;
     *out = box;
     return 0;
 }

@@ -403,13 +403,14 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
     const struct box_cg_ops *ops;
     const char *dir;
     char path[4200], line[32];
-    int r = check_running(box, "pids"), count = 0;
+    int r, count = 0;
     FILE *f;
 
-    if (r < 0)
-        return r;
-    if (!pids && n)
+    /* Bad arguments are an error in any phase, so they are checked first. */
+    if (box && !pids && n)
         return box__error(box, EINVAL, "pids: pids is NULL with n %zu", n);
+    if ((r = check_running(box, "pids")) < 0)
+        return r;
     dir = freezer_dir(box, &ops);
     for (int slot = 0; !dir && slot < BOX_CG_SLOTS; slot++)
         dir = box->cg.dir[slot];
@@ -436,9 +437,14 @@ BOX_API int box_update_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
     const struct box__limit_desc *d;
     uint64_t old;
-    int r = check_running(box, "update_limit");
+    int r;
 
-    if (r < 0 || (r = box__limit_check(box, limit, value)) < 0)
+    if (!box)
+        return -EINVAL;
+    box__clear_error(box);
+    /* Bad arguments are an error in any phase, so they are checked first. */
+    if ((r = box__limit_check(box, limit, value)) < 0 ||
+        (r = check_running(box, "update_limit")) < 0)
         return r;
     d = box__limit_desc(limit);
     if (d->kind == BOX_LIMIT_KIND_RLIMIT)
