@@ -9,4 +9,5 @@ apt-get install -y -qq --no-install-recommends \
   libarchive-dev libjson-c-dev libssl-dev skopeo docker-registry \
   busybox-static nftables passt python3 python3-pip python3-pytest python3-setuptools python3-venv bubblewrap util-linux scdoc strace \
   clang libclang-rt-dev dpkg-dev golang-github-containers-common \
+  podman containerd runc crun uidmap \
   qemu-system-x86 >/dev/null

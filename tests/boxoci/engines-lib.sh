@@ -1,0 +1,106 @@
+# Shared by test_podman.sh and test_containerd.sh (sourced, POSIX sh): the result
+# counters, the case runner, the busybox rootfs and the cgroup parent the engines' containers
+# are made below. The caller sets $tmp (a temp dir it removes) and $out (a scratch file).
+
+pass=0
+fail=0
+skipped=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -s "$out" ] && sed 's/^/    /' "$out"; }
+skip() { skipped=$((skipped + 1)); echo "SKIP - $1"; }
+
+# t NAME WANT_RC PATTERN COMMAND...: run COMMAND with stdin from /dev/null; want its exit
+# status and a line matching PATTERN (extended regex; "" for any output).
+t() {
+  name=$1 want=$2 pattern=$3
+  shift 3
+  "$@" >"$out" 2>&1 </dev/null
+  rc=$?
+  if [ "$rc" -eq "$want" ] && { [ -z "$pattern" ] || grep -Eq -- "$pattern" "$out"; }; then
+    ok "$name"
+  else
+    bad "$name: exit $rc (want $want), pattern '$pattern'"
+  fi
+}
+
+# t_not NAME PATTERN COMMAND...: COMMAND's output has no line matching PATTERN (its exit
+# status is not looked at: a listing command).
+t_not() {
+  name=$1 pattern=$2
+  shift 2
+  "$@" >"$out" 2>&1 </dev/null
+  if grep -Eq -- "$pattern" "$out"; then bad "$name: '$pattern' found"; else ok "$name"; fi
+}
+
+# t_empty NAME COMMAND...: COMMAND prints nothing (a listing of what must be gone).
+t_empty() {
+  name=$1
+  shift
+  "$@" >"$out" 2>&1 </dev/null
+  if [ -s "$out" ]; then bad "$name: not empty"; else ok "$name"; fi
+}
+
+# until_true TRIES COMMAND...: poll COMMAND every 0.1 s, at most TRIES times (a state an
+# engine reaches asynchronously, never a timing assertion).
+until_true() {
+  tries=$1
+  shift
+  while [ "$tries" -gt 0 ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  return 1
+}
+
+# make_rootfs_tar MKROOTFS TAR: the busybox root of the other tests, as a tarball.
+make_rootfs_tar() {
+  sh "$1" "$tmp/rootfs" >/dev/null || return 1
+  mkdir -p "$tmp/rootfs/sys" "$tmp/rootfs/data" "$tmp/rootfs/home/user"
+  echo 'user:x:1000:1000:user:/home/user:/bin/sh' >>"$tmp/rootfs/etc/passwd"
+  echo 'user:x:1000:' >>"$tmp/rootfs/etc/group"
+  chown 1000:1000 "$tmp/rootfs/home/user"
+  tar -C "$tmp/rootfs" -cf "$2" .
+}
+
+# cgroup_parent NAME: a cgroup path below this process's own cgroup in every hierarchy
+# (the engines make their containers' cgroups below it), or nothing when there is none.
+# On a v1 or hybrid host each hierarchy has its own path; the deepest one must have all
+# the others as prefixes, as when only some controllers moved the caller.
+cgroup_parent() {
+  deepest=$(cut -d: -f3- /proc/self/cgroup | awk '{ print length($0) " " $0 }' |
+            sort -n | tail -n 1 | cut -d' ' -f2-)
+  while IFS= read -r line; do
+    p=${line#*:}
+    p=${p#*:}
+    case "$deepest/" in "${p%/}/"*) ;; *) return 0 ;; esac
+  done </proc/self/cgroup
+  echo "${deepest%/}/$1"
+}
+
+# cgroup_dirs PATH: the directories of cgroup PATH that exist, in any hierarchy.
+cgroup_dirs() {
+  for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+    [ -d "$h$1" ] && echo "$h$1"
+  done
+  return 0
+}
+
+# remove_cgroup_tree PATH: remove the empty cgroup PATH and its empty children everywhere.
+remove_cgroup_tree() {
+  for d in $(cgroup_dirs "$1"); do
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}
+
+# mounts_below DIR: the mount points below DIR (a leak check after a container's removal).
+mounts_below() {
+  awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo
+}
+
+summary() {
+  echo "$pass passed, $fail failed, $skipped skipped"
+  [ "$fail" -eq 0 ]
+}
