@@ -337,6 +337,31 @@ static const char *resolve(struct json_object *index, const char *norm)
     return json_object_get_string(v);
 }
 
+/* Parse `ref` into norm (512 bytes), take the store's lock (LOCK_SH or LOCK_EX) and find
+ * the image the ref names. Returns 0 with *lock (the caller closes it), *index (the
+ * caller puts it) and *id (inside *index) set, or a negative errno with the message
+ * recorded and nothing held. */
+static int find_image(box_store_t *s, const char *what, const char *ref, int mode, char *norm,
+                      int *lock, struct json_object **index, const char **id)
+{
+    int r = 0;
+
+    if (box__ref_parse(ref, norm, 512) < 0)
+        return box__store_error(s, EINVAL, "%s: bad image reference '%s'", what,
+                                ref ? ref : "(null)");
+    if ((*lock = lock_store(s, mode, what)) < 0)
+        return *lock;
+    *index = read_index(s, what, &r);
+    *id = *index ? resolve(*index, norm) : NULL;
+    if (*id)
+        return 0;
+    if (*index)
+        r = box__store_error(s, ENOENT, "%s: no image %s in %s", what, norm, s->dir);
+    json_object_put(*index);
+    close(*lock);
+    return r;
+}
+
 BOX_API int box_image_list(box_store_t *store, char **json)
 {
     struct json_object *index;
@@ -397,17 +422,9 @@ BOX_API int box_image_inspect(box_store_t *store, const char *ref, char **json)
     store->errmsg[0] = '\0';
     if (!json)
         return box__store_error(store, EINVAL, "inspect: json is NULL");
-    if (box__ref_parse(ref, norm, sizeof norm) < 0)
-        return box__store_error(store, EINVAL, "inspect: bad image reference '%s'",
-                                ref ? ref : "(null)");
-    lock = lock_store(store, LOCK_SH, "inspect");
-    if (lock < 0)
-        return lock;
-    index = read_index(store, "inspect", &r);
-    id = index ? resolve(index, norm) : NULL;
-    if (index && !id)
-        r = box__store_error(store, ENOENT, "inspect: no image %s in %s", norm, store->dir);
-    if (id && (r = read_blob(store, id, &config)) < 0)
+    if ((r = find_image(store, "inspect", ref, LOCK_SH, norm, &lock, &index, &id)) < 0)
+        return r;
+    if ((r = read_blob(store, id, &config)) < 0)
         r = box__store_error(store, -r, "inspect: config of %s", norm);
     close(lock);
     if (r >= 0) {
@@ -514,18 +531,8 @@ BOX_API int box_image_remove(box_store_t *store, const char *ref)
     if (!store)
         return -EINVAL;
     store->errmsg[0] = '\0';
-    if (box__ref_parse(ref, norm, sizeof norm) < 0)
-        return box__store_error(store, EINVAL, "remove: bad image reference '%s'",
-                                ref ? ref : "(null)");
-    lock = lock_store(store, LOCK_EX, "remove");
-    if (lock < 0)
-        return lock;
-    index = read_index(store, "remove", &r);
-    found = index ? resolve(index, norm) : NULL;
-    if (index && !found)
-        r = box__store_error(store, ENOENT, "remove: no image %s in %s", norm, store->dir);
-    if (!found)
-        goto out;
+    if ((r = find_image(store, "remove", ref, LOCK_EX, norm, &lock, &index, &found)) < 0)
+        return r;
     snprintf(id, sizeof id, "%s", found);
     json_object_object_foreach(table(index, "tags"), t, v) {
         (void)t;

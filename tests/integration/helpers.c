@@ -92,12 +92,32 @@ void leak_snapshot(struct leak_snapshot *s)
     s->mounts = count_lines("/proc/self/mountinfo");
 }
 
+/* What each open fd is, for the message of a failing fd count. */
+static void print_fds(void)
+{
+    char link[64], target[256];
+
+    for (int fd = 0; fd < 1024; fd++) {
+        ssize_t n;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        if ((n = readlink(link, target, sizeof target - 1)) < 0)
+            continue;
+        target[n] = '\0';
+        print_message("  fd %d: %s\n", fd, target);
+    }
+}
+
 void assert_no_leaks(const struct leak_snapshot *before)
 {
     struct leak_snapshot now;
     siginfo_t si = { 0 };
 
     leak_snapshot(&now);
+    if (now.fds != before->fds) {
+        print_message("%d fds open before, %d now:\n", before->fds, now.fds);
+        print_fds();
+    }
     assert_int_equal(now.fds, before->fds);
     assert_int_equal(now.mounts, before->mounts);
     /* No child left, not even a zombie: waitid finds nobody. */
