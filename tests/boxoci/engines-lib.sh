@@ -67,16 +67,30 @@ make_rootfs_tar() {
 # cgroup_parent NAME: a cgroup path below this process's own cgroup in every hierarchy
 # (the engines make their containers' cgroups below it), or nothing when there is none.
 # On a v1 or hybrid host each hierarchy has its own path; the deepest one must have all
-# the others as prefixes, as when only some controllers moved the caller.
+# the others as prefixes, as when only some controllers moved the caller. The first
+# directory on the way that does not exist yet, in each hierarchy, goes to
+# $tmp/cgroups-made for remove_cgroups_made.
 cgroup_parent() {
   deepest=$(cut -d: -f3- /proc/self/cgroup | awk '{ print length($0) " " $0 }' |
             sort -n | tail -n 1 | cut -d' ' -f2-)
+  parent=${deepest%/}/$1
+  : >"$tmp/cgroups-made"
   while IFS= read -r line; do
     p=${line#*:}
     p=${p#*:}
     case "$deepest/" in "${p%/}/"*) ;; *) return 0 ;; esac
   done </proc/self/cgroup
-  echo "${deepest%/}/$1"
+  for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+    [ -f "$h/cgroup.procs" ] || continue
+    d=$h
+    rest=${parent#/}
+    while [ -n "$rest" ]; do
+      d=$d/${rest%%/*}
+      [ "$rest" = "${rest#*/}" ] && rest= || rest=${rest#*/}
+      [ -d "$d" ] || { echo "$d" >>"$tmp/cgroups-made"; break; }
+    done
+  done
+  echo "$parent"
 }
 
 # cgroup_dirs PATH: the directories of cgroup PATH that exist, in any hierarchy.
@@ -87,11 +101,13 @@ cgroup_dirs() {
   return 0
 }
 
-# remove_cgroup_tree PATH: remove the empty cgroup PATH and its empty children everywhere.
-remove_cgroup_tree() {
-  for d in $(cgroup_dirs "$1"); do
-    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
+# remove_cgroups_made: remove what the engines made of cgroup_parent's path (empty
+# cgroups only: rmdir refuses one that holds a process).
+remove_cgroups_made() {
+  [ -f "$tmp/cgroups-made" ] || return 0
+  while IFS= read -r d; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done <"$tmp/cgroups-made"
   return 0
 }
 

@@ -65,7 +65,7 @@ cleanup() {
     wait "$containerd_pid"
   fi
   for m in $(mounts_below "$tmp" | sort -r); do umount "$m"; done
-  remove_cgroup_tree "$cgp"
+  remove_cgroups_made
   rmdir "$state_root" 2>/dev/null
   rm -rf "$tmp"
 }
