@@ -116,6 +116,43 @@ mounts_below() {
   awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo
 }
 
+# podman_config DIR RUNTIME_NAME: a podman of its own in DIR (CONTAINERS_CONF=DIR/containers.conf
+# CONTAINERS_STORAGE_CONF=DIR/storage.conf): vfs storage, file locks, events in a file, no
+# network, ulimits within this host's hard limits, RUNTIME_NAME's JSON errors read.
+podman_config() {
+  d=$1
+  mkdir -p "$d"
+  cat >"$d/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+default_sysctls = []
+log_driver = "k8s-file"
+netns = "none"
+
+[network]
+network_backend = "cni"
+network_config_dir = "$d/net"
+
+[engine]
+cgroup_manager = "cgroupfs"
+conmon_env_vars = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CONTAINERS_CONF=$d/containers.conf", "CONTAINERS_STORAGE_CONF=$d/storage.conf"]
+events_logger = "file"
+events_logfile_path = "$d/events.log"
+lock_type = "file"
+num_locks = 128
+runtime_supports_json = ["crun", "runc", "$2"]
+tmp_dir = "$d/libpod"
+volume_path = "$d/volumes"
+EOF
+  cat >"$d/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$d/graph"
+runroot = "$d/run"
+rootless_storage_path = "$d/graph"
+EOF
+}
+
 summary() {
   echo "$pass passed, $fail failed, $skipped skipped"
   [ "$fail" -eq 0 ]

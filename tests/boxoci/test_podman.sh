@@ -32,45 +32,10 @@ if [ -z "$cgp" ]; then
   echo "SKIP: no cgroup below this process's own in every hierarchy for the containers"
   exit 77
 fi
-name=$(basename "$runtime")
+rtname=$(basename "$runtime")
 img=localhost/boxoci-test:latest
 user=
 modes=
-
-# config MODE: containers.conf and storage.conf of one suite, in $tmp/MODE.
-config() {
-  d=$tmp/$1
-  mkdir -p "$d"
-  cat >"$d/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-default_sysctls = []
-log_driver = "k8s-file"
-netns = "none"
-
-[network]
-network_backend = "cni"
-network_config_dir = "$d/net"
-
-[engine]
-cgroup_manager = "cgroupfs"
-conmon_env_vars = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CONTAINERS_CONF=$d/containers.conf", "CONTAINERS_STORAGE_CONF=$d/storage.conf"]
-events_logger = "file"
-events_logfile_path = "$d/events.log"
-lock_type = "file"
-num_locks = 128
-runtime_supports_json = ["crun", "runc", "$name"]
-tmp_dir = "$d/libpod"
-volume_path = "$d/volumes"
-EOF
-  cat >"$d/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-graphroot = "$d/graph"
-runroot = "$d/run"
-rootless_storage_path = "$d/graph"
-EOF
-}
 
 # The podman command of a suite, as root or as the test's user.
 podman_cmd() {
@@ -106,17 +71,17 @@ echo "podman $(podman version --format '{{.Client.Version}}'), runtime $runtime"
 suite() { # MODE: root or rootless
   mode=$1
   modes="$modes $mode"
-  config "$mode"
+  podman_config "$tmp/$mode" "$rtname"
   PM=$(podman_cmd "$mode")
   if [ "$mode" = root ]; then
     RUN="$PM run --network none --cgroup-parent $cgp"
-    state_root=/run/$name # where runc, crun and boxoci keep their state for root
+    state_root=/run/$rtname # where runc, crun and boxoci keep their state for root
   else
     mkdir -p "$tmp/$mode/home" "$tmp/$mode/xdg"
     chmod 700 "$tmp/$mode/xdg"
     chown -R "$user:" "$tmp/$mode"
     RUN="$PM run --network none"
-    state_root=$tmp/$mode/xdg/$name # rootless: $XDG_RUNTIME_DIR/RUNTIME
+    state_root=$tmp/$mode/xdg/$rtname # rootless: $XDG_RUNTIME_DIR/RUNTIME
   fi
   # Limits and pause need cgroups: a rootless podman has none on a v1 or hybrid host.
   cgroups=yes
