@@ -692,6 +692,23 @@ int box_seccomp_rule_args(box_t *box, const char *syscall_name, int action, int 
                           size_t n, const box_seccomp_arg_t *args);
 int box_seccomp_export(box_t *box, int fd, int pfc);
 
+/* box_seccomp_cache_dir: keep the box's compiled seccomp filter in dir (absolute; made
+ * 0700 if missing), one file per rule set, and take it from there when a box with the
+ * same rule set is spawned again, in this process or any other. libseccomp needs tens of
+ * milliseconds to build a filter of a few hundred rules (podman's default profile); a
+ * cached one is read in microseconds. Within one process the last 16 filters are kept in
+ * memory without a directory. A file is used only if it holds the same inputs byte for
+ * byte (the rule set, libseccomp's version and API level) and its checksum is right,
+ * and only if it and dir belong to the caller's effective uid and are writable by no one
+ * else; anything else, and any failure to read or write the cache, only means the filter
+ * is built again.
+ * libbox never deletes the files; removing dir at any time is safe. NULL turns the
+ * directory off. dir is copied. Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, dir not absolute), -EPERM (dir belongs to another user
+ * or is writable by group or others), -ENOTDIR (not a directory, or a symbolic link), the
+ * error of mkdir(2) or open(2), -EBUSY (already spawned), -ENOMEM. */
+int box_seccomp_cache_dir(box_t *box, const char *dir);
+
 /* box_seccomp_rule_parse: one line of libbox's seccomp rule text, as boxrun's
  * --seccomp-rule and --seccomp-profile take it, applied with the calls above:
  *   SYSCALL=ACTION[,COMPARISON...]  box_seccomp_rule, or box_seccomp_rule_args when there

@@ -118,6 +118,7 @@ struct box {
     struct box_bpf *seccomp_bpf; /* box_seccomp_add_bpf / load_bpf: the caller's own
                                     programs, installed in this order */
     size_t n_seccomp_bpf;
+    char *seccomp_cache_dir;     /* seccomp-cache.c: box_seccomp_cache_dir, or NULL */
     struct box_landlock_rule *landlock_rules; /* landlock.c */
     size_t n_landlock_rules;
     bool landlock_best_effort;
@@ -265,6 +266,16 @@ uint64_t box__caps_valid_mask(void);
 int box__caps_parse(const char *name, int *out);
 const char *box__caps_name(int cap, char *buf, size_t size); /* "CAP_SYS_ADMIN" */
 void box__caps_prepare(const box_t *box, struct box_plan *a);
+
+/* seccomp-cache.c: compiled filters by the key of their inputs (seccomp.c writes it). get:
+ * 1 and *out (malloc'ed) on a hit, 0 on a miss, -ENOMEM. put: into this process's slots,
+ * and into the box's cache directory if it has one. */
+struct sock_filter;
+int box__seccomp_cache_get(const box_t *box, const void *key, size_t key_len,
+                           struct sock_filter **out, unsigned short *len);
+void box__seccomp_cache_put(const box_t *box, const void *key, size_t key_len,
+                            const struct sock_filter *bpf, unsigned short len);
+void box__seccomp_cache_clear(void); /* empty this process's slots (for tests) */
 
 /* seccomp.c */
 int box__seccomp_prepare(box_t *box, struct box_plan *a);

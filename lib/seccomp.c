@@ -64,7 +64,6 @@
  * relies on socket arguments should deny socketcall and ipc outright. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -315,6 +314,8 @@ void box__seccomp_free(box_t *box)
     free(box->seccomp_rules);
     box->seccomp_rules = NULL;
     box->n_seccomp_rules = 0;
+    free(box->seccomp_cache_dir);
+    box->seccomp_cache_dir = NULL;
 }
 
 static bool has_user_rule(const box_t *box, int nr)
@@ -519,43 +520,83 @@ out:
     return r;
 }
 
-/* Building the filter costs about half a millisecond, a sixth of a whole spawn: the common
- * case (the default list, no rules of the caller's) is built once per process. Only a
- * success is kept: a failure (memfd_create out of fds, out of memory) is the caller's
- * state at that moment, so the next spawn tries again instead of building every time. */
-static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sock_filter *default_filter; /* never freed once built */
-static unsigned short default_len;
+/* What the compiled filter depends on besides the rules: bump when build_filter or the
+ * deny list's handling changes, so that no cached filter of the old build is used. */
+#define SECCOMP_CACHE_FORMAT 1
 
-/* A copy of the default filter for a box, built on first use; the error is on box. */
-static int copy_default(box_t *box, struct box_plan *a)
+static void put_u64(unsigned char **p, uint64_t v)
 {
-    int r = 0;
+    memcpy(*p, &v, sizeof v);
+    *p += sizeof v;
+}
 
-    pthread_mutex_lock(&default_lock);
-    if (!default_filter) {
-        box_t *tmp = calloc(1, sizeof *tmp);
+/* The cache key (seccomp-cache.c) of the box's filter, malloc'ed into *out: everything it
+ * is built from, field by field (no padding bytes): the format, libseccomp's version and
+ * API level, the native ABI, the default list's names, the default action, and every rule
+ * in order. */
+static int filter_key(box_t *box, unsigned char **out, size_t *len)
+{
+    const struct scmp_version *v = seccomp_version();
+    size_t size = 16 * sizeof(uint64_t) + box->n_seccomp_rules * 28 * sizeof(uint64_t);
+    unsigned char *buf, *p;
 
-        if (!tmp) {
-            r = -ENOMEM;
-        } else {
-            tmp->seccomp_default_action = BOX_SECCOMP_ALLOW;
-            r = export_mem(tmp, &default_filter, &default_len);
-            if (r < 0) /* the message names the step that failed */
-                snprintf(box->errmsg, sizeof box->errmsg, "%s", tmp->errmsg);
-            free(tmp);
+    for (size_t i = 0; i < sizeof deny_eperm / sizeof deny_eperm[0]; i++)
+        size += strlen(deny_eperm[i]) + 1;
+    if (!(*out = buf = p = malloc(size)))
+        return box__error(box, ENOMEM, "spawn: seccomp filter");
+    put_u64(&p, SECCOMP_CACHE_FORMAT);
+    put_u64(&p, ((uint64_t)v->major << 32) | (v->minor << 16) | v->micro);
+    put_u64(&p, seccomp_api_get());
+    put_u64(&p, SCMP_ARCH_NATIVE);
+    put_u64(&p, box->seccomp_default_off);
+    if (!box->seccomp_default_off)
+        for (size_t i = 0; i < sizeof deny_eperm / sizeof deny_eperm[0]; i++) {
+            memcpy(p, deny_eperm[i], strlen(deny_eperm[i]) + 1);
+            p += strlen(deny_eperm[i]) + 1;
+        }
+    put_u64(&p, (uint64_t)box->seccomp_default_action);
+    put_u64(&p, (uint64_t)box->seccomp_default_errno);
+    put_u64(&p, box->n_seccomp_rules);
+    for (size_t i = 0; i < box->n_seccomp_rules; i++) {
+        const struct box_seccomp_rule *u = &box->seccomp_rules[i];
+
+        put_u64(&p, (uint64_t)u->nr);
+        put_u64(&p, (uint64_t)u->action);
+        put_u64(&p, (uint64_t)u->errno_value);
+        put_u64(&p, u->n_args);
+        for (size_t j = 0; j < u->n_args; j++) {
+            put_u64(&p, u->args[j].index);
+            put_u64(&p, (uint64_t)u->args[j].op);
+            put_u64(&p, u->args[j].value);
+            put_u64(&p, u->args[j].mask);
         }
     }
-    if (r == 0 && !(a->seccomp_filter = malloc(default_len * sizeof *default_filter)))
-        r = -ENOMEM;
-    if (r == 0) {
-        memcpy(a->seccomp_filter, default_filter, default_len * sizeof *default_filter);
-        a->seccomp_len = default_len;
-    }
-    pthread_mutex_unlock(&default_lock);
-    if (r == -ENOMEM)
-        return box__error(box, ENOMEM, "spawn: seccomp filter");
-    return r;
+    *len = (size_t)(p - buf);
+    return 0;
+}
+
+/* The box's filter as a malloc'ed BPF array (*out NULL: the box has no filter): from the
+ * cache when the same rule set was built before (in this process, or into the box's
+ * cache directory), else built and cached. Only a success is cached: a failure
+ * (memfd_create out of fds, out of memory) is the caller's state at that moment. */
+static int compile(box_t *box, struct sock_filter **out, unsigned short *len)
+{
+    _cleanup_free_ unsigned char *key = NULL;
+    size_t key_len;
+    int r;
+
+    *out = NULL;
+    *len = 0;
+    if (!has_filter(box))
+        return 0;
+    if ((r = filter_key(box, &key, &key_len)) < 0)
+        return r;
+    if ((r = box__seccomp_cache_get(box, key, key_len, out, len)) != 0)
+        return r < 0 ? box__error(box, -r, "spawn: seccomp filter") : 0;
+    if ((r = export_mem(box, out, len)) < 0)
+        return r;
+    box__seccomp_cache_put(box, key, key_len, *out, *len);
+    return 0;
 }
 
 int box__seccomp_prepare(box_t *box, struct box_plan *a)
@@ -564,10 +605,7 @@ int box__seccomp_prepare(box_t *box, struct box_plan *a)
         a->seccomp_listener |= box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY;
     a->seccomp_user = box->seccomp_bpf;
     a->n_seccomp_user = box->n_seccomp_bpf;
-    if (!box->seccomp_default_off && box->n_seccomp_rules == 0 &&
-        box->seccomp_default_action == BOX_SECCOMP_ALLOW)
-        return copy_default(box, a);
-    return export_mem(box, &a->seccomp_filter, &a->seccomp_len);
+    return compile(box, &a->seccomp_filter, &a->seccomp_len);
 }
 
 BOX_API int box_seccomp_notify_fd(const box_t *box)
@@ -589,11 +627,29 @@ BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)
     box__clear_error(box);
     if (fd < 0 || fcntl(fd, F_GETFD) < 0)
         return box__error(box, EBADF, "seccomp_export: fd %d is not open", fd);
+    if (!has_filter(box))
+        return box__error(box, ENOENT, "seccomp_export: the box has no seccomp filter");
+    if (!pfc) { /* the program box_spawn installs, from the cache when it is there */
+        _cleanup_free_ struct sock_filter *bpf = NULL;
+        unsigned short len;
+        size_t done = 0, bytes;
+
+        if ((r = compile(box, &bpf, &len)) < 0)
+            return r;
+        for (bytes = len * sizeof *bpf; done < bytes;) {
+            ssize_t n = write(fd, (char *)bpf + done, bytes - done);
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return box__error(box, errno, "seccomp_export");
+            done += (size_t)n;
+        }
+        return 0;
+    }
     if ((r = build_filter(box, &ctx)) < 0)
         return r;
-    if (!ctx)
-        return box__error(box, ENOENT, "seccomp_export: the box has no seccomp filter");
-    r = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+    r = seccomp_export_pfc(ctx, fd);
     seccomp_release(ctx);
     if (r < 0)
         return box__error(box, -r, "seccomp_export");

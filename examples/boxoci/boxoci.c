@@ -130,6 +130,18 @@ static void state_dir(const char *id, char *buf, size_t size)
     snprintf(buf, size, "%s/%s", g.root, id);
 }
 
+/* Compiled seccomp filters, shared by the containers of this root (box_seccomp_cache_dir;
+ * '@' is in no container id), or NULL when the root cannot be made. */
+static const char *seccomp_cache_dir(char *buf, size_t size)
+{
+    char root[PATH_MAX];
+
+    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) || !realpath(g.root, root))
+        return NULL;
+    snprintf(buf, size, "%s/@seccomp", root);
+    return buf;
+}
+
 /* The start time of pid (clock ticks since boot, /proc/PID/stat field 22), 0 if gone. */
 static unsigned long long pid_start_time(pid_t pid)
 {
@@ -575,7 +587,7 @@ struct run_opts {
 
 static int run_container(const char *id, const struct run_opts *o)
 {
-    char bundle[PATH_MAX], dir[PATH_MAX], err[OCI_ERR_MAX];
+    char bundle[PATH_MAX], dir[PATH_MAX], err[OCI_ERR_MAX], cache[PATH_MAX];
     struct oci_config *cfg = NULL;
     struct oci_host host;
     struct json_object *st = NULL;
@@ -601,6 +613,7 @@ static int run_container(const char *id, const struct run_opts *o)
         return error("config.json: process: missing: nothing to run");
     }
     oci_host_probe(&host);
+    host.seccomp_cache_dir = seccomp_cache_dir(cache, sizeof cache);
     if ((r = box_new(&box, 0)) < 0) {
         oci_config_free(cfg);
         return error("box_new: %s", strerror(-r));

@@ -1568,6 +1568,10 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
         if ((r = oci_seccomp_apply(c, seccomp, box)) < 0)
             return r;
         oci_pop(c, mark);
+        /* The runtime's, not the config's: a cache it cannot use (made by another user)
+         * only costs the compile. */
+        if (host->seccomp_cache_dir)
+            box_seccomp_cache_dir(box, host->seccomp_cache_dir);
     }
     if ((r = apply_personality(c, lx)) < 0 || (r = apply_time_offsets(c, lx, box, ns)) < 0 ||
         (r = oci_refuse(c, lx, "intelRdt", "libbox has no Intel RDT support")) < 0 ||

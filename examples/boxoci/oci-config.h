@@ -32,6 +32,8 @@ struct oci_host {
     bool selinux;            /* SELinux is enabled */
     bool cgroup_unified;     /* the host has only cgroup v2 (linux.resources.unified) */
     uint64_t hugepage_size;  /* the default huge page size in bytes, 0 if none */
+    const char *seccomp_cache_dir; /* where compiled filters are kept across containers
+                                      (box_seccomp_cache_dir), or NULL */
 };
 
 struct oci_config {

@@ -94,7 +94,12 @@ suite() { # MODE (root or rootless)
     rmdir "$tmp/p-$mode/rootfs" && ln -s ../rootfs "$tmp/p-$mode/rootfs"
     [ -z "$as" ] || chown -R nobody "$tmp/p-$mode"
     cfg "$tmp/p-$mode" "c['process']['noNewPrivileges']=False; c['process']['args']=['/bin/sh','-c','grep NoNewPrivs /proc/self/status; echo ok']; c['mounts']=[{'destination':'/proc','type':'proc'}]"
+    rm -rf "$state/@seccomp" # the filters of the containers before
     t "$mode: podman's profile, new privileges allowed" 0 'NoNewPrivs:.0' $rt run --bundle "$tmp/p-$mode" p1
+    # The compiled filter is kept in the state directory and used by the next container.
+    t "$mode: podman's profile cached" 0 '^1 600 ' sh -c "ls $state/@seccomp | wc -l | tr '\\n' ' '; stat -c '%a %U' $state/@seccomp/*.bpf"
+    t "$mode: podman's profile from the cache" 0 'NoNewPrivs:.0' $rt run --bundle "$tmp/p-$mode" p2
+    t "$mode: podman's profile cached once" 0 '^1$' sh -c "ls $state/@seccomp | wc -l"
   else
     echo "SKIP $mode: podman's profile (no /usr/share/containers/seccomp.json)"
   fi
@@ -135,7 +140,8 @@ suite() { # MODE (root or rootless)
   t "$mode: json log line" 0 '^\{"level":"error","msg":"config.json: process.apparmorProfile' cat "$w/log"
   cfg "$tmp/a" "del c['process']['apparmorProfile']; c['process']['args']=['/no/such/program']"
   t "$mode: exec failure reported" 1 'no/such/program' $rt run --bundle "$tmp/a" e2
-  t "$mode: nothing left in the state directory" 0 '' sh -c "[ -z \"\$(ls $state)\" ]"
+  # (but the compiled seccomp filters, shared by all containers: @seccomp)
+  t "$mode: nothing left in the state directory" 0 '' sh -c "[ -z \"\$(ls $state | grep -vx @seccomp)\" ]"
   [ "$(wc -l </proc/self/mountinfo)" -eq "$mounts_before" ] && ok "$mode: no mount left" ||
     bad "$mode: mounts changed"
   t "$mode: create needs running boxes" 1 'needs libbox.s running boxes' $rt create --bundle "$tmp/a" x

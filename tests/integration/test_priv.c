@@ -40,6 +40,7 @@
  *   (box_pass_fd), openat(fd, "etc/passwd")             Landlock still stops opening
  *                                                       anything outside its paths
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -350,6 +351,61 @@ static void test_seccomp_rules(void **state)
     assert_int_equal(run_box(box, "/tmp/sysprobe keyctl; echo rc=$?", out, sizeof out, &st), 0);
     assert_string_equal(out, "rc=159\n"); /* 128 + SIGSYS */
     box_free(box);
+}
+
+/* The one cache file in dir (its path into path). */
+static void only_cache_file(const char *dir, char *path, size_t size)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(path, size, "%s/%s", dir, e->d_name);
+            n++;
+        }
+    closedir(d);
+    assert_int_equal(n, 1);
+}
+
+/* box_seccomp_cache_dir: the first box's filter is built and written to the directory;
+ * once this process has built 16 other filters (its in-memory cache holds 16), a second
+ * box with the same rules gets it from the file, which is read and not written again, and
+ * the rule is in force in both. */
+static void test_seccomp_cache_dir(void **state)
+{
+    char dir[] = "/tmp/test-priv-seccomp.XXXXXX", path[PATH_MAX], out[OUT_MAX];
+    struct stat before, after;
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    box_t *box;
+
+    (void)state;
+    assert_true(devnull >= 0);
+    assert_non_null(mkdtemp(dir));
+    for (int round = 0; round < 2; round++) {
+        box = probe_box();
+        assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EXDEV), 0);
+        assert_int_equal(box_seccomp_cache_dir(box, dir), 0);
+        probe(box, "keyctl unshare_user", out, sizeof out);
+        assert_string_equal(out, "18 1 "); /* EXDEV; the default list is still there */
+        box_free(box);
+        only_cache_file(dir, path, sizeof path);
+        assert_int_equal(stat(path, round ? &after : &before), 0);
+        for (int i = 1; round == 0 && i <= 16; i++) { /* push it out of this process */
+            assert_int_equal(box_new(&box, 0), 0);
+            assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, i), 0);
+            assert_int_equal(box_seccomp_export(box, devnull, 0), 0);
+            box_free(box);
+        }
+    }
+    assert_int_equal(after.st_ino, before.st_ino);
+    assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    assert_int_equal(before.st_mode & 07777, 0600);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    close(devnull);
 }
 
 /* Landlock: writes only where allowed, nothing outside the listed paths; the same script
@@ -1052,6 +1108,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_mount_layers, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_busybox_mount_fails, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_seccomp_rules, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_seccomp_cache_dir, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_landlock_paths, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_landlock_missing_path, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_landlock_with_init, leak_setup, leak_teardown),

@@ -1,7 +1,10 @@
 /* Unit tests of privilege reduction (caps.c, seccomp.c): argument checks and error
  * messages, capability names, the prepared child data and the exported filter. No box is
  * spawned. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/filter.h>
 
 #include "box-private.h"
 #include "child.h"
@@ -275,6 +280,147 @@ static void test_seccomp_export(void **state)
     }
 }
 
+/* The cache file of dir (there must be exactly one), read whole into buf; its length. */
+static size_t cache_file(const char *dir, char *path, size_t size, unsigned char *buf,
+                         size_t max)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0, fd;
+    ssize_t len;
+
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".bpf")) {
+            snprintf(path, size, "%s/%s", dir, e->d_name);
+            n++;
+        }
+    closedir(d);
+    assert_int_equal(n, 1);
+    assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+    len = read(fd, buf, max);
+    close(fd);
+    assert_true(len > 16);
+    return (size_t)len;
+}
+
+/* Write buf as the cache file at path, with its checksum (FNV-1a 64 of the rest, the
+ * format seccomp-cache.c documents) recomputed unless keep_sum. */
+static void put_cache_file(const char *path, unsigned char *buf, size_t len, bool keep_sum)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    int fd;
+
+    for (size_t i = 0; i < len - 8; i++)
+        h = (h ^ buf[i]) * 0x100000001b3u;
+    if (!keep_sum)
+        memcpy(buf + len - 8, &h, 8);
+    unlink(path);
+    assert_true((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+}
+
+/* The box's filter as box_spawn would get it, from an empty process cache. */
+static struct box_plan fresh_prepare(box_t *box)
+{
+    struct box_plan a = { 0 };
+
+    box__seccomp_cache_clear();
+    assert_int_equal(box__seccomp_prepare(box, &a), 0);
+    assert_non_null(a.seccomp_filter);
+    return a;
+}
+
+/* box_seccomp_cache_dir: the setter's checks; a filter written to the directory is read
+ * back from it by a process without it in memory; a file with another key, a wrong
+ * checksum, a truncated one or one that others may write is not used (the filter is built
+ * again and the file replaced). */
+static void test_seccomp_cache(void **state)
+{
+    box_t *box = *state;
+    char dir[] = "/tmp/test-seccomp-cache.XXXXXX", link[64], path[PATH_MAX];
+    static unsigned char buf[64 * 1024], again[64 * 1024];
+    struct box_plan a, b;
+    size_t len, bytes;
+    uint32_t key_len;
+
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(box_seccomp_cache_dir(NULL, dir), -EINVAL);
+    assert_int_equal(box_seccomp_cache_dir(box, "relative/dir"), -EINVAL);
+    assert_int_equal(chmod(dir, 0770), 0);
+    assert_int_equal(box_seccomp_cache_dir(box, dir), -EPERM);
+    assert_non_null(strstr(box_errmsg(box), "only it can write"));
+    assert_int_equal(chmod(dir, 0700), 0);
+    snprintf(link, sizeof link, "%s.link", dir);
+    assert_int_equal(symlink(dir, link), 0);
+    assert_int_equal(box_seccomp_cache_dir(box, link), -ENOTDIR);
+    unlink(link);
+    assert_int_equal(box_seccomp_cache_dir(box, "/proc/self/status"), -ENOTDIR);
+
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EXDEV), 0);
+    assert_int_equal(box_seccomp_cache_dir(box, dir), 0);
+    a = fresh_prepare(box);
+    bytes = a.seccomp_len * sizeof *a.seccomp_filter;
+    len = cache_file(dir, path, sizeof path, buf, sizeof buf);
+    memcpy(&key_len, buf + 8, 4);
+    assert_int_equal(len, 16 + key_len + bytes + 8);
+    assert_memory_equal(buf + 16 + key_len, a.seccomp_filter, bytes);
+
+    /* Read from the file: a program changed in it (checksum made right) is what comes. */
+    buf[16 + key_len] ^= 1;
+    put_cache_file(path, buf, len, false);
+    b = fresh_prepare(box);
+    assert_int_equal(b.seccomp_len, a.seccomp_len);
+    assert_int_equal(((unsigned char *)b.seccomp_filter)[0],
+                     ((unsigned char *)a.seccomp_filter)[0] ^ 1);
+    free(b.seccomp_filter);
+    buf[16 + key_len] ^= 1; /* the program back; the checksum is now the changed one's */
+
+    /* A wrong checksum, another key, a truncated file, a file others may write: each is
+     * ignored, the filter built again and the file written anew. */
+    for (int damage = 0; damage < 4; damage++) {
+        size_t put = len;
+
+        assert_int_equal(cache_file(dir, path, sizeof path, again, sizeof again), len);
+        if (damage == 1)
+            buf[16] ^= 1; /* the key's first byte */
+        put_cache_file(path, buf, damage == 2 ? (put = len - 8) : put, damage == 0);
+        if (damage == 3)
+            assert_int_equal(chmod(path, 0622), 0);
+        b = fresh_prepare(box);
+        assert_int_equal(b.seccomp_len, a.seccomp_len);
+        assert_memory_equal(b.seccomp_filter, a.seccomp_filter, bytes);
+        free(b.seccomp_filter);
+        assert_int_equal(cache_file(dir, path, sizeof path, again, sizeof again), len);
+        assert_memory_equal(again + 16 + key_len, a.seccomp_filter, bytes);
+        if (damage == 1)
+            buf[16] ^= 1;
+    }
+    free(a.seccomp_filter);
+
+    /* Another rule set, another file; the directory off again. */
+    assert_int_equal(box_seccomp_rule(box, "keyctl", BOX_SECCOMP_ERRNO, EXFULL), 0);
+    b = fresh_prepare(box);
+    free(b.seccomp_filter);
+    assert_int_equal(box_seccomp_cache_dir(box, NULL), 0);
+    {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        int files = 0;
+
+        while (d && (e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                assert_non_null(strstr(e->d_name, ".bpf"));
+                assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
+                files++;
+            }
+        closedir(d);
+        assert_int_equal(files, 2);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_landlock_checks(void **state)
 {
     box_t *box = *state;
@@ -326,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seccomp_rule_args_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_seccomp_default_action_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_seccomp_export, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_seccomp_cache, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_landlock_checks, new_box, free_box),
         cmocka_unit_test(test_landlock_rights),
     };
