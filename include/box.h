@@ -72,10 +72,56 @@ const char *box_errmsg(const box_t *box);
 const char *box_error_step(const box_t *box);
 
 /* Which namespaces to create (BOX_NS_* bits). Without BOX_NS_USER the caller must be
- * privileged (root); without BOX_NS_MNT no root filesystem or mounts can be set. */
+ * privileged (root); without BOX_NS_MNT no root filesystem or mounts can be set. A
+ * namespace joined with box_join_namespace is joined, not created, whatever the mask says
+ * (before or after the join); only BOX_NS_PID keeps its meaning: a new pid namespace
+ * inside the joined one. */
 int box_set_namespaces(box_t *box, unsigned int ns);
 
-/* Hostname inside the box (needs BOX_NS_UTS). At most 64 bytes. Default: "box". */
+/* Join an existing namespace instead of creating one: the box's processes share it with
+ * whoever else is in it (a Kubernetes pod's net, ipc and uts; podman's network namespace;
+ * bwrap's --userns and --pidns).
+ *
+ * `ns` is one BOX_NS_* bit; `fd` an open namespace file of that type (/proc/PID/ns/NAME,
+ * or a bind mount of one such as /run/netns/NAME). The fd is duplicated (close-on-exec)
+ * at the call and the caller keeps its own; the box's copy is closed by box_free. The
+ * path variant opens `path` without following any symbolic link, except the kernel's own
+ * link at the end of /proc/PID/ns/NAME (PID may be self or thread-self), so a component
+ * swapped for a link cannot redirect it. A second join of the same type replaces the first.
+ *
+ * box_spawn joins them in the first process, before it makes the box's process with the
+ * namespaces the box creates (so a new user namespace of the box sits below the
+ * network namespace it joined, as in rootless podman): first the namespaces not owned by
+ * a joined user namespace, then that user namespace (the process gets full capabilities
+ * in it), then the namespaces it owns. A joined pid namespace holds the box's program as
+ * one of its processes (not pid 1); BOX_NS_PID (in the default mask) keeps its meaning, a
+ * new pid namespace inside the joined one, which is not supported yet: leave it out.
+ * box_exec enters the joined namespaces like the box's own. What a joined namespace
+ * already has stays: the box sets no hostname in a joined uts namespace, brings up no
+ * loopback in a joined network namespace and writes no uid/gid maps for a joined user
+ * namespace (a joined user namespace that is the caller's own is not entered at all).
+ *
+ * Refused at box_spawn with -EINVAL (the message names the namespace and path): a joined
+ * pid namespace with BOX_NS_PID (for now); a joined user namespace with box_add_uid_map/box_add_gid_map or BOX_OPT_NO_USERNS; a joined pid
+ * namespace owned by another user namespace than the box's (a box that creates its user
+ * namespace cannot join any; a box without one only those of the caller's own); a joined
+ * network namespace with box_net_veth, box_net_bridge, box_net_pasta or box_net_publish;
+ * a joined uts namespace with box_set_hostname; a joined mount namespace with a root,
+ * an overlay or mounts (they need a mount namespace of the box's own); a joined time
+ * namespace with box_set_time_offset. The kernel's refusal fails box_spawn at step
+ * "join-ns" (-EPERM: no CAP_SYS_ADMIN over the namespace's owner, which a rootless caller
+ * has only for namespaces of a user namespace it joins too; -EINVAL: a pid namespace that
+ * is not below the caller's).
+ *
+ * Phase: before box_spawn(). Returns 0 or: -EINVAL (box NULL, `ns` not exactly one known
+ * bit, path NULL or not absolute, fd or path not a namespace of that type), -EBADF (fd
+ * not open), -ELOOP (a symbolic link in path), -ENOENT/-EACCES/... (path does not open),
+ * -EMFILE, -EBUSY (already spawned), -ENOMEM. */
+int box_join_namespace(box_t *box, unsigned int ns, int fd);
+int box_join_namespace_path(box_t *box, unsigned int ns, const char *path);
+
+/* Hostname inside the box (needs BOX_NS_UTS; refused with a joined uts namespace). At
+ * most 64 bytes. Default: "box". */
 int box_set_hostname(box_t *box, const char *hostname);
 
 /* Root filesystem. `dir` must be an absolute path to an existing directory; it is bind-mounted

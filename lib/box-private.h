@@ -64,9 +64,15 @@ struct box_io_rule {
 enum box_state { BOX_CONFIGURED, BOX_HELD, BOX_RUNNING, BOX_ENDED };
 struct box_launch;
 
+#define BOX_NS_TYPES 8 /* the BOX_NS_* bits */
+
 struct box {
     enum box_state state;
-    unsigned int ns;
+    unsigned int ns;   /* the namespaces the box creates (never one it joins) */
+    unsigned int ns_join;          /* ns.c: box_join_namespace's BOX_NS_* bits */
+    int join_fd[BOX_NS_TYPES];     /* by bit number: the box's duplicate, else -1 */
+    char *join_what[BOX_NS_TYPES]; /* the path, or "fd N", for messages */
+    bool hostname_set; /* box_set_hostname was called */
     unsigned int opts;
     char hostname[BOX_HOSTNAME_MAX + 1];
     char *root;
@@ -179,6 +185,14 @@ int box__ns_setns_flags(unsigned int ns);
 int box__idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
 int box__ns_write_maps(box_t *box, pid_t pid);
 int box__ns_time_offsets(box_t *box, char **out); /* records the message */
+/* box_join_namespace: spawn's refusals (the message), the join list and fork of the plan;
+ * what box_exec enters (the created and joined ones); box_new's and box_free's part. */
+int box__ns_join_check(box_t *box);
+int box__ns_join_prepare(box_t *box, struct box_plan *p);
+unsigned int box__ns_entered(const box_t *box);
+int box__ns_join_error(box_t *box, const struct box_plan *p, int index, int err);
+void box__ns_join_init(box_t *box);
+void box__ns_join_free(box_t *box);
 
 /* mount.c: the parent validates and records; child.c replays. */
 int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,

@@ -35,6 +35,7 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     box->status_fd = -1;
     box->init_status_fd = -1;
     box->notify_fd = -1;
+    box__ns_join_init(box);
     box->env = calloc(2, sizeof *box->env);
     box->cwd = strdup("/");
     if (box->env && (box->env[0] = strdup(DEFAULT_PATH)))
@@ -62,6 +63,7 @@ BOX_API void box_free(box_t *box)
     box__monitor_release(box, NULL);
     if (box->notify_fd >= 0)
         close(box->notify_fd);
+    box__ns_join_free(box);
     for (size_t i = 0; i < box->n_mounts; i++)
         box__mount_free(&box->mounts[i]);
     free(box->mounts);
@@ -104,7 +106,7 @@ BOX_API int box_set_namespaces(box_t *box, unsigned int ns)
     if (ns & ~BOX_NS_ALL)
         return box__error(box, EINVAL, "set_namespaces: unknown namespace bits 0x%x",
                          ns & ~BOX_NS_ALL);
-    box->ns = ns;
+    box->ns = ns & ~(box->ns_join & ~(unsigned int)BOX_NS_PID); /* box_join_namespace */
     return 0;
 }
 
@@ -122,6 +124,7 @@ BOX_API int box_set_hostname(box_t *box, const char *hostname)
         return box__error(box, EINVAL, "set_hostname: hostname must be 1 to %d bytes, not %zu",
                          BOX_HOSTNAME_MAX, len);
     memcpy(box->hostname, hostname, len + 1);
+    box->hostname_set = true;
     return 0;
 }
 

@@ -611,15 +611,17 @@ CHILD_NO_ASAN int box__child_resume(void *resume)
 #define CLONE_PARENT 0x00008000
 #endif
 
-/* box_exec, after JOIN_NS: setns(CLONE_NEWPID) placed only our future children in the box's
- * pid namespace, so the rest of the list runs in a new process, made a sibling of ours
- * (CLONE_PARENT: the caller's child, which it waits for through a pidfd) on the second
- * stack the parent prepared. We only say its pid (shared memory) and go. */
+/* After JOIN_NS: setns(CLONE_NEWPID) placed only our future children in the joined pid
+ * namespace, so the rest of the list runs in a new process, made a sibling of ours
+ * (CLONE_PARENT: box_exec's caller's child, which waits for it through a pidfd; box_spawn's
+ * monitor's) on the second stack the parent prepared. box_spawn's namespaces to create
+ * are made here (fork_flags), inside the joined ones. We only say its pid (shared memory)
+ * and go. */
 long box__step_fork(const struct box_plan *p, struct box_child *c)
 {
 #if defined(__x86_64__) || defined(__aarch64__)
     struct box_clone_args ca = {
-        .flags = CLONE_VM | CLONE_PARENT,
+        .flags = CLONE_VM | CLONE_PARENT | p->fork_flags,
         .stack = (uint64_t)(uintptr_t)p->fork_stack,
         .stack_size = p->fork_stack_size,
     };

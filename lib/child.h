@@ -17,11 +17,11 @@
 
 #define BOX_STEPS(X)                                                                             \
     X(SIGNALS, signals, "signals", child, BOTH, "reset signal handlers", true)                   \
-    X(JOIN_NS, join_ns, "join-ns", ns, EXEC, "join the box's namespaces", p->join_ns_flags)      \
-    X(FORK, fork, "fork", child, EXEC, "fork into the box's pid namespace", true)                \
+    X(JOIN_NS, join_ns, "join-ns", ns, BOTH, "join namespace", p->n_join)                        \
+    X(FORK, fork, "fork", child, BOTH, "fork into the joined namespaces", p->fork)              \
     X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
     X(BOX_ROOT, box_root, "box-root", child, SPAWN, "become the box's root",                     \
-      box->ns & BOX_NS_USER)                                                                     \
+      (box->ns | box->ns_join) & BOX_NS_USER)                                                    \
     X(CGROUP_NS, cgroup_ns, "cgroup-ns", child, SPAWN, "unshare cgroup namespace",               \
       box->ns & BOX_NS_CGROUP)                                                                   \
     X(SETSID, setsid, "setsid", child, SPAWN, "setsid", box->opts & BOX_OPT_NEW_SESSION)         \
@@ -95,10 +95,11 @@ enum box_profile_mark {
 #define BOX_LIST_EXEC 2
 #define BOX_LIST_BOTH (BOX_LIST_SPAWN | BOX_LIST_EXEC)
 
-/* STEP_FORK: the child that joined the box's namespaces makes the process that runs the
- * rest of the list (setns(CLONE_NEWPID) moves only children into the pid namespace); it
- * is a sibling (CLONE_PARENT) and starts at `from`. The parent reads `pid` once the first
- * child has exited. Parent-allocated scratch, shared memory (CLONE_VM). */
+/* STEP_FORK: the child that joined the namespaces (JOIN_NS) makes the process that runs
+ * the rest of the list (setns(CLONE_NEWPID) moves only children into the pid namespace);
+ * it is a sibling (CLONE_PARENT: box_exec's caller's child, box_spawn's monitor's) and
+ * starts at `from`. Whoever cloned the first child reads `pid` once that has exited.
+ * Parent-allocated scratch, shared memory (CLONE_VM). */
 struct box_resume {
     const struct box_plan *plan;
     int from;
@@ -147,7 +148,9 @@ struct box_exit_record {
 /* The monitor: the caller's child, libbox's, between the caller and the box. The parent
  * prepares this, clones box__monitor_main with CLONE_VM and exit signal 0 (it never execs,
  * so it keeps 0: no SIGCHLD, no auto-reaping, invisible to waitpid(-1) without __WALL);
- * the monitor clones the box's first process and reports it on the sync socket. */
+ * the monitor clones the box's first process and reports it on the sync socket. With a
+ * plan that forks (box_join_namespace), that first process joins and forks the box's
+ * process as the monitor's child, and the monitor reports that one. */
 struct box_monitor {
     uint64_t clone_flags; /* the box's: namespaces | CLONE_VM | CLONE_PIDFD */
     int cgroup_fd;        /* the v2 box cgroup for CLONE_INTO_CGROUP, or -1 */
@@ -164,6 +167,8 @@ struct box_monitor {
  * when err is 0. */
 struct box_monitor_msg {
     int err;              /* positive errno of the clone, or 0 */
+    int setup_failed;     /* the first process, which joins namespaces and forks the box's
+                             (FORK), failed: its record is on the error pipe */
     pid_t pid;            /* the first process, in the caller's pid namespace */
     int placed;           /* cloned right into the v2 box cgroup */
 };

@@ -113,6 +113,34 @@ static MONITOR_NO_ASAN long clone_first(const struct box_monitor *m, int *pidfd,
                             box__child_main, m->plan);
 }
 
+/* A plan that forks (box_join_namespace): the first process joined the namespaces, made
+ * the box's process as our child (CLONE_PARENT) and exited. Reap it and take the box's
+ * process: its pid from the shared scratch, a pidfd (our unreaped child, so the pid
+ * cannot be another's). Returns its pid, or 0 when the first process failed (its record
+ * is on the error pipe), or -errno. */
+static MONITOR_NO_ASAN long take_forked(const struct box_monitor *m, long first, int *pidfd)
+{
+    siginfo_t si;
+    long r, pid;
+
+    do
+        r = SYS5(SYS_waitid, P_PID, first, &si, WEXITED | __WALL, 0);
+    while (r == -EINTR);
+    if (r < 0)
+        return r;
+    pid = m->plan->resume->pid;
+    if (si.si_code != CLD_EXITED || si.si_status != 0 || pid <= 0)
+        return 0;
+    r = SYS2(SYS_pidfd_open, pid, 0);
+    if (r < 0) {
+        SYS2(SYS_kill, pid, SIGKILL);
+        SYS5(SYS_waitid, P_PID, pid, &si, WEXITED | __WALL, 0);
+        return r;
+    }
+    *pidfd = (int)r;
+    return pid;
+}
+
 /* The report with the pidfd attached. */
 static MONITOR_NO_ASAN long send_report(int sock, const struct box_monitor_msg *msg, int pidfd)
 {
@@ -164,10 +192,14 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
      * so no other disposition matters here.) */
     SYS4(SYS_rt_sigaction, SIGCHLD, &dfl, 0, sizeof dfl.mask);
     r = clone_first(m, &pidfd, &msg.placed);
-    if (r < 0)
+    if (r >= 0 && m->plan->fork && (r = take_forked(m, r, &pidfd)) == 0) {
+        msg.setup_failed = 1;
+        r = -1;
+    } else if (r < 0) {
         msg.err = (int)-r;
-    else
+    } else {
         msg.pid = (pid_t)r;
+    }
     /* After this the caller may free m: only locals from here on. */
     send_report(m->sync_fd, &msg, pidfd);
     /* Nothing of the caller's stays open here while the box runs. */

@@ -141,17 +141,17 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     int r;
 
     memset(p, 0, sizeof *p);
-    p->sync_fd = p->err_fd = p->init_fd = p->join_pidfd = p->status_fd = -1;
+    p->sync_fd = p->err_fd = p->init_fd = p->status_fd = -1;
     p->base = pick_base();
     p->envp = box->env;
     p->root = box->root;
     p->root_overlay = box->root_overlay;
-    p->overlay_userxattr = box->ns & BOX_NS_USER;
+    p->overlay_userxattr = box__ns_entered(box) & BOX_NS_USER;
     p->mounts = box->mounts;
     p->n_mounts = box->n_mounts;
     p->cwd = box->cwd;
     p->root_devices = box->root_flags & BOX_ROOT_DEVICES;
-    p->pid_ns = box->ns & BOX_NS_PID;
+    p->pid_ns = box__ns_entered(box) & BOX_NS_PID; /* its own or a joined one */
     p->lock_files = box->lock_files;
     p->n_lock_files = box->n_lock_files;
     p->no_userns = box->opts & BOX_OPT_NO_USERNS;
@@ -200,8 +200,11 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     if ((r = box__seccomp_prepare(box, p)) < 0 || (r = box__landlock_prepare(box, p)) < 0 ||
         (r = box__net_prepare(box, p)) < 0)
         return r;
-    if ((r = box__ns_time_offsets(box, (char **)&p->time_offsets)) < 0)
+    if ((r = box__ns_time_offsets(box, (char **)&p->time_offsets)) < 0 ||
+        (r = box__ns_join_prepare(box, p)) < 0)
         return r;
+    if (p->fork && !(p->resume = calloc(1, sizeof *p->resume)))
+        return box__error(box, ENOMEM, "spawn: prepare");
     p->steps = list_steps(box, p, BOX_LIST_SPAWN);
     return 0;
 }
@@ -244,10 +247,13 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
             p->fd_high = fds[i].fd + 1;
     /* No listener for an exec'd program: a notifying rule answers it ENOSYS. */
     p->seccomp_listener = false;
-    p->join_pidfd = box->pidfd;
-    p->join_ns_flags = box__ns_setns_flags(box->ns);
-    p->resume = calloc(1, sizeof *p->resume);
-    if (!p->resume)
+    /* Every namespace the box is in, its own and the joined ones, through its pidfd. */
+    p->join[0].fd = box->pidfd;
+    p->join[0].nstype = box__ns_setns_flags(box__ns_entered(box));
+    p->n_join = p->join[0].nstype ? 1 : 0;
+    p->fork = true;
+    p->fork_flags = 0;
+    if (!p->resume && !(p->resume = calloc(1, sizeof *p->resume)))
         return box__error(box, ENOMEM, "exec: prepare");
     p->steps = list_steps(box, p, BOX_LIST_EXEC);
     return 0;

@@ -71,6 +71,7 @@ struct box_plan_landlock {
 #define BOX_DEV_NODES 6  /* /dev nodes bound from the host (mount.c) */
 #define BOX_RLIMITS (BOX_LIMIT_CPU + 1) /* BOX_LIMIT_* below this index are rlimits */
 #define BOX_PLAN_HOSTNAME_MAX 64
+#define BOX_PLAN_JOINS 8 /* one per namespace type */
 
 struct box_plan {
     uint64_t steps;       /* 1 << STEP_*: the steps that run (the others are skipped) */
@@ -84,10 +85,18 @@ struct box_plan {
     int parent_fds[4];    /* the parent's ends of the channels: closed first, so that the */
     size_t n_parent_fds;  /* child never holds both ends of one */
 
-    /* box_exec: the running box's namespaces to join (setns through its pidfd), and the
-     * second process (STEP_FORK) that enters its pid namespace. */
-    int join_pidfd;
-    int join_ns_flags;        /* CLONE_NEW*; 0: nothing to join */
+    /* JOIN_NS: setns(join[i].fd, join[i].nstype) in order: box_exec's one entry is the
+     * running box's pidfd with all its namespaces, box_spawn's are box_join_namespace's
+     * fds (borrowed from the box), ordered for the kernel (ns.c). FORK then makes the
+     * process that runs the rest of the list (setns(CLONE_NEWPID) moves only children into
+     * a pid namespace), with fork_flags: box_spawn's namespaces to create. */
+    struct box_plan_join {
+        int fd;
+        int nstype;           /* CLONE_NEW* */
+    } join[BOX_PLAN_JOINS];
+    size_t n_join;
+    bool fork;
+    uint64_t fork_flags;
     struct box_resume *resume; /* owned scratch (child.h) */
     void *fork_stack;         /* top of the second process's stack (borrowed) */
     size_t fork_stack_size;

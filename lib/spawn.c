@@ -73,6 +73,8 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
     switch (e->step) {
     case STEP_EXEC:
         return describe_exec_error(box, p, e, err);
+    case STEP_JOIN_NS:
+        return box__ns_join_error(box, p, e->index, err);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
@@ -168,18 +170,22 @@ static int report_child_error(box_t *box, const struct box_plan *p,
 
 static int check_spawnable(box_t *box, const char *const argv[])
 {
+    int r;
+
     if (box->state == BOX_RUNNING || box->state == BOX_HELD)
         return box__error(box, EBUSY, "spawn: the box is already running");
     if (box->state == BOX_ENDED)
         return box__error(box, EBUSY, "spawn: the box has already run; make a new one");
     if (!argv || !argv[0] || !argv[0][0])
         return box__error(box, EINVAL, "spawn: argv is NULL or empty");
+    if ((r = box__ns_join_check(box)) < 0)
+        return r;
     if ((box->opts & BOX_OPT_NO_USERNS) && (!(box->ns & BOX_NS_USER) || box->n_groups))
         return box__error(box, EINVAL, "spawn: BOX_OPT_NO_USERNS needs BOX_NS_USER and no "
                           "supplementary groups");
     if (!(box->ns & BOX_NS_MNT) && (box->root || box->root_overlay || box->n_mounts))
         return box__error(box, EINVAL, "spawn: a root or mounts need the mount namespace");
-    if (!(box->ns & BOX_NS_USER) && geteuid() != 0)
+    if (!(box__ns_entered(box) & BOX_NS_USER) && geteuid() != 0)
         return box__error(box, EPERM,
                          "spawn: without a user namespace only root can create namespaces");
     if (!(box->ns & BOX_NS_TIME) &&
@@ -235,7 +241,8 @@ static void record_process_limits(box_t *box)
 struct box_launch {
     struct box_plan plan;
     struct box_monitor mon;
-    void *stack;
+    void *stack;        /* the first process's, and with a join the box's process's after it */
+    size_t stack_size;
     int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
     int sync_wr; /* our end of the sync socket: the monitor's report comes in here, and one
                     byte releases the child */
@@ -247,7 +254,7 @@ static void launch_free(struct box_launch *l)
         return;
     /* The child has exec'ed or is gone: its stack and the prepared data are ours again. */
     if (l->stack != MAP_FAILED)
-        munmap(l->stack, CHILD_STACK_SIZE);
+        munmap(l->stack, l->stack_size);
     if (l->err_rd >= 0)
         close(l->err_rd);
     if (l->sync_wr >= 0)
@@ -364,7 +371,9 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     l->mon.stack = l->stack;
     l->mon.stack_size = CHILD_STACK_SIZE;
     l->mon.plan = &l->plan;
-    l->mon.cgroup_fd = box->cg.dir[BOX_CG_V2] ? open(box->cg.dir[BOX_CG_V2],
+    /* With a join the box's process is cloned by the first one (FORK), which the caller
+     * then moves into the cgroups. */
+    l->mon.cgroup_fd = box->cg.dir[BOX_CG_V2] && !l->plan.fork ? open(box->cg.dir[BOX_CG_V2],
                                                       O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                                                : -1;
     /* All signals stay blocked across clone so that no handler of the caller runs in the
@@ -389,6 +398,11 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     }
     n = recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);
     box__profile_mark(box, BOX_PROF_CLONED);
+    if (n == (ssize_t)sizeof msg && msg.setup_failed) { /* a join: its record says why */
+        r = read_child(box, l);
+        return r < 0 ? r : box__error(box, EIO, "spawn: the first process ended without a "
+                                      "word");
+    }
     if (n != (ssize_t)sizeof msg || msg.err || box->pidfd < 0) {
         int err = n < 0 ? (int)-n : msg.err ? msg.err : n == (ssize_t)sizeof msg ? EMFILE : EIO;
 
@@ -522,15 +536,20 @@ static int spawn_argv(box_t *box, const char *const argv[])
     box__profile_mark(box, BOX_PROF_CGROUP);
     if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr)) < 0)
         goto out;
-    l->stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+    l->stack_size = (l->plan.fork ? 2 : 1) * CHILD_STACK_SIZE;
+    l->stack = mmap(NULL, l->stack_size, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (l->stack == MAP_FAILED) {
         r = box__error(box, errno, "spawn: allocate child stack");
         goto out;
     }
-    box__child_stack_fresh(l->stack, CHILD_STACK_SIZE);
-    r = start_monitor(box, l, (unsigned long)box__ns_clone_flags(box->ns) | CLONE_VM |
-                                  CLONE_PIDFD, &placed);
+    box__child_stack_fresh(l->stack, l->stack_size);
+    l->plan.fork_stack = (char *)l->stack + CHILD_STACK_SIZE;
+    l->plan.fork_stack_size = CHILD_STACK_SIZE;
+    /* With a join the first process makes none of the namespaces: its FORK does. */
+    r = start_monitor(box, l, l->plan.fork ? CLONE_VM
+                              : (unsigned long)box__ns_clone_flags(box->ns) | CLONE_VM |
+                                    CLONE_PIDFD, &placed);
     /* Only the child (and the monitor, the status pipe) may hold their ends now, or EOF
      * would never come. From here on l->plan is the child's: it shares our memory, so we
      * must not change it until exec. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -45,7 +46,8 @@ static void test_step_table(void **state)
     for (int s = 0; s < STEP_COUNT; s++)
         assert_true(box__step_lists(s) >= BOX_LIST_SPAWN && box__step_lists(s) <= BOX_LIST_BOTH);
     assert_int_equal(box__step_lists(STEP_MOUNT), BOX_LIST_SPAWN);
-    assert_int_equal(box__step_lists(STEP_JOIN_NS), BOX_LIST_EXEC);
+    assert_int_equal(box__step_lists(STEP_JOIN_NS), BOX_LIST_BOTH);
+    assert_int_equal(box__step_lists(STEP_FORK), BOX_LIST_BOTH);
     assert_int_equal(box__step_lists(STEP_SECCOMP), BOX_LIST_BOTH);
     assert_int_equal(STEP_EXEC, STEP_COUNT - 1);
 }
@@ -125,12 +127,124 @@ static void test_plan_build(void **state)
     assert_true(s & BOX_STEP(RLIMIT));
     assert_false(s & (mounts | BOX_STEP(HOSTNAME) | BOX_STEP(BOX_ROOT) | BOX_STEP(HOLD) |
                       BOX_STEP(PDEATHSIG)));
-    assert_int_equal(p.join_pidfd, 3);
-    assert_true(p.join_ns_flags != 0);
+    assert_int_equal(p.n_join, 1);
+    assert_int_equal(p.join[0].fd, 3);
+    assert_true(p.join[0].nstype != 0);
+    assert_true(p.fork);
+    assert_int_equal(p.fork_flags, 0);
     assert_string_equal(p.cwd, "/tmp");
     assert_string_equal(p.exec_paths[0] + strlen(p.exec_paths[0]) - 5, "/prog");
     box__plan_free(&p);
     box->pidfd = -1;
+    box_free(box);
+}
+
+/* box_join_namespace: what the call checks, and the plan it makes (the join list in the
+ * kernel's order, the fork with the namespaces still to create, no loopback or hostname
+ * for joined ones). Namespace files of our own are enough: nothing is entered here. */
+static void test_join_plan(void **state)
+{
+    const char *argv[] = { "prog", NULL };
+    char link[] = "/tmp/test_child_nslinkXXXXXX";
+    struct box_plan p;
+    box_t *box;
+    int fd;
+
+    (void)state;
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_join_namespace(box, BOX_NS_NET | BOX_NS_UTS, 0), -EINVAL);
+    assert_int_equal(box_join_namespace(box, 0, 0), -EINVAL);
+    assert_int_equal(box_join_namespace(box, 1u << 9, 0), -EINVAL);
+    assert_int_equal(box_join_namespace(box, BOX_NS_NET, -1), -EBADF);
+    assert_int_equal(box_join_namespace(box, BOX_NS_NET, 999), -EBADF);
+    assert_non_null(strstr(box_errmsg(box), "net namespace: fd 999 is not open"));
+    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(box_join_namespace(box, BOX_NS_NET, fd), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "is not a namespace"));
+    close(fd);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/uts"), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "/proc/self/ns/uts is a uts namespace"));
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "proc/self/ns/net"), -EINVAL);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, NULL), -EINVAL);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/nosuch"),
+                     -ENOENT);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/../ns/net"),
+                     -ELOOP); /* only /proc/PID/ns/NAME itself may end in the kernel's link */
+    /* A link made by someone else on the way is refused, even to a namespace file. */
+    fd = mkstemp(link);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(link);
+    assert_int_equal(symlink("/proc/self/ns/net", link), 0);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, link), -ELOOP);
+    assert_non_null(strstr(box_errmsg(box), "symbolic link"));
+    unlink(link);
+    assert_int_equal(box->ns_join, 0);
+
+    /* net joined twice (the second replaces the first), uts by fd: not created any more,
+     * whatever box_set_namespaces says before or after. */
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/net"), 0);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/thread-self/ns/net"), 0);
+    fd = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(box_join_namespace(box, BOX_NS_UTS, fd), 0);
+    close(fd); /* the box has its own copy */
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL), 0);
+    assert_int_equal(box->ns, BOX_NS_ALL & ~(BOX_NS_NET | BOX_NS_UTS));
+    assert_int_equal(box__ns_entered(box), BOX_NS_ALL);
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
+    assert_true(p.steps & BOX_STEP(JOIN_NS));
+    assert_true(p.steps & BOX_STEP(FORK));
+    assert_false(p.steps & (BOX_STEP(LOOPBACK) | BOX_STEP(HOSTNAME)));
+    assert_int_equal(p.n_join, 2);
+    assert_int_equal(p.join[0].nstype, CLONE_NEWUTS); /* no user namespace: bit order */
+    assert_int_equal(p.join[1].nstype, CLONE_NEWNET);
+    assert_int_equal(p.join[1].fd, box->join_fd[5]);
+    assert_true(p.fork_flags & CLONE_NEWUSER);
+    assert_false(p.fork_flags & (CLONE_NEWNET | CLONE_NEWUTS));
+    assert_non_null(p.resume);
+    box__plan_free(&p);
+
+    /* A joined user namespace: the namespaces it does not own before it (ours here, owned
+     * by our user namespace: the test's own stand in for one of another's). */
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_USER, "/proc/self/ns/user"), 0);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_IPC, "/proc/self/ns/ipc"), 0);
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
+    assert_int_equal(p.n_join, 4);
+    assert_int_equal(p.join[0].nstype, CLONE_NEWUSER); /* it owns them all */
+    assert_int_equal(p.join[1].nstype, CLONE_NEWUTS);
+    assert_int_equal(p.join[2].nstype, CLONE_NEWIPC);
+    assert_int_equal(p.join[3].nstype, CLONE_NEWNET);
+    assert_false(p.fork_flags & CLONE_NEWUSER);
+    assert_true(p.steps & BOX_STEP(BOX_ROOT));
+    box__plan_free(&p);
+    /* ... which is our own: no join at all at spawn. */
+    assert_int_equal(box__ns_join_check(box), 0);
+    assert_false(box->ns_join & BOX_NS_USER);
+    assert_int_equal(box->join_fd[0], -1);
+
+    /* Refusals at spawn, each naming the namespace and path. */
+    assert_int_equal(box_set_hostname(box, "x"), 0);
+    assert_int_equal(box__ns_join_check(box), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "uts namespace fd "));
+    box_free(box);
+
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_PID, "/proc/self/ns/pid"), 0);
+    assert_int_equal(box__ns_join_check(box), -EINVAL); /* the box makes its user ns */
+    assert_non_null(strstr(box_errmsg(box), "pid namespace /proc/self/ns/pid"));
+    assert_int_equal(box_set_namespaces(box, BOX_NS_MNT), 0);
+    assert_int_equal(box__ns_join_check(box), 0); /* ours, owned by our user namespace */
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_MNT, "/proc/self/ns/mnt"), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/tmp", 0), 0);
+    assert_int_equal(box__ns_join_check(box), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "mount namespace /proc/self/ns/mnt"));
+    box_free(box);
+
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/net"), 0);
+    assert_int_equal(box_net_pasta(box, 0), 0);
+    assert_int_equal(box__ns_join_check(box), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "network namespace /proc/self/ns/net"));
     box_free(box);
 }
 
@@ -249,6 +363,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step_table),
         cmocka_unit_test(test_plan_build),
+        cmocka_unit_test(test_join_plan),
         cmocka_unit_test(test_plan_by_hand),
     };
 
