@@ -28,10 +28,14 @@ int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t
 /* The same for any argv. */
 int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_status_t *st);
 
-/* Snapshot and compare what a box could leak in the caller: fds, children, host mounts. */
+/* Snapshot and compare what a box could leak in the caller: fds, children, host mounts
+ * (by mount id: a mount that is new afterwards and lies on a path of the tests' or of
+ * libbox's, /tmp/libbox-* or /run/libbox*; mounts that other programs on the host make
+ * or remove meanwhile elsewhere are not the box's). */
 struct leak_snapshot {
     int fds;
-    int mounts;
+    int n_mounts;
+    int mount_ids[4096];
 };
 void leak_snapshot(struct leak_snapshot *s);
 void assert_no_leaks(const struct leak_snapshot *before);
