@@ -102,13 +102,32 @@ static void __attribute__((format(printf, 1, 2))) debug(const char *fmt, ...)
 
 /* ---- the state directory ---- */
 
+/* Is this process in the initial user namespace (its uid map the identity of all ids)? */
+static bool initial_userns(void)
+{
+    unsigned long inside, outside, count;
+    FILE *f = fopen("/proc/self/uid_map", "re");
+    bool initial;
+
+    if (!f)
+        return true;
+    initial = fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
+              outside == 0 && count == 4294967295UL;
+    fclose(f);
+    return initial;
+}
+
+/* runc's rule: /run/boxoci for real root; for anyone else, and for root in a user
+ * namespace (rootless podman runs its runtime as uid 0 of one), $XDG_RUNTIME_DIR/boxoci. */
 static const char *default_root(void)
 {
     static char buf[PATH_MAX];
     const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-    if (geteuid() == 0 || !xdg || !xdg[0])
-        return geteuid() == 0 ? "/run/boxoci" : "/tmp/boxoci";
+    if (geteuid() == 0 && initial_userns())
+        return "/run/boxoci";
+    if (!xdg || !xdg[0])
+        return "/tmp/boxoci";
     snprintf(buf, sizeof buf, "%s/boxoci", xdg);
     return buf;
 }
