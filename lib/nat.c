@@ -67,7 +67,7 @@ static int batch_send(struct nft_batch *nb)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
     struct mnl_socket *nl;
-    unsigned int acks = 0;
+    size_t acks = 0;
     int r = 0;
 
     nftnl_batch_end(mnl_nlmsg_batch_current(nb->b), nb->seq++);
@@ -83,24 +83,8 @@ static int batch_send(struct nft_batch *nb)
     }
     while (acks < nb->msgs && r == 0) {
         ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-        int len = (int)n;
 
-        if (n < 0) {
-            r = -errno;
-            break;
-        }
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len);
-             h = NLMSG_NEXT(h, len)) {
-            const struct nlmsgerr *err = NLMSG_DATA(h);
-
-            if (h->nlmsg_type != NLMSG_ERROR)
-                continue;
-            if (err->error < 0) {
-                r = err->error;
-                break;
-            }
-            acks++;
-        }
+        r = n < 0 ? -errno : box__nl_acks(buf, (int)n, &acks);
     }
 out:
     if (nl)

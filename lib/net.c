@@ -436,22 +436,9 @@ long box__step_net(const struct box_plan *a, struct box_child *c)
         return fd;
     r = SYS6(SYS_sendto, fd, a->net_batch, a->net_batch_len, 0, &kernel, sizeof kernel);
     while (r >= 0 && acks < a->net_batch_count) {
-        int len;
-
         r = SYS6(SYS_recvfrom, fd, buf, sizeof buf, 0, 0, 0);
-        len = (int)r;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; r > 0 && NLMSG_OK(h, (unsigned)len);
-             h = NLMSG_NEXT(h, len)) {
-            const struct nlmsgerr *err = NLMSG_DATA(h);
-
-            if (h->nlmsg_type != NLMSG_ERROR)
-                continue;
-            if (err->error < 0) {
-                r = err->error;
-                break;
-            }
-            acks++;
-        }
+        if (r > 0)
+            r = box__nl_acks(buf, (int)r, &acks);
     }
     SYS1(SYS_close, fd);
     return r < 0 ? r : 0;

@@ -68,6 +68,9 @@ void box__nl_addr(struct nlmsghdr *h, int index, int family, const uint8_t *addr
 void box__nl_up(struct nlmsghdr *h, int index);
 struct ifinfomsg *box__nl_link(struct nlmsghdr *h, uint16_t flags, int index);
 bool box__ifname_valid(const char *name);
+/* Count the acknowledgements among `len` bytes of netlink replies into *acks: 0, or the
+ * first error a reply carries. Only pure macros: the box's child uses it too. */
+int box__nl_acks(const void *buf, int len, size_t *acks);
 int box__net_dir(const char *sub, char **out); /* libbox's run directory + "/" + sub */
 int box__mkdir_p(const char *path);
 

@@ -14,6 +14,20 @@
 
 #include "net.h"
 
+int box__nl_acks(const void *buf, int len, size_t *acks)
+{
+    for (const struct nlmsghdr *h = buf; NLMSG_OK(h, (unsigned)len); h = NLMSG_NEXT(h, len)) {
+        const struct nlmsgerr *err = NLMSG_DATA(h);
+
+        if (h->nlmsg_type != NLMSG_ERROR)
+            continue;
+        if (err->error < 0)
+            return err->error;
+        (*acks)++;
+    }
+    return 0;
+}
+
 bool box__ifname_valid(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
