@@ -443,6 +443,14 @@ int box_net_publish(box_t *box, const char *spec);
  * Phase: before box_spawn(). Returns 0 or -EINVAL (box NULL, unknown bits), -EBUSY. */
 #define BOX_OPT_CAPS_INHERITABLE (1u << 9) /* the kept capabilities are inheritable too,
                                             also for uid 0 (bwrap's --cap-add/--cap-drop) */
+#define BOX_OPT_DETACH          (1u << 10) /* the box outlives the caller: it needs an id
+                                            (box_set_id), keeps its state in a state
+                                            directory (box_set_state_dir) where box_open
+                                            finds it, and box_free leaves it running. It
+                                            implies BOX_OPT_INIT (box-init records the
+                                            end in the state directory), turns
+                                            BOX_OPT_DIE_WITH_PARENT off and always asks
+                                            for a box cgroup; see box_open(3) */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
@@ -1006,6 +1014,86 @@ int box_proc_wait(box_proc_t *proc, int timeout_ms, box_status_t *status);
 
 /* Kill and reap it if it runs, and free the handle. NULL is fine. */
 void box_proc_free(box_proc_t *proc);
+
+/* Detached boxes: a box that outlives the process that made it (BOX_OPT_DETACH), found
+ * again by id from any process of the same user and pid namespace (box_open), and removed
+ * with box_destroy. See box_open(3) for the design.
+ *
+ * The state of each box is a directory <state_dir>/<id>: the state file (written
+ * atomically, under a lock on the directory), box-init's end record, and for a held box
+ * the FIFOs through which another process starts it. The box's pid 1 is box-init; once
+ * box_spawn returns it is no longer a child of the caller: it belongs to the caller's
+ * nearest child subreaper (conmon and containerd's shim reap it with waitpid(-1)), else
+ * to the system's init. Its exit status is recorded in the state directory whether or not
+ * anyone waits. Not yet with a detached box: box_net_veth/_bridge/_pasta/_publish,
+ * box_set_image and BOX_SECCOMP_NOTIFY rules (box_spawn says -EINVAL). */
+#define BOX_ID_MAX 128
+
+/* The box's id: 1 to BOX_ID_MAX bytes of [A-Za-z0-9_.+-], not starting with '.' or '-'
+ * (a file name in the state directory; OCI ids fit). Copied. Needed by BOX_OPT_DETACH.
+ * Phase: before box_spawn. Returns 0 or -EINVAL (box or id NULL, not such a name),
+ * -EBUSY, -ENOMEM. */
+int box_set_id(box_t *box, const char *id);
+
+/* Where detached boxes keep their state: an absolute path, made (mode 0700, its parent
+ * must exist) at box_spawn if missing. NULL (the default): /run/libbox for root, else
+ * $XDG_RUNTIME_DIR/libbox (box_spawn fails with -ENOENT if XDG_RUNTIME_DIR is not set).
+ * Copied. Phase: before box_spawn. Returns 0 or -EINVAL (box NULL, not absolute, 4096
+ * bytes or more), -EBUSY, -ENOMEM. */
+int box_set_state_dir(box_t *box, const char *dir);
+
+/* An opaque string stored with a detached box and given back by box_label after
+ * box_open (boxoci keeps its bundle path and annotations there): up to 65536 bytes, any
+ * bytes but NUL. NULL removes it. Copied. Phase: before box_spawn. Returns 0 or -EINVAL
+ * (box NULL, too long), -EBUSY, -ENOMEM. */
+int box_set_label(box_t *box, const char *label);
+
+/* The box's id and label (owned by the box, valid until box_free), or NULL when none. */
+const char *box_id(const box_t *box);
+const char *box_label(const box_t *box);
+
+/* A box_t for the detached box `id` in `state_dir` (NULL: the default of
+ * box_set_state_dir), made by this or another process: created-and-held, running or
+ * ended. *out is the caller's (box_free, which leaves the box as it is). box_pid,
+ * box_pidfd, box_kill, box_wait (which does not reap: the box is not the caller's child),
+ * box_start (held), box_exec, box_pause/box_resume, box_pids and box_update_limit work on
+ * it as on the creator's box_t. A pid whose start time is not the one recorded is not
+ * the box's (a recycled pid): the box counts as ended. Must run in the creator's pid
+ * namespace. Returns 0, or -EINVAL (out or id NULL, bad id or directory), -ENOENT (no
+ * such box, or no state directory), -EPROTO (a state file libbox cannot read: truncated,
+ * hostile or of another version; *out is NULL), -EACCES, -ENOMEM, or the errno of
+ * pidfd_open. On error *out is NULL and nothing is left open; the message is lost with
+ * the box, so box_open prints none: use box_open_err for one. */
+int box_open(box_t **out, const char *state_dir, const char *id);
+
+/* box_open that also writes its error message into errbuf (size bytes, may be NULL). */
+int box_open_err(box_t **out, const char *state_dir, const char *id, char *errbuf,
+                 size_t size);
+
+/* End a detached box for good: SIGKILL every process of it (its cgroup, or its pid 1
+ * and so its pid namespace), wait until it is gone, record its status (box_wait gives it
+ * back) and remove its cgroups and its state directory. The box_t stays the caller's
+ * (box_free). Returns 0, or -EINVAL (box NULL, not a detached or opened box), -ESRCH
+ * (already destroyed), or the errno of the removal (the message names the file). */
+int box_destroy(box_t *box);
+
+/* Where a box is in its life (box_phase), as OCI's state calls it. */
+typedef enum {
+    BOX_PHASE_CREATED = 1, /* built and held: waits for box_start */
+    BOX_PHASE_RUNNING,
+    BOX_PHASE_PAUSED,      /* box_pause: every process frozen */
+    BOX_PHASE_STOPPED,     /* its pid 1 has ended (box_wait has the status) */
+} box_phase_t;
+
+/* The box's phase: a BOX_PHASE_* (positive), or -EINVAL (box NULL), -ESRCH (never
+ * spawned). Works on any spawned box, detached or not. */
+int box_phase(box_t *box);
+
+/* Call fn(id, data) for each box in state_dir (NULL: the default), in id order. fn's
+ * non-zero return stops the walk and is returned. Returns 0, or fn's value, -EINVAL
+ * (fn NULL, bad dir), -ENOENT (no state directory: no box was ever detached there),
+ * -ENOMEM, or the errno of reading the directory. */
+int box_list(const char *state_dir, int (*fn)(const char *id, void *data), void *data);
 
 #define BOX_FEATURES_VERSION 1
 typedef struct box_features {

@@ -129,6 +129,9 @@ struct box {
     size_t n_landlock_rules;
     bool landlock_best_effort;
     struct box_image *image; /* image.c, image-run.c: box_set_image, or NULL */
+    char *id;         /* state.c: box_set_id, or NULL */
+    char *state_dir;  /* box_set_state_dir, or NULL: the default */
+    char *label;      /* box_set_label, or NULL */
 
     /* while running */
     struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
@@ -144,6 +147,13 @@ struct box {
     uint64_t start_ns;
     bool killed_by_caller, killed_by_wall, killed_by_cpu;
     box_status_t status;
+    /* state.c: a detached (BOX_OPT_DETACH) or opened (box_open) box is not this process's
+     * to end: box_free leaves it, box_wait reads box-init's record in its state directory */
+    bool detached;
+    int state_fd;        /* <state_dir>/<id>, O_DIRECTORY, or -1 */
+    uint64_t starttime;  /* of pid: /proc/PID/stat field 22, clock ticks since boot */
+    uint64_t started_ns; /* CLOCK_REALTIME when the program was released (0: held) */
+    struct box *orphan_next; /* box.c: box_free'd, its held child still on our memory */
 
     char errmsg[BOX_ERRMSG_MAX];
     const char *errstep; /* box_error_step: a static step id, "" when none */
@@ -246,14 +256,41 @@ void box__cgroup_kill(box_t *box);
 int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box__cgroup_usage(box_t *box, box_status_t *st);
 void box__cgroup_destroy(box_t *box);
+void box__cgroup_forget(box_t *box); /* free the paths, leave the cgroups */
+int box__cgroup_frozen(box_t *box);  /* 1, 0 (or no freezer), -errno */
 void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* wait.c: wait for the monitor to exit and release it (pidfd, stack, status pipe). */
 void box__monitor_release(box_t *box, int *status);
+void box__detached_ended(box_t *box); /* fill the status of an ended detached box */
 
 /* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */
 void box__launch_abort(box_t *box);
+void box__launch_release(box_t *box); /* a detached box's, once its child is gone */
+void box__launch_orphan(box_t *box); /* close our fds of a launch box_free keeps */
+
+/* state.c: the state directory of a detached box (BOX_OPT_DETACH, box_open). */
+struct box_exit_record;
+struct box_state_fds {
+    int exit_wr;  /* box-init's status fd: the state directory's "exit" file */
+    int hold_rd;  /* BOX_OPT_HOLD: the "start" FIFO (O_RDWR), which the held child reads */
+    int hold_err; /* and the "result" FIFO (O_RDWR): its error pipe after the release */
+};
+int box__state_create(box_t *box, struct box_state_fds *fds); /* locked until unlock */
+int box__state_write(box_t *box, const struct box_plan *p, bool held);
+void box__state_unlock(box_t *box);
+void box__state_remove(box_t *box); /* the directory and everything in it */
+void box__state_free(box_t *box);
+int box__state_read_exit(box_t *box, struct box_exit_record *rec); /* 1, 0: none */
+int box__state_start(box_t *box);
+int box__state_load(box_t *box, const char *dir, const char *id);
+int box__state_parse(box_t *box, const char *text, size_t len);
+int box__proc_starttime(pid_t pid, uint64_t *out);
+int box__state_dir_open(box_t *box, const char *dir, bool create, int *out);
+int box__state_check_id(box_t *box, const char *what, const char *id);
+int box__state_lock(box_t *box, int how);
+bool box__state_held(box_t *box);
 
 /* plan.c: freeze the box's configuration into the plan the child runs (plan.h). */
 int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p);

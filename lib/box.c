@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
+#include <pthread.h>
 
 #include "box-config.h"
 #include "box-private.h"
@@ -36,6 +39,7 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     box->init_status_fd = -1;
     box->notify_fd = -1;
     box__ns_join_init(box);
+    box->state_fd = -1;
     box->env = calloc(2, sizeof *box->env);
     box->cwd = strdup("/");
     if (box->env && (box->env[0] = strdup(DEFAULT_PATH)))
@@ -48,12 +52,63 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     return 0;
 }
 
+/* box_free of a detached box whose child may still wait for box_start: that child runs on
+ * our memory (CLONE_VM: its stack, its plan and the configuration the plan borrows), even
+ * after we exit, so the box_t is kept (on this list, reachable) with every fd of ours
+ * closed until the child no longer shares our memory: it exec'ed or ended, which kcmp
+ * tells (a recycled pid does not share it either). Each box_free sweeps the list. */
+static box_t *orphans;
+static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void sweep_orphans(void)
+{
+    box_t *done = NULL, **link;
+
+    pthread_mutex_lock(&orphans_lock);
+    for (link = &orphans; *link;) {
+        box_t *box = *link;
+
+        if (syscall(SYS_kcmp, getpid(), box->pid, KCMP_VM, 0, 0) == 0) {
+            link = &box->orphan_next;
+            continue;
+        }
+        *link = box->orphan_next;
+        box->orphan_next = done;
+        done = box;
+    }
+    pthread_mutex_unlock(&orphans_lock);
+    while (done) {
+        box_t *box = done;
+
+        done = box->orphan_next;
+        box__launch_release(box);
+        box_free(box);
+    }
+}
+
+static void keep_orphan(box_t *box)
+{
+    box__launch_orphan(box);
+    pthread_mutex_lock(&orphans_lock);
+    box->orphan_next = orphans;
+    orphans = box;
+    pthread_mutex_unlock(&orphans_lock);
+}
+
 BOX_API void box_free(box_t *box)
 {
     if (!box)
         return;
+    /* A detached or opened box goes on without us. A held one of ours runs on memory it
+     * shares with us (its stack, its plan, our configuration): kept until it exec'ed. */
+    if (box->detached && box->launch) {
+        keep_orphan(box);
+        sweep_orphans();
+        return;
+    }
+    sweep_orphans();
     box__launch_abort(box);
-    if (box->state == BOX_RUNNING) {
+    if (box->state == BOX_RUNNING && !box->detached) {
         box_kill(box, SIGKILL);
         box_wait(box, -1, NULL);
     }
@@ -70,7 +125,10 @@ BOX_API void box_free(box_t *box)
     for (size_t i = 0; i < box->n_env; i++)
         free(box->env[i]);
     free(box->env);
+    if (box->detached)
+        box__cgroup_forget(box);
     box__cgroup_destroy(box);
+    box__state_free(box);
     for (int l = 0; l < BOX_LIMIT_COUNT; l++)
         free(box->limit_state[l]);
     free(box->cgroup_parent);
@@ -446,7 +504,8 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
 
 #define KNOWN_OPTS (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT | \
                     BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD | BOX_OPT_SET_PWD | \
-                    BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS | BOX_OPT_CAPS_INHERITABLE)
+                    BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS | BOX_OPT_CAPS_INHERITABLE | \
+                    BOX_OPT_DETACH)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {

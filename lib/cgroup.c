@@ -160,7 +160,10 @@ static int make_dir(box_t *box, int slot, const char *parent)
     int r;
 
     remove_stale(parent, ops);
-    if (asprintf(&dir, "%s/libbox-%d-%u", parent, (int)getpid(),
+    /* A detached box's creator may die: remove_stale must not take it for a crashed
+     * caller's ("libbox-%d-" does not match it). */
+    if (asprintf(&dir, "%s/libbox-%s%d-%u", parent,
+                 (box->opts & BOX_OPT_DETACH) ? "detached-" : "", (int)getpid(),
                  __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0)
         return box__error(box, ENOMEM, "spawn: cgroup");
     if ((r = ops->create(dir)) < 0) {
@@ -197,6 +200,9 @@ static bool wanted(const box_t *box, bool need[BOX_CG_SLOTS])
         need[BOX_CG_CPUSET] = any = true;
     if (box->n_io_rules)
         need[BOX_CG_IO] = any = true;
+    /* A detached box always gets one: box_destroy kills it whole, box_pause works. */
+    if (box->opts & BOX_OPT_DETACH)
+        any = true;
     /* Memory and cpu usage are part of the report whenever the box has cgroups. */
     if (any)
         need[BOX_CG_MEMORY] = need[BOX_CG_CPUACCT] = true;
@@ -514,6 +520,22 @@ void box__cgroup_usage(box_t *box, box_status_t *st)
 }
 
 /* Remove the box cgroups. */
+void box__cgroup_forget(box_t *box)
+{
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        free(box->cg.dir[slot]);
+        box->cg.dir[slot] = NULL;
+    }
+}
+
+int box__cgroup_frozen(box_t *box)
+{
+    const struct box_cg_ops *ops;
+    const char *dir = freezer_dir(box, &ops);
+
+    return dir ? ops->frozen(dir) : 0;
+}
+
 void box__cgroup_destroy(box_t *box)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {

@@ -427,7 +427,8 @@ long box__step_no_new_privs(const struct box_plan *p, struct box_child *c)
  * box waits for box_start with what it has. */
 static long close_others(const struct box_plan *p)
 {
-    int keep[] = { p->err_fd, p->sync_fd, p->init_fd, p->status_fd };
+    int keep[] = { p->err_fd, p->sync_fd, p->init_fd, p->status_fd, p->hold_fd,
+                   p->hold_err_fd };
     int from = 3;
     long r;
 
@@ -442,7 +443,7 @@ static long close_others(const struct box_plan *p)
             return r;
         from = fd + 1;
     }
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) /* sort: at most four */
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) /* sort: at most six */
         for (size_t j = i + 1; j < sizeof keep / sizeof keep[0]; j++)
             if (keep[j] < keep[i]) {
                 int t = keep[i];
@@ -530,8 +531,20 @@ long box__step_hold(const struct box_plan *p, struct box_child *c)
     (void)c;
     if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
         return r;
-    r = SYS3(SYS_read, p->sync_fd, &byte, 1);
-    return r == 0 ? -EPIPE : r < 0 ? r : 0;
+    if (p->hold_fd < 0) {
+        r = SYS3(SYS_read, p->sync_fd, &byte, 1);
+        return r == 0 ? -EPIPE : r < 0 ? r : 0;
+    }
+    /* BOX_OPT_DETACH: any process may start us through the state directory's FIFO (we
+     * hold it open read-write, so it never reads EOF), and what we report from here on
+     * goes to its result FIFO, which that process reads. */
+    do
+        r = SYS3(SYS_read, p->hold_fd, &byte, 1);
+    while (r == -EINTR);
+    if (r < 0)
+        return r;
+    r = SYS3(SYS_dup3, p->hold_err_fd, p->err_fd, O_CLOEXEC);
+    return r < 0 ? r : 0;
 }
 
 /* Try each candidate path like execvp, keeping the most telling error: EACCES beats ENOENT.

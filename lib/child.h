@@ -158,6 +158,8 @@ struct box_monitor {
     int status_fd;        /* write end of the status pipe: kept until the monitor exits */
     pid_t parent;         /* the caller, for the parent-death check */
     bool die_with_parent;
+    bool detach;          /* BOX_OPT_DETACH: exit once the report is sent, so that the box
+                             goes to the caller's nearest subreaper */
     void *stack;          /* the first process's stack */
     size_t stack_size;
     struct box_plan *plan; /* the first process's */

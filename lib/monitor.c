@@ -178,6 +178,7 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     struct box_exit_record rec = { .source = BOX_RECORD_MONITOR };
     siginfo_t si;
     int pidfd = -1, status_fd = m->status_fd;
+    bool detach = m->detach;
     long r;
 
     /* The box dies with the spawning thread: we do, and our death kills the box's first
@@ -208,6 +209,11 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     SYS3(SYS_close_range, status_fd + 1, ~0u, 0);
     if (r < 0)
         SYS1(SYS_exit_group, 1);
+    /* BOX_OPT_DETACH: the box is not the caller's; our exit hands it to the nearest
+     * subreaper (the kernel sets its exit signal to SIGCHLD), and box-init records its
+     * end in the state directory. */
+    if (detach)
+        SYS1(SYS_exit_group, 0);
     do
         r = SYS5(SYS_waitid, P_PID, msg.pid, &si, WEXITED | __WALL, &rec.ru);
     while (r == -EINTR);

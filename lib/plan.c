@@ -142,6 +142,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
 
     memset(p, 0, sizeof *p);
     p->sync_fd = p->err_fd = p->init_fd = p->status_fd = -1;
+    p->hold_fd = p->hold_err_fd = -1;
     p->base = pick_base();
     p->envp = box->env;
     p->root = box->root;

@@ -82,7 +82,10 @@ struct box_plan {
     int err_fd;           /* write end, O_CLOEXEC: a struct box_child_error, or EOF at exec */
     int fd_high;          /* temporary fd numbers of the fd shuffle start here */
     int status_fd;        /* BOX_OPT_INIT: box-init's end of its status pipe, else -1 */
-    int parent_fds[4];    /* the parent's ends of the channels: closed first, so that the */
+    int hold_fd;          /* BOX_OPT_DETACH with STEP_HOLD: the start FIFO box_start writes */
+    int hold_err_fd;      /* (instead of sync_fd), and the result FIFO that becomes err_fd
+                             once released (the starter reads it), else -1 */
+    int parent_fds[5];    /* the parent's ends of the channels: closed first, so that the */
     size_t n_parent_fds;  /* child never holds both ends of one */
 
     /* JOIN_NS: setns(join[i].fd, join[i].nstype) in order: box_exec's one entry is the

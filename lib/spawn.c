@@ -214,6 +214,15 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box__error(box, EINVAL,
                          "spawn: BOX_OPT_INIT cannot be combined with a seccomp default "
                          "action that denies: box-init runs under the filter");
+    if ((box->opts & BOX_OPT_DETACH) && !box->id)
+        return box__error(box, EINVAL, "spawn: BOX_OPT_DETACH needs an id (box_set_id)");
+    if ((box->opts & BOX_OPT_DETACH) && (box->net_host_if || box->net || box->image))
+        return box__error(box, EINVAL, "spawn: BOX_OPT_DETACH does not work with box_net_* "
+                          "or box_set_image yet (box_free would undo them)");
+    for (size_t i = 0; (box->opts & BOX_OPT_DETACH) && i < box->n_seccomp_rules; i++)
+        if (box->seccomp_rules[i].action == BOX_SECCOMP_NOTIFY)
+            return box__error(box, EINVAL, "spawn: BOX_OPT_DETACH cannot be combined with "
+                              "BOX_SECCOMP_NOTIFY rules: the listener has no owner");
     if ((box->opts & BOX_OPT_ALLOW_NEW_PRIVS) && box->n_landlock_rules)
         return box__error(box, EINVAL,
                          "spawn: BOX_OPT_ALLOW_NEW_PRIVS cannot be combined with Landlock: "
@@ -246,6 +255,7 @@ struct box_launch {
     int err_rd;  /* read end of the error pipe: a record, or EOF once the program runs */
     int sync_wr; /* our end of the sync socket: the monitor's report comes in here, and one
                     byte releases the child */
+    bool plan_fds_closed; /* box__launch_orphan closed the plan's fds (not its numbers) */
 };
 
 static void launch_free(struct box_launch *l)
@@ -368,6 +378,7 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     l->mon.clone_flags = clone_flags;
     l->mon.parent = getpid();
     l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
+    l->mon.detach = box->opts & BOX_OPT_DETACH;
     l->mon.stack = l->stack;
     l->mon.stack_size = CHILD_STACK_SIZE;
     l->mon.plan = &l->plan;
@@ -423,7 +434,7 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
  * pipe, and with BOX_OPT_INIT box-init's. The child's ends go above every fd number it
  * shuffles; its copies of our ends it closes first. */
 static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *sync_child,
-                         int *status_wr)
+                         int *status_wr, struct box_state_fds *sf)
 {
     struct box_plan *pl = &l->plan;
     int p[2], init_wr = -1;
@@ -442,9 +453,26 @@ static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *syn
         return box__error(box, errno, "spawn: status pipe");
     box->status_fd = p[0];
     *status_wr = box__fd_above(p[1], pl->fd_high);
+    /* BOX_OPT_DETACH: box-init reports to the state directory's exit file, and the held
+     * child waits on its FIFOs (state.c). */
+    if (sf->exit_wr >= 0) {
+        init_wr = box__fd_above(sf->exit_wr, pl->fd_high);
+        sf->exit_wr = -1;
+        if (init_wr < 0)
+            return box__error(box, errno, "spawn: move fds above fd %d", pl->fd_high);
+    }
+    if (sf->hold_rd >= 0 &&
+        ((pl->hold_fd = sf->hold_rd = box__fd_above(sf->hold_rd, pl->fd_high)) < 0 ||
+         (pl->hold_err_fd = sf->hold_err = box__fd_above(sf->hold_err, pl->fd_high)) < 0)) {
+        if (init_wr >= 0)
+            close(init_wr);
+        return box__error(box, errno, "spawn: move fds above fd %d", pl->fd_high);
+    }
+    if (box->state_fd >= 0)
+        pl->parent_fds[pl->n_parent_fds++] = box->state_fd;
     /* box-init's report has a pipe of its own: only what the monitor writes is the
      * kernel's word, and no process in the box ever holds the monitor's pipe. */
-    if (box->opts & BOX_OPT_INIT) {
+    if ((box->opts & BOX_OPT_INIT) && init_wr < 0) {
         if (pipe2(p, O_CLOEXEC) < 0)
             return box__error(box, errno, "spawn: status pipe");
         box->init_status_fd = p[0];
@@ -505,14 +533,21 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
 
 static int spawn_argv(box_t *box, const char *const argv[])
 {
+    struct box_state_fds sf = { -1, -1, -1 };
     struct box_launch *l;
     int err_wr = -1, sync_child = -1, status_wr = -1, r;
-    bool placed = false;
+    unsigned int opts = box->opts;
+    bool placed = false, detach = box->opts & BOX_OPT_DETACH;
     pid_t proc_pid;
 
+    /* A detached box reports through box-init, and outlives us. */
+    if (detach)
+        box->opts = (box->opts | BOX_OPT_INIT) & ~BOX_OPT_DIE_WITH_PARENT;
     r = check_spawnable(box, argv);
-    if (r < 0)
+    if (r < 0) {
+        box->opts = opts;
         return r;
+    }
     /* first: it may add mounts (the name files) */
     r = box__net_begin(box);
     if (r < 0)
@@ -520,6 +555,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     l = calloc(1, sizeof *l);
     if (!l) {
         box__net_end(box);
+        box->opts = opts;
         return box__error(box, ENOMEM, "spawn: prepare");
     }
     l->stack = MAP_FAILED;
@@ -530,11 +566,13 @@ static int spawn_argv(box_t *box, const char *const argv[])
         goto out;
     box__profile_mark(box, BOX_PROF_PLANNED);
     record_process_limits(box);
+    if (detach && (r = box__state_create(box, &sf)) < 0)
+        goto out;
     r = box__cgroup_create(box);
     if (r < 0)
         goto out;
     box__profile_mark(box, BOX_PROF_CGROUP);
-    if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr)) < 0)
+    if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr, &sf)) < 0)
         goto out;
     l->stack_size = (l->plan.fork ? 2 : 1) * CHILD_STACK_SIZE;
     l->stack = mmap(NULL, l->stack_size, PROT_READ | PROT_WRITE,
@@ -556,8 +594,18 @@ static int spawn_argv(box_t *box, const char *const argv[])
     close_fd(&err_wr);
     close_fd(&sync_child);
     close_fd(&status_wr);
+    close_fd(&sf.hold_rd);
+    close_fd(&sf.hold_err);
     if (r < 0)
         goto out;
+    /* BOX_OPT_DETACH: the monitor exits after its report (monitor.c); the child waits to
+     * be released, so its pid and start time are its own. */
+    if (detach) {
+        box__monitor_release(box, NULL);
+        r = box__proc_starttime(box->pid, &box->starttime);
+        if (r < 0)
+            r = box__error(box, -r, "spawn: read the start time of pid %d", (int)box->pid);
+    }
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
     proc_pid = box__proc_pid(box->pidfd, box->pid);
@@ -566,6 +614,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
         r = box__cgroup_attach(box, box->pid, placed);
     if (r == 0)
         r = box__net_setup(box, box->pid, proc_pid);
+    if (r == 0 && detach)
+        r = box__state_write(box, &l->plan, box->opts & BOX_OPT_HOLD);
     if (r == 0 && release_child(l) < 0)
         r = box__error(box, errno, "spawn: release child");
     if (r < 0) {
@@ -580,6 +630,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
     if (r < 0)
         goto out;
     note_caller_peak(box);
+    box->detached = detach;
+    box__state_unlock(box);
     if (r == 1) { /* BOX_OPT_HOLD: the child waits for box_start */
         box->state = BOX_HELD;
         box->launch = l;
@@ -588,6 +640,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
     box->state = BOX_RUNNING;
 out:
     if (r < 0) {
+        box->opts = opts;
+        box__state_remove(box);
         box__cgroup_destroy(box);
         close_fd(&box->status_fd);
         close_fd(&box->init_status_fd);
@@ -596,6 +650,9 @@ out:
     close_fd(&err_wr);
     close_fd(&sync_child);
     close_fd(&status_wr);
+    close_fd(&sf.exit_wr);
+    close_fd(&sf.hold_rd);
+    close_fd(&sf.hold_err);
     launch_free(l);
     return r < 0 ? r : 0;
 }
@@ -612,6 +669,24 @@ static void forget_held(box_t *box)
     box->state = BOX_CONFIGURED;
 }
 
+/* A detached box is started through its state directory (state.c), by whichever
+ * process: ours too. On failure the child has ended or is ending (box_wait says how);
+ * only once the program runs is the memory it shared with us (box->launch) free. */
+static int start_detached(box_t *box)
+{
+    int r = box__state_start(box);
+
+    if (r == -EINVAL) /* another process started it */
+        r = box__error(box, EINVAL, "start: box %s was started already", box->id);
+    if (r == 0) {
+        launch_free(box->launch);
+        box->launch = NULL;
+        box->start_ns = box__now_ns();
+    }
+    box->state = BOX_RUNNING;
+    return r;
+}
+
 BOX_API int box_start(box_t *box)
 {
     int r;
@@ -622,6 +697,8 @@ BOX_API int box_start(box_t *box)
     if (box->state != BOX_HELD)
         return box__error(box, EINVAL, "start: the box is not waiting to start (box_spawn "
                          "with BOX_OPT_HOLD first)");
+    if (box->detached)
+        return start_detached(box);
     if (box->killed_by_caller) {
         box__launch_abort(box);
         return box__error(box, ESRCH, "start: the box was killed before it started");
@@ -649,8 +726,37 @@ BOX_API int box_start(box_t *box)
 /* box_free of a box that waits for box_start: kill it, reap it, release what it holds. */
 void box__launch_abort(box_t *box)
 {
-    if (box->state != BOX_HELD)
+    if (box->state != BOX_HELD || box->detached)
         return;
     abandon(box, box->launch);
     forget_held(box);
+}
+
+/* A detached box's launch, once its child is gone (box_destroy). */
+void box__launch_release(box_t *box)
+{
+    if (box->launch && box->launch->plan_fds_closed)
+        box->launch->plan.init_fd = box->launch->plan.status_fd = -1;
+    launch_free(box->launch);
+    box->launch = NULL;
+}
+
+/* box_free of a detached box whose child may still run on our memory (box.c keeps the
+ * box_t): close every fd of ours it holds; the child has its own. */
+void box__launch_orphan(box_t *box)
+{
+    struct box_launch *l = box->launch;
+
+    close_fd(&box->pidfd);
+    close_fd(&box->state_fd);
+    close_fd(&l->err_rd);
+    close_fd(&l->sync_wr);
+    /* The plan is the child's to read: the numbers stay until it is gone (release). */
+    if (l->plan.init_fd >= 0)
+        close(l->plan.init_fd);
+    if (l->plan.status_fd >= 0)
+        close(l->plan.status_fd);
+    l->plan_fds_closed = true;
+    for (size_t i = 0; i < box->n_mounts; i++) /* the mount steps are done */
+        close_fd(&box->mounts[i].source_fd);
 }

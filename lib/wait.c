@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "box-private.h"
 #include "child.h"
@@ -173,6 +174,51 @@ static void classify(box_t *box, box_status_t *st, int code, int status)
         st->signal = box->term_signal; /* box_kill ended it for a signal pid 1 dropped */
 }
 
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A detached or opened box has ended (its pidfd is readable, or its pid is gone): the
+ * status from box-init's record in the state directory. Without one (box-init was
+ * SIGKILLed), from the kernel if the box is our child (a subreaper's: WNOWAIT leaves it
+ * to the caller's own reaping), else it is taken for a SIGKILL. Nothing is removed:
+ * that is box_destroy's. */
+void box__detached_ended(box_t *box)
+{
+    struct box_exit_record rec;
+    box_status_t *st = &box->status;
+    siginfo_t si = { 0 };
+    uint64_t now = realtime_ns();
+
+    memset(st, 0, sizeof *st);
+    st->version = BOX_STATUS_VERSION;
+    if (box->started_ns && now > box->started_ns)
+        st->wall_us = (now - box->started_ns) / 1000;
+    if (box__state_read_exit(box, &rec) == 1) {
+        st->cpu_user_us = tv_us(rec.ru.ru_utime);
+        st->cpu_system_us = tv_us(rec.ru.ru_stime);
+        st->max_rss_bytes = (uint64_t)rec.ru.ru_maxrss * 1024;
+        box__cgroup_usage(box, st);
+        classify(box, st, rec.code, rec.status);
+    } else if (box->pidfd >= 0 &&
+               syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | WNOWAIT | __WALL,
+                       NULL) == 0 && si.si_pid) {
+        box__cgroup_usage(box, st);
+        classify(box, st, si.si_code, si.si_status);
+    } else {
+        box__cgroup_usage(box, st);
+        classify(box, st, CLD_KILLED, SIGKILL);
+    }
+    box->state = BOX_ENDED;
+    if (box->pidfd >= 0)
+        close(box->pidfd);
+    box->pidfd = -1;
+}
+
 /* The box has ended (the monitor's record is there, or comes right away): fill
  * box->status from the records and release everything. */
 static int reap_status(box_t *box)
@@ -182,6 +228,10 @@ static int reap_status(box_t *box)
     bool have_mon, have_init = false;
     int monitor_sig = 0, r = 0;
 
+    if (box->detached) {
+        box__detached_ended(box);
+        return 0;
+    }
     have_mon = read_record(box->status_fd, true, &mon) && mon.source == BOX_RECORD_MONITOR;
     /* box-init wrote before it exited, so before the monitor's record. */
     if (box->init_status_fd >= 0)
