@@ -394,8 +394,9 @@ int box__state_write(box_t *box, const struct box_plan *p, bool held)
 
     put(&b, "libbox-state 1\n");
     put_str(&b, "id", box->id);
+    /* ns: every namespace it is in, its own and joined ones, for box_exec to enter */
     put(&b, "pid %d\nstarttime %llu\nns %u\nopts %u\nuid %u\ngid %u\n", (int)box->pid,
-        (unsigned long long)box->starttime, box->ns, box->opts, (unsigned)box->uid,
+        (unsigned long long)box->starttime, box__ns_entered(box), box->opts, (unsigned)box->uid,
         (unsigned)box->gid);
     for (size_t i = 0; i < box->n_groups; i++)
         put(&b, "group %u\n", (unsigned)box->groups[i]);
