@@ -124,6 +124,25 @@ int box_join_namespace_path(box_t *box, unsigned int ns, const char *path);
  * most 64 bytes. Default: "box". */
 int box_set_hostname(box_t *box, const char *hostname);
 
+/* box_set_sysctl: set a namespaced kernel setting for the box, written by the box's first
+ * process right after its namespaces exist (before its mounts and its identity), through
+ * /proc/sys, where the kernel resolves it in the box's own namespaces. name is dotted
+ * ("net.ipv4.ip_forward") or with slashes ("net/ipv4/conf/eth0.100/forwarding", where a
+ * dot belongs to a component); no part may be empty, "." or "..". Only settings of a
+ * namespace are accepted, as runc allows them: net.* (needs BOX_NS_NET), kernel.msgmax,
+ * msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced and fs.mqueue.*
+ * (BOX_NS_IPC), kernel.hostname and kernel.domainname (BOX_NS_UTS; they override
+ * box_set_hostname). A second call for one name replaces its value. name and value are
+ * copied. The kernel checks the value at spawn: a value it refuses fails box_spawn with
+ * step "sysctl" ("spawn: write sysctl NAME = 'VALUE': Invalid argument"), as does a
+ * setting this kernel lacks (ENOENT) or one the box may not write (EPERM, EACCES).
+ * Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box, name or value NULL, a bad name, a value above 1024 bytes),
+ * -EPERM (not a namespaced setting: it would change the host, e.g. kernel.panic),
+ * -EBUSY (already spawned), -ENOMEM. box_spawn fails with -EINVAL when the box does not
+ * make the setting's namespace. */
+int box_set_sysctl(box_t *box, const char *name, const char *value);
+
 /* Root filesystem. `dir` must be an absolute path to an existing directory; it is bind-mounted
  * (recursively) as the box's "/" and entered with pivot_root. Without a root, "/" is an empty
  * tmpfs that box_mount() fills. Mount points that do not exist are created in `dir`. */

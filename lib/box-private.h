@@ -125,6 +125,8 @@ struct box {
                                     programs, installed in this order */
     size_t n_seccomp_bpf;
     char *seccomp_cache_dir;     /* seccomp-cache.c: box_seccomp_cache_dir, or NULL */
+    struct box_sysctl *sysctls; /* sysctl.c: box_set_sysctl, in the order first set */
+    size_t n_sysctls;
     struct box_landlock_rule *landlock_rules; /* landlock.c */
     size_t n_landlock_rules;
     bool landlock_best_effort;
@@ -331,6 +333,10 @@ void box__seccomp_cache_clear(void); /* empty this process's slots (for tests) *
 /* seccomp.c */
 int box__seccomp_prepare(box_t *box, struct box_plan *a);
 void box__seccomp_free(box_t *box);
+
+/* sysctl.c */
+int box__sysctl_prepare(box_t *box, struct box_plan *p);
+void box__sysctl_free(box_t *box);
 
 /* landlock.c */
 uint64_t box__landlock_handled(int abi);

@@ -30,6 +30,7 @@
     X(HOSTNAME, hostname, "hostname", child, SPAWN, "sethostname", box->ns & BOX_NS_UTS)         \
     X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo", box->ns & BOX_NS_NET)         \
     X(NET, net, "net", net, SPAWN, "configure eth0 in the box (box_net_veth)", p->net_batch)     \
+    X(SYSCTL, sysctl, "sysctl", sysctl, SPAWN, "write sysctl", p->n_sysctls)                     \
     X(HOST_PROC, host_proc, "host-proc", child, SPAWN, "open the host's /proc", p->no_userns)    \
     X(MOUNT_PRIVATE, mount_private, "mount-private", mount, SPAWN, "make mounts private",        \
       box->ns & BOX_NS_MNT)                                                                      \

@@ -199,6 +199,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
         return box__error(box, ENOMEM, "spawn: prepare");
     box__caps_prepare(box, p);
     if ((r = box__seccomp_prepare(box, p)) < 0 || (r = box__landlock_prepare(box, p)) < 0 ||
+        (r = box__sysctl_prepare(box, p)) < 0 ||
         (r = box__net_prepare(box, p)) < 0)
         return r;
     if ((r = box__ns_time_offsets(box, (char **)&p->time_offsets)) < 0 ||

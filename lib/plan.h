@@ -62,6 +62,15 @@ struct box_fdpass {
     int fd, target;
 };
 
+/* sysctl.c: one box_set_sysctl. */
+struct box_sysctl {
+    char *path;   /* below /proc/sys: "net/ipv4/ip_forward" */
+    char *dotted; /* the name for messages and the namespace check: "net.ipv4.ip_forward" */
+    char *value;
+    long uts_call; /* SYS_sethostname or SYS_setdomainname for kernel.hostname and
+                      kernel.domainname (whose files only the host's root may write), or 0 */
+};
+
 /* box_landlock_path, resolved for the kernel's Landlock ABI. */
 struct box_plan_landlock {
     const char *path;    /* inside the box */
@@ -109,6 +118,8 @@ struct box_plan {
     char hostname[BOX_PLAN_HOSTNAME_MAX + 1];
     const char *net_batch;    /* owned: netlink requests for eth0 (net.c), or NULL */
     size_t net_batch_len, net_batch_count;
+    const struct box_sysctl *sysctls; /* borrowed: box_set_sysctl's, written in order */
+    size_t n_sysctls;
 
     /* The root and the mount tree (mount.c). */
     const char *root;     /* host directory of the new root, or NULL for a tmpfs */

@@ -129,6 +129,12 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
                               err == EINVAL ? " (the kernel refused it: not a valid seccomp "
                               "filter?)" : "");
         return box__error(box, err, "spawn: %s", step);
+    case STEP_SYSCTL:
+        if (e->index < 0)
+            return box__error(box, err, "spawn: %s: /proc/sys%s", step,
+                              err == ENODEV ? " is not procfs" : "");
+        return box__error(box, err, "spawn: %s %s = '%s'", step, p->sysctls[e->index].dotted,
+                          p->sysctls[e->index].value);
     case STEP_RLIMIT:
         return box__error(box, err, "spawn: setrlimit %s",
                          box__limit_desc((box_limit_t)e->index)->rlimit_name);

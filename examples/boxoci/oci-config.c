@@ -1539,6 +1539,30 @@ static int apply_annotations(struct oci_ctx *c, struct json_object *doc)
     return 0;
 }
 
+/* linux.sysctl: each name to box_set_sysctl, which refuses the host's own settings. */
+static int apply_sysctl(struct oci_ctx *c, struct json_object *lx, box_t *box)
+{
+    struct json_object *sysctl = NULL;
+    size_t mark;
+    int r = oci_member(c, lx, "sysctl", json_type_object, &sysctl);
+
+    if (r <= 0)
+        return r;
+    mark = oci_push(c, "sysctl");
+    json_object_object_foreach(sysctl, key, val) {
+        size_t m = oci_push(c, key);
+        const char *s;
+
+        if ((r = oci_as_string(c, val, &s)) < 0)
+            return r;
+        if ((r = box_set_sysctl(box, key, s)) < 0)
+            return oci_fail_box(c, r, box);
+        oci_pop(c, m);
+    }
+    oci_pop(c, mark);
+    return 0;
+}
+
 static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
                        struct json_object *lx, const struct oci_host *host, box_t *box,
                        unsigned int ns)
@@ -1557,7 +1581,7 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
         oci_pop(c, mark);
     }
     if ((r = apply_cgroups_path(c, lx, host, box)) < 0 ||
-        (r = oci_refuse(c, lx, "sysctl", "libbox cannot set sysctls yet")) < 0 ||
+        (r = apply_sysctl(c, lx, box)) < 0 ||
         (r = oci_member(c, lx, "seccomp", json_type_object, &seccomp)) < 0)
         return r;
     if ((r = box_seccomp_default(box, 0)) < 0) /* a container has only config's filter */
@@ -1587,7 +1611,7 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
 {
     struct oci_ctx ctx = { .err = err }, *c = &ctx;
     struct json_object *doc = cfg->json, *lx = NULL, *process = NULL;
-    const char *hostname = NULL;
+    const char *hostname = NULL, *domainname = NULL;
     unsigned int ns = 0;
     size_t mark;
     int r;
@@ -1621,8 +1645,16 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
             return oci_fail_box(c, r, box);
         oci_pop(c, 0); /* the path was empty before */
     }
-    if ((r = oci_refuse(c, doc, "domainname", "libbox cannot set a domain name yet")) < 0)
+    if ((r = oci_string(c, doc, "domainname", &domainname)) < 0)
         return r;
+    if (domainname && domainname[0]) {
+        oci_push(c, "domainname");
+        if (!(ns & BOX_NS_UTS))
+            return oci_fail(c, EINVAL, "a domain name needs a uts namespace");
+        if ((r = box_set_sysctl(box, "kernel.domainname", domainname)) < 0)
+            return oci_fail_box(c, r, box);
+        oci_pop(c, 0);
+    }
     mark = oci_push(c, "linux");
     if ((r = apply_linux(c, cfg, lx, host, box, ns)) < 0)
         return r;

@@ -86,6 +86,14 @@ suite() { # MODE (root or rootless)
   cfg "$tmp/a" "c['process']['args']=['sh','-c','mkdir /tmp/d; echo mkdir=\$?; grep CapEff /proc/self/status']; c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']}); c['linux']['seccomp']={'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir','mkdirat'],'action':'SCMP_ACT_ERRNO','errnoRet':38}]}"
   t "$mode: seccomp errnoRet" 0 'Function not implemented' $rt run --bundle "$tmp/a" c3
   t "$mode: capabilities (AUDIT_WRITE KILL NET_BIND_SERVICE)" 0 'CapEff:.*20000420' $rt run --bundle "$tmp/a" c3
+  # linux.sysctl and domainname: the container's own values, the host's unchanged.
+  host_range=$(cat /proc/sys/net/ipv4/ping_group_range)
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/domainname']; c['domainname']='example.org'; c['linux']['sysctl']={'net.ipv4.ping_group_range':'0 0'}"
+  t "$mode: linux.sysctl and domainname" 0 '^0.0 example.org $' sh -c "$rt run --bundle $tmp/a c4 | tr '\\n' ' '"
+  t "$mode: the host's sysctl unchanged" 0 '' test "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$host_range"
+  cfg "$tmp/a" "c['linux']['sysctl']={'kernel.panic':'1'}"
+  t "$mode: a host sysctl refused" 1 'linux.sysctl.kernel.panic: set_sysctl: kernel.panic is not namespaced' $rt run --bundle "$tmp/a" c4
+  cfg "$tmp/a" "del c['linux']['sysctl']; del c['domainname']"
 
   # podman's default seccomp profile with noNewPrivileges false (OCI's default): the
   # filter goes in before the capabilities are dropped.

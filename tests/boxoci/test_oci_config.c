@@ -435,6 +435,26 @@ static void test_unified(void **state)
     box_free(box);
 }
 
+/* linux.sysctl and domainname become box_set_sysctl calls; the box's namespaces are
+ * checked at spawn (box__sysctl_prepare), the names and the host's settings here. */
+static void test_sysctl(void **state)
+{
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"domainname\":\"example.org\",\"linux\":{\"namespaces\":"
+        "[{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"network\"},{\"type\":\"ipc\"}],"
+        "\"sysctl\":{\"net.ipv4.ping_group_range\":\"0 0\",\"kernel.shmmax\":\"4096\","
+        "\"net/ipv4/conf/eth0.1/forwarding\":\"1\"}}"), &box), 0);
+    assert_int_equal(box->n_sysctls, 4);
+    assert_string_equal(box->sysctls[0].dotted, "kernel.domainname");
+    assert_string_equal(box->sysctls[0].value, "example.org");
+    assert_string_equal(box->sysctls[1].path, "net/ipv4/ping_group_range");
+    assert_string_equal(box->sysctls[2].value, "4096");
+    assert_string_equal(box->sysctls[3].path, "net/ipv4/conf/eth0.1/forwarding");
+    box_free(box);
+}
+
 static void test_refused_fields(void **state)
 {
     (void)state;
@@ -468,12 +488,19 @@ static void test_refused_fields(void **state)
     expect_error(PROC("\"user\":{\"uid\":4294967295}"), ERANGE, "process.user.uid");
     expect_error(PROC("\"user\":{\"umask\":512}"), ERANGE, "process.user.umask");
     expect_error(PROC("\"oomScoreAdj\":1001"), ERANGE, "process.oomScoreAdj");
-    expect_error(DOC("\"domainname\":\"example.org\""), EOPNOTSUPP, "domainname");
+    expect_error(LNX("\"x\":1},\"domainname\":\"example.org\",\"y\":{"), EINVAL,
+                 "config.json: domainname: a domain name needs a uts namespace");
     expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), EOPNOTSUPP,
                  "config.json: hooks: boxoci does not run hooks yet");
     expect_error(DOC("\"annotations\":{\"a\":5}"), EINVAL, "annotations.a: must be a string");
-    expect_error(LNX("\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}"), EOPNOTSUPP,
-                 "linux.sysctl: libbox cannot set sysctls yet");
+    expect_error(LNX("\"sysctl\":{\"kernel.panic\":\"1\"}"), EPERM,
+                 "config.json: linux.sysctl.kernel.panic: set_sysctl: kernel.panic is not "
+                 "namespaced");
+    expect_error(LNX("\"sysctl\":{\"net.ipv4.ip_forward\":1}"), EINVAL,
+                 "config.json: linux.sysctl.net.ipv4.ip_forward: must be a string");
+    expect_error(LNX("\"sysctl\":{\"net/../x\":\"1\"}"), EINVAL,
+                 "linux.sysctl.net/../x: set_sysctl: 'net/../x' is not a sysctl name");
+    expect_error(LNX("\"sysctl\":[\"net.ipv4.ip_forward\"]"), EINVAL, "linux.sysctl");
     expect_error(LNX("\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
                      "\"minor\":229}]"), EOPNOTSUPP, "linux.devices");
     expect_error(LNX("\"personality\":{\"domain\":\"LINUX32\"}"), EOPNOTSUPP,
@@ -612,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_namespaces_and_maps),
         cmocka_unit_test(test_resources),
         cmocka_unit_test(test_unified),
+        cmocka_unit_test(test_sysctl),
         cmocka_unit_test(test_refused_fields),
         cmocka_unit_test(test_seccomp),
         cmocka_unit_test(test_podman_profile),

@@ -100,6 +100,72 @@ static void test_hostname(void **state)
     box_free(box);
 }
 
+/* One line of a file of the caller's, without its newline. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "re");
+
+    assert_non_null(f);
+    assert_non_null(fgets(buf, (int)size, f));
+    fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* box_set_sysctl: namespaced settings (network, IPC, UTS) are written in the box's own
+ * namespaces and read back inside, the host's values unchanged; the host's own settings,
+ * bad names, a missing namespace and a value the kernel refuses are errors. */
+static void test_sysctl(void **state)
+{
+    static const char *const files[] = { "/proc/sys/net/ipv4/ip_forward",
+                                         "/proc/sys/net/ipv4/ping_group_range",
+                                         "/proc/sys/kernel/shmmax",
+                                         "/proc/sys/kernel/domainname" };
+    char before[4][128], after[128], out[OUT_MAX], want[256];
+    const char *fwd;
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        read_line(files[i], before[i], sizeof before[i]);
+    fwd = strcmp(before[0], "1") ? "1" : "0"; /* the other value than the host's */
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ip_forward", fwd), 0);
+    assert_int_equal(box_set_sysctl(box, "net/ipv4/ping_group_range", "1 0"), 0);
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ping_group_range", "0 0"), 0); /* replaces */
+    assert_int_equal(box_set_sysctl(box, "kernel.shmmax", "12345678"), 0);
+    assert_int_equal(box_set_sysctl(box, "kernel.domainname", "box.example"), 0);
+    assert_int_equal(run_box(box, "cat /proc/sys/net/ipv4/ip_forward "
+                             "/proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmax "
+                             "/proc/sys/kernel/domainname", out, sizeof out, &st), 0);
+    snprintf(want, sizeof want, "%s\n0\t0\n12345678\nbox.example\n", fwd);
+    assert_string_equal(out, want);
+    for (int i = 0; i < 4; i++) {
+        read_line(files[i], after, sizeof after);
+        assert_string_equal(after, before[i]);
+    }
+    box_free(box);
+
+    /* The kernel refuses the value (the low end above the high one); the host's own
+     * settings are refused at the call (unit test test_sysctl_checks, with the names). */
+    box = new_test_box();
+    assert_int_equal(box_set_sysctl(box, "kernel.panic", "1"), -EPERM);
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ping_group_range", "5 1"), 0);
+    assert_int_equal(run_box(box, "true", out, sizeof out, &st), -EINVAL);
+    assert_string_equal(box_error_step(box), "sysctl");
+    assert_non_null(strstr(box_errmsg(box), "net.ipv4.ping_group_range = '5 1'"));
+    box_free(box);
+
+    /* Without its namespace the setting would be the host's. */
+    box = new_test_box();
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_NET), 0);
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ip_forward", fwd), 0);
+    assert_int_equal(run_box(box, "true", out, sizeof out, &st), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "needs BOX_NS_NET"));
+    box_free(box);
+    read_line(files[0], after, sizeof after);
+    assert_string_equal(after, before[0]);
+}
+
 static void test_pivot_root_mount_table(void **state)
 {
     char out[OUT_MAX];
@@ -1387,6 +1453,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pid1, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_proc_shows_only_box, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hostname, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_sysctl, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_sysfs_mask_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_old_root_unreachable, leak_setup, leak_teardown),

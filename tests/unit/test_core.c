@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <cmocka.h>
+#include <sys/syscall.h>
 #include <seccomp.h>
 
 #include "box-private.h"
@@ -404,6 +405,51 @@ static void test_seccomp_rule_replace(void **state)
     assert_int_equal(box->seccomp_rules[n].action, BOX_SECCOMP_KILL);
 }
 
+/* box_set_sysctl: names, the host's settings refused, a value replaced, the prepared plan
+ * (paths below /proc/sys, the UTS calls), and a missing namespace refused at spawn. */
+static void test_sysctl_checks(void **state)
+{
+    static const char *const bad[] = { "net/ipv4/../../kernel/panic", "net..ipv4", "net.",
+                                       "/net/ipv4", "net.ipv4.ip forward", "", ".", "net/./x",
+                                       "net.ipv4.\x7f" };
+    char long_value[1100];
+    box_t *box = *state;
+    struct box_plan p = { 0 };
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(box_set_sysctl(box, bad[i], "1"), -EINVAL);
+    assert_int_equal(box_set_sysctl(box, "kernel.panic", "1"), -EPERM);
+    assert_non_null(strstr(box_errmsg(box), "kernel.panic is not namespaced"));
+    assert_int_equal(box_set_sysctl(box, "kernel/shm_next_id", "1"), -EPERM);
+    assert_int_equal(box_set_sysctl(box, "fs.file-max", "1"), -EPERM);
+    assert_int_equal(box_set_sysctl(box, "kernel.shmmaxx", "1"), -EPERM);
+    assert_int_equal(box_set_sysctl(box, NULL, "1"), -EINVAL);
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ip_forward", NULL), -EINVAL);
+    assert_int_equal(box_set_sysctl(NULL, "net.ipv4.ip_forward", "1"), -EINVAL);
+    memset(long_value, '1', sizeof long_value - 1);
+    long_value[sizeof long_value - 1] = '\0';
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ip_forward", long_value), -EINVAL);
+
+    assert_int_equal(box_set_sysctl(box, "net.ipv4.ip_forward", "0"), 0);
+    assert_int_equal(box_set_sysctl(box, "net/ipv4/conf/eth0.100/forwarding", "1"), 0);
+    assert_int_equal(box_set_sysctl(box, "net/ipv4/ip_forward", "1"), 0); /* replaces */
+    assert_int_equal(box_set_sysctl(box, "fs.mqueue.msg_max", "20"), 0);
+    assert_int_equal(box_set_sysctl(box, "kernel.hostname", "h"), 0);
+    assert_int_equal(box__sysctl_prepare(box, &p), 0);
+    assert_int_equal(p.n_sysctls, 4);
+    assert_string_equal(p.sysctls[0].path, "net/ipv4/ip_forward");
+    assert_string_equal(p.sysctls[0].value, "1");
+    assert_string_equal(p.sysctls[1].path, "net/ipv4/conf/eth0.100/forwarding");
+    assert_string_equal(p.sysctls[1].dotted, "net.ipv4.conf.eth0.100.forwarding");
+    assert_string_equal(p.sysctls[2].path, "fs/mqueue/msg_max");
+    assert_int_equal(p.sysctls[2].uts_call, 0);
+    assert_int_equal(p.sysctls[3].uts_call, SYS_sethostname);
+
+    assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_IPC), 0);
+    assert_int_equal(box__sysctl_prepare(box, &p), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "sysctl fs.mqueue.msg_max needs BOX_NS_IPC"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_new_and_free),
         cmocka_unit_test(test_null_box_everywhere),
         cmocka_unit_test_setup_teardown(test_hostname_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_sysctl_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_root_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_mount_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_idmap_checks, new_box, free_box),

@@ -399,6 +399,7 @@ _OPTIONAL = {
     "box_lock_file": (_I, [box_p, _S]),
     "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
     "box_seccomp_cache_dir": (_I, [box_p, _S]),
+    "box_set_sysctl": (_I, [box_p, _S, _S]),
     "box_store_open": (_I, [ctypes.POINTER(box_store_p), _S, _U]),
     "box_store_close": (None, [box_store_p]),
     "box_store_errmsg": (_S, [box_store_p]),
@@ -515,6 +516,7 @@ box_lock_file = lib.box_lock_file if "box_lock_file" in _PROTOS else None
 box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTOS else None
 box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
                          if "box_seccomp_cache_dir" in _PROTOS else None)
+box_set_sysctl = lib.box_set_sysctl if "box_set_sysctl" in _PROTOS else None
 # The image store (a char ** output is freed with libc free() through ctypes.cast).
 box_store_open = lib.box_store_open if "box_store_open" in _PROTOS else None
 box_store_close = lib.box_store_close if "box_store_close" in _PROTOS else None
