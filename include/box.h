@@ -888,7 +888,8 @@ int box_parse_duration(const char *text, uint64_t *out_ns);
  * -ENOENT (path missing; a blob the manifest names is missing), -EBADMSG (a digest or size
  * mismatch: a truncated or altered blob), -EPERM (a device node in a rootless store),
  * -EAGAIN (locked, with BOX_STORE_NOWAIT), -ENOSPC, -EIO, -ENOMEM. The message names the
- * blob (sha256:...) or entry.
+ * blob (sha256:...) or entry. Layers are kept by diff_id (the sha256 of the uncompressed
+ * tar): a new one must hash to the diff_id the image's config gives it (-EBADMSG).
  *
  * box_image_list: every tag and the image it names, as a JSON object {"name:tag": ID, ...}
  * (ID: the sha256 of the image's config, in hex) in *json, which the caller frees with
@@ -936,8 +937,8 @@ int box_store_gc(box_store_t *store);
  * StopSignal, else SIGTERM. (libbox sends it to nobody by itself; box_free kills.)
  *
  * box_image_commit: after box_spawn (running or ended), save the box's writable layer as
- * a new layer (the upper dir tarred, overlay whiteouts turned into .wh. entries, opaque
- * dirs into .wh..wh..opq) on top of its image's layers, as image `ref` of the same store,
+ * a new layer (the upper dir tarred with its xattrs, overlay whiteouts turned into .wh.
+ * entries, opaque dirs into .wh..wh..opq) on top of its image's layers, as image `ref` of the same store,
  * with the image's config and the new layer's diff_id. A running box's files are read
  * as they are at that moment. Returns 0 or: -EINVAL (bad reference, the box has not run
  * or was not made with BOX_IMAGE_COMMIT), -EXDEV (another store), -EAGAIN, -EIO,

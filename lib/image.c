@@ -352,21 +352,25 @@ BOX_API int box_image_commit(box_t *box, box_store_t *store, const char *ref)
         r = box__error(box, -r, "commit: %s", err);
         goto out;
     }
-    if (lseek(tar, 0, SEEK_SET) < 0 || (r = box__sha256_fd(tar, hex, NULL)) < 0 ||
-        lseek(tar, 0, SEEK_SET) < 0) {
-        r = box__error(box, r < 0 ? -r : errno, "commit: hash the layer");
+    if (lseek(tar, 0, SEEK_SET) < 0) {
+        r = box__error(box, errno, "commit: read the layer back");
         goto out;
     }
-    /* Unpack our own tar the way an import would: one form for every layer. */
-    snprintf(path, sizeof path, "layers/%s", hex);
-    if (mkdirat(stage_fd, "layers", 0755) < 0 || mkdirat(stage_fd, path, 0755) < 0 ||
-        (d = openat(stage_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    /* Unpack our own tar the way an import would: one form for every layer, named by its
+     * diff_id, which the unpacking computes. */
+    if (mkdirat(stage_fd, "layers", 0755) < 0 || mkdirat(stage_fd, "layers/new", 0755) < 0 ||
+        (d = openat(stage_fd, "layers/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         r = box__error(box, errno, "commit: stage the layer");
         goto out;
     }
-    r = box__layer_unpack(tar, d, store->rootless, err, sizeof err);
+    r = box__layer_unpack(tar, d, store->rootless, hex, err, sizeof err);
     if (r < 0) {
         r = box__error(box, -r, "commit: %s", err);
+        goto out;
+    }
+    snprintf(path, sizeof path, "layers/%s", hex);
+    if (renameat(stage_fd, "layers/new", stage_fd, path) < 0) {
+        r = box__error(box, errno, "commit: stage the layer");
         goto out;
     }
     /* The new config: the base's, with the layer's diff_id and a history entry. */

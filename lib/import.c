@@ -173,25 +173,32 @@ static int read_verified(struct import *im, const char *path, const char *hex, i
 }
 
 /* Unpack a verified layer blob into stage/layers/<hex> (unless the store has it). */
-static int stage_layer(struct import *im, int blob_fd, const char *hex)
+/* Unpack the layer blob (sha256 blob_hex) into stage/layers/DIFF_ID unless the store or
+ * this import has it already; its content must hash to the diff_id the config gives. */
+static int stage_layer(struct import *im, int blob_fd, const char *blob_hex,
+                       const char *diff_hex)
 {
-    char path[128], err[512] = "";
+    char path[128], err[512] = "", got[65] = "";
     struct stat st;
     int d, r;
 
-    snprintf(path, sizeof path, "layers/%s", hex);
+    snprintf(path, sizeof path, "layers/%s", diff_hex);
     if (fstatat(im->s->dir_fd, path, &st, 0) == 0 || fstatat(im->stage_fd, path, &st, 0) == 0)
         return 0; /* shared with an image already there, or twice in this one */
     if ((mkdirat(im->stage_fd, "layers", 0755) < 0 && errno != EEXIST) ||
         mkdirat(im->stage_fd, path, 0755) < 0)
-        return box__store_error(im->s, errno, "import: stage layer sha256:%s", hex);
+        return box__store_error(im->s, errno, "import: stage layer sha256:%s", blob_hex);
     d = openat(im->stage_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d < 0)
-        return box__store_error(im->s, errno, "import: stage layer sha256:%s", hex);
-    r = box__layer_unpack(blob_fd, d, im->s->rootless, err, sizeof err);
+        return box__store_error(im->s, errno, "import: stage layer sha256:%s", blob_hex);
+    r = box__layer_unpack(blob_fd, d, im->s->rootless, got, err, sizeof err);
     close(d);
     if (r < 0)
-        return box__store_error(im->s, -r, "import: layer sha256:%s: %s", hex, err);
+        return box__store_error(im->s, -r, "import: layer sha256:%s: %s", blob_hex, err);
+    if (strcmp(got, diff_hex) != 0)
+        return box__store_error(im->s, EBADMSG, "import: layer sha256:%s: its content "
+                                "(uncompressed) hashes to sha256:%s, the config's diff_id "
+                                "says sha256:%s", blob_hex, got, diff_hex);
     return 0;
 }
 
@@ -201,7 +208,7 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
 {
     char path[128], *text = NULL, *config = NULL;
     size_t len, clen;
-    struct json_object *man = NULL, *cfgd, *layers;
+    struct json_object *man = NULL, *cfg = NULL, *cfgd, *layers, *diffs;
     const char **hexes = NULL, *chex;
     size_t n = 0;
     int r;
@@ -225,6 +232,13 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
     if (r < 0)
         goto out;
     n = json_object_array_length(layers);
+    cfg = parse_json(config, clen);
+    diffs = jget(jget(cfg, "rootfs", json_type_object), "diff_ids", json_type_array);
+    if (!diffs || json_object_array_length(diffs) != n) {
+        r = box__store_error(im->s, EINVAL, "import: config sha256:%s: rootfs.diff_ids does "
+                             "not match the manifest's %zu layers", chex, n);
+        goto out;
+    }
     hexes = calloc(n + 1, sizeof *hexes);
     if (!hexes) {
         r = box__store_error(im->s, ENOMEM, "import");
@@ -233,12 +247,14 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
     for (size_t i = 0; i < n; i++) {
         struct json_object *l = json_object_array_get_idx(layers, i);
         const char *lhex = digest_hex(jstr(l, "digest"));
+        const char *dhex = digest_hex(json_object_get_string(json_object_array_get_idx(diffs,
+                                                                                       i)));
         struct json_object *sz = jget(l, "size", json_type_int);
         int fd;
 
-        if (!lhex) {
+        if (!lhex || !dhex) {
             r = box__store_error(im->s, EINVAL, "import: manifest sha256:%s: layer %zu has "
-                                 "no sha256 digest", mhex, i);
+                                 "no sha256 %s", mhex, i, lhex ? "diff_id" : "digest");
             goto out;
         }
         snprintf(path, sizeof path, "blobs/sha256/%s", lhex);
@@ -247,16 +263,17 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
             r = fd;
             goto out;
         }
-        r = stage_layer(im, fd, lhex);
+        r = stage_layer(im, fd, lhex, dhex);
         close(fd);
         if (r < 0)
             goto out;
-        hexes[i] = lhex;
+        hexes[i] = dhex;
     }
     r = box__store_add(im->s, im->stage_fd, ref, config, clen, hexes, n);
 out:
     free(hexes);
     json_object_put(man);
+    json_object_put(cfg);
     free(text);
     free(config);
     return r;
@@ -429,7 +446,7 @@ static int import_docker(struct import *im, const char *ref)
             r = fd;
             goto out;
         }
-        r = stage_layer(im, fd, lhex);
+        r = stage_layer(im, fd, lhex, lhex);
         close(fd);
         if (r < 0)
             goto out;
@@ -467,7 +484,7 @@ static int unpack_outer(struct import *im, const char *path)
         return box__store_error(im->s, errno, "import: staging");
     }
     /* Blobs and JSON only: never device nodes, whoever imports. */
-    r = box__layer_unpack(fd, d, true, err, sizeof err);
+    r = box__layer_unpack(fd, d, true, (char[65]){ 0 }, err, sizeof err);
     close(fd);
     if (r < 0) {
         close(d);

@@ -16,9 +16,17 @@
  * Directories are made 0700 while the layer is unpacked (so that a read-only directory can
  * still be filled without privilege) and get their own mode and owner at the end.
  *
+ * The store keys a layer by its diff_id, the sha256 of the uncompressed tar (an image's
+ * config lists them), so that a layer shared by two images is unpacked once however each
+ * compressed it. Unpacking computes it from the bytes the tar reader really reads: the
+ * blob is decompressed by a first libarchive reader ("raw" format, every filter) whose
+ * output feeds both the hash and the tar reader. An image cannot claim another layer's
+ * diff_id and so plant its own content under it for later images.
+ *
  * Packing (commit): the reverse, from a box's upper directory. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
@@ -353,22 +361,81 @@ out:
     return r < 0 ? lerr(err, errlen, -r, "entry '%s'", raw) : 0;
 }
 
-static struct archive *reader(void)
-{
-    struct archive *ar = archive_read_new();
+/* The decompressing reader under the tar reader: the blob's bytes in, the tar's bytes out,
+ * hashed on the way. */
+struct chain {
+    struct archive *raw;
+    EVP_MD_CTX *sha;
+    bool failed; /* the raw reader or the hash failed: its message is in raw */
+};
 
-    if (!ar)
-        return NULL;
-    archive_read_support_filter_gzip(ar);
-    archive_read_support_filter_zstd(ar);
-    archive_read_support_filter_xz(ar);
-    archive_read_support_format_tar(ar);
-    return ar;
+static la_ssize_t chain_read(struct archive *tar, void *data, const void **buf)
+{
+    struct chain *c = data;
+    la_int64_t offset;
+    size_t size;
+    int r = archive_read_data_block(c->raw, buf, &size, &offset);
+
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r != ARCHIVE_OK || EVP_DigestUpdate(c->sha, *buf, size) != 1) {
+        c->failed = true;
+        archive_set_error(tar, EIO, "%s", archive_error_string(c->raw) ?
+                          archive_error_string(c->raw) : "sha256");
+        return -1;
+    }
+    return (la_ssize_t)size;
 }
 
-int box__layer_unpack(int fd, int dir_fd, bool rootless, char *err, size_t errlen)
+/* Open the chain on fd: 0, or the error with a message in err. */
+static int chain_open(struct chain *c, struct archive *tar, int fd, char *err, size_t errlen)
 {
-    struct archive *ar = reader();
+    struct archive_entry *ent;
+
+    c->raw = archive_read_new();
+    c->sha = EVP_MD_CTX_new();
+    if (!c->raw || !c->sha || EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL) != 1)
+        return lerr(err, errlen, ENOMEM, "libarchive");
+    archive_read_support_filter_gzip(c->raw);
+    archive_read_support_filter_zstd(c->raw);
+    archive_read_support_filter_xz(c->raw);
+    archive_read_support_format_raw(c->raw);
+    if (archive_read_open_fd(c->raw, fd, 65536) != ARCHIVE_OK ||
+        archive_read_next_header(c->raw, &ent) != ARCHIVE_OK)
+        return lerr(err, errlen, EINVAL, "not a layer: %s", archive_error_string(c->raw));
+    archive_read_support_format_tar(tar);
+    if (archive_read_open(tar, c, NULL, chain_read, NULL) != ARCHIVE_OK)
+        return lerr(err, errlen, EINVAL, "not a tar archive: %s", archive_error_string(tar));
+    return 0;
+}
+
+/* The rest of the stream (a tar's end may be followed by padding), then the hash. */
+static int chain_end(struct chain *c, char diff_id[65], char *err, size_t errlen)
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    const void *buf;
+    la_int64_t offset;
+    size_t size;
+    int r;
+
+    while ((r = archive_read_data_block(c->raw, &buf, &size, &offset)) == ARCHIVE_OK)
+        if (EVP_DigestUpdate(c->sha, buf, size) != 1)
+            return lerr(err, errlen, EIO, "sha256");
+    if (r != ARCHIVE_EOF)
+        return lerr(err, errlen, EINVAL, "corrupt layer: %s", archive_error_string(c->raw));
+    if (EVP_DigestFinal_ex(c->sha, md, &len) != 1)
+        return lerr(err, errlen, EIO, "sha256");
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(diff_id + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+int box__layer_unpack(int fd, int dir_fd, bool rootless, char diff_id[65], char *err,
+                      size_t errlen)
+{
+    struct archive *ar = archive_read_new();
+    struct chain chain = { 0 };
     struct archive_entry *ent;
     struct dirfix *fixes = NULL;
     size_t n_fixes = 0;
@@ -376,18 +443,16 @@ int box__layer_unpack(int fd, int dir_fd, bool rootless, char *err, size_t errle
 
     if (!ar)
         return lerr(err, errlen, ENOMEM, "libarchive");
-    if (archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK) {
-        r = lerr(err, errlen, EINVAL, "not a tar archive: %s", archive_error_string(ar));
+    if ((r = chain_open(&chain, ar, fd, err, errlen)) < 0)
         goto out;
-    }
     while ((ar_r = archive_read_next_header(ar, &ent)) == ARCHIVE_OK) {
         r = one_entry(ar, ent, dir_fd, rootless, &fixes, &n_fixes, err, errlen);
         if (r < 0)
             goto out;
     }
     if (ar_r != ARCHIVE_EOF) {
-        r = lerr(err, errlen, EINVAL, "corrupt or truncated tar: %s",
-                 archive_error_string(ar));
+        r = lerr(err, errlen, EINVAL, "corrupt or truncated %s: %s",
+                 chain.failed ? "layer" : "tar", archive_error_string(ar));
         goto out;
     }
     /* Deepest first, so that a parent's mode never stops us reaching its children. */
@@ -404,11 +469,15 @@ int box__layer_unpack(int fd, int dir_fd, bool rootless, char *err, size_t errle
             r = lerr(err, errlen, errno, "chmod '%s'", fixes[i].path);
         close(d);
     }
+    if (r >= 0)
+        r = chain_end(&chain, diff_id, err, errlen);
 out:
     for (size_t i = 0; i < n_fixes; i++)
         free(fixes[i].path);
     free(fixes);
     archive_read_free(ar);
+    archive_read_free(chain.raw);
+    EVP_MD_CTX_free(chain.sha);
     return r;
 }
 
@@ -422,14 +491,46 @@ static bool is_opaque(int fd)
            (fgetxattr(fd, "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y');
 }
 
+/* The extended attributes of the file open at fd (security.capability, user.*, ...) into
+ * the entry, but overlayfs's own (trusted.overlay.*, user.overlay.*: opaque directories
+ * become .wh..wh..opq entries, and the others describe this upper dir only). */
+static int add_xattrs(struct archive_entry *ent, int fd)
+{
+    char names[8192], value[65536];
+    ssize_t n = flistxattr(fd, names, sizeof names);
+
+    if (n < 0)
+        return errno == ENOTSUP ? 0 : -errno;
+    for (const char *name = names; name < names + n; name += strlen(name) + 1) {
+        ssize_t len;
+
+        if (strncmp(name, "trusted.overlay.", 16) == 0 ||
+            strncmp(name, "user.overlay.", 13) == 0)
+            continue;
+        if ((len = fgetxattr(fd, name, value, sizeof value)) < 0) {
+            if (errno == ENODATA) /* removed meanwhile: the box runs on */
+                continue;
+            return -errno;
+        }
+        archive_entry_xattr_add_entry(ent, name, value, (size_t)len);
+    }
+    return 0;
+}
+
+/* One entry: its metadata from st (NULL: a whiteout marker), its extended attributes
+ * from xattr_fd and its data from data_fd (each -1 if none). */
 static int write_entry(struct archive *aw, const char *path, const struct stat *st,
-                       const char *link, mode_t type, int data_fd)
+                       const char *link, mode_t type, int data_fd, int xattr_fd)
 {
     struct archive_entry *ent = archive_entry_new();
     int r = 0;
 
     if (!ent)
         return -ENOMEM;
+    if (xattr_fd >= 0 && (r = add_xattrs(ent, xattr_fd)) < 0) {
+        archive_entry_free(ent);
+        return r;
+    }
     archive_entry_set_pathname(ent, path);
     archive_entry_set_filetype(ent, type);
     archive_entry_set_perm(ent, st ? st->st_mode & 07777 : 0644);
@@ -487,19 +588,19 @@ static int pack_dir(struct archive *aw, int dfd, const char *prefix, char *err, 
         snprintf(path, sizeof path, "%s%s", prefix, de->d_name);
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) { /* whiteout */
             snprintf(path, sizeof path, "%s" WH_PREFIX "%s", prefix, de->d_name);
-            r = write_entry(aw, path, NULL, NULL, AE_IFREG, -1);
+            r = write_entry(aw, path, NULL, NULL, AE_IFREG, -1, -1);
         } else if (S_ISDIR(st.st_mode)) {
             fd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (fd < 0) {
                 r = lerr(err, errlen, errno, "open '%s'", path);
                 break;
             }
-            r = write_entry(aw, path, &st, NULL, AE_IFDIR, -1);
+            r = write_entry(aw, path, &st, NULL, AE_IFDIR, -1, fd);
             if (r >= 0 && is_opaque(fd)) {
                 char wh[4200];
 
                 snprintf(wh, sizeof wh, "%s/" WH_OPAQUE, path);
-                r = write_entry(aw, wh, NULL, NULL, AE_IFREG, -1);
+                r = write_entry(aw, wh, NULL, NULL, AE_IFREG, -1, -1);
             }
             if (r >= 0) {
                 size_t len = strlen(path);
@@ -513,7 +614,7 @@ static int pack_dir(struct archive *aw, int dfd, const char *prefix, char *err, 
             close(fd);
         } else if (S_ISREG(st.st_mode)) {
             fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            r = fd < 0 ? -errno : write_entry(aw, path, &st, NULL, AE_IFREG, fd);
+            r = fd < 0 ? -errno : write_entry(aw, path, &st, NULL, AE_IFREG, fd, fd);
             if (fd >= 0)
                 close(fd);
         } else if (S_ISLNK(st.st_mode)) {
@@ -522,10 +623,10 @@ static int pack_dir(struct archive *aw, int dfd, const char *prefix, char *err, 
                 r = -errno;
             } else {
                 link[ll] = '\0';
-                r = write_entry(aw, path, &st, link, AE_IFLNK, -1);
+                r = write_entry(aw, path, &st, link, AE_IFLNK, -1, -1);
             }
         } else {
-            r = write_entry(aw, path, &st, NULL, st.st_mode & S_IFMT, -1);
+            r = write_entry(aw, path, &st, NULL, st.st_mode & S_IFMT, -1, -1);
         }
         if (r < 0 && !err[0])
             lerr(err, errlen, -r, "pack '%s'", path);

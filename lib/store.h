@@ -62,9 +62,11 @@ int box__store_add(box_store_t *s, int stage_fd, const char *ref, const char *co
                    size_t config_len, const char *const *layers, size_t n_layers);
 
 /* layer.c: unpack the tarball at fd (gzip, zstd, xz or none) into the directory dir_fd:
- * whiteouts and opaque dirs to overlay form. Any entry that would leave the directory, a
- * device node in a rootless store, or a malformed entry fails with a message in err. */
-int box__layer_unpack(int fd, int dir_fd, bool rootless, char *err, size_t errlen);
+ * whiteouts and opaque dirs to overlay form; diff_id gets the sha256 of the uncompressed
+ * tar. Any entry that would leave the directory, a device node in a rootless store, or a
+ * malformed entry fails with a message in err. */
+int box__layer_unpack(int fd, int dir_fd, bool rootless, char diff_id[65], char *err,
+                      size_t errlen);
 /* pack the overlay upper directory dir_fd as an uncompressed tar to out_fd: whiteouts
  * (char 0/0) to .wh.NAME, opaque directories to .wh..wh..opq. */
 int box__layer_pack(int dir_fd, int out_fd, char *err, size_t errlen);

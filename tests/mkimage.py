@@ -75,8 +75,9 @@ CONFIG = {
 }
 
 
-def write_oci(out, layers, ref="libbox/test:1", config=None, mangle=None):
-    """layers: list of (uncompressed tar bytes, compress?)."""
+def write_oci(out, layers, ref="libbox/test:1", config=None, mangle=None, diff_ids_of=None):
+    """layers: list of (uncompressed tar bytes, compress?); diff_ids_of rewrites the
+    config's diff_ids (to make it lie)."""
     blobs = os.path.join(out, "blobs", "sha256")
     os.makedirs(blobs, exist_ok=True)
     descs, diff_ids = [], []
@@ -88,7 +89,8 @@ def write_oci(out, layers, ref="libbox/test:1", config=None, mangle=None):
         descs.append({"mediaType": media, "digest": "sha256:" + sha(blob), "size": len(blob)})
         store[sha(blob)] = blob
     cfg = dict(config or CONFIG)
-    cfg["rootfs"] = {"type": "layers", "diff_ids": diff_ids}
+    cfg["rootfs"] = {"type": "layers",
+                     "diff_ids": diff_ids_of(diff_ids) if diff_ids_of else diff_ids}
     cfg_bytes = json.dumps(cfg).encode()
     store[sha(cfg_bytes)] = cfg_bytes
     manifest = {
@@ -171,6 +173,11 @@ def hostile(out, rootfs_raw):
 
     def missing(store, descs):
         store[descs[1]["digest"][7:]] = None
+
+    # The config names a diff_id the top layer's content does not hash to (an image that
+    # would plant its content under another layer's name in the store).
+    write_oci(os.path.join(out, "diff-id-lie"), [(rootfs_raw, True), (good_top, False)],
+              diff_ids_of=lambda d: [d[0], "sha256:" + "0" * 64])
 
     for name, fn in (("digest-mismatch", mismatch), ("truncated", truncated),
                      ("missing", missing)):

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mkdirat(jail_fd, "layer", 0755) < 0 ||
         (d = openat(jail_fd, "layer", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         abort();
-    box__layer_unpack(fd, d, true, err, sizeof err);
+    box__layer_unpack(fd, d, true, (char[65]){ 0 }, err, sizeof err);
     close(d);
     close(fd);
     /* Nothing but the layer directory may exist in the jail. */

@@ -12,7 +12,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <glob.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -133,9 +135,10 @@ static void test_import_formats(void **state)
     assert_non_null(strstr(json, "\"other/name:v2\""));
     assert_non_null(strstr(json, "\"libbox/docker:1\""));
     free(json);
-    /* The gzip'd base layer of the OCI images is shared, and so is the plain top layer of
-     * all three; docker-archive's base is a plain tar, a layer of its own. */
-    assert_int_equal(count_entries(f->dir, "layers"), 3);
+    /* Layers are kept by diff_id (the uncompressed tar's sha256): the gzip'd base layer of
+     * the OCI images and docker-archive's plain one are one layer, and so is the plain top
+     * layer of all three. */
+    assert_int_equal(count_entries(f->dir, "layers"), 2);
     assert_int_equal(count_entries(f->dir, "tmp"), 0);
     assert_int_equal(box_image_inspect(f->store, "libbox/docker:1", &json), 0);
     assert_non_null(strstr(json, "\"WorkingDir\""));
@@ -253,6 +256,24 @@ static void test_fifty_boxes(void **state)
     }
 }
 
+/* Set (value non-NULL) or read the extended attribute user.libbox of the one file that
+ * `pattern` matches: a file in a layer or writable layer of the store. */
+static void layer_xattr(const char *pattern, const char *value, char *out, size_t size)
+{
+    glob_t g;
+    ssize_t n;
+
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_int_equal(g.gl_pathc, 1);
+    if (value) {
+        assert_int_equal(setxattr(g.gl_pathv[0], "user.libbox", value, strlen(value), 0), 0);
+    } else {
+        n = getxattr(g.gl_pathv[0], "user.libbox", out, size - 1);
+        out[n > 0 ? n : 0] = '\0';
+    }
+    globfree(&g);
+}
+
 static void test_commit(void **state)
 {
     struct fixture *f = *state;
@@ -271,6 +292,9 @@ static void test_commit(void **state)
         assert_int_equal(run_argv(box, argv, out, sizeof out, &st), 0);
         assert_int_equal(st.exit_code, 0);
     }
+    /* An extended attribute on a file the box wrote goes into the new layer. */
+    snprintf(out, sizeof out, "%s/tmp/*/upper/work/dir/new", f->dir); /* (WorkingDir) */
+    layer_xattr(out, "kept", NULL, 0);
     assert_int_equal(box_image_commit(NULL, f->store, "x"), -EINVAL);
     if (box_image_commit(box, f->store, "libbox/committed:1") != 0)
         fail_msg("commit: %s", box_errmsg(box));
@@ -278,6 +302,13 @@ static void test_commit(void **state)
     box_free(box);
     assert_int_equal(count_entries(f->dir, "tmp"), 0);
     assert_int_equal(count_entries(f->dir, "layers"), n_layers + 1);
+    {
+        char pattern[700], value[16];
+
+        snprintf(pattern, sizeof pattern, "%s/layers/*/work/dir/new", f->dir);
+        layer_xattr(pattern, NULL, value, sizeof value);
+        assert_string_equal(value, "kept");
+    }
 
     box = image_box(f, "libbox/committed:1", 0);
     {
@@ -384,6 +415,7 @@ static void test_damaged_blobs(void **state)
     expect_refused(f, "digest-mismatch", EBADMSG, "digest mismatch");
     expect_refused(f, "truncated", EBADMSG, "truncated blob");
     expect_refused(f, "missing", ENOENT, "blob missing");
+    expect_refused(f, "diff-id-lie", EBADMSG, "the config's diff_id says sha256:0000");
     snprintf(path, sizeof path, "ls %s/in/hostile/missing/blobs/sha256 | wc -l", images);
     p = popen(path, "r");
     assert_non_null(fgets(hex, sizeof hex, p));
