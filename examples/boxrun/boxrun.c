@@ -239,7 +239,7 @@ static const char usage_text[] =
     "descriptors other than 0-2 are not inherited (see --fd); no capabilities are kept, even\n"
     "for root (see --cap-add); libbox's default seccomp filter is installed; signals INT, TERM,\n"
     "HUP, QUIT, USR1 and USR2 sent to boxrun are forwarded to the program (as pid 1 it gets\n"
-    "only those it handles). Run as bwrap-libbox (any name beginning with \"bwrap\"), the\n"
+    "only those it handles; TERM as the image's StopSignal with --image). Run as bwrap-libbox (any name beginning with \"bwrap\"), the\n"
     "same binary behaves as bubblewrap 0.11 instead; see boxrun(1).\n"
     "\n"
     "Exit status: the program's exit code; 128+N when it was killed by signal N (the wall-time,\n"
@@ -2206,6 +2206,9 @@ static void wait_box(struct run *r, box_status_t *st)
         int sig;
 
         while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
+            /* "Stop": the image's StopSignal (SIGTERM without an image), as docker stop. */
+            if (sig == SIGTERM)
+                sig = box_stop_signal(r->box);
             note(r, "forwarding signal %d to the box", sig);
             box_kill(r->box, sig);
         }

@@ -58,6 +58,15 @@ suite() { # as: "" for root, "setpriv ..." for nobody
   expect "run: options override the image's config ($who)" "mine /opq" \
     br --setenv FOO mine --chdir /opq --image libbox/ocitar:1 -- 'echo $FOO $(pwd)'
   fails "--image and --root ($who)" 125 "the root is already" br --image my/docker --root / true
+  # A SIGTERM to boxrun reaches the program as the image's StopSignal (SIGUSR1).
+  # (not through br: $! must be boxrun's own pid, not a subshell's)
+  $as "$boxrun" --store "$s" --image libbox/ocitar:1 -- 'trap "echo stopped by USR1; exit 0" USR1
+    echo ready; while :; do sleep 0.1; done' >"$t/stop.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q ready "$t/stop.out" && break; sleep 0.1; done
+  kill -TERM "$pid"; wait "$pid"
+  expect "SIGTERM is sent as the image's StopSignal ($who)" "ready
+stopped by USR1" cat "$t/stop.out"
   fails "no such image ($who)" 125 "no image libbox/none:latest" br --image libbox/none true
   expect "commit ($who)" "my/new:1" bi commit libbox/ocitar:1 my/new:1 -- \
     'echo saved > /saved; rm /hello'
