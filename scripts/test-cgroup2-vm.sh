@@ -44,7 +44,7 @@ rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/etc" "$root/mod"
 cp /bin/busybox "$root/bin/busybox"
 progs="tests/test_unit tests/test_unit_priv tests/test_integration tests/test_cgroup
-       tests/test_priv tests/sysprobe lib/box-init"
+       tests/test_priv tests/test_detach tests/sysprobe lib/box-init"
 for p in $progs; do
   mkdir -p "$root$build/$(dirname "$p")"
   cp "$build/$p" "$root$build/$p"
@@ -103,7 +103,7 @@ run() { # NAME PROGRAM ARGS...
 }
 run unit $build/tests/test_unit
 run unit-priv $build/tests/test_unit_priv
-for t in test_integration test_cgroup test_priv; do
+for t in test_integration test_cgroup test_priv test_detach; do
   run "\$t-root" $build/tests/\$t
   run "\$t-rootless" $build/tests/\$t --rootless
 done
