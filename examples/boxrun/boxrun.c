@@ -226,6 +226,16 @@ static const char usage_text[] =
     "                             opened before the program runs; if boxrun fails (125)\n"
     "                             without a status, a FILE it created is removed and an\n"
     "                             existing one is left as it was\n"
+    "  --detach                   the box outlives boxrun: boxrun prints its pid and exits\n"
+    "                             once the program runs (or, with --block-fd, is started);\n"
+    "                             needs --id. box-init is its pid 1\n"
+    "  --id ID                    the detached box's id (letters, digits, '_', '.', '+', '-')\n"
+    "  --state-dir DIR            where detached boxes keep their state (default /run/libbox\n"
+    "                             for root, $XDG_RUNTIME_DIR/libbox for others)\n"
+    "  --list                     list the detached boxes of the state directory (ID PID\n"
+    "                             PHASE) and exit\n"
+    "  --destroy ID               kill the detached box ID, remove its state and cgroups,\n"
+    "                             print how it ended and exit\n"
     "  --probe                    print what this host and caller can do as JSON and exit\n"
     "  --verbose                  explain each setup step on stderr\n"
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
@@ -326,6 +336,9 @@ struct run {
     int json_fd;          /* --json-status FILE, opened before the program runs */
     int json_created;     /* boxrun created it: removed if boxrun fails without a status */
     int probe;
+    const char *state_dir;  /* --state-dir */
+    int list;               /* --list */
+    const char *destroy_id; /* --destroy ID */
     int n_add_seccomp;       /* --add-seccomp-fd programs given */
     int seccomp_given;       /* --seccomp given */
     char *seccomp_last;      /* bwrap: the last --seccomp program, added after parsing */
@@ -1544,6 +1557,26 @@ static void opt_verbose(struct run *r, const struct option *o, char **a)
     r->verbose = 1;
 }
 
+/* --id, --state-dir: the detached box's id and state directory. */
+static void opt_detach_arg(struct run *r, const struct option *o, char **a)
+{
+    if (o->arg == 0) {
+        check(r, box_set_id(r->box, a[0]));
+        return;
+    }
+    check(r, box_set_state_dir(r->box, a[0]));
+    r->state_dir = a[0];
+}
+
+/* --list, --destroy ID: managing detached boxes, then exit. */
+static void opt_manage(struct run *r, const struct option *o, char **a)
+{
+    if (o->arg == 0)
+        r->list = 1;
+    else
+        r->destroy_id = a[0];
+}
+
 static void opt_probe(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
@@ -1695,6 +1728,11 @@ static const struct option options[] = {
     { "--best-effort", 0, opt_box_option, BOX_OPT_LIMITS_BEST_EFFORT, NULL },
     { "--fd", 1, opt_fd, 0, NULL },
     { "--json-status", 1, opt_json_status, 0, NULL },
+    { "--detach", 0, opt_box_option, BOX_OPT_DETACH, NULL },
+    { "--id", 1, opt_detach_arg, 0, NULL },
+    { "--state-dir", 1, opt_detach_arg, 1, NULL },
+    { "--list", 0, opt_manage, 0, NULL },
+    { "--destroy", 1, opt_manage, 1, NULL },
     { "--probe", 0, opt_probe, 0, NULL },
     { "--verbose", 0, opt_verbose, 0, NULL },
     { "--help", 0, opt_help, 0, NULL },
@@ -2283,6 +2321,53 @@ static void info_line(struct run *r, char *buf, size_t size, const char *open,
         snprintf(buf + len, size - len, "%s", close_text);
 }
 
+static const char *const phase_names[] = { "?", "created", "running", "paused", "stopped" };
+
+static int list_one(const char *id, void *data)
+{
+    const struct run *r = data;
+    char err[512];
+    box_t *box;
+    int phase;
+
+    if (box_open_err(&box, r->state_dir, id, err, sizeof err) < 0) {
+        warn("%s: %s", id, err);
+        return 0;
+    }
+    phase = box_phase(box);
+    printf("%s %d %s\n", id, (int)box_pid(box), phase_names[phase > 0 && phase <= 4 ? phase : 0]);
+    box_free(box);
+    return 0;
+}
+
+/* --list and --destroy: thin front ends over box_list, box_open and box_destroy. */
+static int manage(struct run *r)
+{
+    char err[512];
+    box_status_t st;
+    box_t *box;
+    int rc;
+
+    if (r->list) {
+        rc = box_list(r->state_dir, list_one, r);
+        if (rc < 0 && rc != -ENOENT)
+            die("--list: %s", strerror(-rc));
+        return 0;
+    }
+    if ((rc = box_open_err(&box, r->state_dir, r->destroy_id, err, sizeof err)) < 0)
+        die("--destroy: %s", err);
+    if ((rc = box_destroy(box)) < 0 || (rc = box_wait(box, 0, &st)) < 0)
+        die("--destroy: %s", box_errmsg(box));
+    printf("%s %s", r->destroy_id, end_reason(st.end));
+    if (st.end == BOX_END_EXITED)
+        printf(" %d", st.exit_code);
+    else if (st.signal)
+        printf(" signal %d", st.signal);
+    putchar('\n');
+    box_free(box);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
@@ -2315,6 +2400,11 @@ int main(int argc, char **argv)
     if (r->probe) {
         box_free(r->box);
         return print_probe();
+    }
+    if (r->list || r->destroy_id) {
+        box_free(r->box);
+        r->box = NULL;
+        return manage(r);
     }
     if (r->seccomp_export) {
         const char *path = r->seccomp_export;
@@ -2400,6 +2490,12 @@ int main(int argc, char **argv)
         note(r, "program running as pid %d", (int)box_pid(r->box));
     }
 
+    if (r->opts & BOX_OPT_DETACH) { /* it goes on without us */
+        printf("%d\n", (int)box_pid(r->box));
+        box_free(r->box);
+        cleanup_tmpdir();
+        return 0;
+    }
     wait_box(r, &st);
     if (r->sync_fd >= 0) /* --sync-fd: its reader learns that the box has ended */
         close(r->sync_fd);

@@ -671,6 +671,47 @@ else
   echo "skip - nobody cases (not root, or nobody cannot use user namespaces or read $root)"
 fi
 
+# --detach: boxrun exits while the box runs on; --list shows it, --destroy ends it and
+# says how; the exit status of a box that ended with nobody waiting is kept. As root and
+# as nobody (its own state directory).
+for who in root nobody; do
+  if [ "$who" = nobody ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+      echo "skip - nobody: --detach (not root, or no setpriv)"
+      continue
+    fi
+    as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  fi
+  sd=$tmp/state-$who
+  mkdir "$sd"
+  [ "$who" = nobody ] && chown 65534:65534 "$sd"
+  t "$who: --detach prints the pid" 0 '^[0-9]+$' \
+    "$boxrun" --root "$root" --detach --id web --state-dir "$sd" sleep 100
+  dpid=$(tail -n 1 "$out")
+  t "$who: the detached box runs on" 0 '' kill -0 "$dpid"
+  t "$who: --list" 0 "^web $dpid running\$" "$boxrun" --state-dir "$sd" --list
+  t "$who: --detach with a taken id" 125 'exists already' \
+    "$boxrun" --root "$root" --detach --id web --state-dir "$sd" true
+  t "$who: --detach without --id" 125 'box_set_id' \
+    "$boxrun" --root "$root" --detach --state-dir "$sd" true
+  t "$who: --id refuses a path" 125 'set_id' "$boxrun" --root "$root" --id ../x true
+  t "$who: --destroy kills it" 0 '^web killed' "$boxrun" --state-dir "$sd" --destroy web
+  t "$who: --list after --destroy" 0 '' "$boxrun" --state-dir "$sd" --list
+  n "$who: web is gone" '^web'
+  t "$who: --destroy of no such box" 125 'does not exist' \
+    "$boxrun" --state-dir "$sd" --destroy web
+  t "$who: --detach, a program that exits 7" 0 '^[0-9]+$' \
+    "$boxrun" --root "$root" --detach --id seven --state-dir "$sd" sh -c 'exit 7'
+  i=0
+  while [ $i -lt 100 ] && ! $as "$boxrun" --state-dir "$sd" --list | grep -q 'stopped$'; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  t "$who: its status is kept" 0 '^seven exited 7$' "$boxrun" --state-dir "$sd" --destroy seven
+  as=""
+  t "$who: the state directory is empty" 0 '' rmdir "$sd"
+done
+
 # kill (SIGTERM) of boxrun stops a boxed service that has no SIGTERM handler, as pid 1
 # without --init too: 143 = 128 + SIGTERM.
 for init in "" --init; do
