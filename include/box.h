@@ -996,22 +996,71 @@ int box_pids(box_t *box, pid_t *pids, size_t n);
  * (its pid 1 exits) and by box_kill(SIGKILL) through the box's cgroup. A box_proc_t must
  * be freed before its box; box_proc_free of a running process kills and reaps it.
  *
- * Not (yet) per exec: a sub-cgroup of its own, seccomp user notification (a BOX_SECCOMP_NOTIFY
- * rule answers the exec'd program ENOSYS), BOX_OPT_INIT. */
+ * Per exec, besides cwd, env and stdio: the user (BOX_EXEC_USER: uid and gid inside the
+ * box, which must be mapped there; BOX_EXEC_GROUPS: the supplementary groups, n_groups 0
+ * for none), and limits (`limits`, n_limits entries of box_set_limit's BOX_LIMIT_* and
+ * units): rlimits are set for the process instead of the box's; BOX_LIMIT_WALL_MS and
+ * BOX_LIMIT_CPU_TIME_MS are enforced by box_proc_wait (BOX_END_WALL_TIME, _CPU_TIME); a
+ * cgroup limit (memory, pids, cpu_millis, ...) goes to a cgroup of the process's own.
+ *
+ * A cgroup of its own (BOX_EXEC_CGROUP, implied by a cgroup limit or a cpu-time limit):
+ * "exec-N" below the box's cgroup in each hierarchy that accounts (v2: the box's v2
+ * cgroup; v1: memory, pids, cpu, cpuacct), made by box_exec, removed by box_proc_free.
+ * box_proc_wait then reports the process's own cpu time, peak memory, OOM kills and pids
+ * refusals (the cgroup fields of box_status_t), and BOX_END_OOM when the kernel killed it
+ * at its own memory limit; the box's limits still bound it (the box's cgroup is the
+ * parent). The box needs a cgroup for each controller used (a cgroup limit of that kind
+ * set before box_spawn; any cgroup limit gives it memory and cpu accounting), else
+ * -EOPNOTSUPP. On cgroup v2 a cgroup that holds processes cannot give controllers to its
+ * children, so a box's own processes (its first program, and execs without a cgroup of
+ * their own) live in the leaf "init" below the box's v2 cgroup.
+ *
+ * Seccomp user notification: an exec'd program gets the box's filter with its
+ * BOX_SECCOMP_NOTIFY rules and a listener of its own, box_proc_notify_fd, which the caller
+ * services as box_seccomp_notify_fd's. BOX_OPT_INIT is not used for execs: the exec'd
+ * program is not a child of the box's pid 1, and orphans it leaves are reaped by the box's
+ * pid 1 (box-init with BOX_OPT_INIT, else the box's program). */
 typedef struct box_proc box_proc_t;
 
+typedef struct box_exec_limit {
+    box_limit_t limit; /* BOX_LIMIT_* */
+    uint64_t value;    /* in box_limit_unit(limit)'s unit */
+} box_exec_limit_t;
+
+#define BOX_EXEC_USER   (1u << 0) /* run as uid/gid instead of the box's */
+#define BOX_EXEC_GROUPS (1u << 1) /* supplementary groups groups[n_groups] instead */
+#define BOX_EXEC_CGROUP (1u << 2) /* a cgroup of its own, for accounting */
+
+/* Extensible: `size` says how much of it the caller knows. Fields are only ever added at
+ * the end; a caller built against an older, shorter struct gets the defaults for the
+ * newer fields, and a larger size (a newer caller) is accepted when the bytes this
+ * library does not know are 0. */
 typedef struct box_exec_opts {
     size_t size;             /* sizeof(box_exec_opts_t), set by BOX_EXEC_OPTS_INIT */
     const char *cwd;         /* absolute, inside the box; NULL: the box's (box_set_cwd) */
     const char *const *envp; /* "NAME=value" ..., NULL-terminated; NULL: the box's */
     int stdin_fd, stdout_fd, stderr_fd; /* the program's 0, 1, 2; -1: the caller's own */
+    /* added after the first release of box_exec (whose size ended here) */
+    uint64_t flags;          /* BOX_EXEC_* */
+    uid_t uid;               /* BOX_EXEC_USER: inside the box */
+    gid_t gid;
+    const gid_t *groups;     /* BOX_EXEC_GROUPS: inside the box, at most 64; copied */
+    size_t n_groups;
+    const box_exec_limit_t *limits; /* n_limits entries, copied; a limit twice: the last */
+    size_t n_limits;
 } box_exec_opts_t;
-#define BOX_EXEC_OPTS_INIT { sizeof(box_exec_opts_t), NULL, NULL, -1, -1, -1 }
+#define BOX_EXEC_OPTS_INIT { sizeof(box_exec_opts_t), NULL, NULL, -1, -1, -1, 0, 0, 0, \
+                             NULL, 0, NULL, 0 }
 
 /* Returns 0 with *out set (owned by the caller: box_proc_free), or: -EINVAL (box, argv,
- * out NULL, argv empty, opts->size too small, cwd not absolute), -EBADF (a stdio fd is not
- * open), -ESRCH (the box is not running: not spawned, held, or already ended), -ENOSYS
- * (an architecture without clone3, for now x86_64 and aarch64 only), or the negative
+ * out NULL, argv empty, opts->size too small, cwd not absolute, unknown flags, groups
+ * NULL with n_groups > 0 or more than 64, limits NULL with n_limits > 0, an unknown
+ * limit, 0 where it needs a value), -ERANGE (a limit out of its range), -E2BIG
+ * (opts->size larger than this library's struct, with
+ * non-zero bytes past it), -EBADF (a stdio fd is not open), -ESRCH (the box is not
+ * running: not spawned, held, or already ended), -EOPNOTSUPP (a cgroup of its own where
+ * the box has no cgroup for that controller), -ENOSYS (an architecture without clone3,
+ * for now x86_64 and aarch64 only), the errno of making the cgroup, or the negative
  * errno of the step that failed, with box_errmsg and box_error_step saying which
  * ("join-ns", "fork", "setuid", "exec", ...). */
 int box_exec(box_t *box, const char *const argv[], const box_exec_opts_t *opts,
@@ -1022,14 +1071,22 @@ int box_exec(box_t *box, const char *const argv[], const box_exec_opts_t *opts,
 pid_t box_proc_pid(const box_proc_t *proc);
 int box_proc_pidfd(const box_proc_t *proc);
 
+/* Its seccomp user-notification listener (see box_seccomp_notify_fd), owned by the proc
+ * and closed when it is reaped: the fd, -EINVAL (NULL), -ENOENT (no rule of the box
+ * notifies), -ESRCH (reaped). */
+int box_proc_notify_fd(const box_proc_t *proc);
+
 /* Send it a signal: 0, -EINVAL (bad signal, NULL), -ESRCH (reaped), or -errno. */
 int box_proc_kill(box_proc_t *proc, int sig);
 
 /* Wait up to timeout_ms (-1: no limit) for it to end and reap it; *status (optional) gets
- * how: end (EXITED, SIGNALED, KILLED after box_proc_kill(SIGKILL)), exit_code, signal,
- * wall_us from box_exec, cpu and max_rss of the process and the children it reaped (the
- * cgroup fields stay 0: they are the box's). Returns 0, -ETIMEDOUT (-EAGAIN with 0 ms)
- * while it runs, -EINVAL; after the first reap it returns the same status again. */
+ * how: end (EXITED, SIGNALED, KILLED after box_proc_kill(SIGKILL), OOM, WALL_TIME and
+ * CPU_TIME at its own limits), exit_code, signal, wall_us from box_exec, cpu and max_rss
+ * of the process and the children it reaped; with a cgroup of its own the cgroup fields
+ * (memory_peak_bytes, oom_kills, pids_limit_hits) and the cpu time of all its processes
+ * are its own, else the cgroup fields stay 0 (the box's cgroup is shared). Returns 0,
+ * -ETIMEDOUT (-EAGAIN with 0 ms) while it runs, -EINVAL; after the first reap it returns
+ * the same status again. */
 int box_proc_wait(box_proc_t *proc, int timeout_ms, box_status_t *status);
 
 /* Kill and reap it if it runs, and free the handle. NULL is fine. */

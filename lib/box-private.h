@@ -36,6 +36,10 @@ enum {
 struct box_cgroup {
     char *dir[BOX_CG_SLOTS];   /* malloc'ed paths, NULL when not used */
     bool v2_slot[BOX_CG_SLOTS]; /* this controller is handled in dir[BOX_CG_V2] */
+    char *leaf;                /* v2: dir[BOX_CG_V2]/init, where the box's own processes
+                                  live (no internal processes), or NULL */
+    unsigned int offered;      /* v2: 1 << slot for each controller offered to the cgroups
+                                  of execs (the box's cgroup.subtree_control) */
 };
 
 /* landlock.c: one path rule (box_landlock_path). */
@@ -171,6 +175,9 @@ int box__check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBU
 /* util.c */
 void box__child_stack_fresh(void *stack, size_t size);
 uint64_t box__now_ns(void);
+/* A payload with maybe an fd (SCM_RIGHTS, made O_CLOEXEC) on a socket: its length or
+ * -errno; *fd is left alone without one. */
+ssize_t box__recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd);
 
 /* Profiling, for bench/steps (not exported): box_spawn stamps its phases and the child the
  * start of each step into stamps[BOX_PROF_COUNT] (child.h), CLOCK_MONOTONIC ns; entries of
@@ -253,13 +260,25 @@ int box__limit_format(box_limit_t limit, bool v2, uint64_t value, uint64_t memor
 bool box__limit_is_cgroup(box_limit_t limit);
 int box__cpuset_list_valid(const char *list);
 int box__cgroup_create(box_t *box);
-int box__cgroup_attach(box_t *box, pid_t pid, bool v2_placed); /* v2_placed: by clone3 */
+/* Into the box's cgroups, or where `own` has one into an exec's own (NULL: none);
+ * v2_placed: clone3 put it in the v2 one already. */
+int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed);
+const char *box__cgroup_v2_home(const box_t *box); /* where clone3 places the box, or NULL */
 void box__cgroup_kill(box_t *box);
 int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box__cgroup_usage(box_t *box, box_status_t *st);
 void box__cgroup_destroy(box_t *box);
 void box__cgroup_forget(box_t *box); /* free the paths, leave the cgroups */
 int box__cgroup_frozen(box_t *box);  /* 1, 0 (or no freezer), -errno */
+/* A box_exec process's own cgroups ("exec-N" below the box's), with the cgroup limits of
+ * limit[] where set[] (box_set_limit's values): 0 or a negative errno with the message.
+ * Usage and kill read and signal them; destroy removes them (killing what is left). */
+int box__cgroup_exec_create(box_t *box, const bool set[BOX_LIMIT_COUNT],
+                            const uint64_t limit[BOX_LIMIT_COUNT], struct box_cgroup *cg);
+int64_t box__cgroup_exec_cpu_us(const struct box_cgroup *cg);
+void box__cgroup_exec_usage(const struct box_cgroup *cg, box_status_t *st);
+void box__cgroup_exec_kill(const struct box_cgroup *cg);
+void box__cgroup_exec_destroy(struct box_cgroup *cg);
 void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -300,8 +319,23 @@ int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_
                            int status_fd);
 int box__fd_above(int fd, int low);
 void box__plan_free(struct box_plan *p);
-int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
-                         char *const *env, const struct box_fdpass *fds, size_t n_fds,
+/* What box_exec changes in the box's plan (exec.c fills it from box_exec_opts_t; all
+ * borrowed until the exec). */
+struct box_exec_over {
+    const char *cwd;         /* NULL: the box's */
+    char *const *env;        /* NULL: the box's */
+    const struct box_fdpass *fds; /* the program's stdio, 0 or 3 entries */
+    size_t n_fds;
+    bool user;               /* uid and gid instead of the box's */
+    uid_t uid;
+    gid_t gid;
+    bool groups;             /* groups instead of the box's */
+    const gid_t *group_list;
+    size_t n_groups;
+    bool limit_set[BOX_LIMIT_COUNT]; /* the rlimits among them replace the box's */
+    uint64_t limit[BOX_LIMIT_COUNT];
+};
+int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_exec_over *o,
                          struct box_plan *p);
 const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 

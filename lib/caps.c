@@ -103,7 +103,7 @@ void box__caps_prepare(const box_t *box, struct box_plan *a)
 {
     a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
-    a->cap_ambient = box->uid != 0 && a->cap_keep != 0;
+    a->cap_ambient = a->uid != 0 && a->cap_keep != 0; /* the plan's uid, set before */
     a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
 }
 

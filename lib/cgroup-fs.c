@@ -2,6 +2,7 @@
  * entering and removing a cgroup directory, freezing one to kill all of it, and writing a
  * limit through limits.c's table. Below cgroup-v1.c and cgroup-v2.c, above the pure
  * parsers of cgroup-discover.c. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -94,12 +95,72 @@ int box_cg_attach_procs(const char *dir, pid_t pid)
     return box_cg_write(dir, "cgroup.procs", buf);
 }
 
+#define CG_MAX_DEPTH 8 /* box/init, box/exec-N: deeper ones only a box made itself */
+
+static void rmdir_tree(const char *dir, int depth);
+
+/* The cgroups below dir (a cgroup with children is busy too). */
+static void rmdir_children(const char *dir, int depth)
+{
+    char path[4096];
+    struct dirent *de;
+    DIR *d;
+
+    if (depth >= CG_MAX_DEPTH || !(d = opendir(dir)))
+        return;
+    while ((de = readdir(d)))
+        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            box__path_join(path, sizeof path, dir, de->d_name) == 0)
+            rmdir_tree(path, depth + 1);
+    closedir(d);
+}
+
 /* The last processes of a killed box may still be on their way out, so an rmdir that
- * finds it busy is retried for a while. */
+ * finds it busy is retried for a while, once its child cgroups are gone. */
+static void rmdir_tree(const char *dir, int depth)
+{
+    for (int i = 0; i < 200 && rmdir(dir) < 0 && errno == EBUSY; i++) {
+        if (i == 0)
+            rmdir_children(dir, depth);
+        else
+            nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+    }
+}
+
 void box_cg_rmdir(const char *dir)
 {
-    for (int i = 0; i < 200 && rmdir(dir) < 0 && errno == EBUSY; i++)
-        nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+    rmdir_tree(dir, 0);
+}
+
+/* Each pid of cgroup.procs in dir and in the cgroups below it: fn(pid, arg) for each. */
+static int each_proc_at(const char *dir, int depth, void (*fn)(pid_t, void *), void *arg)
+{
+    char path[4096], *procs;
+    struct dirent *de;
+    DIR *d;
+    int r;
+
+    if (box__path_join(path, sizeof path, dir, "cgroup.procs") < 0)
+        return -ENAMETOOLONG;
+    if ((r = box_cg_read_alloc(path, &procs)) < 0)
+        return r;
+    for (char *p = procs; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+        if (atoi(p) > 0)
+            fn((pid_t)atoi(p), arg);
+    free(procs);
+    if (depth >= CG_MAX_DEPTH || !(d = opendir(dir)))
+        return 0;
+    while ((de = readdir(d)))
+        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            box__path_join(path, sizeof path, dir, de->d_name) == 0)
+            each_proc_at(path, depth + 1, fn, arg);
+    closedir(d);
+    return 0;
+}
+
+int box_cg_each_proc(const char *dir, void (*fn)(pid_t pid, void *arg), void *arg)
+{
+    return each_proc_at(dir, 0, fn, arg);
 }
 
 int box_cg_set_frozen(const struct box_cg_ops *ops, const char *dir, bool frozen, int ms)
@@ -118,23 +179,30 @@ int box_cg_set_frozen(const struct box_cg_ops *ops, const char *dir, bool frozen
  * started by this box), thaw it so that they die. */
 int box_cg_freeze_and_kill(const struct box_cg_ops *ops, const char *dir)
 {
-    char path[4096], *procs;
-
     if (box_cg_set_frozen(ops, dir, true, 1000) == -EOPNOTSUPP)
         return -EOPNOTSUPP;
-    if (box__path_join(path, sizeof path, dir, "cgroup.procs") == 0 &&
-        box_cg_read_alloc(path, &procs) == 0) {
-        for (char *p = procs; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
-            if (atoi(p) > 0)
-                kill(atoi(p), SIGKILL);
-        free(procs);
-    }
+    box_cg_kill_procs(dir);
     ops->freeze(dir, false);
     return 0;
 }
 
-/* One limit into the file limits.c's table names for this cgroup version. */
-int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t v, bool v2)
+static void kill_one(pid_t pid, void *arg)
+{
+    (void)arg;
+    kill(pid, SIGKILL);
+}
+
+/* SIGKILL every task of dir and of the cgroups below it (all started by a box). */
+void box_cg_kill_procs(const char *dir)
+{
+    box_cg_each_proc(dir, kill_one, NULL);
+}
+
+/* One limit into the file limits.c's table names for this cgroup version; `memory`: the
+ * memory limit of the same cgroup (v1 swap is memory + swap), NULL when none. The file
+ * written goes into where[wsize]. */
+static int put_limit(box_t *box, const char *what, const char *dir, box_limit_t limit,
+                     uint64_t v, const uint64_t *memory, bool v2, char *where, size_t wsize)
 {
     const struct box__limit_desc *d = box__limit_desc(limit);
     const struct box_limit_file *f = v2 ? &d->v2 : &d->v1;
@@ -142,26 +210,52 @@ int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t 
     const char *star;
     int r;
 
-    if (!f->format) { /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
-        box__limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
-        return 0;
-    }
-    if (limit == BOX_LIMIT_SWAP && !v2 && !box->limit_set[BOX_LIMIT_MEMORY])
-        return box__error(box, EINVAL, "spawn: swap limit on cgroup v1 needs a memory limit");
+    if (limit == BOX_LIMIT_SWAP && !v2 && !memory)
+        return box__error(box, EINVAL, "%s: swap limit on cgroup v1 needs a memory limit",
+                          what);
     snprintf(file, sizeof file, "%s", f->file);
     if ((star = strchr(f->file, '*'))) {
         if ((r = box_cg_read("/proc/meminfo", meminfo, sizeof meminfo)) < 0 ||
             (r = box_cg_hugepage_name(meminfo, buf, sizeof buf)) < 0)
-            return box__error(box, -r, "spawn: hugetlb limit: no default huge page size in "
-                             "/proc/meminfo");
+            return box__error(box, -r, "%s: hugetlb limit: no default huge page size in "
+                             "/proc/meminfo", what);
         snprintf(file, sizeof file, "%.*s%s%s", (int)(star - f->file), f->file, buf, star + 1);
     }
     if (f->pre_file && (r = box_cg_write(dir, f->pre_file, f->pre_value)) < 0)
-        return box__error(box, -r, "spawn: cgroup: write %s/%s", dir, f->pre_file);
-    f->format(v, box->limit[BOX_LIMIT_MEMORY], buf, sizeof buf);
+        return box__error(box, -r, "%s: cgroup: write %s/%s", what, dir, f->pre_file);
+    f->format(v, memory ? *memory : 0, buf, sizeof buf);
     r = box_cg_write(dir, file, buf);
     if (r < 0)
-        return box__error(box, -r, "spawn: cgroup: write %s to %s/%s", buf, dir, file);
-    box__limit_record(box, limit, true, "%s/%s", dir, file);
+        return box__error(box, -r, "%s: cgroup: write %s to %s/%s", what, buf, dir, file);
+    snprintf(where, wsize, "%s/%s", dir, file);
     return 0;
+}
+
+/* A limit of the box, recorded for box_limit_status. */
+int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t v, bool v2)
+{
+    const struct box_limit_file *f = v2 ? &box__limit_desc(limit)->v2
+                                        : &box__limit_desc(limit)->v1;
+    char where[4200];
+    int r;
+
+    if (!f->format) { /* BOX_LIMIT_CPU_TIME_MS: enforced by box_wait from the usage */
+        box__limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
+        return 0;
+    }
+    r = put_limit(box, "spawn", dir, limit, v,
+                  box->limit_set[BOX_LIMIT_MEMORY] ? &box->limit[BOX_LIMIT_MEMORY] : NULL, v2,
+                  where, sizeof where);
+    if (r == 0)
+        box__limit_record(box, limit, true, "%s", where);
+    return r;
+}
+
+/* A limit of an exec's own cgroup (a cgroup file, never a box_wait limit). */
+int box_cg_write_exec_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t v,
+                            const uint64_t *memory, bool v2)
+{
+    char where[4200];
+
+    return put_limit(box, "exec", dir, limit, v, memory, v2, where, sizeof where);
 }

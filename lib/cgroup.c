@@ -46,15 +46,26 @@ bool box__limit_is_cgroup(box_limit_t limit)
     return limit_slot(limit) >= 0;
 }
 
-/* Where a controller's box cgroup is, and which backend drives it. */
+/* Where a controller's cgroup is (of a box, or an exec's own), and which backend drives
+ * it. */
+static const char *cg_dir(const struct box_cgroup *cg, int slot)
+{
+    return cg->dir[cg->v2_slot[slot] ? BOX_CG_V2 : slot];
+}
+
+static const struct box_cg_ops *cg_ops(const struct box_cgroup *cg, int slot)
+{
+    return slot == BOX_CG_V2 || cg->v2_slot[slot] ? &box_cg_v2_ops : &box_cg_v1_ops;
+}
+
 static const char *slot_dir(const box_t *box, int slot)
 {
-    return box->cg.dir[box->cg.v2_slot[slot] ? BOX_CG_V2 : slot];
+    return cg_dir(&box->cg, slot);
 }
 
 static const struct box_cg_ops *slot_ops(const box_t *box, int slot)
 {
-    return slot == BOX_CG_V2 || box->cg.v2_slot[slot] ? &box_cg_v2_ops : &box_cg_v1_ops;
+    return cg_ops(&box->cg, slot);
 }
 
 /* ---- choosing the hierarchies ---- */
@@ -225,6 +236,16 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
         if (r < 0)
             have_v2 = false; /* a read-only v2 parent: fall back to v1 where possible */
     }
+    /* The box's processes in a leaf, so that its cgroup may offer controllers to the
+     * cgroups of execs (v2's no-internal-processes rule). */
+    if (have_v2 && (asprintf(&box->cg.leaf, "%s/init", box->cg.dir[BOX_CG_V2]) < 0 ||
+                    box_cg_mkdir(box->cg.leaf) < 0)) {
+        r = box__error(box, box->cg.leaf ? errno : ENOMEM, "spawn: cgroup: mkdir %s",
+                       box->cg.leaf ? box->cg.leaf : "init");
+        free(box->cg.leaf);
+        box->cg.leaf = NULL;
+        goto fail;
+    }
     /* Without a v2 cgroup there is no cgroup.kill: the v1 freezer kills the whole box. */
     need[BOX_CG_FREEZER] = !have_v2 && box->cgroup_backend != BOX_CGROUP_BACKEND_V2;
     for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
@@ -340,18 +361,27 @@ int box__cgroup_create(box_t *box)
     return r;
 }
 
+const char *box__cgroup_v2_home(const box_t *box)
+{
+    return box->cg.leaf ? box->cg.leaf : box->cg.dir[BOX_CG_V2];
+}
+
 /* Move the (waiting) child into every box cgroup (but the v2 one when clone3 put it
- * there). */
-int box__cgroup_attach(box_t *box, pid_t pid, bool v2_placed)
+ * there): the exec's own where it has one, else the box's (v2: its leaf). */
+int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        const char *dir = own && own->dir[slot] ? own->dir[slot]
+                          : slot == BOX_CG_V2   ? box__cgroup_v2_home(box)
+                                                : box->cg.dir[slot];
         int r;
 
-        if (!box->cg.dir[slot] || (slot == BOX_CG_V2 && v2_placed))
+        if (!dir || (slot == BOX_CG_V2 && v2_placed))
             continue;
-        r = slot_ops(box, slot)->attach(box->cg.dir[slot], pid);
+        r = slot_ops(box, slot)->attach(dir, pid);
         if (r < 0)
-            return box__error(box, -r, "spawn: cgroup: attach to %s", box->cg.dir[slot]);
+            return box__error(box, -r, "%s: cgroup: attach to %s", own ? "exec" : "spawn",
+                              dir);
     }
     return 0;
 }
@@ -404,13 +434,31 @@ BOX_API int box_resume(box_t *box)
     return set_frozen(box, false, "resume");
 }
 
+struct pid_list {
+    pid_t *pids;
+    size_t n;
+    int count;
+};
+
+static void add_pid(pid_t pid, void *arg)
+{
+    struct pid_list *l = arg;
+
+    if (l->count == INT32_MAX)
+        return;
+    if ((size_t)l->count < l->n)
+        l->pids[l->count] = pid;
+    l->count++;
+}
+
+/* Every process of the box: its cgroup's and those of the cgroups below (its leaf, the
+ * cgroups of execs). */
 BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
 {
     const struct box_cg_ops *ops;
+    struct pid_list list = { pids, n, 0 };
     const char *dir;
-    char path[4200], line[32];
-    int r, count = 0;
-    FILE *f;
+    int r;
 
     /* Bad arguments are an error in any phase, so they are checked first. */
     if (box && !pids && n)
@@ -423,18 +471,9 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
     if (!dir)
         return box__error(box, EOPNOTSUPP, "pids: the box has no cgroup (it gets one with a "
                           "cgroup limit, e.g. BOX_LIMIT_PIDS)");
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    if (!(f = fopen(path, "re")))
-        return box__error(box, errno, "pids: %s", path);
-    while (fgets(line, sizeof line, f) && count < INT32_MAX) {
-        if (atoi(line) <= 0)
-            continue;
-        if ((size_t)count < n)
-            pids[count] = (pid_t)atoi(line);
-        count++;
-    }
-    fclose(f);
-    return count;
+    if ((r = box_cg_each_proc(dir, add_pid, &list)) < 0)
+        return box__error(box, -r, "pids: %s/cgroup.procs", dir);
+    return list.count;
 }
 
 /* A new value for a limit of a running box: its cgroup file rewritten (a box_wait limit
@@ -484,15 +523,15 @@ void box__cgroup_kill(box_t *box)
         box_cg_v1_ops.kill(box->cg.dir[BOX_CG_FREEZER]);
 }
 
-/* cpu time of the whole box in microseconds, or -1 without a cgroup for it. */
-int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
+/* cpu time of all tasks of cg in microseconds, or -1 without a cgroup for it. */
+static int64_t cpu_us(const struct box_cgroup *cg, uint64_t *user_us, uint64_t *system_us)
 {
     uint64_t u, s;
     int64_t total;
 
-    if (!slot_dir(box, BOX_CG_CPUACCT))
+    if (!cg_dir(cg, BOX_CG_CPUACCT))
         return -1;
-    total = slot_ops(box, BOX_CG_CPUACCT)->cpu_usage(slot_dir(box, BOX_CG_CPUACCT), &u, &s);
+    total = cg_ops(cg, BOX_CG_CPUACCT)->cpu_usage(cg_dir(cg, BOX_CG_CPUACCT), &u, &s);
     if (total >= 0 && user_us)
         *user_us = u;
     if (total >= 0 && system_us)
@@ -500,32 +539,39 @@ int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
     return total;
 }
 
-/* Fill the cgroup part of the report: peak memory, OOM kills, cpu time of all processes,
- * forks the pids limit refused. */
-void box__cgroup_usage(box_t *box, box_status_t *st)
+int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
 {
-    const char *pids = slot_dir(box, BOX_CG_PIDS);
+    return cpu_us(&box->cg, user_us, system_us);
+}
+
+/* The cgroup part of a report: peak memory, OOM kills, cpu time of all processes, forks
+ * the pids limit refused (pids_events: there is a pids limit to count them). */
+static void usage(const struct box_cgroup *cg, bool pids_events, box_status_t *st)
+{
+    const char *pids = cg_dir(cg, BOX_CG_PIDS);
     uint64_t u, s;
     char buf[256];
 
-    if (box__cgroup_cpu_us(box, &u, &s) >= 0) {
+    if (cpu_us(cg, &u, &s) >= 0) {
         st->cpu_user_us = u;
         st->cpu_system_us = s;
     }
-    if (pids && box->limit_set[BOX_LIMIT_PIDS] &&
-        box_cg_read_at(pids, "pids.events", buf, sizeof buf) == 0)
+    if (pids && pids_events && box_cg_read_at(pids, "pids.events", buf, sizeof buf) == 0)
         box_cg_key_u64(buf, "max", &st->pids_limit_hits);
-    if (slot_dir(box, BOX_CG_MEMORY))
-        slot_ops(box, BOX_CG_MEMORY)->memory_usage(slot_dir(box, BOX_CG_MEMORY), st);
+    if (cg_dir(cg, BOX_CG_MEMORY))
+        cg_ops(cg, BOX_CG_MEMORY)->memory_usage(cg_dir(cg, BOX_CG_MEMORY), st);
 }
 
-/* Remove the box cgroups. */
+/* Free the box's cgroup paths, leaving the cgroups (a detached box's). */
 void box__cgroup_forget(box_t *box)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
         free(box->cg.dir[slot]);
         box->cg.dir[slot] = NULL;
     }
+    free(box->cg.leaf);
+    box->cg.leaf = NULL;
+    box->cg.offered = 0;
 }
 
 int box__cgroup_frozen(box_t *box)
@@ -536,16 +582,159 @@ int box__cgroup_frozen(box_t *box)
     return dir ? ops->frozen(dir) : 0;
 }
 
-void box__cgroup_destroy(box_t *box)
+void box__cgroup_usage(box_t *box, box_status_t *st)
 {
+    usage(&box->cg, box->limit_set[BOX_LIMIT_PIDS], st);
+}
+
+/* Remove cgroups (and those below them); the paths are freed. */
+static void destroy(struct box_cgroup *cg)
+{
+    if (cg->leaf)
+        box_cg_rmdir(cg->leaf);
+    free(cg->leaf);
+    cg->leaf = NULL;
+    cg->offered = 0;
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
-        char *dir = box->cg.dir[slot];
+        char *dir = cg->dir[slot];
 
         if (!dir)
             continue;
-        slot_ops(box, slot)->destroy(dir);
+        cg_ops(cg, slot)->destroy(dir);
         free(dir);
-        box->cg.dir[slot] = NULL;
-        box->cg.v2_slot[slot] = false;
+        cg->dir[slot] = NULL;
+        cg->v2_slot[slot] = false;
     }
+}
+
+void box__cgroup_destroy(box_t *box)
+{
+    destroy(&box->cg);
+}
+
+/* ---- the cgroups of an exec ---- */
+
+/* Which slots an exec's own cgroup has: the accounting ones the box has, and those of its
+ * cgroup limits (which must have a box cgroup to go below). */
+static int exec_slots(box_t *box, const bool set[BOX_LIMIT_COUNT], bool need[BOX_CG_SLOTS])
+{
+    bool any = false;
+
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
+        int slot = limit_slot((box_limit_t)l);
+
+        if (!set[l] || slot < 0)
+            continue;
+        if (!slot_dir(box, slot))
+            return box__error(box, EOPNOTSUPP, "exec: limit %s: the box has no %s cgroup "
+                              "(set a %s limit, any value, before box_spawn)",
+                              box_limit_name((box_limit_t)l), slot_controller[slot],
+                              box_limit_name((box_limit_t)l));
+        need[slot] = true;
+    }
+    for (int slot = BOX_CG_MEMORY; slot <= BOX_CG_CPUACCT; slot++)
+        if (slot != BOX_CG_CPU && slot_dir(box, slot))
+            need[slot] = true;
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++)
+        any |= need[slot];
+    if (!any)
+        return box__error(box, EOPNOTSUPP, "exec: a cgroup of its own: the box has no "
+                          "cgroup (it gets one with a cgroup limit, e.g. BOX_LIMIT_MEMORY)");
+    return 0;
+}
+
+/* v2: offer the box's controllers to its children (its processes live in its leaf). */
+static int enable_children(box_t *box, const bool need[BOX_CG_SLOTS])
+{
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
+        int r;
+
+        if (!need[slot] || !box->cg.v2_slot[slot] || slot == BOX_CG_CPUACCT ||
+            (box->cg.offered & (1u << slot)))
+            continue;
+        if ((r = box_cg_v2_ops.enable(box, box->cg.dir[BOX_CG_V2], slot_v2_controller[slot])) < 0)
+            return r;
+        box->cg.offered |= 1u << slot;
+    }
+    return 0;
+}
+
+int box__cgroup_exec_create(box_t *box, const bool set[BOX_LIMIT_COUNT],
+                            const uint64_t limit[BOX_LIMIT_COUNT], struct box_cgroup *cg)
+{
+    static unsigned int counter;
+    bool need[BOX_CG_SLOTS] = { false };
+    unsigned int n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    int r;
+
+    memset(cg, 0, sizeof *cg);
+    if ((r = exec_slots(box, set, need)) < 0)
+        return r;
+    if (box->cg.dir[BOX_CG_V2] && (r = enable_children(box, need)) < 0)
+        return r;
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        /* the v2 cgroup holds every controller v2 has; v1 ones are one per hierarchy */
+        bool make = slot == BOX_CG_V2 ? box->cg.dir[BOX_CG_V2] != NULL
+                                      : need[slot] && !box->cg.v2_slot[slot];
+
+        if (!make)
+            continue;
+        if (asprintf(&cg->dir[slot], "%s/exec-%u", box->cg.dir[slot], n) < 0) {
+            cg->dir[slot] = NULL;
+            r = box__error(box, ENOMEM, "exec: cgroup");
+            goto fail;
+        }
+        if ((r = box_cg_mkdir(cg->dir[slot])) < 0) {
+            r = box__error(box, -r, "exec: cgroup: mkdir %s", cg->dir[slot]);
+            free(cg->dir[slot]);
+            cg->dir[slot] = NULL;
+            goto fail;
+        }
+    }
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++)
+        cg->v2_slot[slot] = need[slot] && box->cg.v2_slot[slot];
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
+        int slot = limit_slot((box_limit_t)l);
+
+        /* a cgroup file; BOX_LIMIT_CPU_TIME_MS is box_proc_wait's, from the usage */
+        if (!set[l] || slot < 0 || box__limit_desc((box_limit_t)l)->kind != BOX_LIMIT_KIND_CGROUP)
+            continue;
+        r = box_cg_write_exec_limit(box, cg_dir(cg, slot), (box_limit_t)l, limit[l],
+                                    set[BOX_LIMIT_MEMORY] ? &limit[BOX_LIMIT_MEMORY] : NULL,
+                                    cg->v2_slot[slot]);
+        if (r < 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    destroy(cg);
+    return r;
+}
+
+int64_t box__cgroup_exec_cpu_us(const struct box_cgroup *cg)
+{
+    return cpu_us(cg, NULL, NULL);
+}
+
+void box__cgroup_exec_usage(const struct box_cgroup *cg, box_status_t *st)
+{
+    usage(cg, true, st);
+}
+
+/* Every task left in the exec's cgroups (its program's descendants). */
+void box__cgroup_exec_kill(const struct box_cgroup *cg)
+{
+    if (cg->dir[BOX_CG_V2] && box_cg_v2_ops.kill(cg->dir[BOX_CG_V2]) == 0)
+        return;
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++)
+        if (cg->dir[slot]) {
+            box_cg_kill_procs(cg->dir[slot]);
+            return;
+        }
+}
+
+void box__cgroup_exec_destroy(struct box_cgroup *cg)
+{
+    box__cgroup_exec_kill(cg);
+    destroy(cg);
 }

@@ -86,8 +86,14 @@ extern const struct box_cg_ops box_cg_v1_ops, box_cg_v2_ops;
 /* cgroup-fs.c: shared by both backends, the same files on v1 and v2. */
 int box_cg_mkdir(const char *dir);
 int box_cg_attach_procs(const char *dir, pid_t pid);
-void box_cg_rmdir(const char *dir);
+void box_cg_rmdir(const char *dir); /* with the cgroups below it */
+/* fn(pid, arg) for each pid in cgroup.procs of dir and of the cgroups below it: 0 or the
+ * error of reading dir's. */
+int box_cg_each_proc(const char *dir, void (*fn)(pid_t pid, void *arg), void *arg);
+void box_cg_kill_procs(const char *dir); /* SIGKILL each of them */
 int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t value, bool v2);
+int box_cg_write_exec_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t value,
+                            const uint64_t *memory, bool v2); /* not recorded on the box */
 /* Freeze or thaw and wait until the kernel reports it, up to ms milliseconds: 0,
  * -ETIMEDOUT, or the error of the write. */
 int box_cg_set_frozen(const struct box_cg_ops *ops, const char *dir, bool frozen, int ms);

@@ -211,11 +211,10 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     return 0;
 }
 
-/* The plan of box_exec: the box's identity, limits and filters over the program, its
- * namespaces joined through the pidfd. `fds` (0..3 entries: the program's stdio) and `env`
- * (NULL: the box's) are borrowed. */
-int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
-                         char *const *env, const struct box_fdpass *fds, size_t n_fds,
+/* The plan of box_exec: the box's identity, limits and filters over the program, with the
+ * exec's overrides (cwd, env, stdio, user, groups, rlimits), its namespaces joined through
+ * the pidfd. */
+int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_exec_over *o,
                          struct box_plan *p)
 {
     int r = box__plan_build(box, argv, p);
@@ -230,25 +229,39 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const char *cwd,
     p->n_exec_paths = 0;
     if (build_exec_paths(box, argv[0], p) < 0)
         return box__error(box, ENOMEM, "exec: prepare");
-    if (cwd) { /* the one directory, required; the box's PWD logic is the box's */
-        p->cwd = cwd;
-        p->cwd_list[0] = cwd;
+    if (o->cwd) { /* the one directory, required; the box's PWD logic is the box's */
+        p->cwd = o->cwd;
+        p->cwd_list[0] = o->cwd;
         p->cwd_list[1] = NULL;
         p->cwd_required = true;
         p->pwd_slot = NULL;
     }
-    if (env) {
-        p->envp = env;
+    if (o->env) {
+        p->envp = o->env;
         p->pwd_slot = NULL;
     }
-    p->fds = fds;
-    p->n_fds = n_fds;
+    if (o->user) {
+        p->uid = o->uid;
+        p->gid = o->gid;
+        box__caps_prepare(box, p); /* ambient capabilities for a non-zero uid */
+    }
+    if (o->groups) {
+        p->groups = o->group_list;
+        p->n_groups = o->n_groups;
+    }
+    for (int i = 0; i < BOX_RLIMITS; i++)
+        if (o->limit_set[i]) {
+            p->rlimit_resource[i] = box__limit_to_rlimit((box_limit_t)i);
+            p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = o->limit[i];
+        }
+    p->fds = o->fds;
+    p->n_fds = o->n_fds;
     p->fd_high = 3;
-    for (size_t i = 0; i < n_fds; i++)
-        if (fds[i].fd >= p->fd_high)
-            p->fd_high = fds[i].fd + 1;
-    /* No listener for an exec'd program: a notifying rule answers it ENOSYS. */
-    p->seccomp_listener = false;
+    for (size_t i = 0; i < o->n_fds; i++)
+        if (o->fds[i].fd >= p->fd_high)
+            p->fd_high = o->fds[i].fd + 1;
+    /* A notifying rule gets the exec its own listener (box_proc_notify_fd), sent back over
+     * the sync socket as a spawn's. */
     /* Every namespace the box is in, its own and the joined ones, through its pidfd. */
     p->join[0].fd = box->pidfd;
     p->join[0].nstype = box__ns_setns_flags(box__ns_entered(box));

@@ -324,31 +324,6 @@ static int read_child(box_t *box, struct box_launch *l)
     return r;
 }
 
-/* Receive a payload with maybe an fd attached (SCM_RIGHTS) on the sync socket; *fd is
- * left alone without one. Returns the payload's length or -errno. */
-static ssize_t recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd)
-{
-    struct iovec iov = { .iov_base = buf, .iov_len = len };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof u.buf };
-    struct cmsghdr *c;
-    ssize_t n;
-
-    do
-        n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    c = CMSG_FIRSTHDR(&msg);
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-        memcpy(fd, CMSG_DATA(c), sizeof *fd);
-    return n;
-}
-
 /* After the exec: a box with BOX_SECCOMP_NOTIFY rules sent its listener before it. */
 static int receive_listener(box_t *box, struct box_launch *l)
 {
@@ -357,7 +332,7 @@ static int receive_listener(box_t *box, struct box_launch *l)
 
     if (!l->plan.seccomp_listener)
         return 0;
-    n = recv_with_fd(l->sync_wr, &byte, 1, MSG_DONTWAIT, &box->notify_fd);
+    n = box__recv_with_fd(l->sync_wr, &byte, 1, MSG_DONTWAIT, &box->notify_fd);
     if (n != 1 || box->notify_fd < 0)
         return box__error(box, n < 0 ? (int)-n : EIO, "spawn: receive the seccomp listener");
     return 0;
@@ -390,9 +365,9 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     l->mon.plan = &l->plan;
     /* With a join the box's process is cloned by the first one (FORK), which the caller
      * then moves into the cgroups. */
-    l->mon.cgroup_fd = box->cg.dir[BOX_CG_V2] && !l->plan.fork ? open(box->cg.dir[BOX_CG_V2],
-                                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                               : -1;
+    l->mon.cgroup_fd = box__cgroup_v2_home(box) && !l->plan.fork
+                           ? open(box__cgroup_v2_home(box), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                           : -1;
     /* All signals stay blocked across clone so that no handler of the caller runs in the
      * monitor or the child on the shared memory; the child resets them before it
      * unblocks, the monitor never unblocks. Exit signal 0: see monitor.c. */
@@ -413,7 +388,7 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
         box->monitor_stack = NULL;
         return r;
     }
-    n = recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);
+    n = box__recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);
     box__profile_mark(box, BOX_PROF_CLONED);
     if (n == (ssize_t)sizeof msg && msg.setup_failed) { /* a join: its record says why */
         r = read_child(box, l);
@@ -617,7 +592,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     proc_pid = box__proc_pid(box->pidfd, box->pid);
     r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, proc_pid) : 0;
     if (r == 0)
-        r = box__cgroup_attach(box, box->pid, placed);
+        r = box__cgroup_attach(box, NULL, box->pid, placed);
     if (r == 0)
         r = box__net_setup(box, box->pid, proc_pid);
     if (r == 0 && detach)

@@ -432,6 +432,8 @@ int box__state_write(box_t *box, const struct box_plan *p, bool held)
         snprintf(key, sizeof key, "cgroup %d %d", slot, box->cg.v2_slot[slot]);
         put_str(&b, key, box->cg.dir[slot]);
     }
+    if (box->cg.leaf) /* v2: where the box's own processes live (cgroup.c) */
+        put_str(&b, "cgroup_leaf", box->cg.leaf);
     if (box->label)
         put_str(&b, "label", box->label);
     if (b.failed) {
@@ -686,6 +688,12 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         box->cg.dir[v] = s;
         box->cg.v2_slot[v] = w;
         if (!absolute(s) || (w && v == BOX_CG_V2))
+            return -1;
+    } else if (strcmp(key, "cgroup_leaf") == 0) {
+        if (box->cg.leaf || !(s = unescape(value)))
+            return -1;
+        box->cg.leaf = s;
+        if (!absolute(s))
             return -1;
     } else if (strcmp(key, "label") == 0) {
         if (box->label || !(s = unescape(value)))

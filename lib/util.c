@@ -1,11 +1,13 @@
-/* Small helpers shared by the parent-side modules: clocks, whole-file writes, path joins
- * and lexical path normalisation. Nothing here runs in the child, and nothing here knows a
- * box. */
+/* Small helpers shared by the parent-side modules: clocks, whole-file writes, path joins,
+ * lexical path normalisation, receiving an fd. Nothing here runs in the child, and nothing
+ * here knows a box. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "box-private.h"
 
@@ -135,4 +137,29 @@ pid_t box__proc_pid(int pidfd, pid_t pid)
     buf[n] = '\0';
     p = strstr(buf, "\nPid:");
     return p && atoi(p + 5) > 0 ? (pid_t)atoi(p + 5) : pid;
+}
+
+/* Receive a payload with maybe an fd attached (SCM_RIGHTS) on the sync socket; *fd is
+ * left alone without one. Returns the payload's length or -errno. */
+ssize_t box__recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd)
+{
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c;
+    ssize_t n;
+
+    do
+        n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    return n;
 }

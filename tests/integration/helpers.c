@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <grp.h>
 #include <stdlib.h>
@@ -228,4 +229,19 @@ int test_main(int argc, char **argv, const struct CMUnitTest *root_tests, size_t
     if (rc != 0)
         return 1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Bytes that arrive on fd within ms milliseconds (all read, nothing kept). */
+size_t output_within(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    char buf[4096];
+    size_t total = 0;
+    ssize_t n;
+
+    while (poll(&p, 1, ms) > 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+        total += (size_t)n;
+        ms = 0;
+    }
+    return total;
 }

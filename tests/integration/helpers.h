@@ -41,6 +41,10 @@ void leak_snapshot(struct leak_snapshot *s);
 void assert_no_leaks(const struct leak_snapshot *before);
 
 /* cmocka setup/teardown pair: snapshot before each test, assert_no_leaks after it. */
+/* Bytes that arrive on fd (non-blocking) within ms milliseconds, and then without a pause:
+ * all read, nothing kept. */
+size_t output_within(int fd, int ms);
+
 int leak_setup(void **state);
 int leak_teardown(void **state);
 

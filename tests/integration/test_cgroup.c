@@ -392,21 +392,6 @@ static void test_kill_whole_box_v1_freezer(void **state)
     box_free(box);
 }
 
-/* Bytes that arrive on fd within ms milliseconds (all read, nothing kept). */
-static size_t output_within(int fd, int ms)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    char buf[4096];
-    size_t total = 0;
-    ssize_t n;
-
-    while (poll(&p, 1, ms) > 0 && (n = read(fd, buf, sizeof buf)) > 0) {
-        total += (size_t)n;
-        ms = 0;
-    }
-    return total;
-}
-
 /* box_pause freezes every process of the box (a frozen box writes nothing, whatever the
  * wait), box_pids lists them, box_resume lets them go on; a paused box can be killed. */
 static void pause_resume(int backend)
@@ -522,6 +507,33 @@ static void test_update_limit(void **state)
     assert_int_equal(box_wait(box, -1, &st), 0);
     assert_int_equal(st.end, BOX_END_WALL_TIME);
     assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), -ESRCH);
+    box_free(box);
+}
+
+/* Lower the memory limit of a running box: its next allocation is OOM-killed at the new
+ * limit, not the old one. */
+static void test_update_limit_oom(void **state)
+{
+    const char *const argv[] = { "sh", "-c", "read x; exec tail /dev/zero", NULL };
+    const uint64_t limit = 32 << 20;
+    box_t *box = box_with_dev();
+    box_status_t st;
+    int p[2];
+
+    (void)state;
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 512 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(box_pass_fd(box, p[0], 0), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    close(p[0]);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, limit), 0);
+    assert_int_equal(write(p[1], "go\n", 3), 3);
+    close(p[1]);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_OOM);
+    assert_true(st.oom_kills >= 1);
+    assert_in_range(st.memory_peak_bytes, limit * 8 / 10, limit * 11 / 10);
     box_free(box);
 }
 
@@ -848,8 +860,43 @@ static void delegate_to_nobody(const char *dir)
     }
 }
 
+/* As nobody, in the delegated tree: an exec with a cgroup of its own and its own pids
+ * limit, below a box whose limit is higher. 0 if the exec's limit held. */
+static int exec_in_delegated(const char *parent)
+{
+    static const box_exec_limit_t pids[] = { { BOX_LIMIT_PIDS, 4 } };
+    const char *const sleeper[] = { "sleep", "60", NULL };
+    const char *const bomb[] = { "sh", "-c", "while :; do sleep 5 & done", NULL };
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    box_proc_t *proc;
+    box_status_t st;
+    box_t *box = NULL;
+
+    opts.limits = pids;
+    opts.n_limits = 1;
+    opts.stderr_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (box_new(&box, 0) < 0 || box_set_root(box, test_rootfs, 0) < 0 ||
+        box_set_cgroup_parent(box, parent) < 0 || box_set_limit(box, BOX_LIMIT_PIDS, 64) < 0 ||
+        box_spawn(box, sleeper) < 0 || box_exec(box, bomb, &opts, &proc) < 0) {
+        fprintf(stderr, "delegated exec: %s\n", box_errmsg(box));
+        return 14;
+    }
+    close(opts.stderr_fd);
+    if (box_proc_wait(proc, -1, &st) < 0 || st.pids_limit_hits == 0) {
+        fprintf(stderr, "delegated exec: end %d, %llu hits\n", st.end,
+                (unsigned long long)st.pids_limit_hits);
+        return 15;
+    }
+    box_proc_free(proc);
+    box_kill(box, SIGKILL);
+    box_wait(box, -1, &st);
+    box_free(box);
+    return 0;
+}
+
 /* In a child: become nobody inside the delegated cgroup, run a fork bomb under a pids
- * limit below `parent` (what box_set_cgroup_parent takes), return 0 if it was held. */
+ * limit below `parent` (what box_set_cgroup_parent takes), return 0 if it was held; then
+ * the same under an exec's own limit. */
 static int rootless_in_delegated(const char *self_procs, const char *parent)
 {
     const char *const argv[] = { "sh", "-c", "sh -c 'while :; do sleep 5 & done' 2>&-; "
@@ -887,7 +934,7 @@ static int rootless_in_delegated(const char *self_procs, const char *parent)
                 (unsigned long long)st.pids_limit_hits);
         return 13;
     }
-    return 0;
+    return exec_in_delegated(parent);
 }
 
 /* Rootless cgroup limits through delegation: root hands a cgroup to nobody (as systemd's
@@ -959,6 +1006,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pause_resume, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_update_limit_oom, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,

@@ -119,7 +119,8 @@ static void test_plan_build(void **state)
 
     /* The exec list over the same box: the namespaces are joined, not made. */
     box->pidfd = 3; /* any fd: the plan only records it */
-    assert_int_equal(box__plan_build_exec(box, argv, "/tmp", NULL, NULL, 0, &p), 0);
+    assert_int_equal(box__plan_build_exec(box, argv, &(struct box_exec_over){ .cwd = "/tmp" },
+                                          &p), 0);
     s = p.steps;
     assert_true(s & BOX_STEP(JOIN_NS));
     assert_true(s & BOX_STEP(FORK));
@@ -134,7 +135,29 @@ static void test_plan_build(void **state)
     assert_int_equal(p.fork_flags, 0);
     assert_string_equal(p.cwd, "/tmp");
     assert_string_equal(p.exec_paths[0] + strlen(p.exec_paths[0]) - 5, "/prog");
+    assert_int_equal(p.uid, 1000); /* the box's user and rlimits by default */
+    assert_int_equal(p.rlimits[BOX_LIMIT_NOFILE].rlim_max, 64);
     box__plan_free(&p);
+    /* An exec's own user, groups and rlimits replace the box's. */
+    {
+        static const gid_t groups[] = { 7, 8 };
+        struct box_exec_over o = { .user = true, .uid = 2000, .gid = 2001, .groups = true,
+                                   .group_list = groups, .n_groups = 2 };
+
+        o.limit_set[BOX_LIMIT_NOFILE] = o.limit_set[BOX_LIMIT_FSIZE] = true;
+        o.limit[BOX_LIMIT_NOFILE] = 32;
+        o.limit[BOX_LIMIT_FSIZE] = 4096;
+        assert_int_equal(box__plan_build_exec(box, argv, &o, &p), 0);
+        assert_int_equal(p.uid, 2000);
+        assert_int_equal(p.gid, 2001);
+        assert_int_equal(p.n_groups, 2);
+        assert_int_equal(p.groups[1], 8);
+        assert_int_equal(p.rlimits[BOX_LIMIT_NOFILE].rlim_max, 32);
+        assert_int_equal(p.rlimit_resource[BOX_LIMIT_FSIZE], RLIMIT_FSIZE);
+        assert_int_equal(p.rlimits[BOX_LIMIT_FSIZE].rlim_cur, 4096);
+        assert_string_equal(p.cwd, "/"); /* the box's (none set) */
+        box__plan_free(&p);
+    }
     box->pidfd = -1;
     box_free(box);
 }

@@ -251,8 +251,45 @@ static int fd_closed;
     X(exec_empty, -EINVAL, box_exec(b, (const char *[]){ NULL }, NULL, &(box_proc_t *){ NULL })) \
     X(exec_out, -EINVAL, box_exec(b, (const char *[]){ "true", NULL }, NULL, NULL)) \
     X(exec_phase, -ESRCH, box_exec(b, (const char *[]){ "true", NULL }, NULL, &(box_proc_t *){ NULL })) \
+    X(exec_opts_size, -EINVAL, box_exec(b, (const char *[]){ "true", NULL }, \
+                                        &(box_exec_opts_t){ .size = 8 }, &(box_proc_t *){ NULL })) \
+    X(exec_opts_flags, -EINVAL, box_exec(b, (const char *[]){ "true", NULL }, \
+                                         &(box_exec_opts_t){ .size = sizeof(box_exec_opts_t), \
+                                                             .flags = 1u << 20, .stdin_fd = -1, \
+                                                             .stdout_fd = -1, .stderr_fd = -1 }, \
+                                         &(box_proc_t *){ NULL })) \
+    X(exec_opts_groups, -EINVAL, box_exec(b, (const char *[]){ "true", NULL }, \
+                                          &(box_exec_opts_t){ .size = sizeof(box_exec_opts_t), \
+                                                              .flags = BOX_EXEC_GROUPS, \
+                                                              .n_groups = 65, .stdin_fd = -1, \
+                                                              .stdout_fd = -1, .stderr_fd = -1 }, \
+                                          &(box_proc_t *){ NULL })) \
+    X(exec_opts_limit, -ERANGE, box_exec(b, (const char *[]){ "true", NULL }, \
+                                         &(box_exec_opts_t){ .size = sizeof(box_exec_opts_t), \
+                                                             .limits = (box_exec_limit_t[]){ \
+                                                                 { BOX_LIMIT_MEMORY, 1 } }, \
+                                                             .n_limits = 1, .stdin_fd = -1, \
+                                                             .stdout_fd = -1, .stderr_fd = -1 }, \
+                                         &(box_proc_t *){ NULL })) \
+    X(exec_opts_big, -E2BIG, exec_opts_too_big(b)) \
     X(set_image_store, -EINVAL, box_set_image(b, NULL, "alpine", 0)) \
     X(image_commit_store, -EINVAL, box_image_commit(b, NULL, "x"))
+
+/* box_exec with opts from a newer caller: a set byte past this library's struct. */
+static int exec_opts_too_big(box_t *b)
+{
+    union {
+        box_exec_opts_t opts;
+        unsigned char bytes[sizeof(box_exec_opts_t) + 8];
+    } u;
+    box_proc_t *proc = NULL;
+
+    memset(&u, 0, sizeof u);
+    u.opts = (box_exec_opts_t)BOX_EXEC_OPTS_INIT;
+    u.opts.size = sizeof u;
+    u.bytes[sizeof(box_exec_opts_t) + 2] = 1;
+    return box_exec(b, (const char *[]){ "true", NULL }, &u.opts, &proc);
+}
 
 /* Seventeen lock files, one more than a box takes. */
 static int lock_17(box_t *b)

@@ -31,6 +31,10 @@ BOX_NS_ALL = 0xFF
 BOX_ROOT_READONLY = 1 << 0
 BOX_ROOT_DEVICES = 1 << 1  # no nodev on the root (bwrap's --dev-bind DIR /)
 
+BOX_EXEC_USER = 1 << 0  # box_exec_opts_t.flags: uid/gid instead of the box's
+BOX_EXEC_GROUPS = 1 << 1  # groups[n_groups] instead of the box's
+BOX_EXEC_CGROUP = 1 << 2  # a cgroup of its own, for its accounting
+
 BOX_STORE_CREATE = 1 << 0
 BOX_STORE_NOWAIT = 1 << 1
 BOX_IMAGE_COMMIT = 1 << 0
@@ -198,7 +202,18 @@ class box_exec_opts_t(ctypes.Structure):
         ("stdin_fd", ctypes.c_int),  # -1: the caller's own
         ("stdout_fd", ctypes.c_int),
         ("stderr_fd", ctypes.c_int),
+        ("flags", ctypes.c_uint64),  # BOX_EXEC_*
+        ("uid", uid_t),  # BOX_EXEC_USER
+        ("gid", gid_t),
+        ("groups", ctypes.POINTER(gid_t)),  # BOX_EXEC_GROUPS
+        ("n_groups", ctypes.c_size_t),
+        ("limits", ctypes.c_void_p),  # box_exec_limit_t[n_limits]
+        ("n_limits", ctypes.c_size_t),
     ]
+
+
+class box_exec_limit_t(ctypes.Structure):
+    _fields_ = [("limit", ctypes.c_int), ("value", ctypes.c_uint64)]
 
 
 class box_seccomp_arg_t(ctypes.Structure):
@@ -416,6 +431,7 @@ _OPTIONAL = {
                       ctypes.POINTER(box_proc_p)]),
     "box_proc_pid": (pid_t, [box_proc_p]),
     "box_proc_pidfd": (_I, [box_proc_p]),
+    "box_proc_notify_fd": (_I, [box_proc_p]),
     "box_proc_kill": (_I, [box_proc_p, _I]),
     "box_proc_wait": (_I, [box_proc_p, _I, ctypes.POINTER(box_status_t)]),
     "box_proc_free": (None, [box_proc_p]),
@@ -533,6 +549,7 @@ box_image_commit = lib.box_image_commit if "box_image_commit" in _PROTOS else No
 box_exec = lib.box_exec if "box_exec" in _PROTOS else None
 box_proc_pid = lib.box_proc_pid if "box_proc_pid" in _PROTOS else None
 box_proc_pidfd = lib.box_proc_pidfd if "box_proc_pidfd" in _PROTOS else None
+box_proc_notify_fd = lib.box_proc_notify_fd if "box_proc_notify_fd" in _PROTOS else None
 box_proc_kill = lib.box_proc_kill if "box_proc_kill" in _PROTOS else None
 box_proc_wait = lib.box_proc_wait if "box_proc_wait" in _PROTOS else None
 box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None
