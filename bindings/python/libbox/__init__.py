@@ -30,6 +30,7 @@ import socket
 import subprocess
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -62,7 +63,7 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
 ffi = _ffi
 
 __all__ = [
-    "Box", "Process", "Status", "Notification", "CompletedProcess", "BoxError",
+    "Box", "Process", "ExecProcess", "Status", "Notification", "CompletedProcess", "BoxError",
     "TimeoutExpired", "run", "Popen", "system_mounts", "run_async",
     "create_subprocess_exec", "create_subprocess_shell", "AsyncProcess",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
@@ -1016,6 +1017,7 @@ class Box:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
+        self._execs: "weakref.WeakSet[ExecProcess]" = weakref.WeakSet()  # freed before us
         # Validate everything before touching C.
         root_b = _abspath(root, "root") if root is not None else None
         image_b = _cstr(image, "image") if image is not None else None
@@ -1402,6 +1404,8 @@ class Box:
     def close(self) -> None:
         """``box_free``: kill and reap the box if it still runs, release everything."""
         with self._lock:
+            for e in list(self._execs):  # a box_proc_t goes before its box
+                e.close()
             box, self._box = self._box, None
             if box is not None:
                 _ffi.box_free(box)
@@ -1589,6 +1593,86 @@ class Process:
     def limit_status(self, name: str) -> tuple[bool, str]:
         """:meth:`Box.limit_status` of this process's box."""
         return self._boxobj.limit_status(name)
+
+    # ---- the running box: pause, resize, list, enter ----
+
+    def _running_call(self, name: str, *args: Any) -> int:
+        with self._boxobj._lock:
+            box = self._unreaped_box()
+            if box is None:
+                raise ProcessLookupError(f"{name}: the box has ended")
+            r = getattr(_ffi, name)(box, *args)
+            if r < 0:
+                raise _fail(r, box, name)
+            return r
+
+    def pause(self) -> None:
+        """``box_pause``: freeze every process of the box (it needs a cgroup: give it a
+        cgroup limit such as ``pids``)."""
+        self._running_call("box_pause")
+
+    def resume(self) -> None:
+        """``box_resume``: thaw a paused box."""
+        self._running_call("box_resume")
+
+    def update(self, **limits: Any) -> None:
+        """``box_update_limit``: change limits of the running box, named and valued as
+        :class:`Box`'s ``limits`` (``update(memory="64M", pids=32)``)."""
+        for _key, const, value in _limits(limits):
+            self._running_call("box_update_limit", const, ctypes.c_uint64(value))
+
+    def pids(self) -> list[int]:
+        """``box_pids``: the pids (as the caller sees them) of every process of the box."""
+        n = 64
+        while True:
+            arr = (_ffi.pid_t * n)()
+            count = self._running_call("box_pids", arr, n)
+            if count <= n:
+                return list(arr[:count])
+            n = count + 16
+
+    def exec(self, args: Sequence[PathLike], cwd: Optional[PathLike] = None,
+             env: Optional[Mapping[str, str]] = None, stdin: Any = None, stdout: Any = None,
+             stderr: Any = None) -> "ExecProcess":
+        """``box_exec``: run another program in this running box (its namespaces, cgroup,
+        identity, capabilities and filters). ``cwd`` and ``env`` replace the box's;
+        ``stdin``/``stdout``/``stderr`` are None (the caller's own), an fd, a file object
+        or :data:`PIPE`. The returned :class:`ExecProcess` must be waited for or closed
+        before this box is closed (closing the box kills and reaps it)."""
+        argv = [_cstr(a, "args") for a in (args if isinstance(args, (list, tuple)) else [args])]
+        if not argv:
+            raise ValueError("args is empty")
+        envp = None
+        if env is not None:
+            items = [_cstr(f"{k}={v}", "env") for k, v in env.items()]
+            envp = (ctypes.c_char_p * (len(items) + 1))(*items, None)
+        opts = _ffi.box_exec_opts_t(size=ctypes.sizeof(_ffi.box_exec_opts_t),
+                                    cwd=_abspath(cwd, "cwd") if cwd is not None else None,
+                                    envp=envp, stdin_fd=-1, stdout_fd=-1, stderr_fd=-1)
+        ours, theirs = [None, None, None], []  # our pipe ends; the ends the exec gets
+        try:
+            for i, (name, v) in enumerate((("stdin_fd", stdin), ("stdout_fd", stdout),
+                                           ("stderr_fd", stderr))):
+                if v is PIPE:
+                    r, w = os.pipe2(os.O_CLOEXEC)
+                    ours[i], child = (w, r) if i == 0 else (r, w)
+                    theirs.append(child)
+                    setattr(opts, name, child)
+                elif v is not None:
+                    setattr(opts, name, v if isinstance(v, int) else v.fileno())
+            c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+            proc = _ffi.box_proc_p()
+            self._running_call("box_exec", c_argv, ctypes.byref(opts), ctypes.byref(proc))
+        except BaseException:
+            for fd in ours:
+                if fd is not None:
+                    os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        return ExecProcess(self, list(args) if isinstance(args, (list, tuple)) else [args],
+                           proc, ours)
 
     @property
     def notify_fd(self) -> Optional[int]:
@@ -1840,6 +1924,93 @@ class Process:
 
 
 # --- subprocess twins: Popen, run ----------------------------------------------------------
+
+class ExecProcess:
+    """A program run in a running box by :meth:`Process.exec` (``box_proc_t``).
+
+    ``pid`` and ``pidfd`` (owned by the handle) as for :class:`Process`; ``stdin``,
+    ``stdout`` and ``stderr`` are binary file objects for the streams given :data:`PIPE`.
+    :meth:`wait` returns a :class:`Status` of the process itself (cpu, max_rss and how it
+    ended; the cgroup fields are the box's and stay 0). :meth:`close` (or leaving a
+    ``with`` block) kills and reaps it if it still runs.
+    """
+
+    def __init__(self, box: "Process", args: list, proc: Any, fds: list) -> None:
+        self._box = box
+        self._proc = proc
+        self.args = args
+        self.stdin = open(fds[0], "wb", buffering=0) if fds[0] is not None else None
+        self.stdout = open(fds[1], "rb", buffering=0) if fds[1] is not None else None
+        self.stderr = open(fds[2], "rb", buffering=0) if fds[2] is not None else None
+        self.pid: int = _ffi.box_proc_pid(proc)
+        self.status: Optional[Status] = None
+        box._boxobj._execs.add(self)
+
+    @property
+    def pidfd(self) -> Optional[int]:
+        """A pidfd of the process (readable when it ends), None once it was reaped."""
+        if self._proc is None or self.status is not None:
+            return None
+        r = _ffi.box_proc_pidfd(self._proc)
+        return r if r >= 0 else None
+
+    @property
+    def returncode(self) -> Optional[int]:
+        """The exit code, minus the signal, or None while it runs."""
+        return self.status.returncode if self.status else None
+
+    def _reap(self, timeout_ms: int) -> bool:
+        if self.status is not None:
+            return True
+        if self._proc is None:
+            raise ValueError("the process handle is closed")
+        st = _ffi.box_status_t()
+        r = _ffi.box_proc_wait(self._proc, timeout_ms, ctypes.byref(st))
+        if r == 0:
+            self.status = Status._from_c(st)
+            return True
+        if r in (-_errno.ETIMEDOUT, -_errno.EAGAIN):
+            return False
+        raise BoxError(-r, os.strerror(-r), "box_proc_wait")
+
+    def poll(self) -> Optional[int]:
+        """The return code if it has ended (reaping it), else None."""
+        return self.returncode if self._reap(0) else None
+
+    def wait(self, timeout: Union[float, str, None] = None) -> Status:
+        """Wait for it to end; :class:`TimeoutExpired` if ``timeout`` passes first."""
+        ms = -1 if timeout is None else max(0, int(parse_time(timeout) * 1000))
+        if not self._reap(ms):
+            raise TimeoutExpired(self.args, parse_time(timeout))  # type: ignore[arg-type]
+        assert self.status is not None
+        return self.status
+
+    def kill(self, sig: int = _signal.SIGKILL) -> None:
+        """``box_proc_kill`` (SIGKILL by default); nothing once it was reaped."""
+        if self.status is not None or self._proc is None:
+            return
+        r = _ffi.box_proc_kill(self._proc, int(sig))
+        if r < 0 and r != -_errno.ESRCH:
+            raise BoxError(-r, os.strerror(-r), "box_proc_kill")
+
+    def close(self) -> None:
+        """Kill and reap it if it runs, close the pipes and free the handle."""
+        for f in (self.stdin, self.stdout, self.stderr):
+            if f is not None:
+                f.close()
+        if self._proc is not None:
+            _ffi.box_proc_free(self._proc)
+            self._proc = None
+
+    def __enter__(self) -> "ExecProcess":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
 
 class CompletedProcess(subprocess.CompletedProcess):
     """The result of :func:`run` and :func:`run_async`: a :class:`subprocess.CompletedProcess`

@@ -1687,3 +1687,87 @@ def test_net_arguments(rootfs):
     with pytest.raises(libbox.BoxError) as ei:
         libbox.run(["true"], root=rootfs, publish=["8080:80"])
     assert ei.value.errno == errno.EINVAL and "needs box_net_bridge" in ei.value.message
+
+
+# --- a running box: exec, pause, update, pids --------------------------------------------
+
+def test_exec_into_running_box(rootfs):
+    with libbox.Box(root=rootfs, hostname="inner", mounts=[libbox.Proc()]) as box:
+        p = box.spawn(["sleep", "60"])
+        with p.exec(["sh", "-c", "hostname; echo $(tr '\\0' ' ' </proc/1/cmdline); echo $A; pwd"],
+                    cwd="/proc", env={"A": "from-exec", "PATH": "/bin:/usr/bin"},
+                    stdout=libbox.PIPE) as e:
+            out = e.stdout.read().decode().split("\n")
+            st = e.wait(10)
+        assert out[:4] == ["inner", "sleep 60", "from-exec", "/proc"]
+        assert st.end == "exited" and st.returncode == 0 and e.returncode == 0
+        # Exit codes and signals are the exec'd program's own; the box runs on.
+        assert p.exec(["sh", "-c", "exit 7"]).wait(10).returncode == 7
+        e = p.exec(["sleep", "60"])
+        assert e.poll() is None
+        with pytest.raises(libbox.TimeoutExpired):
+            e.wait(0.05)
+        e.kill()
+        assert e.wait(10).returncode == -signal.SIGKILL
+        assert p.poll() is None
+        # An exec still running when the box is closed is killed and freed first.
+        left = p.exec(["sleep", "60"])
+        with pytest.raises(FileNotFoundError):
+            p.exec(["no-such-program"])
+    assert left.status is None and left._proc is None
+
+
+def test_exec_argument_errors(rootfs):
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["sleep", "60"])
+        with pytest.raises(ValueError):
+            p.exec([])
+        with pytest.raises(ValueError):
+            p.exec(["true"], cwd="relative")
+        p.kill()
+        p.wait(10)
+        with pytest.raises(ProcessLookupError):
+            p.exec(["true"])
+        with pytest.raises(ProcessLookupError):
+            p.pause()
+
+
+def test_pause_update_pids(rootfs):
+    """Needs a box cgroup (a pids limit): rootless on a cgroup v1 host there is none."""
+    with libbox.Box(root=rootfs, limits={"pids": 16},
+                    mounts=[libbox.Proc(), libbox.Dev(), libbox.Tmpfs("/tmp")]) as box:
+        try:
+            p = box.spawn(["sh", "-c", "sleep 60 & while :; do echo x >> /tmp/c; done"])
+        except libbox.BoxError as e:
+            assert not ROOT and "cgroup" in e.message
+            pytest.skip(f"no box cgroup here: {e.message}")
+        counter = f"/proc/{p.pid}/root/tmp/c"
+
+        def size():
+            try:
+                return os.path.getsize(counter)
+            except FileNotFoundError:  # not written yet
+                return 0
+
+        def size_grows(timeout):
+            start, end = size(), time.monotonic() + timeout
+            while time.monotonic() < end:
+                if size() > start:
+                    return True
+                time.sleep(0.02)
+            return False
+
+        assert size_grows(10)
+        pids = p.pids()
+        assert p.pid in pids and len(pids) >= 2  # sh, sleep (and the loop's echo)
+        p.pause()
+        assert not size_grows(0.3)  # frozen: the loop writes nothing
+        p.resume()
+        assert size_grows(10)
+        p.update(pids=2)
+        e = p.exec(["sh", "-c", "true & wait"], stderr=libbox.DEVNULL)
+        assert e.wait(10).returncode != 0  # the fork was refused at the new limit
+        p.update(pids=32)
+        assert p.exec(["sh", "-c", "true & wait"]).wait(10).returncode == 0
+        with pytest.raises(ValueError):
+            p.update(bogus=1)
