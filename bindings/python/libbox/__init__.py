@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import errno as _errno
 import fcntl
+import re
 import functools
 import io
 import itertools
@@ -56,7 +57,7 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG, BOX_SECCOMP_NOTIFY,
     BOX_SECCOMP_CMP_EQ, BOX_SECCOMP_CMP_GE, BOX_SECCOMP_CMP_GT, BOX_SECCOMP_CMP_LE,
     BOX_SECCOMP_CMP_LT, BOX_SECCOMP_CMP_MASKED_EQ, BOX_SECCOMP_CMP_NE, BOX_SECCOMP_MAX_ARGS,
-    BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD,
+    BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD, BOX_OPT_DETACH,
     BOX_CGROUP_BACKEND_AUTO, BOX_CGROUP_BACKEND_V1, BOX_CGROUP_BACKEND_V2,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "create_subprocess_exec", "create_subprocess_shell", "AsyncProcess",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
+    "list_boxes",
 ]
 
 PIPE = subprocess.PIPE
@@ -774,6 +776,42 @@ _CGROUP_BACKENDS = {"auto": BOX_CGROUP_BACKEND_AUTO, "v1": BOX_CGROUP_BACKEND_V1
 _DEFAULT_OPTIONS = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION
 
 
+_PHASES = {_ffi.BOX_PHASE_CREATED: "created", _ffi.BOX_PHASE_RUNNING: "running",
+           _ffi.BOX_PHASE_PAUSED: "paused", _ffi.BOX_PHASE_STOPPED: "stopped"}
+_ID_RE = re.compile(rb"[A-Za-z0-9_+][A-Za-z0-9_.+-]*\Z")
+
+
+def _box_id(value: Any) -> bytes:
+    """A detached box's id: 1 to BOX_ID_MAX bytes of [A-Za-z0-9_.+-], not starting with
+    '.' or '-' (box_set_id's rule, checked here for a clear ValueError)."""
+    b = _cstr(value, "id")
+    if not 0 < len(b) <= _ffi.BOX_ID_MAX or not _ID_RE.match(b):
+        raise ValueError(f"id {value!r}: 1 to {_ffi.BOX_ID_MAX} of letters, digits, "
+                         f"'_', '.', '+', '-', not starting with '.' or '-'")
+    return b
+
+
+def list_boxes(state_dir: Optional[PathLike] = None) -> list:
+    """``box_list``: the ids of the detached boxes in ``state_dir`` (default: as for
+    ``Box(detach=True)``), sorted; [] when the directory does not exist."""
+    if _ffi.box_list is None:
+        raise NotImplementedError("this libbox has no box_list")
+    sd_b = _abspath(state_dir, "state_dir") if state_dir is not None else None
+    ids: list = []
+
+    def collect(id_c: bytes, _data: Any) -> int:
+        ids.append(id_c.decode())
+        return 0
+
+    fn = _ffi.BOX_LIST_FN(collect)
+    r = _ffi.box_list(sd_b, ctypes.cast(fn, ctypes.c_void_p), None)
+    if r == -_errno.ENOENT:
+        return []
+    if r < 0:
+        raise BoxError(-r, f"box_list: {os.strerror(-r)}", "box_list")
+    return ids
+
+
 def _fd_open(fd: int) -> bool:
     try:
         os.fstat(fd)
@@ -980,6 +1018,14 @@ class Box:
       new session); ``init``, ``die_with_parent``, ``new_session`` and ``best_effort``
       given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
       ``spawn(..., hold=True)`` adds.
+    * ``detach``: True (``BOX_OPT_DETACH``, needs ``id``): the box outlives this process.
+      Its state goes to ``state_dir`` (default ``/run/libbox`` for root,
+      ``$XDG_RUNTIME_DIR/libbox`` for others), where :meth:`Box.open` finds it again from
+      any process; :meth:`close` (and this process's exit) leaves it running,
+      :meth:`destroy` ends it and removes its state. It implies ``init``; the box is not
+      this process's child (its pid 1 goes to the nearest child subreaper, or init), and
+      :meth:`Process.wait` reads the status box-init recorded. ``label``: an opaque string
+      kept with the box (:attr:`label` after :meth:`Box.open`). See ``box_open(3)``.
     """
 
     def __init__(self, root: Optional[PathLike] = None, readonly_root: bool = False,
@@ -1013,11 +1059,24 @@ class Box:
                  die_with_parent: Optional[bool] = None,
                  new_session: Optional[bool] = None,
                  image: Optional[str] = None,
-                 store: Optional[PathLike] = None) -> None:
+                 store: Optional[PathLike] = None,
+                 detach: bool = False,
+                 id: Optional[str] = None,
+                 state_dir: Optional[PathLike] = None,
+                 label: Optional[str] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
         self._execs: "weakref.WeakSet[ExecProcess]" = weakref.WeakSet()  # freed before us
+        if not isinstance(detach, bool):
+            raise TypeError("detach must be True or False")
+        id_b = _box_id(id) if id is not None else None
+        if detach and id_b is None:
+            raise ValueError("detach=True needs an id")
+        sd_b = _abspath(state_dir, "state_dir") if state_dir is not None else None
+        label_b = _cstr(label, "label") if label is not None else None
+        if (detach or id_b or sd_b or label_b) and _ffi.box_set_id is None:
+            raise NotImplementedError("this libbox has no detached boxes (box_set_id)")
         # Validate everything before touching C.
         root_b = _abspath(root, "root") if root is not None else None
         image_b = _cstr(image, "image") if image is not None else None
@@ -1226,9 +1285,94 @@ class Box:
                 self._call("box_landlock_path", path_b, access)
             if not landlock_required:
                 self._call("box_landlock_mode", 0)
+            if detach:
+                self._call("box_set_option", BOX_OPT_DETACH, 1)
+                self._options |= BOX_OPT_DETACH
+            if id_b is not None:
+                self._call("box_set_id", id_b)
+            if sd_b is not None:
+                self._call("box_set_state_dir", sd_b)
+            if label_b is not None:
+                self._call("box_set_label", label_b)
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def open(cls, id: str, state_dir: Optional[PathLike] = None) -> "Box":
+        """``box_open``: the detached box ``id`` of ``state_dir`` (default: as for
+        ``detach``), made by this or another process, held, running or ended. Its
+        :attr:`process` is a :class:`Process` (``pid``, ``pidfd``, ``kill``, ``wait``,
+        ``poll``, and ``start`` while it is held). :meth:`close` leaves the box as it is;
+        :meth:`destroy` ends it. Raises :class:`BoxError` (ENOENT: no such box; EPROTO:
+        a state file libbox cannot read)."""
+        if _ffi.box_open_err is None:
+            raise NotImplementedError("this libbox has no box_open")
+        id_b = _box_id(id)
+        sd_b = _abspath(state_dir, "state_dir") if state_dir is not None else None
+        handle = _ffi.box_p()
+        err = ctypes.create_string_buffer(512)
+        r = _ffi.box_open_err(ctypes.byref(handle), sd_b, id_b, err, ctypes.sizeof(err))
+        if r < 0:
+            raise BoxError(-r, err.value.decode("utf-8", "replace"), "box_open")
+        self = cls.__new__(cls)
+        self._box = handle
+        self._lock = threading.RLock()
+        self._execs = weakref.WeakSet()
+        self._image = False
+        self._options = BOX_OPT_DETACH
+        self.wall_limit = None
+        self.poll_interval = None
+        self._process = None
+        self._process = Process(self, [], [None, None, None],
+                                held=_ffi.box_phase(handle) == _ffi.BOX_PHASE_CREATED)
+        return self
+
+    @property
+    def id(self) -> Optional[str]:
+        """The box's id (``box_set_id``), or None."""
+        with self._lock:
+            v = _ffi.box_id(self._box) if self._box is not None and _ffi.box_id else None
+        return v.decode() if v is not None else None
+
+    @property
+    def label(self) -> Optional[str]:
+        """The label of a detached box (``box_set_label``), or None."""
+        with self._lock:
+            v = _ffi.box_label(self._box) if self._box is not None and _ffi.box_label else None
+        return v.decode("utf-8", "replace") if v is not None else None
+
+    @property
+    def phase(self) -> Optional[str]:
+        """``box_phase``: "created" (held), "running", "paused" or "stopped"; None before
+        spawn."""
+        if _ffi.box_phase is None:
+            raise NotImplementedError("this libbox has no box_phase")
+        with self._lock:
+            if self._box is None:
+                raise ValueError("the box is closed")
+            r = _ffi.box_phase(self._box)
+        if r == -_errno.ESRCH:
+            return None
+        if r < 0:
+            raise _fail(r, self._box, "box_phase")
+        return _PHASES.get(r, "unknown")
+
+    def destroy(self) -> Status:
+        """``box_destroy``: kill every process of a detached box, wait until it is gone,
+        remove its state and cgroups; returns its :class:`Status` (the box's own end if it
+        had ended already)."""
+        if _ffi.box_destroy is None:
+            raise NotImplementedError("this libbox has no box_destroy")
+        with self._lock:
+            self._call("box_destroy")
+            st = _ffi.box_status_t()
+            self._call("box_wait", 0, ctypes.byref(st))
+            status = Status._from_c(st)
+            if self._process is not None:
+                self._process.status = status
+                self._process._held = False
+            return status
 
     def _set_image(self, image: bytes, store: Optional[bytes]) -> None:
         """box_set_image from the store at ``store`` (default: libbox's)."""

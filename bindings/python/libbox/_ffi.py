@@ -70,6 +70,13 @@ BOX_OPT_SET_PWD = 1 << 6  # PWD names the directory the program started in
 BOX_OPT_NO_USERNS = 1 << 7  # the program cannot make user namespaces
 BOX_OPT_ASSERT_NO_USERNS = 1 << 8  # box_spawn fails unless it cannot
 BOX_OPT_CAPS_INHERITABLE = 1 << 9  # kept capabilities inheritable for uid 0 too
+BOX_OPT_DETACH = 1 << 10  # the box outlives the caller (box_open finds it again)
+
+BOX_ID_MAX = 128
+BOX_PHASE_CREATED = 1
+BOX_PHASE_RUNNING = 2
+BOX_PHASE_PAUSED = 3
+BOX_PHASE_STOPPED = 4
 
 BOX_LIMIT_NOFILE = 1
 BOX_LIMIT_NPROC = 2
@@ -439,6 +446,16 @@ _OPTIONAL = {
     "box_resume": (_I, [box_p]),
     "box_pids": (_I, [box_p, ctypes.POINTER(pid_t), ctypes.c_size_t]),
     "box_update_limit": (_I, [box_p, _I, ctypes.c_uint64]),
+    "box_set_id": (_I, [box_p, _S]),
+    "box_set_state_dir": (_I, [box_p, _S]),
+    "box_set_label": (_I, [box_p, _S]),
+    "box_id": (_S, [box_p]),
+    "box_label": (_S, [box_p]),
+    "box_open": (_I, [ctypes.POINTER(box_p), _S, _S]),
+    "box_open_err": (_I, [ctypes.POINTER(box_p), _S, _S, ctypes.c_char_p, ctypes.c_size_t]),
+    "box_destroy": (_I, [box_p]),
+    "box_phase": (_I, [box_p]),
+    "box_list": (_I, [_S, ctypes.c_void_p, ctypes.c_void_p]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -557,3 +574,15 @@ box_pause = lib.box_pause if "box_pause" in _PROTOS else None
 box_resume = lib.box_resume if "box_resume" in _PROTOS else None
 box_pids = lib.box_pids if "box_pids" in _PROTOS else None
 box_update_limit = lib.box_update_limit if "box_update_limit" in _PROTOS else None
+# Detached boxes (box_open(3)). box_list's callback type: int fn(const char *id, void *).
+BOX_LIST_FN = ctypes.CFUNCTYPE(_I, ctypes.c_char_p, ctypes.c_void_p)
+box_set_id = lib.box_set_id if "box_set_id" in _PROTOS else None
+box_set_state_dir = lib.box_set_state_dir if "box_set_state_dir" in _PROTOS else None
+box_set_label = lib.box_set_label if "box_set_label" in _PROTOS else None
+box_id = lib.box_id if "box_id" in _PROTOS else None
+box_label = lib.box_label if "box_label" in _PROTOS else None
+box_open = lib.box_open if "box_open" in _PROTOS else None
+box_open_err = lib.box_open_err if "box_open_err" in _PROTOS else None
+box_destroy = lib.box_destroy if "box_destroy" in _PROTOS else None
+box_phase = lib.box_phase if "box_phase" in _PROTOS else None
+box_list = lib.box_list if "box_list" in _PROTOS else None

@@ -1771,3 +1771,92 @@ def test_pause_update_pids(rootfs):
         assert p.exec(["sh", "-c", "true & wait"]).wait(10).returncode == 0
         with pytest.raises(ValueError):
             p.update(bogus=1)
+
+
+# --- detached boxes (box_open(3)) ----------------------------------------------------------
+
+def _detached(rootfs, sd, id, **kw):
+    return libbox.Box(root=rootfs, mounts=[libbox.Proc()], detach=True, id=id, state_dir=sd,
+                      **kw)
+
+
+def test_detach_outlives_its_process(rootfs, tmp_path):
+    """A process makes a detached box and exits; this one finds it, sees it run, destroys
+    it; nothing of it is left."""
+    sd = str(tmp_path / "state")
+    code = (f"import sys; sys.path.insert(0, {str(HERE.parent)!r}); import libbox\n"
+            f"b = libbox.Box(root={rootfs!r}, mounts=[libbox.Proc()], detach=True, "
+            f"id='py-1', state_dir={sd!r}, label='hello')\n"
+            "p = b.spawn(['sleep', '600'], stdin=libbox.DEVNULL, stdout=libbox.DEVNULL, "
+            "stderr=libbox.DEVNULL)\n"
+            "print(p.pid)\n"
+            "b.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    pid = int(out.stdout)
+    os.kill(pid, 0)  # it runs on
+    assert libbox.list_boxes(sd) == ["py-1"]
+    box = libbox.Box.open("py-1", sd)
+    assert (box.id, box.label, box.phase, box.process.pid) == ("py-1", "hello", "running", pid)
+    with pytest.raises(libbox.TimeoutExpired):
+        box.process.wait(timeout=0.05)
+    st = box.destroy()
+    assert st.end == "killed"
+    assert box.phase == "stopped"
+    box.close()
+    assert libbox.list_boxes(sd) == []
+    with pytest.raises(libbox.BoxError) as e:
+        libbox.Box.open("py-1", sd)
+    assert e.value.errno == errno.ENOENT
+
+
+def test_detach_held_started_by_another_box_t(rootfs, tmp_path):
+    """close() leaves a held detached box waiting; Box.open starts it and gets its status."""
+    sd = str(tmp_path / "state")
+    box = _detached(rootfs, sd, "py-2")
+    p = box.spawn(["sh", "-c", "exit 4"], hold=True, stdin=libbox.DEVNULL,
+                  stdout=libbox.DEVNULL, stderr=libbox.DEVNULL)
+    assert p.held and box.phase == "created"
+    box.close()
+    other = libbox.Box.open("py-2", sd)
+    assert other.phase == "created" and other.process.held
+    other.process.start()
+    assert other.process.wait(timeout=20).returncode == 4
+    assert other.destroy().returncode == 4  # ended already: its own status
+    other.close()
+    assert libbox.list_boxes(sd) == []
+
+
+def test_detach_wait_in_the_creator(rootfs, tmp_path):
+    sd = str(tmp_path / "state")
+    with _detached(rootfs, sd, "py-3") as box:
+        p = box.spawn(["sh", "-c", "exit 9"], stdin=libbox.DEVNULL, stdout=libbox.DEVNULL)
+        assert p.wait(timeout=20).returncode == 9
+        assert box.phase == "stopped"
+        box.destroy()
+
+
+def test_detach_arguments(rootfs, tmp_path):
+    with pytest.raises(ValueError):
+        libbox.Box(root=rootfs, detach=True)  # no id
+    for bad in ("", ".x", "-x", "a/b", "a b", "x" * 129):
+        with pytest.raises(ValueError):
+            libbox.Box(root=rootfs, detach=True, id=bad)
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs, detach=1, id="a")
+    with pytest.raises(ValueError):
+        libbox.Box(root=rootfs, detach=True, id="a", state_dir="relative")
+    with pytest.raises(ValueError):
+        libbox.Box.open("../etc", str(tmp_path))
+    with pytest.raises(libbox.BoxError) as e:
+        libbox.Box.open("missing", str(tmp_path))
+    assert e.value.errno == errno.ENOENT and "missing" in str(e.value)
+    assert libbox.list_boxes(str(tmp_path / "nonexistent")) == []
+    # the same id twice in one state directory
+    sd = str(tmp_path / "state")
+    with _detached(rootfs, sd, "twice") as a, _detached(rootfs, sd, "twice") as b:
+        a.spawn(["sleep", "60"], stdin=libbox.DEVNULL, stdout=libbox.DEVNULL)
+        with pytest.raises(libbox.BoxError) as e:
+            b.spawn(["true"], stdin=libbox.DEVNULL, stdout=libbox.DEVNULL)
+        assert e.value.errno == errno.EEXIST
+        a.destroy()
