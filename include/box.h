@@ -411,7 +411,11 @@ int box_net_publish(box_t *box, const char *spec);
 
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
 #define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
-#define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal (blocks TIOCSTI) */
+#define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal, so the box
+                                            cannot push input into the caller's terminal
+                                            with TIOCSTI; with box_set_tty the box always
+                                            has a session of its own, whose terminal is
+                                            its pty */
 #define BOX_OPT_LIMITS_BEST_EFFORT (1u << 2) /* a cgroup limit this host cannot enforce is
                                                 skipped (see box_limit_status) instead of
                                                 failing box_spawn */
@@ -554,6 +558,27 @@ int box_spawn(box_t *box, const char *const argv[]);
  * and it may be spawned again. -EINVAL if the box is not waiting. The wall-time limit and
  * wall_us count from here. */
 int box_start(box_t *box);
+
+/* A terminal for the box's program (OCI "terminal": true, `boxrun --tty`): a new pty is its
+ * controlling terminal and its stdin, stdout and stderr, in a session of its own, so job
+ * control works (a shell's tcsetpgrp, ^Z, SIGWINCH). The pty is opened by the box itself
+ * after its root is in place, from the box's /dev/ptmx: with BOX_MOUNT_DEV that is the
+ * box's own devpts instance, and `tty` in the box names /dev/pts/N of it (the root's
+ * /dev needs a ptmx, or box_spawn fails at step "tty"); the slave belongs to the box's
+ * uid. rows and cols set the window size (0 and 0: the kernel's, 0x0). on 0 turns it off
+ * (the default). The box's program has no other way to the caller's terminal: TIOCSTI
+ * reaches only its own pty. Cannot go with box_pass_fd onto 0, 1 or 2 (box_spawn fails
+ * with -EINVAL). Phase: before box_spawn(). Returns 0, -EINVAL (box NULL), -EBUSY.
+ *
+ * box_tty_fd: the master, once box_spawn returned (also for a held box: OCI's
+ * --console-socket sends it before start): read it for the program's output, write its
+ * input; owned by the box (close-on-exec), closed by box_free. Returns the fd, -EINVAL
+ * (NULL), -ENOTTY (no terminal, or not spawned yet). box_tty_resize sets the window size
+ * (TIOCSWINSZ; the program's foreground process group gets SIGWINCH): 0, -EINVAL (NULL),
+ * -ENOTTY (no terminal yet). */
+int box_set_tty(box_t *box, int on, unsigned short rows, unsigned short cols);
+int box_tty_fd(const box_t *box);
+int box_tty_resize(box_t *box, unsigned short rows, unsigned short cols);
 
 /* pid of the box's first process as seen by the caller, or -ESRCH before spawn. */
 pid_t box_pid(const box_t *box);

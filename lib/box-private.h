@@ -77,6 +77,8 @@ struct box {
     int join_fd[BOX_NS_TYPES];     /* by bit number: the box's duplicate, else -1 */
     char *join_what[BOX_NS_TYPES]; /* the path, or "fd N", for messages */
     bool hostname_set; /* box_set_hostname was called */
+    bool tty;          /* tty.c: box_set_tty */
+    unsigned short tty_rows, tty_cols;
     unsigned int opts;
     char hostname[BOX_HOSTNAME_MAX + 1];
     char *root;
@@ -150,6 +152,7 @@ struct box {
     uint64_t caller_maxrss_kb; /* our own peak at exec, for max_rss_bytes (wait.c) */
     int term_signal;   /* box_kill turned this signal into SIGKILL (pid 1 had no handler) */
     int notify_fd;     /* seccomp.c: the user-notification listener, or -1 */
+    int tty_fd;        /* tty.c: the pty's master (box_set_tty), or -1 */
     uint64_t start_ns;
     bool killed_by_caller, killed_by_wall, killed_by_cpu;
     box_status_t status;
@@ -344,6 +347,11 @@ int box__net_begin(box_t *box); /* before the clone */
 int box__net_prepare(box_t *box, struct box_plan *a);
 int box__net_setup(box_t *box, pid_t pid, pid_t proc_pid);
 void box__net_end(box_t *box); /* the box is gone, or its spawn failed */
+
+/* tty.c: TIOCSWINSZ on a master; the master the child sent on the sync socket (fd or
+ * -errno) */
+int box__tty_resize(int fd, unsigned short rows, unsigned short cols);
+int box__tty_receive(int sock);
 
 /* probe.c */
 const char *box__userns_hint(void);

@@ -38,6 +38,7 @@ BOX_API int box_new(box_t **out, unsigned int flags)
     box->status_fd = -1;
     box->init_status_fd = -1;
     box->notify_fd = -1;
+    box->tty_fd = -1;
     box__ns_join_init(box);
     box->state_fd = -1;
     box->env = calloc(2, sizeof *box->env);
@@ -118,6 +119,8 @@ BOX_API void box_free(box_t *box)
     box__monitor_release(box, NULL);
     if (box->notify_fd >= 0)
         close(box->notify_fd);
+    if (box->tty_fd >= 0)
+        close(box->tty_fd);
     box__ns_join_free(box);
     for (size_t i = 0; i < box->n_mounts; i++)
         box__mount_free(&box->mounts[i]);

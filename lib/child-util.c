@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "child-util.h"
@@ -130,4 +131,21 @@ int box__missing_interp(const char *path, char *out, size_t size)
     else
         r = fd == -ENOENT || fd == -ENOTDIR;
     return (int)r;
+}
+
+long box__send_fd(int sock, char byte, int fd)
+{
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = { 0 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+
+    u.h.cmsg_level = SOL_SOCKET;
+    u.h.cmsg_type = SCM_RIGHTS;
+    u.h.cmsg_len = CMSG_LEN(sizeof(int));
+    __builtin_memcpy(CMSG_DATA(&u.h), &fd, sizeof fd);
+    return SYS3(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
 }

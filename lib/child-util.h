@@ -30,6 +30,10 @@ void box__child_stamp(uint64_t *out);
 /* Say in *e what a failing step was working on (index, path), and return r. */
 long box__child_fail(struct box_child_error *e, int index, const char *path, long r);
 
+/* Send one byte with fd attached (SCM_RIGHTS) on a socket: the child hands the parent a
+ * descriptor (the seccomp listener, the terminal's master). Returns sendmsg's result. */
+long box__send_fd(int sock, char byte, int fd);
+
 /* A new filesystem instance (tmpfs, proc, mqueue, devpts, ...) as a detached mount, or
  * -errno. Options come in name/value pairs, ended by NULL; a NULL value is skipped. */
 long box__new_fs(const char *fstype, uint64_t attr, const char *const *opts);

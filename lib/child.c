@@ -483,8 +483,8 @@ long box__step_fds(const struct box_plan *p, struct box_child *c)
         if (r < 0)
             return r;
     }
-    if (p->n_fds > 0) {
-        /* Targets not passed among 0..2 are closed too. */
+    if (p->n_fds > 0 && !p->tty) {
+        /* Targets not passed among 0..2 are closed too (with a tty they are the tty). */
         for (int fd = 0; fd < 3; fd++) {
             bool passed = false;
 

@@ -61,6 +61,7 @@
       box->opts & BOX_OPT_DIE_WITH_PARENT)                                                       \
     X(NO_NEW_PRIVS, no_new_privs, "no-new-privs", child, BOTH, "set no_new_privs",               \
       !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))                                                    \
+    X(TTY, tty, "tty", tty, BOTH, "open the terminal", p->tty)                                   \
     X(LANDLOCK, landlock, "landlock", landlock, BOTH, "apply landlock", p->n_landlock)           \
     X(FDS, fds, "fds", child, BOTH, "pass fd", true)                                             \
     X(LOCK_FILES, lock_files, "lock-files", child, SPAWN, "lock file", p->n_lock_files)          \

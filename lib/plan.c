@@ -164,6 +164,9 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->n_groups = box->n_groups;
     p->fds = box->fds;
     p->n_fds = box->n_fds;
+    p->tty = box->tty;
+    p->tty_rows = box->tty_rows;
+    p->tty_cols = box->tty_cols;
     box__strlcpy(p->hostname, box->hostname, sizeof p->hostname);
     while (argv[argc])
         argc++;

@@ -165,6 +165,8 @@ struct box_plan {
 
     const struct box_fdpass *fds; /* borrowed; n_fds 0: stdio stays, the rest closes */
     size_t n_fds;
+    bool tty;             /* TTY (tty.c): a new pty is the controlling terminal and 0..2 */
+    unsigned short tty_rows, tty_cols; /* its size; 0 0: the kernel's */
 
     /* Seccomp (seccomp.c), installed last. */
     struct sock_filter *seccomp_filter; /* owned: classic BPF, or NULL */

@@ -658,26 +658,6 @@ BOX_API int box_seccomp_export(box_t *box, int fd, int pfc)
 
 /* ---- child side: raw system calls only ---- */
 
-/* Send the seccomp listener to the parent over the sync socket (SCM_RIGHTS). */
-static long send_listener(const struct box_plan *p, long fd)
-{
-    char byte = 0;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u = { 0 };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof u.buf };
-    int ifd = (int)fd;
-
-    u.h.cmsg_level = SOL_SOCKET;
-    u.h.cmsg_type = SCM_RIGHTS;
-    u.h.cmsg_len = CMSG_LEN(sizeof(int));
-    __builtin_memcpy(CMSG_DATA(&u.h), &ifd, sizeof ifd);
-    return SYS3(SYS_sendmsg, p->sync_fd, &msg, MSG_NOSIGNAL);
-}
-
 /* Last before exec, so that no setup step runs under the filter: ours, then the caller's
  * own BPF program (box_seccomp_load_bpf) on top of it. */
 long box__step_seccomp(const struct box_plan *p, struct box_child *c)
@@ -695,7 +675,7 @@ long box__step_seccomp(const struct box_plan *p, struct box_child *c)
         if (p->seccomp_listener) {
             long listener = r;
 
-            r = send_listener(p, listener);
+            r = box__send_fd(p->sync_fd, 0, (int)listener); /* to the parent */
             SYS1(SYS_close, listener);
             if (r < 0)
                 return r;

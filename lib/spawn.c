@@ -201,6 +201,11 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box__error(box, EINVAL, "spawn: box_net_veth needs the network namespace");
     if (!(box->ns & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
         return box__error(box, EINVAL, "spawn: uid/gid maps need the user namespace");
+    for (size_t i = 0; box->tty && i < box->n_fds; i++)
+        if (box->fds[i].target <= 2)
+            return box__error(box, EINVAL, "spawn: box_set_tty makes the terminal the "
+                              "program's fds 0, 1 and 2: box_pass_fd to %d cannot go with it",
+                              box->fds[i].target);
     if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
         return box__error(box, EPERM,
                          "set_groups: an unprivileged caller cannot set supplementary groups "
@@ -335,6 +340,22 @@ static int receive_listener(box_t *box, struct box_launch *l)
     n = box__recv_with_fd(l->sync_wr, &byte, 1, MSG_DONTWAIT, &box->notify_fd);
     if (n != 1 || box->notify_fd < 0)
         return box__error(box, n < 0 ? (int)-n : EIO, "spawn: receive the seccomp listener");
+    return 0;
+}
+
+/* The program's terminal (box_set_tty): the child sent the master before it reported. */
+static int receive_tty(box_t *box, struct box_launch *l)
+{
+    int fd;
+
+    if (!l->plan.tty)
+        return 0;
+    fd = box__tty_receive(l->sync_wr);
+    if (fd < 0) {
+        abandon(box, l);
+        return box__error(box, -fd, "spawn: receive the terminal's master");
+    }
+    box->tty_fd = fd;
     return 0;
 }
 
@@ -516,7 +537,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
 {
     struct box_state_fds sf = { -1, -1, -1 };
     struct box_launch *l;
-    int err_wr = -1, sync_child = -1, status_wr = -1, r;
+    int err_wr = -1, sync_child = -1, status_wr = -1, r, r2;
     unsigned int opts = box->opts;
     bool placed = false, detach = box->opts & BOX_OPT_DETACH;
     pid_t proc_pid;
@@ -606,6 +627,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
     box__profile_mark(box, BOX_PROF_RELEASED);
     r = read_child(box, l);
     box__profile_mark(box, BOX_PROF_EXECED);
+    if (r >= 0 && (r2 = receive_tty(box, l)) < 0)
+        r = r2;
     if (r == 0 && (r = receive_listener(box, l)) < 0)
         abandon(box, l);
     if (r < 0)
@@ -624,6 +647,7 @@ out:
         box->opts = opts;
         box__state_remove(box);
         box__cgroup_destroy(box);
+        close_fd(&box->tty_fd);
         close_fd(&box->status_fd);
         close_fd(&box->init_status_fd);
         box__net_end(box);
@@ -644,6 +668,7 @@ static void forget_held(box_t *box)
 {
     launch_free(box->launch);
     box->launch = NULL;
+    close_fd(&box->tty_fd);
     box__cgroup_destroy(box);
     box__net_end(box);
     box->killed_by_caller = false;

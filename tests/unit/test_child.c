@@ -43,6 +43,10 @@ static void test_step_table(void **state)
     assert_true(STEP_SECCOMP == STEP_EXEC - 1);        /* nothing runs under the filter */
     assert_true(STEP_JOIN_NS < STEP_FORK);             /* the pid namespace is for children */
     assert_true(STEP_FORK < STEP_WAIT_PARENT);         /* the parent releases the second one */
+    assert_true(STEP_PIVOT_ROOT < STEP_TTY);           /* the box's own /dev/ptmx */
+    assert_true(STEP_SETUID < STEP_TTY);               /* the slave is the box user's */
+    assert_true(STEP_TTY < STEP_LANDLOCK);             /* which could deny /dev/ptmx */
+    assert_true(STEP_TTY < STEP_FDS);
     for (int s = 0; s < STEP_COUNT; s++)
         assert_true(box__step_lists(s) >= BOX_LIST_SPAWN && box__step_lists(s) <= BOX_LIST_BOTH);
     assert_int_equal(box__step_lists(STEP_MOUNT), BOX_LIST_SPAWN);

@@ -273,7 +273,16 @@ static int fd_closed;
                                          &(box_proc_t *){ NULL })) \
     X(exec_opts_big, -E2BIG, exec_opts_too_big(b)) \
     X(set_image_store, -EINVAL, box_set_image(b, NULL, "alpine", 0)) \
-    X(image_commit_store, -EINVAL, box_image_commit(b, NULL, "x"))
+    X(image_commit_store, -EINVAL, box_image_commit(b, NULL, "x")) \
+    X(join_bits, -EINVAL, box_join_namespace(b, BOX_NS_NET | BOX_NS_IPC, 0)) \
+    X(join_fd_closed, -EBADF, box_join_namespace(b, BOX_NS_NET, fd_closed)) \
+    X(join_not_ns, -EINVAL, box_join_namespace(b, BOX_NS_NET, 0)) \
+    X(join_path_relative, -EINVAL, box_join_namespace_path(b, BOX_NS_NET, "proc/self/ns/net")) \
+    X(join_path_type, -EINVAL, box_join_namespace_path(b, BOX_NS_NET, "/proc/self/ns/ipc")) \
+    X(join_path_missing, -ENOENT, box_join_namespace_path(b, BOX_NS_NET, "/nonexistent-libbox")) \
+    X(join_path_link, -ELOOP, box_join_namespace_path(b, BOX_NS_NET, "/proc/self/root/proc/self/ns/net")) \
+    X(tty_fd_phase, -ENOTTY, box_tty_fd(b)) \
+    X(tty_resize_phase, -ENOTTY, box_tty_resize(b, 24, 80))
 
 /* box_exec with opts from a newer caller: a set byte past this library's struct. */
 static int exec_opts_too_big(box_t *b)
@@ -417,7 +426,9 @@ static void test_store_errnos(void **state)
     X(box_cap_keep(b, "chown")) X(box_cap_keep_all(b)) X(box_seccomp_default(b, 0)) \
     X(box_seccomp_default_action(b, BOX_SECCOMP_ALLOW, 0)) \
     X(box_seccomp_rule(b, "keyctl", BOX_SECCOMP_ERRNO, 1)) \
-    X(box_landlock_path(b, "/x", BOX_LANDLOCK_READ)) X(box_landlock_mode(b, 0))
+    X(box_landlock_path(b, "/x", BOX_LANDLOCK_READ)) X(box_landlock_mode(b, 0)) \
+    X(box_join_namespace(b, BOX_NS_NET, 0)) X(box_join_namespace_path(b, BOX_NS_NET, "/x")) \
+    X(box_set_tty(b, 1, 0, 0))
 
 static void test_null_and_busy(void **state)
 {
