@@ -181,6 +181,7 @@ uint64_t box__now_ns(void);
 /* A payload with maybe an fd (SCM_RIGHTS, made O_CLOEXEC) on a socket: its length or
  * -errno; *fd is left alone without one. */
 ssize_t box__recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd);
+int box__proc_starttime(pid_t pid, uint64_t *out); /* -errno: gone (or no /proc) */
 
 /* Profiling, for bench/steps (not exported): box_spawn stamps its phases and the child the
  * start of each step into stamps[BOX_PROF_COUNT] (child.h), CLOCK_MONOTONIC ns; entries of
@@ -310,7 +311,6 @@ int box__state_read_exit(box_t *box, struct box_exit_record *rec); /* 1, 0: none
 int box__state_start(box_t *box);
 int box__state_load(box_t *box, const char *dir, const char *id);
 int box__state_parse(box_t *box, const char *text, size_t len);
-int box__proc_starttime(pid_t pid, uint64_t *out);
 int box__state_dir_open(box_t *box, const char *dir, bool create, int *out);
 int box__state_check_id(box_t *box, const char *what, const char *id);
 int box__state_lock(box_t *box, int how);

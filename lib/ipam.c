@@ -50,29 +50,12 @@ int box__ipam_lock(const char *dir, bool create)
     }
 }
 
-/* Start time of a process (field 22 of /proc/PID/stat), 0 if it is gone. */
+/* Start time of a process, 0 if it is gone. */
 static unsigned long long start_time(pid_t pid)
 {
-    char path[64], buf[1024], *p;
-    unsigned long long t = 0;
-    ssize_t n;
-    int fd;
+    uint64_t t = 0;
 
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    /* after ") ": state, then fields 4..21, then the start time */
-    for (int field = 2; p && field < 22; field++)
-        p = strchr(p + 1, ' ');
-    if (p)
-        t = strtoull(p + 1, NULL, 10);
+    box__proc_starttime(pid, &t);
     return t;
 }
 

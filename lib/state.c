@@ -829,34 +829,6 @@ int box__state_load(box_t *box, const char *dir, const char *id)
     return r;
 }
 
-/* Start time of a process (field 22 of /proc/PID/stat, after the parenthesised name). */
-int box__proc_starttime(pid_t pid, uint64_t *out)
-{
-    char path[64], buf[1024], *p;
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -ESRCH;
-    buf[n] = '\0';
-    if (!(p = strrchr(buf, ')')))
-        return -EIO;
-    p++;
-    for (int field = 2; field < 21; field++) { /* to the space before field 22 */
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return -EIO;
-    }
-    *out = strtoull(p + 1, NULL, 10);
-    return 0;
-}
-
 int box__state_read_exit(box_t *box, struct box_exit_record *rec)
 {
     int fd = openat(box->state_fd, EXIT_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

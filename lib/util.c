@@ -1,13 +1,15 @@
 /* Small helpers shared by the parent-side modules: clocks, whole-file writes, path joins,
- * lexical path normalisation, receiving an fd. Nothing here runs in the child, and nothing
- * here knows a box. */
+ * lexical path normalisation, receiving an fd, a process's start time. Nothing here runs
+ * in the child, and nothing here knows a box. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "box-private.h"
 
@@ -162,4 +164,33 @@ ssize_t box__recv_with_fd(int sock, void *buf, size_t len, int flags, int *fd)
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
         memcpy(fd, CMSG_DATA(c), sizeof *fd);
     return n;
+}
+
+/* Start time of a process (field 22 of /proc/PID/stat, after the parenthesised name): with
+ * the pid, it names the process, whatever recycled the pid since. */
+int box__proc_starttime(pid_t pid, uint64_t *out)
+{
+    char path[64], buf[1024], *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -ESRCH;
+    buf[n] = '\0';
+    if (!(p = strrchr(buf, ')')))
+        return -EIO;
+    p++;
+    for (int field = 2; field < 21; field++) { /* to the space before field 22 */
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -EIO;
+    }
+    *out = strtoull(p + 1, NULL, 10);
+    return 0;
 }
