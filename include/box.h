@@ -234,7 +234,8 @@ typedef enum {
 int box_mount(box_t *box, box_mount_type_t type, const char *source, const char *target,
               unsigned int flags);
 
-/* A tmpfs of at most `size` bytes (0: kernel default) and the given mode of its root. */
+/* A tmpfs of at most `size` bytes (0: kernel default) and the given mode of its root. Its
+ * missing parents are narrowed by `mode` as box_mkdir's are (bwrap's --perms --tmpfs). */
 int box_mount_tmpfs(box_t *box, const char *target, uint64_t size, mode_t mode,
                     unsigned int flags);
 

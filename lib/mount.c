@@ -123,9 +123,9 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
     }
     op.mode = mode;
     op.has_mode = mode != BOX_NO_MODE && (type == BOX_MOUNT_DIR || type == BOX_MOUNT_OP_CHMOD);
-    /* As bwrap: parents of a directory the group or others may not enter are not open to
-     * them either. */
-    if (op.has_mode && type == BOX_MOUNT_DIR) {
+    /* As bwrap: parents of a directory (or tmpfs) the group or others may not enter are not
+     * open to them either. */
+    if (mode != BOX_NO_MODE && (type == BOX_MOUNT_DIR || type == BOX_MOUNT_TMPFS)) {
         if (!(mode & 0070))
             op.parent_mode &= ~0050u;
         if (!(mode & 0007))

@@ -242,7 +242,7 @@ static const char usage_text[] =
     "  --help, --version\n"
     "\n"
     "Not supported yet (rejected with an error, never ignored): --userns, --userns2, --pidns,\n"
-    "--userns-block-fd, --exec-label, --file-label.\n"
+    "--userns-block-fd; --exec-label and --file-label fail as in a bwrap without SELinux.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -271,8 +271,8 @@ static const char bwrap_usage_text[] =
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns, --userns2, --pidns, --userns-block-fd, --exec-label,\n"
-    "--file-label.\n";
+    "Not supported: --userns, --userns2, --pidns, --userns-block-fd. --exec-label and\n"
+    "--file-label fail (labeling not supported on this system: libbox has no SELinux).\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
 static int bwrap;                          /* 1: behave as bubblewrap 0.11 */
@@ -786,6 +786,32 @@ static void opt_symlink(struct run *r, const struct option *o, char **a)
     check(r, box_mount(r->box, BOX_MOUNT_SYMLINK, a[0], a[1], 0));
 }
 
+/* bwrap's missing parents of what --file and --bind-data create follow its --perms:
+ * 0755, less group (other) read and search when the file gives the group (others)
+ * nothing. libbox's box_mkdir applies that rule to its own parents, and creates `dir`
+ * itself with the mode given, so one box_mkdir of the parent makes the whole chain. */
+static void private_parents(struct run *r, const char *dest, mode_t file_mode)
+{
+    mode_t mode = 0755;
+    char *parent, *slash;
+
+    if (!(file_mode & 0070))
+        mode &= ~0050u;
+    if (!(file_mode & 0007))
+        mode &= ~0005u;
+    if (mode == 0755) /* what libbox makes anyway */
+        return;
+    if (!(parent = strdup(dest)))
+        die("out of memory");
+    slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        note(r, "missing parents of %s: mode %04o", dest, (unsigned int)mode);
+        check(r, box_mkdir(r->box, parent, mode));
+    }
+    free(parent);
+}
+
 /* --file / --bind-data / --ro-bind-data: copy FD into a private file and bind it. */
 static void opt_file(struct run *r, const struct option *o, char **a)
 {
@@ -834,6 +860,7 @@ static void opt_file(struct run *r, const struct option *o, char **a)
     note(r, "copy of fd %d (%s) on %s, mode %04o%s", fd, path, a[1], (unsigned int)mode,
          o->arg & BOX_MOUNT_RO ? ", read-only" : "");
     r->n_mounts++;
+    private_parents(r, a[1], mode);
     check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1], o->arg & BOX_MOUNT_RO));
 }
 
@@ -1020,6 +1047,15 @@ static void opt_unsupported(struct run *r, const struct option *o, char **a)
     (void)r, (void)a;
     die("%s is not supported yet%s%s%s", o->name, o->why ? " (" : "", o->why ? o->why : "",
         o->why ? ")" : "");
+}
+
+/* --exec-label, --file-label: SELinux labels. libbox has no SELinux support, so each is
+ * refused with the words of a bwrap that finds SELinux off (the case on this kind of host);
+ * a label is never ignored. */
+static void opt_label(struct run *r, const struct option *o, char **a)
+{
+    (void)r, (void)o, (void)a;
+    die("labeling not supported on this system");
 }
 
 static void opt_cap(struct run *r, const struct option *o, char **a)
@@ -1672,8 +1708,8 @@ static const struct option options[] = {
     { "--overlay", 3, opt_overlay, 0, NULL },
     { "--tmp-overlay", 1, opt_overlay, 1, NULL },
     { "--ro-overlay", 1, opt_overlay, 2, NULL },
-    { "--exec-label", 1, opt_unsupported, 0, NULL },
-    { "--file-label", 1, opt_unsupported, 0, NULL },
+    { "--exec-label", 1, opt_label, 0, NULL },
+    { "--file-label", 1, opt_label, 0, NULL },
     { "--disable-userns", 0, opt_userns_option, BOX_OPT_NO_USERNS, NULL },
     { "--assert-userns-disabled", 0, opt_userns_option, BOX_OPT_ASSERT_NO_USERNS, NULL },
     { "--level-prefix", 0, opt_level_prefix, 0, NULL },

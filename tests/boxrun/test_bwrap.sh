@@ -122,6 +122,17 @@ common() {
       5</dev/null 6</dev/null"
   t "${who}--perms 0700 --dir: private parents" 0 '^700 700$' \
     "$bw" $rb --tmpfs /tmp/t --perms 0700 --dir /tmp/t/a/b sh -c 'echo $(stat -c %a /tmp/t/a /tmp/t/a/b)'
+  # bwrap: the missing parents of what --file, --bind-data and --tmpfs make follow the
+  # mode (0755, less group/other read and search where the mode gives them nothing)
+  t "${who}--perms: parents of --file, --bind-data, --tmpfs" 0 \
+    '^750 640 700 700 600 705 705 755 755$' sh -c "exec '$bw' $rb --perms 0640 --file 3 /tmp/f/a/x \
+      --bind-data 4 /tmp/b/a/x --perms 0604 --tmpfs /tmp/t/a/x --file 5 /tmp/d/a/x \
+      sh -c 'echo \$(stat -c %a /tmp/f/a /tmp/f/a/x /tmp/b /tmp/b/a /tmp/b/a/x /tmp/t \
+        /tmp/t/a /tmp/d /tmp/d/a)' 3</dev/null 4</dev/null 5</dev/null"
+  t "${who}--exec-label: no SELinux, as bwrap without it" 1 \
+    '^bwrap: labeling not supported on this system$' "$bw" $rb --exec-label system_u:x true
+  t "${who}--file-label: no SELinux, as bwrap without it" 1 \
+    '^bwrap: labeling not supported on this system$' "$bw" $rb --file-label system_u:x true
   t "${who}--size 2^63 is refused" 1 'out of range' \
     "$bw" $rb --size 9223372036854775808 --tmpfs /tmp/t true
   t "${who}--size 2^64 is refused" 1 '' "$bw" $rb --size 18446744073709551616 --tmpfs /tmp/t true

@@ -1163,9 +1163,11 @@ static void test_mkdir_and_chmod(void **state)
     assert_int_equal(box_chmod(box, "/tmp/c", 01777), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "../../../../../tmp/c", "/tmp/l", 0), 0);
     assert_int_equal(box_chmod(box, "/tmp/l", 0750), 0); /* the link's target, in the box */
-    assert_int_equal(run_box(box, "stat -c %a /tmp/a /tmp/a/b /tmp/c", out, sizeof out, &st),
-                     0);
-    assert_string_equal(out, "700\n700\n750\n");
+    /* So are the parents of a tmpfs: here closed to others only. */
+    assert_int_equal(box_mount_tmpfs(box, "/tmp/t/u", 0, 0750, 0), 0);
+    assert_int_equal(run_box(box, "stat -c %a /tmp/a /tmp/a/b /tmp/c /tmp/t /tmp/t/u", out,
+                             sizeof out, &st), 0);
+    assert_string_equal(out, "700\n700\n750\n750\n750\n");
     box_free(box);
 
     /* A link to a host path resolves inside the box: the host's file is never touched. */
