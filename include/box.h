@@ -475,6 +475,25 @@ int box_net_publish(box_t *box, const char *spec);
                                             end in the state directory), turns
                                             BOX_OPT_DIE_WITH_PARENT off and always asks
                                             for a box cgroup; see box_open(3) */
+#define BOX_OPT_CALLER_MAPS     (1u << 11) /* libbox writes no uid/gid map (bwrap's
+                                            --userns-block-fd): box_spawn returns once the
+                                            box's first process has its namespaces and
+                                            sits in its cgroups, waiting before any other
+                                            step (box_pid, box_pidfd and box_kill work,
+                                            box_wait does not); the caller, or a process it
+                                            asks, writes /proc/PID/uid_map, gid_map (and
+                                            setgroups) and calls box_start, which builds
+                                            the box and runs the program (with BOX_OPT_HOLD
+                                            it returns with the box built, and a second
+                                            box_start runs it). The program runs as
+                                            box_set_user's ids, which the maps must have;
+                                            without box_set_user as uid/gid 0 where the
+                                            maps have them, else as the ids the caller's
+                                            own map to. Needs BOX_NS_USER (a new user
+                                            namespace); box_spawn fails with -EINVAL with
+                                            box_add_uid_map, box_add_gid_map,
+                                            BOX_OPT_NO_USERNS, BOX_OPT_DETACH or a network
+                                            (box_net_bridge, box_net_pasta) */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
@@ -554,10 +573,12 @@ int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max);
 int box_spawn(box_t *box, const char *const argv[]);
 
 /* With BOX_OPT_HOLD: run the program of a box that box_spawn built and left waiting.
- * Returns 0 once the program has been exec'ed, or the negative errno of the step that
- * failed (the seccomp filter, the exec); the box is then reaped and its cgroups removed,
- * and it may be spawned again. -EINVAL if the box is not waiting. The wall-time limit and
- * wall_us count from here. */
+ * With BOX_OPT_CALLER_MAPS: build the box whose maps the caller wrote, then run the
+ * program (or, with BOX_OPT_HOLD too, return 0 with the box built and waiting for the
+ * next box_start). Returns 0 once the program has been exec'ed, or the negative errno of
+ * the step that failed (a setup step, the seccomp filter, the exec); the box is then
+ * reaped and its cgroups removed, and it may be spawned again. -EINVAL if the box is not
+ * waiting. The wall-time limit and wall_us count from here. */
 int box_start(box_t *box);
 
 /* A terminal for the box's program (OCI "terminal": true, `boxrun --tty`): a new pty is its

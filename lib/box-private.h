@@ -64,7 +64,8 @@ struct box_io_rule {
     uint64_t value;
 };
 
-/* BOX_HELD: spawned with BOX_OPT_HOLD, the child waits for box_start. */
+/* BOX_HELD: spawned with BOX_OPT_HOLD or BOX_OPT_CALLER_MAPS, the child waits for
+ * box_start. */
 enum box_state { BOX_CONFIGURED, BOX_HELD, BOX_RUNNING, BOX_ENDED };
 struct box_launch;
 
@@ -90,6 +91,7 @@ struct box {
     size_t n_uid_map, n_gid_map;
     uid_t uid;
     gid_t gid;
+    bool user_set;        /* box_set_user was called (BOX_OPT_CALLER_MAPS' default ids) */
     gid_t groups[BOX_MAX_GROUPS]; /* box_set_groups: supplementary groups, inside the box */
     size_t n_groups;
     char **env;        /* "NAME=value", NULL-terminated */
@@ -143,6 +145,7 @@ struct box {
 
     /* while running */
     struct box_launch *launch; /* spawn.c: held until box_start (BOX_HELD only) */
+    bool held_for_maps;   /* BOX_HELD by BOX_OPT_CALLER_MAPS: the child waits for its maps */
     pid_t pid;
     int pidfd;         /* the box's first process */
     int monitor_pidfd; /* monitor.c: libbox's process between us and the box, or -1 */

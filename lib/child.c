@@ -181,6 +181,52 @@ long box__step_signals(const struct box_plan *p, struct box_child *c)
     return 0;
 }
 
+/* Is fd one the steps before FDS still need: a passed fd's source, one of our channels, a
+ * box_mount_fd source? */
+static bool needed_early(const struct box_plan *p, long fd)
+{
+    if (fd == p->sync_fd || fd == p->err_fd || fd == p->init_fd || fd == p->status_fd ||
+        fd == p->hold_fd || fd == p->hold_err_fd)
+        return true;
+    for (size_t i = 0; i < p->n_fds; i++)
+        if (p->fds[i].fd == fd)
+            return true;
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].source_fd == fd)
+            return true;
+    return false;
+}
+
+/* BOX_OPT_CALLER_MAPS: the caller acts while we wait for our maps (it reads bwrap's
+ * --info-fd to its end, then writes them), so nothing of its own that the box is not
+ * given may stay open here until the FDS step: a pipe we held would never end. */
+long box__step_close_early(const struct box_plan *p, struct box_child *c)
+{
+    long top = p->sync_fd; /* the highest fd we keep */
+
+    (void)c;
+    if (p->err_fd > top)
+        top = p->err_fd;
+    if (p->init_fd > top)
+        top = p->init_fd;
+    if (p->status_fd > top)
+        top = p->status_fd;
+    if (p->hold_fd > top)
+        top = p->hold_fd;
+    if (p->hold_err_fd > top)
+        top = p->hold_err_fd;
+    for (size_t i = 0; i < p->n_fds; i++)
+        if (p->fds[i].fd > top)
+            top = p->fds[i].fd;
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].source_fd > top)
+            top = p->mounts[i].source_fd;
+    for (long fd = 3; fd < top; fd++)
+        if (!needed_early(p, fd))
+            SYS1(SYS_close, fd);
+    return SYS3(SYS_close_range, top + 1, ~0u, 0);
+}
+
 /* sync 1: the parent writes our uid/gid maps (until then we have no identity in the new
  * user namespace) and moves us into the box cgroups, then releases us. */
 long box__step_wait_parent(const struct box_plan *p, struct box_child *c)

@@ -19,6 +19,8 @@
     X(SIGNALS, signals, "signals", child, BOTH, "reset signal handlers", true)                   \
     X(JOIN_NS, join_ns, "join-ns", ns, BOTH, "join namespace", p->n_join)                        \
     X(FORK, fork, "fork", child, BOTH, "fork into the joined namespaces", p->fork)              \
+    X(CLOSE_EARLY, close_early, "close-early", child, SPAWN, "close the caller's descriptors",  \
+      box->opts & BOX_OPT_CALLER_MAPS)                                                           \
     X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
     X(BOX_ROOT, box_root, "box-root", child, SPAWN, "become the box's root",                     \
       (box->ns | box->ns_join) & BOX_NS_USER)                                                    \

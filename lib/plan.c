@@ -160,6 +160,13 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->stamps = box->profile;
     p->uid = box->uid;
     p->gid = box->gid;
+    /* BOX_OPT_CALLER_MAPS without box_set_user: no setresuid/setresgid after the root step
+     * (-1 leaves an id as it is), so the program keeps 0 where the maps have it, else what
+     * the caller's own ids map to. */
+    if ((box->opts & BOX_OPT_CALLER_MAPS) && !box->user_set) {
+        p->uid = (uid_t)-1;
+        p->gid = (gid_t)-1;
+    }
     p->groups = box->groups;
     p->n_groups = box->n_groups;
     p->fds = box->fds;

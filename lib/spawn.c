@@ -206,6 +206,13 @@ static int check_spawnable(box_t *box, const char *const argv[])
             return box__error(box, EINVAL, "spawn: box_set_tty makes the terminal the "
                               "program's fds 0, 1 and 2: box_pass_fd to %d cannot go with it",
                               box->fds[i].target);
+    if ((box->opts & BOX_OPT_CALLER_MAPS) &&
+        (!(box->ns & BOX_NS_USER) || box->n_uid_map || box->n_gid_map ||
+         (box->opts & (BOX_OPT_NO_USERNS | BOX_OPT_DETACH)) || box->net))
+        return box__error(box, EINVAL, "spawn: BOX_OPT_CALLER_MAPS needs BOX_NS_USER and "
+                         "cannot be combined with box_add_uid_map/box_add_gid_map, "
+                         "BOX_OPT_NO_USERNS, BOX_OPT_DETACH, box_net_bridge or "
+                         "box_net_pasta");
     if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
         return box__error(box, EPERM,
                          "set_groups: an unprivileged caller cannot set supplementary groups "
@@ -611,13 +618,21 @@ static int spawn_argv(box_t *box, const char *const argv[])
 
     /* sync: the child waits until it has its identity and sits in its cgroups. */
     proc_pid = box__proc_pid(box->pidfd, box->pid);
-    r = (box->ns & BOX_NS_USER) ? box__ns_write_maps(box, proc_pid) : 0;
+    r = (box->ns & BOX_NS_USER) && !(box->opts & BOX_OPT_CALLER_MAPS) ?
+            box__ns_write_maps(box, proc_pid) : 0;
     if (r == 0)
         r = box__cgroup_attach(box, NULL, box->pid, placed);
     if (r == 0)
         r = box__net_setup(box, box->pid, proc_pid);
     if (r == 0 && detach)
         r = box__state_write(box, &l->plan, box->opts & BOX_OPT_HOLD);
+    if (r == 0 && (box->opts & BOX_OPT_CALLER_MAPS)) {
+        /* The caller writes the maps; box_start releases the child. */
+        box->state = BOX_HELD;
+        box->held_for_maps = true;
+        box->launch = l;
+        return 0;
+    }
     if (r == 0 && release_child(l) < 0)
         r = box__error(box, errno, "spawn: release child");
     if (r < 0) {
@@ -672,6 +687,7 @@ static void forget_held(box_t *box)
     box__cgroup_destroy(box);
     box__net_end(box);
     box->killed_by_caller = false;
+    box->held_for_maps = false;
     box->state = BOX_CONFIGURED;
 }
 
@@ -721,6 +737,9 @@ BOX_API int box_start(box_t *box)
         forget_held(box);
         return r;
     }
+    box->held_for_maps = false;
+    if (r == 1) /* released from BOX_OPT_CALLER_MAPS: now BOX_OPT_HOLD holds it, built */
+        return 0;
     note_caller_peak(box);
     launch_free(box->launch);
     box->launch = NULL;

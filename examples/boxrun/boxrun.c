@@ -215,6 +215,9 @@ static const char usage_text[] =
     "                             namespaces the box made, as bwrap) to FD once it is built\n"
     "  --block-fd FD              once the box is built (after --info-fd), wait for a byte or\n"
     "                             end of file on FD before running the program\n"
+    "  --userns-block-fd FD       libbox writes no uid/gid map: the reader of --info-fd\n"
+    "                             writes /proc/PID/uid_map and gid_map, then a byte on FD\n"
+    "                             (needs --info-fd; as bwrap, also --unshare-user)\n"
     "  --sync-fd FD               keep FD open while the box runs (its reader sees end of\n"
     "                             file when the box has ended); the program does not get it\n"
     "  --json-status-fd FD        write {\"child-pid\": PID} to FD once the program runs, then\n"
@@ -241,8 +244,8 @@ static const char usage_text[] =
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): --userns, --userns2, --pidns,\n"
-    "--userns-block-fd; --exec-label and --file-label fail as in a bwrap without SELinux.\n"
+    "Not supported yet (rejected with an error, never ignored): --userns, --userns2, --pidns;\n"
+    "--exec-label and --file-label fail as in a bwrap without SELinux.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -265,13 +268,13 @@ static const char bwrap_usage_text[] =
     "    --overlay-src SRC, --overlay RWSRC WORKDIR DEST, --tmp-overlay DEST, --ro-overlay DEST\n"
     "    --proc DEST, --dev DEST, --tmpfs DEST, --mqueue DEST, --dir DEST\n"
     "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST, --symlink SRC DEST\n"
-    "    --seccomp FD, --add-seccomp-fd FD, --block-fd FD, --info-fd FD,\n"
+    "    --seccomp FD, --add-seccomp-fd FD, --block-fd FD, --userns-block-fd FD, --info-fd FD,\n"
     "    --json-status-fd FD, --new-session, --die-with-parent, --as-pid-1\n"
     "    --cap-add CAP, --cap-drop CAP, --perms OCTAL, --size BYTES, --chmod OCTAL PATH\n"
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns, --userns2, --pidns, --userns-block-fd. --exec-label and\n"
+    "Not supported: --userns, --userns2, --pidns. --exec-label and\n"
     "--file-label fail (labeling not supported on this system: libbox has no SELinux).\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
@@ -331,6 +334,7 @@ struct run {
     int n_fds;
     int info_fd, json_status_fd;
     int block_fd, sync_fd; /* -1: not given */
+    int userns_block_fd;   /* -1: not given; else libbox writes no maps (BOX_OPT_CALLER_MAPS) */
     const char *argv0;
     const char *json_status_file;
     int json_fd;          /* --json-status FILE, opened before the program runs */
@@ -1263,13 +1267,14 @@ static void opt_fd(struct run *r, const struct option *o, char **a)
 }
 
 /* --info-fd, --json-status-fd, --block-fd, --sync-fd: which one is in o->arg. */
-enum { FD_INFO, FD_JSON_STATUS, FD_BLOCK, FD_SYNC };
+enum { FD_INFO, FD_JSON_STATUS, FD_BLOCK, FD_SYNC, FD_USERNS_BLOCK };
 
 static void opt_report_fd(struct run *r, const struct option *o, char **a)
 {
     int fd = parse_fd(o->name, a[0]);
     int *slot[] = { [FD_INFO] = &r->info_fd, [FD_JSON_STATUS] = &r->json_status_fd,
-                    [FD_BLOCK] = &r->block_fd, [FD_SYNC] = &r->sync_fd };
+                    [FD_BLOCK] = &r->block_fd, [FD_SYNC] = &r->sync_fd,
+                    [FD_USERNS_BLOCK] = &r->userns_block_fd };
 
     if (*slot[o->arg] >= 0)
         warn("Only the last %s option will take effect", o->name);
@@ -1699,7 +1704,7 @@ static const struct option options[] = {
     { "--userns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
     { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
-    { "--userns-block-fd", 1, opt_unsupported, 0, "libbox writes the uid/gid maps itself" },
+    { "--userns-block-fd", 1, opt_report_fd, FD_USERNS_BLOCK, NULL },
     { "--lock-file", 1, opt_lock_file, 0, NULL },
     { "--chmod", 2, opt_chmod, 0, NULL },
     { "--bind-fd", 2, opt_bind_fd, 0, NULL },
@@ -1919,6 +1924,33 @@ static int parse_args(struct run *r, char ***pav, int *pac)
 
 /* ---- after parsing: namespaces, identity, capabilities, descriptors ---- */
 
+/* --userns-block-fd FD: whoever reads --info-fd writes the box's uid/gid maps, and a
+ * byte on FD says they are there (libbox's BOX_OPT_CALLER_MAPS); the program runs as
+ * --uid/--gid if given (they must be mapped), else as what the maps make of the caller.
+ * bwrap's rules: an explicit user namespace (`explicit_userns`) and --info-fd. Returns 1
+ * when it applies (the identity is set up). */
+static int caller_maps(struct run *r, int explicit_userns)
+{
+    if (r->userns_block_fd < 0)
+        return 0;
+    if (!explicit_userns)
+        die("--userns-block-fd requires --unshare-user");
+    if (r->info_fd < 0)
+        die("--userns-block-fd requires --info-fd");
+    if (r->extra_opts & BOX_OPT_NO_USERNS)
+        die("--disable-userns is not compatible with  --userns-block-fd");
+    if (r->n_uid_maps || r->n_gid_maps)
+        die("--userns-block-fd: the maps are written by the reader of --info-fd, not by "
+            "--uid-map/--gid-map");
+    r->extra_opts |= BOX_OPT_CALLER_MAPS;
+    if (r->uid >= 0 || r->gid >= 0)
+        check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : 0,
+                              r->gid >= 0 ? (gid_t)r->gid : 0));
+    note(r, "uid/gid maps: written by the reader of --info-fd; --userns-block-fd %d says when",
+         r->userns_block_fd);
+    return 1;
+}
+
 static void apply_namespaces(struct run *r)
 {
     unsigned int ns;
@@ -1930,6 +1962,8 @@ static void apply_namespaces(struct run *r)
         if (r->time_ns)
             check(r, box_set_namespaces(r->box, BOX_NS_ALL));
         r->userns = 1;
+        if (caller_maps(r, 1))
+            return;
         if (r->uid >= 0 && r->n_uid_maps == 0)
             check(r, box_add_uid_map(r->box, (uid_t)r->uid, geteuid(), 1));
         if (r->gid >= 0 && r->n_gid_maps == 0)
@@ -1985,6 +2019,8 @@ static void apply_namespaces(struct run *r)
     r->ns = ns;
     r->userns = (ns & BOX_NS_USER) != 0;
 
+    if (caller_maps(r, (r->unshare & BOX_NS_USER) != 0))
+        return;
     /* bwrap runs the program as the caller's own uid/gid unless --uid/--gid say otherwise,
      * and maps that id to the caller's. */
     uid_t uid = r->uid >= 0 ? (uid_t)r->uid : geteuid();
@@ -2219,6 +2255,20 @@ static void json_usage(FILE *f, const box_status_t *st, const char *sep)
             st->memory_peak_bytes, sep, st->oom_kills, sep, st->pids_limit_hits);
 }
 
+/* --block-fd, --userns-block-fd: wait for one byte (or EOF) on fd, then close it. */
+static void wait_byte(int fd, const char *what)
+{
+    char b;
+    ssize_t n;
+
+    do
+        n = read(fd, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        die("%s %d: read: %s", what, fd, strerror(errno));
+    close(fd);
+}
+
 static void write_fd_line(int fd, const char *what, const char *text)
 {
     size_t len = strlen(text);
@@ -2407,7 +2457,8 @@ static int manage(struct run *r)
 int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
-                       .block_fd = -1, .sync_fd = -1, .json_fd = -1 };
+                       .block_fd = -1, .sync_fd = -1, .json_fd = -1,
+                       .userns_block_fd = -1 };
     struct run *r = &run;
     FILE *json_file = NULL;
     box_status_t st;
@@ -2492,19 +2543,18 @@ int main(int argc, char **argv)
         info_line(r, line, sizeof line, bwrap ? "{ " : "{", ", ", bwrap ? " }\n" : "}\n");
         write_fd_line(r->json_status_fd, "--json-status-fd", line);
     }
+    if (r->userns_block_fd >= 0) {
+        /* As bwrap: the pid is reported; one byte (or EOF) says the maps are written. */
+        note(r, "box waits for its uid/gid maps (pid %d); waiting on --userns-block-fd %d",
+             (int)box_pid(r->box), r->userns_block_fd);
+        wait_byte(r->userns_block_fd, "--userns-block-fd");
+        check(r, box_start(r->box));
+    }
     if (r->block_fd >= 0) {
         /* As bwrap: the box is built and its pid reported; one byte (or EOF) runs it. */
-        char b;
-        ssize_t n;
-
         note(r, "box built (pid %d); waiting on --block-fd %d", (int)box_pid(r->box),
              r->block_fd);
-        do
-            n = read(r->block_fd, &b, 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-            die("--block-fd %d: read: %s", r->block_fd, strerror(errno));
-        close(r->block_fd);
+        wait_byte(r->block_fd, "--block-fd");
         check(r, box_start(r->box));
     }
     if (r->verbose) {

@@ -63,6 +63,26 @@ n() {
   fi
 }
 
+# ubf.sh BWRAP UID GID ARGS: run BWRAP --unshare-user --userns-block-fd as a caller that
+# writes the box's maps itself ("UID me 1", "GID me 1"), once --info-fd has named the
+# box's pid (the pipe ends only when no process holds it: the box's must not).
+cat >"$tmp/ubf.sh" <<'EOF'
+bw=$1 u=$2 g=$3 args=$4
+d=$(mktemp -d)
+mkfifo "$d/info" "$d/block"
+exec 7<>"$d/block"
+eval "exec \"\$bw\" --unshare-user --ro-bind / / --dev /dev --proc /proc --info-fd 6 --userns-block-fd 5 $args" 6>"$d/info" 5<"$d/block" 7>&- &
+bp=$!
+pid=$(timeout 60 sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$d/info")
+echo "$u $(id -u) 1" >"/proc/$pid/uid_map" && echo deny >"/proc/$pid/setgroups" &&
+  echo "$g $(id -g) 1" >"/proc/$pid/gid_map"
+echo x >&7
+wait "$bp"
+rc=$?
+rm -rf "$d"
+exit $rc
+EOF
+
 # As in bwrap, mount points must exist in a read-only root: new ones go below the tmpfs.
 rb="--ro-bind $root / --proc /proc --dev /dev --tmpfs /tmp"
 host="--ro-bind / / --proc /proc --dev /dev"
@@ -129,6 +149,19 @@ common() {
       --bind-data 4 /tmp/b/a/x --perms 0604 --tmpfs /tmp/t/a/x --file 5 /tmp/d/a/x \
       sh -c 'echo \$(stat -c %a /tmp/f/a /tmp/f/a/x /tmp/b /tmp/b/a /tmp/b/a/x /tmp/t \
         /tmp/t/a /tmp/d /tmp/d/a)' 3</dev/null 4</dev/null 5</dev/null"
+  # --userns-block-fd: the box's maps come from outside (ubf.sh plays the helper: it reads
+  # --info-fd to its end, writes the maps, then the byte), the program runs as they say
+  # and gets neither descriptor
+  t "${who}--userns-block-fd: maps written from outside" 0 '^5 7 closed$' \
+    sh "$tmp/ubf.sh" "$bw" 5 7 "sh -c 'echo \$(id -u) \$(id -g) \$(test -e /proc/self/fd/5 || test -e /proc/self/fd/6 || echo closed)'"
+  t "${who}--userns-block-fd with --uid/--gid" 0 '^0 0$' \
+    sh "$tmp/ubf.sh" "$bw" 0 0 "--uid 0 --gid 0 sh -c 'echo \$(id -u) \$(id -g)'"
+  t "${who}--userns-block-fd: an id the maps lack" 1 '^bwrap: spawn: setgid 3:3 .*Invalid argument$' \
+    sh "$tmp/ubf.sh" "$bw" 5 7 "--uid 3 --gid 3 true"
+  t "${who}--userns-block-fd requires --unshare-user" 1 \
+    '^bwrap: --userns-block-fd requires --unshare-user$' "$bw" $rb --userns-block-fd 0 --info-fd 1 true
+  t "${who}--userns-block-fd requires --info-fd" 1 \
+    '^bwrap: --userns-block-fd requires --info-fd$' "$bw" $rb --unshare-user --userns-block-fd 0 true
   t "${who}--exec-label: no SELinux, as bwrap without it" 1 \
     '^bwrap: labeling not supported on this system$' "$bw" $rb --exec-label system_u:x true
   t "${who}--file-label: no SELinux, as bwrap without it" 1 \

@@ -1145,6 +1145,153 @@ static void test_hold_and_start(void **state)
     box_free(box);
 }
 
+/* Write one /proc/PID/FILE of a box waiting for its maps (BOX_OPT_CALLER_MAPS). */
+static void write_proc_file(pid_t pid, const char *file, const char *text)
+{
+    char path[64];
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* The maps "INSIDE_UID caller 1" and "INSIDE_GID caller 1", as a process the caller asked
+ * would write them (setgroups denied first, as an unprivileged writer must). */
+static void write_caller_maps(box_t *box, unsigned int uid, unsigned int gid)
+{
+    char text[64];
+
+    snprintf(text, sizeof text, "%u %u 1\n", uid, (unsigned int)geteuid());
+    write_proc_file(box_pid(box), "uid_map", text);
+    write_proc_file(box_pid(box), "setgroups", "deny");
+    snprintf(text, sizeof text, "%u %u 1\n", gid, (unsigned int)getegid());
+    write_proc_file(box_pid(box), "gid_map", text);
+}
+
+/* Start a box spawned with BOX_OPT_CALLER_MAPS (and its stdout on the pipe p) and read
+ * what it printed. */
+static void start_and_read(box_t *box, int p[2], char *out, size_t size)
+{
+    box_status_t st;
+    ssize_t n;
+
+    assert_int_equal(box_start(box), 0);
+    close(p[1]);
+    n = read(p[0], out, size - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    close(p[0]);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(st.exit_code, 0);
+}
+
+/* Spawn `argv` with BOX_OPT_CALLER_MAPS (plus `opts`), stdout on a new pipe p. */
+static void spawn_for_maps(box_t *box, unsigned int opts, const char *const argv[], int p[2])
+{
+    assert_int_equal(box_set_option(box, BOX_OPT_CALLER_MAPS | opts, 1), 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(box_pass_fd(box, p[1], 1), 0);
+    assert_int_equal(box_pass_fd(box, 2, 2), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+}
+
+/* BOX_OPT_CALLER_MAPS (bwrap's --userns-block-fd): box_spawn stops before the maps, which
+ * the caller writes; box_start builds the box and runs the program. */
+static void test_caller_maps(void **state)
+{
+    const char *const argv[] = { "sh", "-c", "echo $(id -u) $(id -g)", NULL };
+    char out[OUT_MAX] = "", path[64], map[64] = "x";
+    struct pollfd pfd;
+    box_t *box = new_test_box();
+    box_status_t st;
+    int p[2], fd, other[2];
+    char byte;
+
+    (void)state;
+    /* A pipe of ours the box is not given: its first process must not hold it while the
+     * caller acts (bwrap's --info-fd is read to its end before the maps are written). */
+    assert_int_equal(pipe(other), 0);
+    spawn_for_maps(box, 0, argv, p);
+    close(other[1]);
+    assert_int_equal(read(other[0], &byte, 1), 0);
+    close(other[0]);
+    /* Waiting, with no map yet and nothing run. */
+    assert_true(box_pid(box) > 0);
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)box_pid(box));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, map, sizeof map), 0);
+    close(fd);
+    pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+    assert_int_equal(poll(&pfd, 1, 100), 0);
+    assert_int_equal(box_wait(box, 0, &st), -EINVAL);
+    assert_int_equal(box_spawn(box, argv), -EBUSY);
+    write_caller_maps(box, 0, 0);
+    start_and_read(box, p, out, sizeof out);
+    assert_string_equal(out, "0 0\n");
+    assert_int_equal(box_start(box), -EINVAL);
+    box_free(box);
+
+    /* Without box_set_user and without 0 in the maps: the ids the caller's map to. */
+    box = new_test_box();
+    spawn_for_maps(box, 0, argv, p);
+    write_caller_maps(box, 5, 7);
+    start_and_read(box, p, out, sizeof out);
+    assert_string_equal(out, "5 7\n");
+    box_free(box);
+
+    /* box_set_user's ids must be mapped: box_start fails in the setuid step, and the box
+     * may be spawned again. */
+    box = new_test_box();
+    assert_int_equal(box_set_user(box, 3, 3), 0);
+    spawn_for_maps(box, 0, argv, p);
+    close(p[0]);
+    close(p[1]);
+    write_caller_maps(box, 0, 0);
+    assert_int_equal(box_start(box), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "setgid 3"));
+    assert_int_equal(box_start(box), -EINVAL);
+    box_free(box);
+
+    /* With BOX_OPT_HOLD: the first box_start builds it, the second runs the program. */
+    box = new_test_box();
+    spawn_for_maps(box, BOX_OPT_HOLD, argv, p);
+    write_caller_maps(box, 0, 0);
+    assert_int_equal(box_start(box), 0);
+    pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+    assert_int_equal(poll(&pfd, 1, 100), 0);
+    assert_int_equal(box_wait(box, 0, &st), -EINVAL);
+    start_and_read(box, p, out, sizeof out);
+    assert_string_equal(out, "0 0\n");
+    box_free(box);
+
+    /* Freed or killed while it waits for its maps: nothing left (teardown checks). */
+    box = new_test_box();
+    spawn_for_maps(box, 0, argv, p);
+    close(p[0]);
+    close(p[1]);
+    box_free(box);
+    box = new_test_box();
+    spawn_for_maps(box, 0, argv, p);
+    close(p[0]);
+    close(p[1]);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_start(box), -ESRCH);
+    box_free(box);
+
+    /* The caller writes the maps, so libbox's own are refused with it. */
+    box = new_test_box();
+    assert_int_equal(box_set_option(box, BOX_OPT_CALLER_MAPS, 1), 0);
+    assert_int_equal(box_add_uid_map(box, 0, geteuid(), 1), 0);
+    assert_int_equal(box_spawn(box, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(box), "BOX_OPT_CALLER_MAPS"));
+    box_free(box);
+}
+
 /* box_mkdir and box_chmod: modes in the plan's order, resolved inside the box. */
 static void test_mkdir_and_chmod(void **state)
 {
@@ -1490,6 +1637,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_die_with_parent, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_uid_range_builds_as_box_root, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hold_and_start, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_caller_maps, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_veth, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_symlink_file_point_and_root_bind, leak_setup,

@@ -71,6 +71,7 @@ BOX_OPT_NO_USERNS = 1 << 7  # the program cannot make user namespaces
 BOX_OPT_ASSERT_NO_USERNS = 1 << 8  # box_spawn fails unless it cannot
 BOX_OPT_CAPS_INHERITABLE = 1 << 9  # kept capabilities inheritable for uid 0 too
 BOX_OPT_DETACH = 1 << 10  # the box outlives the caller (box_open finds it again)
+BOX_OPT_CALLER_MAPS = 1 << 11  # the caller writes the uid/gid maps; box_start goes on
 
 BOX_ID_MAX = 128
 BOX_PHASE_CREATED = 1
