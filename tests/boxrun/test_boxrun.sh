@@ -603,7 +603,10 @@ t "--version" 0 '^boxrun' "$boxrun" --version
 t "missing program" 125 '^boxrun: exec' "$boxrun" --root "$root" no-such-program
 t "unsupported option" 125 '^boxrun: --userns is not supported yet' \
   "$boxrun" --root "$root" --userns 0 true
-t "unsupported --userns-block-fd" 125 'maps itself' "$boxrun" --userns-block-fd 0 true
+t "--userns-block-fd needs --info-fd" 125 '^boxrun: --userns-block-fd requires --info-fd$' \
+  "$boxrun" --root "$root" --userns-block-fd 0 true
+t "--exec-label: no SELinux labels" 125 '^boxrun: labeling not supported on this system$' \
+  "$boxrun" --root "$root" --exec-label system_u:x true
 t "--chmod: bad mode" 125 "^boxrun: --chmod: bad mode '9'" "$boxrun" --chmod 9 /x true
 t "unknown option" 125 '^boxrun: unknown option --frobnicate' "$boxrun" --frobnicate true
 t "bad number" 125 '^boxrun: --processes: bad number' "$boxrun" --processes 12x true
