@@ -582,7 +582,7 @@ static int filter_key(box_t *box, unsigned char **out, size_t *len)
 static int compile(box_t *box, struct sock_filter **out, unsigned short *len)
 {
     _cleanup_free_ unsigned char *key = NULL;
-    size_t key_len;
+    size_t key_len = 0; /* (set by filter_key; -O3 cannot see it) */
     int r;
 
     *out = NULL;

@@ -57,7 +57,7 @@ void box__subnet_host(const struct box_subnet *s, uint32_t index, uint8_t *out)
     size_t len = s->family == AF_INET ? 4 : 16;
 
     memcpy(out, s->addr, len);
-    for (size_t i = len; i-- > 0 && index; index >>= 8) {
+    for (int i = (int)len - 1; i >= 0 && index; i--, index >>= 8) {
         unsigned int sum = out[i] + (index & 0xff);
 
         out[i] = (uint8_t)sum;

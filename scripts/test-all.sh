@@ -2,8 +2,8 @@
 # Install dependencies, build libbox, and run every test: unit, API, integration (as root
 # and as an unprivileged user), examples and Python — in a debug build, in a release build
 # with Debian's hardening flags and under AddressSanitizer + UndefinedBehaviorSanitizer;
-# compile once more with clang -Werror — and the C suites once more on a pure
-# cgroup v2 kernel in a qemu VM (scripts/test-cgroup2-vm.sh), whatever this host's cgroup
+# compile once more with clang and with gcc -O3, -Werror — and the C suites once more on a
+# pure cgroup v2 kernel in a qemu VM (scripts/test-cgroup2-vm.sh), whatever this host's cgroup
 # layout; with LIBBOX_BWRAP_SUITE=1 also bubblewrap's own suite against bwrap-libbox (for
 # information only). Ends with "N passed, N failed".
 set -eu
@@ -39,8 +39,11 @@ run_suite build
 ) || status=1
 # 3. AddressSanitizer + UndefinedBehaviorSanitizer.
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
-# 4. clang with -Werror, optimized: it must compile cleanly too (the suite ran above).
+# 4. clang, and gcc at -O3 (meson's release buildtype), with -Werror: both must compile
+#    cleanly too (the suites ran above); -O3 finds warnings -O2 does not (format-truncation,
+#    stringop-overflow, maybe-uninitialized).
 CC=clang CXX=clang++ configure build-clang --buildtype=release || status=1
+configure build-gcc-o3 --buildtype=release || status=1
 # 5. The C suites on a pure cgroup v2 kernel (pinned Debian kernel under qemu).
 vm=0
 sh scripts/test-cgroup2-vm.sh build || { vm=1; status=1; }

@@ -155,9 +155,9 @@ static const char *seccomp_cache_dir(char *buf, size_t size)
 {
     char root[PATH_MAX];
 
-    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) || !realpath(g.root, root))
+    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) || !realpath(g.root, root) ||
+        (size_t)snprintf(buf, size, "%s/@seccomp", root) >= size)
         return NULL;
-    snprintf(buf, size, "%s/@seccomp", root);
     return buf;
 }
 
