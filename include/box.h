@@ -494,6 +494,16 @@ int box_net_publish(box_t *box, const char *spec);
                                             box_add_uid_map, box_add_gid_map,
                                             BOX_OPT_NO_USERNS, BOX_OPT_DETACH or a network
                                             (box_net_bridge, box_net_pasta) */
+#define BOX_OPT_NO_INIT         (1u << 12) /* with BOX_OPT_DETACH: no box-init, the
+                                            program is the box's pid 1, as OCI runtimes
+                                            run it (and a seccomp filter that denies by
+                                            default is allowed). Nothing records its
+                                            end: the caller's child subreaper reaps it
+                                            and has its status (box_wait in that
+                                            process reads it from the kernel; elsewhere
+                                            an ended box reads as BOX_END_KILLED by
+                                            SIGKILL). With BOX_OPT_INIT: box_spawn says
+                                            -EINVAL */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
@@ -1138,6 +1148,12 @@ int box_proc_wait(box_proc_t *proc, int timeout_ms, box_status_t *status);
 
 /* Kill and reap it if it runs, and free the handle. NULL is fine. */
 void box_proc_free(box_proc_t *proc);
+
+/* Free the handle and leave the process as it is: it keeps running and stays the
+ * caller's child, to be reaped with waitpid(2) by pid, or by the caller's child subreaper
+ * once the caller has exited (an OCI runtime's exec --detach: conmon and containerd's
+ * shim reap it). Its status is not recorded anywhere. NULL is fine. */
+void box_proc_release(box_proc_t *proc);
 
 /* Detached boxes: a box that outlives the process that made it (BOX_OPT_DETACH), found
  * again by id from any process of the same user and pid namespace (box_open), and removed

@@ -738,3 +738,15 @@ void box__cgroup_exec_destroy(struct box_cgroup *cg)
     box__cgroup_exec_kill(cg);
     destroy(cg);
 }
+
+/* box_proc_release: the memory only; the directories stay with their processes (the
+ * box's removal takes them, rmdir_tree). */
+void box__cgroup_forget(struct box_cgroup *cg)
+{
+    free(cg->leaf);
+    cg->leaf = NULL;
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        free(cg->dir[slot]);
+        cg->dir[slot] = NULL;
+    }
+}

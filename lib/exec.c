@@ -519,6 +519,21 @@ BOX_API int box_proc_wait(box_proc_t *proc, int timeout_ms, box_status_t *status
     return 0;
 }
 
+/* exec --detach of an OCI runtime: the process outlives the handle (and the caller, whose
+ * subreaper then reaps it); a cgroup of its own stays, removed with the box's. */
+BOX_API void box_proc_release(box_proc_t *proc)
+{
+    if (!proc)
+        return;
+    if (proc->has_cg)
+        box__cgroup_forget(&proc->cg);
+    if (proc->notify_fd >= 0)
+        close(proc->notify_fd);
+    if (proc->pidfd >= 0)
+        close(proc->pidfd);
+    free(proc);
+}
+
 /* Kill and reap it if it runs, remove its cgroups, and free the handle. */
 BOX_API void box_proc_free(box_proc_t *proc)
 {

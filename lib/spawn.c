@@ -232,6 +232,8 @@ static int check_spawnable(box_t *box, const char *const argv[])
         return box__error(box, EINVAL,
                          "spawn: BOX_OPT_INIT cannot be combined with a seccomp default "
                          "action that denies: box-init runs under the filter");
+    if ((box->opts & BOX_OPT_NO_INIT) && (box->opts & BOX_OPT_INIT))
+        return box__error(box, EINVAL, "spawn: BOX_OPT_NO_INIT and BOX_OPT_INIT together");
     if ((box->opts & BOX_OPT_DETACH) && !box->id)
         return box__error(box, EINVAL, "spawn: BOX_OPT_DETACH needs an id (box_set_id)");
     if ((box->opts & BOX_OPT_DETACH) && (box->net_host_if || box->net || box->image))
@@ -549,9 +551,11 @@ static int spawn_argv(box_t *box, const char *const argv[])
     bool placed = false, detach = box->opts & BOX_OPT_DETACH;
     pid_t proc_pid;
 
-    /* A detached box reports through box-init, and outlives us. */
+    /* A detached box reports through box-init (unless the caller's subreaper is to reap
+     * it: BOX_OPT_NO_INIT), and outlives us. */
     if (detach)
-        box->opts = (box->opts | BOX_OPT_INIT) & ~BOX_OPT_DIE_WITH_PARENT;
+        box->opts = (box->opts | (box->opts & BOX_OPT_NO_INIT ? 0 : BOX_OPT_INIT)) &
+                    ~BOX_OPT_DIE_WITH_PARENT;
     r = check_spawnable(box, argv);
     if (r < 0) {
         box->opts = opts;

@@ -1,14 +1,12 @@
 /* boxoci: an OCI runtime (runc's command line) over libbox.
  *
- * The container is a box: oci-config.c turns config.json into libbox calls, and this file
- * is the command line, the runtime's state directory and the logging container engines
- * expect. A container's OCI state (id, bundle, pid and its start time, annotations) lives
- * in ROOT/ID/state.json, written atomically; whether it still runs is read from the pid
- * and its start time, so a recycled pid is never taken for it.
- *
- * What needs the running-box API of libbox (a box that outlives the process that made it,
- * entering it, pausing it) is refused with a message saying so: create/start, exec, ps,
- * pause/resume and update. run works in the foreground. */
+ * The container is a detached box (BOX_OPT_DETACH): oci-config.c turns config.json into
+ * libbox calls, and this file is the command line and the logging container engines
+ * expect. libbox keeps the container in the runtime's root (ROOT/ID, box_set_state_dir):
+ * create spawns it held, every later command opens it by id (box_open) and start, state,
+ * kill, exec, ps, pause, resume and delete are the library's calls on it. What OCI's
+ * state has and libbox does not know (bundle, rootfs, created, owner, annotations, and the
+ * process settings an exec must match) is the box's label, a JSON object. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -132,60 +131,31 @@ static const char *default_root(void)
     return buf;
 }
 
-/* runc's rule for ids: letters, digits and _ + - . only, so an id is always one path
- * component. */
-static bool valid_id(const char *id)
+/* libbox wants the state directory as an absolute path. */
+static int absolute_root(const char *root)
 {
-    if (!id[0] || strlen(id) > 1024 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return false;
-    for (const char *p = id; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("_+-.", *p))
-            return false;
-    return true;
-}
+    static char buf[PATH_MAX];
+    char cwd[PATH_MAX];
 
-static void state_dir(const char *id, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/%s", g.root, id);
+    if (root[0] == '/') {
+        g.root = root;
+        return 0;
+    }
+    if (!getcwd(cwd, sizeof cwd) ||
+        snprintf(buf, sizeof buf, "%s/%s", cwd, root) >= (int)sizeof buf)
+        return error("--root %s: cannot make it absolute", root);
+    g.root = buf;
+    return 0;
 }
 
 /* Compiled seccomp filters, shared by the containers of this root (box_seccomp_cache_dir;
  * '@' is in no container id), or NULL when the root cannot be made. */
 static const char *seccomp_cache_dir(char *buf, size_t size)
 {
-    char root[PATH_MAX];
-
-    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) || !realpath(g.root, root) ||
-        (size_t)snprintf(buf, size, "%s/@seccomp", root) >= size)
+    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) ||
+        (size_t)snprintf(buf, size, "%s/@seccomp", g.root) >= size)
         return NULL;
     return buf;
-}
-
-/* The start time of pid (clock ticks since boot, /proc/PID/stat field 22), 0 if gone. */
-static unsigned long long pid_start_time(pid_t pid)
-{
-    char path[64], buf[1024];
-    unsigned long long start = 0;
-    const char *p;
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    for (int field = 2; p && *p && field < 22; p++)
-        if (*p == ' ')
-            field++;
-    if (p)
-        sscanf(p, "%llu", &start);
-    return start;
 }
 
 static int write_file_atomic(const char *dir, const char *name, const char *text)
@@ -210,57 +180,106 @@ static int write_file_atomic(const char *dir, const char *name, const char *text
     return rename(tmp, path) < 0 ? -errno : 0;
 }
 
-struct state {
-    struct json_object *json; /* state.json as written */
-    pid_t pid;
-    const char *status;      /* created, running, stopped: from the process, not the file */
-};
-
-static int save_state(const char *id, struct json_object *st)
+/* The engines read the pid file as soon as create (or exec --detach) exits: written
+ * atomically before that. */
+static int write_pid_file(const char *path, pid_t pid)
 {
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], text[32];
+    const char *slash = strrchr(path, '/');
 
-    state_dir(id, dir, sizeof dir);
-    return write_file_atomic(dir, "state.json",
-                             json_object_to_json_string_ext(st, JSON_OUT));
+    snprintf(text, sizeof text, "%d", (int)pid);
+    if (!slash)
+        return write_file_atomic(".", path, text);
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return write_file_atomic(slash == path ? "/" : dir, slash + 1, text);
 }
 
-static int load_state(const char *id, struct state *out)
-{
-    char path[PATH_MAX];
-    struct json_object *v;
-    unsigned long long start;
+/* ---- containers: detached boxes ---- */
 
-    if (!valid_id(id))
-        return error("container id '%s' is not valid", id), -EINVAL;
-    snprintf(path, sizeof path, "%s/%s/state.json", g.root, id);
-    out->json = json_object_from_file(path);
-    if (!out->json)
-        return error("container \"%s\" does not exist", id), -ENOENT;
-    out->pid = json_object_object_get_ex(out->json, "pid", &v) ? json_object_get_int(v) : 0;
-    start = json_object_object_get_ex(out->json, "pidStartTime", &v)
-                ? (unsigned long long)json_object_get_uint64(v) : 0;
-    out->status = "stopped";
-    if (out->pid > 0 && start && pid_start_time(out->pid) == start) {
-        out->status = json_object_object_get_ex(out->json, "status", &v)
-                          ? json_object_get_string(v) : "running";
+static char *now_rfc3339(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    size_t n;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+/* What OCI's state has and libbox does not know: kept as the box's label (box_set_label),
+ * a JSON object. */
+static struct json_object *new_label(const struct oci_config *cfg)
+{
+    struct json_object *l = json_object_new_object(), *a;
+    struct passwd *pw = getpwuid(geteuid());
+    char when[64];
+
+    json_object_object_add(l, "bundle", json_object_new_string(cfg->bundle));
+    json_object_object_add(l, "rootfs", json_object_new_string(cfg->rootfs));
+    json_object_object_add(l, "created", json_object_new_string(now_rfc3339(when,
+                                                                            sizeof when)));
+    json_object_object_add(l, "owner", json_object_new_string(pw ? pw->pw_name : ""));
+    if (json_object_object_get_ex(cfg->json, "annotations", &a))
+        json_object_object_add(l, "annotations", json_object_get(a));
+    /* What an exec gets (check_exec_process). */
+    if (json_object_object_get_ex(cfg->json, "process", &a)) {
+        static const char *const keys[] = { "args", "env", "user", "capabilities",
+                                            "noNewPrivileges", "rlimits", "apparmorProfile",
+                                            "selinuxLabel" };
+        struct json_object *p = json_object_new_object(), *v;
+
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (json_object_object_get_ex(a, keys[i], &v))
+                json_object_object_add(p, keys[i], json_object_get(v));
+        json_object_object_add(l, "process", p);
     }
+    return l;
+}
+
+/* Open the container `id`: 0 with *out set (box_free), or 1 with the error reported. */
+static int open_container(const char *id, box_t **out)
+{
+    char err[512];
+    int r = box_open_err(out, g.root, id, err, sizeof err);
+
+    if (r == -ENOENT)
+        return error("container \"%s\" does not exist", id);
+    if (r < 0)
+        return error("container \"%s\": %s", id, err[0] ? err : strerror(-r));
     return 0;
 }
 
-/* The OCI state (runtime-spec's "state" operation). */
-static struct json_object *oci_state(const struct state *st)
+static const char *status_name(box_t *box)
 {
-    static const char *const keys[] = { "ociVersion", "id", "bundle", "rootfs", "created",
-                                        "owner", "annotations" };
-    struct json_object *o = json_object_new_object(), *v;
+    switch (box_phase(box)) {
+    case BOX_PHASE_CREATED: return "created";
+    case BOX_PHASE_RUNNING: return "running";
+    case BOX_PHASE_PAUSED: return "paused";
+    default: return "stopped";
+    }
+}
 
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (json_object_object_get_ex(st->json, keys[i], &v))
+/* The OCI state (runtime-spec's "state" operation). */
+static struct json_object *oci_state(box_t *box)
+{
+    static const char *const keys[] = { "bundle", "rootfs", "created", "owner",
+                                        "annotations" };
+    const char *label = box_label(box), *status = status_name(box);
+    struct json_object *o = json_object_new_object(), *l, *v;
+
+    json_object_object_add(o, "ociVersion", json_object_new_string(OCI_VERSION));
+    json_object_object_add(o, "id", json_object_new_string(box_id(box)));
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "pid", json_object_new_int(strcmp(status, "stopped") ?
+                                                         box_pid(box) : 0));
+    l = label ? json_tokener_parse(label) : NULL;
+    for (size_t i = 0; l && i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_object_get_ex(l, keys[i], &v))
             json_object_object_add(o, keys[i], json_object_get(v));
-    json_object_object_add(o, "status", json_object_new_string(st->status));
-    json_object_object_add(o, "pid", json_object_new_int(strcmp(st->status, "stopped")
-                                                             ? st->pid : 0));
+    json_object_put(l);
     return o;
 }
 
@@ -302,23 +321,6 @@ static int parse_signal(const char *s)
         return SIGRTMIN + n > SIGRTMAX || n < 0 ? -1 : (int)(SIGRTMIN + n);
     }
     return -1;
-}
-
-/* Signal the container's first process through a pidfd, after checking it is still the
- * process state.json names. */
-static int signal_container(const struct state *st, int sig)
-{
-    int fd, r = 0;
-
-    fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-    if (fd < 0)
-        return -errno;
-    if (strcmp(st->status, "stopped") == 0) /* re-checked with the pidfd held */
-        r = -ESRCH;
-    else if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
-        r = -errno;
-    close(fd);
-    return r;
 }
 
 /* ---- commands ---- */
@@ -481,50 +483,6 @@ static int cmd_features(void)
     return 0;
 }
 
-static char *now_rfc3339(char *buf, size_t size)
-{
-    struct timespec ts;
-    struct tm tm;
-    size_t n;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
-}
-
-static struct json_object *new_state(const char *id, const struct oci_config *cfg)
-{
-    struct json_object *st = json_object_new_object(), *a;
-    struct passwd *pw = getpwuid(geteuid());
-    char when[64];
-
-    json_object_object_add(st, "ociVersion", json_object_new_string(OCI_VERSION));
-    json_object_object_add(st, "id", json_object_new_string(id));
-    json_object_object_add(st, "status", json_object_new_string("creating"));
-    json_object_object_add(st, "bundle", json_object_new_string(cfg->bundle));
-    json_object_object_add(st, "rootfs", json_object_new_string(cfg->rootfs));
-    json_object_object_add(st, "created", json_object_new_string(now_rfc3339(when,
-                                                                             sizeof when)));
-    json_object_object_add(st, "owner", json_object_new_string(pw ? pw->pw_name : ""));
-    if (json_object_object_get_ex(cfg->json, "annotations", &a))
-        json_object_object_add(st, "annotations", json_object_get(a));
-    return st;
-}
-
-static void remove_state(const char *id)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 16];
-
-    state_dir(id, dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/state.json", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/.state.json.tmp", dir);
-    unlink(path);
-    rmdir(dir);
-}
-
 /* Wait for the box, passing on the signals boxoci gets (as runc run does). */
 static int wait_forwarding(box_t *box, box_status_t *status)
 {
@@ -561,6 +519,16 @@ static int wait_forwarding(box_t *box, box_status_t *status)
     return r;
 }
 
+/* A shell's exit status for how the program ended. */
+static int exit_status(const box_status_t *st)
+{
+    switch (st->end) {
+    case BOX_END_EXITED: return st->exit_code;
+    case BOX_END_SIGNALED: return 128 + st->signal;
+    default: return 128 + SIGKILL; /* killed by a limit, the OOM killer or kill */
+    }
+}
+
 /* The process settings that are the runtime's own (inherited by the box's first process:
  * it is cloned from this one). */
 static int apply_runtime_settings(const struct oci_config *cfg)
@@ -586,37 +554,25 @@ static int apply_runtime_settings(const struct oci_config *cfg)
     return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
-{
-    char dir[PATH_MAX], text[32];
-    const char *slash = strrchr(path, '/');
-
-    snprintf(text, sizeof text, "%d", (int)pid);
-    if (!slash)
-        return write_file_atomic(".", path, text);
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return write_file_atomic(slash == path ? "/" : dir, slash + 1, text);
-}
-
-struct run_opts {
+struct create_opts {
     const char *bundle, *pid_file, *console_socket;
     int preserve_fds;
     bool detach, keep;
 };
 
-static int run_container(const char *id, const struct run_opts *o)
+/* create: the container built and held (BOX_OPT_HOLD) as a detached box, so that it
+ * outlives this process and start finds it by id; its pid file written. Returns 0 with
+ * *out set (box_free leaves the box), or 1 with the error reported and nothing left. */
+static int create_container(const char *id, const struct create_opts *o, box_t **out)
 {
-    char bundle[PATH_MAX], dir[PATH_MAX], err[OCI_ERR_MAX], cache[PATH_MAX];
+    char bundle[PATH_MAX], err[OCI_ERR_MAX], cache[PATH_MAX];
     struct oci_config *cfg = NULL;
+    struct json_object *label;
     struct oci_host host;
-    struct json_object *st = NULL;
-    box_status_t status;
     box_t *box = NULL;
     int r, rc = 1;
 
-    if (o->detach)
-        return error("run --detach: needs detached boxes (libbox issue 14); run in the "
-                     "foreground");
+    *out = NULL;
     if (o->console_socket)
         return error("--console-socket: libbox has no terminal support yet");
     if (!realpath(o->bundle, bundle))
@@ -641,64 +597,49 @@ static int run_container(const char *id, const struct run_opts *o)
         error("%s", err);
         goto out;
     }
-    /* Built and held first, so that the pid file and state exist before the program runs
-     * (create/start in one process until libbox's boxes can outlive it). */
-    box_set_option(box, BOX_OPT_HOLD, 1);
+    label = new_label(cfg);
+    r = box_set_label(box, json_object_to_json_string_ext(label, JSON_C_TO_STRING_PLAIN));
+    json_object_put(label);
+    if (r == 0 && (r = box_set_id(box, id)) == -EINVAL) {
+        error("container id '%s' is not valid", id);
+        goto out;
+    }
+    if (r < 0 || (r = box_set_state_dir(box, g.root)) < 0 ||
+        (r = box_set_option(box, BOX_OPT_DETACH | BOX_OPT_NO_INIT | BOX_OPT_HOLD, 1)) < 0) {
+        error("%s", box_errmsg(box));
+        goto out;
+    }
     for (int fd = 0; o->preserve_fds && fd < 3 + o->preserve_fds; fd++)
         if ((r = box_pass_fd(box, fd, fd)) < 0) {
             error("--preserve-fds: %s", box_errmsg(box));
             goto out;
         }
-    if (mkdir(g.root, 0700) < 0 && errno != EEXIST) {
-        error("state directory %s: %s", g.root, strerror(errno));
-        goto out;
-    }
-    state_dir(id, dir, sizeof dir);
-    if (mkdir(dir, 0700) < 0) {
-        error(errno == EEXIST ? "container \"%s\" exists already" : "%s: %s", id,
-              strerror(errno));
-        goto out;
-    }
-    st = new_state(id, cfg);
     if (apply_runtime_settings(cfg) != 0)
-        goto out_state;
+        goto out;
     if ((r = box_spawn(box, (const char *const *)cfg->args)) < 0) {
-        error("%s", box_errmsg(box));
-        goto out_state;
+        if (r == -EEXIST)
+            error("container \"%s\" exists already", id);
+        else
+            error("%s", box_errmsg(box));
+        goto out;
     }
-    json_object_object_add(st, "pid", json_object_new_int(box_pid(box)));
-    json_object_object_add(st, "pidStartTime",
-                           json_object_new_uint64(pid_start_time(box_pid(box))));
-    json_object_object_add(st, "status", json_object_new_string("created"));
-    if ((r = save_state(id, st)) < 0 ||
-        (o->pid_file && (r = write_pid_file(o->pid_file, box_pid(box))) < 0)) {
-        error("writing the state or pid file: %s", strerror(-r));
-        goto out_state;
+    if (o->pid_file && (r = write_pid_file(o->pid_file, box_pid(box))) < 0) {
+        error("--pid-file %s: %s", o->pid_file, strerror(-r));
+        box_destroy(box);
+        goto out;
     }
     debug("container %s created, pid %d", id, (int)box_pid(box));
-    if ((r = box_start(box)) < 0) {
-        error("%s", box_errmsg(box));
-        goto out_state;
-    }
-    json_object_object_add(st, "status", json_object_new_string("running"));
-    save_state(id, st);
-    if ((r = wait_forwarding(box, &status)) < 0) {
-        error("wait: %s", box_errmsg(box));
-        goto out_state;
-    }
-    rc = status.end == BOX_END_EXITED ? status.exit_code : 128 + status.signal;
-    debug("container %s ended: exit status %d", id, rc);
-out_state:
-    if (!o->keep || rc == 1)
-        remove_state(id);
+    *out = box;
+    box = NULL;
+    rc = 0;
 out:
-    json_object_put(st);
     box_free(box);
     oci_config_free(cfg);
     return rc;
 }
 
-static int cmd_run(int argc, char **argv)
+/* create and run share their options. */
+static int parse_create(int argc, char **argv, bool run, struct create_opts *o)
 {
     static const struct option opts[] = {
         { "bundle", required_argument, NULL, 'b' },
@@ -711,48 +652,196 @@ static int cmd_run(int argc, char **argv)
         { "no-new-keyring", no_argument, NULL, 'K' },
         { 0 },
     };
-    struct run_opts o = { .bundle = "." };
     char *end;
     int c;
 
+    *o = (struct create_opts){ .bundle = "." };
     while ((c = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': o.bundle = optarg; break;
-        case 'p': o.pid_file = optarg; break;
-        case 'c': o.console_socket = optarg; break;
-        case 'd': o.detach = true; break;
-        case 'k': o.keep = true; break;
+        case 'b': o->bundle = optarg; break;
+        case 'p': o->pid_file = optarg; break;
+        case 'c': o->console_socket = optarg; break;
+        case 'd': if (run) { o->detach = true; break; } goto usage;
+        case 'k': if (run) { o->keep = true; break; } goto usage;
         case 'f':
-            o.preserve_fds = (int)strtol(optarg, &end, 10);
-            if (*end || o.preserve_fds < 0 || o.preserve_fds > 1000)
+            o->preserve_fds = (int)strtol(optarg, &end, 10);
+            if (*end || o->preserve_fds < 0 || o->preserve_fds > 1000)
                 return error("--preserve-fds %s: not a count", optarg);
             break;
         case 'P': /* libbox always pivot_roots; runc's --no-pivot is for ramfs roots */
             return error("--no-pivot: libbox always enters the root with pivot_root");
         case 'K': break; /* libbox makes no session keyring: there is nothing to skip */
-        default: return error("run: usage: boxoci run [--bundle DIR] [--pid-file FILE] ID");
+        default: goto usage;
         }
     }
     if (optind != argc - 1)
-        return error("run: one container id is needed");
-    if (!valid_id(argv[optind]))
-        return error("container id '%s' is not valid", argv[optind]);
-    return run_container(argv[optind], &o);
+        return error("%s: one container id is needed", argv[0]);
+    return 0;
+usage:
+    return error("%s: usage: boxoci %s [--bundle DIR] [--pid-file FILE] [--preserve-fds N]%s ID",
+                 argv[0], argv[0], run ? " [--detach] [--keep]" : "");
+}
+
+static int cmd_create(int argc, char **argv)
+{
+    struct create_opts o;
+    box_t *box;
+
+    if (parse_create(argc, argv, false, &o) || create_container(argv[optind], &o, &box))
+        return 1;
+    box_free(box); /* the box stays, held until start */
+    return 0;
+}
+
+/* box_start's error, with the program named when it could not be exec'ed (the starting
+ * process knows it from the label). */
+static int start_error(box_t *box)
+{
+    struct json_object *l = json_tokener_parse(box_label(box) ? box_label(box) : "{}"), *p, *a;
+    const char *step = box_error_step(box);
+    int rc;
+
+    if (step && strcmp(step, "exec") == 0 && l && json_object_object_get_ex(l, "process", &p) &&
+        json_object_object_get_ex(p, "args", &a) && json_object_array_length(a) > 0)
+        rc = error("%s: %s", box_errmsg(box),
+                   json_object_get_string(json_object_array_get_idx(a, 0)));
+    else
+        rc = error("%s", box_errmsg(box));
+    json_object_put(l);
+    return rc;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+    box_t *box;
+    int rc = 0, r;
+
+    if (argc != 2)
+        return error("start: one container id is needed");
+    if (open_container(argv[1], &box))
+        return 1;
+    if (box_phase(box) != BOX_PHASE_CREATED)
+        rc = error("cannot start a container that is %s", status_name(box));
+    else if ((r = box_start(box)) < 0)
+        rc = start_error(box);
+    box_free(box);
+    return rc;
+}
+
+/* run: create and start in one process. In the foreground this process waits, as a child
+ * subreaper, so that the box's pid 1 (which leaves libbox's monitor) comes back to it to
+ * be reaped. */
+static int cmd_run(int argc, char **argv)
+{
+    struct create_opts o;
+    box_status_t status;
+    box_t *box;
+    pid_t pid;
+    int r, rc = 1;
+
+    if (parse_create(argc, argv, true, &o))
+        return 1;
+    if (!o.detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        return error("run: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+    if (create_container(argv[optind], &o, &box))
+        return 1;
+    pid = box_pid(box);
+    if ((r = box_start(box)) < 0) {
+        start_error(box);
+        box_destroy(box);
+        goto out;
+    }
+    if (o.detach) {
+        rc = 0;
+        goto out;
+    }
+    if ((r = wait_forwarding(box, &status)) < 0) {
+        error("wait: %s", box_errmsg(box));
+        box_destroy(box);
+    } else {
+        rc = exit_status(&status);
+        debug("container %s ended: exit status %d", argv[optind], rc);
+        if (!o.keep && box_destroy(box) < 0)
+            error("delete: %s", box_errmsg(box));
+    }
+    waitpid(pid, NULL, 0);
+out:
+    box_free(box);
+    return rc;
 }
 
 static int cmd_state(int argc, char **argv)
 {
     struct json_object *o;
-    struct state st;
+    box_t *box;
 
     if (argc != 2)
         return error("state: one container id is needed");
-    if (load_state(argv[1], &st) < 0)
+    if (open_container(argv[1], &box))
         return 1;
-    o = oci_state(&st);
+    o = oci_state(box);
     printf("%s\n", json_object_to_json_string_ext(o, JSON_OUT));
     json_object_put(o);
-    json_object_put(st.json);
+    box_free(box);
+    return 0;
+}
+
+/* The processes of a running box, in a malloc'ed array (*out): their number, or a
+ * negative errno (box_errmsg says why). */
+static ssize_t container_pids(box_t *box, pid_t **out)
+{
+    pid_t *pids = NULL;
+    int n = 0, r;
+
+    for (;;) {
+        pid_t *grown = realloc(pids, (size_t)(n + 64) * sizeof *pids);
+
+        if (!grown) {
+            free(pids);
+            return -ENOMEM;
+        }
+        pids = grown;
+        r = box_pids(box, pids, (size_t)n + 64);
+        if (r < 0) {
+            free(pids);
+            return r;
+        }
+        if (r <= n + 64)
+            break;
+        n = r;
+    }
+    *out = pids;
+    return r;
+}
+
+static int pids_error(box_t *box, ssize_t r)
+{
+    if (r == -ESRCH)
+        return error("container not running");
+    return error("%s", r == -ENOMEM ? "out of memory" : box_errmsg(box));
+}
+
+/* kill --all: every process of the box's cgroup, each through a pidfd taken now (one that
+ * ended since the listing is skipped). Without a box cgroup (rootless on cgroup v1),
+ * SIGKILL still ends them all: through the box's pid 1, the end of its pid namespace. */
+static int kill_all(box_t *box, int sig)
+{
+    pid_t *pids;
+    ssize_t n = container_pids(box, &pids);
+
+    if (n == -EOPNOTSUPP && sig == SIGKILL)
+        return box_kill(box, sig);
+    if (n < 0)
+        return (int)n;
+    for (ssize_t i = 0; i < n; i++) {
+        int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+
+        if (fd >= 0) {
+            syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+            close(fd);
+        }
+    }
+    free(pids);
     return 0;
 }
 
@@ -760,8 +849,8 @@ static int cmd_kill(int argc, char **argv)
 {
     static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { 0 } };
     bool all = false;
-    struct state st;
-    int c, sig = SIGTERM, r;
+    box_t *box;
+    int c, sig = SIGTERM, r, rc = 0;
 
     while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
         if (c != 'a')
@@ -772,29 +861,22 @@ static int cmd_kill(int argc, char **argv)
         return error("kill: usage: boxoci kill [--all] ID [SIGNAL]");
     if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
         return error("kill: unknown signal '%s'", argv[optind + 1]);
-    if (load_state(argv[optind], &st) < 0)
+    if (open_container(argv[optind], &box))
         return 1;
-    /* --all: SIGKILL of a pid namespace's first process ends every process in it. */
-    if (all && sig != SIGKILL) {
-        json_object_put(st.json);
-        return error("kill --all with signal %d: signalling every process needs the box's "
-                     "process list (libbox issue 14); only SIGKILL is supported", sig);
-    }
-    r = strcmp(st.status, "stopped") == 0 ? -ESRCH : signal_container(&st, sig);
-    json_object_put(st.json);
-    if (r == -ESRCH)
-        return error("container not running");
-    if (r < 0)
-        return error("kill: %s", strerror(-r));
-    return 0;
+    if (box_phase(box) == BOX_PHASE_STOPPED)
+        rc = error("container not running");
+    else if ((r = all ? kill_all(box, sig) : box_kill(box, sig)) < 0)
+        rc = r == -ESRCH ? error("container not running") : pids_error(box, r);
+    box_free(box);
+    return rc;
 }
 
 static int cmd_delete(int argc, char **argv)
 {
     static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
     bool force = false;
-    struct state st;
-    int c;
+    box_t *box;
+    int c, phase, rc = 0;
 
     while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
         if (c != 'f')
@@ -803,22 +885,27 @@ static int cmd_delete(int argc, char **argv)
     }
     if (optind != argc - 1)
         return error("delete: one container id is needed");
-    if (load_state(argv[optind], &st) < 0)
+    if (open_container(argv[optind], &box))
         return 1;
-    if (strcmp(st.status, "stopped") != 0) {
-        if (!force) {
-            error("cannot delete container %s that is not stopped: %s", argv[optind],
-                  st.status);
-            json_object_put(st.json); /* st.status points into it */
-            return 1;
-        }
-        signal_container(&st, SIGKILL);
-        /* The process that runs it removes its cgroup and reaps it; wait until it has. */
-        for (int i = 0; i < 1000 && pid_start_time(st.pid); i++)
-            usleep(10000);
+    /* As runc: a created container that never ran is deleted without --force too. */
+    phase = box_phase(box);
+    if (phase != BOX_PHASE_STOPPED && phase != BOX_PHASE_CREATED && !force)
+        rc = error("cannot delete container %s that is not stopped: %s", argv[optind],
+                   status_name(box));
+    else if (box_destroy(box) < 0)
+        rc = error("delete: %s", box_errmsg(box));
+    box_free(box);
+    return rc;
+}
+
+static int list_one(const char *id, void *data)
+{
+    box_t *box;
+
+    if (box_open(&box, g.root, id) == 0) { /* one removed meanwhile is skipped */
+        json_object_array_add(data, oci_state(box));
+        box_free(box);
     }
-    json_object_put(st.json);
-    remove_state(argv[optind]);
     return 0;
 }
 
@@ -826,11 +913,9 @@ static int cmd_list(int argc, char **argv)
 {
     static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
                                           { "quiet", no_argument, NULL, 'q' }, { 0 } };
-    struct json_object *all = json_object_new_array();
+    struct json_object *all;
     bool json = false, quiet = false;
-    struct dirent *e;
-    DIR *d;
-    int c;
+    int c, r;
 
     while ((c = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {
         if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
@@ -838,24 +923,16 @@ static int cmd_list(int argc, char **argv)
         else if (c == 'q')
             quiet = true;
         else
-            return json_object_put(all), error("list: usage: boxoci list [--format "
-                                               "table|json] [--quiet]");
+            return error("list: usage: boxoci list [--format table|json] [--quiet]");
     }
-    d = opendir(g.root);
-    while (d && (e = readdir(d))) {
-        struct state st;
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof path, "%s/%s/state.json", g.root, e->d_name);
-        if (e->d_name[0] == '.' || access(path, F_OK) != 0 || load_state(e->d_name, &st) < 0)
-            continue;
-        json_object_array_add(all, oci_state(&st));
-        json_object_put(st.json);
+    all = json_object_new_array();
+    if ((r = box_list(g.root, list_one, all)) < 0 && r != -ENOENT) {
+        json_object_put(all);
+        return error("list %s: %s", g.root, strerror(-r));
     }
-    if (d)
-        closedir(d);
     if (json) {
-        printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
     } else {
         if (!quiet)
             printf("%-20s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
@@ -877,20 +954,387 @@ static int cmd_list(int argc, char **argv)
     return 0;
 }
 
+/* ps --format table: ps(1) with the caller's options (default -ef), only the lines of
+ * the container's processes, as runc prints them. */
+static int ps_table(const pid_t *pids, ssize_t n, char **ps_args)
+{
+    char *argv[64] = { "ps" }, line[4096];
+    int pipefd[2], status, column = -1, argc = 1;
+    FILE *f;
+    pid_t child;
+
+    for (; *ps_args && argc < 62; ps_args++)
+        argv[argc++] = *ps_args;
+    if (argc == 1)
+        argv[argc++] = "-ef";
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return error("ps: pipe: %s", strerror(errno));
+    child = fork();
+    if (child < 0)
+        return error("ps: fork: %s", strerror(errno));
+    if (child == 0) {
+        dup2(pipefd[1], 1);
+        execvp("ps", argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    f = fdopen(pipefd[0], "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char copy[sizeof line], *save = NULL, *tok = strtok_r(strcpy(copy, line), " \t\n",
+                                                              &save);
+        int i = 0;
+
+        if (column < 0) { /* the header: which column is the PID */
+            for (; tok && strcmp(tok, "PID") != 0; i++)
+                tok = strtok_r(NULL, " \t\n", &save);
+            if (!tok)
+                break;
+            column = i;
+            fputs(line, stdout);
+            continue;
+        }
+        for (; tok && i < column; i++)
+            tok = strtok_r(NULL, " \t\n", &save);
+        for (ssize_t k = 0; tok && k < n; k++)
+            if (atoi(tok) == pids[k])
+                fputs(line, stdout);
+    }
+    if (f)
+        fclose(f);
+    waitpid(child, &status, 0);
+    if (column < 0)
+        return error("ps: no PID column in the output of ps");
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : error("ps failed");
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+    static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                          { 0 } };
+    bool json = false;
+    pid_t *pids;
+    box_t *box;
+    ssize_t n;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+        if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
+            json = optarg[0] == 'j';
+        else
+            return error("ps: usage: boxoci ps [--format table|json] ID [PS_ARGS...]");
+    }
+    if (optind >= argc)
+        return error("ps: a container id is needed");
+    if (open_container(argv[optind], &box))
+        return 1;
+    n = box_phase(box) == BOX_PHASE_STOPPED ? -ESRCH : container_pids(box, &pids);
+    if (n < 0)
+        pids_error(box, n);
+    box_free(box);
+    if (n < 0)
+        return 1;
+    if (json) {
+        struct json_object *a = json_object_new_array();
+
+        for (ssize_t i = 0; i < n; i++)
+            json_object_array_add(a, json_object_new_int(pids[i]));
+        printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        json_object_put(a);
+        rc = 0;
+    } else {
+        fflush(stdout);
+        rc = ps_table(pids, n, argv + optind + 1);
+    }
+    free(pids);
+    return rc;
+}
+
+/* pause and resume: the box's cgroup frozen and thawed. */
+static int cmd_freeze(int argc, char **argv, bool pause)
+{
+    box_t *box;
+    int r, rc = 0;
+
+    if (argc != 2)
+        return error("%s: one container id is needed", argv[0]);
+    if (open_container(argv[1], &box))
+        return 1;
+    if (box_phase(box) == BOX_PHASE_STOPPED)
+        rc = error("container not running");
+    else if ((r = pause ? box_pause(box) : box_resume(box)) < 0)
+        rc = error("%s: %s", argv[0], box_errmsg(box));
+    box_free(box);
+    return rc;
+}
+
+/* ---- exec ---- */
+
+/* Strings of a JSON array, NULL-terminated, pointing into it (freed with the array only). */
+static const char **string_array(struct json_object *a)
+{
+    size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+    const char **v = calloc(n + 1, sizeof *v);
+
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = json_object_get_string(json_object_array_get_idx(a, i));
+    return v;
+}
+
+/* exec's process (--process FILE, or the command line's args, --cwd, --env, --user and
+ * --tty made into the same object), checked against what an exec into a libbox box can
+ * do: the container's process settings (kept in the label) are an exec's, so a value
+ * that differs is refused, naming the field. */
+static int check_exec_process(box_t *box, struct json_object *p)
+{
+    static const char *const same[] = { "capabilities", "noNewPrivileges", "rlimits",
+                                        "apparmorProfile", "selinuxLabel" };
+    struct json_object *label = json_tokener_parse(box_label(box) ? box_label(box) : "{}");
+    struct json_object *cp = NULL, *a, *b, *v;
+    int rc = 0;
+
+    if (label)
+        json_object_object_get_ex(label, "process", &cp);
+    if (!json_object_object_get_ex(p, "args", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) == 0)
+        rc = error("exec: process.args: nothing to run");
+    else if (json_object_object_get_ex(p, "terminal", &v) && json_object_get_boolean(v))
+        rc = error("exec: process.terminal: libbox has no terminal support yet");
+    for (size_t i = 0; !rc && i < sizeof same / sizeof same[0]; i++) {
+        bool ha = json_object_object_get_ex(p, same[i], &a);
+        bool hb = cp && json_object_object_get_ex(cp, same[i], &b);
+
+        if (ha && !(hb ? json_object_equal(a, b) : json_object_is_type(a, json_type_null) ||
+                                                    (json_object_is_type(a, json_type_boolean) &&
+                                                     !json_object_get_boolean(a))))
+            rc = error("exec: process.%s: an exec into a libbox box gets the container's "
+                       "own; this one differs", same[i]);
+    }
+    if (!rc && json_object_object_get_ex(p, "user", &a) &&
+        !(cp && json_object_object_get_ex(cp, "user", &b) &&
+          json_object_equal(json_object_object_get(a, "uid"), json_object_object_get(b, "uid")) &&
+          json_object_equal(json_object_object_get(a, "gid"), json_object_object_get(b, "gid")) &&
+          json_object_equal(json_object_object_get(a, "additionalGids"),
+                            json_object_object_get(b, "additionalGids"))))
+        rc = error("exec: process.user: libbox runs an exec as the container's user only "
+                   "(for now)");
+    json_object_put(label);
+    return rc;
+}
+
+/* The process object of an exec given on the command line (runc's flags). */
+static struct json_object *exec_process_from_args(box_t *box, char **args, const char *cwd,
+                                                  char **env, int n_env, const char *user,
+                                                  bool tty)
+{
+    struct json_object *p = json_object_new_object(), *a = json_object_new_array();
+    struct json_object *label = json_tokener_parse(box_label(box) ? box_label(box) : "{}");
+    struct json_object *cp, *v;
+
+    for (; *args; args++)
+        json_object_array_add(a, json_object_new_string(*args));
+    json_object_object_add(p, "args", a);
+    if (cwd)
+        json_object_object_add(p, "cwd", json_object_new_string(cwd));
+    json_object_object_add(p, "terminal", json_object_new_boolean(tty));
+    /* The container's environment, then --env's (a later NAME= wins in libbox). */
+    a = json_object_new_array();
+    if (label && json_object_object_get_ex(label, "process", &cp) &&
+        json_object_object_get_ex(cp, "env", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            json_object_array_add(a, json_object_get(json_object_array_get_idx(v, i)));
+    for (int i = 0; i < n_env; i++)
+        json_object_array_add(a, json_object_new_string(env[i]));
+    json_object_object_add(p, "env", a);
+    if (user) {
+        struct json_object *u = json_object_new_object();
+        unsigned long uid, gid;
+        char *end;
+
+        uid = strtoul(user, &end, 10);
+        gid = *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+        json_object_object_add(u, "uid", json_object_new_int64((int64_t)uid));
+        json_object_object_add(u, "gid", json_object_new_int64((int64_t)gid));
+        json_object_object_add(p, "user", u);
+        if (*end) {
+            json_object_put(p);
+            p = NULL;
+        }
+    }
+    json_object_put(label);
+    return p;
+}
+
+/* Wait for an exec'd process, passing on the signals boxoci gets. */
+static int wait_proc_forwarding(box_proc_t *proc, box_status_t *status)
+{
+    static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                     SIGWINCH, SIGCONT };
+    sigset_t set;
+    int sfd, r;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&set, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    for (;;) {
+        struct pollfd p[2] = { { .fd = box_proc_pidfd(proc), .events = POLLIN },
+                               { .fd = sfd, .events = POLLIN } };
+        struct signalfd_siginfo si;
+
+        r = box_proc_wait(proc, 0, status);
+        if (r != -EAGAIN)
+            break;
+        if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+            r = -errno;
+            break;
+        }
+        if (sfd >= 0 && (p[1].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si)
+            box_proc_kill(proc, (int)si.ssi_signo);
+    }
+    if (sfd >= 0)
+        close(sfd);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    return r;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "process", required_argument, NULL, 'p' },
+        { "detach", no_argument, NULL, 'd' },
+        { "pid-file", required_argument, NULL, 'P' },
+        { "console-socket", required_argument, NULL, 'c' },
+        { "tty", no_argument, NULL, 't' },
+        { "cwd", required_argument, NULL, 'w' },
+        { "env", required_argument, NULL, 'e' },
+        { "user", required_argument, NULL, 'u' },
+        { "preserve-fds", required_argument, NULL, 'f' },
+        { "cap", required_argument, NULL, 'C' },
+        { "no-new-privs", no_argument, NULL, 'n' },
+        { "apparmor", required_argument, NULL, 'A' },
+        { "process-label", required_argument, NULL, 'L' },
+        { 0 },
+    };
+    const char *process_file = NULL, *pid_file = NULL, *cwd = NULL, *user = NULL;
+    char *env[256];
+    struct json_object *p = NULL, *v;
+    box_exec_opts_t eo = BOX_EXEC_OPTS_INIT;
+    const char **args = NULL, **envp = NULL;
+    bool detach = false, tty = false;
+    box_proc_t *proc = NULL;
+    box_status_t status;
+    box_t *box = NULL;
+    int c, n_env = 0, rc = 1, r;
+
+    while ((c = getopt_long(argc, argv, "+p:dtw:e:u:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': process_file = optarg; break;
+        case 'd': detach = true; break;
+        case 'P': pid_file = optarg; break;
+        case 't': tty = true; break;
+        case 'w': cwd = optarg; break;
+        case 'u': user = optarg; break;
+        case 'e':
+            if (n_env == (int)(sizeof env / sizeof env[0]))
+                return error("exec: too many --env");
+            env[n_env++] = optarg;
+            break;
+        case 'c': return error("exec --console-socket: libbox has no terminal support yet");
+        case 'f':
+            if (strcmp(optarg, "0") != 0)
+                return error("exec --preserve-fds: libbox passes an exec only its stdio");
+            break;
+        case 'C': return error("exec --cap: an exec into a libbox box gets the container's "
+                               "capabilities");
+        case 'n': break; /* checked below: the container's own setting applies */
+        case 'A': case 'L': return error("exec --%s: not available", c == 'A' ? "apparmor" :
+                                                                               "process-label");
+        default:
+            return error("exec: usage: boxoci exec [--process FILE] [--detach] [--pid-file "
+                         "FILE] [--cwd DIR] [--env NAME=VALUE] [--user UID[:GID]] ID "
+                         "[COMMAND ARGS...]");
+        }
+    }
+    if (optind >= argc)
+        return error("exec: a container id is needed");
+    if (open_container(argv[optind], &box))
+        return 1;
+    if (box_phase(box) != BOX_PHASE_RUNNING) {
+        error(box_phase(box) == BOX_PHASE_PAUSED ? "cannot exec in a paused container"
+                                                 : "container not running");
+        goto out;
+    }
+    if (process_file) {
+        p = json_object_from_file(process_file);
+        if (!p || !json_object_is_type(p, json_type_object)) {
+            error("exec --process %s: not a JSON object", process_file);
+            goto out;
+        }
+    } else if (!(p = exec_process_from_args(box, argv + optind + 1, cwd, env, n_env, user,
+                                            tty))) {
+        error("exec --user %s: UID[:GID] in numbers", user);
+        goto out;
+    }
+    if (check_exec_process(box, p))
+        goto out;
+    args = string_array(json_object_object_get(p, "args"));
+    if (json_object_object_get_ex(p, "env", &v))
+        eo.envp = envp = string_array(v);
+    if (json_object_object_get_ex(p, "cwd", &v))
+        eo.cwd = json_object_get_string(v);
+    if (!args || (json_object_object_get_ex(p, "env", &v) && !envp)) {
+        error("out of memory");
+        goto out;
+    }
+    if ((r = box_exec(box, args, &eo, &proc)) < 0) {
+        error("exec: %s", box_errmsg(box));
+        goto out;
+    }
+    if (pid_file && (r = write_pid_file(pid_file, box_proc_pid(proc))) < 0) {
+        error("--pid-file %s: %s", pid_file, strerror(-r));
+        goto out;
+    }
+    if (detach) {
+        /* The process stays, a child of whoever reaps this one's orphans once we exit
+         * (conmon and containerd's shim are subreapers). */
+        box_proc_release(proc);
+        proc = NULL;
+        rc = 0;
+    } else if ((r = wait_proc_forwarding(proc, &status)) < 0) {
+        error("exec: wait: %s", strerror(-r));
+    } else {
+        rc = exit_status(&status);
+    }
+out:
+    box_proc_free(proc);
+    free(args);
+    free(envp);
+    json_object_put(p);
+    box_free(box);
+    return rc;
+}
+
 static const char usage_text[] =
     "usage: boxoci [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND ...\n"
     "An OCI runtime over libbox (runc's command line).\n\n"
-    "  run [--bundle DIR] [--pid-file FILE] [--preserve-fds N] [--keep] ID\n"
-    "                       run a container in the foreground; exit with its status\n"
+    "  create [--bundle DIR] [--pid-file FILE] [--preserve-fds N] ID\n"
+    "                       build the container, held until start\n"
+    "  start ID             run its program\n"
+    "  run [--bundle DIR] [--pid-file FILE] [--preserve-fds N] [--detach] [--keep] ID\n"
+    "                       create and start; in the foreground exit with its status\n"
     "  state ID             the container's OCI state as JSON\n"
     "  kill [--all] ID [SIGNAL]   signal it (a number or a name; default TERM)\n"
-    "  delete [--force] ID  forget a stopped container (--force: kill it first)\n"
+    "  delete [--force] ID  remove a stopped container (--force: kill it first)\n"
+    "  exec [--process FILE] [--detach] [--pid-file FILE] [--cwd DIR] [--env NAME=VALUE]\n"
+    "       [--user UID[:GID]] ID [COMMAND ARGS...]   run another program in it\n"
+    "  ps [--format table|json] ID [PS_ARGS...]   its processes\n"
+    "  pause ID, resume ID  freeze and thaw all of its processes\n"
     "  list [--format table|json] [--quiet]\n"
     "  spec [--bundle DIR] [--rootless]   write a config.json that boxoci runs\n"
     "  features             what this runtime supports, as JSON (runtime-spec features)\n"
     "  --version\n\n"
-    "Not yet (they need libbox's running boxes): create, start, exec, ps, pause, resume,\n"
-    "update. See boxoci(8).\n";
+    "See boxoci(8).\n";
 
 int main(int argc, char **argv)
 {
@@ -904,16 +1348,15 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    static const char *const later[] = { "create", "start", "exec", "ps", "pause", "resume",
-                                         "update", "events", "checkpoint", "restore", NULL };
+    static const char *const later[] = { "update", "events", "checkpoint", "restore", NULL };
     const char *cmd, *log_path = NULL;
     bool systemd = false;
     int c;
 
-    g.root = default_root();
+    const char *root = default_root();
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': g.root = optarg; break;
+        case 'r': root = optarg; break;
         case 'l': log_path = optarg; break;
         case 'f':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -936,12 +1379,24 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return 1;
     }
+    if (absolute_root(root))
+        return 1;
     cmd = argv[optind];
     argc -= optind;
     argv += optind;
     optind = 1;
+    if (strcmp(cmd, "create") == 0)
+        return cmd_create(argc, argv);
+    if (strcmp(cmd, "start") == 0)
+        return cmd_start(argc, argv);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc, argv);
+    if (strcmp(cmd, "exec") == 0)
+        return cmd_exec(argc, argv);
+    if (strcmp(cmd, "ps") == 0)
+        return cmd_ps(argc, argv);
+    if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
+        return cmd_freeze(argc, argv, cmd[0] == 'p');
     if (strcmp(cmd, "state") == 0)
         return cmd_state(argc, argv);
     if (strcmp(cmd, "kill") == 0)

@@ -123,7 +123,6 @@ suite() { # MODE (root or rootless)
   t "$mode: state annotations" 0 '"org.example":"yes"' sh -c "$rt state s1 | tr -d ' \n'"
   t "$mode: list" 0 '^s1 +[0-9]+ +running' $rt list
   t "$mode: delete refuses a running one" 1 'not stopped' $rt delete s1
-  t "$mode: kill --all TERM refused" 1 'only SIGKILL' $rt kill --all s1 TERM
   t "$mode: kill with a bad signal" 1 'unknown signal' $rt kill s1 SIGNOPE
   t "$mode: kill KILL" 0 '' $rt kill s1 KILL
   wait $runner
@@ -142,8 +141,76 @@ suite() { # MODE (root or rootless)
   wait $runner
   t "$mode: gone after delete --force" 1 'does not exist' $rt state s2
 
+  # The engines' calls, each its own process: create (held, the pid file written before
+  # it exits), start, exec, ps, pause, resume, kill --all, delete; and their errors.
+  # A box cgroup (a pids limit) for ps, pause and kill --all: not for nobody on v1.
+  cgroups=""
+  [ "$mode" = root ] || [ -f /sys/fs/cgroup/cgroup.controllers ] && cgroups=yes
+  res=""
+  [ -n "$cgroups" ] && res="; c['linux']['resources']={'pids':{'limit':50}}"
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo started >/tmp/m; sleep 100 & exec sleep 101']; c['process']['env'].append('FOO=bar'); c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']})$res"
+  rm -f "$w/pid"
+  t "$mode: create" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid" c3
+  t "$mode: create: pid file written" 0 '^[0-9]+$' cat "$w/pid"
+  t "$mode: create: state created" 0 '"status":"created"' sh -c "$rt state c3 | tr -d ' \n'"
+  t "$mode: create: state's pid is the pid file's" 0 "\"pid\":$(cat "$w/pid")," sh -c "$rt state c3 | tr -d ' \n'"
+  t "$mode: create: not started yet" 1 'container not running' $rt exec c3 true
+  t "$mode: create: an id twice" 1 'exists already' $rt create --bundle "$tmp/a" c3
+  t "$mode: create: a bad id" 1 'not valid' $rt create --bundle "$tmp/a" 'a/b'
+  t "$mode: start" 0 '' $rt start c3
+  t "$mode: start: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
+  t "$mode: start twice" 1 'cannot start a container that is running' $rt start c3
+  t "$mode: list" 0 '^c3 +[0-9]+ +running' $rt list
+  t "$mode: exec: env and the container's pid 1" 0 '^bar sleep 101$' $rt exec c3 \
+    sh -c 'echo $FOO $(tr "\\0" " " </proc/1/cmdline)'
+  t "$mode: exec: the program ran" 0 '^started$' $rt exec c3 cat /tmp/m
+  t "$mode: exec: exit code" 6 '' $rt exec c3 sh -c 'exit 6'
+  t "$mode: exec: --cwd --env" 0 '^1 /tmp bar$' $rt exec --cwd /tmp --env X=1 c3 \
+    sh -c 'echo $X $(pwd) $FOO'
+  echo '{"args":["sh","-c","echo p=$P $(pwd)"],"env":["P=q"],"cwd":"/proc"}' >"$w/proc.json"
+  t "$mode: exec --process" 0 '^p=q /proc$' $rt exec --process "$w/proc.json" c3
+  echo '{"args":["true"],"capabilities":{"bounding":["CAP_SYS_ADMIN"]}}' >"$w/proc2.json"
+  t "$mode: exec --process: other capabilities refused" 1 'process.capabilities' \
+    $rt exec --process "$w/proc2.json" c3
+  t "$mode: exec --user of another user refused" 1 'process.user' $rt exec --user 5:5 c3 true
+  t "$mode: exec --detach --pid-file" 0 '' $rt exec --detach --pid-file "$w/epid" c3 sleep 50
+  t "$mode: exec --detach: it runs" 0 '' kill -0 "$(cat "$w/epid")"
+  if [ -n "$cgroups" ]; then
+    t "$mode: ps --format json" 0 "[[,]$(cat "$w/epid")[],]" $rt ps --format json c3
+    t "$mode: ps (table)" 0 'sleep 101' $rt ps c3
+    t "$mode: pause" 0 '' $rt pause c3
+    t "$mode: pause: state paused" 0 '"status":"paused"' sh -c "$rt state c3 | tr -d ' \n'"
+    t "$mode: pause: exec refused" 1 'paused' $rt exec c3 true
+    t "$mode: resume" 0 '' $rt resume c3
+    t "$mode: resume: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
+    # TERM to all: the children end, pid 1 (without a handler) does not.
+    t "$mode: kill --all TERM" 0 '' $rt kill --all c3 TERM
+    until_n() { for i in $(seq 100); do [ "$($rt ps --format json c3 | tr -cd , | wc -c)" -eq 0 ] && return 0; sleep 0.1; done; return 1; }
+    t "$mode: kill --all TERM: only pid 1 is left" 0 '' until_n
+  else
+    t "$mode: pause without a cgroup (v1 rootless)" 1 'no cgroup' $rt pause c3
+    t "$mode: ps without a cgroup (v1 rootless)" 1 'no cgroup' $rt ps c3
+  fi
+  t "$mode: kill --all KILL" 0 '' $rt kill --all c3 KILL
+  for i in $(seq 100); do $rt state c3 | grep -q stopped && break; sleep 0.1; done
+  t "$mode: killed: state stopped, pid 0" 0 '"status":"stopped","pid":0' sh -c "$rt state c3 | tr -d ' \n'"
+  t "$mode: exec into a stopped one" 1 'container not running' $rt exec c3 true
+  t "$mode: ps of a stopped one" 1 'container not running' $rt ps c3
+  t "$mode: pause a stopped one" 1 'container not running' $rt pause c3
+  t "$mode: start a stopped one" 1 'cannot start a container that is stopped' $rt start c3
+  t "$mode: delete" 0 '' $rt delete c3
+  for cmd in start state delete exec pause; do
+    t "$mode: $cmd of an unknown id" 1 'container "c3" does not exist' $rt $cmd c3
+  done
+  t "$mode: run --detach" 0 '' $rt run --detach --bundle "$tmp/a" c4
+  t "$mode: run --detach: running" 0 '"status":"running"' sh -c "$rt state c4 | tr -d ' \n'"
+  t "$mode: delete --force of a running one" 0 '' $rt delete --force c4
+  t "$mode: created then deleted (never started)" 0 '' sh -c "$rt create --bundle $tmp/a c5 && $rt delete c5"
+  cfg "$tmp/a" "c['process']['user']['uid']='x'"
+  t "$mode: a bad value names the field" 1 'config.json: process.user.uid' $rt create --bundle "$tmp/a" c6
+
   # Errors name the field, in the JSON log too, and leave nothing behind.
-  cfg "$tmp/a" "c['process']['apparmorProfile']='x'"
+  cfg "$tmp/a" "c['process']['user']['uid']=0; c['process']['apparmorProfile']='x'"
   t "$mode: refused field named" 1 'config.json: process.apparmorProfile: AppArmor is not available' \
     $rt --log "$w/log" --log-format json run --bundle "$tmp/a" e1
   t "$mode: json log line" 0 '^\{"level":"error","msg":"config.json: process.apparmorProfile' cat "$w/log"
@@ -154,7 +221,6 @@ suite() { # MODE (root or rootless)
   [ "$(grep -c -e "$tmp" -e /run/libbox /proc/self/mountinfo || :)" -eq "$mounts_before" ] &&
     ok "$mode: no mount left" ||
     bad "$mode: mounts changed"
-  t "$mode: create needs running boxes" 1 'needs libbox.s running boxes' $rt create --bundle "$tmp/a" x
   t "$mode: --systemd-cgroup refused" 1 'no systemd cgroup driver' $rt --systemd-cgroup state x
 }
 

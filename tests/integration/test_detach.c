@@ -411,6 +411,85 @@ static void test_detach_subreaper_reaps(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* BOX_OPT_NO_INIT: the program itself is pid 1 (as an OCI runtime runs it), the caller's
+ * subreaper reaps it with its own status, and box_wait there reads that status from the
+ * kernel; BOX_OPT_INIT with it is refused. */
+static void test_detach_no_init(void **state)
+{
+    const char *const argv[] = { "sh", "-c", "read x; exit 6", NULL };
+    box_t *bad = detached_box("noinit-0", BOX_OPT_NO_INIT | BOX_OPT_INIT);
+    int status, p[2];
+    pid_t child;
+
+    (void)state;
+    assert_int_equal(box_spawn(bad, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(bad), "BOX_OPT_NO_INIT"));
+    box_free(bad);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        box_t *box = detached_box("noinit-1", BOX_OPT_NO_INIT), *opened = NULL;
+        char out[OUT_MAX];
+        box_status_t st;
+        pid_t pid, got;
+        int ok;
+
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        assert_int_equal(box_pass_fd(box, p[0], 0), 0); /* waits on the test's pipe */
+        if (box_spawn(box, argv) < 0)
+            _exit(10);
+        pid = box_pid(box);
+        box_free(box);
+        if (box_open(&opened, state_dir, "noinit-1") < 0 ||
+            exec_in(opened, "tr '\\0' ' ' </proc/1/cmdline", out, sizeof out, &st) < 0)
+            _exit(11);
+        ok = strcmp(out, "sh -c read x; exit 6 ") == 0;
+        if (!ok)
+            fprintf(stderr, "pid 1 is '%s'\n", out);
+        close(p[1]); /* now it ends */
+        ok = box_wait(opened, -1, &st) == 0 && st.end == BOX_END_EXITED &&
+             st.exit_code == 6 && ok;
+        got = waitpid(-1, &status, 0);
+        ok = ok && got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 6;
+        ok = ok && box_destroy(opened) == 0;
+        box_free(opened);
+        _exit(ok ? 0 : 12);
+    }
+    close(p[0]);
+    close(p[1]);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* box_proc_release: the exec'd process outlives its handle, still the caller's child. */
+static void test_detach_exec_release(void **state)
+{
+    const char *const argv[] = { "sleep", "100", NULL }, *const exec_argv[] = { "sleep", "50",
+                                                                               NULL };
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    box_t *box = detached_box("release-1", 0), *opened;
+    box_proc_t *proc;
+    int status;
+    pid_t pid;
+
+    (void)state;
+    assert_true(spawn_in_child(box, argv) > 0);
+    opened = open_box("release-1");
+    opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = devnull;
+    assert_int_equal(box_exec(opened, exec_argv, &opts, &proc), 0);
+    pid = box_proc_pid(proc);
+    box_proc_release(proc);
+    box_proc_release(NULL);
+    assert_int_equal(kill(pid, 0), 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(box_destroy(opened), 0);
+    box_free(opened);
+}
+
 /* Write a state file for id, made from `from`'s with its pid and start time replaced. */
 static void forge_state(const char *from, const char *id, pid_t pid, unsigned long long start)
 {
@@ -709,6 +788,8 @@ int main(int argc, char **argv)
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
         T(test_detach_subreaper_reaps),
+        T(test_detach_no_init),
+        T(test_detach_exec_release),
         T(test_detach_recycled_pid),
         T(test_detach_concurrent),
         T(test_detach_survives_stale_cleanup),
@@ -721,6 +802,8 @@ int main(int argc, char **argv)
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
         T(test_detach_subreaper_reaps),
+        T(test_detach_no_init),
+        T(test_detach_exec_release),
         T(test_detach_recycled_pid),
         T(test_detach_concurrent),
         T(test_detach_list),
