@@ -286,7 +286,7 @@ int64_t box__cgroup_exec_cpu_us(const struct box_cgroup *cg);
 void box__cgroup_exec_usage(const struct box_cgroup *cg, box_status_t *st);
 void box__cgroup_exec_kill(const struct box_cgroup *cg);
 void box__cgroup_exec_destroy(struct box_cgroup *cg);
-void box__cgroup_forget(struct box_cgroup *cg);
+void box__cgroup_exec_forget(struct box_cgroup *cg);
 void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

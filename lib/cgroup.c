@@ -562,16 +562,22 @@ static void usage(const struct box_cgroup *cg, bool pids_events, box_status_t *s
         cg_ops(cg, BOX_CG_MEMORY)->memory_usage(cg_dir(cg, BOX_CG_MEMORY), st);
 }
 
-/* Free the box's cgroup paths, leaving the cgroups (a detached box's). */
-void box__cgroup_forget(box_t *box)
+/* Free the paths, leaving the cgroups. */
+static void forget(struct box_cgroup *cg)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
-        free(box->cg.dir[slot]);
-        box->cg.dir[slot] = NULL;
+        free(cg->dir[slot]);
+        cg->dir[slot] = NULL;
     }
-    free(box->cg.leaf);
-    box->cg.leaf = NULL;
-    box->cg.offered = 0;
+    free(cg->leaf);
+    cg->leaf = NULL;
+    cg->offered = 0;
+}
+
+/* A detached box's: its cgroups outlive the box_t. */
+void box__cgroup_forget(box_t *box)
+{
+    forget(&box->cg);
 }
 
 int box__cgroup_frozen(box_t *box)
@@ -739,14 +745,9 @@ void box__cgroup_exec_destroy(struct box_cgroup *cg)
     destroy(cg);
 }
 
-/* box_proc_release: the memory only; the directories stay with their processes (the
- * box's removal takes them, rmdir_tree). */
-void box__cgroup_forget(struct box_cgroup *cg)
+/* box_proc_release: the directories stay with their processes (the box's removal takes
+ * them, rmdir_tree). */
+void box__cgroup_exec_forget(struct box_cgroup *cg)
 {
-    free(cg->leaf);
-    cg->leaf = NULL;
-    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
-        free(cg->dir[slot]);
-        cg->dir[slot] = NULL;
-    }
+    forget(cg);
 }

@@ -526,7 +526,7 @@ BOX_API void box_proc_release(box_proc_t *proc)
     if (!proc)
         return;
     if (proc->has_cg)
-        box__cgroup_forget(&proc->cg);
+        box__cgroup_exec_forget(&proc->cg);
     if (proc->notify_fd >= 0)
         close(proc->notify_fd);
     if (proc->pidfd >= 0)
