@@ -66,8 +66,11 @@ BOX_API int box_open_err(box_t **out, const char *state_dir, const char *id, cha
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if ((r = box_new(&box, 0)) < 0)
+    if ((r = box_new(&box, 0)) < 0) {
+        if (errbuf && size)
+            snprintf(errbuf, size, "open: %s", strerror(-r));
         return r;
+    }
     if (state_dir && state_dir[0] != '/')
         r = box__error(box, EINVAL, "open: state directory '%s' is not absolute", state_dir);
     else if ((r = box__state_load(box, state_dir, id)) == 0)

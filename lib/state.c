@@ -487,13 +487,13 @@ static int hexval(char c)
          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Undo put_str's escaping; NUL and a bad escape are errors. */
-static char *unescape(const char *s)
+/* Undo put_str's escaping into *out: 0, -1 (NUL or a bad escape) or -ENOMEM. */
+static int unescape(const char *s, char **out)
 {
-    char *out = malloc(strlen(s) + 1), *o = out;
+    char *o = malloc(strlen(s) + 1);
 
-    if (!out)
-        return NULL;
+    if (!(*out = o))
+        return -ENOMEM;
     for (; *s; s++) {
         int hi, lo;
 
@@ -502,14 +502,15 @@ static char *unescape(const char *s)
             continue;
         }
         if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
+            free(*out);
+            *out = NULL;
+            return -1;
         }
         *o++ = (char)(hi * 16 + lo);
         s += 2;
     }
     *o = '\0';
-    return out;
+    return 0;
 }
 
 static bool absolute(const char *path)
@@ -572,11 +573,11 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
 {
     uint64_t v, w;
     char *s;
-    int r;
+    int r = -1; /* what a failed check below returns: malformed */
 
     if (strcmp(key, "id") == 0) {
-        if (box->id || !(s = unescape(value)))
-            return -1;
+        if (box->id || (r = unescape(value, &s)) < 0)
+            return r;
         box->id = s;
         if (box__state_check_id(NULL, "", s) < 0)
             return -1;
@@ -613,8 +614,8 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         bool env = key[0] == 'e';
 
         if ((env ? box->n_env >= MAX_ENV : box->n_cwd_try >= MAX_CWD_TRY) ||
-            !(s = unescape(value)))
-            return -1;
+            (r = unescape(value, &s)) < 0)
+            return r;
         if (env ? (s[0] == '=' || !strchr(s, '=')) : !absolute(s)) {
             free(s);
             return -1;
@@ -625,15 +626,15 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
             free(s);
         return r;
     } else if (strcmp(key, "cwd") == 0) {
-        if (!(s = unescape(value)))
-            return -1;
+        if ((r = unescape(value, &s)) < 0)
+            return r;
         free(box->cwd);
         box->cwd = s;
         if (!absolute(s))
             return -1;
     } else if (strcmp(key, "hostname") == 0) {
-        if (!(s = unescape(value)))
-            return -1;
+        if ((r = unescape(value, &s)) < 0)
+            return r;
         if (!s[0] || strlen(s) > BOX_HOSTNAME_MAX) {
             free(s);
             return -1;
@@ -668,8 +669,8 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         struct box_landlock_rule *grown;
 
         if (next_u64(&value, UINT32_MAX, &v) < 0 || box->n_landlock_rules >= MAX_LANDLOCK ||
-            !(s = unescape(value)))
-            return -1;
+            (r = unescape(value, &s)) < 0)
+            return r;
         if (!absolute(s) || !(grown = grow(box->landlock_rules, box->n_landlock_rules,
                                            sizeof *grown))) {
             r = absolute(s) ? -ENOMEM : -1;
@@ -683,21 +684,21 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         return parse_bpf(box, value);
     } else if (strcmp(key, "cgroup") == 0) {
         if (next_u64(&value, BOX_CG_SLOTS - 1, &v) < 0 || next_u64(&value, 1, &w) < 0 ||
-            box->cg.dir[v] || !(s = unescape(value)))
-            return -1;
+            box->cg.dir[v] || (r = unescape(value, &s)) < 0)
+            return r;
         box->cg.dir[v] = s;
         box->cg.v2_slot[v] = w;
         if (!absolute(s) || (w && v == BOX_CG_V2))
             return -1;
     } else if (strcmp(key, "cgroup_leaf") == 0) {
-        if (box->cg.leaf || !(s = unescape(value)))
-            return -1;
+        if (box->cg.leaf || (r = unescape(value, &s)) < 0)
+            return r;
         box->cg.leaf = s;
         if (!absolute(s))
             return -1;
     } else if (strcmp(key, "label") == 0) {
-        if (box->label || !(s = unescape(value)))
-            return -1;
+        if (box->label || (r = unescape(value, &s)) < 0)
+            return r;
         box->label = s;
     } else {
         return -1;

@@ -157,7 +157,8 @@ static void test_box_new(void **state)
     X(landlock, box_landlock_path(b, "/usr", BOX_LANDLOCK_READ)) \
     X(veth, box_net_veth(b, "vb0", "10.0.0.1", "10.0.0.2", 24)) \
     X(bridge, box_net_bridge(b, "libboxt0", "10.89.0.0/16", "", 0) ?: box_net_ip(b, "10.89.0.9")) \
-    X(publish, box_net_bridge(b, NULL, NULL, NULL, 0) ?: box_net_publish(b, "8080:80/udp"))
+    X(publish, box_net_bridge(b, NULL, NULL, NULL, 0) ?: box_net_publish(b, "8080:80/udp")) \
+    X(detach, box_set_id(b, "x") ?: box_set_state_dir(b, "/tmp/s") ?: box_set_label(b, "l"))
 SETTERS(SETTER)
 
 static void test_setters(void **state)
@@ -206,6 +207,41 @@ static void test_spawn(void **state)
     sweep("spawn", prepare_box, spawn_and_wait, true);
 }
 
+/* A detached box's life: spawn (state directory, state file), box_open from its state,
+ * wait, destroy. Whatever fails, the box is destroyed and its state directory is left
+ * empty (checked by rmdir). */
+static int detach_calls(box_t *b)
+{
+    char dir[] = "/tmp/libbox-enomem-XXXXXX", err[512] = "";
+    box_status_t st;
+    box_t *opened = NULL;
+    int r;
+
+    if (!mkdtemp(dir))
+        return -errno;
+    r = box_set_option(b, BOX_OPT_DETACH, 1) ?: box_set_id(b, "enomem") ?:
+        box_set_state_dir(b, dir);
+    if (r == 0 && (r = box_spawn(b, (const char *[]){ "true", NULL })) == 0) {
+        r = box_open_err(&opened, dir, "enomem", err, sizeof err);
+        if (r == -ENOMEM && !err[0])
+            fail_msg("box_open_err: -ENOMEM without a message");
+        if (r == 0 && (r = box_wait(opened, -1, &st)) == 0 && st.end != BOX_END_EXITED)
+            fail_msg("the detached box ended %d (%s)", st.end, box_errmsg(opened));
+        box_free(opened);
+        if (box_destroy(b) < 0)
+            fail_msg("box_destroy: %s", box_errmsg(b));
+    }
+    if (rmdir(dir) < 0)
+        fail_msg("%s is not empty after a detached box (%d)", dir, r);
+    return r;
+}
+
+static void test_detach(void **state)
+{
+    (void)state;
+    sweep("detach", prepare_box, detach_calls, false);
+}
+
 static int store_calls(box_t *b)
 {
     char dir[] = "/tmp/libbox-enomem-XXXXXX", rm[64], *json = NULL;
@@ -244,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_setters),
         cmocka_unit_test(test_spawn),
         cmocka_unit_test(test_store),
+        cmocka_unit_test(test_detach),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
