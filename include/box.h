@@ -1087,6 +1087,11 @@ typedef struct box_exec_limit {
 #define BOX_EXEC_USER   (1u << 0) /* run as uid/gid instead of the box's */
 #define BOX_EXEC_GROUPS (1u << 1) /* supplementary groups groups[n_groups] instead */
 #define BOX_EXEC_CGROUP (1u << 2) /* a cgroup of its own, for accounting */
+#define BOX_EXEC_TTY    (1u << 3) /* a new pty as its controlling terminal and stdio, of
+                                     tty_rows x tty_cols (0 0: the kernel's), as
+                                     box_set_tty gives the box's program (`boxoci exec
+                                     -t`); box_proc_tty_fd is the master. The stdio
+                                     fds must be -1 */
 
 /* Extensible: `size` says how much of it the caller knows. Fields are only ever added at
  * the end; a caller built against an older, shorter struct gets the defaults for the
@@ -1105,9 +1110,10 @@ typedef struct box_exec_opts {
     size_t n_groups;
     const box_exec_limit_t *limits; /* n_limits entries, copied; a limit twice: the last */
     size_t n_limits;
+    unsigned short tty_rows, tty_cols; /* BOX_EXEC_TTY: the window size */
 } box_exec_opts_t;
 #define BOX_EXEC_OPTS_INIT { sizeof(box_exec_opts_t), NULL, NULL, -1, -1, -1, 0, 0, 0, \
-                             NULL, 0, NULL, 0 }
+                             NULL, 0, NULL, 0, 0, 0 }
 
 /* Returns 0 with *out set (owned by the caller: box_proc_free), or: -EINVAL (box, argv,
  * out NULL, argv empty, opts->size too small, cwd not absolute, unknown flags, groups
@@ -1133,6 +1139,13 @@ int box_proc_pidfd(const box_proc_t *proc);
  * notifies), -ESRCH (reaped). */
 int box_proc_notify_fd(const box_proc_t *proc);
 
+/* BOX_EXEC_TTY: the master of its terminal (see box_tty_fd), owned by the proc and kept
+ * after it is reaped (for the rest of its output) until box_proc_free: the fd, -EINVAL
+ * (NULL), -ENOTTY (no terminal). box_proc_tty_resize sets its window size (SIGWINCH to
+ * its foreground group): 0, -EINVAL, -ENOTTY, or the errno of TIOCSWINSZ. */
+int box_proc_tty_fd(const box_proc_t *proc);
+int box_proc_tty_resize(box_proc_t *proc, unsigned short rows, unsigned short cols);
+
 /* Send it a signal: 0, -EINVAL (bad signal, NULL), -ESRCH (reaped), or -errno. */
 int box_proc_kill(box_proc_t *proc, int sig);
 
@@ -1152,7 +1165,9 @@ void box_proc_free(box_proc_t *proc);
 /* Free the handle and leave the process as it is: it keeps running and stays the
  * caller's child, to be reaped with waitpid(2) by pid, or by the caller's child subreaper
  * once the caller has exited (an OCI runtime's exec --detach: conmon and containerd's
- * shim reap it). Its status is not recorded anywhere. NULL is fine. */
+ * shim reap it). Its status is not recorded anywhere. The handle's fds go with it,
+ * the terminal's master of BOX_EXEC_TTY too: dup box_proc_tty_fd first to keep it (an OCI
+ * runtime sends it to the console socket). NULL is fine. */
 void box_proc_release(box_proc_t *proc);
 
 /* Detached boxes: a box that outlives the process that made it (BOX_OPT_DETACH), found

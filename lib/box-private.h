@@ -341,6 +341,8 @@ struct box_exec_over {
     size_t n_groups;
     bool limit_set[BOX_LIMIT_COUNT]; /* the rlimits among them replace the box's */
     uint64_t limit[BOX_LIMIT_COUNT];
+    bool tty;                /* a terminal of its own (the box's is not inherited) */
+    unsigned short tty_rows, tty_cols;
 };
 int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_exec_over *o,
                          struct box_plan *p);

@@ -41,6 +41,7 @@ struct box_proc {
     pid_t pid;
     int pidfd;
     int notify_fd;          /* its seccomp listener, or -1 */
+    int tty_fd;             /* BOX_EXEC_TTY: its terminal's master, or -1 */
     uint64_t start_ns;
     uint64_t wall_ms, cpu_ms; /* its BOX_LIMIT_WALL_MS, _CPU_TIME_MS; 0: none */
     bool has_cg;            /* a cgroup of its own, in cg */
@@ -51,7 +52,7 @@ struct box_proc {
 
 /* The size of box_exec_opts_t as libbox 0.2 first had it: up to stderr_fd. */
 #define OPTS_SIZE_FIRST offsetof(box_exec_opts_t, flags)
-#define EXEC_FLAGS (BOX_EXEC_USER | BOX_EXEC_GROUPS | BOX_EXEC_CGROUP)
+#define EXEC_FLAGS (BOX_EXEC_USER | BOX_EXEC_GROUPS | BOX_EXEC_CGROUP | BOX_EXEC_TTY)
 
 /* What one box_exec holds until the program runs. */
 struct exec_launch {
@@ -139,9 +140,15 @@ static int check_opts(box_t *box, const box_exec_opts_t *o, struct exec_launch *
     v->groups = o->flags & BOX_EXEC_GROUPS;
     v->group_list = o->groups;
     v->n_groups = o->n_groups;
+    v->tty = o->flags & BOX_EXEC_TTY;
+    v->tty_rows = o->tty_rows;
+    v->tty_cols = o->tty_cols;
     v->fds = l->stdio;
     if (fds[0] < 0 && fds[1] < 0 && fds[2] < 0)
         return 0;
+    if (v->tty)
+        return box__error(box, EINVAL, "exec: BOX_EXEC_TTY makes the terminal the program's "
+                          "stdio: the stdio fds must be -1");
     /* Any stdio given: all three are passed, the caller's own where none is named. */
     for (int i = 0; i < 3; i++) {
         int fd = fds[i] >= 0 ? fds[i] : i;
@@ -303,6 +310,13 @@ static int launch(box_t *box, struct exec_launch *l, box_proc_t *proc)
     if (pid < 0)
         return pid;
     proc->pid = pid;
+    if (l->plan.tty && (proc->tty_fd = box__tty_receive(l->sync_wr)) < 0) {
+        r = box__error(box, -proc->tty_fd, "exec: receive the terminal's master");
+        proc->tty_fd = -1;
+        kill(pid, SIGKILL);
+        reap_pid(pid);
+        return r;
+    }
     if ((r = receive_listener(box, l, &proc->notify_fd)) < 0) {
         kill(pid, SIGKILL);
         reap_pid(pid);
@@ -341,7 +355,7 @@ BOX_API int box_exec(box_t *box, const char *const argv[], const box_exec_opts_t
     if (!proc)
         return box__error(box, ENOMEM, "exec");
     proc->box = box;
-    proc->pidfd = proc->notify_fd = -1;
+    proc->pidfd = proc->notify_fd = proc->tty_fd = -1;
     proc->wall_ms = l.over.limit_set[BOX_LIMIT_WALL_MS] ? l.over.limit[BOX_LIMIT_WALL_MS] : 0;
     proc->cpu_ms = l.over.limit_set[BOX_LIMIT_CPU_TIME_MS]
                        ? l.over.limit[BOX_LIMIT_CPU_TIME_MS] : 0;
@@ -361,6 +375,8 @@ out:
     if (proc) {
         if (proc->pidfd >= 0)
             close(proc->pidfd);
+        if (proc->tty_fd >= 0)
+            close(proc->tty_fd);
         if (proc->has_cg)
             box__cgroup_exec_destroy(&proc->cg);
         free(proc);
@@ -387,6 +403,18 @@ BOX_API int box_proc_notify_fd(const box_proc_t *proc)
     if (proc->ended)
         return -ESRCH;
     return proc->notify_fd >= 0 ? proc->notify_fd : -ENOENT;
+}
+
+BOX_API int box_proc_tty_fd(const box_proc_t *proc)
+{
+    if (!proc)
+        return -EINVAL;
+    return proc->tty_fd >= 0 ? proc->tty_fd : -ENOTTY;
+}
+
+BOX_API int box_proc_tty_resize(box_proc_t *proc, unsigned short rows, unsigned short cols)
+{
+    return proc ? box__tty_resize(proc->tty_fd, rows, cols) : -EINVAL;
 }
 
 BOX_API int box_proc_kill(box_proc_t *proc, int sig)
@@ -529,6 +557,8 @@ BOX_API void box_proc_release(box_proc_t *proc)
         box__cgroup_exec_forget(&proc->cg);
     if (proc->notify_fd >= 0)
         close(proc->notify_fd);
+    if (proc->tty_fd >= 0) /* the caller dup'ed it if it relays the terminal on */
+        close(proc->tty_fd);
     if (proc->pidfd >= 0)
         close(proc->pidfd);
     free(proc);
@@ -547,5 +577,7 @@ BOX_API void box_proc_free(box_proc_t *proc)
         box__cgroup_exec_destroy(&proc->cg);
     if (proc->pidfd >= 0)
         close(proc->pidfd);
+    if (proc->tty_fd >= 0)
+        close(proc->tty_fd);
     free(proc);
 }

@@ -266,6 +266,9 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_
         }
     p->fds = o->fds;
     p->n_fds = o->n_fds;
+    p->tty = o->tty;
+    p->tty_rows = o->tty_rows;
+    p->tty_cols = o->tty_cols;
     p->fd_high = 3;
     for (size_t i = 0; i < o->n_fds; i++)
         if (o->fds[i].fd >= p->fd_high)

@@ -174,6 +174,48 @@ static void test_tty_resize_held(void **state)
     box_free(box);
 }
 
+/* box_exec with BOX_EXEC_TTY (boxoci exec -t): a terminal of its own from the box's
+ * devpts, next to the box's own (so /dev/pts/1), with its size; the master keeps the
+ * output after the reap; stdio fds cannot go with it. */
+static void test_tty_exec(void **state)
+{
+    const char *const sleeper[] = { "sleep", "60", NULL };
+    const char *const argv[] = { "sh", "-c", "tty; stty size; set -- $(cat /proc/$$/stat); "
+                                 "echo \"sid=$(( $6 == $$ )) fg=$(( $8 == $5 ))\"", NULL };
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    char out[OUT_MAX];
+    box_status_t st;
+    box_proc_t *proc;
+    box_t *box = tty_box(0, 0);
+
+    (void)state;
+    assert_int_equal(box_spawn(box, sleeper), 0);
+    opts.flags = BOX_EXEC_TTY;
+    opts.tty_rows = 12;
+    opts.tty_cols = 34;
+    opts.stdout_fd = 1;
+    assert_int_equal(box_exec(box, argv, &opts, &proc), -EINVAL);
+    opts.stdout_fd = -1;
+    assert_int_equal(box_exec(box, argv, &opts, &proc), 0);
+    assert_int_equal(box_proc_wait(proc, -1, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_true(box_proc_tty_fd(proc) >= 0);
+    read_until(box_proc_tty_fd(proc), out, sizeof out, NULL);
+    assert_non_null(strstr(out, "/dev/pts/1\r\n"));
+    assert_non_null(strstr(out, "12 34\r\n"));
+    assert_non_null(strstr(out, "sid=1 fg=1\r\n"));
+    assert_int_equal(box_proc_tty_resize(proc, 1, 1), 0);
+    box_proc_free(proc);
+
+    opts.flags = 0; /* without: no terminal */
+    assert_int_equal(box_exec(box, (const char *const[]){ "true", NULL }, &opts, &proc), 0);
+    assert_int_equal(box_proc_tty_fd(proc), -ENOTTY);
+    box_proc_free(proc);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, NULL), 0);
+    box_free(box);
+}
+
 /* Refusals: a root without /dev/ptmx fails at step "tty" naming it; stdio passed with a
  * terminal; a box freed while held closes its master (the leak check). */
 static void test_tty_refused(void **state)
@@ -212,6 +254,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_tty_basics, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_tty_job_control, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_tty_resize_held, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_tty_exec, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_tty_refused, leak_setup, leak_teardown),
     };
 

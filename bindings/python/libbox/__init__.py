@@ -417,6 +417,36 @@ _NS_NAMES = {"user": BOX_NS_USER, "pid": BOX_NS_PID, "mnt": BOX_NS_MNT, "mount":
              "cgroup": BOX_NS_CGROUP, "time": BOX_NS_TIME}
 
 
+def _join(join: Optional[Mapping[str, Any]]) -> list[tuple[int, Union[bytes, int]]]:
+    """``join={"net": "/run/netns/x", "ipc": fd}``: (BOX_NS_* bit, path or fd) pairs."""
+    if join is None:
+        return []
+    if not isinstance(join, Mapping):
+        raise TypeError("join maps namespace names to a path or an fd, e.g. "
+                        "{'net': '/run/netns/x'}")
+    out: list[tuple[int, Union[bytes, int]]] = []
+    for name, where in join.items():
+        if not isinstance(name, str) or name.lower() not in _NS_NAMES:
+            raise ValueError(f"unknown namespace {name!r}; known: {', '.join(_NS_NAMES)}")
+        if isinstance(where, int) and not isinstance(where, bool):
+            out.append((_NS_NAMES[name.lower()], _uint(where, "fd")))
+        else:
+            out.append((_NS_NAMES[name.lower()], _abspath(where, f"join[{name!r}]")))
+    return out
+
+
+def _tty(tty: Any) -> Optional[tuple[int, int]]:
+    """``tty=True`` or ``tty=(rows, cols)``: the window size (0, 0: the kernel's)."""
+    if tty is None or tty is False:
+        return None
+    if tty is True:
+        return (0, 0)
+    if isinstance(tty, (tuple, list)) and len(tty) == 2:
+        rows, cols = (_uint(v, "tty size", 16) for v in tty)
+        return (rows, cols)
+    raise TypeError("tty is True, False or (rows, cols)")
+
+
 def _namespaces(ns: Union[int, Iterable[str]]) -> int:
     if isinstance(ns, bool):
         raise TypeError("namespaces must be an int mask or an iterable of names")
@@ -1026,6 +1056,17 @@ class Box:
       this process's child (its pid 1 goes to the nearest child subreaper, or init), and
       :meth:`Process.wait` reads the status box-init recorded. ``label``: an opaque string
       kept with the box (:attr:`label` after :meth:`Box.open`). See ``box_open(3)``.
+    * ``join``: ``{"net": "/run/netns/x", "uts": "/proc/PID/ns/uts", "ipc": fd}``: join
+      these existing namespaces instead of creating them (``box_join_namespace(3)``; a
+      pod's shared net, ipc and uts, podman's network namespace, bwrap's ``--userns`` and
+      ``--pidns``). A path opens without following symbolic links (but the kernel's own at
+      the end of /proc/PID/ns/NAME); an fd is duplicated and stays yours. Impossible
+      combinations (a joined user namespace with ``uid_map``, a joined network namespace
+      with ``net``, ...) raise :class:`BoxError` (EINVAL) at :meth:`spawn`.
+    * ``tty``: True or ``(rows, cols)``: the program gets a pty of the box's own as its
+      controlling terminal and stdin, stdout and stderr (``box_set_tty(3)``; give it a
+      ``Dev()`` mount for a devpts of its own); :attr:`Process.tty_fd` is the master and
+      :meth:`Process.resize` its window size. Spawn it without stdio arguments.
     """
 
     def __init__(self, root: Optional[PathLike] = None, readonly_root: bool = False,
@@ -1063,7 +1104,9 @@ class Box:
                  detach: bool = False,
                  id: Optional[str] = None,
                  state_dir: Optional[PathLike] = None,
-                 label: Optional[str] = None) -> None:
+                 label: Optional[str] = None,
+                 join: Optional[Mapping[str, Any]] = None,
+                 tty: Any = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -1090,6 +1133,13 @@ class Box:
         self._image = image_b is not None
         host_b = _cstr(hostname, "hostname") if hostname is not None else None
         ns = _namespaces(namespaces) if namespaces is not None else None
+        joins = _join(join)
+        tty_size = _tty(tty)
+        self._tty = tty_size is not None
+        if joins and _ffi.box_join_namespace is None:
+            raise NotImplementedError("this libbox has no box_join_namespace")
+        if tty_size is not None and _ffi.box_set_tty is None:
+            raise NotImplementedError("this libbox has no box_set_tty")
         if isinstance(mounts, (str, tuple)) and mounts and isinstance(mounts[0], str):
             raise TypeError("mounts is a list of mounts, e.g. [('proc', '/proc')]")
         if not isinstance(system, bool):
@@ -1202,6 +1252,13 @@ class Box:
         try:
             if ns is not None:
                 self._call("box_set_namespaces", ns)
+            for bit, where in joins:
+                if isinstance(where, int):
+                    self._call("box_join_namespace", bit, where)
+                else:
+                    self._call("box_join_namespace_path", bit, where)
+            if tty_size is not None:
+                self._call("box_set_tty", 1, *tty_size)
             if host_b is not None:
                 self._call("box_set_hostname", host_b)
             if image_b is not None:
@@ -1479,6 +1536,9 @@ class Box:
             raise ValueError("the box is closed")
         if self._process is not None:
             raise ValueError("a Box can be spawned only once; make a new Box")
+        if self._tty and (stdin, stdout, stderr) != (None, None, None):
+            raise ValueError("a box with tty= has the terminal as its stdio: give no "
+                             "stdin, stdout or stderr")
         extra = dict(pass_fds or {})
         for t, f in extra.items():
             _uint(t, "target fd")
@@ -1516,7 +1576,7 @@ class Box:
             with self._lock:
                 if any(c is not None for c in child) or extra:
                     for i in range(3):
-                        if i in extra:
+                        if i in extra or self._tty:
                             continue
                         if child[i] is not None:
                             self.pass_fd(child[i], i)
@@ -1777,12 +1837,14 @@ class Process:
 
     def exec(self, args: Sequence[PathLike], cwd: Optional[PathLike] = None,
              env: Optional[Mapping[str, str]] = None, stdin: Any = None, stdout: Any = None,
-             stderr: Any = None) -> "ExecProcess":
+             stderr: Any = None, tty: Any = None) -> "ExecProcess":
         """``box_exec``: run another program in this running box (its namespaces, cgroup,
         identity, capabilities and filters). ``cwd`` and ``env`` replace the box's;
         ``stdin``/``stdout``/``stderr`` are None (the caller's own), an fd, a file object
-        or :data:`PIPE`. The returned :class:`ExecProcess` must be waited for or closed
-        before this box is closed (closing the box kills and reaps it)."""
+        or :data:`PIPE`. ``tty`` (True or ``(rows, cols)``, ``BOX_EXEC_TTY``): a terminal of
+        its own instead, :attr:`ExecProcess.tty_fd` its master. The returned
+        :class:`ExecProcess` must be waited for or closed before this box is closed
+        (closing the box kills and reaps it)."""
         argv = [_cstr(a, "args") for a in (args if isinstance(args, (list, tuple)) else [args])]
         if not argv:
             raise ValueError("args is empty")
@@ -1793,6 +1855,15 @@ class Process:
         opts = _ffi.box_exec_opts_t(size=ctypes.sizeof(_ffi.box_exec_opts_t),
                                     cwd=_abspath(cwd, "cwd") if cwd is not None else None,
                                     envp=envp, stdin_fd=-1, stdout_fd=-1, stderr_fd=-1)
+        tty_size = _tty(tty)
+        if tty_size is not None:
+            if _ffi.box_proc_tty_fd is None:
+                raise NotImplementedError("this libbox has no BOX_EXEC_TTY")
+            if (stdin, stdout, stderr) != (None, None, None):
+                raise ValueError("tty= makes the terminal the program's stdio: give no "
+                                 "stdin, stdout or stderr")
+            opts.flags |= _ffi.BOX_EXEC_TTY
+            opts.tty_rows, opts.tty_cols = tty_size
         ours, theirs = [None, None, None], []  # our pipe ends; the ends the exec gets
         try:
             for i, (name, v) in enumerate((("stdin_fd", stdin), ("stdout_fd", stdout),
@@ -1817,6 +1888,23 @@ class Process:
                 os.close(fd)
         return ExecProcess(self, list(args) if isinstance(args, (list, tuple)) else [args],
                            proc, ours)
+
+    @property
+    def tty_fd(self) -> Optional[int]:
+        """``box_tty_fd``: the master of the box's terminal (``Box(tty=...)``): read the
+        program's output, write its input. Owned by the box (closed with it); None without
+        a terminal."""
+        with self._boxobj._lock:
+            if self._boxobj._box is None or _ffi.box_tty_fd is None:
+                return None
+            fd = _ffi.box_tty_fd(self._boxobj._box)
+            return fd if fd >= 0 else None
+
+    def resize(self, rows: int, cols: int) -> None:
+        """``box_tty_resize``: the terminal's window size; the program's foreground
+        process group gets SIGWINCH."""
+        with self._boxobj._lock:
+            self._boxobj._call("box_tty_resize", _uint(rows, "rows", 16), _uint(cols, "cols", 16))
 
     @property
     def notify_fd(self) -> Optional[int]:
@@ -2097,6 +2185,24 @@ class ExecProcess:
             return None
         r = _ffi.box_proc_pidfd(self._proc)
         return r if r >= 0 else None
+
+    @property
+    def tty_fd(self) -> Optional[int]:
+        """``box_proc_tty_fd``: the master of its terminal (``exec(..., tty=...)``), owned
+        by the handle and open until :meth:`close`; None without a terminal."""
+        if self._proc is None or _ffi.box_proc_tty_fd is None:
+            return None
+        r = _ffi.box_proc_tty_fd(self._proc)
+        return r if r >= 0 else None
+
+    def resize(self, rows: int, cols: int) -> None:
+        """``box_proc_tty_resize``: its terminal's window size (SIGWINCH to its
+        foreground process group)."""
+        if self._proc is None:
+            raise ValueError("the process handle is closed")
+        r = _ffi.box_proc_tty_resize(self._proc, _uint(rows, "rows", 16), _uint(cols, "cols", 16))
+        if r < 0:
+            raise BoxError(-r, os.strerror(-r), "box_proc_tty_resize")
 
     @property
     def returncode(self) -> Optional[int]:

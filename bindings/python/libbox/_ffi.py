@@ -34,6 +34,7 @@ BOX_ROOT_DEVICES = 1 << 1  # no nodev on the root (bwrap's --dev-bind DIR /)
 BOX_EXEC_USER = 1 << 0  # box_exec_opts_t.flags: uid/gid instead of the box's
 BOX_EXEC_GROUPS = 1 << 1  # groups[n_groups] instead of the box's
 BOX_EXEC_CGROUP = 1 << 2  # a cgroup of its own, for its accounting
+BOX_EXEC_TTY = 1 << 3  # a pty of its own as its terminal and stdio (box_proc_tty_fd)
 
 BOX_STORE_CREATE = 1 << 0
 BOX_STORE_NOWAIT = 1 << 1
@@ -217,6 +218,8 @@ class box_exec_opts_t(ctypes.Structure):
         ("n_groups", ctypes.c_size_t),
         ("limits", ctypes.c_void_p),  # box_exec_limit_t[n_limits]
         ("n_limits", ctypes.c_size_t),
+        ("tty_rows", ctypes.c_ushort),  # BOX_EXEC_TTY
+        ("tty_cols", ctypes.c_ushort),
     ]
 
 
@@ -440,6 +443,13 @@ _OPTIONAL = {
     "box_proc_pid": (pid_t, [box_proc_p]),
     "box_proc_pidfd": (_I, [box_proc_p]),
     "box_proc_notify_fd": (_I, [box_proc_p]),
+    "box_proc_tty_fd": (_I, [box_proc_p]),
+    "box_proc_tty_resize": (_I, [box_proc_p, ctypes.c_ushort, ctypes.c_ushort]),
+    "box_join_namespace": (_I, [box_p, _U, _I]),
+    "box_join_namespace_path": (_I, [box_p, _U, _S]),
+    "box_set_tty": (_I, [box_p, _I, ctypes.c_ushort, ctypes.c_ushort]),
+    "box_tty_fd": (_I, [box_p]),
+    "box_tty_resize": (_I, [box_p, ctypes.c_ushort, ctypes.c_ushort]),
     "box_proc_kill": (_I, [box_proc_p, _I]),
     "box_proc_wait": (_I, [box_proc_p, _I, ctypes.POINTER(box_status_t)]),
     "box_proc_free": (None, [box_proc_p]),
@@ -568,6 +578,14 @@ box_exec = lib.box_exec if "box_exec" in _PROTOS else None
 box_proc_pid = lib.box_proc_pid if "box_proc_pid" in _PROTOS else None
 box_proc_pidfd = lib.box_proc_pidfd if "box_proc_pidfd" in _PROTOS else None
 box_proc_notify_fd = lib.box_proc_notify_fd if "box_proc_notify_fd" in _PROTOS else None
+box_proc_tty_fd = lib.box_proc_tty_fd if "box_proc_tty_fd" in _PROTOS else None
+box_proc_tty_resize = lib.box_proc_tty_resize if "box_proc_tty_resize" in _PROTOS else None
+box_join_namespace = lib.box_join_namespace if "box_join_namespace" in _PROTOS else None
+box_join_namespace_path = (lib.box_join_namespace_path
+                           if "box_join_namespace_path" in _PROTOS else None)
+box_set_tty = lib.box_set_tty if "box_set_tty" in _PROTOS else None
+box_tty_fd = lib.box_tty_fd if "box_tty_fd" in _PROTOS else None
+box_tty_resize = lib.box_tty_resize if "box_tty_resize" in _PROTOS else None
 box_proc_kill = lib.box_proc_kill if "box_proc_kill" in _PROTOS else None
 box_proc_wait = lib.box_proc_wait if "box_proc_wait" in _PROTOS else None
 box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None

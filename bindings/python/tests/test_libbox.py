@@ -1717,6 +1717,82 @@ def test_exec_into_running_box(rootfs):
     assert left.status is None and left._proc is None
 
 
+def _read_tty(fd, marker=None, limit=20.0):
+    """The master's output until marker shows up or the terminal closes (EIO)."""
+    out, end = b"", time.monotonic() + limit
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    try:
+        while (marker is None or marker not in out) and time.monotonic() < end:
+            if not sel.select(end - time.monotonic()):
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the box's last holder of the slave is gone
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        sel.close()
+    return out
+
+
+def test_tty(rootfs):
+    """Box(tty=...): a pty of the box's devpts as the program's terminal; resize."""
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc(), libbox.Dev()], tty=(30, 100)) as box:
+        with pytest.raises(ValueError):
+            box.spawn(["true"], stdout=libbox.PIPE)
+        p = box.spawn(["sh", "-c", "tty; stty size; trap 'echo winch $(stty size)' WINCH; "
+                                   "echo ready; while :; do sleep 0.1; done"])
+        assert p.tty_fd is not None
+        out = _read_tty(p.tty_fd, b"ready")
+        assert b"/dev/pts/0\r\n" in out and b"30 100\r\n" in out
+        p.resize(40, 120)
+        assert b"winch 40 120" in _read_tty(p.tty_fd, b"winch 40 120")
+        # An exec with a terminal of its own.
+        with p.exec(["sh", "-c", "tty; stty size"], tty=(5, 6)) as e:
+            e.wait(10)
+            out = _read_tty(e.tty_fd)
+        assert b"/dev/pts/1\r\n" in out and b"5 6\r\n" in out
+        with pytest.raises(ValueError):
+            p.exec(["true"], tty=True, stdout=libbox.PIPE)
+        p.kill()
+        p.wait(10)
+    with libbox.Box(root=rootfs) as box:
+        assert box.spawn(["true"]).tty_fd is None
+
+
+def test_join_namespaces(rootfs):
+    """Box(join=...): a second box in the first one's uts, ipc and net namespaces (and its
+    user namespace, which rootless needs to enter them)."""
+    with libbox.Box(root=rootfs, hostname="podhost", mounts=[libbox.Proc()]) as a:
+        pa = a.spawn(["sleep", "60"])
+        ns = {n: f"/proc/{pa.pid}/ns/{n}" for n in ("user", "uts", "ipc", "net")}
+        fd = os.open(ns["ipc"], os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            join = {"user": ns["user"], "uts": ns["uts"], "ipc": fd, "net": ns["net"]}
+            with libbox.Box(root=rootfs, mounts=[libbox.Proc()], join=join) as b:
+                p = b.spawn(["sh", "-c", "hostname; readlink /proc/self/ns/net"],
+                            stdout=libbox.PIPE)
+                out = p.stdout.read().decode()
+                p.wait(10)
+        finally:
+            os.close(fd)
+        assert out.split("\n")[0] == "podhost"
+        assert f"net:[{os.stat(ns['net']).st_ino}]" in out
+        with pytest.raises(ValueError):
+            libbox.Box(join={"nosuch": "/x"})
+        with pytest.raises(ValueError):
+            libbox.Box(join={"net": "relative"})
+        with libbox.Box(root=rootfs, join={"user": ns["user"]}, uid_map=[(0, 1000, 1)]) as b:
+            with pytest.raises(libbox.BoxError) as ei:
+                b.spawn(["true"])
+            assert ei.value.errno == errno.EINVAL and ns["user"] in str(ei.value)
+        pa.kill()
+        pa.wait(10)
+
+
 def test_exec_argument_errors(rootfs):
     with libbox.Box(root=rootfs) as box:
         p = box.spawn(["sleep", "60"])
