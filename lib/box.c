@@ -61,6 +61,17 @@ BOX_API int box_new(box_t **out, unsigned int flags)
 static box_t *orphans;
 static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* kcmp: 0 the same memory, a positive order when another (an exec'ed child, a zombie
+ * without memory, a recycled pid's process), ESRCH when the pid is gone. Where we may not
+ * ask (EPERM: the child changed ids and we lack CAP_SYS_PTRACE over it) the memory stays:
+ * freeing it under a child that still runs on it would crash that child. */
+static bool gone_from_our_memory(pid_t pid)
+{
+    long r = syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0, 0);
+
+    return r > 0 || (r < 0 && errno == ESRCH);
+}
+
 static void sweep_orphans(void)
 {
     box_t *done = NULL, **link;
@@ -69,7 +80,7 @@ static void sweep_orphans(void)
     for (link = &orphans; *link;) {
         box_t *box = *link;
 
-        if (syscall(SYS_kcmp, getpid(), box->pid, KCMP_VM, 0, 0) == 0) {
+        if (!gone_from_our_memory(box->pid)) {
             link = &box->orphan_next;
             continue;
         }
