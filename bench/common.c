@@ -11,15 +11,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <box.h>
+
 #include "common.h"
 
 char bench_root[] = "/tmp/boxbench.XXXXXX";
 static char paths[8][sizeof bench_root + 64];
 static size_t n_paths;
 
+static int root_made; /* bench_root_make ran, bench_root_remove not yet */
+static char image_dir[] = "/tmp/boxbench-image.XXXXXX";
+
 void die(const char *what)
 {
     fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+    /* A benchmark that fails leaves no temporary directory behind either. */
+    if (root_made)
+        bench_root_remove();
+    bench_image_remove(NULL);
     exit(1);
 }
 
@@ -72,6 +81,7 @@ void bench_root_make(const char *const programs[], size_t n)
     if (n > sizeof paths / sizeof paths[0] || !mkdtemp(bench_root))
         die("mkdtemp");
     chmod(bench_root, 0755);
+    root_made = 1;
     for (n_paths = 0; n_paths < n; n_paths++) {
         const char *base = strrchr(programs[n_paths], '/');
 
@@ -102,6 +112,7 @@ void bench_root_remove(void)
 {
     char path[sizeof bench_root + 16];
 
+    root_made = 0;
     for (size_t i = 0; i < n_paths; i++)
         unlink(paths[i]);
     for (const char *const *d = (const char *const[]){ "proc", "dev", NULL }; *d; d++) {
@@ -110,6 +121,46 @@ void bench_root_remove(void)
     }
     if (rmdir(bench_root) < 0)
         fprintf(stderr, "bench: warning: cannot remove %s: %s\n", bench_root, strerror(errno));
+}
+
+box_store_t *bench_image_make(void)
+{
+    char cmd[2048], store[256], tarball[256];
+    box_store_t *s = NULL;
+
+    if (!mkdtemp(image_dir))
+        die("mkdtemp");
+    snprintf(store, sizeof store, "%s/store", image_dir);
+    snprintf(tarball, sizeof tarball, "%s/image.tar", image_dir);
+    snprintf(cmd, sizeof cmd,
+             "set -e; r='%s'; cd '%s'; tar -C \"$r\" -cf layer.tar .; "
+             "h=$(sha256sum layer.tar | cut -c1-64); "
+             "printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+             "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $h > config.json; "
+             "echo '[{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}]' > manifest.json; "
+             "tar -cf image.tar config.json manifest.json layer.tar", bench_root, image_dir);
+    if (system(cmd) != 0 || box_store_open(&s, store, BOX_STORE_CREATE) < 0) {
+        fprintf(stderr, "bench: cannot make the image store in %s\n", image_dir);
+        bench_image_remove(s);
+        return NULL;
+    }
+    if (box_image_import(s, tarball, BENCH_IMAGE) < 0) {
+        fprintf(stderr, "bench: image: %s\n", box_store_errmsg(s));
+        bench_image_remove(s);
+        return NULL;
+    }
+    return s;
+}
+
+void bench_image_remove(box_store_t *store)
+{
+    char cmd[sizeof image_dir + 16];
+
+    box_store_close(store);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", image_dir);
+    if (image_dir[strlen(image_dir) - 1] != 'X' && system(cmd) != 0)
+        fprintf(stderr, "bench: cannot remove %s\n", image_dir);
+    strcpy(image_dir + strlen(image_dir) - 6, "XXXXXX"); /* removed: nothing to remove */
 }
 
 struct floor_arg {

@@ -30,6 +30,14 @@ int wait_ok(pid_t pid);
  * from several threads, each with its own stack and its own `go` pipe. */
 pid_t floor_ns_start(const char *path, char *stack_top, const int go[2]);
 
+/* The bench root as a one-layer image BENCH_IMAGE (a docker-archive made with tar and
+ * sha256sum), imported into a store of its own in a temporary directory: the store, or
+ * NULL (saying why). bench_image_remove closes it and removes the directory. */
+#define BENCH_IMAGE "bench/noop:1"
+typedef struct box_store box_store_t;
+box_store_t *bench_image_make(void);
+void bench_image_remove(box_store_t *store);
+
 /* Median and p99 of n samples (sorts them). */
 void stats(double *v, size_t n, double *median, double *p99);
 

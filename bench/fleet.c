@@ -11,10 +11,14 @@
  * /proc/meminfo is the whole machine's: run it on an otherwise idle machine, and compare the
  * rows of one run only.
  *
- * Usage: fleet [-n N] [--threads T,T,...] [--density N] [--noop P] [--idle P]
+ * image       N idle boxes from one image (each with its own writable layer) started one
+ *             after the other: the time until all of them run.
+ *
+ * Usage: fleet [-n N] [--threads T,T,...] [--density N] [--image N] [--noop P] [--idle P]
  *   -n N          boxes per throughput case (default 2000)
  *   --threads L   thread counts (default 1,2,4,8)
  *   --density N   idle boxes per density case (default 1000; 0 skips the density part)
+ *   --image N     boxes for the image part (default 100; 0 skips it)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,15 +77,19 @@ static int floor_start(struct unit *u, const char *prog)
     return u->pid < 0 ? -1 : 0;
 }
 
-static int box_start_prog(struct unit *u, const char *prog)
+static box_store_t *image_store; /* the bench root as an image (bench_image_make) */
+
+/* A full box, from the bench root or (from_image) from the image of it. */
+static int start_box(struct unit *u, const char *prog, int from_image)
 {
     const char *const argv[] = { prog, NULL };
     char path[64];
 
     snprintf(path, sizeof path, "/%s", prog);
-    if (box_new(&u->box, 0) < 0)
+    if ((from_image && !image_store) || box_new(&u->box, 0) < 0)
         return -1;
-    if (box_set_root(u->box, bench_root, 0) < 0 ||
+    if ((from_image ? box_set_image(u->box, image_store, BENCH_IMAGE, 0)
+                    : box_set_root(u->box, bench_root, 0)) < 0 ||
         box_mount(u->box, BOX_MOUNT_PROC, NULL, "/proc", 0) < 0 ||
         box_mount(u->box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
         box_set_program(u->box, path) < 0 || box_spawn(u->box, argv) < 0) {
@@ -91,6 +99,16 @@ static int box_start_prog(struct unit *u, const char *prog)
         return -1;
     }
     return 0;
+}
+
+static int box_start_prog(struct unit *u, const char *prog)
+{
+    return start_box(u, prog, 0);
+}
+
+static int image_start_prog(struct unit *u, const char *prog)
+{
+    return start_box(u, prog, 1);
 }
 
 static int bwrap_start(struct unit *u, const char *prog)
@@ -142,6 +160,7 @@ struct kind {
 static const struct kind kinds[] = {
     { "floor-ns: clone + 7 namespaces + maps", floor_start, pid_end, NULL },
     { "libbox: full box (root, /proc, /dev, default seccomp)", box_start_prog, box_end, NULL },
+    { "libbox: full box from an image (overlay root)", image_start_prog, box_end, NULL },
     { "bwrap --unshare-all (root dir, /proc, /dev)", bwrap_start, pid_end, BWRAP_PATH },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -184,6 +203,23 @@ static double throughput(const struct kind *k, int threads, long total)
         return -1;
     }
     return total / (ms / 1000);
+}
+
+/* ---- many boxes from one image ---- */
+
+/* Start n idle boxes from the image, one after the other from this thread, all alive at
+ * the end: the milliseconds that took (-1 if one failed). Then end them. */
+static double image_fleet(struct unit *u, long n)
+{
+    long started = 0;
+    double t0 = now_ms(), ms;
+
+    while (started < n && image_start_prog(&u[started], "idle") == 0)
+        started++;
+    ms = now_ms() - t0;
+    for (long i = 0; i < started; i++)
+        box_end(&u[i], 1);
+    return started == n ? ms : -1;
 }
 
 /* ---- density ---- */
@@ -272,7 +308,7 @@ static int density(const struct kind *k, struct unit *u, long n, struct meminfo 
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: fleet [-n N] [--threads T,T,...] [--density N] [--noop PATH] "
+    fprintf(stderr, "usage: fleet [-n N] [--threads T,T,...] [--density N] [--image N] [--noop PATH] "
                     "[--idle PATH]\n");
     exit(2);
 }
@@ -281,7 +317,7 @@ int main(int argc, char **argv)
 {
     const char *noop = NOOP_PATH, *idle = IDLE_PATH;
     int threads[16] = { 1, 2, 4, 8 }, n_threads = 4;
-    long total = 2000, dense = 1000;
+    long total = 2000, dense = 1000, from_image = 100;
     int enabled[NKINDS];
     struct rlimit rl;
     struct unit *units;
@@ -291,6 +327,8 @@ int main(int argc, char **argv)
             total = strtol(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--density") == 0 && a + 1 < argc)
             dense = strtol(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "--image") == 0 && a + 1 < argc)
+            from_image = strtol(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--noop") == 0 && a + 1 < argc)
             noop = argv[++a];
         else if (strcmp(argv[a], "--idle") == 0 && a + 1 < argc)
@@ -307,17 +345,18 @@ int main(int argc, char **argv)
         } else
             usage();
     }
-    if (total < 1 || dense < 0)
+    if (total < 1 || dense < 0 || from_image < 0)
         usage();
     /* Every idle libbox box holds a few fds (its pidfd among them). */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    units = calloc(dense ? dense : 1, sizeof *units);
+    units = calloc(dense > from_image ? dense : from_image > 0 ? from_image : 1, sizeof *units);
     if (!units)
         die("calloc");
     bench_root_make((const char *const[]){ noop, idle }, 2);
+    image_store = bench_image_make();
     for (size_t k = 0; k < NKINDS; k++) {
         struct unit u = { 0 };
 
@@ -376,6 +415,17 @@ int main(int argc, char **argv)
                 printf("- |\n");
         }
     }
+    if (from_image > 0) {
+        double ms = image_fleet(units, from_image);
+
+        printf("\n%ld idle boxes from one image, started one after the other and all "
+               "running: ", from_image);
+        if (ms < 0)
+            printf("failed\n");
+        else
+            printf("%.0f ms (%.2f ms per box)\n", ms, ms / from_image);
+    }
+    bench_image_remove(image_store);
     bench_root_remove();
     free(units);
     return 0;

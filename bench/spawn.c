@@ -207,36 +207,7 @@ static int run_exec(void)
 
 /* ---- libbox: boxes from an image (overlay root) ---- */
 
-/* The bench root as a one-layer image (a docker-archive made with tar and sha256sum),
- * imported into a store of its own, all in image_dir (removed at the end). */
 static box_store_t *bench_store;
-static char image_dir[] = "/tmp/boxbench-image.XXXXXX";
-
-static int make_image(void)
-{
-    char cmd[2048], store[256], tarball[256];
-    int r;
-
-    if (!mkdtemp(image_dir))
-        return -1;
-    snprintf(store, sizeof store, "%s/store", image_dir);
-    snprintf(tarball, sizeof tarball, "%s/image.tar", image_dir);
-    snprintf(cmd, sizeof cmd,
-             "set -e; r='%s'; cd '%s'; tar -C \"$r\" -cf layer.tar .; "
-             "h=$(sha256sum layer.tar | cut -c1-64); "
-             "printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
-             "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $h > config.json; "
-             "echo '[{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}]' > manifest.json; "
-             "tar -cf image.tar config.json manifest.json layer.tar", bench_root, image_dir);
-    if (system(cmd) != 0)
-        return -1;
-    if ((r = box_store_open(&bench_store, store, BOX_STORE_CREATE)) < 0)
-        return r;
-    r = box_image_import(bench_store, tarball, "bench/noop:1");
-    if (r < 0)
-        fprintf(stderr, "spawn: image: %s\n", box_store_errmsg(bench_store));
-    return r;
-}
 
 static int run_image_box(int from_image)
 {
@@ -248,7 +219,7 @@ static int run_image_box(int from_image)
 
     if (!bench_store || box_new(&box, 0) < 0)
         return -1;
-    r = from_image ? box_set_image(box, bench_store, "bench/noop:1", 0)
+    r = from_image ? box_set_image(box, bench_store, BENCH_IMAGE, 0)
                    : box_set_root_overlay(box, 1, lowers, NULL, NULL, 0);
     if (r < 0 || (r = box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0)) < 0 ||
         (r = box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0)) < 0 ||
@@ -361,7 +332,6 @@ int main(int argc, char **argv)
     size_t order[NCASES];
     double floor_med = 0, floor_ns_med = 0;
     volatile char *ballast = NULL;
-    char cmd[300];
     long caller_rss;
     void *stack;
     size_t i, k;
@@ -403,7 +373,7 @@ int main(int argc, char **argv)
 
     bench_root_make((const char *const[]){ noop }, 1);
     root_noop = (char *)bench_root_path("noop");
-    if (make_image() < 0)
+    if (!(bench_store = bench_image_make()))
         fprintf(stderr, "spawn: no image for the image cases\n");
 
     for (i = 0; i < NCASES; i++) {
@@ -476,10 +446,7 @@ int main(int argc, char **argv)
     }
 
     box_free(exec_box);
-    box_store_close(bench_store);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", image_dir);
-    if (image_dir[strlen(image_dir) - 1] != 'X' && system(cmd) != 0)
-        fprintf(stderr, "spawn: cannot remove %s\n", image_dir);
+    bench_image_remove(bench_store);
     bench_root_remove();
     for (i = 0; i < NCASES; i++)
         free(cases[i].ms);
