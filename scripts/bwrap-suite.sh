@@ -63,6 +63,22 @@ python=/usr/bin/python3 # Debian's, which has python3-seccomp
 cc -o "$suite/try-syscall" "$suite/try-syscall.c" 2>/dev/null ||
   echo "# cannot build try-syscall: test-seccomp.py will fail"
 
+# Failures that are understood, with the reason (printed under the failure as "# known:";
+# they are still counted as failed).
+known() {
+  case $1 in
+    *"pre-exec failure doesn't include exit-code"*)
+      [ "$2" = root ] && echo "the test makes the 39th prctl(2) of each process fail" \
+        "(strace -e fault=prctl:when=39), a count of bwrap's own calls; as root" \
+        "bwrap-libbox's box process makes 5, so none fails and the program runs." \
+        "tests/boxrun/test_bwrap_strace.sh aims at bwrap-libbox's own last prctl instead" ;;
+    *"can disable nested userns"*)
+      [ "$2" = root ] && echo "fails with Debian's bwrap too: run as root, the inner" \
+        "'\$BWRAP --dev-bind / / true' is uid 0 of the outer box and needs no user" \
+        "namespace, so it works where the test wants it refused (upstream's CI is not root)" ;;
+  esac
+}
+
 # The rewrite that makes a shell test count every test instead of stopping at the first.
 counting() {
   sed -e 's/^set -xeuo pipefail$/set -xuo pipefail/' \
@@ -116,7 +132,11 @@ for bw in "${bwraps[@]}"; do
     fi
     while IFS= read -r line; do
       case $line in
-        "not ok"*) fail=$((fail + 1)); echo "$t: $line" ;;
+        "not ok"*)
+          fail=$((fail + 1))
+          echo "$t: $line"
+          why=$(known "$line" "$who")
+          [ -n "$why" ] && echo "#   known: $why" ;;
         ok*"# SKIP"* | ok*"# skip"*) skip=$((skip + 1)); echo "$t: $line" ;;
         ok*) pass=$((pass + 1)); echo "$t: $line" ;;
         "1..0 # SKIP"*) skip=$((skip + 1)); echo "$t: $line" ;;

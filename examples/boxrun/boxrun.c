@@ -151,6 +151,8 @@ static const char usage_text[] =
     "  --seccomp FD, --add-seccomp-fd FD   load a classic BPF seccomp program from FD, as\n"
     "                             bwrap does, on top of libbox's filter (the stricter verdict\n"
     "                             wins); --add-seccomp-fd stacks, --seccomp is one program\n"
+    "  --userns FD, --pidns FD    join the user / pid namespace FD names (/proc/PID/ns/...)\n"
+    "                             instead of making one; no maps for a joined user namespace\n"
     "  --disable-userns           the program cannot make user namespaces (needs a user\n"
     "                             namespace); --assert-userns-disabled: fail unless it cannot\n"
     "\n"
@@ -244,8 +246,8 @@ static const char usage_text[] =
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): --userns, --userns2, --pidns;\n"
-    "--exec-label and --file-label fail as in a bwrap without SELinux.\n"
+    "Not supported yet (rejected with an error, never ignored): --userns2, and --pidns with\n"
+    "--unshare-pid; --exec-label and --file-label fail as in a bwrap without SELinux.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -261,7 +263,8 @@ static const char usage_text[] =
 static const char bwrap_usage_text[] =
     "    --help, --version, --args FD, --argv0 VALUE, --level-prefix\n"
     "    --unshare-all, --share-net, --unshare-{user,ipc,pid,net,uts,cgroup}[-try]\n"
-    "    --disable-userns, --assert-userns-disabled, --uid UID, --gid GID, --hostname NAME\n"
+    "    --userns FD, --pidns FD, --disable-userns, --assert-userns-disabled\n"
+    "    --uid UID, --gid GID, --hostname NAME\n"
     "    --chdir DIR, --clearenv, --setenv VAR VALUE, --unsetenv VAR, --lock-file DEST\n"
     "    --sync-fd FD, --bind[-try], --dev-bind[-try], --ro-bind[-try] SRC DEST\n"
     "    --bind-fd FD DEST, --ro-bind-fd FD DEST, --remount-ro DEST\n"
@@ -274,7 +277,7 @@ static const char bwrap_usage_text[] =
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns, --userns2, --pidns. --exec-label and\n"
+    "Not supported: --userns2, and --pidns with --unshare-pid. --exec-label and\n"
     "--file-label fail (labeling not supported on this system: libbox has no SELinux).\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
@@ -335,6 +338,7 @@ struct run {
     int info_fd, json_status_fd;
     int block_fd, sync_fd; /* -1: not given */
     int userns_block_fd;   /* -1: not given; else libbox writes no maps (BOX_OPT_CALLER_MAPS) */
+    int join_userns_fd, join_pidns_fd; /* --userns, --pidns: -1, or the namespace to join */
     const char *argv0;
     const char *json_status_file;
     int json_fd;          /* --json-status FILE, opened before the program runs */
@@ -1032,6 +1036,20 @@ static void opt_lock_file(struct run *r, const struct option *o, char **a)
     r->n_lock_files++;
 }
 
+/* --userns FD, --pidns FD: join that namespace (box_join_namespace, applied with the other
+ * namespace options); the descriptor is not the program's. */
+static void opt_join(struct run *r, const struct option *o, char **a)
+{
+    int *slot = o->arg == BOX_NS_USER ? &r->join_userns_fd : &r->join_pidns_fd;
+    int fd = parse_fd(o->name, a[0]);
+
+    r->bwrap_ns = 1;
+    if (*slot >= 0)
+        warn("Only the last %s option will take effect", o->name);
+    *slot = fd;
+    mark_used_fd(r, fd);
+}
+
 /* --disable-userns, --assert-userns-disabled: a BOX_OPT_* bit in o->arg. */
 static void opt_userns_option(struct run *r, const struct option *o, char **a)
 {
@@ -1701,9 +1719,9 @@ static const struct option options[] = {
     { "--argv0", 1, opt_argv0, 0, NULL },
     { "--seccomp", 1, opt_seccomp_bpf, 0, NULL },
     { "--add-seccomp-fd", 1, opt_seccomp_bpf, 0, NULL },
-    { "--userns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
+    { "--userns", 1, opt_join, BOX_NS_USER, NULL },
     { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
-    { "--pidns", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
+    { "--pidns", 1, opt_join, BOX_NS_PID, NULL },
     { "--userns-block-fd", 1, opt_report_fd, FD_USERNS_BLOCK, NULL },
     { "--lock-file", 1, opt_lock_file, 0, NULL },
     { "--chmod", 2, opt_chmod, 0, NULL },
@@ -1978,6 +1996,17 @@ static void apply_namespaces(struct run *r)
     ns = BOX_NS_MNT | r->unshare;
     if (geteuid() != 0)
         ns |= BOX_NS_USER; /* bwrap without setuid needs a user namespace */
+    if (r->join_userns_fd >= 0) {
+        /* bwrap's rules: the box enters that one instead of making its own */
+        if (r->unshare & BOX_NS_USER)
+            die("--userns not compatible --unshare-user");
+        if (r->unshare_try & BOX_NS_USER)
+            die("--userns not compatible --unshare-user-try");
+        ns &= ~BOX_NS_USER;
+    }
+    if (r->join_pidns_fd >= 0 && (ns & BOX_NS_PID))
+        die("--pidns with --unshare-pid is not supported yet (libbox cannot make a pid "
+            "namespace inside a joined one)");
     if ((r->unshare_try & BOX_NS_USER) && !(ns & BOX_NS_USER)) {
         box_features_t f;
         int rc;
@@ -2001,7 +2030,8 @@ static void apply_namespaces(struct run *r)
         die("--hostname requires --unshare-uts");
     if ((r->extra_opts & BOX_OPT_NO_USERNS) && !(ns & BOX_NS_USER))
         die("--disable-userns requires --unshare-user");
-    if (bwrap && !(ns & BOX_NS_USER) && ((r->uid >= 0 && (uid_t)r->uid != getuid()) ||
+    if (bwrap && !(ns & BOX_NS_USER) && r->join_userns_fd < 0 &&
+        ((r->uid >= 0 && (uid_t)r->uid != getuid()) ||
                                          (r->gid >= 0 && (gid_t)r->gid != getgid())))
         die("Specifying --%s requires --unshare-user or --userns",
             r->uid >= 0 && (uid_t)r->uid != getuid() ? "uid" : "gid");
@@ -2017,7 +2047,16 @@ static void apply_namespaces(struct run *r)
         ns |= BOX_NS_TIME;
     check(r, box_set_namespaces(r->box, ns));
     r->ns = ns;
-    r->userns = (ns & BOX_NS_USER) != 0;
+    r->userns = (ns & BOX_NS_USER) != 0 || r->join_userns_fd >= 0;
+    if (r->join_userns_fd >= 0) {
+        note(r, "joins the user namespace of fd %d (its uid/gid maps are what they are)",
+             r->join_userns_fd);
+        check(r, box_join_namespace(r->box, BOX_NS_USER, r->join_userns_fd));
+    }
+    if (r->join_pidns_fd >= 0) {
+        note(r, "joins the pid namespace of fd %d", r->join_pidns_fd);
+        check(r, box_join_namespace(r->box, BOX_NS_PID, r->join_pidns_fd));
+    }
 
     if (caller_maps(r, (r->unshare & BOX_NS_USER) != 0))
         return;
@@ -2035,7 +2074,7 @@ static void apply_namespaces(struct run *r)
     note(r, "program runs as uid %u gid %u", (unsigned int)uid, (unsigned int)gid);
     check(r, box_set_user(r->box, uid, gid));
     /* Without a user namespace bwrap leaves the caller's supplementary groups alone. */
-    if (bwrap && !(ns & BOX_NS_USER)) {
+    if (bwrap && !r->userns) {
         gid_t groups[64];
         int n = getgroups(64, groups);
 
@@ -2458,7 +2497,7 @@ int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
                        .block_fd = -1, .sync_fd = -1, .json_fd = -1,
-                       .userns_block_fd = -1 };
+                       .userns_block_fd = -1, .join_userns_fd = -1, .join_pidns_fd = -1 };
     struct run *r = &run;
     FILE *json_file = NULL;
     box_status_t st;

@@ -162,6 +162,29 @@ common() {
     '^bwrap: --userns-block-fd requires --unshare-user$' "$bw" $rb --userns-block-fd 0 --info-fd 1 true
   t "${who}--userns-block-fd requires --info-fd" 1 \
     '^bwrap: --userns-block-fd requires --info-fd$' "$bw" $rb --unshare-user --userns-block-fd 0 true
+  # --userns, --pidns: a second box joins the namespaces of a running one (as bwrap's
+  # test-specifying-userns.sh and test-specifying-pidns.sh do it)
+  rm -f "$tmp/ns1" "$tmp/info1" "$tmp/done"
+  mkfifo "$tmp/done"
+  $as "$bw" $rb --bind "$tmp" "$tmp" --unshare-user --unshare-pid --info-fd 3 sh -c \
+    "for n in user pid; do readlink /proc/self/ns/\$n; done > $tmp/ns1.new; mv $tmp/ns1.new $tmp/ns1; cat < $tmp/done" \
+    3>"$tmp/info1" >/dev/null 2>&1 &
+  first=$!
+  for i in $(seq 100); do [ -s "$tmp/ns1" ] && break; sleep 0.1; done
+  pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
+  t "${who}--userns and --pidns join a running box's namespaces" 0 '' \
+    sh -c "exec '$bw' $rb --userns 7 --pidns 8 sh -c 'for n in user pid; do readlink /proc/self/ns/\$n; done' \
+      7</proc/$pid1/ns/user 8</proc/$pid1/ns/pid"
+  ok "${who}... the same user and pid namespaces" cmp -s "$out" "$tmp/ns1"
+  t "${who}--userns alone" 0 "^$(head -n1 "$tmp/ns1" | sed 's/[][]/\\&/g')\$" \
+    sh -c "exec '$bw' $rb --userns 7 readlink /proc/self/ns/user 7</proc/$pid1/ns/user"
+  t "${who}--userns not compatible with --unshare-user" 1 \
+    '^bwrap: --userns not compatible --unshare-user$' \
+    sh -c "exec '$bw' $rb --unshare-user --userns 7 true 7</proc/$pid1/ns/user"
+  t "${who}--pidns with --unshare-pid: refused, not ignored" 1 'not supported yet' \
+    sh -c "exec '$bw' $rb --userns 7 --pidns 8 --unshare-pid true 7</proc/$pid1/ns/user 8</proc/$pid1/ns/pid"
+  echo done >"$tmp/done"
+  wait "$first"
   t "${who}--exec-label: no SELinux, as bwrap without it" 1 \
     '^bwrap: labeling not supported on this system$' "$bw" $rb --exec-label system_u:x true
   t "${who}--file-label: no SELinux, as bwrap without it" 1 \
