@@ -31,6 +31,8 @@
 
 #include <box.h>
 
+#include "tty.h"
+
 #define EXIT_BOXRUN 125
 #define EXIT_BWRAP 1
 #define MAX_CAPS 64
@@ -176,7 +178,18 @@ static const char usage_text[] =
     "                             forwards signals (as docker --init); the program is pid 2.\n"
     "                             Not with --landlock or a --seccomp-default-action that denies\n"
     "  --die-with-parent          boxrun dies with its parent (the box always dies with boxrun)\n"
-    "  --new-session              accepted; always on (the program has no controlling tty)\n"
+    "  --new-session              accepted; always on (the program has no controlling tty\n"
+    "                             unless --tty gives it its own)\n"
+    "  --tty                      the program gets a terminal of the box's own (a pty from\n"
+    "                             the box's /dev/ptmx: give it --dev /dev) as its controlling\n"
+    "                             terminal and stdio: an interactive shell with job control.\n"
+    "                             boxrun relays it to its own terminal (raw mode meanwhile,\n"
+    "                             restored at the end) and passes window size changes on\n"
+    "  --join-ns TYPE:PATH        join the existing namespace at PATH (TYPE user, pid, mnt,\n"
+    "                             uts, ipc, net, cgroup or time; e.g. net:/run/netns/x, or\n"
+    "                             uts:/proc/PID/ns/uts) instead of making one; no symbolic\n"
+    "                             link in PATH but /proc/PID/ns/NAME's own. A rootless caller\n"
+    "                             joins another box's namespaces with its user namespace too\n"
     "  --lock-file PATH           the box holds a read lock on PATH (in the box) while it runs\n"
     "  --as-pid-1                 accepted; with a pid namespace the program is pid 1 unless\n"
     "                             --init (the two are refused together)\n"
@@ -323,6 +336,9 @@ struct run {
     unsigned int opts; /* BOX_OPT_INIT, BOX_OPT_LIMITS_BEST_EFFORT */
     int as_pid_1;
     int time_ns;                   /* --time-ns */
+    int tty;                       /* --tty */
+    struct { unsigned int ns; const char *path; } joins[8]; /* --join-ns, in order */
+    int n_joins;
     unsigned int next_mount_flags; /* pending --noexec / --norec */
     const char *seccomp_export;    /* --seccomp-export FILE */
     /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them */
@@ -1610,6 +1626,53 @@ static void opt_cgroup_parent(struct run *r, const struct option *o, char **a)
     check(r, box_set_cgroup_parent(r->box, a[0]));
 }
 
+/* --tty: the program's terminal is a pty of the box's, relayed to ours (tty.c). */
+static void opt_tty(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    r->tty = 1;
+}
+
+/* --join-ns TYPE:PATH: join that namespace (box_join_namespace_path) instead of making it. */
+static void opt_join_ns(struct run *r, const struct option *o, char **a)
+{
+    static const struct { const char *name; unsigned int ns; } types[] = {
+        { "user", BOX_NS_USER }, { "pid", BOX_NS_PID },  { "mnt", BOX_NS_MNT },
+        { "mount", BOX_NS_MNT }, { "uts", BOX_NS_UTS },  { "ipc", BOX_NS_IPC },
+        { "net", BOX_NS_NET },   { "network", BOX_NS_NET }, { "cgroup", BOX_NS_CGROUP },
+        { "time", BOX_NS_TIME },
+    };
+    const char *colon = strchr(a[0], ':');
+
+    (void)o;
+    if (r->n_joins == (int)(sizeof r->joins / sizeof r->joins[0]))
+        die("--join-ns: at most %d", r->n_joins);
+    for (size_t i = 0; colon && colon[1] && i < sizeof types / sizeof types[0]; i++)
+        if (strlen(types[i].name) == (size_t)(colon - a[0]) &&
+            strncmp(a[0], types[i].name, (size_t)(colon - a[0])) == 0) {
+            r->joins[r->n_joins].ns = types[i].ns;
+            r->joins[r->n_joins++].path = host_path(r, colon + 1);
+            return;
+        }
+    die("--join-ns: '%s' is not TYPE:PATH with TYPE user, pid, mnt, uts, ipc, net, cgroup or "
+        "time", a[0]);
+}
+
+/* The joins, after the namespaces to make: a joined pid namespace gets no new one inside
+ * (libbox does not do that yet). */
+static void apply_joins(struct run *r)
+{
+    for (int i = 0; i < r->n_joins; i++) {
+        note(r, "joins the namespace %s", r->joins[i].path);
+        if (r->joins[i].ns == BOX_NS_PID && (r->ns & BOX_NS_PID)) {
+            r->ns &= ~BOX_NS_PID;
+            check(r, box_set_namespaces(r->box, r->ns));
+        }
+        check_at(r, "--join-ns", box_join_namespace_path(r->box, r->joins[i].ns,
+                                                         r->joins[i].path));
+    }
+}
+
 static void opt_verbose(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
@@ -1793,6 +1856,8 @@ static const struct option options[] = {
     { "--list", 0, opt_manage, 0, NULL },
     { "--destroy", 1, opt_manage, 1, NULL },
     { "--probe", 0, opt_probe, 0, NULL },
+    { "--tty", 0, opt_tty, 0, NULL },
+    { "--join-ns", 1, opt_join_ns, 0, NULL },
     { "--verbose", 0, opt_verbose, 0, NULL },
     { "--help", 0, opt_help, 0, NULL },
     { "--version", 0, opt_version, 0, NULL },
@@ -2193,9 +2258,19 @@ static void apply_rest(struct run *r)
         note(r, "capability kept: %s", r->caps[i]);
         check(r, box_cap_keep(r->box, r->caps[i]));
     }
+    if (r->tty) {
+        unsigned short rows, cols;
+
+        if (r->opts & BOX_OPT_DETACH)
+            die("--tty cannot go with --detach: nobody would relay the terminal");
+        boxrun_tty_size(&rows, &cols);
+        note(r, "terminal: a pty of the box's, %ux%u", rows, cols);
+        check(r, box_set_tty(r->box, 1, rows, cols));
+    }
     if (r->n_fds > 0) {
-        /* Passing any descriptor replaces the default 0-2: pass those that are open too. */
-        for (int fd = 0; fd < 3; fd++)
+        /* Passing any descriptor replaces the default 0-2: pass those that are open too
+         * (with --tty the terminal is 0-2). */
+        for (int fd = 0; fd < 3 && !r->tty; fd++)
             if (fcntl(fd, F_GETFD) >= 0)
                 check(r, box_pass_fd(r->box, fd, fd));
         for (int i = 0; i < r->n_fds; i++) {
@@ -2552,6 +2627,7 @@ int main(int argc, char **argv)
     if (prog >= argc && !r->image)
         die("no program given (see boxrun --help)");
     apply_namespaces(r);
+    apply_joins(r);
     apply_net(r);
     apply_rest(r);
     if (r->argv0 && prog >= argc)
@@ -2621,7 +2697,10 @@ int main(int argc, char **argv)
         cleanup_tmpdir();
         return 0;
     }
-    wait_box(r, &st);
+    if (r->tty)
+        check(r, boxrun_tty_relay(r->box, &set, &st));
+    else
+        wait_box(r, &st);
     if (r->sync_fd >= 0) /* --sync-fd: its reader learns that the box has ended */
         close(r->sync_fd);
     code = st.end == BOX_END_EXITED ? st.exit_code : 128 + (st.signal ? st.signal : SIGKILL);
