@@ -1032,10 +1032,11 @@ int box_resume(box_t *box);
  * kernel refuses a memory limit below what the box uses and cannot reclaim). */
 int box_update_limit(box_t *box, box_limit_t limit, uint64_t value);
 
-/* The processes of a running box (its cgroup's cgroup.procs, pids as the caller sees
- * them): up to n go into pids; returns how many there are (more than n: call again with a
- * larger array), or -EINVAL (box NULL, pids NULL with n > 0), -ESRCH (not running),
- * -EOPNOTSUPP (no box cgroup, see box_pause), -errno. */
+/* The processes of a running box (cgroup.procs of its cgroup and of those below it: its
+ * leaf, the cgroups of execs; pids as the caller sees them): up to n go into pids; returns
+ * how many there are (more than n: call again with a larger array), or -EINVAL (box NULL,
+ * pids NULL with n > 0), -ESRCH (not running), -EOPNOTSUPP (no box cgroup, see box_pause),
+ * -errno. */
 int box_pids(box_t *box, pid_t *pids, size_t n);
 
 /* Running boxes: another program in a box that runs (box_exec).
