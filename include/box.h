@@ -124,6 +124,34 @@ int box_join_namespace_path(box_t *box, unsigned int ns, const char *path);
  * most 64 bytes. Default: "box". */
 int box_set_hostname(box_t *box, const char *hostname);
 
+/* box_device_rule: a device cgroup rule: which device nodes the box may open (read,
+ * write) or make (mknod). Rules apply in the order given and the last one that matches an
+ * access decides it, as in OCI's linux.resources.devices; an access no rule matches is
+ * allowed as far as the box's parent cgroup allows it, so a list normally starts with
+ * box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_ALL) (deny everything). An allow rule
+ * matches an access all of whose rights it grants, a deny rule one that asks for any right
+ * it names. type: 'c' (character), 'b' (block) or 'a' (every device: then major and minor
+ * must be -1 and access BOX_DEVICE_ALL, since cgroup v1 has no other form of it); major
+ * 0..4095 and minor 0..1048575, or -1 for any. At most 256 rules.
+ * Where: the v1 devices controller if the host has one (written to devices.allow and
+ * devices.deny in order), else a BPF_PROG_TYPE_CGROUP_DEVICE program on the box's v2
+ * cgroup (attached with BPF_F_ALLOW_MULTI: programs of the box's ancestors still run).
+ * Both need root: a box with rules and without the privilege fails box_spawn (-EACCES or
+ * -EPERM) instead of running without them, even with BOX_OPT_LIMITS_BEST_EFFORT. (A box
+ * with a user namespace cannot use device nodes it makes anyway.) The rules are in force
+ * from before the box's program is exec'ed; libbox's own /dev nodes are bind mounts and
+ * need no rule to be made, but the program needs one to open them once a rule denies them.
+ * Phase: before box_spawn().
+ * Returns 0 or: -EINVAL (box NULL, an unknown type, a major or minor out of range, access
+ * 0 or with unknown bits, an 'a' rule that is not for every device and access), -E2BIG
+ * (more than 256 rules), -EBUSY (already spawned), -ENOMEM. */
+#define BOX_DEVICE_READ  (1u << 0)
+#define BOX_DEVICE_WRITE (1u << 1)
+#define BOX_DEVICE_MKNOD (1u << 2)
+#define BOX_DEVICE_ALL   (BOX_DEVICE_READ | BOX_DEVICE_WRITE | BOX_DEVICE_MKNOD)
+int box_device_rule(box_t *box, int allow, char type, int64_t major, int64_t minor,
+                    unsigned int access);
+
 /* box_set_sysctl: set a namespaced kernel setting for the box, written by the box's first
  * process right after its namespaces exist (before its mounts and its identity), through
  * /proc/sys, where the kernel resolves it in the box's own namespaces. name is dotted

@@ -31,6 +31,7 @@ enum {
     BOX_CG_V2, BOX_CG_MEMORY, BOX_CG_PIDS, BOX_CG_CPU, BOX_CG_CPUACCT, BOX_CG_CPUSET, BOX_CG_IO,
     BOX_CG_HUGETLB,
     BOX_CG_FREEZER, /* v1 only, for the whole-box kill where there is no v2 cgroup */
+    BOX_CG_DEVICES, /* v1 devices, or on v2 a device program on the v2 cgroup (devices.c) */
     BOX_CG_SLOTS
 };
 struct box_cgroup {
@@ -55,6 +56,14 @@ struct box_seccomp_rule {
     int errno_value;
     size_t n_args;   /* 0: every call of nr */
     box_seccomp_arg_t args[BOX_SECCOMP_MAX_ARGS];
+};
+
+/* devices.c: one box_device_rule. */
+struct box_device_rule {
+    bool allow;
+    char type;            /* 'a', 'c', 'b' */
+    int64_t major, minor; /* -1: any */
+    unsigned int access;  /* BOX_DEVICE_* */
 };
 
 /* cgroup.c: one io throttle (box_set_io_limit). */
@@ -133,6 +142,8 @@ struct box {
                                     programs, installed in this order */
     size_t n_seccomp_bpf;
     char *seccomp_cache_dir;     /* seccomp-cache.c: box_seccomp_cache_dir, or NULL */
+    struct box_device_rule *device_rules; /* devices.c: box_device_rule, in order */
+    size_t n_device_rules;
     struct box_sysctl *sysctls; /* sysctl.c: box_set_sysctl, in the order first set */
     size_t n_sysctls;
     struct box_landlock_rule *landlock_rules; /* landlock.c */
@@ -381,6 +392,15 @@ void box__seccomp_cache_clear(void); /* empty this process's slots (for tests) *
 /* seccomp.c */
 int box__seccomp_prepare(box_t *box, struct box_plan *a);
 void box__seccomp_free(box_t *box);
+
+/* devices.c: the rules for cgroup v1 ("c 1:3 rw"), the v2 program (into room for
+ * box__devices_bpf_max instructions; its length), loading and attaching it. */
+struct bpf_insn;
+void box__devices_free(box_t *box);
+int box__device_rule_v1(const struct box_device_rule *d, char *buf, size_t size);
+size_t box__devices_bpf(const box_t *box, struct bpf_insn *out);
+size_t box__devices_bpf_max(const box_t *box);
+int box__devices_attach_v2(box_t *box, const char *dir);
 
 /* sysctl.c */
 int box__sysctl_prepare(box_t *box, struct box_plan *p);

@@ -154,6 +154,7 @@ BOX_API void box_free(box_t *box)
     box__seccomp_free(box);
     box__landlock_free(box);
     box__sysctl_free(box);
+    box__devices_free(box);
     box__image_free(box); /* after the reap: it removes the box's writable layer */
     free(box->root);
     box__overlay_free(box->root_overlay);

@@ -116,6 +116,25 @@ static void v1_memory_usage(const char *dir, box_status_t *st)
         box_cg_key_u64(buf, "oom_kill", &st->oom_kills);
 }
 
+/* The rules in order, each to devices.allow or devices.deny, where they mean what they
+ * mean in the box's list (devices.c). */
+static int v1_apply_devices(box_t *box, const char *dir)
+{
+    for (size_t i = 0; i < box->n_device_rules; i++) {
+        const struct box_device_rule *d = &box->device_rules[i];
+        const char *file = d->allow ? "devices.allow" : "devices.deny";
+        char line[64];
+        int r = box__device_rule_v1(d, line, sizeof line);
+
+        if (r == 0)
+            r = box_cg_write(dir, file, line);
+        if (r < 0)
+            return box__error(box, -r, "spawn: cgroup: write '%s' to %s/%s (device rule %zu)",
+                              line, dir, file, i);
+    }
+    return 0;
+}
+
 const struct box_cg_ops box_cg_v1_ops = {
     .name = "v1",
     .enable = v1_enable,
@@ -123,6 +142,7 @@ const struct box_cg_ops box_cg_v1_ops = {
     .apply_limit = v1_apply_limit,
     .apply_cpuset = v1_apply_cpuset,
     .apply_io = v1_apply_io,
+    .apply_devices = v1_apply_devices,
     .attach = box_cg_attach_procs,
     .freeze = v1_freeze,
     .frozen = v1_frozen,

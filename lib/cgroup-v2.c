@@ -137,6 +137,7 @@ const struct box_cg_ops box_cg_v2_ops = {
     .apply_limit = v2_apply_limit,
     .apply_cpuset = v2_apply_cpuset,
     .apply_io = v2_apply_io,
+    .apply_devices = box__devices_attach_v2, /* v2 has no devices controller: a program */
     .attach = box_cg_attach_procs,
     .freeze = v2_freeze,
     .frozen = v2_frozen,

@@ -26,6 +26,7 @@ static const char *const slot_controller[BOX_CG_SLOTS] = {
     [BOX_CG_V2] = NULL,       [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids",
     [BOX_CG_CPU] = "cpu",     [BOX_CG_CPUACCT] = "cpuacct", [BOX_CG_CPUSET] = "cpuset",
     [BOX_CG_IO] = "blkio",    [BOX_CG_HUGETLB] = "hugetlb", [BOX_CG_FREEZER] = "freezer",
+    [BOX_CG_DEVICES] = "devices",
 };
 static const char *const slot_v2_controller[BOX_CG_SLOTS] = {
     [BOX_CG_MEMORY] = "memory", [BOX_CG_PIDS] = "pids", [BOX_CG_CPU] = "cpu",
@@ -211,6 +212,8 @@ static bool wanted(const box_t *box, bool need[BOX_CG_SLOTS])
         need[BOX_CG_CPUSET] = any = true;
     if (box->n_io_rules)
         need[BOX_CG_IO] = any = true;
+    if (box->n_device_rules)
+        need[BOX_CG_DEVICES] = any = true;
     /* A detached box always gets one: box_destroy kills it whole, box_pause works. */
     if (box->opts & BOX_OPT_DETACH)
         any = true;
@@ -256,13 +259,22 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
             continue;
         for (int l = 0; l < BOX_LIMIT_COUNT; l++)
             required |= box->limit_set[l] && limit_slot((box_limit_t)l) == slot;
-        required |= slot == BOX_CG_CPUSET || (slot == BOX_CG_IO && box->n_io_rules);
+        required |= slot == BOX_CG_CPUSET || (slot == BOX_CG_IO && box->n_io_rules) ||
+                    slot == BOX_CG_DEVICES;
         /* v2 accounts cpu time in every cgroup (cpu.stat) without the cpu controller. */
         if (have_v2 && slot == BOX_CG_CPUACCT) {
             box->cg.v2_slot[slot] = true;
             continue;
         }
-        if (have_v2 && v2_has(v2_parent, ctl)) {
+        /* v2 has no devices controller: a program on the v2 cgroup does its work, where
+         * no v1 hierarchy has it (or the caller asked for v2 only). */
+        if (have_v2 && slot == BOX_CG_DEVICES &&
+            (box->cgroup_backend == BOX_CGROUP_BACKEND_V2 ||
+             parent_dir(box, k, slot_controller[slot], parent, sizeof parent) == -ENOENT)) {
+            box->cg.v2_slot[slot] = true;
+            continue;
+        }
+        if (have_v2 && ctl && v2_has(v2_parent, ctl)) {
             r = box_cg_v2_ops.enable(box, v2_parent, ctl);
             if (r < 0)
                 goto fail;
@@ -286,7 +298,8 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
             }
         }
         if (r < 0 && required && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
-            slot != BOX_CG_CPUSET && !(slot == BOX_CG_IO && box->n_io_rules)) {
+            slot != BOX_CG_CPUSET && slot != BOX_CG_DEVICES &&
+            !(slot == BOX_CG_IO && box->n_io_rules)) {
             skip_slot(box, slot, r, parent);
             continue;
         }
@@ -333,6 +346,10 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
         goto fail;
     if (box->n_io_rules &&
         (r = slot_ops(box, BOX_CG_IO)->apply_io(box, slot_dir(box, BOX_CG_IO))) < 0)
+        goto fail;
+    if (box->n_device_rules &&
+        (r = slot_ops(box, BOX_CG_DEVICES)->apply_devices(box,
+                                                          slot_dir(box, BOX_CG_DEVICES))) < 0)
         goto fail;
     return 0;
 fail:

@@ -72,6 +72,7 @@ struct box_cg_ops {
     int (*apply_limit)(box_t *box, const char *dir, box_limit_t limit, uint64_t value);
     int (*apply_cpuset)(box_t *box, const char *dir);
     int (*apply_io)(box_t *box, const char *dir);
+    int (*apply_devices)(box_t *box, const char *dir); /* box_device_rule's rules */
     int (*attach)(const char *dir, pid_t pid);      /* cgroup.procs */
     int (*freeze)(const char *dir, bool frozen);    /* write it; -EOPNOTSUPP where it cannot */
     int (*frozen)(const char *dir);                 /* 1 when every task is, 0, -errno */

@@ -986,6 +986,60 @@ static void test_delegated_cgroup_for_nobody(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* box_device_rule, as root without a user namespace (where device nodes work): deny
+ * everything, allow /dev/null (1:3) and only mknod for /dev/full (1:7). Inside, on a tmpfs
+ * that allows devices, null is made and written, full is made but cannot be opened
+ * (EPERM), zero (1:5) cannot even be made. Enforced by the v1 devices controller on a
+ * hybrid host, by a BPF device program on a cgroup v2 host, and by the program with
+ * BOX_CGROUP_BACKEND_V2 on a hybrid host too. The same commands in a box without rules all
+ * work, so the refusals are the rules'. */
+static void test_device_rules(void **state)
+{
+    const char *script =
+        "cd /tmp; mknod null c 1 3 && echo x >null && echo null-ok; "
+        "mknod full c 1 7 && echo full-made; (echo x >full) 2>&1 | grep -o 'not permitted'; "
+        "mknod zero c 1 5 2>&1 | grep -o 'not permitted'; echo done";
+    char out[512];
+    box_status_t st;
+
+    (void)state;
+    for (int rules = 2; rules >= 0; rules--) {
+        box_t *box = new_test_box();
+
+        assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_USER), 0);
+        assert_int_equal(box_cap_keep(box, "CAP_MKNOD"), 0);
+        assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, BOX_MOUNT_DEVICES), 0);
+        if (rules == 2)
+            assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V2), 0);
+        if (rules) {
+            assert_int_equal(box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_ALL), 0);
+            assert_int_equal(box_device_rule(box, 1, 'c', 1, 3, BOX_DEVICE_ALL), 0);
+            assert_int_equal(box_device_rule(box, 1, 'c', 1, 7, BOX_DEVICE_MKNOD), 0);
+        }
+        if (run_box(box, script, out, sizeof out, &st) != 0)
+            fail_msg("spawn: %s", box_errmsg(box));
+        assert_string_equal(out, rules ? "null-ok\nfull-made\nnot permitted\nnot permitted\n"
+                                         "done\n"
+                                       : "null-ok\nfull-made\ndone\n");
+        box_free(box);
+    }
+}
+
+/* Device rules need root (the v1 devices hierarchy, or loading a BPF program): a rootless
+ * box with rules fails to spawn, even best effort, and leaves nothing behind. */
+static void test_rootless_device_rules(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_t *box = new_test_box();
+
+    (void)state;
+    assert_int_equal(box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_ALL), 0);
+    assert_int_equal(box_set_option(box, BOX_OPT_LIMITS_BEST_EFFORT, 1), 0);
+    assert_true(box_spawn(box, argv) < 0);
+    assert_non_null(strstr(box_errmsg(box), "devices"));
+    box_free(box);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest root_tests[] = {
@@ -1016,10 +1070,12 @@ int main(int argc, char **argv)
                                         cg_teardown),
         cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_device_rules, cg_setup, cg_teardown),
     };
     const struct CMUnitTest rootless_tests[] = {
         cmocka_unit_test_setup_teardown(test_rootless_cgroup_error, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_best_effort, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_rootless_device_rules, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
     };
 

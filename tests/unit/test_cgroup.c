@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <linux/bpf.h>
 
 #include "cgroup.h"
 
@@ -276,10 +277,69 @@ static void test_ops_tables(void **state)
     assert_int_equal(box_cg_v2_ops.kill(TEST_DATA_DIR), -EOPNOTSUPP);
 }
 
+/* box_device_rule: the checks, the v1 lines, and the v2 program's shape: the rules are
+ * tested from the last, a rule for everything ends the program, the default allows. */
+static void test_device_rules(void **state)
+{
+    struct bpf_insn prog[64];
+    char line[64];
+    box_t *box;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_device_rule(NULL, 1, 'c', 1, 3, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'x', 1, 3, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'c', 4096, 3, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'c', 1, 1 << 20, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'c', -2, 3, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'c', 1, 3, 0), -EINVAL);
+    assert_int_equal(box_device_rule(box, 1, 'c', 1, 3, 8), -EINVAL);
+    assert_int_equal(box_device_rule(box, 0, 'a', 1, -1, BOX_DEVICE_ALL), -EINVAL);
+    assert_int_equal(box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_READ), -EINVAL);
+    assert_int_equal(box->n_device_rules, 0);
+
+    /* Without rules the program allows everything. */
+    n = box__devices_bpf(box, prog);
+    assert_int_equal(n, 8);
+    assert_int_equal(prog[6].code, BPF_ALU64 | BPF_MOV | BPF_K);
+    assert_int_equal(prog[6].imm, 1);
+
+    assert_int_equal(box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_ALL), 0);
+    assert_int_equal(box_device_rule(box, 1, 'c', 1, -1, BOX_DEVICE_READ | BOX_DEVICE_WRITE),
+                     0);
+    assert_int_equal(box_device_rule(box, 0, 'b', -1, 7, BOX_DEVICE_MKNOD), 0);
+    assert_int_equal(box__device_rule_v1(&box->device_rules[0], line, sizeof line), 0);
+    assert_string_equal(line, "a");
+    assert_int_equal(box__device_rule_v1(&box->device_rules[1], line, sizeof line), 0);
+    assert_string_equal(line, "c 1:* rw");
+    assert_int_equal(box__device_rule_v1(&box->device_rules[2], line, sizeof line), 0);
+    assert_string_equal(line, "b *:7 m");
+    assert_true(box__devices_bpf_max(box) <= sizeof prog / sizeof prog[0]);
+    n = box__devices_bpf(box, prog);
+    /* 6 loads; the last rule: type, 3 for access, minor, verdict (7); the second: type,
+     * 3 for access, major, verdict (7); the first, for everything, ends it (2). */
+    assert_int_equal(n, 22);
+    assert_int_equal(prog[6].code, BPF_JMP | BPF_JNE | BPF_K); /* type of the last rule */
+    assert_int_equal(prog[6].imm, BPF_DEVCG_DEV_BLOCK);
+    assert_int_equal(prog[6].off, 6);                            /* to the second's block */
+    assert_int_equal(prog[9].code, BPF_JMP | BPF_JEQ | BPF_K);  /* deny: asks for mknod? */
+    assert_int_equal(prog[10].imm, 7);                           /* minor */
+    assert_int_equal(prog[11].imm, 0);                           /* deny */
+    assert_int_equal(prog[13].imm, BPF_DEVCG_DEV_CHAR);
+    assert_int_equal(prog[16].code, BPF_JMP | BPF_JNE | BPF_K);  /* allow: nothing more */
+    assert_int_equal(prog[17].imm, 1);                           /* major */
+    assert_int_equal(prog[18].imm, 1);                           /* allow */
+    assert_int_equal(prog[20].imm, 0);                           /* everything else: deny */
+    assert_int_equal(prog[21].code, BPF_JMP | BPF_EXIT);
+    box_free(box);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_v1_host),
+        cmocka_unit_test(test_device_rules),
         cmocka_unit_test(test_v2_host),
         cmocka_unit_test(test_v2_container),
         cmocka_unit_test(test_hybrid_hosts),

@@ -109,6 +109,10 @@ BOX_IO_WRITE_BPS = 2
 BOX_IO_READ_IOPS = 3
 BOX_IO_WRITE_IOPS = 4
 
+BOX_DEVICE_READ = 1 << 0
+BOX_DEVICE_WRITE = 1 << 1
+BOX_DEVICE_MKNOD = 1 << 2
+BOX_DEVICE_ALL = BOX_DEVICE_READ | BOX_DEVICE_WRITE | BOX_DEVICE_MKNOD
 BOX_SECCOMP_ALLOW = 1
 BOX_SECCOMP_ERRNO = 2
 BOX_SECCOMP_KILL = 3
@@ -426,6 +430,7 @@ _OPTIONAL = {
     "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
     "box_seccomp_cache_dir": (_I, [box_p, _S]),
     "box_set_sysctl": (_I, [box_p, _S, _S]),
+    "box_device_rule": (_I, [box_p, _I, ctypes.c_char, ctypes.c_int64, ctypes.c_int64, _U]),
     "box_store_open": (_I, [ctypes.POINTER(box_store_p), _S, _U]),
     "box_store_close": (None, [box_store_p]),
     "box_store_errmsg": (_S, [box_store_p]),
@@ -561,6 +566,7 @@ box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTO
 box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
                          if "box_seccomp_cache_dir" in _PROTOS else None)
 box_set_sysctl = lib.box_set_sysctl if "box_set_sysctl" in _PROTOS else None
+box_device_rule = lib.box_device_rule if "box_device_rule" in _PROTOS else None
 # The image store (a char ** output is freed with libc free() through ctypes.cast).
 box_store_open = lib.box_store_open if "box_store_open" in _PROTOS else None
 box_store_close = lib.box_store_close if "box_store_close" in _PROTOS else None
