@@ -287,6 +287,20 @@ int box_mkdir(box_t *box, const char *path, mode_t mode);
  * the group nothing and less other read/search when it gives others nothing, as bwrap's
  * --perms --dir does. Modes are exact: the child builds the tree under umask 0.) */
 int box_chmod(box_t *box, const char *path, mode_t mode);
+/* box_mknod: a step of the same plan that makes the device node `path` (absolute, in the
+ * box; missing parents are made 0755, whatever is at path is replaced): mode is S_IFCHR or
+ * S_IFBLK with the permissions (set exactly, no umask), major 0..4095, minor 0..1048575,
+ * owned by uid:gid (as the box's first process sees ids while it builds the tree: host ids
+ * without a user namespace). The node can be opened only on a mount that allows devices
+ * (libbox's /dev does; BOX_MOUNT_DEVICES) and only as the box's device rules allow
+ * (box_device_rule). Only a box without a user namespace can make one (with root's
+ * CAP_MKNOD): the kernel refuses device nodes of a user namespace, and box_spawn fails with
+ * -EPERM (-EACCES for an unprivileged caller); bind the host's node instead (box_mount BOX_MOUNT_BIND with BOX_MOUNT_DEVICES),
+ * as runc does rootless. Phase: before box_spawn(). Returns 0 or: -EINVAL (box NULL, mode
+ * not a device's, a device number out of range, path not absolute or "/"), -EXDEV (path
+ * leads outside the box), -EBUSY, -ENOMEM. */
+int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int major,
+              unsigned int minor, uid_t uid, gid_t gid);
 
 /* User namespace maps: `count` ids starting at `inside` map to ids starting at `outside`.
  * Without any map the caller's own uid/gid map to 0. An unprivileged caller may map only its

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "box-private.h"
 #include "child.h"
@@ -55,6 +56,8 @@ const char *box__mount_type_name(box_mount_type_t type)
 {
     if (type == BOX_MOUNT_OP_CHMOD)
         return "chmod";
+    if (type == BOX_MOUNT_OP_MKNOD)
+        return "mknod";
     switch (type) {
     case BOX_MOUNT_BIND: return "bind";
     case BOX_MOUNT_TMPFS: return "tmpfs";
@@ -116,7 +119,7 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
     if (r < 0)
         return box__error(box, -r, "mount %s: target %s", tname, target);
     if (strcmp(op.target, "/") == 0 && type != BOX_MOUNT_REMOUNT_RO &&
-        type != BOX_MOUNT_OP_CHMOD && type != BOX_MOUNT_BIND) {
+        type != BOX_MOUNT_OP_CHMOD && type != BOX_MOUNT_BIND && type != BOX_MOUNT_OP_MKNOD) {
         free(op.target);
         return box__error(box, EINVAL, "mount %s: target '/' is the root; use box_set_root",
                          tname);
@@ -144,6 +147,31 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
 oom:
     box__mount_free(&op);
     return box__error(box, ENOMEM, "mount %s", tname);
+}
+
+BOX_API int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int major,
+                      unsigned int minor, uid_t uid, gid_t gid)
+{
+    int r = box__check_configurable(box, "mknod");
+
+    if (r < 0)
+        return r;
+    if ((!S_ISCHR(mode) && !S_ISBLK(mode)) || (mode & ~(S_IFMT | 07777u)))
+        return box__error(box, EINVAL, "mknod %s: mode 0%o is not a character or block "
+                          "device's (S_IFCHR or S_IFBLK | permissions)", path ? path : "",
+                          (unsigned)mode);
+    if (major > 0xfff || minor > 0xfffff)
+        return box__error(box, EINVAL, "mknod %s: %u:%u is not a device number", path ? path : "",
+                          major, minor);
+    if (!path || path[0] != '/' || strcmp(path, "/") == 0)
+        return box__error(box, EINVAL, "mknod: path '%s' is not an absolute path of a file",
+                          path ? path : "(null)");
+    if ((r = box__mount_add(box, BOX_MOUNT_OP_MKNOD, NULL, path, 0, 0, mode)) < 0)
+        return r;
+    box->mounts[box->n_mounts - 1].rdev = makedev(major, minor);
+    box->mounts[box->n_mounts - 1].uid = uid;
+    box->mounts[box->n_mounts - 1].gid = gid;
+    return 0;
 }
 
 BOX_API int box_mount_fd(box_t *box, int fd, const char *target, unsigned int flags)
@@ -498,6 +526,37 @@ static long mask_or_protect(const struct box_plan *a, int root_fd, size_t i,
     return r < 0 ? box__child_fail(e, (int)i, op->target, r) : 0;
 }
 
+/* box_mknod: the node in its (made if missing) directory, replacing what is there, with
+ * its mode exactly (no umask) and its owner. */
+static long make_node(int root_fd, const struct box_mount_op *op, struct box_child_error *e,
+                      int idx)
+{
+    char dir[4096];
+    const char *name = op->target;
+    long parent, r;
+    size_t len = 0;
+
+    for (const char *p = op->target; *p; p++)
+        if (*p == '/')
+            len = (size_t)(p - op->target), name = p + 1;
+    if (len >= sizeof dir)
+        return box__child_fail(e, idx, op->target, -ENAMETOOLONG);
+    __builtin_memcpy(dir, op->target, len);
+    dir[len] = '\0';
+    parent = len ? make_target(root_fd, dir, false, op->parent_mode)
+                 : open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+    if (parent < 0)
+        return box__child_fail(e, idx, op->target, parent);
+    r = SYS3(SYS_unlinkat, parent, name, 0);
+    r = r < 0 && r != -ENOENT ? r : SYS4(SYS_mknodat, parent, name, op->mode, op->rdev);
+    if (r == 0)
+        r = SYS5(SYS_fchownat, parent, name, op->uid, op->gid, AT_SYMLINK_NOFOLLOW);
+    if (r == 0)
+        r = SYS4(SYS_fchmodat, parent, name, op->mode & 07777, 0);
+    SYS1(SYS_close, parent);
+    return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
+}
+
 static long apply_op(const struct box_plan *a, long *root, size_t i,
                      struct box_child_error *e)
 {
@@ -507,6 +566,8 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
     long target, m = -1, r = 0;
     int idx = (int)i;
 
+    if (op->type == BOX_MOUNT_OP_MKNOD)
+        return make_node(root_fd, op, e, idx);
     if (op->type == BOX_MOUNT_OP_CHMOD) {
         target = open_in_root(root_fd, op->target, O_PATH);
         r = target < 0 ? target : chmod_fd(target, op->mode);

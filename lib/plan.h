@@ -44,10 +44,14 @@ struct box_mount_op {
     bool has_mode;
     bool source_is_dir;
     struct box_overlay *overlay; /* BOX_MOUNT_OVERLAY: its layers */
+    dev_t rdev;        /* BOX_MOUNT_OP_MKNOD: the device number, with S_IFCHR/S_IFBLK in */
+    uid_t uid;         /* mode, and the node's owner */
+    gid_t gid;
 };
 
 /* Mount plan steps that are not mounts, recorded by their own calls (box_chmod). */
 #define BOX_MOUNT_OP_CHMOD ((box_mount_type_t)100)
+#define BOX_MOUNT_OP_MKNOD ((box_mount_type_t)101) /* box_mknod */
 #define BOX_NO_MODE ((mode_t)-1)
 
 /* seccomp.c: one classic BPF program of the caller's (box_seccomp_add_bpf). */

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -88,6 +89,13 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
             return box__error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
         if (op->type == BOX_MOUNT_OP_CHMOD)
             return box__error(box, err, "spawn: chmod 0%o %s", (unsigned)op->mode, op->target);
+        if (op->type == BOX_MOUNT_OP_MKNOD)
+            return box__error(box, err, "spawn: mknod %s (%u:%u)%s", op->target,
+                              major(op->rdev), minor(op->rdev),
+                              (err == EPERM || err == EACCES) && (box->ns & BOX_NS_USER)
+                                  ? ": a user namespace cannot make device nodes; bind the "
+                                    "host's node instead (box_mount BOX_MOUNT_BIND with "
+                                    "BOX_MOUNT_DEVICES)" : "");
         return box__error(box, err, "spawn: mount %s on %s%s%s",
                          box__mount_type_name(op->type), op->target, sub[0] ? "/" : "", sub);
     }

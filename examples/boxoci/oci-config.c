@@ -1007,51 +1007,66 @@ static const struct {
     { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, { 5, 2 }, { 136, -1 },
 };
 
-/* Without a device cgroup in libbox, device rules are honoured only where the kernel already
- * enforces them: in a user namespace no device node can be made, every mount but libbox's
- * /dev is nodev, so the container can open exactly the default devices. The rules must
- * allow those (later rules win, as in the device cgroup). */
-static int check_device_rules(struct oci_ctx *c, struct json_object *rules, bool user_ns,
-                              bool dev_mounts)
+/* One linux.resources.devices entry (the path names it). access "" means all. */
+struct oci_device_rule {
+    bool allow;
+    char type;
+    int64_t major, minor;
+    unsigned int access; /* BOX_DEVICE_* */
+};
+
+static int parse_device_rule(struct oci_ctx *c, struct json_object *e, struct oci_device_rule *out)
+{
+    const char *type = "a", *access = "rwm";
+    int r;
+
+    *out = (struct oci_device_rule){ .major = -1, .minor = -1 };
+    if (!json_object_is_type(e, json_type_object))
+        return oci_fail(c, EINVAL, "must be an object");
+    if ((r = oci_bool(c, e, "allow", &out->allow)) < 0 ||
+        (r = oci_string(c, e, "type", &type)) < 0 ||
+        (r = oci_string(c, e, "access", &access)) < 0 ||
+        (r = oci_i64(c, e, "major", -1, UINT32_MAX, &out->major)) < 0 ||
+        (r = oci_i64(c, e, "minor", -1, UINT32_MAX, &out->minor)) < 0)
+        return r;
+    if (strcmp(type, "a") != 0 && strcmp(type, "c") != 0 && strcmp(type, "b") != 0)
+        return oci_fail(c, EINVAL, "type '%s' is not a, c or b", type);
+    if (strspn(access, "rwm") != strlen(access))
+        return oci_fail(c, EINVAL, "access '%s' is not made of r, w and m", access);
+    out->type = type[0];
+    out->access = (strchr(access, 'r') ? BOX_DEVICE_READ : 0) |
+                  (strchr(access, 'w') ? BOX_DEVICE_WRITE : 0) |
+                  (strchr(access, 'm') ? BOX_DEVICE_MKNOD : 0);
+    if (!out->access)
+        out->access = BOX_DEVICE_ALL;
+    return 0;
+}
+
+/* In a user namespace without 'dev' mounts the kernel already enforces the rules: no device
+ * node can be made, every mount but libbox's /dev is nodev, so the container can open
+ * exactly the default devices; no device cgroup is needed (a rootless runtime could not
+ * make one). The rules must allow those (later rules win, as in the device cgroup). */
+static int check_device_rules(struct oci_ctx *c, struct json_object *rules)
 {
     size_t n = json_object_array_length(rules);
     int r;
 
-    if (n == 0)
-        return 0;
-    if (!user_ns || dev_mounts)
-        return oci_fail(c, EOPNOTSUPP, "libbox has no device cgroup yet: device rules are "
-                        "honoured only in a user namespace without 'dev' mounts");
     for (size_t d = 0; d < sizeof default_devices / sizeof default_devices[0]; d++) {
         bool allowed = false;
 
         for (size_t i = 0; i < n; i++) {
-            struct json_object *e = json_object_array_get_idx(rules, i);
             size_t m = oci_push_index(c, i);
-            const char *type = "a", *access = "rwm";
-            int64_t major = -1, minor = -1;
-            bool allow = false;
+            struct oci_device_rule e;
 
-            if (!json_object_is_type(e, json_type_object))
-                return oci_fail(c, EINVAL, "must be an object");
-            if ((r = oci_bool(c, e, "allow", &allow)) < 0 ||
-                (r = oci_string(c, e, "type", &type)) < 0 ||
-                (r = oci_string(c, e, "access", &access)) < 0 ||
-                (r = oci_i64(c, e, "major", -1, UINT32_MAX, &major)) < 0 ||
-                (r = oci_i64(c, e, "minor", -1, UINT32_MAX, &minor)) < 0)
+            if ((r = parse_device_rule(c, json_object_array_get_idx(rules, i), &e)) < 0)
                 return r;
-            if (strcmp(type, "a") != 0 && strcmp(type, "c") != 0 && strcmp(type, "b") != 0)
-                return oci_fail(c, EINVAL, "type '%s' is not a, c or b", type);
-            if (strspn(access, "rwm") != strlen(access))
-                return oci_fail(c, EINVAL, "access '%s' is not made of r, w and m", access);
             oci_pop(c, m);
-            if (type[0] == 'b' ||
-                (major != -1 && major != default_devices[d].major) ||
-                (minor != -1 && minor != default_devices[d].minor))
+            if (e.type == 'b' || (e.major != -1 && e.major != default_devices[d].major) ||
+                (e.minor != -1 && e.minor != default_devices[d].minor))
                 continue;
-            if (allow && strchr(access, 'r') && strchr(access, 'w'))
+            if (e.allow && (e.access & BOX_DEVICE_READ) && (e.access & BOX_DEVICE_WRITE))
                 allowed = true;
-            else if (!allow && (strchr(access, 'r') || strchr(access, 'w')))
+            else if (!e.allow && (e.access & (BOX_DEVICE_READ | BOX_DEVICE_WRITE)))
                 allowed = false;
         }
         if (!allowed)
@@ -1059,6 +1074,30 @@ static int check_device_rules(struct oci_ctx *c, struct json_object *rules, bool
                             "which libbox's /dev always has",
                             (long long)default_devices[d].major,
                             (long long)default_devices[d].minor);
+    }
+    return 0;
+}
+
+/* Otherwise the rules go to libbox's device cgroup (box_device_rule; it needs root). */
+static int apply_device_rules(struct oci_ctx *c, struct json_object *rules, bool user_ns,
+                              bool dev_mounts, box_t *box)
+{
+    size_t n = json_object_array_length(rules);
+    int r;
+
+    if (n == 0)
+        return 0;
+    if (user_ns && !dev_mounts)
+        return check_device_rules(c, rules);
+    for (size_t i = 0; i < n; i++) {
+        size_t m = oci_push_index(c, i);
+        struct oci_device_rule e;
+
+        if ((r = parse_device_rule(c, json_object_array_get_idx(rules, i), &e)) < 0)
+            return r;
+        if ((r = box_device_rule(box, e.allow, e.type, e.major, e.minor, e.access)) < 0)
+            return oci_fail_box(c, r, box);
+        oci_pop(c, m);
     }
     return 0;
 }
@@ -1385,7 +1424,7 @@ static int apply_resources(struct oci_ctx *c, const struct oci_config *cfg,
         return r;
     if (dev) {
         mark = oci_push(c, "devices");
-        if ((r = check_device_rules(c, dev, cfg->user_ns, has_dev_mounts(cfg->json))) < 0)
+        if ((r = apply_device_rules(c, dev, cfg->user_ns, has_dev_mounts(cfg->json), box)) < 0)
             return r;
         oci_pop(c, mark);
     }
@@ -1539,6 +1578,60 @@ static int apply_annotations(struct oci_ctx *c, struct json_object *doc)
     return 0;
 }
 
+/* linux.devices: made with box_mknod where the container has no user namespace; in one,
+ * where the kernel refuses device nodes, the host's node at the same path is bound (as
+ * runc does rootless). Either way the node lands in libbox's /dev or wherever path says.
+ * When linux.resources.devices went to the device cgroup (no user namespace), each device
+ * is allowed after those rules, as runc allows them: listing a device means using it. */
+static int apply_devices(struct oci_ctx *c, struct json_object *lx, bool user_ns, box_t *box)
+{
+    struct json_object *list = NULL, *res, *rules;
+    bool cgroup_rules = !user_ns && json_object_object_get_ex(lx, "resources", &res) &&
+                        json_object_object_get_ex(res, "devices", &rules) &&
+                        json_object_is_type(rules, json_type_array) &&
+                        json_object_array_length(rules) > 0;
+    size_t mark;
+    int r = oci_member(c, lx, "devices", json_type_array, &list);
+
+    if (r <= 0)
+        return r;
+    mark = oci_push(c, "devices");
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *e = json_object_array_get_idx(list, i);
+        size_t m = oci_push_index(c, i);
+        const char *path = NULL, *type = NULL;
+        int64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
+
+        if (!json_object_is_type(e, json_type_object))
+            return oci_fail(c, EINVAL, "must be an object");
+        if ((r = oci_string(c, e, "path", &path)) < 0 || (r = oci_string(c, e, "type", &type)) < 0 ||
+            (r = oci_i64(c, e, "major", 0, 0xfff, &major)) < 0 ||
+            (r = oci_i64(c, e, "minor", 0, 0xfffff, &minor)) < 0 ||
+            (r = oci_i64(c, e, "fileMode", 0, 07777, &mode)) < 0 ||
+            (r = oci_i64(c, e, "uid", 0, UINT32_MAX, &uid)) < 0 ||
+            (r = oci_i64(c, e, "gid", 0, UINT32_MAX, &gid)) < 0)
+            return r;
+        if (!path || !type)
+            return oci_fail(c, EINVAL, "path and type are required");
+        if (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b"))
+            return oci_fail(c, strcmp(type, "p") ? EINVAL : EOPNOTSUPP, "type '%s': %s", type,
+                            strcmp(type, "p") ? "not c, u, b or p" : "libbox makes no fifos");
+        if (user_ns)
+            r = box_mount(box, BOX_MOUNT_BIND, path, path, BOX_MOUNT_DEVICES);
+        else
+            r = box_mknod(box, path, (type[0] == 'b' ? S_IFBLK : S_IFCHR) | (mode_t)mode,
+                          (unsigned)major, (unsigned)minor, (uid_t)uid, (gid_t)gid);
+        if (r == 0 && cgroup_rules)
+            r = box_device_rule(box, 1, type[0] == 'b' ? 'b' : 'c', major, minor,
+                                BOX_DEVICE_ALL);
+        if (r < 0)
+            return oci_fail_box(c, r, box);
+        oci_pop(c, m);
+    }
+    oci_pop(c, mark);
+    return 0;
+}
+
 /* linux.sysctl: each name to box_set_sysctl, which refuses the host's own settings. */
 static int apply_sysctl(struct oci_ctx *c, struct json_object *lx, box_t *box)
 {
@@ -1570,8 +1663,7 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
     struct json_object *res = NULL, *seccomp = NULL;
     int r;
 
-    if ((r = oci_refuse(c, lx, "devices", "libbox's /dev has only the default devices")) < 0 ||
-        (r = oci_member(c, lx, "resources", json_type_object, &res)) < 0)
+    if ((r = oci_member(c, lx, "resources", json_type_object, &res)) < 0)
         return r;
     if (res) {
         size_t mark = oci_push(c, "resources");
@@ -1580,6 +1672,8 @@ static int apply_linux(struct oci_ctx *c, const struct oci_config *cfg,
             return r;
         oci_pop(c, mark);
     }
+    if ((r = apply_devices(c, lx, cfg->user_ns, box)) < 0)
+        return r;
     if ((r = apply_cgroups_path(c, lx, host, box)) < 0 ||
         (r = apply_sysctl(c, lx, box)) < 0 ||
         (r = oci_member(c, lx, "seccomp", json_type_object, &seccomp)) < 0)

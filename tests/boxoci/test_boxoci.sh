@@ -94,6 +94,16 @@ suite() { # MODE (root or rootless)
   cfg "$tmp/a" "c['linux']['sysctl']={'kernel.panic':'1'}"
   t "$mode: a host sysctl refused" 1 'linux.sysctl.kernel.panic: set_sysctl: kernel.panic is not namespaced' $rt run --bundle "$tmp/a" c4
   cfg "$tmp/a" "del c['linux']['sysctl']; del c['domainname']"
+  # linux.devices and linux.resources.devices: as root the node is made (mknod) and a
+  # denied one cannot be opened; rootless the host's node is bound.
+  if [ "$mode" = root ]; then
+    cfg "$tmp/a" "c['process']['args']=['sh','-c','ls -l /dev/myfull | cut -c1; (echo x >/dev/myfull) 2>&1 | grep -o -e \"not permitted\" -e \"No space\"; (echo x >/dev/zero) 2>&1 | grep -o \"not permitted\"; echo x >/dev/null && echo null-ok']; c['linux']['devices']=[{'path':'/dev/myfull','type':'c','major':1,'minor':7,'fileMode':0o666}]; c['linux']['resources']={'devices':[{'allow':False,'access':'rwm'},{'allow':True,'type':'c','major':1,'minor':3,'access':'rwm'}]}"
+    t "$mode: linux.devices made, resources.devices enforced" 0 '^c No space not permitted null-ok $' sh -c "$rt run --bundle $tmp/a c5 | tr '\\n' ' '"
+  else
+    cfg "$tmp/a" "c['process']['args']=['sh','-c','stat -c %t:%T /dev/kmsg']; c['linux']['devices']=[{'path':'/dev/kmsg','type':'c','major':1,'minor':11}]"
+    t "$mode: linux.devices bound from the host" 0 '^1:b$' $rt run --bundle "$tmp/a" c5
+  fi
+  cfg "$tmp/a" "c['linux'].pop('devices', None); c['linux'].pop('resources', None)"
 
   # podman's default seccomp profile with noNewPrivileges false (OCI's default): the
   # filter goes in before the capabilities are dropped.

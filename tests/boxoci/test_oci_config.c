@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "box-private.h"
 #include "oci-config.h"
@@ -374,10 +376,33 @@ static void test_resources(void **state)
     expect_error(RES("\"network\":{\"classID\":5}"), EOPNOTSUPP, "linux.resources.network");
     expect_error(RES("\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":5}]}"),
                  EOPNOTSUPP, "linux.resources.blockIO.weightDevice");
-    /* Device rules without a user namespace need a device cgroup libbox lacks. */
-    expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{"
-        "\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}}"), EOPNOTSUPP,
-        "libbox has no device cgroup");
+    /* Without a user namespace the rules go to libbox's device cgroup, in order. */
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
+        "\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"},{\"allow\":true,\"type\":"
+        "\"b\",\"minor\":7,\"access\":\"m\"},{\"allow\":true,\"type\":\"c\",\"major\":136}]}}"),
+        &box), 0);
+    assert_int_equal(box->n_device_rules, 4);
+    assert_true(!box->device_rules[0].allow && box->device_rules[0].type == 'a');
+    assert_int_equal(box->device_rules[0].access, BOX_DEVICE_ALL);
+    assert_int_equal(box->device_rules[1].access, BOX_DEVICE_READ | BOX_DEVICE_WRITE);
+    assert_true(box->device_rules[1].major == 1 && box->device_rules[1].minor == 3);
+    assert_true(box->device_rules[2].type == 'b' && box->device_rules[2].major == -1);
+    assert_int_equal(box->device_rules[2].access, BOX_DEVICE_MKNOD);
+    assert_int_equal(box->device_rules[3].access, BOX_DEVICE_ALL); /* access left out */
+    box_free(box);
+#define DEV(x) DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{" \
+                   "\"devices\":[" x "]}}")
+    expect_error(DEV("{\"allow\":false,\"access\":\"r\"}"), EINVAL,
+                 "linux.resources.devices[0]: device_rule: a rule of type 'a' is for every "
+                 "device and every access");
+    expect_error(DEV("{},{\"allow\":true,\"type\":\"c\",\"major\":5000}"), EINVAL,
+                 "linux.resources.devices[1]: device_rule: 5000:-1 is not a device number");
+    expect_error(DEV("{\"type\":\"x\"}"), EINVAL,
+                 "linux.resources.devices[0]: type 'x' is not a, c or b");
+    expect_error(DEV("{\"access\":\"rwx\"}"), EINVAL,
+                 "linux.resources.devices[0]: access 'rwx' is not made of r, w and m");
+    expect_error(DEV("5"), EINVAL, "linux.resources.devices[0]: must be an object");
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"cgroupsPath\":"
         "\"machine.slice:libpod:c1\"}"), EOPNOTSUPP, "linux.cgroupsPath: 'machine.slice:libpod:c1'"
         " is a systemd slice path");
@@ -455,6 +480,44 @@ static void test_sysctl(void **state)
     box_free(box);
 }
 
+/* linux.devices: box_mknod without a user namespace, a bind of the host's node with one. */
+static void test_devices(void **state)
+{
+    const struct box_mount_op *op;
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":"
+        "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":432,"
+        "\"uid\":0,\"gid\":5},{\"path\":\"/dev/loop9\",\"type\":\"b\",\"major\":7,"
+        "\"minor\":9}]}"), &box), 0);
+    op = &box->mounts[box->n_mounts - 2];
+    assert_int_equal(op->type, BOX_MOUNT_OP_MKNOD);
+    assert_string_equal(op->target, "/dev/fuse");
+    assert_int_equal(op->mode, S_IFCHR | 0660);
+    assert_true(op->rdev == makedev(10, 229) && op->gid == 5);
+    op = &box->mounts[box->n_mounts - 1];
+    assert_int_equal(op->mode, S_IFBLK | 0666);
+    assert_int_equal(box->n_device_rules, 0); /* no rules: no device cgroup */
+    box_free(box);
+    /* With device rules, a listed device is allowed after them. */
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":"
+        "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}],\"resources\":"
+        "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}}"), &box), 0);
+    assert_int_equal(box->n_device_rules, 2);
+    assert_true(box->device_rules[1].allow && box->device_rules[1].major == 10 &&
+                box->device_rules[1].minor == 229);
+    box_free(box);
+    assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":"
+        "\"user\"}],\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,"
+        "\"minor\":3}]}"), &box), 0);
+    op = &box->mounts[box->n_mounts - 1];
+    assert_int_equal(op->type, BOX_MOUNT_BIND);
+    assert_string_equal(op->source, "/dev/null");
+    assert_true(op->flags & BOX_MOUNT_DEVICES);
+    box_free(box);
+}
+
 static void test_refused_fields(void **state)
 {
     (void)state;
@@ -501,8 +564,17 @@ static void test_refused_fields(void **state)
     expect_error(LNX("\"sysctl\":{\"net/../x\":\"1\"}"), EINVAL,
                  "linux.sysctl.net/../x: set_sysctl: 'net/../x' is not a sysctl name");
     expect_error(LNX("\"sysctl\":[\"net.ipv4.ip_forward\"]"), EINVAL, "linux.sysctl");
-    expect_error(LNX("\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
-                     "\"minor\":229}]"), EOPNOTSUPP, "linux.devices");
+    expect_error(LNX("\"devices\":[{\"path\":\"/dev/p\",\"type\":\"p\"}]"), EOPNOTSUPP,
+                 "config.json: linux.devices[0]: type 'p': libbox makes no fifos");
+    expect_error(LNX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"q\"}]"), EINVAL,
+                 "linux.devices[0]: type 'q': not c, u, b or p");
+    expect_error(LNX("\"devices\":[{\"type\":\"c\"}]"), EINVAL,
+                 "linux.devices[0]: path and type are required");
+    expect_error(LNX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":5000}]"),
+                 ERANGE, "linux.devices[0].major");
+    expect_error(LNX("\"devices\":[{\"path\":\"dev/x\",\"type\":\"c\"}]"), EINVAL,
+                 "linux.devices[0]: mknod: path 'dev/x' is not an absolute path");
+    expect_error(LNX("\"devices\":5"), EINVAL, "linux.devices");
     expect_error(LNX("\"personality\":{\"domain\":\"LINUX32\"}"), EOPNOTSUPP,
                  "linux.personality.domain: 'LINUX32'");
     expect_error(LNX("\"intelRdt\":{\"closID\":\"x\"}"), EOPNOTSUPP, "linux.intelRdt");
@@ -640,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_resources),
         cmocka_unit_test(test_unified),
         cmocka_unit_test(test_sysctl),
+        cmocka_unit_test(test_devices),
         cmocka_unit_test(test_refused_fields),
         cmocka_unit_test(test_seccomp),
         cmocka_unit_test(test_podman_profile),

@@ -998,7 +998,10 @@ static void test_device_rules(void **state)
     const char *script =
         "cd /tmp; mknod null c 1 3 && echo x >null && echo null-ok; "
         "mknod full c 1 7 && echo full-made; (echo x >full) 2>&1 | grep -o 'not permitted'; "
-        "mknod zero c 1 5 2>&1 | grep -o 'not permitted'; echo done";
+        "mknod zero c 1 5 2>&1 | grep -o 'not permitted'; "
+        "stat -c '%a %g %t:%T' /dev/sub/full; "
+        "(echo x >/dev/sub/full) 2>&1 | grep -o -e 'not permitted' -e 'No space left'; "
+        "echo done";
     char out[512];
     box_status_t st;
 
@@ -1009,6 +1012,9 @@ static void test_device_rules(void **state)
         assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_USER), 0);
         assert_int_equal(box_cap_keep(box, "CAP_MKNOD"), 0);
         assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, BOX_MOUNT_DEVICES), 0);
+        /* box_mknod: made by libbox in its /dev, in a directory it makes too */
+        assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+        assert_int_equal(box_mknod(box, "/dev/sub/full", S_IFCHR | 0620, 1, 7, 0, 5), 0);
         if (rules == 2)
             assert_int_equal(box_set_cgroup_backend(box, BOX_CGROUP_BACKEND_V2), 0);
         if (rules) {
@@ -1019,24 +1025,42 @@ static void test_device_rules(void **state)
         if (run_box(box, script, out, sizeof out, &st) != 0)
             fail_msg("spawn: %s", box_errmsg(box));
         assert_string_equal(out, rules ? "null-ok\nfull-made\nnot permitted\nnot permitted\n"
-                                         "done\n"
-                                       : "null-ok\nfull-made\ndone\n");
+                                         "620 5 1:7\nnot permitted\ndone\n"
+                                       : "null-ok\nfull-made\n620 5 1:7\nNo space left\n"
+                                         "done\n");
         box_free(box);
     }
 }
 
 /* Device rules need root (the v1 devices hierarchy, or loading a BPF program): a rootless
- * box with rules fails to spawn, even best effort, and leaves nothing behind. */
+ * box with rules fails to spawn, even best effort, and leaves nothing behind; so does
+ * box_mknod in a user namespace, which says what to do instead. */
 static void test_rootless_device_rules(void **state)
 {
     const char *const argv[] = { "true", NULL };
     box_t *box = new_test_box();
+    int r;
 
     (void)state;
     assert_int_equal(box_device_rule(box, 0, 'a', -1, -1, BOX_DEVICE_ALL), 0);
     assert_int_equal(box_set_option(box, BOX_OPT_LIMITS_BEST_EFFORT, 1), 0);
     assert_true(box_spawn(box, argv) < 0);
     assert_non_null(strstr(box_errmsg(box), "devices"));
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mknod(box, "/dev/full2", S_IFCHR | 0666, 1, 7, 0, 0), 0);
+    r = box_spawn(box, argv);
+    assert_true(r == -EPERM || r == -EACCES);
+    assert_non_null(strstr(box_errmsg(box), "spawn: mknod /dev/full2 (1:7)"));
+    assert_non_null(strstr(box_errmsg(box), "a user namespace cannot make device nodes"));
+    box_free(box);
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(box_mknod(box, "/dev/x", S_IFREG | 0666, 1, 7, 0, 0), -EINVAL);
+    assert_int_equal(box_mknod(box, "/dev/x", S_IFCHR | 0666, 4096, 7, 0, 0), -EINVAL);
+    assert_int_equal(box_mknod(box, "dev/x", S_IFCHR | 0666, 1, 7, 0, 0), -EINVAL);
+    assert_int_equal(box_mknod(box, "/", S_IFCHR | 0666, 1, 7, 0, 0), -EINVAL);
+    assert_int_equal(box_mknod(box, "/../x", S_IFCHR | 0666, 1, 7, 0, 0), -EXDEV);
     box_free(box);
 }
 

@@ -431,6 +431,7 @@ _OPTIONAL = {
     "box_seccomp_cache_dir": (_I, [box_p, _S]),
     "box_set_sysctl": (_I, [box_p, _S, _S]),
     "box_device_rule": (_I, [box_p, _I, ctypes.c_char, ctypes.c_int64, ctypes.c_int64, _U]),
+    "box_mknod": (_I, [box_p, _S, ctypes.c_uint, _U, _U, uid_t, gid_t]),
     "box_store_open": (_I, [ctypes.POINTER(box_store_p), _S, _U]),
     "box_store_close": (None, [box_store_p]),
     "box_store_errmsg": (_S, [box_store_p]),
@@ -567,6 +568,7 @@ box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
                          if "box_seccomp_cache_dir" in _PROTOS else None)
 box_set_sysctl = lib.box_set_sysctl if "box_set_sysctl" in _PROTOS else None
 box_device_rule = lib.box_device_rule if "box_device_rule" in _PROTOS else None
+box_mknod = lib.box_mknod if "box_mknod" in _PROTOS else None
 # The image store (a char ** output is freed with libc free() through ctypes.cast).
 box_store_open = lib.box_store_open if "box_store_open" in _PROTOS else None
 box_store_close = lib.box_store_close if "box_store_close" in _PROTOS else None
