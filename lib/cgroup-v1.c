@@ -123,7 +123,7 @@ static int v1_apply_devices(box_t *box, const char *dir)
     for (size_t i = 0; i < box->n_device_rules; i++) {
         const struct box_device_rule *d = &box->device_rules[i];
         const char *file = d->allow ? "devices.allow" : "devices.deny";
-        char line[64];
+        char line[80];
         int r = box__device_rule_v1(d, line, sizeof line);
 
         if (r == 0)

@@ -73,7 +73,7 @@ void box__devices_free(box_t *box)
 /* "c 1:3 rw", "b *:* m", "a": a rule as cgroup v1's devices.allow / devices.deny take it. */
 int box__device_rule_v1(const struct box_device_rule *d, char *buf, size_t size)
 {
-    char major[16] = "*", minor[16] = "*", acc[4];
+    char major[24] = "*", minor[24] = "*", acc[4];
     size_t n = 0;
 
     if (d->type == 'a')
