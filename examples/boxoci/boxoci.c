@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -554,6 +556,36 @@ static int apply_runtime_settings(const struct oci_config *cfg)
     return 0;
 }
 
+/* OCI's console socket: the pty master goes to the AF_UNIX socket at path by SCM_RIGHTS
+ * (conmon and containerd's shim listen there), before create exits. */
+static int send_console(const char *path, int master)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    char name[] = "/dev/ptmx", cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                          .msg_controllen = sizeof cbuf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    int fd, r = 0;
+
+    if (master < 0)
+        return master;
+    if (strlen(path) >= sizeof addr.sun_path)
+        return -ENAMETOOLONG;
+    strcpy(addr.sun_path, path);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &master, sizeof(int));
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || sendmsg(fd, &msg, 0) < 0)
+        r = -errno;
+    close(fd);
+    return r;
+}
+
 struct create_opts {
     const char *bundle, *pid_file, *console_socket;
     int preserve_fds;
@@ -573,15 +605,18 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     int r, rc = 1;
 
     *out = NULL;
-    if (o->console_socket)
-        return error("--console-socket: libbox has no terminal support yet");
     if (!realpath(o->bundle, bundle))
         return error("bundle %s: %s", o->bundle, strerror(errno));
     if ((r = oci_config_load(bundle, &cfg, err)) < 0)
         return error("%s", err);
-    if (cfg->terminal) {
+    /* As runc: a terminal goes to the caller through the console socket, never to a
+     * foreground boxoci. */
+    if (cfg->terminal != (o->console_socket != NULL)) {
+        rc = error(cfg->terminal ? "config.json: process.terminal: needs --console-socket "
+                                   "(the pty master is sent there)"
+                                 : "--console-socket: process.terminal is false");
         oci_config_free(cfg);
-        return error("config.json: process.terminal: libbox has no terminal support yet");
+        return rc;
     }
     if (!cfg->args) {
         oci_config_free(cfg);
@@ -609,7 +644,13 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
         error("%s", box_errmsg(box));
         goto out;
     }
-    for (int fd = 0; o->preserve_fds && fd < 3 + o->preserve_fds; fd++)
+    if (cfg->terminal &&
+        (r = box_set_tty(box, 1, (unsigned short)cfg->console_rows,
+                         (unsigned short)cfg->console_cols)) < 0) {
+        error("%s", box_errmsg(box));
+        goto out;
+    }
+    for (int fd = cfg->terminal ? 3 : 0; o->preserve_fds && fd < 3 + o->preserve_fds; fd++)
         if ((r = box_pass_fd(box, fd, fd)) < 0) {
             error("--preserve-fds: %s", box_errmsg(box));
             goto out;
@@ -621,6 +662,11 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
             error("container \"%s\" exists already", id);
         else
             error("%s", box_errmsg(box));
+        goto out;
+    }
+    if (o->console_socket && (r = send_console(o->console_socket, box_tty_fd(box))) < 0) {
+        error("--console-socket %s: %s", o->console_socket, strerror(-r));
+        box_destroy(box);
         goto out;
     }
     if (o->pid_file && (r = write_pid_file(o->pid_file, box_pid(box))) < 0) {
@@ -1109,16 +1155,52 @@ static int check_exec_process(box_t *box, struct json_object *p)
             rc = error("exec: process.%s: an exec into a libbox box gets the container's "
                        "own; this one differs", same[i]);
     }
-    if (!rc && json_object_object_get_ex(p, "user", &a) &&
-        !(cp && json_object_object_get_ex(cp, "user", &b) &&
-          json_object_equal(json_object_object_get(a, "uid"), json_object_object_get(b, "uid")) &&
-          json_object_equal(json_object_object_get(a, "gid"), json_object_object_get(b, "gid")) &&
-          json_object_equal(json_object_object_get(a, "additionalGids"),
-                            json_object_object_get(b, "additionalGids"))))
-        rc = error("exec: process.user: libbox runs an exec as the container's user only "
-                   "(for now)");
     json_object_put(label);
     return rc;
+}
+
+/* process.user: an exec as another user (BOX_EXEC_USER, BOX_EXEC_GROUPS); the groups
+ * array is the caller's (free). Returns 0 or 1 with the error reported. */
+static int exec_user(struct json_object *p, box_exec_opts_t *eo, gid_t **groups)
+{
+    struct json_object *u, *v;
+    int64_t id;
+
+    *groups = NULL;
+    if (!json_object_object_get_ex(p, "user", &u))
+        return 0;
+    if (!json_object_is_type(u, json_type_object))
+        return error("exec: process.user: not an object");
+    eo->flags |= BOX_EXEC_USER | BOX_EXEC_GROUPS;
+    for (int k = 0; k < 2; k++) {
+        const char *key = k ? "gid" : "uid";
+
+        id = json_object_object_get_ex(u, key, &v) ? json_object_get_int64(v) : 0;
+        if (v && (!json_object_is_type(v, json_type_int) || id < 0 || id > UINT32_MAX - 1))
+            return error("exec: process.user.%s: not an id", key);
+        if (k)
+            eo->gid = (gid_t)id;
+        else
+            eo->uid = (uid_t)id;
+    }
+    if (json_object_object_get_ex(u, "additionalGids", &v)) {
+        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+
+        if (!json_object_is_type(v, json_type_array) || n > 64)
+            return error("exec: process.user.additionalGids: an array of at most 64 ids");
+        *groups = calloc(n + 1, sizeof **groups);
+        if (!*groups)
+            return error("out of memory");
+        for (size_t i = 0; i < n; i++) {
+            id = json_object_get_int64(json_object_array_get_idx(v, i));
+            if (id < 0 || id > UINT32_MAX - 1)
+                return error("exec: process.user.additionalGids[%zu]: not an id", i);
+            (*groups)[i] = (gid_t)id;
+        }
+        eo->groups = *groups;
+        eo->n_groups = n;
+    }
+    return 0;
 }
 
 /* The process object of an exec given on the command line (runc's flags). */
@@ -1221,6 +1303,7 @@ static int cmd_exec(int argc, char **argv)
     struct json_object *p = NULL, *v;
     box_exec_opts_t eo = BOX_EXEC_OPTS_INIT;
     const char **args = NULL, **envp = NULL;
+    gid_t *groups = NULL;
     bool detach = false, tty = false;
     box_proc_t *proc = NULL;
     box_status_t status;
@@ -1276,7 +1359,7 @@ static int cmd_exec(int argc, char **argv)
         error("exec --user %s: UID[:GID] in numbers", user);
         goto out;
     }
-    if (check_exec_process(box, p))
+    if (check_exec_process(box, p) || exec_user(p, &eo, &groups))
         goto out;
     args = string_array(json_object_object_get(p, "args"));
     if (json_object_object_get_ex(p, "env", &v))
@@ -1308,6 +1391,7 @@ static int cmd_exec(int argc, char **argv)
     }
 out:
     box_proc_free(proc);
+    free(groups);
     free(args);
     free(envp);
     json_object_put(p);

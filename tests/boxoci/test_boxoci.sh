@@ -182,7 +182,10 @@ suite() { # MODE (root or rootless)
   echo '{"args":["true"],"capabilities":{"bounding":["CAP_SYS_ADMIN"]}}' >"$w/proc2.json"
   t "$mode: exec --process: other capabilities refused" 1 'process.capabilities' \
     $rt exec --process "$w/proc2.json" c3
-  t "$mode: exec --user of another user refused" 1 'process.user' $rt exec --user 5:5 c3 true
+  t "$mode: exec --user" 0 '^0:0 0$' $rt exec c3 sh -c 'echo $(id -u):$(id -g) $(id -G)'
+  [ "$mode" = root ] && t "$mode: exec --user of another user" 0 '^5:6 6$' $rt exec --user 5:6 c3 \
+    sh -c 'echo $(id -u):$(id -g) $(id -G)'
+  t "$mode: exec --user: not numbers" 1 'UID\[:GID\] in numbers' $rt exec --user x c3 true
   t "$mode: exec --detach --pid-file" 0 '' $rt exec --detach --pid-file "$w/epid" c3 sleep 50
   t "$mode: exec --detach: it runs" 0 '' kill -0 "$(cat "$w/epid")"
   if [ -n "$cgroups" ]; then
@@ -218,6 +221,27 @@ suite() { # MODE (root or rootless)
   t "$mode: created then deleted (never started)" 0 '' sh -c "$rt create --bundle $tmp/a c5 && $rt delete c5"
   cfg "$tmp/a" "c['process']['user']['uid']='x'"
   t "$mode: a bad value names the field" 1 'config.json: process.user.uid' $rt create --bundle "$tmp/a" c6
+
+  # A terminal through the console socket (podman -t, ctr run -t): the pty master is
+  # sent before create exits; the program's stdio is the pty's slave, of its size.
+  cfg "$tmp/a" "c['process']['terminal']=True; c['process']['consoleSize']={'height':30,'width':100}; c['process']['args']=['sh','-c','tty; stty size; echo hi-tty']; c['process']['user']['uid']=0"
+  rm -f "$w/console.sock" "$w/console.ready"
+  $as /usr/bin/python3 "$(dirname "$0")/console-socket.py" "$w/console.sock" "$w/console.out" \
+    >"$w/console.ready" 2>&1 &
+  listener=$!
+  for i in $(seq 100); do [ -s "$w/console.ready" ] && break; sleep 0.1; done
+  t "$mode: create --console-socket" 0 '' $rt create --bundle "$tmp/a" --console-socket "$w/console.sock" t1
+  t "$mode: start with a terminal" 0 '' $rt start t1
+  wait $listener
+  t "$mode: the program's stdout is a pty" 0 '^/dev/pts/[0-9]+$' sh -c "tr -d '\r' <$w/console.out"
+  t "$mode: consoleSize" 0 '^30 100$' sh -c "tr -d '\r' <$w/console.out"
+  t "$mode: the program's output" 0 '^hi-tty$' sh -c "tr -d '\r' <$w/console.out"
+  for i in $(seq 100); do $rt state t1 | grep -q stopped && break; sleep 0.1; done
+  t "$mode: delete after a terminal" 0 '' $rt delete t1
+  t "$mode: a terminal without --console-socket" 1 'needs --console-socket' $rt create --bundle "$tmp/a" t2
+  cfg "$tmp/a" "c['process']['terminal']=False"
+  t "$mode: --console-socket without a terminal" 1 'process.terminal is false' \
+    $rt create --bundle "$tmp/a" --console-socket "$w/none.sock" t2
 
   # Errors name the field, in the JSON log too, and leave nothing behind.
   cfg "$tmp/a" "c['process']['user']['uid']=0; c['process']['apparmorProfile']='x'"
