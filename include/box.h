@@ -1291,7 +1291,8 @@ int box_phase(box_t *box);
  * non-zero return stops the walk and is returned. Returns 0, or fn's value, -EINVAL
  * (fn NULL, bad dir), -ENOENT (no state directory: no box was ever detached there),
  * -ENOMEM, or the errno of reading the directory. */
-int box_list(const char *state_dir, int (*fn)(const char *id, void *data), void *data);
+typedef int (*box_list_fn)(const char *id, void *data);
+int box_list(const char *state_dir, box_list_fn fn, void *data);
 
 #define BOX_FEATURES_VERSION 1
 typedef struct box_features {

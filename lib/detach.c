@@ -147,7 +147,7 @@ static int compare_ids(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-BOX_API int box_list(const char *state_dir, int (*fn)(const char *id, void *data), void *data)
+BOX_API int box_list(const char *state_dir, box_list_fn fn, void *data)
 {
     char **ids = NULL, path[300];
     size_t n = 0;

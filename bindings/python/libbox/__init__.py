@@ -834,7 +834,7 @@ def list_boxes(state_dir: Optional[PathLike] = None) -> list:
         return 0
 
     fn = _ffi.BOX_LIST_FN(collect)
-    r = _ffi.box_list(sd_b, ctypes.cast(fn, ctypes.c_void_p), None)
+    r = _ffi.box_list(sd_b, fn, None)
     if r == -_errno.ENOENT:
         return []
     if r < 0:

@@ -73,6 +73,7 @@ BOX_OPT_ASSERT_NO_USERNS = 1 << 8  # box_spawn fails unless it cannot
 BOX_OPT_CAPS_INHERITABLE = 1 << 9  # kept capabilities inheritable for uid 0 too
 BOX_OPT_DETACH = 1 << 10  # the box outlives the caller (box_open finds it again)
 BOX_OPT_CALLER_MAPS = 1 << 11  # the caller writes the uid/gid maps; box_start goes on
+BOX_OPT_NO_INIT = 1 << 12  # with BOX_OPT_DETACH: no box-init, the subreaper reaps pid 1
 
 BOX_ID_MAX = 128
 BOX_PHASE_CREATED = 1
@@ -350,6 +351,8 @@ lib = _load()
 _I = ctypes.c_int
 _U = ctypes.c_uint
 _S = ctypes.c_char_p
+# box_list's callback, box_list_fn: int fn(const char *id, void *data).
+BOX_LIST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
 _PROTOS = {
     "box_new": (_I, [ctypes.POINTER(box_p), _U]),
@@ -459,6 +462,7 @@ _OPTIONAL = {
     "box_proc_kill": (_I, [box_proc_p, _I]),
     "box_proc_wait": (_I, [box_proc_p, _I, ctypes.POINTER(box_status_t)]),
     "box_proc_free": (None, [box_proc_p]),
+    "box_proc_release": (None, [box_proc_p]),
     "box_pause": (_I, [box_p]),
     "box_resume": (_I, [box_p]),
     "box_pids": (_I, [box_p, ctypes.POINTER(pid_t), ctypes.c_size_t]),
@@ -472,7 +476,7 @@ _OPTIONAL = {
     "box_open_err": (_I, [ctypes.POINTER(box_p), _S, _S, ctypes.c_char_p, ctypes.c_size_t]),
     "box_destroy": (_I, [box_p]),
     "box_phase": (_I, [box_p]),
-    "box_list": (_I, [_S, ctypes.c_void_p, ctypes.c_void_p]),
+    "box_list": (_I, [_S, BOX_LIST_FN, ctypes.c_void_p]),
 }
 
 for _name, (_res, _args) in _OPTIONAL.items():
@@ -597,12 +601,12 @@ box_tty_resize = lib.box_tty_resize if "box_tty_resize" in _PROTOS else None
 box_proc_kill = lib.box_proc_kill if "box_proc_kill" in _PROTOS else None
 box_proc_wait = lib.box_proc_wait if "box_proc_wait" in _PROTOS else None
 box_proc_free = lib.box_proc_free if "box_proc_free" in _PROTOS else None
+box_proc_release = lib.box_proc_release if "box_proc_release" in _PROTOS else None
 box_pause = lib.box_pause if "box_pause" in _PROTOS else None
 box_resume = lib.box_resume if "box_resume" in _PROTOS else None
 box_pids = lib.box_pids if "box_pids" in _PROTOS else None
 box_update_limit = lib.box_update_limit if "box_update_limit" in _PROTOS else None
-# Detached boxes (box_open(3)). box_list's callback type: int fn(const char *id, void *).
-BOX_LIST_FN = ctypes.CFUNCTYPE(_I, ctypes.c_char_p, ctypes.c_void_p)
+# Detached boxes (box_open(3)).
 box_set_id = lib.box_set_id if "box_set_id" in _PROTOS else None
 box_set_state_dir = lib.box_set_state_dir if "box_set_state_dir" in _PROTOS else None
 box_set_label = lib.box_set_label if "box_set_label" in _PROTOS else None

@@ -61,6 +61,8 @@ _SCALARS = {
     # enums are ints in the ABI
     "box_mount_type_t": ctypes.c_int, "box_limit_t": ctypes.c_int,
     "box_io_limit_t": ctypes.c_int, "box_end_t": ctypes.c_int,
+    # function pointer typedefs: _ffi's CFUNCTYPE for them
+    "box_list_fn": _ffi.BOX_LIST_FN,
 }
 
 
