@@ -54,7 +54,7 @@ def _prototypes(text):
 
 _SCALARS = {
     "int": ctypes.c_int, "unsigned int": ctypes.c_uint, "unsigned": ctypes.c_uint,
-    "unsigned short": ctypes.c_ushort,
+    "unsigned short": ctypes.c_ushort, "char": ctypes.c_char,
     "uint64_t": ctypes.c_uint64, "int64_t": ctypes.c_int64, "uint32_t": ctypes.c_uint32,
     "size_t": ctypes.c_size_t, "uid_t": _ffi.uid_t, "gid_t": _ffi.gid_t,
     "mode_t": _ffi.mode_t, "pid_t": _ffi.pid_t,
