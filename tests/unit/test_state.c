@@ -142,8 +142,8 @@ static void test_parse_hostile(void **state)
         "libbox-state 1\nid a\npid 1\nstarttime 1\nenv A=%4\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncwd relative\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nhostname \n",
-        "libbox-state 1\nid a\npid 1\nstarttime 1\nhostname "
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+        ("libbox-state 1\nid a\npid 1\nstarttime 1\nhostname "
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncwd_set 2\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nlimit 0 1 1\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nlimit 999 1 1\n",
