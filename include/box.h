@@ -93,16 +93,18 @@ int box_set_namespaces(box_t *box, unsigned int ns);
  * namespaces the box creates (so a new user namespace of the box sits below the
  * network namespace it joined, as in rootless podman): first the namespaces not owned by
  * a joined user namespace, then that user namespace (the process gets full capabilities
- * in it), then the namespaces it owns. A joined pid namespace holds the box's program as
- * one of its processes (not pid 1); BOX_NS_PID (in the default mask) keeps its meaning, a
- * new pid namespace inside the joined one, which is not supported yet: leave it out.
+ * in it), then the namespaces it owns. A joined pid namespace holds the box's program: with
+ * BOX_NS_PID in the mask (the default) inside a new pid namespace of the box's own, made
+ * below the joined one, where it is pid 1 (bwrap's --pidns with --unshare-pid: a middle
+ * process enters the joined one first, since only a process in it can make one below);
+ * without BOX_NS_PID as one of the joined namespace's processes (not pid 1).
  * box_exec enters the joined namespaces like the box's own. What a joined namespace
  * already has stays: the box sets no hostname in a joined uts namespace, brings up no
  * loopback in a joined network namespace and writes no uid/gid maps for a joined user
  * namespace (a joined user namespace that is the caller's own is not entered at all).
  *
  * Refused at box_spawn with -EINVAL (the message names the namespace and path): a joined
- * pid namespace with BOX_NS_PID (for now); a joined user namespace with box_add_uid_map/box_add_gid_map or BOX_OPT_NO_USERNS; a joined pid
+ * user namespace with box_add_uid_map/box_add_gid_map or BOX_OPT_NO_USERNS; a joined pid
  * namespace owned by another user namespace than the box's (a box that creates its user
  * namespace cannot join any; a box without one only those of the caller's own); a joined
  * network namespace with box_net_veth, box_net_bridge, box_net_pasta or box_net_publish;

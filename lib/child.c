@@ -679,19 +679,28 @@ CHILD_NO_ASAN int box__child_resume(void *resume)
 long box__step_fork(const struct box_plan *p, struct box_child *c)
 {
 #if defined(__x86_64__) || defined(__aarch64__)
+    struct box_resume *res = p->resume;
+    /* fork_twice, first time: the middle process, in the joined pid namespace, runs this
+     * step again (stage 1) and makes the box's process with the new one. */
+    bool middle = p->fork_twice && res->stage == 0;
     struct box_clone_args ca = {
-        .flags = CLONE_VM | CLONE_PARENT | p->fork_flags,
-        .stack = (uint64_t)(uintptr_t)p->fork_stack,
+        .flags = CLONE_VM | CLONE_PARENT | (middle ? 0 : p->fork_flags),
+        .stack = (uint64_t)(uintptr_t)(p->fork_twice && !middle ? p->fork_stack2
+                                                                 : p->fork_stack),
         .stack_size = p->fork_stack_size,
     };
     long pid;
 
-    p->resume->plan = p;
-    p->resume->from = c->e.step + 1;
-    pid = box__clone3(&ca, sizeof ca, box__child_resume, p->resume);
+    res->plan = p;
+    res->from = middle ? c->e.step : c->e.step + 1;
+    res->stage = 1;
+    pid = box__clone3(&ca, sizeof ca, box__child_resume, res);
     if (pid < 0)
         return pid;
-    p->resume->pid = (pid_t)pid;
+    if (middle)
+        res->middle = (pid_t)pid;
+    else
+        res->pid = (pid_t)pid;
     for (;;)
         SYS1(SYS_exit_group, 0);
 #else

@@ -107,7 +107,9 @@ enum box_profile_mark {
 struct box_resume {
     const struct box_plan *plan;
     int from;
-    pid_t pid;
+    pid_t pid;     /* the process that runs the rest of the list */
+    int stage;     /* fork_twice: 1 once the middle process was made */
+    pid_t middle;  /* fork_twice: the middle process, which exits after making `pid` */
 };
 
 /* What the child keeps between steps: the error record it sends if one fails, and the

@@ -17,6 +17,7 @@
  * the box can see it, let alone ptrace it. Like the child it runs only raw system calls on
  * its own stack, with every signal blocked (the caller's handlers must never run here). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -113,8 +114,30 @@ static MONITOR_NO_ASAN long clone_first(const struct box_monitor *m, int *pidfd,
                             box__child_main, m->plan);
 }
 
+/* fork_twice: the middle process saw the box's process under the number of its own pid
+ * namespace, the joined one. Ours is in our list of children, where, with the first and
+ * the middle process reaped, it is the only one. Returns its pid or -errno. */
+static MONITOR_NO_ASAN long only_child(void)
+{
+    char path[64] = "/proc/self/task/", buf[32];
+    size_t n = 16;
+    long fd, len, pid = 0;
+
+    n += box__fmt_ulong(path + n, (unsigned long)SYS0(SYS_gettid));
+    __builtin_memcpy(path + n, "/children", 10);
+    fd = SYS3(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fd;
+    len = SYS3(SYS_read, fd, buf, sizeof buf - 1);
+    SYS1(SYS_close, fd);
+    for (long i = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
+        pid = pid * 10 + (buf[i] - '0');
+    return len > 0 && pid > 0 ? pid : -ESRCH;
+}
+
 /* A plan that forks (box_join_namespace): the first process joined the namespaces, made
- * the box's process as our child (CLONE_PARENT) and exited. Reap it and take the box's
+ * the box's process as our child (CLONE_PARENT) and exited (with fork_twice through a
+ * middle process in the joined pid namespace, also our child). Reap them and take the box's
  * process: its pid from the shared scratch, a pidfd (our unreaped child, so the pid
  * cannot be another's). Returns its pid, or 0 when the first process failed (its record
  * is on the error pipe), or -errno. */
@@ -128,9 +151,21 @@ static MONITOR_NO_ASAN long take_forked(const struct box_monitor *m, long first,
     while (r == -EINTR);
     if (r < 0)
         return r;
+    if (m->plan->fork_twice) { /* the middle process made the box's: reap it too */
+        pid = m->plan->resume->middle;
+        if (si.si_code != CLD_EXITED || si.si_status != 0 || pid <= 0)
+            return 0;
+        do
+            r = SYS5(SYS_waitid, P_PID, pid, &si, WEXITED | __WALL, 0);
+        while (r == -EINTR);
+        if (r < 0)
+            return r;
+    }
     pid = m->plan->resume->pid;
     if (si.si_code != CLD_EXITED || si.si_status != 0 || pid <= 0)
         return 0;
+    if (m->plan->fork_twice && (pid = only_child()) < 0)
+        return pid;
     r = SYS2(SYS_pidfd_open, pid, 0);
     if (r < 0) {
         SYS2(SYS_kill, pid, SIGKILL);

@@ -367,10 +367,6 @@ int box__ns_join_check(box_t *box)
     what = box->join_what[i];
     /* The box's process must be able to act in its pid namespace (a new /proc of it,
      * signals as its owner): the pid namespace's owner must be the box's user namespace. */
-    if (box->ns & BOX_NS_PID)
-        return box__error(box, EINVAL, "spawn: the box joins the pid namespace %s: a pid "
-                          "namespace of its own inside it is not supported yet (leave "
-                          "BOX_NS_PID out of box_set_namespaces)", what);
     if (box->ns & BOX_NS_USER)
         return box__error(box, EINVAL, "spawn: the box joins the pid namespace %s and makes "
                           "a user namespace of its own, which cannot own it (join the "
@@ -422,6 +418,7 @@ int box__ns_join_prepare(box_t *box, struct box_plan *p)
         }
     p->fork = true;
     p->fork_flags = (uint64_t)box__ns_clone_flags(box->ns);
+    p->fork_twice = (box->ns_join & BOX_NS_PID) && (box->ns & BOX_NS_PID);
     return 0;
 }
 

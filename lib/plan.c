@@ -281,6 +281,7 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_
     p->n_join = p->join[0].nstype ? 1 : 0;
     p->fork = true;
     p->fork_flags = 0;
+    p->fork_twice = false;
     if (!p->resume && !(p->resume = calloc(1, sizeof *p->resume)))
         return box__error(box, ENOMEM, "exec: prepare");
     p->steps = list_steps(box, p, BOX_LIST_EXEC);

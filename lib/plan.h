@@ -113,8 +113,12 @@ struct box_plan {
     size_t n_join;
     bool fork;
     uint64_t fork_flags;
+    bool fork_twice;          /* a joined pid namespace and a new one inside it: a process
+                                 must be in the joined one before it can make the new one,
+                                 so FORK runs twice (the middle process makes the box's) */
     struct box_resume *resume; /* owned scratch (child.h) */
-    void *fork_stack;         /* top of the second process's stack (borrowed) */
+    void *fork_stack;         /* the second process's stack (borrowed), fork_stack_size */
+    void *fork_stack2;        /* fork_twice: the third's */
     size_t fork_stack_size;
 
     /* Namespaces made by the child itself. */

@@ -595,7 +595,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     box__profile_mark(box, BOX_PROF_CGROUP);
     if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr, &sf)) < 0)
         goto out;
-    l->stack_size = (l->plan.fork ? 2 : 1) * CHILD_STACK_SIZE;
+    l->stack_size = (l->plan.fork ? l->plan.fork_twice ? 3 : 2 : 1) * CHILD_STACK_SIZE;
     l->stack = mmap(NULL, l->stack_size, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (l->stack == MAP_FAILED) {
@@ -604,6 +604,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     }
     box__child_stack_fresh(l->stack, l->stack_size);
     l->plan.fork_stack = (char *)l->stack + CHILD_STACK_SIZE;
+    l->plan.fork_stack2 = (char *)l->stack + 2 * CHILD_STACK_SIZE; /* fork_twice only */
     l->plan.fork_stack_size = CHILD_STACK_SIZE;
     /* With a join the first process makes none of the namespaces: its FORK does. */
     r = start_monitor(box, l, l->plan.fork ? CLONE_VM

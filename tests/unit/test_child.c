@@ -261,6 +261,15 @@ static void test_join_plan(void **state)
     assert_non_null(strstr(box_errmsg(box), "pid namespace /proc/self/ns/pid"));
     assert_int_equal(box_set_namespaces(box, BOX_NS_MNT), 0);
     assert_int_equal(box__ns_join_check(box), 0); /* ours, owned by our user namespace */
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
+    assert_false(p.fork_twice); /* no pid namespace of its own below the joined one */
+    box__plan_free(&p);
+    assert_int_equal(box_set_namespaces(box, BOX_NS_MNT | BOX_NS_PID), 0);
+    assert_int_equal(box__plan_build(box, argv, &p), 0);
+    assert_true(p.fork_twice); /* one: a middle process enters the joined one first */
+    assert_true(p.fork_flags & CLONE_NEWPID);
+    box__plan_free(&p);
+    assert_int_equal(box_set_namespaces(box, BOX_NS_MNT), 0);
     assert_int_equal(box_join_namespace_path(box, BOX_NS_MNT, "/proc/self/ns/mnt"), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_TMPFS, NULL, "/tmp", 0), 0);
     assert_int_equal(box__ns_join_check(box), -EINVAL);
