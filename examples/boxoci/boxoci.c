@@ -35,6 +35,7 @@
 #include <box.h>
 
 #include "oci-config.h"
+#include "oci-hooks.h"
 
 #define BOXOCI_VERSION "0.1.0"
 #define OCI_VERSION "1.1.0"
@@ -592,6 +593,20 @@ struct create_opts {
     bool detach, keep;
 };
 
+/* The prestart and createRuntime hooks (oci-hooks.c), in runc's order, with the state of
+ * the created container on their stdin. */
+static int run_create_hooks(const struct oci_config *cfg, box_t *box, char *err)
+{
+    struct json_object *state = oci_state(box);
+    const char *text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
+    int r = oci_hooks_run(cfg->json, "prestart", text, err);
+
+    if (r == 0)
+        r = oci_hooks_run(cfg->json, "createRuntime", text, err);
+    json_object_put(state);
+    return r;
+}
+
 /* create: the container built and held (BOX_OPT_HOLD) as a detached box, so that it
  * outlives this process and start finds it by id; its pid file written. Returns 0 with
  * *out set (box_free leaves the box), or 1 with the error reported and nothing left. */
@@ -671,6 +686,11 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     }
     if (o->pid_file && (r = write_pid_file(o->pid_file, box_pid(box))) < 0) {
         error("--pid-file %s: %s", o->pid_file, strerror(-r));
+        box_destroy(box);
+        goto out;
+    }
+    if ((r = run_create_hooks(cfg, box, err)) < 0) {
+        error("%s", err);
         box_destroy(box);
         goto out;
     }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "oci-config.h"
+#include "oci-hooks.h"
 #include "oci-json.h"
 
 #define JSON_DEPTH 64
@@ -1632,6 +1633,27 @@ static int apply_devices(struct oci_ctx *c, struct json_object *lx, bool user_ns
     return 0;
 }
 
+/* hooks: checked whole (oci-hooks.c); boxoci runs createRuntime and prestart (at create,
+ * after the container is made, before its program runs); the others are refused until it
+ * runs them. */
+static int apply_hooks(struct oci_ctx *c, struct json_object *doc)
+{
+    static const char *const later[] = { "createContainer", "startContainer", "poststart",
+                                         "poststop" };
+    struct json_object *hooks = NULL;
+    int r = oci_hooks_check(doc, c->err);
+
+    if (r < 0 || (r = oci_member(c, doc, "hooks", json_type_object, &hooks)) <= 0)
+        return r;
+    oci_push(c, "hooks");
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if ((r = oci_refuse(c, hooks, later[i], "boxoci runs only createRuntime and prestart "
+                            "hooks yet")) < 0)
+            return r;
+    oci_pop(c, 0);
+    return 0;
+}
+
 /* linux.sysctl: each name to box_set_sysctl, which refuses the host's own settings. */
 static int apply_sysctl(struct oci_ctx *c, struct json_object *lx, box_t *box)
 {
@@ -1753,8 +1775,7 @@ int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, 
     if ((r = apply_linux(c, cfg, lx, host, box, ns)) < 0)
         return r;
     oci_pop(c, mark);
-    if ((r = oci_refuse(c, doc, "hooks", "boxoci does not run hooks yet")) < 0 ||
-        (r = apply_annotations(c, doc)) < 0 ||
+    if ((r = apply_hooks(c, doc)) < 0 || (r = apply_annotations(c, doc)) < 0 ||
         (r = oci_refuse(c, doc, "solaris", "not a Linux field")) < 0 ||
         (r = oci_refuse(c, doc, "windows", "not a Linux field")) < 0 ||
         (r = oci_refuse(c, doc, "vm", "boxoci runs containers, not virtual machines")) < 0 ||
@@ -1771,7 +1792,10 @@ struct json_object *oci_features(void)
 
     json_object_object_add(f, "ociVersionMin", json_object_new_string("1.0.0"));
     json_object_object_add(f, "ociVersionMax", json_object_new_string("1.1.0"));
-    json_object_object_add(f, "hooks", json_object_new_array());
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("prestart"));
+    json_object_array_add(a, json_object_new_string("createRuntime"));
+    json_object_object_add(f, "hooks", a);
     a = json_object_new_array();
     for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++)
         if (mount_options[i].what != OPT_PROPAGATION && mount_options[i].what != OPT_SUID)

@@ -104,6 +104,16 @@ suite() { # MODE (root or rootless)
     t "$mode: linux.devices bound from the host" 0 '^1:b$' $rt run --bundle "$tmp/a" c5
   fi
   cfg "$tmp/a" "c['linux'].pop('devices', None); c['linux'].pop('resources', None)"
+  # hooks: prestart and createRuntime run at create with the state on stdin; a failing
+  # one stops the container before its program runs, naming the hook.
+  cfg "$tmp/a" "c['process']['args']=['true']; c['hooks']={'prestart':[{'path':'/bin/sh','args':['sh','-c','cat >$w/hook; echo \" \$H\" >>$w/hook'],'env':['H=pre']}],'createRuntime':[{'path':'/bin/sh','args':['sh','-c','echo rt >>$w/hook'],'timeout':5}]}"
+  t "$mode: hooks run at create" 0 '' $rt run --bundle "$tmp/a" c6
+  t "$mode: hooks got the state" 0 '"id": *"c6".*"status": *"created".* pre$' sh -c "tr -d '\\n' <$w/hook | sed 's/rt$//'"
+  t "$mode: hooks in order" 0 '^rt$' tail -n 1 "$w/hook"
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program ran']; c['hooks']={'createRuntime':[{'path':'/bin/sh','args':['sh','-c','exit 4']}]}"
+  t "$mode: a failing hook stops the container" 1 'hooks.createRuntime\[0\]: /bin/sh exited with 4' $rt run --bundle "$tmp/a" c6
+  t "$mode: a failing hook's container is gone" 1 'does not exist' $rt state c6
+  cfg "$tmp/a" "del c['hooks']"
 
   # podman's default seccomp profile with noNewPrivileges false (OCI's default): the
   # filter goes in before the capabilities are dropped.

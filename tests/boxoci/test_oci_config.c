@@ -13,11 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "box-private.h"
 #include "oci-config.h"
+#include "oci-hooks.h"
 
 static char bundle[64];
 static char err[OCI_ERR_MAX];
@@ -518,6 +522,52 @@ static void test_devices(void **state)
     box_free(box);
 }
 
+/* oci-hooks.c: the checks (each naming the field), then hooks run with the state on stdin,
+ * their exact env and args, in order; a failing, missing or overdue hook stops the list. */
+static void test_hooks(void **state)
+{
+    char out[128], text[256] = "", doc[2048];
+    struct json_object *j;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(apply(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":"
+        "[\"true\"],\"env\":[\"A=1\"],\"timeout\":5}],\"createRuntime\":[]}"), NULL), 0);
+    expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"bin/true\"}]}"), EINVAL,
+                 "config.json: hooks.prestart[0]: path: must be an absolute path");
+    expect_error(DOC("\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/true\",\"env\":"
+                     "[\"NOEQ\"]}]}"), EINVAL, "hooks.createRuntime[0].env[0]: 'NOEQ'");
+    expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}"),
+                 ERANGE, "hooks.prestart[0].timeout");
+    expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":[1]}]}"),
+                 EINVAL, "hooks.prestart[0].args[0]: must be a string");
+    expect_error(DOC("\"hooks\":{\"prestart\":{}}"), EINVAL, "hooks.prestart");
+    expect_error(DOC("\"hooks\":{\"createContainer\":[{\"path\":\"/bin/true\"}]}"), EOPNOTSUPP,
+                 "hooks.createContainer");
+
+    snprintf(out, sizeof out, "%s/hook.out", bundle);
+    snprintf(doc, sizeof doc, "{\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\","
+             "\"-c\",\"cat >%s; echo \\\" $X $0 $HOME\\\" >>%s\",\"arg0\"],\"env\":[\"X=1\"]},"
+             "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]}],\"createRuntime\":"
+             "[{\"path\":\"/no/such/hook\"}],\"poststop\":[{\"path\":\"/bin/sleep\",\"args\":"
+             "[\"sleep\",\"5\"],\"timeout\":1}]}}", out, out);
+    assert_non_null(j = json_tokener_parse(doc));
+    assert_int_equal(oci_hooks_run(j, "prestart", "{\"id\":\"c1\"}", err), -EIO);
+    assert_string_equal(err, "config.json: hooks.prestart[1]: /bin/sh exited with 3");
+    assert_non_null(f = fopen(out, "re"));
+    assert_non_null(fgets(text, sizeof text, f));
+    fclose(f);
+    assert_string_equal(text, "{\"id\":\"c1\"} 1 arg0 \n"); /* no HOME: env is exactly X */
+    unlink(out);
+    assert_int_equal(oci_hooks_run(j, "createRuntime", "{}", err), -ENOENT);
+    assert_non_null(strstr(err, "hooks.createRuntime[0]: /no/such/hook: cannot run it"));
+    assert_int_equal(oci_hooks_run(j, "poststop", "{}", err), -ETIMEDOUT);
+    assert_non_null(strstr(err, "hooks.poststop[0]: /bin/sleep did not end within its timeout "
+                                "of 1 s"));
+    assert_int_equal(oci_hooks_run(j, "startContainer", "{}", err), 0); /* none */
+    json_object_put(j);
+}
+
 static void test_refused_fields(void **state)
 {
     (void)state;
@@ -553,8 +603,8 @@ static void test_refused_fields(void **state)
     expect_error(PROC("\"oomScoreAdj\":1001"), ERANGE, "process.oomScoreAdj");
     expect_error(LNX("\"x\":1},\"domainname\":\"example.org\",\"y\":{"), EINVAL,
                  "config.json: domainname: a domain name needs a uts namespace");
-    expect_error(DOC("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), EOPNOTSUPP,
-                 "config.json: hooks: boxoci does not run hooks yet");
+    expect_error(DOC("\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\"}]}"), EOPNOTSUPP,
+                 "config.json: hooks.poststart: boxoci runs only createRuntime and prestart");
     expect_error(DOC("\"annotations\":{\"a\":5}"), EINVAL, "annotations.a: must be a string");
     expect_error(LNX("\"sysctl\":{\"kernel.panic\":\"1\"}"), EPERM,
                  "config.json: linux.sysctl.kernel.panic: set_sysctl: kernel.panic is not "
@@ -713,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_unified),
         cmocka_unit_test(test_sysctl),
         cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_hooks),
         cmocka_unit_test(test_refused_fields),
         cmocka_unit_test(test_seccomp),
         cmocka_unit_test(test_podman_profile),
