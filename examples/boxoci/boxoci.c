@@ -941,7 +941,7 @@ static int cmd_delete(int argc, char **argv)
 {
     static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
     bool force = false;
-    box_t *box;
+    box_t *box = NULL;
     int c, phase, rc = 0;
 
     while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
@@ -951,8 +951,13 @@ static int cmd_delete(int argc, char **argv)
     }
     if (optind != argc - 1)
         return error("delete: one container id is needed");
-    if (open_container(argv[optind], &box))
-        return 1;
+    /* As runc: --force of a container that is not there (engines clean up after a failed
+     * create this way) is done already. */
+    if (force && box_open(&box, g.root, argv[optind]) == -ENOENT)
+        return 0;
+    if (!force || !box)
+        if (open_container(argv[optind], &box))
+            return 1;
     /* As runc: a created container that never ran is deleted without --force too. */
     phase = box_phase(box);
     if (phase != BOX_PHASE_STOPPED && phase != BOX_PHASE_CREATED && !force)

@@ -222,6 +222,7 @@ suite() { # MODE (root or rootless)
   t "$mode: pause a stopped one" 1 'container not running' $rt pause c3
   t "$mode: start a stopped one" 1 'cannot start a container that is stopped' $rt start c3
   t "$mode: delete" 0 '' $rt delete c3
+  t "$mode: delete --force of an unknown id is done" 0 '' $rt delete --force c3
   for cmd in start state delete exec pause; do
     t "$mode: $cmd of an unknown id" 1 'container "c3" does not exist' $rt $cmd c3
   done
