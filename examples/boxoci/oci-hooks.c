@@ -75,40 +75,6 @@ fail:
     return r;
 }
 
-int oci_hooks_check(struct json_object *doc, char *err)
-{
-    static const char *const kinds[] = { "prestart", "createRuntime", "createContainer",
-                                         "startContainer", "poststart", "poststop" };
-    struct oci_ctx ctx = { .err = err }, *c = &ctx;
-    struct json_object *hooks = NULL, *list;
-    int r = oci_member(c, doc, "hooks", json_type_object, &hooks);
-
-    if (r <= 0)
-        return r;
-    oci_push(c, "hooks");
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        size_t mark = oci_push(c, kinds[k]);
-
-        list = NULL;
-        if ((r = oci_member(c, hooks, kinds[k], json_type_array, &list)) < 0)
-            return r;
-        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-            size_t m = oci_push_index(c, i);
-            const char *path, **argv, **envp;
-            int64_t timeout;
-
-            if ((r = parse_hook(c, json_object_array_get_idx(list, i), &path, &argv, &envp,
-                                &timeout)) < 0)
-                return r;
-            free(argv);
-            free(envp);
-            oci_pop(c, m);
-        }
-        oci_pop(c, mark);
-    }
-    return 0;
-}
-
 /* Run one hook; 0, or an error in c naming it. */
 static int run_hook(struct oci_ctx *c, const char *path, const char **argv, const char **envp,
                     int64_t timeout, const char *state)
@@ -183,6 +149,51 @@ static int run_hook(struct oci_ctx *c, const char *path, const char **argv, cons
     return 0;
 }
 
+/* Parse each hook of a list, and run it when there is a state (NULL: only check). */
+static int each_hook(struct oci_ctx *c, struct json_object *list, const char *state)
+{
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        size_t m = oci_push_index(c, i);
+        const char *path, **argv, **envp;
+        int64_t timeout;
+        int r = parse_hook(c, json_object_array_get_idx(list, i), &path, &argv, &envp,
+                           &timeout);
+
+        if (r < 0)
+            return r;
+        r = state ? run_hook(c, path, argv, envp, timeout, state) : 0;
+        free(argv);
+        free(envp);
+        if (r < 0)
+            return r;
+        oci_pop(c, m);
+    }
+    return 0;
+}
+
+int oci_hooks_check(struct json_object *doc, char *err)
+{
+    static const char *const kinds[] = { "prestart", "createRuntime", "createContainer",
+                                         "startContainer", "poststart", "poststop" };
+    struct oci_ctx ctx = { .err = err }, *c = &ctx;
+    struct json_object *hooks = NULL, *list;
+    int r = oci_member(c, doc, "hooks", json_type_object, &hooks);
+
+    if (r <= 0)
+        return r;
+    oci_push(c, "hooks");
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t mark = oci_push(c, kinds[k]);
+
+        list = NULL;
+        if ((r = oci_member(c, hooks, kinds[k], json_type_array, &list)) < 0 ||
+            (list && (r = each_hook(c, list, NULL)) < 0))
+            return r;
+        oci_pop(c, mark);
+    }
+    return 0;
+}
+
 int oci_hooks_run(struct json_object *doc, const char *kind, const char *state, char *err)
 {
     struct oci_ctx ctx = { .err = err }, *c = &ctx;
@@ -196,20 +207,5 @@ int oci_hooks_run(struct json_object *doc, const char *kind, const char *state, 
     oci_push(c, kind);
     if ((r = oci_member(c, hooks, kind, json_type_array, &list)) <= 0)
         return r;
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        size_t m = oci_push_index(c, i);
-        const char *path, **argv, **envp;
-        int64_t timeout;
-
-        if ((r = parse_hook(c, json_object_array_get_idx(list, i), &path, &argv, &envp,
-                            &timeout)) < 0)
-            return r;
-        r = run_hook(c, path, argv, envp, timeout, state);
-        free(argv);
-        free(envp);
-        if (r < 0)
-            return r;
-        oci_pop(c, m);
-    }
-    return 0;
+    return each_hook(c, list, state);
 }
