@@ -1168,8 +1168,6 @@ static int check_exec_process(box_t *box, struct json_object *p)
     if (!json_object_object_get_ex(p, "args", &v) || !json_object_is_type(v, json_type_array) ||
         json_object_array_length(v) == 0)
         rc = error("exec: process.args: nothing to run");
-    else if (json_object_object_get_ex(p, "terminal", &v) && json_object_get_boolean(v))
-        rc = error("exec: process.terminal: libbox has no terminal support yet");
     for (size_t i = 0; !rc && i < sizeof same / sizeof same[0]; i++) {
         bool ha = json_object_object_get_ex(p, same[i], &a);
         bool hb = cp && json_object_object_get_ex(cp, same[i], &b);
@@ -1224,6 +1222,28 @@ static int exec_user(struct json_object *p, box_exec_opts_t *eo, gid_t **groups)
         }
         eo->groups = *groups;
         eo->n_groups = n;
+    }
+    return 0;
+}
+
+/* process.terminal (and consoleSize): the exec's own pty (BOX_EXEC_TTY), whose master
+ * goes to the console socket, as create's. Returns 0 or 1 with the error reported. */
+static int exec_tty(struct json_object *p, const char *console, box_exec_opts_t *eo)
+{
+    struct json_object *v, *size;
+    bool terminal = json_object_object_get_ex(p, "terminal", &v) && json_object_get_boolean(v);
+
+    if (terminal != (console != NULL))
+        return error(terminal ? "exec: process.terminal: needs --console-socket"
+                              : "exec --console-socket: process.terminal is false");
+    if (!terminal)
+        return 0;
+    eo->flags |= BOX_EXEC_TTY;
+    if (json_object_object_get_ex(p, "consoleSize", &size)) {
+        if (json_object_object_get_ex(size, "height", &v))
+            eo->tty_rows = (unsigned short)json_object_get_int(v);
+        if (json_object_object_get_ex(size, "width", &v))
+            eo->tty_cols = (unsigned short)json_object_get_int(v);
     }
     return 0;
 }
@@ -1324,6 +1344,7 @@ static int cmd_exec(int argc, char **argv)
         { 0 },
     };
     const char *process_file = NULL, *pid_file = NULL, *cwd = NULL, *user = NULL;
+    const char *console = NULL;
     char *env[256];
     struct json_object *p = NULL, *v;
     box_exec_opts_t eo = BOX_EXEC_OPTS_INIT;
@@ -1348,7 +1369,7 @@ static int cmd_exec(int argc, char **argv)
                 return error("exec: too many --env");
             env[n_env++] = optarg;
             break;
-        case 'c': return error("exec --console-socket: libbox has no terminal support yet");
+        case 'c': console = optarg; break;
         case 'f':
             if (strcmp(optarg, "0") != 0)
                 return error("exec --preserve-fds: libbox passes an exec only its stdio");
@@ -1384,7 +1405,7 @@ static int cmd_exec(int argc, char **argv)
         error("exec --user %s: UID[:GID] in numbers", user);
         goto out;
     }
-    if (check_exec_process(box, p) || exec_user(p, &eo, &groups))
+    if (check_exec_process(box, p) || exec_user(p, &eo, &groups) || exec_tty(p, console, &eo))
         goto out;
     args = string_array(json_object_object_get(p, "args"));
     if (json_object_object_get_ex(p, "env", &v))
@@ -1397,6 +1418,10 @@ static int cmd_exec(int argc, char **argv)
     }
     if ((r = box_exec(box, args, &eo, &proc)) < 0) {
         error("exec: %s", box_errmsg(box));
+        goto out;
+    }
+    if (console && (r = send_console(console, box_proc_tty_fd(proc))) < 0) {
+        error("--console-socket %s: %s", console, strerror(-r));
         goto out;
     }
     if (pid_file && (r = write_pid_file(pid_file, box_proc_pid(proc))) < 0) {

@@ -249,6 +249,22 @@ suite() { # MODE (root or rootless)
   t "$mode: the program's output" 0 '^hi-tty$' sh -c "tr -d '\r' <$w/console.out"
   for i in $(seq 100); do $rt state t1 | grep -q stopped && break; sleep 0.1; done
   t "$mode: delete after a terminal" 0 '' $rt delete t1
+  # exec --tty: the exec's own pty, its master through the console socket too.
+  cfg "$tmp/a" "c['process']['terminal']=False; c['process']['args']=['sleep','100']"
+  t "$mode: exec --tty: a container" 0 '' $rt run --detach --bundle "$tmp/a" t3
+  rm -f "$w/console.sock" "$w/console.ready"
+  $as /usr/bin/python3 "$(dirname "$0")/console-socket.py" "$w/console.sock" "$w/console.out" \
+    >"$w/console.ready" 2>&1 &
+  listener=$!
+  for i in $(seq 100); do [ -s "$w/console.ready" ] && break; sleep 0.1; done
+  t "$mode: exec --tty --console-socket" 0 '' $rt exec --tty --console-socket "$w/console.sock" t3 \
+    sh -c 'tty; echo hi-exec-tty'
+  wait $listener
+  t "$mode: exec --tty: a pty" 0 '^/dev/pts/[0-9]+$' sh -c "tr -d '\r' <$w/console.out"
+  t "$mode: exec --tty: its output" 0 '^hi-exec-tty$' sh -c "tr -d '\r' <$w/console.out"
+  t "$mode: exec --tty without --console-socket" 1 'needs --console-socket' $rt exec --tty t3 true
+  t "$mode: exec --tty: delete" 0 '' $rt delete --force t3
+  cfg "$tmp/a" "c['process']['terminal']=True"
   t "$mode: a terminal without --console-socket" 1 'needs --console-socket' $rt create --bundle "$tmp/a" t2
   cfg "$tmp/a" "c['process']['terminal']=False"
   t "$mode: --console-socket without a terminal" 1 'process.terminal is false' \
