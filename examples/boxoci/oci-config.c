@@ -426,9 +426,9 @@ static int apply_namespaces(struct oci_ctx *c, struct json_object *lx, box_t *bo
             return oci_fail(c, EINVAL, "namespace type '%s' is listed twice", type);
         if ((r = oci_string(c, e, "path", &path)) < 0)
             return r;
-        if (path && path[0])
-            return oci_fail(c, EOPNOTSUPP, "joining the %s namespace %s: libbox cannot join "
-                            "an existing namespace yet", type, path);
+        /* A path: join that namespace (podman's netns, a pod's shared ones) instead. */
+        if (path && path[0] && (r = box_join_namespace_path(box, bit, path)) < 0)
+            return oci_fail_box(c, r, box);
         ns |= bit;
         oci_pop(c, m);
     }

@@ -94,6 +94,23 @@ suite() { # MODE (root or rootless)
   cfg "$tmp/a" "c['linux']['sysctl']={'kernel.panic':'1'}"
   t "$mode: a host sysctl refused" 1 'linux.sysctl.kernel.panic: set_sysctl: kernel.panic is not namespaced' $rt run --bundle "$tmp/a" c4
   cfg "$tmp/a" "del c['linux']['sysctl']; del c['domainname']"
+  # A namespace given by path is joined: a network namespace of a process of ours (as
+  # podman hands one over; root: rootless, the netns would belong to another user namespace).
+  if [ "$mode" = root ]; then
+    unshare -n sleep 120 &
+    nspid=$!
+    for _ in $(seq 100); do
+      [ "$(readlink /proc/$nspid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+      sleep 0.05
+    done
+    cfg "$tmp/a" "c['process']['args']=['readlink','/proc/self/ns/net']; [n.update(path='/proc/$nspid/ns/net') for n in c['linux']['namespaces'] if n['type']=='network']"
+    t "$mode: joins a network namespace by path" 0 "^net:.$(stat -L -c %i /proc/$nspid/ns/net).\$" \
+      $rt run --bundle "$tmp/a" c8
+    cfg "$tmp/a" "[n.update(path='/nonexistent/netns') for n in c['linux']['namespaces'] if n['type']=='network']"
+    t "$mode: a missing namespace path is named" 1 'linux.namespaces\[[0-9]\].*/nonexistent/netns' $rt run --bundle "$tmp/a" c8
+    cfg "$tmp/a" "[n.pop('path', None) for n in c['linux']['namespaces']]"
+    kill "$nspid"; wait "$nspid" 2>/dev/null
+  fi
   # linux.devices and linux.resources.devices: as root the node is made (mknod) and a
   # denied one cannot be opened; rootless the host's node is bound.
   if [ "$mode" = root ]; then

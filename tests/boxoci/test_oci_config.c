@@ -299,9 +299,10 @@ static void test_namespaces_and_maps(void **state)
     assert_true(box->time_offset[BOX_CLOCK_BOOTTIME] == 86400);
     box_free(box);
 
+    /* A path is joined (test_boxoci.sh joins a real one); a missing one is named. */
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\","
-        "\"path\":\"/run/netns/x\"}]}"), EOPNOTSUPP,
-        "linux.namespaces[1]: joining the network namespace /run/netns/x");
+        "\"path\":\"/nonexistent/netns/x\"}]}"), ENOENT,
+        "linux.namespaces[1]: join_namespace_path: net namespace /nonexistent/netns/x");
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"bogus\"}]}"),
                  EINVAL, "linux.namespaces[1]: unknown namespace type 'bogus'");
     expect_error(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\"}]}"),
