@@ -259,8 +259,8 @@ static const char usage_text[] =
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): --userns2, and --pidns with\n"
-    "--unshare-pid; --exec-label and --file-label fail as in a bwrap without SELinux.\n"
+    "Not supported yet (rejected with an error, never ignored): --userns2; --exec-label and\n"
+    "--file-label fail as in a bwrap without SELinux.\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -290,8 +290,8 @@ static const char bwrap_usage_text[] =
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns2, and --pidns with --unshare-pid. --exec-label and\n"
-    "--file-label fail (labeling not supported on this system: libbox has no SELinux).\n";
+    "Not supported: --userns2. --exec-label and --file-label fail (labeling not\n"
+    "supported on this system: libbox has no SELinux).\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
 static int bwrap;                          /* 1: behave as bubblewrap 0.11 */
@@ -2069,9 +2069,6 @@ static void apply_namespaces(struct run *r)
             die("--userns not compatible --unshare-user-try");
         ns &= ~BOX_NS_USER;
     }
-    if (r->join_pidns_fd >= 0 && (ns & BOX_NS_PID))
-        die("--pidns with --unshare-pid is not supported yet (libbox cannot make a pid "
-            "namespace inside a joined one)");
     if ((r->unshare_try & BOX_NS_USER) && !(ns & BOX_NS_USER)) {
         box_features_t f;
         int rc;

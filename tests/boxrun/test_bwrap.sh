@@ -181,8 +181,12 @@ common() {
   t "${who}--userns not compatible with --unshare-user" 1 \
     '^bwrap: --userns not compatible --unshare-user$' \
     sh -c "exec '$bw' $rb --unshare-user --userns 7 true 7</proc/$pid1/ns/user"
-  t "${who}--pidns with --unshare-pid: refused, not ignored" 1 'not supported yet' \
-    sh -c "exec '$bw' $rb --userns 7 --pidns 8 --unshare-pid true 7</proc/$pid1/ns/user 8</proc/$pid1/ns/pid"
+  # With --unshare-pid the box gets a pid namespace of its own inside the joined one: the
+  # program is pid 2 there, below bwrap's init (in the joined one, 1 and 2 are taken).
+  t "${who}--pidns with --unshare-pid: pid 2 of a new pid namespace" 0 '^2$' \
+    sh -c "exec '$bw' $rb --userns 7 --pidns 8 --unshare-pid sh -c 'echo \$\$; readlink /proc/self/ns/pid' \
+      7</proc/$pid1/ns/user 8</proc/$pid1/ns/pid"
+  ok "${who}... not the joined one" sh -c "! grep -qxF \"\$(sed -n 2p '$out')\" '$tmp/ns1'"
   echo done >"$tmp/done"
   wait "$first"
   t "${who}--exec-label: no SELinux, as bwrap without it" 1 \
