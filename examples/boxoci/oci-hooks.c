@@ -32,6 +32,7 @@ static int parse_hook(struct oci_ctx *c, struct json_object *h, const char **pat
     static const char *const names[2] = { "args", "env" };
     int r;
 
+    *path = NULL; /* (oci_string leaves it alone when the member is missing) */
     *timeout = 0;
     if (!json_object_is_type(h, json_type_object))
         return oci_fail(c, EINVAL, "must be an object");
