@@ -155,8 +155,8 @@ static int each_hook(struct oci_ctx *c, struct json_object *list, const char *st
 {
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         size_t m = oci_push_index(c, i);
-        const char *path, **argv, **envp;
-        int64_t timeout;
+        const char *path = NULL, **argv = NULL, **envp = NULL;
+        int64_t timeout = 0;
         int r = parse_hook(c, json_object_array_get_idx(list, i), &path, &argv, &envp,
                            &timeout);
 
