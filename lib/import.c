@@ -172,7 +172,6 @@ static int read_verified(struct import *im, const char *path, const char *hex, i
     return 0;
 }
 
-/* Unpack a verified layer blob into stage/layers/<hex> (unless the store has it). */
 /* Unpack the layer blob (sha256 blob_hex) into stage/layers/DIFF_ID unless the store or
  * this import has it already; its content must hash to the diff_id the config gives. */
 static int stage_layer(struct import *im, int blob_fd, const char *blob_hex,
@@ -202,7 +201,25 @@ static int stage_layer(struct import *im, int blob_fd, const char *blob_hex,
     return 0;
 }
 
-/* The layers (descriptors of an OCI manifest, or docker-archive paths) bottom first. */
+/* The config's rootfs.diff_ids (one per layer: N) into *DIFFS, and a NULL-ended list of N
+ * hexes to fill into *HEXES (the caller frees *CFG and *HEXES). KIND names the format. */
+static int config_diff_ids(struct import *im, const char *kind, const char *chex,
+                           const char *config, size_t clen, size_t n,
+                           struct json_object **cfg, struct json_object **diffs,
+                           const char ***hexes)
+{
+    *cfg = parse_json(config, clen);
+    *diffs = jget(jget(*cfg, "rootfs", json_type_object), "diff_ids", json_type_array);
+    if (!*diffs || json_object_array_length(*diffs) != n)
+        return box__store_error(im->s, EINVAL, "import: %sconfig sha256:%s: rootfs.diff_ids "
+                                "does not match the %zu layers", kind, chex, n);
+    *hexes = calloc(n + 1, sizeof **hexes);
+    if (!*hexes)
+        return box__store_error(im->s, ENOMEM, "import");
+    return 0;
+}
+
+/* An OCI manifest: its config and layer descriptors, bottom layer first. */
 static int import_oci_manifest(struct import *im, const char *mhex, int64_t msize,
                                const char *ref)
 {
@@ -232,18 +249,8 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
     if (r < 0)
         goto out;
     n = json_object_array_length(layers);
-    cfg = parse_json(config, clen);
-    diffs = jget(jget(cfg, "rootfs", json_type_object), "diff_ids", json_type_array);
-    if (!diffs || json_object_array_length(diffs) != n) {
-        r = box__store_error(im->s, EINVAL, "import: config sha256:%s: rootfs.diff_ids does "
-                             "not match the manifest's %zu layers", chex, n);
+    if ((r = config_diff_ids(im, "", chex, config, clen, n, &cfg, &diffs, &hexes)) < 0)
         goto out;
-    }
-    hexes = calloc(n + 1, sizeof *hexes);
-    if (!hexes) {
-        r = box__store_error(im->s, ENOMEM, "import");
-        goto out;
-    }
     for (size_t i = 0; i < n; i++) {
         struct json_object *l = json_object_array_get_idx(layers, i);
         const char *lhex = digest_hex(jstr(l, "digest"));
@@ -417,19 +424,10 @@ static int import_docker(struct import *im, const char *ref)
             goto out;
         }
     }
-    cfg = parse_json(config, clen);
-    diffs = jget(jget(cfg, "rootfs", json_type_object), "diff_ids", json_type_array);
     n = json_object_array_length(layers);
-    if (!diffs || json_object_array_length(diffs) != n) {
-        r = box__store_error(im->s, EINVAL, "import: docker-archive: config sha256:%s: "
-                             "rootfs.diff_ids does not match the %zu layers", chex, n);
+    r = config_diff_ids(im, "docker-archive: ", chex, config, clen, n, &cfg, &diffs, &hexes);
+    if (r < 0)
         goto out;
-    }
-    hexes = calloc(n + 1, sizeof *hexes);
-    if (!hexes) {
-        r = box__store_error(im->s, ENOMEM, "import");
-        goto out;
-    }
     for (size_t i = 0; i < n; i++) {
         const char *lpath = json_object_get_string(json_object_array_get_idx(layers, i));
         const char *lhex = digest_hex(json_object_get_string(json_object_array_get_idx(diffs,
