@@ -15,29 +15,50 @@ build=$(cd "${1:-build}" && pwd)
 work=$build/cgroup2-vm
 export DEBIAN_FRONTEND=noninteractive
 
-# qemu, and Debian's kernel image unpacked (not installed: nothing on this host changes).
-# The kernel is pinned, so that a new Debian kernel release cannot silently change what
-# this stage proves. Debian keeps each ABI as its own package for a while; when the pinned
-# one is gone, the newest is used and the run says so loudly: then move the pin.
-pinned=linux-image-6.1.0-57-amd64
+# qemu, and a Debian kernel image unpacked (not installed: nothing on this host changes).
+# The kernel is trixie's (Debian 13, Linux 6.12) by default: the overlay and image suites
+# need tmpfs with user.* xattrs (Linux 6.6), which bookworm's 6.1 lacks.
+# LIBBOX_VM_DIST=bookworm boots Debian 12's own 6.1 instead (those two suites then skip).
+# The package comes through a private apt configuration under the work directory, so the
+# machine's sources.list is not touched. The kernel is pinned, so that a new Debian kernel
+# release cannot silently change what this stage proves. Debian keeps each ABI as its own
+# package for a while; when the pinned one is gone, the newest is used and the run says so
+# loudly: then move the pin.
+dist=${LIBBOX_VM_DIST:-trixie}
+case $dist in
+trixie) pinned=linux-image-6.12.117+deb13-amd64 ;;
+bookworm) pinned=linux-image-6.1.0-57-amd64 ;;
+*) echo "vm: LIBBOX_VM_DIST=$dist: trixie or bookworm" >&2; exit 2 ;;
+esac
 command -v qemu-system-x86_64 >/dev/null ||
   apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
 mkdir -p "$work"
-if ! [ -f "$work/kernel.pkg" ] || ! ls "$work"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
-  rm -rf "$work/kernel" "$work"/linux-image-*.deb
+if ! grep -qs "^$pinned " "$work/kernel.pkg" || ! ls "$work"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
+  rm -rf "$work/kernel" "$work/apt" "$work"/linux-image-*.deb "$work/kernel.pkg"
+  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
+        grep -v security | head -n 1)
+  mkdir -p "$work/apt/lists/partial" "$work/apt/cache"
+  printf 'deb %s %s main\n' "${uri:-http://deb.debian.org/debian}" "$dist" >"$work/apt/sources.list"
+  apt() { # apt-get or apt-cache with the private configuration
+    "$@" -o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent" \
+      -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache"
+  }
+  apt apt-get -qq update >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
   pkg=$pinned
-  if ! (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1); then
-    pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-    echo "vm: WARNING: the pinned kernel $pinned is not in the archive any more; using $pkg" \
+  if ! (cd "$work" && apt apt-get download "$pkg" >>"$work/apt.log" 2>&1); then
+    pkg=$(apt apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    echo "vm: WARNING: the pinned kernel $pinned is not in $dist any more; using $pkg" \
       "(update \$pinned in scripts/test-cgroup2-vm.sh)"
-    (cd "$work" && apt-get download "$pkg" >/dev/null)
+    (cd "$work" && apt apt-get download "$pkg" >>"$work/apt.log" 2>&1) ||
+      { cat "$work/apt.log"; exit 1; }
   fi
   dpkg -x "$work"/linux-image-*.deb "$work/kernel"
   echo "$pkg $(dpkg-deb -f "$work"/linux-image-*.deb Version)" >"$work/kernel.pkg"
+  rm -rf "$work"/linux-image-*.deb "$work/apt"
 fi
 kernel=$(ls "$work"/kernel/boot/vmlinuz-* | head -n 1)
 kver=${kernel##*/vmlinuz-}
-echo "vm: kernel package $(cat "$work/kernel.pkg") (pinned: $pinned)"
+echo "vm: kernel package $(cat "$work/kernel.pkg") from $dist (pinned: $pinned)"
 
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
 # shared library they load, busybox, and modules: a ramdisk (io.max), veth and bridge,
@@ -71,23 +92,34 @@ done
 mkdir -p "$root$src/tests"
 cp "$src/tests/mkrootfs.sh" "$root$src/tests/"
 # Modules in load order: each one after the modules its .modinfo "depends=" names (read
-# with objcopy: no kmod on the host needed).
-moddir=$work/kernel/lib/modules/$kver
+# with objcopy: no kmod on the host needed). They are unpacked here (trixie ships them
+# xz-compressed, and busybox's insmod loads only plain ones).
+moddir=$(ls -d "$work"/kernel/lib/modules/$kver "$work"/kernel/usr/lib/modules/$kver 2>/dev/null | head -n 1)
+unpack_module() { # FILE: into $root/mod, as NAME.ko
+  local out=$root/mod/${1##*/}
+  out=${out%.xz}
+  case $1 in
+  *.ko.xz) xz -dc "$1" >"$out" ;;
+  *.ko) cp "$1" "$out" ;;
+  *) echo "vm: $1: a compression this script cannot unpack" >&2; return 1 ;;
+  esac
+  echo "$out"
+}
 added=
 add_module() { # NAME
-  local f d
+  local f d m
   case " $added " in *" $1 "*) return ;; esac
   added="$added $1"
   f=$(find "$moddir" -name "$1.ko*" -o -name "$(echo "$1" | tr _ -).ko*" | head -n 1)
   [ -n "$f" ] || { echo "vm: no module $1 in $kver"; return 0; }
-  objcopy -O binary --only-section=.modinfo "$f" "$work/modinfo"
+  m=$(unpack_module "$f")
+  objcopy -O binary --only-section=.modinfo "$m" "$work/modinfo"
   for d in $(tr '\0' '\n' <"$work/modinfo" | sed -n 's/^depends=//p' | tr ',' ' '); do
     add_module "$d"
   done
-  cp "$f" "$root/mod/"
-  echo "${f##*/}" >>"$root/mod/order"
+  echo "${m##*/}" >>"$root/mod/order"
 }
-cp "$(find "$moddir" -name "brd.ko*" | head -n 1)" "$root/mod/"
+unpack_module "$(find "$moddir" -name "brd.ko*" | head -n 1)" >/dev/null
 : >"$root/mod/order"
 # (crc32c_generic first: libcrc32c, under nf_tables, only names it as a soft dependency)
 for m in veth bridge overlay tun crc32c_generic nft_chain_nat nft_masq nft_nat nft_fib_inet; do
@@ -122,7 +154,7 @@ for c in \$(cat /sys/fs/cgroup/cgroup.controllers); do
   echo "+\$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
 done
 echo "vm: kernel \$(uname -r), cgroup2 controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
-insmod /mod/brd.ko* rd_nr=1 rd_size=8192 2>/dev/null || echo "vm: no ramdisk (io.max skipped)"
+insmod /mod/brd.ko rd_nr=1 rd_size=8192 2>/dev/null || echo "vm: no ramdisk (io.max skipped)"
 for m in \$(cat /mod/order); do insmod /mod/\$m 2>/dev/null || echo "vm: module \$m: not loaded"; done
 ip link set lo up 2>/dev/null
 export BOX_TEST_MKROOTFS=$src/tests/mkrootfs.sh LIBBOX_INIT=$build/lib/box-init

@@ -178,6 +178,9 @@ def hostile(out, rootfs_raw):
     # would plant its content under another layer's name in the store).
     write_oci(os.path.join(out, "diff-id-lie"), [(rootfs_raw, True), (good_top, False)],
               diff_ids_of=lambda d: [d[0], "sha256:" + "0" * 64])
+    # A config with fewer diff_ids than the manifest has layers.
+    write_oci(os.path.join(out, "diff-ids-short"), [(rootfs_raw, True), (good_top, False)],
+              diff_ids_of=lambda d: d[:1])
 
     for name, fn in (("digest-mismatch", mismatch), ("truncated", truncated),
                      ("missing", missing)):

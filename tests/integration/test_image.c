@@ -416,6 +416,7 @@ static void test_damaged_blobs(void **state)
     expect_refused(f, "truncated", EBADMSG, "truncated blob");
     expect_refused(f, "missing", ENOENT, "blob missing");
     expect_refused(f, "diff-id-lie", EBADMSG, "the config's diff_id says sha256:0000");
+    expect_refused(f, "diff-ids-short", EINVAL, "rootfs.diff_ids does not match the 2 layers");
     snprintf(path, sizeof path, "ls %s/in/hostile/missing/blobs/sha256 | wc -l", images);
     p = popen(path, "r");
     assert_non_null(fgets(hex, sizeof hex, p));
