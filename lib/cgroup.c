@@ -288,8 +288,14 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
             r = -ENOENT;
         } else {
             r = parent_dir(box, k, slot_controller[slot], parent, sizeof parent);
-            if (r == 0)
-                r = make_dir(box, slot, parent);
+            /* The hierarchy is there but not the parent: box_set_cgroup_parent named a
+             * cgroup nobody made (not a controller this host lacks). */
+            if (r == 0 && (r = make_dir(box, slot, parent)) == -ENOENT && required) {
+                r = box__error(box, ENOENT, "spawn: cgroup %s: the parent cgroup %s does "
+                               "not exist (box_set_cgroup_parent names an existing cgroup)",
+                               slot_controller[slot], parent);
+                goto fail;
+            }
             /* No v1 hierarchy, but v2 has the controller in a cgroup we may not write:
              * that is the caller's missing permission, not a missing controller. */
             if (r == -ENOENT && ctl && v2_found && !have_v2 && v2_has(v2_parent, ctl)) {

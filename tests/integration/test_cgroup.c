@@ -510,6 +510,30 @@ static void test_update_limit(void **state)
     box_free(box);
 }
 
+/* A cgroup parent nobody made is named as such, not as a controller this host lacks (the
+ * message containerd's shim got for a cgroupsPath below a missing cgroup). v1 and hybrid
+ * hosts, where the parent is a path in each hierarchy. */
+static void test_missing_cgroup_parent(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_features_t feat;
+    char parent[64];
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (feat.cgroup_layout != BOX_CGROUP_V1 && feat.cgroup_layout != BOX_CGROUP_HYBRID)
+        skip_because("a v1 or hybrid host");
+    box = new_test_box();
+    snprintf(parent, sizeof parent, "/libbox-no-such-parent-%d", (int)getpid());
+    assert_int_equal(box_set_cgroup_parent(box, parent), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOENT);
+    assert_non_null(strstr(box_errmsg(box), "does not exist"));
+    assert_non_null(strstr(box_errmsg(box), parent));
+    box_free(box);
+}
+
 /* Lower the memory limit of a running box: its next allocation is OOM-killed at the new
  * limit, not the old one. */
 static void test_update_limit_oom(void **state)
@@ -1085,6 +1109,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit_oom, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_cgroup_parent, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,
