@@ -27,9 +27,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include <box.h>
@@ -151,12 +153,34 @@ static int absolute_root(const char *root)
     return 0;
 }
 
+/* create makes the root with its missing parents (0700), as runc's MkdirAll: containerd's
+ * shim names /run/containerd/runc/NAMESPACE, whose parent nobody made before. Returns 0
+ * or 1 with the error reported. */
+static int make_root(void)
+{
+    char path[PATH_MAX];
+
+    if (snprintf(path, sizeof path, "%s", g.root) >= (int)sizeof path)
+        return error("--root %s: too long", g.root);
+    for (char *p = path + 1;; p++) {
+        bool last = *p == '\0';
+
+        if (*p != '/' && !last)
+            continue;
+        *p = '\0';
+        if (path[0] && mkdir(path, 0700) < 0 && errno != EEXIST)
+            return error("--root %s: mkdir %s: %s", g.root, path, strerror(errno));
+        if (last)
+            return 0;
+        *p = '/';
+    }
+}
+
 /* Compiled seccomp filters, shared by the containers of this root (box_seccomp_cache_dir;
- * '@' is in no container id), or NULL when the root cannot be made. */
+ * '@' is in no container id), or NULL when the name does not fit. */
 static const char *seccomp_cache_dir(char *buf, size_t size)
 {
-    if ((mkdir(g.root, 0700) < 0 && errno != EEXIST) ||
-        (size_t)snprintf(buf, size, "%s/@seccomp", g.root) >= size)
+    if ((size_t)snprintf(buf, size, "%s/@seccomp", g.root) >= size)
         return NULL;
     return buf;
 }
@@ -195,6 +219,148 @@ static int write_pid_file(const char *path, pid_t pid)
         return write_file_atomic(".", path, text);
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     return write_file_atomic(slash == path ? "/" : dir, slash + 1, text);
+}
+
+/* ---- the container's cgroup (linux.cgroupsPath) ---- */
+
+/* OCI's linux.cgroupsPath names the container's own cgroup, which the runtime makes with
+ * its missing parents and removes at delete (runc); libbox makes a box's cgroups below a
+ * parent that exists (box_set_cgroup_parent). So create makes the path in each cgroup
+ * hierarchy (v2: the one at /sys/fs/cgroup; v1 and hybrid: each /sys/fs/cgroup/NAME, the
+ * hybrid v2 one included), and the directories it made go into the label ("cgroupsMade"),
+ * so that delete removes them once box_destroy has removed libbox's below them.
+ * containerd's shim names a path below its caller's cgroup that nobody made. */
+static bool is_cgroup_fs(const char *dir, bool *v2)
+{
+    struct statfs s;
+
+    if (statfs(dir, &s) < 0)
+        return false;
+    *v2 = s.f_type == CGROUP2_SUPER_MAGIC;
+    return *v2 || s.f_type == CGROUP_SUPER_MAGIC;
+}
+
+/* A v2 cgroup made below `parent` gets parent's controllers (runc enables them on each
+ * level it makes); one the kernel refuses there is left off: the box's limit then says. */
+static void v2_enable_all(const char *parent)
+{
+    char path[PATH_MAX], list[1024], *save = NULL;
+    FILE *f;
+
+    if (snprintf(path, sizeof path, "%s/cgroup.controllers", parent) >= (int)sizeof path ||
+        !(f = fopen(path, "re")))
+        return;
+    if (!fgets(list, sizeof list, f))
+        list[0] = '\0';
+    fclose(f);
+    if (snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent) >= (int)sizeof path)
+        return;
+    for (char *c = strtok_r(list, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        char word[128];
+        int n = snprintf(word, sizeof word, "+%s", c);
+
+        if (fd < 0)
+            return;
+        if (write(fd, word, (size_t)n) < 0)
+            debug("cgroupsPath: %s: %s: %s", path, word, strerror(errno));
+        close(fd);
+    }
+}
+
+/* mkdir -p base/path (path absolute), each directory made appended to `made`. A directory
+ * this caller may not make ends the walk without an error: the library then says which
+ * cgroup it could not use. */
+static int make_cgroup_path(const char *base, const char *path, bool v2,
+                            struct json_object *made)
+{
+    char dir[PATH_MAX];
+    size_t blen = strlen(base);
+
+    if (snprintf(dir, sizeof dir, "%s%s", base, path) >= (int)sizeof dir)
+        return error("cgroupsPath %s: too long", path);
+    for (char *p = dir + blen + 1;; p++) {
+        bool last = *p == '\0';
+
+        if (*p != '/' && !last)
+            continue;
+        *p = '\0';
+        if (p > dir + blen && p[-1] != '/') {
+            if (mkdir(dir, 0755) == 0) {
+                json_object_array_add(made, json_object_new_string(dir));
+            } else if (errno != EEXIST) {
+                debug("cgroupsPath: mkdir %s: %s", dir, strerror(errno));
+                return 0;
+            }
+        }
+        if (last)
+            return 0;
+        if (v2 && base[strlen("/sys/fs/cgroup")] == '\0')
+            v2_enable_all(dir);
+        *p = '/';
+    }
+}
+
+/* rmdir what make_cgroup_paths made, deepest first. Returns 0, or 1 with the error
+ * reported (a directory that something else uses now). */
+static int remove_cgroup_paths(struct json_object *made)
+{
+    int rc = 0;
+
+    for (size_t i = made ? json_object_array_length(made) : 0; i-- > 0;) {
+        const char *dir = json_object_get_string(json_object_array_get_idx(made, i));
+
+        if (dir && rmdir(dir) < 0 && errno != ENOENT)
+            rc = error("cgroupsPath: rmdir %s: %s", dir, strerror(errno));
+    }
+    return rc;
+}
+
+/* The cgroupsPath of each hierarchy made where missing; `made` lists what was made. */
+static int make_cgroup_paths(const struct oci_config *cfg, struct json_object *made)
+{
+    struct json_object *lx, *cp;
+    const char *path;
+    struct dirent *de;
+    bool v2;
+    DIR *d;
+    int rc = 0;
+
+    if (!json_object_object_get_ex(cfg->json, "linux", &lx) ||
+        !json_object_object_get_ex(lx, "cgroupsPath", &cp) ||
+        !(path = json_object_get_string(cp)) || path[0] != '/')
+        return 0; /* none, or refused by oci_config_apply */
+    if (is_cgroup_fs("/sys/fs/cgroup", &v2))
+        return make_cgroup_path("/sys/fs/cgroup", path, v2, made);
+    if (!(d = opendir("/sys/fs/cgroup")))
+        return 0;
+    while (rc == 0 && (de = readdir(d))) {
+        char base[PATH_MAX];
+        struct stat st;
+
+        snprintf(base, sizeof base, "/sys/fs/cgroup/%s", de->d_name);
+        /* cpu -> cpu,cpuacct: a link to a hierarchy that is walked by its own name */
+        if (de->d_name[0] != '.' && lstat(base, &st) == 0 && S_ISDIR(st.st_mode) &&
+            is_cgroup_fs(base, &v2))
+            rc = make_cgroup_path(base, path, v2, made);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Remove the container for good: box_destroy, then the cgroupsPath directories create
+ * made. Returns 0, or 1 with the error reported. */
+static int destroy_container(box_t *box)
+{
+    struct json_object *l = json_tokener_parse(box_label(box) ? box_label(box) : "{}"), *made;
+    int rc = 0;
+
+    if (box_destroy(box) < 0)
+        rc = error("delete: %s", box_errmsg(box));
+    else if (l && json_object_object_get_ex(l, "cgroupsMade", &made))
+        rc = remove_cgroup_paths(made);
+    json_object_put(l);
+    return rc;
 }
 
 /* ---- containers: detached boxes ---- */
@@ -614,12 +780,14 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
 {
     char bundle[PATH_MAX], err[OCI_ERR_MAX], cache[PATH_MAX];
     struct oci_config *cfg = NULL;
-    struct json_object *label;
+    struct json_object *label, *made = NULL;
     struct oci_host host;
     box_t *box = NULL;
     int r, rc = 1;
 
     *out = NULL;
+    if (make_root())
+        return 1;
     if (!realpath(o->bundle, bundle))
         return error("bundle %s: %s", o->bundle, strerror(errno));
     if ((r = oci_config_load(bundle, &cfg, err)) < 0)
@@ -647,7 +815,12 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
         error("%s", err);
         goto out;
     }
+    made = json_object_new_array();
+    if (make_cgroup_paths(cfg, made))
+        goto out;
     label = new_label(cfg);
+    if (json_object_array_length(made))
+        json_object_object_add(label, "cgroupsMade", json_object_get(made));
     r = box_set_label(box, json_object_to_json_string_ext(label, JSON_C_TO_STRING_PLAIN));
     json_object_put(label);
     if (r == 0 && (r = box_set_id(box, id)) == -EINVAL) {
@@ -699,6 +872,9 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     box = NULL;
     rc = 0;
 out:
+    if (rc)
+        remove_cgroup_paths(made);
+    json_object_put(made);
     box_free(box);
     oci_config_free(cfg);
     return rc;
@@ -814,7 +990,7 @@ static int cmd_run(int argc, char **argv)
     pid = box_pid(box);
     if ((r = box_start(box)) < 0) {
         start_error(box);
-        box_destroy(box);
+        destroy_container(box);
         goto out;
     }
     if (o.detach) {
@@ -823,12 +999,12 @@ static int cmd_run(int argc, char **argv)
     }
     if ((r = wait_forwarding(box, &status)) < 0) {
         error("wait: %s", box_errmsg(box));
-        box_destroy(box);
+        destroy_container(box);
     } else {
         rc = exit_status(&status);
         debug("container %s ended: exit status %d", argv[optind], rc);
-        if (!o.keep && box_destroy(box) < 0)
-            error("delete: %s", box_errmsg(box));
+        if (!o.keep)
+            destroy_container(box);
     }
     waitpid(pid, NULL, 0);
 out:
@@ -963,8 +1139,8 @@ static int cmd_delete(int argc, char **argv)
     if (phase != BOX_PHASE_STOPPED && phase != BOX_PHASE_CREATED && !force)
         rc = error("cannot delete container %s that is not stopped: %s", argv[optind],
                    status_name(box));
-    else if (box_destroy(box) < 0)
-        rc = error("delete: %s", box_errmsg(box));
+    else
+        rc = destroy_container(box);
     box_free(box);
     return rc;
 }
