@@ -40,11 +40,34 @@ int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t
     return run_argv(box, argv, out, size, st);
 }
 
+void sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    r = system(cmd);
+    if (r != 0)
+        print_message("sh: status %#x: %s\n", r, cmd);
+    assert_int_equal(r, 0);
+}
+
+void read_all(int fd, char *out, size_t size)
+{
+    size_t len = 0;
+    ssize_t n;
+
+    while (len + 1 < size && (n = read(fd, out + len, size - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+}
+
 int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_status_t *st)
 {
     int p[2], r;
-    size_t len = 0;
-    ssize_t n;
 
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     assert_int_equal(box_pass_fd(box, 0, 0), 0);
@@ -52,14 +75,39 @@ int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_s
     assert_int_equal(box_pass_fd(box, 2, 2), 0);
     r = box_spawn(box, argv);
     close(p[1]);
-    while (out && len + 1 < size && (n = read(p[0], out + len, size - 1 - len)) > 0)
-        len += (size_t)n;
     if (out)
-        out[len] = '\0';
+        read_all(p[0], out, size);
     close(p[0]);
     if (r < 0 || (r = box_wait(box, -1, st)) < 0) /* say why, for the failure that follows */
         print_message("run_box: %s\n", box_errmsg(box));
     return r;
+}
+
+int exec_box(box_t *box, const char *script, const box_exec_opts_t *with, char *out,
+             size_t size, box_status_t *st)
+{
+    const char *const argv[] = { "sh", "-c", script, NULL };
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    box_proc_t *proc;
+    int p[2], r;
+
+    if (with)
+        opts = *with;
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    opts.stdout_fd = p[1];
+    if (opts.stderr_fd < 0)
+        opts.stderr_fd = p[1];
+    r = box_exec(box, argv, &opts, &proc);
+    close(p[1]);
+    read_all(p[0], out, size);
+    close(p[0]);
+    if (r < 0) {
+        print_message("exec: %s\n", box_errmsg(box));
+        return r;
+    }
+    assert_int_equal(box_proc_wait(proc, -1, st), 0);
+    box_proc_free(proc);
+    return 0;
 }
 
 static int count_dir(const char *path)

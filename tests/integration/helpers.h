@@ -28,6 +28,18 @@ int run_box(box_t *box, const char *script, char *out, size_t size, box_status_t
 /* The same for any argv. */
 int run_argv(box_t *box, const char *const argv[], char *out, size_t size, box_status_t *st);
 
+/* In a running box: box_exec `script` with sh -c and `opts` (NULL: defaults), capture its
+ * stdout, and its stderr unless opts names a stderr_fd (up to size-1 bytes), and wait for
+ * it into *st. Returns box_exec's result (its message printed when it fails). */
+int exec_box(box_t *box, const char *script, const box_exec_opts_t *opts, char *out,
+             size_t size, box_status_t *st);
+
+/* Run a shell command (printf-formatted); it must exit 0 (else the command is printed). */
+void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read fd to EOF into out (up to size-1 bytes, terminated); fd stays open. */
+void read_all(int fd, char *out, size_t size);
+
 /* Snapshot and compare what a box could leak in the caller: fds, children, host mounts
  * (by mount id: a mount that is new afterwards and lies on a path of the tests' or of
  * libbox's, /tmp/libbox-* or /run/libbox*; mounts that other programs on the host make
@@ -40,11 +52,11 @@ struct leak_snapshot {
 void leak_snapshot(struct leak_snapshot *s);
 void assert_no_leaks(const struct leak_snapshot *before);
 
-/* cmocka setup/teardown pair: snapshot before each test, assert_no_leaks after it. */
 /* Bytes that arrive on fd (non-blocking) within ms milliseconds, and then without a pause:
  * all read, nothing kept. */
 size_t output_within(int fd, int ms);
 
+/* cmocka setup/teardown pair: snapshot before each test, assert_no_leaks after it. */
 int leak_setup(void **state);
 int leak_teardown(void **state);
 

@@ -96,39 +96,6 @@ static box_t *open_box(const char *id)
     return box;
 }
 
-static void read_all(int fd, char *out, size_t size)
-{
-    size_t len = 0;
-    ssize_t n;
-
-    while (len + 1 < size && (n = read(fd, out + len, size - 1 - len)) > 0)
-        len += (size_t)n;
-    out[len] = '\0';
-}
-
-/* Run `script` in the box with box_exec; its stdout and stderr into out. */
-static int exec_in(box_t *box, const char *script, char *out, size_t size, box_status_t *st)
-{
-    const char *const argv[] = { "sh", "-c", script, NULL };
-    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
-    box_proc_t *proc;
-    int p[2], r;
-
-    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    opts.stdout_fd = opts.stderr_fd = p[1];
-    r = box_exec(box, argv, &opts, &proc);
-    close(p[1]);
-    read_all(p[0], out, size);
-    close(p[0]);
-    if (r < 0) {
-        print_message("exec: %s\n", box_errmsg(box));
-        return r;
-    }
-    assert_int_equal(box_proc_wait(proc, -1, st), 0);
-    box_proc_free(proc);
-    return 0;
-}
-
 /* A file of the host's /proc for the box's pid 1 (what the creator made), trimmed. */
 static void host_proc(pid_t pid, const char *file, char *out, size_t size)
 {
@@ -188,13 +155,13 @@ static void test_detach_open_exec(void **state)
     assert_int_equal(box_pid(box), pid);
     assert_int_equal(box_phase(box), BOX_PHASE_RUNNING);
     assert_string_equal(box_id(box), "exec-1");
-    assert_int_equal(exec_in(box, "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; "
+    assert_int_equal(exec_box(box, "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; "
                                   "for n in pid mnt uts ipc net user cgroup; do "
                                   "readlink /proc/self/ns/$n; done; cat /proc/self/uid_map; "
                                   "cat /proc/self/cgroup; echo ==; cat /proc/1/cgroup; "
                                   "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "
                                   "/proc/self/status; mkdir /newdir; echo mkdir=$?",
-                         out, sizeof out, &st),
+                         NULL, out, sizeof out, &st),
                      0);
     assert_int_equal(st.end, BOX_END_EXITED);
     /* What the host says about the box's pid 1, in the same order. */
@@ -442,7 +409,7 @@ static void test_detach_no_init(void **state)
         pid = box_pid(box);
         box_free(box);
         if (box_open(&opened, state_dir, "noinit-1") < 0 ||
-            exec_in(opened, "tr '\\0' ' ' </proc/1/cmdline", out, sizeof out, &st) < 0)
+            exec_box(opened, "tr '\\0' ' ' </proc/1/cmdline", NULL, out, sizeof out, &st) < 0)
             _exit(11);
         ok = strcmp(out, "sh -c read x; exit 6 ") == 0;
         if (!ok)

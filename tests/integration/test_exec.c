@@ -42,48 +42,10 @@ static void end_box(box_t *box)
     box_free(box);
 }
 
-/* Read fd to EOF into out (terminated). */
-static void read_all(int fd, char *out, size_t size)
-{
-    size_t len = 0;
-    ssize_t n;
-
-    while (len + 1 < size && (n = read(fd, out + len, size - 1 - len)) > 0)
-        len += (size_t)n;
-    out[len] = '\0';
-}
-
-/* Exec `script` with sh -c and `opts` (NULL: defaults), its stdout captured; returns
- * box_exec's result. */
-static int exec_with(box_t *box, const char *script, const box_exec_opts_t *with, char *out,
-                     size_t size, box_status_t *st)
-{
-    const char *const argv[] = { "sh", "-c", script, NULL };
-    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
-    box_proc_t *proc;
-    int p[2], r;
-
-    if (with)
-        opts = *with;
-    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    opts.stdout_fd = p[1];
-    r = box_exec(box, argv, &opts, &proc);
-    close(p[1]);
-    read_all(p[0], out, size);
-    close(p[0]);
-    if (r < 0) {
-        print_message("exec: %s\n", box_errmsg(box));
-        return r;
-    }
-    assert_int_equal(box_proc_wait(proc, -1, st), 0);
-    box_proc_free(proc);
-    return 0;
-}
-
 static int exec_script(box_t *box, const char *script, char *out, size_t size,
                        box_status_t *st)
 {
-    return exec_with(box, script, NULL, out, size, st);
+    return exec_box(box, script, NULL, out, size, st);
 }
 
 /* The exec'd program is in the box: pid namespace (pid 1 is the box's program), hostname,
@@ -233,20 +195,20 @@ static void test_exec_user_and_opts(void **state)
     opts.groups = groups;
     opts.n_groups = 2;
     if (!test_rootless) {
-        assert_int_equal(exec_with(box, "id -u; id -g; id -G", &opts, out, sizeof out, &st), 0);
+        assert_int_equal(exec_box(box, "id -u; id -g; id -G", &opts, out, sizeof out, &st), 0);
         assert_int_equal(st.exit_code, 0);
         assert_string_equal(out, "1000\n1000\n1000 1001 1002\n");
     } else {
         /* Rootless, the box's user namespace maps uid 0 alone and denies setgroups:
          * other groups or another uid cannot be. */
-        assert_int_equal(exec_with(box, "id -u", &opts, out, sizeof out, &st), -EPERM);
+        assert_int_equal(exec_box(box, "id -u", &opts, out, sizeof out, &st), -EPERM);
         assert_string_equal(box_error_step(box), "setgroups");
         opts.flags = BOX_EXEC_USER;
-        assert_int_equal(exec_with(box, "id -u", &opts, out, sizeof out, &st), -EINVAL);
+        assert_int_equal(exec_box(box, "id -u", &opts, out, sizeof out, &st), -EINVAL);
         assert_non_null(strstr(box_error_step(box), "set"));
         opts.uid = opts.gid = 0;
         opts.flags = BOX_EXEC_USER;
-        assert_int_equal(exec_with(box, "id -u; id -g", &opts, out, sizeof out, &st), 0);
+        assert_int_equal(exec_box(box, "id -u; id -g", &opts, out, sizeof out, &st), 0);
         assert_string_equal(out, "0\n0\n");
     }
     /* The next exec is the box's user again. */
@@ -255,7 +217,7 @@ static void test_exec_user_and_opts(void **state)
     opts = (box_exec_opts_t)BOX_EXEC_OPTS_INIT;
     opts.limits = nofile;
     opts.n_limits = 1;
-    assert_int_equal(exec_with(box, "ulimit -n", &opts, out, sizeof out, &st), 0);
+    assert_int_equal(exec_box(box, "ulimit -n", &opts, out, sizeof out, &st), 0);
     assert_string_equal(out, "17\n");
 
     /* A caller built against the first, shorter struct; a newer, longer one. */
@@ -352,7 +314,7 @@ static void test_exec_own_accounting(void **state)
                              : i % 25 == 7 ? "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done"
                                            : "true";
 
-        assert_int_equal(exec_with(box, script, &opts, out, sizeof out, &st), 0);
+        assert_int_equal(exec_box(box, script, &opts, out, sizeof out, &st), 0);
         assert_int_equal(st.end, BOX_END_EXITED);
         assert_int_equal(st.exit_code, 0);
         assert_int_equal(st.oom_kills, 0);
@@ -401,7 +363,7 @@ static void test_exec_own_limits(void **state)
     box = cgroup_box(argv);
     opts.limits = mem;
     opts.n_limits = 2;
-    assert_int_equal(exec_with(box, "exec tail /dev/zero", &opts, out, sizeof out, &st), 0);
+    assert_int_equal(exec_box(box, "exec tail /dev/zero", &opts, out, sizeof out, &st), 0);
     assert_int_equal(st.end, BOX_END_OOM);
     assert_true(st.oom_kills >= 1);
     assert_true(st.memory_peak_bytes <= 33u << 20);

@@ -99,14 +99,10 @@ static int spawn_out(box_t *box, const char *const argv[])
     return p[0];
 }
 
-static void read_all(int fd, char *out, size_t size)
+/* read_all, then close fd (one that spawn_out gave). */
+static void read_out(int fd, char *out, size_t size)
 {
-    size_t len = 0;
-    ssize_t n;
-
-    while (len + 1 < size && (n = read(fd, out + len, size - 1 - len)) > 0)
-        len += (size_t)n;
-    out[len] = '\0';
+    read_all(fd, out, size);
     close(fd);
 }
 
@@ -291,7 +287,7 @@ static int two_boxes(void)
         b = usr_box("beta");
         if (!b || box_net_bridge(b, "tb0", "10.66.0.0/24", "fd00:66::/64", 0) < 0)
             return 14;
-        read_all(spawn_out(b, client), out, sizeof out);
+        read_out(spawn_out(b, client), out, sizeof out);
         if (box_wait(b, -1, &st) < 0 || st.exit_code != 0)
             return 15;
         box_free(b);
@@ -546,7 +542,7 @@ static int ask_from(pid_t pid, const char *host, const char *fams, char *out, si
         _exit(127);
     }
     close(o[1]);
-    read_all(o[0], out, size);
+    read_out(o[0], out, size);
     return waitpid(child, &status, 0) == child && WIFEXITED(status) &&
                    WEXITSTATUS(status) == 0 ? 0 : -1;
 }
@@ -586,7 +582,7 @@ static int nat_traffic(void)
             r = 11;
             break;
         }
-        read_all(spawn_out(b, client), out, sizeof out);
+        read_out(spawn_out(b, client), out, sizeof out);
         if (box_wait(b, -1, &st) < 0 || st.exit_code != 0 ||
             strcmp(out, i ? "v6 tcp ok:tcp\nv6 udp ok:udp\n" : "v4 tcp ok:tcp\nv4 udp ok:udp\n")) {
             fprintf(stderr, "inside asking outside got:\n%s", out);

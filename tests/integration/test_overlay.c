@@ -24,18 +24,6 @@ static char *make_dir(void)
     return dir;
 }
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    assert_int_equal(system(cmd), 0);
-}
-
 static void remove_dir(char *dir)
 {
     sh("rm -rf '%s'", dir);
