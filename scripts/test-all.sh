@@ -47,7 +47,7 @@ SKIP="--no-suite engines" run_suite build-asan -Db_sanitize=address,undefined -D
 #    stringop-overflow, maybe-uninitialized).
 CC=clang CXX=clang++ configure build-clang --buildtype=release || status=1
 configure build-gcc-o3 --buildtype=release || status=1
-# 5. The C suites on a pure cgroup v2 kernel (pinned Debian kernel under qemu).
+# 5. The C suites on a pure cgroup v2 kernel (a pinned Debian 13 kernel under qemu).
 vm=0
 sh scripts/test-cgroup2-vm.sh build || { vm=1; status=1; }
 # 6. Optional, informational (it fetches with apt-get source and never fails CI):

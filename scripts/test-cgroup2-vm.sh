@@ -8,6 +8,7 @@
 # memory.peak, memory.events, clone3 into the box cgroup for every controller) on any
 # machine, hybrid or not. Needs root (apt-get) and a build directory; prints the suites'
 # results and ends with "vm: N passed, M failed". Usage: test-cgroup2-vm.sh [BUILD_DIR]
+# (LIBBOX_VM_DIST and LIBBOX_VM_SUITES: below).
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -60,6 +61,13 @@ kernel=$(ls "$work"/kernel/boot/vmlinuz-* | head -n 1)
 kver=${kernel##*/vmlinuz-}
 echo "vm: kernel package $(cat "$work/kernel.pkg") from $dist (pinned: $pinned)"
 
+# LIBBOX_VM_SUITES="test_image ..." runs only those integration suites (and not the unit
+# ones): for working on one of them.
+only=${LIBBOX_VM_SUITES:-}
+suites=${only:-test_integration test_cgroup test_priv test_detach test_exec test_contract test_net
+                test_overlay test_image}
+suites=$(echo $suites)
+
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
 # shared library they load, busybox, and modules: a ramdisk (io.max), veth and bridge,
 # overlay, nftables' NAT and fib (box_net_bridge, published ports), tun (pasta).
@@ -91,6 +99,12 @@ for p in "$(command -v nft || true)" /bin/true; do # (true: not the shell's buil
 done
 mkdir -p "$root$src/tests"
 cp "$src/tests/mkrootfs.sh" "$root$src/tests/"
+# The image suite's test images, made here (the VM has no python) from the same busybox
+# that mkrootfs.sh puts in the VM's test root.
+sh "$src/tests/mkrootfs.sh" "$work/images-rootfs"
+python3 "$src/tests/mkimage.py" "$work/images-rootfs" "$root/images" >/dev/null
+chmod -R a+rX "$root/images"
+rm -rf "$work/images-rootfs"
 # Modules in load order: each one after the modules its .modinfo "depends=" names (read
 # with objcopy: no kmod on the host needed). They are unpacked here (trixie ships them
 # xz-compressed, and busybox's insmod loads only plain ones).
@@ -158,7 +172,7 @@ insmod /mod/brd.ko rd_nr=1 rd_size=8192 2>/dev/null || echo "vm: no ramdisk (io.
 for m in \$(cat /mod/order); do insmod /mod/\$m 2>/dev/null || echo "vm: module \$m: not loaded"; done
 ip link set lo up 2>/dev/null
 export BOX_TEST_MKROOTFS=$src/tests/mkrootfs.sh LIBBOX_INIT=$build/lib/box-init
-export BOX_TEST_SYSPROBE=$build/tests/sysprobe
+export BOX_TEST_SYSPROBE=$build/tests/sysprobe BOX_TEST_IMAGES=/images
 pass=0 fail=0 skipped=0
 run() { # NAME PROGRAM ARGS...
   name=\$1; shift
@@ -173,15 +187,14 @@ run() { # NAME PROGRAM ARGS...
   [ \$rc = 0 ] || [ \$rc = 77 ] || sed 's/^/vm:   | /' /tmp/out | tail -40
   echo "vm: \$name: \$r"
 }
-run unit $build/tests/test_unit
-run unit-priv $build/tests/test_unit_priv
+[ -n "$only" ] || run unit $build/tests/test_unit
+[ -n "$only" ] || run unit-priv $build/tests/test_unit_priv
 # Overlay layers and the image store mark opaque directories with user.* xattrs, which
 # tmpfs (the VM's root and /tmp) has only from Linux 6.6 on.
 kv=\$(uname -r | cut -d- -f1)
 user_xattr_tmpfs=\$([ "\${kv%%.*}" -gt 6 ] || { [ "\${kv%%.*}" -eq 6 ] &&
                      [ "\$(echo \$kv | cut -d. -f2)" -ge 6 ]; } && echo yes || echo no)
-for t in test_integration test_cgroup test_priv test_detach test_exec test_contract test_net \
-         test_overlay test_image; do
+for t in $suites; do
   case \$t:\$user_xattr_tmpfs in
   test_overlay:no|test_image:no)
     echo "vm: \$t: skipped: kernel \$kv's tmpfs has no user.* xattrs (Linux 6.6), which its" \

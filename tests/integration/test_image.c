@@ -78,7 +78,10 @@ static char *snapshot(const char *dir)
     FILE *p;
     size_t n;
 
-    snprintf(cmd, sizeof cmd, "cd '%s' && find . -printf '%%y %%p\\n' | sort", dir);
+    /* (-type, not GNU find's -printf: the VM stage has busybox's find) */
+    snprintf(cmd, sizeof cmd, "cd '%s' && { find . -type d | sed 's/^/d /'; "
+             "find . -type f | sed 's/^/f /'; find . -type l | sed 's/^/l /'; "
+             "find . ! -type d ! -type f ! -type l | sed 's/^/o /'; } | sort", dir);
     p = popen(cmd, "r");
     assert_non_null(p);
     n = fread(buf, 1, (1 << 20) - 1, p);
@@ -342,7 +345,6 @@ static void test_remove_restores(void **state)
     assert_int_equal(box_store_gc(f->store), 0);
     after = snapshot(f->dir);
     /* index.json now exists with empty tables: everything else is as it was. */
-    sh("true");
     {
         char *p = strstr(after, "f ./index.json\n");
 

@@ -24,9 +24,11 @@ static char *make_dir(void)
     return dir;
 }
 
+/* (overlayfs leaves its work dir's "work" mode 0, which busybox's rm, unlike GNU's, does not
+ * remove without read permission) */
 static void remove_dir(char *dir)
 {
-    sh("rm -rf '%s'", dir);
+    sh("chmod -R u+rwx '%s' && rm -rf '%s'", dir, dir);
     free(dir);
 }
 
