@@ -122,6 +122,31 @@ int box_set_namespaces(box_t *box, unsigned int ns);
 int box_join_namespace(box_t *box, unsigned int ns, int fd);
 int box_join_namespace_path(box_t *box, unsigned int ns, const char *path);
 
+/* Switch the box's process into the user namespace `fd` once the box is built: after the
+ * mounts and the pivot_root into the new root, before the chdir, the identity and the
+ * capability steps and the exec (bwrap's --userns2). The box is set up in its own user
+ * namespace (BOX_NS_USER) or in a joined one (box_join_namespace BOX_NS_USER), or, for root
+ * without either, in the caller's; `fd` must be a user namespace below that one, which
+ * the setup's process may enter (the kernel's rule: it has CAP_SYS_ADMIN in `fd`'s
+ * namespace, as the box's root has in one that a process of the box made). The program
+ * then runs in it: its capabilities (box_cap_keep) are of that namespace; without
+ * box_set_user it keeps the ids the setup had, as that namespace maps them; box_set_user's
+ * ids are of that namespace (they must be mapped in it). The box's other namespaces stay
+ * what the setup made them (owned by the setup's user namespace). box_exec enters the box's
+ * namespaces through its process, so it needs a caller that may enter that user namespace.
+ *
+ * The fd is duplicated (close-on-exec) at the call; the caller keeps its own, box_free
+ * closes the box's. A second call replaces the first.
+ *
+ * Refused at box_spawn with -EINVAL: BOX_OPT_NO_USERNS (it limits the setup's user
+ * namespace, not this one). The kernel's refusal fails box_spawn at step "switch-userns":
+ * -EINVAL (the namespace is not below the setup's, or is the setup's own), -EPERM (no
+ * CAP_SYS_ADMIN in it).
+ *
+ * Phase: before box_spawn(). Returns 0 or: -EINVAL (box NULL, fd not a user namespace),
+ * -EBADF (fd not open), -EMFILE, -EBUSY (already spawned), -ENOMEM. */
+int box_switch_user_namespace(box_t *box, int fd);
+
 /* Hostname inside the box (needs BOX_NS_UTS; refused with a joined uts namespace). At
  * most 64 bytes. Default: "box". */
 int box_set_hostname(box_t *box, const char *hostname);

@@ -86,6 +86,7 @@ struct box {
     unsigned int ns_join;          /* ns.c: box_join_namespace's BOX_NS_* bits */
     int join_fd[BOX_NS_TYPES];     /* by bit number: the box's duplicate, else -1 */
     char *join_what[BOX_NS_TYPES]; /* the path, or "fd N", for messages */
+    int switch_userns_fd;          /* ns.c: box_switch_user_namespace's duplicate, or -1 */
     bool hostname_set; /* box_set_hostname was called */
     bool tty;          /* tty.c: box_set_tty */
     unsigned short tty_rows, tty_cols;

@@ -48,6 +48,8 @@
       (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
     X(PIVOT_ROOT, pivot_root, "pivot-root", mount, SPAWN, "pivot_root into",                     \
       box->ns & BOX_NS_MNT)                                                                      \
+    X(SWITCH_USERNS, switch_userns, "switch-userns", ns, SPAWN, "switch to the user namespace",  \
+      p->switch_userns_fd >= 0)                                                                  \
     X(CHDIR, chdir, "chdir", child, BOTH, "chdir", true)                                         \
     X(USERNS, userns, "userns", child, SPAWN, "disable user namespaces",                         \
       p->no_userns || p->assert_no_userns)                                                       \

@@ -134,6 +134,7 @@ void box__ns_join_init(box_t *box)
 {
     for (int i = 0; i < BOX_NS_TYPES; i++)
         box->join_fd[i] = -1;
+    box->switch_userns_fd = -1;
 }
 
 static void join_drop(box_t *box, int i)
@@ -150,6 +151,9 @@ void box__ns_join_free(box_t *box)
 {
     for (int i = 0; i < BOX_NS_TYPES; i++)
         join_drop(box, i);
+    if (box->switch_userns_fd >= 0)
+        close(box->switch_userns_fd);
+    box->switch_userns_fd = -1;
 }
 
 unsigned int box__ns_entered(const box_t *box)
@@ -165,11 +169,12 @@ static int ns_index(unsigned int ns)
     return __builtin_ctz(ns);
 }
 
-/* Record fd (the caller's, or one we opened: `owned`) as the box's namespace of index i. */
-static int join_fd(box_t *box, const char *fn, int i, int fd, bool owned, const char *what)
+/* Check that fd (the caller's, or one we opened: `owned`, closed on a refusal) is a
+ * namespace of index i. */
+static int check_ns_fd(box_t *box, const char *fn, int i, int fd, bool owned,
+                       const char *what)
 {
-    int type = ioctl(fd, NS_GET_NSTYPE), copy;
-    char *text;
+    int type = ioctl(fd, NS_GET_NSTYPE);
 
     if (type < 0) {
         int err = errno;
@@ -193,6 +198,17 @@ static int join_fd(box_t *box, const char *fn, int i, int fd, bool owned, const 
         return box__error(box, EINVAL, "%s: %s namespace: %s is a %s namespace", fn,
                           ns_types[i].name, what, is);
     }
+    return 0;
+}
+
+/* Record fd (the caller's, or one we opened: `owned`) as the box's namespace of index i. */
+static int join_fd(box_t *box, const char *fn, int i, int fd, bool owned, const char *what)
+{
+    int r = check_ns_fd(box, fn, i, fd, owned, what), copy;
+    char *text;
+
+    if (r < 0)
+        return r;
     copy = owned ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
     text = strdup(what);
     if (copy < 0 || !text) {
@@ -226,6 +242,35 @@ BOX_API int box_join_namespace(box_t *box, unsigned int ns, int fd)
         return box__error(box, EBADF, "join_namespace: %s namespace: %s is not open",
                           ns_types[i].name, what);
     return join_fd(box, "join_namespace", i, fd, false, what);
+}
+
+BOX_API int box_switch_user_namespace(box_t *box, int fd)
+{
+    int r = box__check_configurable(box, "switch_user_namespace"), copy;
+    char what[32];
+
+    if (r < 0)
+        return r;
+    snprintf(what, sizeof what, "fd %d", fd);
+    if (fd < 0)
+        return box__error(box, EBADF, "switch_user_namespace: %s is not open", what);
+    if ((r = check_ns_fd(box, "switch_user_namespace", 0, fd, false, what)) < 0)
+        return r;
+    copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return box__error(box, errno, "switch_user_namespace: user namespace: %s", what);
+    if (box->switch_userns_fd >= 0)
+        close(box->switch_userns_fd);
+    box->switch_userns_fd = copy;
+    return 0;
+}
+
+/* Child: the late switch of box_switch_user_namespace, once the tree is built (the
+ * kernel gives us every capability in that namespace; the steps after it drop them). */
+long box__step_switch_userns(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    return SYS2(SYS_setns, p->switch_userns_fd, CLONE_NEWUSER);
 }
 
 /* "/proc/PID/ns/NAME" (PID a number, self or thread-self): the directory "PID/ns" below
@@ -331,14 +376,16 @@ int box__ns_join_check(box_t *box)
     struct stat own, st;
     int i;
 
-    if (!box->ns_join)
-        return 0;
     if ((box->ns_join & BOX_NS_USER) && stat("/proc/self/ns/user", &own) == 0 &&
         fstat(box->join_fd[0], &st) == 0 && same_file(&own, &st))
         join_drop(box, 0);
     if ((box->ns_join & BOX_NS_USER) && (box->n_uid_map || box->n_gid_map))
         return box__error(box, EINVAL, "spawn: the box joins the user namespace %s: its "
                           "uid/gid maps are that namespace's (no box_add_uid_map/gid_map)", u);
+    if (box->switch_userns_fd >= 0 && (box->opts & BOX_OPT_NO_USERNS))
+        return box__error(box, EINVAL, "spawn: the box switches to another user namespace "
+                          "(box_switch_user_namespace): BOX_OPT_NO_USERNS limits the "
+                          "setup's, not that one");
     if ((box->ns_join & BOX_NS_USER) && (box->opts & BOX_OPT_NO_USERNS))
         return box__error(box, EINVAL, "spawn: the box joins the user namespace %s: "
                           "BOX_OPT_NO_USERNS needs a user namespace of the box's own", u);

@@ -157,6 +157,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->n_lock_files = box->n_lock_files;
     p->no_userns = box->opts & BOX_OPT_NO_USERNS;
     p->assert_no_userns = box->opts & BOX_OPT_ASSERT_NO_USERNS;
+    p->switch_userns_fd = box->switch_userns_fd;
     p->stamps = box->profile;
     p->uid = box->uid;
     p->gid = box->gid;
@@ -164,6 +165,12 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
      * (-1 leaves an id as it is), so the program keeps 0 where the maps have it, else what
      * the caller's own ids map to. */
     if ((box->opts & BOX_OPT_CALLER_MAPS) && !box->user_set) {
+        p->uid = (uid_t)-1;
+        p->gid = (gid_t)-1;
+    }
+    /* box_switch_user_namespace without box_set_user: the ids the setup had, as the
+     * namespace switched to maps them. */
+    if (box->switch_userns_fd >= 0 && !box->user_set) {
         p->uid = (uid_t)-1;
         p->gid = (gid_t)-1;
     }

@@ -150,6 +150,7 @@ struct box_plan {
     char *const *lock_files; /* borrowed: box_lock_file's paths */
     size_t n_lock_files;
     bool no_userns, assert_no_userns; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */
+    int switch_userns_fd; /* SWITCH_USERNS: box_switch_user_namespace's (borrowed), or -1 */
 
     struct rlimit rlimits[BOX_RLIMITS];
     int rlimit_resource[BOX_RLIMITS]; /* RLIMIT_*, or -1 when unset */

@@ -125,6 +125,11 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
         return box__error(box, err, "spawn: attach the new root %s (at %s on the host)",
                           box->root ? box->root : "(a tmpfs)", e->path);
     }
+    case STEP_SWITCH_USERNS:
+        return box__error(box, err, "spawn: %s of box_switch_user_namespace%s", step,
+                          err == EINVAL ? " (not a user namespace below the box's setup "
+                          "namespace, or that one itself)" : err == EPERM ? " (no "
+                          "CAP_SYS_ADMIN in it)" : "");
     case STEP_USERNS:
         if (err == EEXIST && strcmp(e->path, "userns") == 0)
             return box__error(box, err, "spawn: creation of new user namespaces was not "

@@ -1,7 +1,9 @@
 /* Integration tests of box_join_namespace: a box joins a network namespace the test made
  * (and sees its interface and inode), the uts, ipc and net namespaces of another box (a
  * pod), the user and pid namespaces of a running box (bwrap's --userns, --pidns); box_exec
- * enters the joined ones; refusals name the namespace and path. As root and (with
+ * enters the joined ones; refusals name the namespace and path; box_switch_user_namespace
+ * (bwrap's --userns2) puts the program of a box set up in a's user namespace into one
+ * below it. As root and (with
  * --rootless) as nobody, where joining needs the namespaces' user namespace too. */
 #include <errno.h>
 #include <fcntl.h>
@@ -296,6 +298,122 @@ static void test_join_user_pid(void **state)
     end_box(a);
 }
 
+/* A process of the test's in a user namespace below box a's, made as a's root (which it
+ * becomes by setns), where a's 0 is 5 (uid and gid); it lives until holder_end. */
+static void inner_userns_start(struct holder *h, box_t *a)
+{
+    char path[64], byte;
+    int p[2], fd;
+
+    ns_path(path, sizeof path, box_pid(a), "user");
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    h->pid = fork();
+    assert_true(h->pid >= 0);
+    if (h->pid == 0) {
+        close(p[0]);
+        if (setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWUSER) < 0)
+            _exit(3);
+        write_file("/proc/self/uid_map", "5 0 1");
+        write_file("/proc/self/setgroups", "deny");
+        write_file("/proc/self/gid_map", "5 0 1");
+        if (write(p[1], "", 1) != 1)
+            _exit(5);
+        pause();
+        _exit(0);
+    }
+    close(fd);
+    close(p[1]);
+    if (read(p[0], &byte, 1) != 1) {
+        int status;
+
+        waitpid(h->pid, &status, 0);
+        close(p[0]);
+        fail_msg("inner user namespace holder failed (exit %d)", WEXITSTATUS(status));
+    }
+    h->ctl = p[0];
+}
+
+/* bwrap --userns 7 --userns2 8: box b is set up in a's user namespace (joined) and its
+ * program runs in the inner one: uid/gid 5 there (a's root, as the inner maps it), or the
+ * ids box_set_user names in it; an id the inner lacks fails at setgid; the namespace b is
+ * set up in is no switch (EINVAL at switch-userns); not with BOX_OPT_NO_USERNS. */
+static void test_switch_userns(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX], path[64], inner[64], upath[64];
+    box_t *a = running_box("a"), *b;
+    struct holder h;
+    int fd, afd;
+
+    (void)state;
+    inner_userns_start(&h, a);
+    ns_path(path, sizeof path, h.pid, "user");
+    ns_id(path, "user", inner, sizeof inner);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    ns_path(upath, sizeof upath, box_pid(a), "user");
+    afd = open(upath, O_RDONLY | O_CLOEXEC);
+    assert_true(afd >= 0);
+
+    assert_int_equal(box_set_namespaces(b = new_test_box(), BOX_NS_MNT), 0);
+    assert_int_equal(box_join_namespace(b, BOX_NS_USER, afd), 0);
+    assert_int_equal(box_switch_user_namespace(b, fd), 0);
+    run_ok(b, "readlink /proc/self/ns/user; id -u; id -g", out);
+    assert_non_null(strstr(out, inner));
+    assert_non_null(strstr(out, "\n5\n5\n"));
+    box_free(b);
+
+    assert_int_equal(box_set_namespaces(b = new_test_box(), BOX_NS_MNT), 0);
+    assert_int_equal(box_join_namespace(b, BOX_NS_USER, afd), 0);
+    assert_int_equal(box_switch_user_namespace(b, fd), 0);
+    assert_int_equal(box_set_user(b, 5, 5), 0);
+    run_ok(b, "id -u; id -g", out);
+    assert_string_equal(out, "5\n5\n");
+    box_free(b);
+
+    assert_int_equal(box_set_namespaces(b = new_test_box(), BOX_NS_MNT), 0);
+    assert_int_equal(box_join_namespace(b, BOX_NS_USER, afd), 0);
+    assert_int_equal(box_switch_user_namespace(b, fd), 0);
+    assert_int_equal(box_set_user(b, 0, 0), 0);
+    assert_int_equal(box_spawn(b, argv), -EINVAL);
+    assert_string_equal(box_error_step(b), "setgid");
+    box_free(b);
+
+    /* the setup's own namespace: the kernel refuses a setns into one's own */
+    assert_int_equal(box_set_namespaces(b = new_test_box(), BOX_NS_MNT), 0);
+    assert_int_equal(box_join_namespace(b, BOX_NS_USER, afd), 0);
+    assert_int_equal(box_switch_user_namespace(b, afd), 0);
+    assert_int_equal(box_spawn(b, argv), -EINVAL);
+    assert_string_equal(box_error_step(b), "switch-userns");
+    assert_non_null(strstr(box_errmsg(b), "box_switch_user_namespace"));
+    box_free(b);
+
+    b = new_test_box();
+    assert_int_equal(box_set_options(b, BOX_OPT_NO_USERNS), 0);
+    assert_int_equal(box_switch_user_namespace(b, fd), 0);
+    assert_int_equal(box_spawn(b, argv), -EINVAL);
+    assert_non_null(strstr(box_errmsg(b), "BOX_OPT_NO_USERNS"));
+    box_free(b);
+
+    /* the call's own checks */
+    b = new_test_box();
+    assert_int_equal(box_switch_user_namespace(b, -1), -EBADF);
+    ns_path(path, sizeof path, box_pid(a), "net");
+    close(fd);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(box_switch_user_namespace(b, fd), -EINVAL);
+    assert_non_null(strstr(box_errmsg(b), "a net namespace"));
+    assert_int_equal(box_switch_user_namespace(NULL, fd), -EINVAL);
+    box_free(b);
+    close(fd);
+    close(afd);
+    holder_end(&h);
+    end_box(a);
+}
+
 /* Refusals: a's pid namespace without its user namespace (owned by another than the
  * box's); rootless, a's network namespace without its user namespace fails at join-ns
  * with EPERM, naming it; a joined user namespace with uid maps. */
@@ -343,12 +461,14 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_join_pod, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_join_user_pid, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_join_refused, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_userns, leak_setup, leak_teardown),
     };
     const struct CMUnitTest rootless[] = {
         cmocka_unit_test_setup_teardown(test_join_netns, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_join_pod, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_join_user_pid, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_join_refused, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_userns, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, root, sizeof root / sizeof root[0], rootless,

@@ -456,6 +456,7 @@ _OPTIONAL = {
     "box_proc_tty_resize": (_I, [box_proc_p, ctypes.c_ushort, ctypes.c_ushort]),
     "box_join_namespace": (_I, [box_p, _U, _I]),
     "box_join_namespace_path": (_I, [box_p, _U, _S]),
+    "box_switch_user_namespace": (_I, [box_p, _I]),
     "box_set_tty": (_I, [box_p, _I, ctypes.c_ushort, ctypes.c_ushort]),
     "box_tty_fd": (_I, [box_p]),
     "box_tty_resize": (_I, [box_p, ctypes.c_ushort, ctypes.c_ushort]),
@@ -595,6 +596,8 @@ box_proc_tty_resize = lib.box_proc_tty_resize if "box_proc_tty_resize" in _PROTO
 box_join_namespace = lib.box_join_namespace if "box_join_namespace" in _PROTOS else None
 box_join_namespace_path = (lib.box_join_namespace_path
                            if "box_join_namespace_path" in _PROTOS else None)
+box_switch_user_namespace = (lib.box_switch_user_namespace
+                             if "box_switch_user_namespace" in _PROTOS else None)
 box_set_tty = lib.box_set_tty if "box_set_tty" in _PROTOS else None
 box_tty_fd = lib.box_tty_fd if "box_tty_fd" in _PROTOS else None
 box_tty_resize = lib.box_tty_resize if "box_tty_resize" in _PROTOS else None
