@@ -336,7 +336,10 @@ int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int major,
 int box_add_uid_map(box_t *box, uid_t inside, uid_t outside, uint32_t count);
 int box_add_gid_map(box_t *box, gid_t inside, gid_t outside, uint32_t count);
 
-/* The uid/gid the program runs as, inside the box. Default 0/0 (the box's root). */
+/* The uid/gid the program runs as, inside the box. Default 0/0 (the box's root). One of
+ * them may be -1: that id stays as the box's setup has it, as without box_set_user (with
+ * BOX_OPT_CALLER_MAPS: 0 where the maps have it, else what the caller's maps to). Returns
+ * 0 or -EINVAL (box NULL, both -1), -EBUSY. */
 int box_set_user(box_t *box, uid_t uid, gid_t gid);
 
 /* Supplementary groups of the program, inside the box (ids as the box sees them; they must

@@ -322,8 +322,9 @@ BOX_API int box_set_user(box_t *box, uid_t uid, gid_t gid)
 
     if (r < 0)
         return r;
-    if (uid == (uid_t)-1 || gid == (gid_t)-1)
-        return box__error(box, EINVAL, "set_user: -1 is not a valid id");
+    if (uid == (uid_t)-1 && gid == (gid_t)-1)
+        return box__error(box, EINVAL, "set_user: -1 for both ids sets nothing (-1 keeps "
+                          "one of them)");
     box->uid = uid;
     box->gid = gid;
     box->user_set = true;

@@ -155,6 +155,8 @@ static const char usage_text[] =
     "                             wins); --add-seccomp-fd stacks, --seccomp is one program\n"
     "  --userns FD, --pidns FD    join the user / pid namespace FD names (/proc/PID/ns/...)\n"
     "                             instead of making one; no maps for a joined user namespace\n"
+    "  --userns2 FD               after the setup, switch to the user namespace FD (one below\n"
+    "                             the setup's, as with --userns); --uid/--gid are its ids\n"
     "  --disable-userns           the program cannot make user namespaces (needs a user\n"
     "                             namespace); --assert-userns-disabled: fail unless it cannot\n"
     "\n"
@@ -259,8 +261,8 @@ static const char usage_text[] =
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
     "  --help, --version\n"
     "\n"
-    "Not supported yet (rejected with an error, never ignored): --userns2; --exec-label and\n"
-    "--file-label fail as in a bwrap without SELinux.\n"
+    "--exec-label and --file-label fail as in a bwrap without SELinux (rejected with an\n"
+    "error, never ignored).\n"
     "\n"
     "Differences from bwrap: the environment is not inherited, the program starts with only\n"
     "PATH (see --clearenv); the working directory defaults to / instead of the caller's;\n"
@@ -276,7 +278,7 @@ static const char usage_text[] =
 static const char bwrap_usage_text[] =
     "    --help, --version, --args FD, --argv0 VALUE, --level-prefix\n"
     "    --unshare-all, --share-net, --unshare-{user,ipc,pid,net,uts,cgroup}[-try]\n"
-    "    --userns FD, --pidns FD, --disable-userns, --assert-userns-disabled\n"
+    "    --userns FD, --userns2 FD, --pidns FD, --disable-userns, --assert-userns-disabled\n"
     "    --uid UID, --gid GID, --hostname NAME\n"
     "    --chdir DIR, --clearenv, --setenv VAR VALUE, --unsetenv VAR, --lock-file DEST\n"
     "    --sync-fd FD, --bind[-try], --dev-bind[-try], --ro-bind[-try] SRC DEST\n"
@@ -290,8 +292,8 @@ static const char bwrap_usage_text[] =
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
-    "Not supported: --userns2. --exec-label and --file-label fail (labeling not\n"
-    "supported on this system: libbox has no SELinux).\n";
+    "--exec-label and --file-label fail (labeling not supported on this system: libbox\n"
+    "has no SELinux).\n";
 
 /* The personality (see the top of this file): chosen by main from argv[0]. */
 static int bwrap;                          /* 1: behave as bubblewrap 0.11 */
@@ -355,6 +357,7 @@ struct run {
     int block_fd, sync_fd; /* -1: not given */
     int userns_block_fd;   /* -1: not given; else libbox writes no maps (BOX_OPT_CALLER_MAPS) */
     int join_userns_fd, join_pidns_fd; /* --userns, --pidns: -1, or the namespace to join */
+    int switch_userns_fd;              /* --userns2: -1, or the user namespace to switch to */
     const char *argv0;
     const char *json_status_file;
     int json_fd;          /* --json-status FILE, opened before the program runs */
@@ -634,7 +637,6 @@ struct option {
     int nargs;
     handler_t *fn;
     unsigned int arg;
-    const char *why; /* for unsupported options */
 };
 
 /* Set by the table: which options consume a pending --size / --perms. */
@@ -1053,10 +1055,12 @@ static void opt_lock_file(struct run *r, const struct option *o, char **a)
 }
 
 /* --userns FD, --pidns FD: join that namespace (box_join_namespace, applied with the other
- * namespace options); the descriptor is not the program's. */
+ * namespace options); --userns2 FD: switch to it once set up (box_switch_user_namespace).
+ * The descriptor is not the program's. */
 static void opt_join(struct run *r, const struct option *o, char **a)
 {
-    int *slot = o->arg == BOX_NS_USER ? &r->join_userns_fd : &r->join_pidns_fd;
+    int *slot = o->arg == BOX_NS_USER ? &r->join_userns_fd :
+                o->arg == BOX_NS_PID ? &r->join_pidns_fd : &r->switch_userns_fd;
     int fd = parse_fd(o->name, a[0]);
 
     r->bwrap_ns = 1;
@@ -1078,13 +1082,6 @@ static void opt_as_pid_1(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
     r->as_pid_1 = 1;
-}
-
-static void opt_unsupported(struct run *r, const struct option *o, char **a)
-{
-    (void)r, (void)a;
-    die("%s is not supported yet%s%s%s", o->name, o->why ? " (" : "", o->why ? o->why : "",
-        o->why ? ")" : "");
 }
 
 /* --exec-label, --file-label: SELinux labels. libbox has no SELinux support, so each is
@@ -1734,133 +1731,133 @@ static void opt_version(struct run *r, const struct option *o, char **a)
 
 static const struct option options[] = {
     /* bubblewrap's options */
-    { "--bind", 2, opt_bind, 0 | USES_MOUNT_FLAGS, NULL },
-    { "--bind-try", 2, opt_bind, BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
-    { "--ro-bind", 2, opt_bind, BOX_MOUNT_RO | USES_MOUNT_FLAGS, NULL },
-    { "--ro-bind-try", 2, opt_bind, BOX_MOUNT_RO | BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
-    { "--dev-bind", 2, opt_bind, BOX_MOUNT_DEVICES | USES_MOUNT_FLAGS, NULL },
-    { "--dev-bind-try", 2, opt_bind, BOX_MOUNT_DEVICES | BOX_MOUNT_TRY | USES_MOUNT_FLAGS, NULL },
-    { "--tmpfs", 1, opt_tmpfs, USES_SIZE | USES_PERMS | USES_MOUNT_FLAGS, NULL },
-    { "--size", 1, opt_size, 0, NULL },
-    { "--perms", 1, opt_perms, 0, NULL },
-    { "--proc", 1, opt_mount, BOX_MOUNT_PROC, NULL },
-    { "--dev", 1, opt_mount, BOX_MOUNT_DEV, NULL },
-    { "--mqueue", 1, opt_mount, BOX_MOUNT_MQUEUE, NULL },
-    { "--dir", 1, opt_dir, BOX_MOUNT_DIR, NULL },
-    { "--symlink", 2, opt_symlink, 0, NULL },
-    { "--remount-ro", 1, opt_mount, BOX_MOUNT_REMOUNT_RO, NULL },
-    { "--file", 2, opt_file, USES_PERMS, NULL },
-    { "--bind-data", 2, opt_file, USES_PERMS, NULL },
-    { "--ro-bind-data", 2, opt_file, USES_PERMS | BOX_MOUNT_RO, NULL },
-    { "--unshare-user", 0, opt_unshare, BOX_NS_USER, NULL },
-    { "--unshare-user-try", 0, opt_unshare, BOX_NS_USER, NULL },
-    { "--unshare-ipc", 0, opt_unshare, BOX_NS_IPC, NULL },
-    { "--unshare-pid", 0, opt_unshare, BOX_NS_PID, NULL },
-    { "--unshare-net", 0, opt_unshare, BOX_NS_NET, NULL },
-    { "--unshare-uts", 0, opt_unshare, BOX_NS_UTS, NULL },
-    { "--unshare-cgroup", 0, opt_unshare, BOX_NS_CGROUP, NULL },
-    { "--unshare-cgroup-try", 0, opt_unshare, BOX_NS_CGROUP, NULL },
-    { "--unshare-all", 0, opt_unshare_all, 0, NULL },
-    { "--share-net", 0, opt_share_net, 0, NULL },
-    { "--uid", 1, opt_id, 0, NULL },
-    { "--gid", 1, opt_id, 1, NULL },
-    { "--hostname", 1, opt_hostname, 0, NULL },
-    { "--chdir", 1, opt_chdir, 0, NULL },
-    { "--setenv", 2, opt_setenv, 0, NULL },
-    { "--unsetenv", 1, opt_unsetenv, 0, NULL },
-    { "--clearenv", 0, opt_clearenv, 0, NULL },
-    { "--die-with-parent", 0, opt_session, 1, NULL },
-    { "--new-session", 0, opt_session, 0, NULL },
-    { "--as-pid-1", 0, opt_as_pid_1, 0, NULL },
-    { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS, NULL },
-    { "--info-fd", 1, opt_report_fd, FD_INFO, NULL },
-    { "--block-fd", 1, opt_report_fd, FD_BLOCK, NULL },
-    { "--sync-fd", 1, opt_report_fd, FD_SYNC, NULL },
-    { "--cap-add", 1, opt_cap, 1, NULL },
-    { "--cap-drop", 1, opt_cap, 0, NULL },
+    { "--bind", 2, opt_bind, 0 | USES_MOUNT_FLAGS },
+    { "--bind-try", 2, opt_bind, BOX_MOUNT_TRY | USES_MOUNT_FLAGS },
+    { "--ro-bind", 2, opt_bind, BOX_MOUNT_RO | USES_MOUNT_FLAGS },
+    { "--ro-bind-try", 2, opt_bind, BOX_MOUNT_RO | BOX_MOUNT_TRY | USES_MOUNT_FLAGS },
+    { "--dev-bind", 2, opt_bind, BOX_MOUNT_DEVICES | USES_MOUNT_FLAGS },
+    { "--dev-bind-try", 2, opt_bind, BOX_MOUNT_DEVICES | BOX_MOUNT_TRY | USES_MOUNT_FLAGS },
+    { "--tmpfs", 1, opt_tmpfs, USES_SIZE | USES_PERMS | USES_MOUNT_FLAGS },
+    { "--size", 1, opt_size, 0 },
+    { "--perms", 1, opt_perms, 0 },
+    { "--proc", 1, opt_mount, BOX_MOUNT_PROC },
+    { "--dev", 1, opt_mount, BOX_MOUNT_DEV },
+    { "--mqueue", 1, opt_mount, BOX_MOUNT_MQUEUE },
+    { "--dir", 1, opt_dir, BOX_MOUNT_DIR },
+    { "--symlink", 2, opt_symlink, 0 },
+    { "--remount-ro", 1, opt_mount, BOX_MOUNT_REMOUNT_RO },
+    { "--file", 2, opt_file, USES_PERMS },
+    { "--bind-data", 2, opt_file, USES_PERMS },
+    { "--ro-bind-data", 2, opt_file, USES_PERMS | BOX_MOUNT_RO },
+    { "--unshare-user", 0, opt_unshare, BOX_NS_USER },
+    { "--unshare-user-try", 0, opt_unshare, BOX_NS_USER },
+    { "--unshare-ipc", 0, opt_unshare, BOX_NS_IPC },
+    { "--unshare-pid", 0, opt_unshare, BOX_NS_PID },
+    { "--unshare-net", 0, opt_unshare, BOX_NS_NET },
+    { "--unshare-uts", 0, opt_unshare, BOX_NS_UTS },
+    { "--unshare-cgroup", 0, opt_unshare, BOX_NS_CGROUP },
+    { "--unshare-cgroup-try", 0, opt_unshare, BOX_NS_CGROUP },
+    { "--unshare-all", 0, opt_unshare_all, 0 },
+    { "--share-net", 0, opt_share_net, 0 },
+    { "--uid", 1, opt_id, 0 },
+    { "--gid", 1, opt_id, 1 },
+    { "--hostname", 1, opt_hostname, 0 },
+    { "--chdir", 1, opt_chdir, 0 },
+    { "--setenv", 2, opt_setenv, 0 },
+    { "--unsetenv", 1, opt_unsetenv, 0 },
+    { "--clearenv", 0, opt_clearenv, 0 },
+    { "--die-with-parent", 0, opt_session, 1 },
+    { "--new-session", 0, opt_session, 0 },
+    { "--as-pid-1", 0, opt_as_pid_1, 0 },
+    { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS },
+    { "--info-fd", 1, opt_report_fd, FD_INFO },
+    { "--block-fd", 1, opt_report_fd, FD_BLOCK },
+    { "--sync-fd", 1, opt_report_fd, FD_SYNC },
+    { "--cap-add", 1, opt_cap, 1 },
+    { "--cap-drop", 1, opt_cap, 0 },
     /* --args is handled by the parser itself. */
-    { "--argv0", 1, opt_argv0, 0, NULL },
-    { "--seccomp", 1, opt_seccomp_bpf, 0, NULL },
-    { "--add-seccomp-fd", 1, opt_seccomp_bpf, 0, NULL },
-    { "--userns", 1, opt_join, BOX_NS_USER, NULL },
-    { "--userns2", 1, opt_unsupported, 0, "libbox cannot join an existing namespace" },
-    { "--pidns", 1, opt_join, BOX_NS_PID, NULL },
-    { "--userns-block-fd", 1, opt_report_fd, FD_USERNS_BLOCK, NULL },
-    { "--lock-file", 1, opt_lock_file, 0, NULL },
-    { "--chmod", 2, opt_chmod, 0, NULL },
-    { "--bind-fd", 2, opt_bind_fd, 0, NULL },
-    { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO, NULL },
-    { "--overlay-src", 1, opt_overlay_src, 0, NULL },
-    { "--overlay", 3, opt_overlay, 0, NULL },
-    { "--tmp-overlay", 1, opt_overlay, 1, NULL },
-    { "--ro-overlay", 1, opt_overlay, 2, NULL },
-    { "--exec-label", 1, opt_label, 0, NULL },
-    { "--file-label", 1, opt_label, 0, NULL },
-    { "--disable-userns", 0, opt_userns_option, BOX_OPT_NO_USERNS, NULL },
-    { "--assert-userns-disabled", 0, opt_userns_option, BOX_OPT_ASSERT_NO_USERNS, NULL },
-    { "--level-prefix", 0, opt_level_prefix, 0, NULL },
+    { "--argv0", 1, opt_argv0, 0 },
+    { "--seccomp", 1, opt_seccomp_bpf, 0 },
+    { "--add-seccomp-fd", 1, opt_seccomp_bpf, 0 },
+    { "--userns", 1, opt_join, BOX_NS_USER },
+    { "--userns2", 1, opt_join, 0 },
+    { "--pidns", 1, opt_join, BOX_NS_PID },
+    { "--userns-block-fd", 1, opt_report_fd, FD_USERNS_BLOCK },
+    { "--lock-file", 1, opt_lock_file, 0 },
+    { "--chmod", 2, opt_chmod, 0 },
+    { "--bind-fd", 2, opt_bind_fd, 0 },
+    { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO },
+    { "--overlay-src", 1, opt_overlay_src, 0 },
+    { "--overlay", 3, opt_overlay, 0 },
+    { "--tmp-overlay", 1, opt_overlay, 1 },
+    { "--ro-overlay", 1, opt_overlay, 2 },
+    { "--exec-label", 1, opt_label, 0 },
+    { "--file-label", 1, opt_label, 0 },
+    { "--disable-userns", 0, opt_userns_option, BOX_OPT_NO_USERNS },
+    { "--assert-userns-disabled", 0, opt_userns_option, BOX_OPT_ASSERT_NO_USERNS },
+    { "--level-prefix", 0, opt_level_prefix, 0 },
     /* libbox's own (isolate's spelling where it has one) */
-    { "--seccomp-default", 1, opt_seccomp_default, 0, NULL },
-    { "--seccomp-rule", 1, opt_seccomp_rule, 0, NULL },
-    { "--seccomp-default-action", 1, opt_seccomp_default_action, 0, NULL },
-    { "--seccomp-profile", 1, opt_seccomp_profile, 0, NULL },
-    { "--landlock", 1, opt_landlock, 0, NULL },
-    { "--landlock-best-effort", 0, opt_landlock_best_effort, 0, NULL },
-    { "--init", 0, opt_box_option, BOX_OPT_INIT, NULL },
-    { "--allow-new-privs", 0, opt_box_option, BOX_OPT_ALLOW_NEW_PRIVS, NULL },
-    { "--time-ns", 0, opt_time_ns, 0, NULL },
-    { "--time-offset", 1, opt_time_offset, 0, NULL },
-    { "--veth", 3, opt_veth, 0, NULL },
-    { "--net", 1, opt_net, 0, NULL },
-    { "--subnet", 1, opt_net, 0, NULL },
-    { "--subnet6", 1, opt_net, 0, NULL },
-    { "--nat", 0, opt_net, 0, NULL },
-    { "--ip", 1, opt_net, 0, NULL },
-    { "--publish", 1, opt_publish, 0, NULL },
-    { "-p", 1, opt_publish, 0, NULL },
-    { "--groups", 1, opt_groups, 0, NULL },
-    { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF, NULL },
-    { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC, NULL },
-    { "--seccomp-export", 1, opt_seccomp_export, 0, NULL },
-    { "--hugetlb", 1, opt_limit, BOX_LIMIT_HUGETLB, NULL },
-    { "--root", 1, opt_root, 0, NULL },
-    { "--image", 1, opt_image, 0, NULL },
-    { "--store", 1, opt_store, 0, NULL },
-    { "--root-ro", 0, opt_root_ro, 0, NULL },
-    { "--map-uid", 1, opt_map, 0, NULL },
-    { "--map-gid", 1, opt_map, 1, NULL },
-    { "--mem", 1, opt_limit, BOX_LIMIT_MEMORY, NULL },
-    { "--processes", 1, opt_limit, BOX_LIMIT_PIDS, NULL },
-    { "--cpu", 1, opt_limit, BOX_LIMIT_CPU_MILLIS, NULL },
-    { "--time", 1, opt_limit, BOX_LIMIT_CPU_TIME_MS, NULL },
-    { "--wall-time", 1, opt_limit, BOX_LIMIT_WALL_MS, NULL },
-    { "--mem-high", 1, opt_limit, BOX_LIMIT_MEMORY_HIGH, NULL },
-    { "--swap", 1, opt_limit, BOX_LIMIT_SWAP, NULL },
-    { "--cpu-weight", 1, opt_limit, BOX_LIMIT_CPU_WEIGHT, NULL },
-    { "--io-weight", 1, opt_limit, BOX_LIMIT_IO_WEIGHT, NULL },
-    { "--cpuset-cpus", 1, opt_cpuset, 0, NULL },
-    { "--cpuset-mems", 1, opt_cpuset, 1, NULL },
-    { "--io-read-bps", 1, opt_io_limit, BOX_IO_READ_BPS, NULL },
-    { "--io-write-bps", 1, opt_io_limit, BOX_IO_WRITE_BPS, NULL },
-    { "--io-read-iops", 1, opt_io_limit, BOX_IO_READ_IOPS, NULL },
-    { "--io-write-iops", 1, opt_io_limit, BOX_IO_WRITE_IOPS, NULL },
-    { "--rlimit", 1, opt_rlimit, 0, NULL },
-    { "--cgroup-parent", 1, opt_cgroup_parent, 0, NULL },
-    { "--cgroup-backend", 1, opt_cgroup_backend, 0, NULL },
-    { "--best-effort", 0, opt_box_option, BOX_OPT_LIMITS_BEST_EFFORT, NULL },
-    { "--fd", 1, opt_fd, 0, NULL },
-    { "--json-status", 1, opt_json_status, 0, NULL },
-    { "--detach", 0, opt_box_option, BOX_OPT_DETACH, NULL },
-    { "--id", 1, opt_detach_arg, 0, NULL },
-    { "--state-dir", 1, opt_detach_arg, 1, NULL },
-    { "--list", 0, opt_manage, 0, NULL },
-    { "--destroy", 1, opt_manage, 1, NULL },
-    { "--probe", 0, opt_probe, 0, NULL },
-    { "--tty", 0, opt_tty, 0, NULL },
-    { "--join-ns", 1, opt_join_ns, 0, NULL },
-    { "--verbose", 0, opt_verbose, 0, NULL },
-    { "--help", 0, opt_help, 0, NULL },
-    { "--version", 0, opt_version, 0, NULL },
+    { "--seccomp-default", 1, opt_seccomp_default, 0 },
+    { "--seccomp-rule", 1, opt_seccomp_rule, 0 },
+    { "--seccomp-default-action", 1, opt_seccomp_default_action, 0 },
+    { "--seccomp-profile", 1, opt_seccomp_profile, 0 },
+    { "--landlock", 1, opt_landlock, 0 },
+    { "--landlock-best-effort", 0, opt_landlock_best_effort, 0 },
+    { "--init", 0, opt_box_option, BOX_OPT_INIT },
+    { "--allow-new-privs", 0, opt_box_option, BOX_OPT_ALLOW_NEW_PRIVS },
+    { "--time-ns", 0, opt_time_ns, 0 },
+    { "--time-offset", 1, opt_time_offset, 0 },
+    { "--veth", 3, opt_veth, 0 },
+    { "--net", 1, opt_net, 0 },
+    { "--subnet", 1, opt_net, 0 },
+    { "--subnet6", 1, opt_net, 0 },
+    { "--nat", 0, opt_net, 0 },
+    { "--ip", 1, opt_net, 0 },
+    { "--publish", 1, opt_publish, 0 },
+    { "-p", 1, opt_publish, 0 },
+    { "--groups", 1, opt_groups, 0 },
+    { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF },
+    { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC },
+    { "--seccomp-export", 1, opt_seccomp_export, 0 },
+    { "--hugetlb", 1, opt_limit, BOX_LIMIT_HUGETLB },
+    { "--root", 1, opt_root, 0 },
+    { "--image", 1, opt_image, 0 },
+    { "--store", 1, opt_store, 0 },
+    { "--root-ro", 0, opt_root_ro, 0 },
+    { "--map-uid", 1, opt_map, 0 },
+    { "--map-gid", 1, opt_map, 1 },
+    { "--mem", 1, opt_limit, BOX_LIMIT_MEMORY },
+    { "--processes", 1, opt_limit, BOX_LIMIT_PIDS },
+    { "--cpu", 1, opt_limit, BOX_LIMIT_CPU_MILLIS },
+    { "--time", 1, opt_limit, BOX_LIMIT_CPU_TIME_MS },
+    { "--wall-time", 1, opt_limit, BOX_LIMIT_WALL_MS },
+    { "--mem-high", 1, opt_limit, BOX_LIMIT_MEMORY_HIGH },
+    { "--swap", 1, opt_limit, BOX_LIMIT_SWAP },
+    { "--cpu-weight", 1, opt_limit, BOX_LIMIT_CPU_WEIGHT },
+    { "--io-weight", 1, opt_limit, BOX_LIMIT_IO_WEIGHT },
+    { "--cpuset-cpus", 1, opt_cpuset, 0 },
+    { "--cpuset-mems", 1, opt_cpuset, 1 },
+    { "--io-read-bps", 1, opt_io_limit, BOX_IO_READ_BPS },
+    { "--io-write-bps", 1, opt_io_limit, BOX_IO_WRITE_BPS },
+    { "--io-read-iops", 1, opt_io_limit, BOX_IO_READ_IOPS },
+    { "--io-write-iops", 1, opt_io_limit, BOX_IO_WRITE_IOPS },
+    { "--rlimit", 1, opt_rlimit, 0 },
+    { "--cgroup-parent", 1, opt_cgroup_parent, 0 },
+    { "--cgroup-backend", 1, opt_cgroup_backend, 0 },
+    { "--best-effort", 0, opt_box_option, BOX_OPT_LIMITS_BEST_EFFORT },
+    { "--fd", 1, opt_fd, 0 },
+    { "--json-status", 1, opt_json_status, 0 },
+    { "--detach", 0, opt_box_option, BOX_OPT_DETACH },
+    { "--id", 1, opt_detach_arg, 0 },
+    { "--state-dir", 1, opt_detach_arg, 1 },
+    { "--list", 0, opt_manage, 0 },
+    { "--destroy", 1, opt_manage, 1 },
+    { "--probe", 0, opt_probe, 0 },
+    { "--tty", 0, opt_tty, 0 },
+    { "--join-ns", 1, opt_join_ns, 0 },
+    { "--verbose", 0, opt_verbose, 0 },
+    { "--help", 0, opt_help, 0 },
+    { "--version", 0, opt_version, 0 },
 };
 
 /* ---- --args FD: splice NUL-separated arguments into the argument vector ---- */
@@ -1971,8 +1968,6 @@ static int parse_args(struct run *r, char ***pav, int *pac)
             die("Unknown option %s", av[i]);
         if (!o)
             die("unknown option %s (see boxrun --help)", av[i]);
-        if (o->fn == opt_unsupported)
-            opt_unsupported(r, o, NULL);
         if (i + o->nargs >= *pac)
             die("%s: needs %d argument%s", o->name, o->nargs, o->nargs > 1 ? "s" : "");
         /* As in bwrap: --size and --perms apply to the option right after them. */
@@ -2026,9 +2021,10 @@ static int caller_maps(struct run *r, int explicit_userns)
         die("--userns-block-fd: the maps are written by the reader of --info-fd, not by "
             "--uid-map/--gid-map");
     r->extra_opts |= BOX_OPT_CALLER_MAPS;
+    /* -1: the id the maps give, as bwrap leaves it */
     if (r->uid >= 0 || r->gid >= 0)
-        check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : 0,
-                              r->gid >= 0 ? (gid_t)r->gid : 0));
+        check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : (uid_t)-1,
+                              r->gid >= 0 ? (gid_t)r->gid : (gid_t)-1));
     note(r, "uid/gid maps: written by the reader of --info-fd; --userns-block-fd %d says when",
          r->userns_block_fd);
     return 1;
@@ -2119,6 +2115,10 @@ static void apply_namespaces(struct run *r)
         note(r, "joins the pid namespace of fd %d", r->join_pidns_fd);
         check(r, box_join_namespace(r->box, BOX_NS_PID, r->join_pidns_fd));
     }
+    if (r->switch_userns_fd >= 0) {
+        note(r, "switches to the user namespace of fd %d once set up", r->switch_userns_fd);
+        check(r, box_switch_user_namespace(r->box, r->switch_userns_fd));
+    }
 
     if (caller_maps(r, (r->unshare & BOX_NS_USER) != 0))
         return;
@@ -2132,6 +2132,14 @@ static void apply_namespaces(struct run *r)
             check(r, box_add_uid_map(r->box, uid, geteuid(), 1));
         if (r->n_gid_maps == 0)
             check(r, box_add_gid_map(r->box, gid, getegid(), 1));
+    }
+    if (r->switch_userns_fd >= 0) {
+        /* --userns2: the program keeps the setup's ids as that namespace maps them, or
+         * takes --uid/--gid there (-1: that one kept) */
+        if (r->uid >= 0 || r->gid >= 0)
+            check(r, box_set_user(r->box, r->uid >= 0 ? (uid_t)r->uid : (uid_t)-1,
+                                  r->gid >= 0 ? (gid_t)r->gid : (gid_t)-1));
+        return;
     }
     note(r, "program runs as uid %u gid %u", (unsigned int)uid, (unsigned int)gid);
     check(r, box_set_user(r->box, uid, gid));
@@ -2569,7 +2577,8 @@ int main(int argc, char **argv)
 {
     struct run run = { .uid = -1, .gid = -1, .info_fd = -1, .json_status_fd = -1,
                        .block_fd = -1, .sync_fd = -1, .json_fd = -1,
-                       .userns_block_fd = -1, .join_userns_fd = -1, .join_pidns_fd = -1 };
+                       .userns_block_fd = -1, .join_userns_fd = -1, .join_pidns_fd = -1,
+                       .switch_userns_fd = -1 };
     struct run *r = &run;
     FILE *json_file = NULL;
     box_status_t st;

@@ -601,7 +601,7 @@ t "--version" 0 '^boxrun' "$boxrun" --version
 
 # boxrun's own errors: exit 125, one clear line
 t "missing program" 125 '^boxrun: exec' "$boxrun" --root "$root" no-such-program
-t "unsupported option" 125 '^boxrun: --userns2 is not supported yet' \
+t "--userns2: not a user namespace" 125 '^boxrun: switch_user_namespace: .*fd 0 is not a namespace' \
   "$boxrun" --root "$root" --userns2 0 true
 t "--userns-block-fd needs --info-fd" 125 '^boxrun: --userns-block-fd requires --info-fd$' \
   "$boxrun" --root "$root" --userns-block-fd 0 true

@@ -156,6 +156,10 @@ common() {
     sh "$tmp/ubf.sh" "$bw" 5 7 "sh -c 'echo \$(id -u) \$(id -g) \$(test -e /proc/self/fd/5 || test -e /proc/self/fd/6 || echo closed)'"
   t "${who}--userns-block-fd with --uid/--gid" 0 '^0 0$' \
     sh "$tmp/ubf.sh" "$bw" 0 0 "--uid 0 --gid 0 sh -c 'echo \$(id -u) \$(id -g)'"
+  t "${who}--userns-block-fd with --uid alone: the gid the maps give" 0 '^5 7$' \
+    sh "$tmp/ubf.sh" "$bw" 5 7 "--uid 5 sh -c 'echo \$(id -u) \$(id -g)'"
+  t "${who}--userns-block-fd with --gid alone: the uid the maps give" 0 '^5 7$' \
+    sh "$tmp/ubf.sh" "$bw" 5 7 "--gid 7 sh -c 'echo \$(id -u) \$(id -g)'"
   t "${who}--userns-block-fd: an id the maps lack" 1 '^bwrap: spawn: setgid 3:3 .*Invalid argument$' \
     sh "$tmp/ubf.sh" "$bw" 5 7 "--uid 3 --gid 3 true"
   t "${who}--userns-block-fd requires --unshare-user" 1 \
@@ -187,6 +191,34 @@ common() {
     sh -c "exec '$bw' $rb --userns 7 --pidns 8 --unshare-pid sh -c 'echo \$\$; readlink /proc/self/ns/pid' \
       7</proc/$pid1/ns/user 8</proc/$pid1/ns/pid"
   ok "${who}... not the joined one" sh -c "! grep -qxF \"\$(sed -n 2p '$out')\" '$tmp/ns1'"
+  echo done >"$tmp/done"
+  wait "$first"
+  # --userns2: a second box is set up in a running box's user namespace (--userns) and its
+  # program runs in a user namespace a process of that box made below it (unshare -U
+  # mapping 5 and 7 to the box's ids): there it is uid 5 gid 7, or --uid there
+  rm -f "$tmp/inner" "$tmp/ipid" "$tmp/info1"
+  $as "$bw" $host --bind "$tmp" "$tmp" --unshare-user --info-fd 3 sh -c \
+    "unshare -U --map-user=5 --map-group=7 sh -c 'readlink /proc/self/ns/user > $tmp/inner; echo \$\$ > $tmp/ipid.new; mv $tmp/ipid.new $tmp/ipid; cat < $tmp/done'; true" \
+    3>"$tmp/info1" >/dev/null 2>&1 &
+  first=$!
+  for i in $(seq 100); do [ -s "$tmp/ipid" ] && break; sleep 0.1; done
+  pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
+  ipid=$(cat "$tmp/ipid")
+  t "${who}--userns2: the program runs in the inner user namespace" 0 \
+    "^$(sed 's/[][]/\\&/g' "$tmp/inner")\$" \
+    sh -c "exec '$bw' $rb --userns 7 --userns2 8 sh -c 'readlink /proc/self/ns/user; echo \$(id -u) \$(id -g)' \
+      7</proc/$pid1/ns/user 8</proc/$ipid/ns/user"
+  ok "${who}... as the setup's ids, mapped there (5 7)" grep -qx '5 7' "$out"
+  t "${who}--userns2 with --uid: an id of that namespace" 0 '^5 7$' \
+    sh -c "exec '$bw' $rb --userns 7 --userns2 8 --uid 5 sh -c 'echo \$(id -u) \$(id -g)' \
+      7</proc/$pid1/ns/user 8</proc/$ipid/ns/user"
+  t "${who}--userns2 with --uid it lacks" 1 '^bwrap: spawn: setuid' \
+    sh -c "exec '$bw' $rb --userns 7 --userns2 8 --uid 0 true 7</proc/$pid1/ns/user 8</proc/$ipid/ns/user"
+  t "${who}--userns2: the setup's own namespace is no switch" 1 \
+    '^bwrap: spawn: switch to the user namespace .*Invalid argument$' \
+    sh -c "exec '$bw' $rb --userns 7 --userns2 7 true 7</proc/$pid1/ns/user"
+  t "${who}--userns2: not a user namespace" 1 'fd 8 is a net namespace' \
+    sh -c "exec '$bw' $rb --userns 7 --userns2 8 true 7</proc/$pid1/ns/user 8</proc/$pid1/ns/net"
   echo done >"$tmp/done"
   wait "$first"
   t "${who}--exec-label: no SELinux, as bwrap without it" 1 \

@@ -1244,6 +1244,16 @@ static void test_caller_maps(void **state)
     assert_string_equal(out, "5 7\n");
     box_free(box);
 
+    /* box_set_user with one id -1: that one stays what the caller's maps to (bwrap's
+     * --userns-block-fd --uid N without --gid). */
+    box = new_test_box();
+    assert_int_equal(box_set_user(box, 5, (gid_t)-1), 0);
+    spawn_for_maps(box, 0, argv, p);
+    write_caller_maps(box, 5, 7);
+    start_and_read(box, p, out, sizeof out);
+    assert_string_equal(out, "5 7\n");
+    box_free(box);
+
     /* box_set_user's ids must be mapped: box_start fails in the setuid step, and the box
      * may be spawned again. */
     box = new_test_box();

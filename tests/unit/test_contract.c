@@ -158,7 +158,7 @@ static int fd_closed;
     X(uid_map_zero, -EINVAL, box_add_uid_map(b, 0, 1000, 0)) \
     X(uid_map_range, -ERANGE, box_add_uid_map(b, 0, 4294967000u, 1000)) \
     X(gid_map_overlap, -EEXIST, box_add_gid_map(b, 0, 1000, 10) ?: box_add_gid_map(b, 5, 2000, 1)) \
-    X(user_minus1, -EINVAL, box_set_user(b, (uid_t)-1, 0)) \
+    X(user_minus1, -EINVAL, box_set_user(b, (uid_t)-1, (gid_t)-1)) \
     X(groups_null, -EINVAL, box_set_groups(b, 1, NULL)) \
     X(groups_many, -EINVAL, box_set_groups(b, 65, (gid_t[65]){ 0 })) \
     X(setenv_name, -EINVAL, box_setenv(b, "A=B", "c")) \

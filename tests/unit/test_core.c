@@ -291,7 +291,8 @@ static void test_misc_checks(void **state)
     assert_int_equal(box_pass_fd(box, 1, 3), 0);
     assert_int_equal(box->n_fds, 1);
     assert_int_equal(box_set_options(box, 1u << 30), -EINVAL);
-    assert_int_equal(box_set_user(box, (uid_t)-1, 0), -EINVAL);
+    assert_int_equal(box_set_user(box, (uid_t)-1, (gid_t)-1), -EINVAL);
+    assert_int_equal(box_set_user(box, (uid_t)-1, 0), 0);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 0), -EINVAL);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_NOFILE, 1ull << 40), -ERANGE);
     assert_int_equal(box_set_limit(box, BOX_LIMIT_CORE, 0), 0);
