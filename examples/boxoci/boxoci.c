@@ -1625,6 +1625,166 @@ out:
     return rc;
 }
 
+/* ---- update ---- */
+
+/* runc update's flags, each one member of a LinuxResources object: sizes as runc takes
+ * them ("64m", -1 for no limit), numbers, lists. */
+enum { UPD_SIZE, UPD_INT, UPD_STRING };
+static const struct update_flag {
+    const char *flag, *section, *key;
+    int kind;
+} update_flags[] = {
+    { "memory", "memory", "limit", UPD_SIZE },
+    { "memory-swap", "memory", "swap", UPD_SIZE },
+    { "memory-reservation", "memory", "reservation", UPD_SIZE },
+    { "kernel-memory", "memory", "kernel", UPD_SIZE },
+    { "kernel-memory-tcp", "memory", "kernelTCP", UPD_SIZE },
+    { "cpu-share", "cpu", "shares", UPD_INT },
+    { "cpu-period", "cpu", "period", UPD_INT },
+    { "cpu-quota", "cpu", "quota", UPD_INT },
+    { "cpu-rt-period", "cpu", "realtimePeriod", UPD_INT },
+    { "cpu-rt-runtime", "cpu", "realtimeRuntime", UPD_INT },
+    { "cpuset-cpus", "cpu", "cpus", UPD_STRING },
+    { "cpuset-mems", "cpu", "mems", UPD_STRING },
+    { "pids-limit", "pids", "limit", UPD_INT },
+    { "blkio-weight", "blockIO", "weight", UPD_INT },
+};
+
+/* One flag's value into `res`. Returns 0 or 1 with the error reported. */
+static int update_flag_value(struct json_object *res, const struct update_flag *f,
+                             const char *value)
+{
+    struct json_object *section;
+    long long v = 0;
+    uint64_t size;
+    char *end;
+
+    if (!json_object_object_get_ex(res, f->section, &section)) {
+        section = json_object_new_object();
+        json_object_object_add(res, f->section, section);
+    }
+    if (f->kind == UPD_STRING) {
+        json_object_object_add(section, f->key, json_object_new_string(value));
+        return 0;
+    }
+    errno = 0;
+    if (strcmp(value, "-1") == 0)
+        v = -1;
+    else if (f->kind == UPD_SIZE && box_parse_size(value, &size) == 0 && size <= INT64_MAX)
+        v = (long long)size;
+    else if (f->kind == UPD_INT && ((v = strtoll(value, &end, 10)), !errno) && *end == '\0' &&
+             end != value)
+        ;
+    else
+        return error("update: --%s %s: not a %s", f->flag, value,
+                     f->kind == UPD_SIZE ? "size" : "number");
+    json_object_object_add(section, f->key, json_object_new_int64(v));
+    return 0;
+}
+
+/* Read all of `path` ("-": stdin) into *out (free), at most OCI_CONFIG_MAX_BYTES + 1. */
+static int read_all(const char *path, char **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+    size_t n = 0, cap = 4096;
+    char *buf = malloc(cap);
+
+    if (!f || !buf) {
+        free(buf);
+        return error("update: --resources %s: %s", path, strerror(f ? ENOMEM : errno));
+    }
+    while (n <= OCI_CONFIG_MAX_BYTES) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+
+        n += got;
+        if (got == 0)
+            break;
+        if (n == cap) {
+            char *grown = realloc(buf, cap * 2);
+
+            if (!grown)
+                break;
+            buf = grown;
+            cap *= 2;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* update: new limits for a running container, from --resources (a LinuxResources object;
+ * containerd and podman write one to stdin) or runc's flags, through the parser create
+ * uses (oci_resources_update). */
+static int cmd_update(int argc, char **argv)
+{
+    enum { N_FLAGS = sizeof update_flags / sizeof update_flags[0] };
+    struct option opts[N_FLAGS + 4];
+    struct json_object *res = json_object_new_object();
+    const char *resources = NULL, *text;
+    char err[OCI_ERR_MAX], *buf = NULL;
+    struct oci_host host;
+    box_t *box = NULL;
+    size_t len = 0;
+    int c, idx, r, rc = 1;
+
+    for (size_t i = 0; i < N_FLAGS; i++)
+        opts[i] = (struct option){ update_flags[i].flag, required_argument, NULL, 0 };
+    opts[N_FLAGS] = (struct option){ "resources", required_argument, NULL, 'r' };
+    opts[N_FLAGS + 1] = (struct option){ "l3-cache-schema", required_argument, NULL, 'L' };
+    opts[N_FLAGS + 2] = (struct option){ "mem-bw-schema", required_argument, NULL, 'L' };
+    opts[N_FLAGS + 3] = (struct option){ 0 };
+    while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
+        if (c == 'r')
+            resources = optarg;
+        else if (c == 'L') {
+            error("update: --%s: libbox has no Intel RDT (resctrl) support", opts[idx].name);
+            goto out;
+        } else if (c != 0) {
+            goto usage;
+        } else if (update_flag_value(res, &update_flags[idx], optarg)) {
+            goto out;
+        }
+    }
+    if (optind != argc - 1)
+        goto usage;
+    if (resources && json_object_object_length(res)) {
+        error("update: give the limits either with --resources or as flags");
+        goto out;
+    }
+    if (resources) {
+        if (read_all(resources, &buf, &len))
+            goto out;
+        text = buf;
+    } else {
+        text = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+        len = strlen(text);
+    }
+    if (open_container(argv[optind], &box))
+        goto out;
+    if (box_phase(box) == BOX_PHASE_STOPPED) {
+        error("container not running");
+        goto out;
+    }
+    oci_host_probe(&host);
+    if ((r = oci_resources_update(text, len, &host, box, err)) < 0)
+        error("update: %s", err);
+    else
+        rc = 0;
+    goto out;
+usage:
+    error("update: usage: boxoci update [--resources FILE|-] [--memory SIZE] "
+          "[--memory-swap SIZE] [--cpu-share N] [--cpu-quota N] [--cpu-period N] "
+          "[--pids-limit N] [--blkio-weight N] ID");
+out:
+    box_free(box);
+    free(buf);
+    json_object_put(res);
+    return rc;
+}
+
 static const char usage_text[] =
     "usage: boxoci [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND ...\n"
     "An OCI runtime over libbox (runc's command line).\n\n"
@@ -1640,6 +1800,9 @@ static const char usage_text[] =
     "       [--user UID[:GID]] ID [COMMAND ARGS...]   run another program in it\n"
     "  ps [--format table|json] ID [PS_ARGS...]   its processes\n"
     "  pause ID, resume ID  freeze and thaw all of its processes\n"
+    "  update [--resources FILE|-] [--memory SIZE] [--memory-swap SIZE] [--cpu-share N]\n"
+    "         [--cpu-quota N] [--cpu-period N] [--pids-limit N] [--blkio-weight N] ID\n"
+    "                       change the limits of a running container\n"
     "  list [--format table|json] [--quiet]\n"
     "  spec [--bundle DIR] [--rootless]   write a config.json that boxoci runs\n"
     "  features             what this runtime supports, as JSON (runtime-spec features)\n"
@@ -1658,7 +1821,7 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    static const char *const later[] = { "update", "events", "checkpoint", "restore", NULL };
+    static const char *const later[] = { "events", "checkpoint", "restore", NULL };
     const char *cmd, *log_path = NULL;
     bool systemd = false;
     int c;
@@ -1707,6 +1870,8 @@ int main(int argc, char **argv)
         return cmd_ps(argc, argv);
     if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
         return cmd_freeze(argc, argv, cmd[0] == 'p');
+    if (strcmp(cmd, "update") == 0)
+        return cmd_update(argc, argv);
     if (strcmp(cmd, "state") == 0)
         return cmd_state(argc, argv);
     if (strcmp(cmd, "kill") == 0)

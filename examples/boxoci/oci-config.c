@@ -61,7 +61,7 @@ void oci_host_probe(struct oci_host *out)
 /* json-c saturates integers it cannot hold (a 21-digit number reads as UINT64_MAX), so
  * integers outside int64/uint64 are found in the text first: a config must never mean a
  * different number than it says. */
-static int scan_integers(const char *text, size_t len, char *err)
+static int scan_integers(const char *text, size_t len, const char *doc, char *err)
 {
     bool in_string = false;
 
@@ -104,8 +104,8 @@ static int scan_integers(const char *text, size_t len, char *err)
             if (digits > ldig || (digits == ldig && memcmp(d, limit, ldig) > 0)) {
                 int shown = i - start > 24 ? 24 : (int)(i - start); /* text is not a string */
 
-                snprintf(err, OCI_ERR_MAX, "config.json: the integer at byte %zu (%.*s...) "
-                         "does not fit in 64 bits", start, shown, text + start);
+                snprintf(err, OCI_ERR_MAX, "%s: the integer at byte %zu (%.*s...) "
+                         "does not fit in 64 bits", doc, start, shown, text + start);
                 return -ERANGE;
             }
         }
@@ -114,14 +114,15 @@ static int scan_integers(const char *text, size_t len, char *err)
     return 0;
 }
 
-static int parse_json(const char *text, size_t len, struct json_object **out, char *err)
+static int parse_json(const char *text, size_t len, const char *doc, struct json_object **out,
+                      char *err)
 {
     struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
     struct json_object *obj;
     size_t end;
 
     if (!tok) {
-        snprintf(err, OCI_ERR_MAX, "config.json: out of memory");
+        snprintf(err, OCI_ERR_MAX, "%s: out of memory", doc);
         return -ENOMEM;
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -130,7 +131,7 @@ static int parse_json(const char *text, size_t len, struct json_object **out, ch
     if (!obj) {
         enum json_tokener_error e = json_tokener_get_error(tok);
 
-        snprintf(err, OCI_ERR_MAX, "config.json: not valid JSON at byte %zu: %s", end,
+        snprintf(err, OCI_ERR_MAX, "%s: not valid JSON at byte %zu: %s", doc, end,
                  e == json_tokener_continue ? "unexpected end of data"
                                             : json_tokener_error_desc(e));
         json_tokener_free(tok);
@@ -139,14 +140,14 @@ static int parse_json(const char *text, size_t len, struct json_object **out, ch
     json_tokener_free(tok);
     for (; end < len; end++) {
         if (!isspace((unsigned char)text[end])) {
-            snprintf(err, OCI_ERR_MAX, "config.json: text after the document at byte %zu",
+            snprintf(err, OCI_ERR_MAX, "%s: text after the document at byte %zu", doc,
                      end);
             json_object_put(obj);
             return -EINVAL;
         }
     }
     if (!json_object_is_type(obj, json_type_object)) {
-        snprintf(err, OCI_ERR_MAX, "config.json: the document must be an object");
+        snprintf(err, OCI_ERR_MAX, "%s: the document must be an object", doc);
         json_object_put(obj);
         return -EINVAL;
     }
@@ -326,7 +327,7 @@ int oci_config_parse(const char *text, size_t len, const char *bundle,
                  len, OCI_CONFIG_MAX_BYTES);
         return -E2BIG;
     }
-    if ((r = scan_integers(text, len, err)) < 0)
+    if ((r = scan_integers(text, len, "config.json", err)) < 0)
         return r;
     cfg = calloc(1, sizeof *cfg);
     if (!cfg || !(cfg->bundle = strdup(bundle))) {
@@ -334,7 +335,7 @@ int oci_config_parse(const char *text, size_t len, const char *bundle,
         snprintf(err, OCI_ERR_MAX, "config.json: out of memory");
         return -ENOMEM;
     }
-    if ((r = parse_json(text, len, &cfg->json, err)) < 0 ||
+    if ((r = parse_json(text, len, "config.json", &cfg->json, err)) < 0 ||
         (r = parse_document(&c, cfg)) < 0) {
         oci_config_free(cfg);
         return r;
@@ -1105,14 +1106,37 @@ static int apply_device_rules(struct oci_ctx *c, struct json_object *rules, bool
 
 static int set_limit(struct oci_ctx *c, box_t *box, box_limit_t limit, uint64_t value)
 {
-    int r = box_set_limit(box, limit, value);
+    int r = c->update && !c->dry ? box_update_limit(box, limit, value)
+                                 : box_set_limit(box, limit, value);
 
+    return r < 0 ? oci_fail_box(c, r, box) : 0;
+}
+
+/* An update cannot lift a limit: -1 ("no limit") of a running container is refused, where
+ * a created one simply has none. */
+static int no_limit(struct oci_ctx *c, int64_t v)
+{
+    if (c->update && v < 0)
+        return oci_fail(c, EOPNOTSUPP, "%lld (no limit): libbox cannot lift a limit of a "
+                        "running container", (long long)v);
+    return 0;
+}
+
+static int set_cpuset(struct oci_ctx *c, box_t *box, const char *cpus, const char *mems)
+{
+    int r;
+
+    if (c->update)
+        return oci_fail(c, EOPNOTSUPP, "libbox cannot change the cpuset of a running "
+                        "container");
+    r = box_set_cpuset(box, cpus, mems);
     return r < 0 ? oci_fail_box(c, r, box) : 0;
 }
 
 static int apply_memory(struct oci_ctx *c, struct json_object *mem, box_t *box)
 {
     int64_t limit = 0, swap = 0;
+    size_t mark0 = c->len;
     bool flag = false;
     int r;
 
@@ -1129,6 +1153,17 @@ static int apply_memory(struct oci_ctx *c, struct json_object *mem, box_t *box)
                         "is")) < 0 ||
         (r = oci_bool(c, mem, "checkBeforeUpdate", &flag)) < 0)
         return r;
+    if (flag && c->update) {
+        oci_push(c, "checkBeforeUpdate");
+        return oci_fail(c, EOPNOTSUPP, "libbox does not compare the limit with the usage "
+                        "(the kernel refuses one it cannot reclaim down to)");
+    }
+    if (limit < 0 || swap < 0) {
+        oci_push(c, limit < 0 ? "limit" : "swap");
+        if ((r = no_limit(c, limit < 0 ? limit : swap)) < 0)
+            return r;
+        oci_pop(c, mark0);
+    }
     if (limit > 0) {
         size_t m = oci_push(c, "limit");
 
@@ -1152,7 +1187,7 @@ static int apply_memory(struct oci_ctx *c, struct json_object *mem, box_t *box)
 static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, box_t *box)
 {
     const char *cpus = NULL, *mems = NULL;
-    uint64_t shares = 0, period = 100000;
+    uint64_t shares = 0, period = 0;
     int64_t quota = 0;
     int r;
 
@@ -1166,6 +1201,22 @@ static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, box_t *box)
         (r = oci_refuse(c, cpu, "idle", "libbox cannot make a cgroup idle")) < 0 ||
         (r = oci_refuse(c, cpu, "burst", "libbox has no cpu burst")) < 0)
         return r;
+    /* A period alone changes nothing libbox keeps (its quota is in thousandths of a cpu,
+     * written for a 100 ms period): refused where it would be dropped, in an update. */
+    if (c->update && period && quota == 0) {
+        oci_push(c, "period");
+        return oci_fail(c, EOPNOTSUPP, "a period without a quota: libbox keeps the cpu "
+                        "limit as a share of a cpu, give the quota with it");
+    }
+    if (!period)
+        period = 100000;
+    if (quota < 0) {
+        size_t m = oci_push(c, "quota");
+
+        if ((r = no_limit(c, quota)) < 0)
+            return r;
+        oci_pop(c, m);
+    }
     if (shares) {
         size_t m = oci_push(c, "shares");
 
@@ -1191,11 +1242,8 @@ static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, box_t *box)
         oci_pop(c, m);
     }
     if ((cpus && cpus[0]) || (mems && mems[0])) {
-        r = box_set_cpuset(box, cpus && cpus[0] ? cpus : NULL, mems && mems[0] ? mems : NULL);
-        if (r < 0) {
-            oci_push(c, cpus && cpus[0] ? "cpus" : "mems");
-            return oci_fail_box(c, r, box);
-        }
+        oci_push(c, cpus && cpus[0] ? "cpus" : "mems");
+        return set_cpuset(c, box, cpus && cpus[0] ? cpus : NULL, mems && mems[0] ? mems : NULL);
     }
     return 0;
 }
@@ -1224,7 +1272,10 @@ static int apply_throttle(struct oci_ctx *c, struct json_object *blkio, const ch
             return r;
         snprintf(dev, sizeof dev, "/dev/block/%llu:%llu", (unsigned long long)major,
                  (unsigned long long)minor);
-        if (rate && (r = box_set_io_limit(box, dev, kind, rate)) < 0) /* 0: no limit */
+        if (rate && c->update) /* 0: no limit */
+            return oci_fail(c, EOPNOTSUPP, "libbox cannot change the io throttling of a "
+                            "running container");
+        if (rate && (r = box_set_io_limit(box, dev, kind, rate)) < 0)
             return oci_fail_box(c, r, box);
         oci_pop(c, m);
     }
@@ -1346,11 +1397,11 @@ static int apply_unified(struct oci_ctx *c, struct json_object *res,
         if (strcmp(key, "cpuset.cpus") == 0 || strcmp(key, "cpuset.mems") == 0) {
             bool cpus = key[7] == 'c';
 
-            if ((r = box_set_cpuset(box, cpus ? s : NULL, cpus ? NULL : s)) < 0)
-                return oci_fail_box(c, r, box);
+            if ((r = set_cpuset(c, box, cpus ? s : NULL, cpus ? NULL : s)) < 0)
+                return r;
         } else if (strcmp(key, "cpu.max") == 0) {
             if (sscanf(s, "max %llu%c", &b, &tail) == 1)
-                ;
+                r = no_limit(c, -1);
             else if (sscanf(s, "%llu %llu%c", &a, &b, &tail) == 2 && b && a <= UINT64_MAX / 1000 &&
                      (a * 1000) % b == 0)
                 r = set_limit(c, box, BOX_LIMIT_CPU_MILLIS, a * 1000 / b);
@@ -1374,7 +1425,7 @@ static int apply_unified(struct oci_ctx *c, struct json_object *res,
             if (k == sizeof files / sizeof files[0])
                 return oci_fail(c, EOPNOTSUPP, "libbox does not set this cgroup file");
             if (strcmp(s, "max") == 0)
-                ;
+                r = no_limit(c, -1);
             else if (sscanf(s, strcmp(key, "io.weight") == 0 ? "default %llu%c" : "%llu%c",
                             &a, &tail) == 1)
                 r = set_limit(c, box, files[k].limit, a);
@@ -1423,7 +1474,8 @@ static int apply_resources(struct oci_ctx *c, const struct oci_config *cfg,
 
     if ((r = oci_member(c, res, "devices", json_type_array, &dev)) < 0)
         return r;
-    if (dev) {
+    /* An update leaves the device rules as they are (as runc's does). */
+    if (dev && !c->update) {
         mark = oci_push(c, "devices");
         if ((r = apply_device_rules(c, dev, cfg->user_ns, has_dev_mounts(cfg->json), box)) < 0)
             return r;
@@ -1446,7 +1498,14 @@ static int apply_resources(struct oci_ctx *c, const struct oci_config *cfg,
     mark = oci_push(c, "pids");
     if ((r = oci_i64(c, pids, "limit", INT64_MIN, INT64_MAX, &limit)) < 0)
         return r;
-    if (limit > 0) { /* 0 and -1: no limit */
+    if (limit < 0) {
+        size_t m = oci_push(c, "limit");
+
+        if ((r = no_limit(c, limit)) < 0)
+            return r;
+        oci_pop(c, m);
+    }
+    if (limit > 0) { /* 0 and -1: no limit (in an update 0 leaves it as it is) */
         oci_push(c, "limit");
         if ((r = set_limit(c, box, BOX_LIMIT_PIDS, (uint64_t)limit)) < 0)
             return r;
@@ -1465,6 +1524,42 @@ static int apply_resources(struct oci_ctx *c, const struct oci_config *cfg,
         (r = oci_refuse(c, res, "rdma", "libbox has no rdma limits")) < 0)
         return r;
     return 0;
+}
+
+int oci_resources_update(const char *text, size_t len, const struct oci_host *host,
+                         box_t *box, char *err)
+{
+    struct oci_ctx ctx = { .err = err, .doc = "resources", .update = true };
+    struct oci_config none = { 0 }; /* only its device rules would need the config */
+    struct json_object *res;
+    box_t *scratch = NULL;
+    int r;
+
+    err[0] = '\0';
+    if (!text || !host || !box) {
+        snprintf(err, OCI_ERR_MAX, "resources: no document");
+        return -EINVAL;
+    }
+    if (len > OCI_CONFIG_MAX_BYTES) {
+        snprintf(err, OCI_ERR_MAX, "resources: %zu bytes, more than the %u boxoci reads", len,
+                 OCI_CONFIG_MAX_BYTES);
+        return -E2BIG;
+    }
+    if ((r = scan_integers(text, len, "resources", err)) < 0 ||
+        (r = parse_json(text, len, "resources", &res, err)) < 0)
+        return r;
+    /* First a dry pass on a scratch box, so that a value refused anywhere in the document
+     * changes nothing; then the limits one by one (only the kernel may still refuse one). */
+    ctx.dry = true;
+    if ((r = box_new(&scratch, 0)) < 0)
+        snprintf(err, OCI_ERR_MAX, "resources: box_new: %s", strerror(-r));
+    else if ((r = apply_resources(&ctx, &none, res, host, scratch)) == 0) {
+        ctx.dry = false;
+        r = apply_resources(&ctx, &none, res, host, box);
+    }
+    box_free(scratch);
+    json_object_put(res);
+    return r;
 }
 
 /* ---- apply: the rest of linux ---- */

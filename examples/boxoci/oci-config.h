@@ -69,6 +69,18 @@ int oci_config_load(const char *bundle, struct oci_config **out, char *err);
 int oci_config_apply(const struct oci_config *cfg, const struct oci_host *host, box_t *box,
                      char *err);
 
+/* boxoci update: `text` (len bytes) is a LinuxResources object (runtime-spec's
+ * linux.resources, what `update --resources` reads); its limits are written to the running
+ * container `box` (box_update_limit) by the parser create uses, with the same conversions.
+ * What a running box cannot change (cpuset, io throttling, lifting a limit with -1) is
+ * refused naming the field; device rules are left as they are (runc's update ignores
+ * them too). The whole document is checked first, so that a refused field changes
+ * nothing; a value the kernel refuses (a memory limit below the usage) leaves the limits
+ * before it changed. Returns 0 or a negative
+ * errno with a message in err ("resources: memory.limit: ..."). */
+int oci_resources_update(const char *text, size_t len, const struct oci_host *host,
+                         box_t *box, char *err);
+
 /* What boxoci supports, as runtime-spec's features.md describes (the caller owns it). */
 struct json_object *oci_features(void);
 

@@ -51,7 +51,8 @@ int oci_fail(struct oci_ctx *c, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(c->err, OCI_ERR_MAX, "config.json: %s%s%s", c->path, c->len ? ": " : "", msg);
+    snprintf(c->err, OCI_ERR_MAX, "%s: %s%s%s", c->doc ? c->doc : "config.json", c->path,
+             c->len ? ": " : "", msg);
     return -err;
 }
 

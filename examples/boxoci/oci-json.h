@@ -14,6 +14,10 @@
 
 struct oci_ctx {
     char *err;               /* OCI_ERR_MAX bytes, the caller's */
+    const char *doc;         /* the document the errors name; NULL: "config.json" */
+    bool update;             /* limits go to a running box (box_update_limit: boxoci
+                                update); what cannot change there is refused */
+    bool dry;                /* with update: only check, box_set_limit on a scratch box */
     char path[OCI_PATH_MAX]; /* the field being read: "process.rlimits[2].hard" */
     size_t len;
 };
@@ -23,7 +27,7 @@ size_t oci_push(struct oci_ctx *c, const char *key);
 size_t oci_push_index(struct oci_ctx *c, size_t index);
 void oci_pop(struct oci_ctx *c, size_t mark);
 
-/* Record "config.json: PATH: message" and return -err (err > 0). */
+/* Record "DOC: PATH: message" and return -err (err > 0). */
 int oci_fail(struct oci_ctx *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same with libbox's message for a failed setter (r < 0). */
 int oci_fail_box(struct oci_ctx *c, int r, box_t *box);

@@ -184,7 +184,7 @@ suite() { # MODE (root or rootless)
   cgroups=""
   [ "$mode" = root ] || [ -f /sys/fs/cgroup/cgroup.controllers ] && cgroups=yes
   res=""
-  [ -n "$cgroups" ] && res="; c['linux']['resources']={'pids':{'limit':50}}"
+  [ -n "$cgroups" ] && res="; c['linux']['resources']={'pids':{'limit':50},'cpu':{'shares':1024}}"
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo started >/tmp/m; sleep 100 & exec sleep 101']; c['process']['env'].append('FOO=bar'); c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']})$res"
   rm -f "$w/pid"
   t "$mode: create" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid" c3
@@ -223,6 +223,39 @@ suite() { # MODE (root or rootless)
     t "$mode: pause: exec refused" 1 'paused' $rt exec c3 true
     t "$mode: resume" 0 '' $rt resume c3
     t "$mode: resume: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
+    # update: the limits written to the container's cgroup (where its pid 1 is; on v2 its
+    # processes are in the leaf "init" below), from flags and from --resources on stdin.
+    cgfile() { # CONTROLLER FILE
+      if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        echo "/sys/fs/cgroup$(dirname "$(sed -n 's/^0:://p' "/proc/$(cat "$w/pid")/cgroup")")/$2"
+      else
+        echo "/sys/fs/cgroup/$1$(grep -E "^[0-9]+:([^:]*,)?$1(,[^:]*)?:" "/proc/$(cat "$w/pid")/cgroup" | cut -d: -f3)/$2"
+      fi
+    }
+    v2=""
+    [ -f /sys/fs/cgroup/cgroup.controllers ] && v2=yes
+    mem=memory.limit_in_bytes quota=cpu.cfs_quota_us
+    [ -n "$v2" ] && mem=memory.max quota=cpu.max
+    t "$mode: update --memory" 0 '' $rt update --memory 64m c3
+    t "$mode: update --memory: the cgroup's limit" 0 '^67108864$' cat "$(cgfile memory $mem)"
+    t "$mode: update --resources -" 0 '' sh -c "echo '{\"pids\":{\"limit\":20},\"cpu\":{\"quota\":50000,\"period\":100000}}' | $rt update --resources - c3"
+    t "$mode: update --resources: pids" 0 '^20$' cat "$(cgfile pids pids.max)"
+    t "$mode: update --resources: cpu quota" 0 '^50000( 100000)?$' cat "$(cgfile cpu $quota)"
+    t "$mode: update: the pids limit holds inside" 0 '^held$' $rt exec c3 sh -c \
+      '(i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i + 1)); done) 2>/dev/null || echo held'
+    t "$mode: update --pids-limit" 0 '' $rt update --pids-limit 40 c3
+    t "$mode: update --pids-limit: the cgroup's limit" 0 '^40$' cat "$(cgfile pids pids.max)"
+    echo '{"pids":{"limit":30},"cpu":{"cpus":"0"}}' >"$w/res.json"
+    t "$mode: update: a cpuset refused, naming the field" 1 'resources: cpu.cpus: libbox cannot change the cpuset' \
+      $rt update --resources "$w/res.json" c3
+    t "$mode: update: a refused field changes nothing" 0 '^40$' cat "$(cgfile pids pids.max)"
+    t "$mode: update: -1 refused" 1 'resources: memory.limit: -1 \(no limit\)' $rt update --memory -1 c3
+    t "$mode: update: a period alone refused" 1 'resources: cpu.period' $rt update --cpu-period 50000 c3
+    t "$mode: update: rt refused" 1 'resources: cpu.realtimeRuntime' $rt update --cpu-rt-runtime 10 c3
+    t "$mode: update: not JSON" 1 'resources: not valid JSON' sh -c "echo '{' | $rt update -r - c3"
+    t "$mode: update: a bad size" 1 'update: --memory 12q: not a size' $rt update --memory 12q c3
+    t "$mode: update: flags and --resources" 1 'either with --resources or as flags' \
+      $rt update --memory 64m --resources "$w/res.json" c3
     # TERM to all: the children end, pid 1 (without a handler) does not.
     t "$mode: kill --all TERM" 0 '' $rt kill --all c3 TERM
     until_n() { for i in $(seq 100); do [ "$($rt ps --format json c3 | tr -cd , | wc -c)" -eq 0 ] && return 0; sleep 0.1; done; return 1; }
@@ -230,6 +263,8 @@ suite() { # MODE (root or rootless)
   else
     t "$mode: pause without a cgroup (v1 rootless)" 1 'no cgroup' $rt pause c3
     t "$mode: ps without a cgroup (v1 rootless)" 1 'no cgroup' $rt ps c3
+    t "$mode: update without a cgroup (v1 rootless)" 1 'resources: pids.limit: .*no cgroup' \
+      $rt update --pids-limit 10 c3
   fi
   t "$mode: kill --all KILL" 0 '' $rt kill --all c3 KILL
   for i in $(seq 100); do $rt state c3 | grep -q stopped && break; sleep 0.1; done
@@ -237,10 +272,11 @@ suite() { # MODE (root or rootless)
   t "$mode: exec into a stopped one" 1 'container not running' $rt exec c3 true
   t "$mode: ps of a stopped one" 1 'container not running' $rt ps c3
   t "$mode: pause a stopped one" 1 'container not running' $rt pause c3
+  t "$mode: update a stopped one" 1 'container not running' $rt update --memory 64m c3
   t "$mode: start a stopped one" 1 'cannot start a container that is stopped' $rt start c3
   t "$mode: delete" 0 '' $rt delete c3
   t "$mode: delete --force of an unknown id is done" 0 '' $rt delete --force c3
-  for cmd in start state delete exec pause; do
+  for cmd in start state delete exec pause update; do
     t "$mode: $cmd of an unknown id" 1 'container "c3" does not exist' $rt $cmd c3
   done
   t "$mode: run --detach" 0 '' $rt run --detach --bundle "$tmp/a" c4

@@ -413,6 +413,53 @@ static void test_resources(void **state)
         " is a systemd slice path");
 }
 
+/* boxoci update's document: what a running box cannot change is refused naming the field
+ * (in the dry pass, before the box is touched); a valid one reaches box_update_limit,
+ * which refuses a box that is not running. */
+static void test_update(void **state)
+{
+    static const struct {
+        const char *json, *want;
+        int errno_value;
+    } refused[] = {
+        { "{\"cpu\":{\"cpus\":\"0\"}}", "resources: cpu.cpus: libbox cannot change", EOPNOTSUPP },
+        { "{\"memory\":{\"limit\":-1}}", "resources: memory.limit: -1 (no limit)", EOPNOTSUPP },
+        { "{\"memory\":{\"limit\":67108864,\"swap\":-1}}", "resources: memory.swap: -1",
+          EOPNOTSUPP },
+        { "{\"memory\":{\"checkBeforeUpdate\":true}}", "resources: memory.checkBeforeUpdate",
+          EOPNOTSUPP },
+        { "{\"cpu\":{\"quota\":-1}}", "resources: cpu.quota: -1", EOPNOTSUPP },
+        { "{\"cpu\":{\"period\":50000}}", "resources: cpu.period: a period without a quota",
+          EOPNOTSUPP },
+        { "{\"pids\":{\"limit\":-1}}", "resources: pids.limit: -1", EOPNOTSUPP },
+        { "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1}]}}",
+          "resources: blockIO.throttleReadBpsDevice[0]: libbox cannot change", EOPNOTSUPP },
+        { "{\"pids\":{\"limit\":0.5}}", "resources: pids.limit", EINVAL },
+        { "{\"pids\":{\"limit\":99999999999999999999}}", "resources: the integer", ERANGE },
+        { "[]", "resources: the document must be an object", EINVAL },
+        { "{", "resources: not valid JSON", EINVAL },
+    };
+    static const char valid[] = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+                                "\"memory\":{\"limit\":67108864}}";
+    box_t *box;
+    int r;
+
+    (void)state;
+    assert_int_equal(box_new(&box, 0), 0);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        r = oci_resources_update(refused[i].json, strlen(refused[i].json), &host, box, err);
+        if (r != -refused[i].errno_value || !strstr(err, refused[i].want))
+            fail_msg("%s: got %d '%s', wanted %d with '%s'", refused[i].json, r, err,
+                     -refused[i].errno_value, refused[i].want);
+    }
+    /* Device rules are left as they are; the memory limit reaches box_update_limit. */
+    r = oci_resources_update(valid, strlen(valid), &host, box, err);
+    assert_int_equal(r, -ESRCH);
+    assert_non_null(strstr(err, "resources: memory.limit: "));
+    assert_int_equal(oci_resources_update(NULL, 0, &host, box, err), -EINVAL);
+    box_free(box);
+}
+
 static void test_unified(void **state)
 {
     struct oci_host v2 = host;
@@ -761,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_mounts),
         cmocka_unit_test(test_namespaces_and_maps),
         cmocka_unit_test(test_resources),
+        cmocka_unit_test(test_update),
         cmocka_unit_test(test_unified),
         cmocka_unit_test(test_sysctl),
         cmocka_unit_test(test_devices),
