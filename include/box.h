@@ -282,6 +282,10 @@ typedef enum {
 #define BOX_MOUNT_DEVICES (1u << 2) /* allow device nodes (no MS_NODEV) */
 #define BOX_MOUNT_EXEC_OFF (1u << 3) /* noexec */
 #define BOX_MOUNT_TRY    (1u << 4) /* a missing bind source is skipped instead of an error */
+#define BOX_MOUNT_NOFOLLOW (1u << 5) /* a target that is a symbolic link (its last component)
+                                        fails the spawn (-ELOOP, "Can't mount on symlink
+                                        destination") instead of being followed in the box's
+                                        root (bwrap's rule for every mount) */
 
 /* Returns 0 or: -EINVAL (box NULL, a type not listed above, unknown flags, bad paths, a
  * source where none is used), -EXDEV (target leads outside the box), -ENOENT and the other

@@ -22,7 +22,7 @@
 #include "sys.h"
 
 #define KNOWN_FLAGS (BOX_MOUNT_RO | BOX_MOUNT_NOREC | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF | \
-                     BOX_MOUNT_TRY)
+                     BOX_MOUNT_TRY | BOX_MOUNT_NOFOLLOW)
 
 static const char *const dev_nodes[BOX_DEV_NODES] = { "null", "zero", "full",
                                                        "random", "urandom", "tty" };
@@ -276,6 +276,33 @@ static long make_target(int root_fd, const char *path, bool as_file, mode_t pare
             return r;
     }
     return open_in_root(root_fd, path, O_PATH | kind);
+}
+
+/* What is already at a mount's target, before make_target opens or makes it: a symbolic
+ * link there fails with BOX_MOUNT_NOFOLLOW (-ELOOP); a directory mount (want_dir) onto
+ * something else fails with -ENOTDIR, a file mount onto a directory with -EISDIR, each
+ * reported as bwrap reports it (spawn.c). Nothing there (or a link that is followed) is
+ * left to make_target. */
+static long check_target(int root_fd, const char *path, bool want_dir, unsigned int flags)
+{
+    long fd = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW), r;
+    struct stat st;
+
+    if (fd == -ENOENT)
+        return 0;
+    if (fd < 0)
+        return fd;
+    r = SYS4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
+    SYS1(SYS_close, fd);
+    if (r < 0)
+        return r;
+    if (S_ISLNK(st.st_mode))
+        return (flags & BOX_MOUNT_NOFOLLOW) ? -ELOOP : 0;
+    if (want_dir && !S_ISDIR(st.st_mode))
+        return -ENOTDIR;
+    if (!want_dir && S_ISDIR(st.st_mode))
+        return -EISDIR;
+    return 0;
 }
 
 static long attach(long tree, long target_fd)
@@ -641,11 +668,15 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
     case BOX_MOUNT_BIND:
         if (a->trees[i][0] < 0) /* BOX_MOUNT_TRY and the source is gone */
             return 0;
-        target = make_target(root_fd, op->target, !op->source_is_dir, op->parent_mode);
+        target = check_target(root_fd, op->target, op->source_is_dir, op->flags);
+        if (target >= 0)
+            target = make_target(root_fd, op->target, !op->source_is_dir, op->parent_mode);
         break;
     case BOX_MOUNT_OVERLAY: /* made by the step OVERLAY, attached like a bind */
     default:
-        target = make_target(root_fd, op->target, false, op->parent_mode);
+        target = check_target(root_fd, op->target, true, op->flags);
+        if (target >= 0)
+            target = make_target(root_fd, op->target, false, op->parent_mode);
         break;
     }
     if (target < 0)

@@ -123,9 +123,10 @@ BOX_API int box_mount_overlay(box_t *box, const char *target, size_t n,
 
     if (r < 0)
         return r;
-    if (flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF))
+    if (flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF | BOX_MOUNT_NOFOLLOW))
         return box__error(box, EINVAL, "mount_overlay: unknown flags 0x%x",
-                         flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF));
+                         flags & ~(BOX_MOUNT_RO | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF |
+                                   BOX_MOUNT_NOFOLLOW));
     r = box__overlay_new(box, "mount_overlay", n, lowers, upper, work, &ov);
     if (r < 0)
         return r;

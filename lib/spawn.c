@@ -80,11 +80,22 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";
 
+        /* These four in bwrap's words, which its users and tests look for. */
         if (op->type == BOX_MOUNT_SYMLINK && err == EEXIST)
-            return sub[0] ? box__error(box, err, "spawn: can't make symlink at %s: existing "
+            return sub[0] ? box__error(box, err, "spawn: Can't make symlink at %s: existing "
                                        "destination is %s", op->target, e->path)
-                          : box__error(box, err, "spawn: can't make symlink at %s: "
+                          : box__error(box, err, "spawn: Can't make symlink at %s: "
                                        "destination exists and is not a symlink", op->target);
+        if (err == ELOOP && (op->flags & BOX_MOUNT_NOFOLLOW) && !sub[0])
+            return box__error(box, err, "spawn: Can't mount on symlink destination %s "
+                              "(BOX_MOUNT_NOFOLLOW)", op->target);
+        if (op->type == BOX_MOUNT_BIND && err == EISDIR && !sub[0])
+            return box__error(box, err, "spawn: mount bind %s on %s: destination is not a "
+                              "file", op->source, op->target);
+        if (op->type == BOX_MOUNT_BIND && err == ENOTDIR && op->source_is_dir && !sub[0])
+            return box__error(box, err, "spawn: mount bind %s on %s: destination is not a "
+                              "directory (or a directory on its path is not)", op->source,
+                              op->target);
         if (op->type == BOX_MOUNT_BIND)
             return box__error(box, err, "spawn: mount bind %s on %s", op->source, op->target);
         if (op->type == BOX_MOUNT_OP_CHMOD)

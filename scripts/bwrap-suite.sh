@@ -89,6 +89,11 @@ known() {
         "(strace -e fault=prctl:when=39), a count of bwrap's own calls; as root" \
         "bwrap-libbox's box process makes 5, so none fails and the program runs." \
         "tests/boxrun/test_bwrap_strace.sh aims at bwrap-libbox's own last prctl instead" ;;
+    *"test_tmpfs"*)
+      echo "the suite's own bug, with any bwrap (Debian's too): _statfs_type() hands" \
+        "statfs(2) a 16-byte struct (f_type, f_bsize) where glibc's struct statfs is 120" \
+        "bytes, so python3 dies of SIGSEGV in the sandbox helper ('sandbox helper closed" \
+        "connection'); the same call outside any sandbox crashes too" ;;
     *"can disable nested userns"*)
       [ "$2" = root ] && echo "fails with Debian's bwrap too: run as root, the inner" \
         "'\$BWRAP --dev-bind / / true' is uid 0 of the outer box and needs no user" \

@@ -289,6 +289,7 @@ static const char bwrap_usage_text[] =
     "    --seccomp FD, --add-seccomp-fd FD, --block-fd FD, --userns-block-fd FD, --info-fd FD,\n"
     "    --json-status-fd FD, --new-session, --die-with-parent, --as-pid-1\n"
     "    --cap-add CAP, --cap-drop CAP, --perms OCTAL, --size BYTES, --chmod OCTAL PATH\n"
+    "    --not-a-security-boundary\n"
     "\n"
     "This is bubblewrap's command line run by libbox (boxrun's bubblewrap personality,\n"
     "see boxrun(1)); boxrun's own options (limits, --landlock, ...) are accepted too.\n"
@@ -655,9 +656,15 @@ static int is_root_path(const char *path)
     return 1;
 }
 
+/* bwrap mounts nothing onto a symbolic link ("Can't mount on symlink destination"). */
+static unsigned int bwrap_mount_flags(void)
+{
+    return bwrap ? BOX_MOUNT_NOFOLLOW : 0;
+}
+
 static void opt_bind(struct run *r, const struct option *o, char **a)
 {
-    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
+    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags | bwrap_mount_flags();
     const char *src = host_path(r, a[0]);
     struct stat st;
 
@@ -709,7 +716,7 @@ static void opt_overlay(struct run *r, const struct option *o, char **a)
     check(r, box_mount_overlay(r->box, dest, (size_t)r->n_overlay_src, r->overlay_src,
                                o->arg ? NULL : host_path(r, a[0]),
                                o->arg ? NULL : host_path(r, a[1]),
-                               o->arg == 2 ? BOX_MOUNT_RO : 0));
+                               (o->arg == 2 ? BOX_MOUNT_RO : 0) | bwrap_mount_flags()));
     r->n_overlay_src = 0;
 }
 
@@ -721,7 +728,8 @@ static void opt_bind_fd(struct run *r, const struct option *o, char **a)
     r->n_mounts++;
     mark_used_fd(r, fd);
     note(r, "bind fd %d on %s%s", fd, a[1], o->arg & BOX_MOUNT_RO ? " (read-only)" : "");
-    check(r, box_mount_fd(r->box, fd, is_root_path(a[1]) ? "/" : a[1], o->arg));
+    check(r, box_mount_fd(r->box, fd, is_root_path(a[1]) ? "/" : a[1],
+                          o->arg | bwrap_mount_flags()));
     close(fd);
 }
 
@@ -748,7 +756,7 @@ static void opt_tmpfs(struct run *r, const struct option *o, char **a)
     if (r->next_mount_flags & BOX_MOUNT_NOREC)
         die("--norec applies to binds, not to --tmpfs");
     check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode,
-                             r->next_mount_flags));
+                             r->next_mount_flags | bwrap_mount_flags()));
 }
 
 static void opt_mount(struct run *r, const struct option *o, char **a)
@@ -769,7 +777,8 @@ static void opt_mount(struct run *r, const struct option *o, char **a)
     note(r, "%s on %s", what[o->arg], a[0]);
     /* bwrap's --remount-ro is not recursive. */
     check(r, box_mount(r->box, (box_mount_type_t)o->arg, NULL, a[0],
-                       bwrap && o->arg == BOX_MOUNT_REMOUNT_RO ? BOX_MOUNT_NOREC : 0));
+                       bwrap && o->arg == BOX_MOUNT_REMOUNT_RO ? BOX_MOUNT_NOREC :
+                       o->arg == BOX_MOUNT_DIR ? 0 : bwrap_mount_flags()));
 }
 
 static void opt_dir(struct run *r, const struct option *o, char **a)
@@ -887,7 +896,8 @@ static void opt_file(struct run *r, const struct option *o, char **a)
          o->arg & BOX_MOUNT_RO ? ", read-only" : "");
     r->n_mounts++;
     private_parents(r, a[1], mode);
-    check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1], o->arg & BOX_MOUNT_RO));
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1],
+                       (o->arg & BOX_MOUNT_RO) | bwrap_mount_flags()));
 }
 
 static void opt_unshare(struct run *r, const struct option *o, char **a)
@@ -1082,6 +1092,17 @@ static void opt_as_pid_1(struct run *r, const struct option *o, char **a)
 {
     (void)o, (void)a;
     r->as_pid_1 = 1;
+}
+
+/* --not-a-security-boundary: bwrap then only warns where remounting one submount of a
+ * read-only bind fails (an unavailable automount). libbox makes a bind's whole tree
+ * read-only with one recursive mount_setattr, which does not touch submounts one by one,
+ * so it has no such failure to let through: the option changes nothing. */
+static void opt_not_a_security_boundary(struct run *r, const struct option *o, char **a)
+{
+    (void)o, (void)a;
+    note(r, "--not-a-security-boundary: no per-submount remount to relax (libbox makes a "
+         "read-only bind recursively in one call)");
 }
 
 /* --exec-label, --file-label: SELinux labels. libbox has no SELinux support, so each is
@@ -1769,6 +1790,7 @@ static const struct option options[] = {
     { "--die-with-parent", 0, opt_session, 1 },
     { "--new-session", 0, opt_session, 0 },
     { "--as-pid-1", 0, opt_as_pid_1, 0 },
+    { "--not-a-security-boundary", 0, opt_not_a_security_boundary, 0 },
     { "--json-status-fd", 1, opt_report_fd, FD_JSON_STATUS },
     { "--info-fd", 1, opt_report_fd, FD_INFO },
     { "--block-fd", 1, opt_report_fd, FD_BLOCK },

@@ -133,8 +133,24 @@ common() {
   # mounts
   t "${who}--symlink twice, the same" 0 '^/dev/null$' \
     "$bw" $rb --tmpfs /tmp/t --symlink /dev/null /tmp/t/l --symlink /dev/null /tmp/t/l readlink /tmp/t/l
-  t "${who}--symlink over another one" 1 'existing destination is /dev/null' \
+  t "${who}--symlink over another one" 1 "^bwrap: .*Can't make symlink at /tmp/t/l: existing destination is /dev/null" \
     "$bw" $rb --tmpfs /tmp/t --symlink /dev/null /tmp/t/l --symlink /dev/zero /tmp/t/l true
+  # bwrap mounts nothing onto a symlink (one to a directory, a dangling one, --bind-fd)
+  t "${who}a bind onto a symlink to a directory" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --ro-bind "$root/bin" /tmp/link true
+  t "${who}a bind onto a dangling symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --symlink dir /tmp/link --ro-bind "$root/bin/busybox" /tmp/link true
+  t "${who}--bind-fd onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    sh -c "exec '$bw' $rb --dir /tmp/dir --symlink dir /tmp/link --bind-fd 5 /tmp/link true 5<'$root/bin'"
+  t "${who}--tmpfs onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --tmpfs /tmp/link true
+  t "${who}a symlink on the path is followed" 0 '' \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --ro-bind "$root/bin" /tmp/link/b test -e /tmp/dir/b/sh
+  t "${who}a directory onto a file: not a directory" 1 'destination is not a directory' \
+    sh -c "exec '$bw' $rb --file 5 /tmp/f --ro-bind '$root/bin' /tmp/f true 5</dev/null"
+  t "${who}a file onto a directory: not a file" 1 'destination is not a file' \
+    "$bw" $rb --dir /tmp/d --ro-bind "$root/bin/busybox" /tmp/d true
+  t "${who}--not-a-security-boundary is accepted" 0 '^ok$' "$bw" $rb --not-a-security-boundary echo ok
   t "${who}--file 0666, --bind-data and --ro-bind-data 0600, --perms" 0 \
     '^666 600 600 640$' sh -c "exec '$bw' $rb --file 3 /tmp/f --bind-data 4 /tmp/b \
       --ro-bind-data 5 /tmp/r --perms 0640 --file 6 /tmp/p \

@@ -686,7 +686,8 @@ static void test_child_setup_error(void **state)
     box = new_test_box();
     assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/tmp", "/etc/passwd", 0), 0);
     assert_int_equal(box_spawn(box, argv), -ENOTDIR);
-    assert_string_equal(box_errmsg(box), "spawn: mount bind /tmp on /etc/passwd: Not a directory");
+    assert_string_equal(box_errmsg(box), "spawn: mount bind /tmp on /etc/passwd: destination is "
+                        "not a directory (or a directory on its path is not): Not a directory");
     assert_string_equal(box_error_step(box), "mount");
     /* A successful call clears it. */
     assert_int_equal(box_set_hostname(box, "h"), 0);
@@ -1346,6 +1347,65 @@ static void test_mkdir_and_chmod(void **state)
 /* bwrap's mount rules: the same symlink twice is fine, another one names what is there; a
  * file mount point is made 0444; a bind on "/" covers the root and what was mounted so
  * far, and later mounts go onto it. */
+/* BOX_MOUNT_NOFOLLOW: a mount onto a symbolic link fails, whether it points at a
+ * directory or nowhere (without the flag the link is followed in the root); a directory
+ * onto a file, a file onto a directory: bwrap's words. */
+static void test_mount_target_checks(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    char out[OUT_MAX];
+    box_status_t st;
+    box_t *box;
+
+    (void)state;
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/dir", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "dir", "/tmp/link", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, test_rootfs, "/tmp/link",
+                               BOX_MOUNT_RO | BOX_MOUNT_NOFOLLOW), 0);
+    assert_int_equal(box_spawn(box, argv), -ELOOP);
+    assert_string_equal(box_errmsg(box), "spawn: Can't mount on symlink destination /tmp/link "
+                        "(BOX_MOUNT_NOFOLLOW): Too many levels of symbolic links");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "nowhere", "/tmp/link", 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/tmp/link", 0, 0755, BOX_MOUNT_NOFOLLOW), 0);
+    assert_int_equal(box_spawn(box, argv), -ELOOP);
+    assert_non_null(strstr(box_errmsg(box), "Can't mount on symlink destination /tmp/link"));
+    box_free(box);
+
+    /* without the flag: followed, inside the root */
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/dir", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "dir", "/tmp/link", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, test_rootfs, "/tmp/link", BOX_MOUNT_RO), 0);
+    assert_int_equal(run_box(box, "test -e /tmp/dir/bin/sh && echo followed", out, sizeof out,
+                             &st), 0);
+    assert_string_equal(out, "followed\n");
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/dev/null", "/tmp/f", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, test_rootfs, "/tmp/f", 0), 0);
+    assert_int_equal(box_spawn(box, argv), -ENOTDIR);
+    assert_non_null(strstr(box_errmsg(box), "on /tmp/f: destination is not a directory"));
+    box_free(box);
+
+    box = new_test_box();
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DIR, NULL, "/tmp/d", 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/dev/null", "/tmp/d", 0), 0);
+    assert_int_equal(box_spawn(box, argv), -EISDIR);
+    assert_string_equal(box_errmsg(box), "spawn: mount bind /dev/null on /tmp/d: destination "
+                        "is not a file: Is a directory");
+    box_free(box);
+}
+
 static void test_symlink_file_point_and_root_bind(void **state)
 {
     char out[OUT_MAX], *host = make_host_dir(), path[300];
@@ -1367,14 +1427,14 @@ static void test_symlink_file_point_and_root_bind(void **state)
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/null", "/tmp/l", 0), 0);
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/dev/zero", "/tmp/l", 0), 0);
     assert_int_equal(box_spawn(box, argv), -EEXIST);
-    assert_string_equal(box_errmsg(box), "spawn: can't make symlink at /tmp/l: existing "
+    assert_string_equal(box_errmsg(box), "spawn: Can't make symlink at /tmp/l: existing "
                         "destination is /dev/null: File exists");
     box_free(box);
 
     box = new_test_box();
     assert_int_equal(box_mount(box, BOX_MOUNT_SYMLINK, "/x", "/etc", 0), 0);
     assert_int_equal(box_spawn(box, argv), -EEXIST);
-    assert_string_equal(box_errmsg(box), "spawn: can't make symlink at /etc: destination "
+    assert_string_equal(box_errmsg(box), "spawn: Can't make symlink at /etc: destination "
                         "exists and is not a symlink: File exists");
     box_free(box);
 
@@ -1650,6 +1710,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_caller_maps, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_and_chmod, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_veth, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_mount_target_checks, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_symlink_file_point_and_root_bind, leak_setup,
                                         leak_teardown),
         cmocka_unit_test_setup_teardown(test_cwd_candidates, leak_setup, leak_teardown),
