@@ -101,6 +101,9 @@ static int run_fork(void)
 #define BOX_NO_SECCOMP  (1 << 1) /* no default seccomp filter */
 #define BOX_BARE        (1 << 2) /* the root only: no /proc (and its covers), no /dev */
 #define BOX_WITH_INIT   (1 << 3) /* BOX_OPT_INIT: box-init as pid 1 ($LIBBOX_INIT) */
+#define BOX_CG_POOLED   (1 << 4) /* the cgroup from cgroup_pool, given back after the box */
+
+static box_cgroup_pool_t *cgroup_pool; /* of the pooled cgroup case */
 
 static int cgroup_backend = BOX_CGROUP_BACKEND_AUTO; /* --cgroup-backend */
 
@@ -123,6 +126,7 @@ static int run_box(int variant)
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_cgroup_backend(box, cgroup_backend)) < 0) ||
+        ((variant & BOX_CG_POOLED) && (r = box_set_cgroup_pool(box, cgroup_pool)) < 0) ||
         (r = box_spawn(box, argv)) < 0 ||
         (r = box_wait(box, -1, &st)) < 0) {
         fprintf(stderr, "spawn: libbox: %s\n", box_errmsg(box));
@@ -142,6 +146,12 @@ static int run_libbox(void)
 static int run_libbox_cgroup(void)
 {
     return run_box(BOX_WITH_CGROUP);
+}
+
+/* The same, its cgroups reused from a box_cgroup_pool: reset, not made and removed. */
+static int run_libbox_cgroup_pool(void)
+{
+    return run_box(BOX_WITH_CGROUP | BOX_CG_POOLED);
 }
 
 /* The same box with box-init as pid 1: is it cheap enough to be the default? */
@@ -288,6 +298,8 @@ static struct bench_case cases[] = {
     { "fork + exec + wait", run_fork, NULL, 1, NULL, 0, 0 },
     { "libbox: full box (root, /proc, /dev)", run_libbox, NULL, 1, NULL, 0, 0 },
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
+    { "libbox: full box + cgroup from a box_cgroup_pool", run_libbox_cgroup_pool, NULL, 1,
+      NULL, 0, 0 },
     { "libbox: full box + BOX_OPT_INIT", run_libbox_init, NULL, 1, NULL, 0, 0 },
     { "libbox: full box, no seccomp filter", run_libbox_no_seccomp, NULL, 1, NULL, 0, 0 },
     { "libbox: root only (no /proc, /dev, seccomp)", run_libbox_bare, NULL, 1, NULL, 0, 0 },
@@ -371,6 +383,8 @@ int main(int argc, char **argv)
     if (pipe2(ns_pipe, O_CLOEXEC) < 0)
         die("pipe");
 
+    if (box_cgroup_pool_new(&cgroup_pool, 4) < 0)
+        die("box_cgroup_pool_new");
     bench_root_make((const char *const[]){ noop }, 1);
     root_noop = (char *)bench_root_path("noop");
     if (!(bench_store = bench_image_make()))
@@ -413,6 +427,7 @@ int main(int argc, char **argv)
             t0 = now_ms();
             if (c->run() < 0) {
                 fprintf(stderr, "spawn: case '%s' failed at iteration %ld\n", c->name, it);
+                box_cgroup_pool_free(cgroup_pool);
                 bench_root_remove();
                 return 1;
             }
@@ -446,6 +461,7 @@ int main(int argc, char **argv)
     }
 
     box_free(exec_box);
+    box_cgroup_pool_free(cgroup_pool);
     bench_image_remove(bench_store);
     bench_root_remove();
     for (i = 0; i < NCASES; i++)

@@ -4,7 +4,8 @@
  * N spawns of the time from that mark to the next one that was reached; the last rows are
  * the exec as the parent saw it and the wait for the no-op's exit.
  *
- * Usage: steps [-n N] [--noop PATH] [--cgroup] */
+ * Usage: steps [-n N] [--noop PATH] [--cgroup] [--pool]
+ *   --pool  the cgroups from a box_cgroup_pool (with --cgroup): reused, not made and removed */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
     const char *noop = NOOP_PATH;
     long n = 300;
     int cgroup = 0;
+    box_cgroup_pool_t *pool = NULL;
     double *ms[N_MARKS], total_med = 0, total_p99 = 0, *total;
     /* The parent's own view, in parallel with the child's steps. */
     static const int parent_marks[] = { BOX_PROF_CLONE, BOX_PROF_CLONED, BOX_PROF_RELEASED,
@@ -79,8 +81,11 @@ int main(int argc, char **argv)
             noop = argv[++a];
         else if (strcmp(argv[a], "--cgroup") == 0)
             cgroup = 1;
-        else {
-            fprintf(stderr, "usage: steps [-n N] [--noop PATH] [--cgroup]\n");
+        else if (strcmp(argv[a], "--pool") == 0 && !pool) {
+            if (box_cgroup_pool_new(&pool, 4) < 0)
+                die("box_cgroup_pool_new");
+        } else {
+            fprintf(stderr, "usage: steps [-n N] [--noop PATH] [--cgroup] [--pool]\n");
             return 2;
         }
     }
@@ -113,9 +118,11 @@ int main(int argc, char **argv)
             box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
             (cgroup && box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20) < 0) ||
             (cgroup && box_set_limit(box, BOX_LIMIT_PIDS, 64) < 0) ||
+            (pool && box_set_cgroup_pool(box, pool) < 0) ||
             box_spawn(box, args) < 0 || box_wait(box, -1, &st) < 0 ||
             st.end != BOX_END_EXITED || st.exit_code != 0) {
             fprintf(stderr, "steps: %s\n", box_errmsg(box));
+            box_cgroup_pool_free(pool);
             bench_root_remove();
             return 1;
         }
@@ -141,7 +148,8 @@ int main(int argc, char **argv)
 
     stats(total, n, &total_med, &total_p99);
     printf("%ld spawns of the full box%s (root, /proc, /dev, default seccomp), euid %d; "
-           "total median %.3f ms, p99 %.3f ms\n\n", n, cgroup ? " + memory/pids cgroup" : "",
+           "total median %.3f ms, p99 %.3f ms\n\n", n,
+           cgroup ? pool ? " + memory/pids cgroup from a pool" : " + memory/pids cgroup" : "",
            (int)geteuid(), total_med, total_p99);
     printf("| from this mark to the next | median us | p99 us | share of the median total |\n");
     printf("|---|---:|---:|---:|\n");
@@ -167,6 +175,7 @@ int main(int argc, char **argv)
         printf("| %s | %.1f | %.1f |\n", name, med * 1e3, p99 * 1e3);
         free(pms[k]);
     }
+    box_cgroup_pool_free(pool);
     bench_root_remove();
     for (int m = 0; m < N_MARKS; m++)
         free(ms[m]);

@@ -778,6 +778,35 @@ int box_set_cgroup_parent(box_t *box, const char *dir);
 #define BOX_CGROUP_BACKEND_V2   2
 int box_set_cgroup_backend(box_t *box, int backend);
 
+/* A pool of box cgroups, for callers that spawn many boxes: making and removing a cgroup
+ * is most of a short box's cost with cgroup limits (on v1 above all). When a box of the
+ * pool ends (box_wait), its cgroups are not removed but reset (no limits, no tasks, peak
+ * memory and failure counters cleared, page cache reclaimed; the counters the kernel cannot
+ * clear, such as cpu time and OOM kills, are subtracted from the next box's status) and
+ * kept, for the next box of the pool with the same shape (the same controllers, cgroup
+ * parent and backend, in a process in the same cgroups). Boxes that cannot share: detached
+ * ones, and those with io limits or rules, device rules, hugetlb limits, memory on cgroup
+ * v2 (its peak cannot be cleared) or BOX_OPT_LIMITS_BEST_EFFORT, and boxes killed through
+ * cgroup.kill (box_kill SIGKILL, a time limit) make and remove their own. See
+ * box_cgroup_pool_new(3).
+ *
+ * box_cgroup_pool_new: a pool keeping at most max_idle sets of cgroups between boxes
+ * (1..65536). *out is the caller's, freed with box_cgroup_pool_free, which removes every
+ * cgroup the pool keeps. Returns 0, -EINVAL (out NULL, max_idle out of range), -ENOMEM.
+ * box_set_cgroup_pool: the box takes its cgroups from pool and gives them back (NULL: its
+ * own, the default). The box holds a reference: the pool may be freed before its boxes,
+ * whose cgroups are then removed when they end. Returns 0, -EINVAL (box NULL), -EBUSY.
+ * box_cgroup_pool_trim: remove the kept cgroups beyond `keep` sets (0: all of them), at a
+ * moment the caller chooses. Returns how many sets it removed, or -EINVAL.
+ * box_cgroup_pool_idle: how many sets the pool keeps now, or -EINVAL.
+ * A pool may be used by boxes in different threads at once. */
+typedef struct box_cgroup_pool box_cgroup_pool_t;
+int box_cgroup_pool_new(box_cgroup_pool_t **out, unsigned int max_idle);
+void box_cgroup_pool_free(box_cgroup_pool_t *pool);
+int box_set_cgroup_pool(box_t *box, box_cgroup_pool_t *pool);
+int box_cgroup_pool_trim(box_cgroup_pool_t *pool, unsigned int keep);
+int box_cgroup_pool_idle(const box_cgroup_pool_t *pool);
+
 /* After box_spawn: is `limit` in force? Returns 1 and writes where it is enforced into buf
  * (e.g. "/sys/fs/cgroup/memory/.../memory.limit_in_bytes", "rlimit", "box_wait"), 0 and
  * the reason when it is not (not set, or skipped under BOX_OPT_LIMITS_BEST_EFFORT), or

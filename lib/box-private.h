@@ -41,6 +41,14 @@ struct box_cgroup {
                                   live (no internal processes), or NULL */
     unsigned int offered;      /* v2: 1 << slot for each controller offered to the cgroups
                                   of execs (the box's cgroup.subtree_control) */
+    bool has_children;         /* cgroups of execs were made below it: not reused */
+    bool v2_killed;            /* cgroup.kill was written: not reused (the kernel goes on
+                                  killing children cloned into it, CLONE_INTO_CGROUP) */
+    bool was_frozen;           /* box_pause froze it: a pooled cgroup is thawed for reuse */
+    /* The counters the cgroup's earlier boxes left (it came from a box_cgroup_pool, where
+     * the kernel cannot reset them): subtracted from what usage reads. */
+    uint64_t base_cpu_us, base_user_us, base_system_us, base_oom_kills, base_pids_hits;
+    uint64_t base_memory; /* v1: bytes still charged when the box started (kernel memory) */
 };
 
 /* landlock.c: one path rule (box_landlock_path). */
@@ -130,6 +138,8 @@ struct box {
     struct box_io_rule *io_rules;
     size_t n_io_rules;
     struct box_cgroup cg;
+    box_cgroup_pool_t *cgroup_pool; /* cgroup-pool.c: box_set_cgroup_pool (a reference) */
+    char *cg_pool_key; /* the shape of cg, when the pool may take it back after the box */
     bool limit_enforced[BOX_LIMIT_COUNT]; /* after spawn: which limits are in force, */
     char *limit_state[BOX_LIMIT_COUNT];  /* and where (a file, a mechanism) or why not */
     uint64_t cap_keep;  /* caps.c: capabilities the program keeps (bit = CAP_*) */
@@ -256,6 +266,8 @@ struct box_limit_file {
     const char *file; /* in the cgroup directory; "*" stands for the huge page size */
     void (*format)(uint64_t value, uint64_t memory, char *buf, size_t size);
     const char *pre_file, *pre_value; /* written first (v1's cpu period) */
+    const char *reset; /* the file's text without a limit (a pooled cgroup's reset), or
+                          NULL: a cgroup that had this limit is not reused */
 };
 struct box__limit_desc {
     const char *name;        /* box_limit_name */
@@ -288,6 +300,15 @@ int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box__cgroup_usage(box_t *box, box_status_t *st);
 void box__cgroup_destroy(box_t *box);
 void box__cgroup_forget(box_t *box); /* free the paths, leave the cgroups */
+
+/* cgroup-pool.c: a box_cgroup_pool keeps the cgroups of ended boxes, reset, for the next
+ * box of the same shape (key). take: 1 and *cg filled from an idle set with that key, or
+ * 0. put: true when the pool took cg (then cg is cleared), false when it is full or freed
+ * (cg is the caller's to remove). unref: a box's reference is gone. */
+int box__cgroup_pool_take(box_cgroup_pool_t *pool, const char *key, struct box_cgroup *cg);
+bool box__cgroup_pool_put(box_cgroup_pool_t *pool, const char *key, struct box_cgroup *cg);
+void box__cgroup_pool_ref(box_cgroup_pool_t *pool);
+void box__cgroup_pool_unref(box_cgroup_pool_t *pool);
 int box__cgroup_frozen(box_t *box);  /* 1, 0 (or no freezer), -errno */
 /* A box_exec process's own cgroups ("exec-N" below the box's), with the cgroup limits of
  * limit[] where set[] (box_set_limit's values): 0 or a negative errno with the message.

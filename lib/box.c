@@ -142,6 +142,7 @@ BOX_API void box_free(box_t *box)
     if (box->detached)
         box__cgroup_forget(box);
     box__cgroup_destroy(box);
+    box__cgroup_pool_unref(box->cgroup_pool);
     box__state_free(box);
     for (int l = 0; l < BOX_LIMIT_COUNT; l++)
         free(box->limit_state[l]);

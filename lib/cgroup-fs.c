@@ -132,6 +132,20 @@ void box_cg_rmdir(const char *dir)
     rmdir_tree(dir, 0);
 }
 
+/* Both backends remove a cgroup the same way (their ops' destroy is box_cg_rmdir). */
+void box_cg_destroy_set(struct box_cgroup *cg)
+{
+    if (cg->leaf)
+        box_cg_rmdir(cg->leaf);
+    free(cg->leaf);
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        if (cg->dir[slot])
+            box_cg_rmdir(cg->dir[slot]);
+        free(cg->dir[slot]);
+    }
+    memset(cg, 0, sizeof *cg); /* the flags and counters too: the next cgroups are new */
+}
+
 /* Each pid of cgroup.procs in dir and in the cgroups below it: fn(pid, arg) for each. */
 static int each_proc_at(const char *dir, int depth, void (*fn)(pid_t, void *), void *arg)
 {

@@ -225,6 +225,8 @@ static bool wanted(const box_t *box, bool need[BOX_CG_SLOTS])
 
 /* Place each needed controller in the v2 cgroup or a v1 hierarchy, create the cgroups
  * and write the limits. On error everything made so far is removed. */
+static int apply(box_t *box);
+
 static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS])
 {
     char v2_parent[4096] = "", parent[4096];
@@ -329,6 +331,19 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
             goto fail;
         }
     }
+    if ((r = apply(box)) < 0)
+        goto fail;
+    return 0;
+fail:
+    box__cgroup_destroy(box);
+    return r;
+}
+
+/* Write the box's limits, cpuset, io and device rules into its cgroups. */
+static int apply(box_t *box)
+{
+    int r;
+
     for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
         int slot = limit_slot((box_limit_t)l);
 
@@ -345,40 +360,184 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
             continue;
         }
         if (r < 0)
-            goto fail;
+            return r;
     }
-    if (need[BOX_CG_CPUSET] &&
+    if ((box->cpuset_cpus || box->cpuset_mems) &&
         (r = slot_ops(box, BOX_CG_CPUSET)->apply_cpuset(box, slot_dir(box, BOX_CG_CPUSET))) < 0)
-        goto fail;
+        return r;
     if (box->n_io_rules &&
         (r = slot_ops(box, BOX_CG_IO)->apply_io(box, slot_dir(box, BOX_CG_IO))) < 0)
-        goto fail;
+        return r;
     if (box->n_device_rules &&
         (r = slot_ops(box, BOX_CG_DEVICES)->apply_devices(box,
                                                           slot_dir(box, BOX_CG_DEVICES))) < 0)
-        goto fail;
+        return r;
     return 0;
-fail:
-    box__cgroup_destroy(box);
+}
+
+/* ---- reuse through a box_cgroup_pool ---- */
+
+static int64_t cpu_us(const struct box_cgroup *cg, uint64_t *user_us, uint64_t *system_us);
+static void usage(const struct box_cgroup *cg, bool pids_events, box_status_t *st);
+
+/* May this box's cgroups come from its pool and go back to it? Not a detached box's (they
+ * outlive the box_t), nor where a reset cannot undo what the box set: io and device rules
+ * (lists the kernel adds to), limits without a reset value, skipped limits. */
+static bool poolable(const box_t *box, const bool need[BOX_CG_SLOTS])
+{
+    if (!box->cgroup_pool || (box->opts & (BOX_OPT_DETACH | BOX_OPT_LIMITS_BEST_EFFORT)) ||
+        box->n_io_rules || box->n_device_rules || need[BOX_CG_IO] || need[BOX_CG_HUGETLB] ||
+        need[BOX_CG_DEVICES])
+        return false;
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++) {
+        const struct box__limit_desc *d = box__limit_desc((box_limit_t)l);
+
+        if (box->limit_set[l] && d && d->slot >= 0 && d->v1.format &&
+            (!d->v1.reset || !d->v2.reset))
+            return false;
+    }
+    return true;
+}
+
+/* The shape of the box's cgroups: what decides where create() puts them. */
+static char *pool_key(const box_t *box, const bool need[BOX_CG_SLOTS], const char *proc_cgroup)
+{
+    unsigned int mask = 0;
+    char *key;
+
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++)
+        mask |= need[slot] ? 1u << slot : 0;
+    if (asprintf(&key, "%x %d %s\n%s", mask, box->cgroup_backend,
+                 box->cgroup_parent ? box->cgroup_parent : "", proc_cgroup) < 0)
+        return NULL;
+    return key;
+}
+
+/* Is any task left in the box's cgroups? Every task of the box is in each of them, so one
+ * is enough: the v2 cgroup (with its leaf) or the first v1 one. */
+static bool populated(const struct box_cgroup *cg)
+{
+    char buf[256];
+
+    if (cg->dir[BOX_CG_V2])
+        return box_cg_read_at(cg->dir[BOX_CG_V2], "cgroup.events", buf, sizeof buf) < 0 ||
+               !strstr(buf, "populated 0");
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++)
+        if (cg->dir[slot] && !cg->v2_slot[slot])
+            return box_cg_read_at(cg->dir[slot], "cgroup.procs", buf, sizeof buf) < 0 ||
+                   buf[0] != '\0';
+    return true;
+}
+
+static int write_reset(const box_t *box, box_limit_t limit)
+{
+    const struct box__limit_desc *d = box__limit_desc(limit);
+    int slot = d->slot;
+    const struct box_limit_file *f = box->cg.v2_slot[slot] ? &d->v2 : &d->v1;
+
+    if (!box->limit_set[limit] || !f->format || !slot_dir(box, slot))
+        return 0;
+    return f->reset ? box_cg_write(slot_dir(box, slot), f->file, f->reset) : -EOPNOTSUPP;
+}
+
+/* What an ended box leaves charged to its v1 memory cgroup: page cache it read or wrote,
+ * reclaimed here so that the next box starts without it (force_empty drains every cpu's
+ * page lists first, a millisecond on a busy host: it runs only when there is something to
+ * reclaim). What stays, below the threshold, is mostly kernel memory force_empty cannot
+ * free: *left, which the next box's peak does not count. */
+#define RECLAIM_ABOVE (1u << 20)
+
+static int reclaim_v1(const char *dir, uint64_t *left)
+{
+    char buf[64];
+    int r = box_cg_read_at(dir, "memory.usage_in_bytes", buf, sizeof buf);
+
+    if (r == 0 && (r = box_cg_key_u64(buf, NULL, left)) == 0 && *left > RECLAIM_ABOVE &&
+        (r = box_cg_write(dir, "memory.force_empty", "0")) == 0 &&
+        (r = box_cg_read_at(dir, "memory.usage_in_bytes", buf, sizeof buf)) == 0)
+        r = box_cg_key_u64(buf, NULL, left);
     return r;
 }
 
-/* Create the box's cgroups and write its limits. Nothing is created when no limit needs a
- * cgroup. On error everything made so far is removed. */
+/* Make the box's ended cgroups like new ones for the next box: thawed, every limit the box
+ * set (or box_update_limit changed) back to none, v1 memory's charged pages reclaimed and
+ * its peak and failure counters cleared; the counters that cannot be cleared (cpu time,
+ * OOM kills, forks the pids limit refused) read into base_*, for usage() to subtract. */
+static int reset(box_t *box)
+{
+    struct box_cgroup *cg = &box->cg;
+    const char *memory = cg->dir[BOX_CG_MEMORY];
+    box_status_t raw = { 0 };
+    uint64_t left = 0;
+    int64_t total;
+    int r;
+
+    if (cg->has_children || cg->v2_killed || populated(cg))
+        return -EBUSY;
+    if (cg->was_frozen && cg->dir[BOX_CG_V2] &&
+        (r = box_cg_write(cg->dir[BOX_CG_V2], "cgroup.freeze", "0")) < 0)
+        return r;
+    if (cg->was_frozen && cg->dir[BOX_CG_FREEZER] &&
+        (r = box_cg_write(cg->dir[BOX_CG_FREEZER], "freezer.state", "THAWED")) < 0)
+        return r;
+    cg->was_frozen = false;
+    /* v1 memory+swap must stay above memory: it goes first */
+    if ((r = write_reset(box, BOX_LIMIT_SWAP)) < 0)
+        return r;
+    for (int l = 0; l < BOX_LIMIT_COUNT; l++)
+        if (l != BOX_LIMIT_SWAP && limit_slot((box_limit_t)l) >= 0 &&
+            (r = write_reset(box, (box_limit_t)l)) < 0)
+            return r;
+    if (memory && !cg->v2_slot[BOX_CG_MEMORY] &&
+        ((r = reclaim_v1(memory, &left)) < 0 ||
+         (r = box_cg_write(memory, "memory.max_usage_in_bytes", "0")) < 0 ||
+         (r = box_cg_write(memory, "memory.failcnt", "0")) < 0))
+        return r;
+    cg->base_cpu_us = cg->base_user_us = cg->base_system_us = 0;
+    cg->base_oom_kills = cg->base_pids_hits = 0;
+    cg->base_memory = left;
+    usage(cg, true, &raw);
+    total = cpu_us(cg, NULL, NULL);
+    cg->base_cpu_us = total > 0 ? (uint64_t)total : 0;
+    cg->base_user_us = raw.cpu_user_us;
+    cg->base_system_us = raw.cpu_system_us;
+    cg->base_oom_kills = raw.oom_kills;
+    cg->base_pids_hits = raw.pids_limit_hits;
+    return 0;
+}
+
+/* Create the box's cgroups and write its limits, or take them from the box's pool. Nothing
+ * is created when no limit needs a cgroup. On error everything made so far is removed. */
 int box__cgroup_create(box_t *box)
 {
     struct discovery k = { NULL, NULL };
     bool need[BOX_CG_SLOTS] = { false };
+    char *key = NULL;
     int r;
 
     if (!wanted(box, need))
         return 0;
-    if ((r = box_cg_read_alloc("/proc/self/mountinfo", &k.mountinfo)) < 0 ||
-        (r = box_cg_read_alloc("/proc/self/cgroup", &k.proc_cgroup)) < 0)
-        r = box__error(box, -r, "spawn: cgroup: read /proc/self/%s",
-                      k.mountinfo ? "cgroup" : "mountinfo");
-    else
+    if ((r = box_cg_read_alloc("/proc/self/cgroup", &k.proc_cgroup)) < 0)
+        return box__error(box, -r, "spawn: cgroup: read /proc/self/cgroup");
+    if (poolable(box, need) && !(key = pool_key(box, need, k.proc_cgroup))) {
+        free(k.proc_cgroup);
+        return box__error(box, ENOMEM, "spawn: cgroup");
+    }
+    if (key && box__cgroup_pool_take(box->cgroup_pool, key, &box->cg) == 1) {
+        r = apply(box);
+        if (r < 0)
+            box_cg_destroy_set(&box->cg); /* not to the pool: half of the limits written */
+    } else if ((r = box_cg_read_alloc("/proc/self/mountinfo", &k.mountinfo)) < 0) {
+        r = box__error(box, -r, "spawn: cgroup: read /proc/self/mountinfo");
+    } else {
         r = create(box, &k, need);
+    }
+    /* Only a complete set goes back to the pool; v2 memory.peak cannot be cleared. */
+    if (r == 0 && !box->cg.v2_slot[BOX_CG_MEMORY]) {
+        box->cg_pool_key = key;
+        key = NULL;
+    }
+    free(key);
     free(k.mountinfo);
     free(k.proc_cgroup);
     return r;
@@ -438,6 +597,7 @@ static int set_frozen(box_t *box, bool freeze, const char *what)
     if (!(dir = freezer_dir(box, &ops)))
         return box__error(box, EOPNOTSUPP, "%s: the box has no cgroup with a freezer (it "
                           "gets one with a cgroup limit, e.g. BOX_LIMIT_PIDS)", what);
+    box->cg.was_frozen |= freeze;
     r = box_cg_set_frozen(ops, dir, freeze, 2000);
     if (r == -ETIMEDOUT)
         return box__error(box, ETIMEDOUT, "%s: the %s freezer of %s did not change within 2 s",
@@ -540,13 +700,20 @@ BOX_API int box_update_limit(box_t *box, box_limit_t limit, uint64_t value)
 /* Kill every process of the box at once. */
 void box__cgroup_kill(box_t *box)
 {
-    if (box->cg.dir[BOX_CG_V2])
+    if (box->cg.dir[BOX_CG_V2]) {
         box_cg_v2_ops.kill(box->cg.dir[BOX_CG_V2]);
-    else if (box->cg.dir[BOX_CG_FREEZER])
+        box->cg.v2_killed = true;
+    } else if (box->cg.dir[BOX_CG_FREEZER])
         box_cg_v1_ops.kill(box->cg.dir[BOX_CG_FREEZER]);
 }
 
-/* cpu time of all tasks of cg in microseconds, or -1 without a cgroup for it. */
+static uint64_t less(uint64_t v, uint64_t base)
+{
+    return v > base ? v - base : 0;
+}
+
+/* cpu time of all tasks of cg in microseconds (since the cgroup's box started), or -1
+ * without a cgroup for it. */
 static int64_t cpu_us(const struct box_cgroup *cg, uint64_t *user_us, uint64_t *system_us)
 {
     uint64_t u, s;
@@ -555,11 +722,13 @@ static int64_t cpu_us(const struct box_cgroup *cg, uint64_t *user_us, uint64_t *
     if (!cg_dir(cg, BOX_CG_CPUACCT))
         return -1;
     total = cg_ops(cg, BOX_CG_CPUACCT)->cpu_usage(cg_dir(cg, BOX_CG_CPUACCT), &u, &s);
-    if (total >= 0 && user_us)
-        *user_us = u;
-    if (total >= 0 && system_us)
-        *system_us = s;
-    return total;
+    if (total < 0)
+        return total;
+    if (user_us)
+        *user_us = less(u, cg->base_user_us);
+    if (system_us)
+        *system_us = less(s, cg->base_system_us);
+    return (int64_t)less((uint64_t)total, cg->base_cpu_us);
 }
 
 int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us)
@@ -579,10 +748,14 @@ static void usage(const struct box_cgroup *cg, bool pids_events, box_status_t *s
         st->cpu_user_us = u;
         st->cpu_system_us = s;
     }
-    if (pids && pids_events && box_cg_read_at(pids, "pids.events", buf, sizeof buf) == 0)
-        box_cg_key_u64(buf, "max", &st->pids_limit_hits);
-    if (cg_dir(cg, BOX_CG_MEMORY))
+    if (pids && pids_events && box_cg_read_at(pids, "pids.events", buf, sizeof buf) == 0 &&
+        box_cg_key_u64(buf, "max", &st->pids_limit_hits) == 0)
+        st->pids_limit_hits = less(st->pids_limit_hits, cg->base_pids_hits);
+    if (cg_dir(cg, BOX_CG_MEMORY)) {
         cg_ops(cg, BOX_CG_MEMORY)->memory_usage(cg_dir(cg, BOX_CG_MEMORY), st);
+        st->oom_kills = less(st->oom_kills, cg->base_oom_kills);
+        st->memory_peak_bytes = less(st->memory_peak_bytes, cg->base_memory);
+    }
 }
 
 /* Free the paths, leaving the cgroups. */
@@ -616,29 +789,14 @@ void box__cgroup_usage(box_t *box, box_status_t *st)
     usage(&box->cg, box->limit_set[BOX_LIMIT_PIDS], st);
 }
 
-/* Remove cgroups (and those below them); the paths are freed. */
-static void destroy(struct box_cgroup *cg)
-{
-    if (cg->leaf)
-        box_cg_rmdir(cg->leaf);
-    free(cg->leaf);
-    cg->leaf = NULL;
-    cg->offered = 0;
-    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
-        char *dir = cg->dir[slot];
-
-        if (!dir)
-            continue;
-        cg_ops(cg, slot)->destroy(dir);
-        free(dir);
-        cg->dir[slot] = NULL;
-        cg->v2_slot[slot] = false;
-    }
-}
-
+/* The box's cgroups go back to its pool, reset, where they may; else they are removed. */
 void box__cgroup_destroy(box_t *box)
 {
-    destroy(&box->cg);
+    if (box->cg_pool_key && box->cgroup_pool && reset(box) == 0)
+        box__cgroup_pool_put(box->cgroup_pool, box->cg_pool_key, &box->cg);
+    free(box->cg_pool_key);
+    box->cg_pool_key = NULL;
+    box_cg_destroy_set(&box->cg);
 }
 
 /* ---- the cgroups of an exec ---- */
@@ -699,6 +857,7 @@ int box__cgroup_exec_create(box_t *box, const bool set[BOX_LIMIT_COUNT],
     memset(cg, 0, sizeof *cg);
     if ((r = exec_slots(box, set, need)) < 0)
         return r;
+    box->cg.has_children = true; /* its cgroups are not reused */
     if (box->cg.dir[BOX_CG_V2] && (r = enable_children(box, need)) < 0)
         return r;
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
@@ -736,7 +895,7 @@ int box__cgroup_exec_create(box_t *box, const bool set[BOX_LIMIT_COUNT],
     }
     return 0;
 fail:
-    destroy(cg);
+    box_cg_destroy_set(cg);
     return r;
 }
 
@@ -765,7 +924,7 @@ void box__cgroup_exec_kill(const struct box_cgroup *cg)
 void box__cgroup_exec_destroy(struct box_cgroup *cg)
 {
     box__cgroup_exec_kill(cg);
-    destroy(cg);
+    box_cg_destroy_set(cg);
 }
 
 /* box_proc_release: the directories stay with their processes (the box's removal takes

@@ -8,7 +8,9 @@
  *   cgroup-v1.c        the v1 backend: per-controller hierarchies, the v1 freezer
  *   cgroup-v2.c        the v2 backend: subtree_control, cgroup.kill, cgroup.freeze
  *   cgroup.c           the box's cgroups: which hierarchy holds each controller, then
- *                      create, limits, attach, kill, usage, destroy through the backends
+ *                      create, limits, attach, kill, usage, destroy through the backends;
+ *                      what a box_cgroup_pool may reuse, and its reset
+ *   cgroup-pool.c      box_cgroup_pool: the idle sets of reset cgroups, under a lock
  *
  * Limits reach the files through limits.c's table (box__limit_desc, box__limit_format). */
 #ifndef LIBBOX_CGROUP_H
@@ -88,6 +90,9 @@ extern const struct box_cg_ops box_cg_v1_ops, box_cg_v2_ops;
 int box_cg_mkdir(const char *dir);
 int box_cg_attach_procs(const char *dir, pid_t pid);
 void box_cg_rmdir(const char *dir); /* with the cgroups below it */
+/* Remove every cgroup of cg (its leaf first, each with the cgroups below it) and free the
+ * paths. */
+void box_cg_destroy_set(struct box_cgroup *cg);
 /* fn(pid, arg) for each pid in cgroup.procs of dir and of the cgroups below it: 0 or the
  * error of reading dir's. */
 int box_cg_each_proc(const char *dir, void (*fn)(pid_t pid, void *arg), void *arg);

@@ -1088,6 +1088,247 @@ static void test_rootless_device_rules(void **state)
     box_free(box);
 }
 
+/* ---- box_cgroup_pool ---- */
+
+/* The text of `file` in the directory of the file a limit of the box is written to. */
+static void limit_dir_file(box_t *box, box_limit_t limit, const char *file, char *out,
+                           size_t size)
+{
+    char where[512], path[700];
+    FILE *f;
+
+    assert_int_equal(box_limit_status(box, limit, where, sizeof where), 1);
+    *strrchr(where, '/') = '\0';
+    snprintf(path, sizeof path, "%s/%s", where, file);
+    f = fopen(path, "re");
+    assert_non_null(f);
+    assert_non_null(fgets(out, (int)size, f));
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+static box_t *pool_box(box_cgroup_pool_t *pool, uint64_t memory, uint64_t pids)
+{
+    box_t *box = box_with_dev();
+
+    assert_int_equal(box_set_cgroup_pool(box, pool), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, memory), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, pids), 0);
+    return box;
+}
+
+/* Is the memory controller of this host's boxes on v1 (where a pool reuses cgroups)? */
+static bool memory_on_v1(box_t *box)
+{
+    char where[512];
+
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where, sizeof where), 1);
+    return strstr(where, "memory.limit_in_bytes") != NULL;
+}
+
+/* Boxes of one pool run in the same cgroups one after the other, and each finds them as
+ * new: its own limits, no peak, OOM kill, refused fork or cpu time of the boxes before. */
+static void test_pool_reuse_is_clean(void **state)
+{
+    box_cgroup_pool_t *pool;
+    char where[3][512], text[64], out[64];
+    box_status_t st[3];
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_cgroup_pool_new(&pool, 4), 0);
+    /* 1: forks until the pids limit refuses them */
+    box = pool_box(pool, 32 << 20, 8);
+    assert_int_equal(run_box(box, "sh -c 'while :; do sleep 5 & done' 2>&-; echo done", out,
+                             sizeof out, &st[0]), 0);
+    assert_true(st[0].pids_limit_hits > 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where[0], sizeof where[0]), 1);
+    if (!memory_on_v1(box)) { /* v2 memory.peak cannot be cleared: nothing is kept */
+        box_free(box);
+        assert_int_equal(box_cgroup_pool_idle(pool), 0);
+        box_cgroup_pool_free(pool);
+        return;
+    }
+    box_free(box);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    assert_true(count_box_cgroups() > 0); /* kept, until the pool is freed */
+    /* 2: OOM-killed, in the same cgroups */
+    box = pool_box(pool, 32 << 20, 8);
+    assert_int_equal(run_box(box, "x=$(head -c 200000000 /dev/zero | tr '\\0' a)", NULL, 0,
+                             &st[1]), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1); /* back after box_wait */
+    assert_int_equal(st[1].end, BOX_END_OOM);
+    assert_true(st[1].oom_kills >= 1);
+    assert_int_equal(st[1].pids_limit_hits, 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where[1], sizeof where[1]), 1);
+    assert_string_equal(where[1], where[0]);
+    box_free(box);
+    /* 3: other limits of the same shape, a program that does almost nothing */
+    box = pool_box(pool, 64 << 20, 16);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "sleep", "1", NULL }), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_MEMORY, where[2], sizeof where[2]), 1);
+    assert_string_equal(where[2], where[0]);
+    limit_file_text(box, BOX_LIMIT_MEMORY, text, sizeof text);
+    assert_string_equal(text, "67108864");
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "16");
+    assert_int_equal(box_wait(box, -1, &st[2]), 0);
+    assert_int_equal(st[2].end, BOX_END_EXITED);
+    assert_int_equal(st[2].oom_kills, 0);
+    assert_int_equal(st[2].pids_limit_hits, 0);
+    assert_true(st[2].memory_peak_bytes < st[1].memory_peak_bytes / 2);
+    assert_true(st[2].cpu_user_us + st[2].cpu_system_us <
+                st[1].cpu_user_us + st[1].cpu_system_us);
+    /* what the box left is reset: no limit in force until the next box */
+    limit_file_text(box, BOX_LIMIT_MEMORY, text, sizeof text);
+    assert_true(strtoull(text, NULL, 10) > (1ull << 60));
+    box_free(box);
+    box_cgroup_pool_free(pool); /* removes them: cg_teardown counts none */
+}
+
+/* What box_update_limit changed in a pooled cgroup is undone for the next box, and a limit
+ * the next box does not set is not in force in it. */
+static void test_pool_update_limit_reset(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+    const char *const short_argv[] = { "sleep", "1", NULL };
+    box_cgroup_pool_t *pool;
+    char text[64];
+    box_status_t st;
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_cgroup_pool_new(&pool, 1), 0);
+    box = pool_box(pool, 32 << 20, 8);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_WEIGHT, 50), 0);
+    assert_int_equal(box_spawn(box, short_argv), 0);
+    if (!memory_on_v1(box)) {
+        box_free(box);
+        box_cgroup_pool_free(pool);
+        return;
+    }
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY_HIGH, 16 << 20), 0);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0); /* ends by itself: a killed one's go */
+    assert_int_equal(st.end, BOX_END_EXITED);
+    box_free(box);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    /* the same shape (memory, pids, cpu), without the swap, soft memory and weight */
+    box = box_with_dev();
+    assert_int_equal(box_set_cgroup_pool(box, pool), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 48 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 7), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_CPU_MILLIS, 500), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 0);
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "7");
+    limit_dir_file(box, BOX_LIMIT_MEMORY, "memory.soft_limit_in_bytes", text, sizeof text);
+    assert_true(strtoull(text, NULL, 10) > (1ull << 60));
+    limit_dir_file(box, BOX_LIMIT_MEMORY, "memory.memsw.limit_in_bytes", text, sizeof text);
+    assert_true(strtoull(text, NULL, 10) > (1ull << 60));
+    limit_dir_file(box, BOX_LIMIT_CPU_MILLIS, "cpu.shares", text, sizeof text);
+    assert_string_equal(text, "1024");
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+    box_cgroup_pool_free(pool);
+}
+
+/* The pool keeps at most max_idle sets; trim removes the rest; a pool freed before its box
+ * leaves that box to remove its own cgroups; a box of another shape gets cgroups of its
+ * own. */
+static void test_pool_limits_and_free(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_cgroup_pool_t *pool;
+    box_t *box[3];
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_cgroup_pool_new(&pool, 2), 0);
+    for (int i = 0; i < 3; i++) {
+        box[i] = pool_box(pool, 32 << 20, 8);
+        assert_int_equal(box_spawn(box[i], argv), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(box_wait(box[i], -1, &st), 0);
+        if (i == 0 && !memory_on_v1(box[i])) {
+            for (int j = 0; j < 3; j++)
+                box_free(box[j]);
+            box_cgroup_pool_free(pool);
+            return;
+        }
+        box_free(box[i]);
+    }
+    assert_int_equal(box_cgroup_pool_idle(pool), 2);
+    assert_int_equal(box_cgroup_pool_trim(pool, 1), 1);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    /* another shape: no pids limit */
+    box[0] = box_with_dev();
+    assert_int_equal(box_set_cgroup_pool(box[0], pool), 0);
+    assert_int_equal(box_set_limit(box[0], BOX_LIMIT_CPU_MILLIS, 500), 0);
+    assert_int_equal(box_spawn(box[0], argv), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    assert_int_equal(box_wait(box[0], -1, &st), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 2);
+    box_free(box[0]);
+    /* a box killed through its cgroup: its cgroups are removed, not kept */
+    box[0] = pool_box(pool, 32 << 20, 8);
+    assert_int_equal(box_spawn(box[0], (const char *const[]){ "sleep", "60", NULL }), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    assert_int_equal(box_kill(box[0], SIGKILL), 0);
+    assert_int_equal(box_wait(box[0], -1, &st), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 1);
+    box_free(box[0]);
+    /* freed while a box of it runs: that box's cgroups go when it ends */
+    box[0] = pool_box(pool, 32 << 20, 8);
+    assert_int_equal(box_spawn(box[0], argv), 0);
+    box_cgroup_pool_free(pool);
+    assert_int_equal(box_wait(box[0], -1, &st), 0);
+    assert_int_equal(count_box_cgroups(), 0);
+    box_free(box[0]);
+}
+
+/* The pool's arguments; rootless (no writable cgroup) a pool changes nothing. */
+static void test_pool_arguments(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_cgroup_pool_t *pool;
+    box_status_t st;
+    box_t *box = new_test_box();
+
+    (void)state;
+    assert_int_equal(box_cgroup_pool_new(NULL, 1), -EINVAL);
+    assert_int_equal(box_cgroup_pool_new(&pool, 0), -EINVAL);
+    assert_int_equal(box_cgroup_pool_new(&pool, 65537), -EINVAL);
+    assert_int_equal(box_cgroup_pool_trim(NULL, 0), -EINVAL);
+    assert_int_equal(box_cgroup_pool_idle(NULL), -EINVAL);
+    assert_int_equal(box_set_cgroup_pool(NULL, NULL), -EINVAL);
+    box_cgroup_pool_free(NULL);
+    assert_int_equal(box_cgroup_pool_new(&pool, 1), 0);
+    assert_int_equal(box_set_cgroup_pool(box, pool), 0);
+    assert_int_equal(box_set_cgroup_pool(box, NULL), 0);
+    assert_int_equal(box_set_cgroup_pool(box, pool), 0);
+    assert_int_equal(box_spawn(box, argv), 0); /* no cgroup limit: no cgroup */
+    assert_int_equal(box_set_cgroup_pool(box, NULL), -EBUSY);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(box_cgroup_pool_idle(pool), 0);
+    box_free(box);
+    if (getuid() != 0) {
+        box = new_test_box();
+        assert_int_equal(box_set_cgroup_pool(box, pool), 0);
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+        assert_true(box_spawn(box, argv) < 0);
+        assert_non_null(strstr(box_errmsg(box), "cgroup memory"));
+        box_free(box);
+        assert_int_equal(box_cgroup_pool_idle(pool), 0);
+    }
+    box_cgroup_pool_free(pool);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest root_tests[] = {
@@ -1120,12 +1361,17 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_device_rules, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_reuse_is_clean, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_update_limit_reset, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_limits_and_free, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_arguments, cg_setup, cg_teardown),
     };
     const struct CMUnitTest rootless_tests[] = {
         cmocka_unit_test_setup_teardown(test_rootless_cgroup_error, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_best_effort, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_device_rules, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_arguments, cg_setup, cg_teardown),
     };
 
     return test_main(argc, argv, root_tests, sizeof root_tests / sizeof root_tests[0],

@@ -184,6 +184,13 @@ class box_store_t(ctypes.Structure):
 box_store_p = ctypes.POINTER(box_store_t)
 
 
+class box_cgroup_pool_t(ctypes.Structure):
+    """Opaque: only pointers to it cross the ABI."""
+
+
+box_cgroup_pool_p = ctypes.POINTER(box_cgroup_pool_t)
+
+
 class box_status_t(ctypes.Structure):
     _fields_ = [
         ("version", ctypes.c_uint32),  # BOX_STATUS_VERSION, set by the library
@@ -469,6 +476,11 @@ _OPTIONAL = {
     "box_resume": (_I, [box_p]),
     "box_pids": (_I, [box_p, ctypes.POINTER(pid_t), ctypes.c_size_t]),
     "box_update_limit": (_I, [box_p, _I, ctypes.c_uint64]),
+    "box_cgroup_pool_new": (_I, [ctypes.POINTER(box_cgroup_pool_p), _U]),
+    "box_cgroup_pool_free": (None, [box_cgroup_pool_p]),
+    "box_set_cgroup_pool": (_I, [box_p, box_cgroup_pool_p]),
+    "box_cgroup_pool_trim": (_I, [box_cgroup_pool_p, _U]),
+    "box_cgroup_pool_idle": (_I, [box_cgroup_pool_p]),
     "box_set_id": (_I, [box_p, _S]),
     "box_set_state_dir": (_I, [box_p, _S]),
     "box_set_label": (_I, [box_p, _S]),
@@ -610,6 +622,11 @@ box_pause = lib.box_pause if "box_pause" in _PROTOS else None
 box_resume = lib.box_resume if "box_resume" in _PROTOS else None
 box_pids = lib.box_pids if "box_pids" in _PROTOS else None
 box_update_limit = lib.box_update_limit if "box_update_limit" in _PROTOS else None
+box_cgroup_pool_new = lib.box_cgroup_pool_new if "box_cgroup_pool_new" in _PROTOS else None
+box_cgroup_pool_free = lib.box_cgroup_pool_free if "box_cgroup_pool_free" in _PROTOS else None
+box_set_cgroup_pool = lib.box_set_cgroup_pool if "box_set_cgroup_pool" in _PROTOS else None
+box_cgroup_pool_trim = lib.box_cgroup_pool_trim if "box_cgroup_pool_trim" in _PROTOS else None
+box_cgroup_pool_idle = lib.box_cgroup_pool_idle if "box_cgroup_pool_idle" in _PROTOS else None
 # Detached boxes (box_open(3)).
 box_set_id = lib.box_set_id if "box_set_id" in _PROTOS else None
 box_set_state_dir = lib.box_set_state_dir if "box_set_state_dir" in _PROTOS else None

@@ -26,7 +26,8 @@ pytestmark = [
 STRUCTS = {"box_status_t": _ffi.box_status_t, "box_seccomp_arg_t": _ffi.box_seccomp_arg_t,
            "box_features_t": _ffi.box_features_t, "box_exec_opts_t": _ffi.box_exec_opts_t}
 # Opaque handles: C typedef -> the ctypes pointer type used for them.
-HANDLES = {"box_t": _ffi.box_p, "box_proc_t": _ffi.box_proc_p, "box_store_t": _ffi.box_store_p}
+HANDLES = {"box_t": _ffi.box_p, "box_proc_t": _ffi.box_proc_p, "box_store_t": _ffi.box_store_p,
+           "box_cgroup_pool_t": _ffi.box_cgroup_pool_p}
 
 
 def _header():
