@@ -25,7 +25,9 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2397,11 +2399,48 @@ static void json_usage(FILE *f, const box_status_t *st, const char *sep)
 }
 
 /* --block-fd, --userns-block-fd: wait for one byte (or EOF) on fd, then close it. */
-static void wait_byte(int fd, const char *what)
+/* The signals boxrun passes on to a running box; blocked from before box_spawn on. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static void forwarded_set(sigset_t *set)
 {
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(set, forwarded[i]);
+}
+
+/* --block-fd, --userns-block-fd: wait for one byte (or EOF) on fd while the box is held.
+ * No program runs yet to take a forwarded signal, so one that comes now ends boxrun as it
+ * would end a process that does not block it (each of them terminates by default, as
+ * bwrap is then ended), once the held box is killed and freed and the temporary
+ * directory removed: nothing is left behind. */
+static void wait_byte(struct run *r, int fd, const char *what)
+{
+    sigset_t set;
+    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+    struct signalfd_siginfo si;
     char b;
     ssize_t n;
 
+    forwarded_set(&set);
+    p[1].fd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (p[1].fd < 0)
+        die("%s %d: signalfd: %s", what, fd, strerror(errno));
+    while (poll(p, 2, -1) < 0)
+        if (errno != EINTR)
+            die("%s %d: poll: %s", what, fd, strerror(errno));
+    if ((p[1].revents & POLLIN) && read(p[1].fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        note(r, "signal %u while the box waits on %s: the box is killed, boxrun ends by it",
+             si.ssi_signo, what);
+        box_free(r->box);
+        r->box = NULL;
+        cleanup_tmpdir();
+        signal((int)si.ssi_signo, SIG_DFL);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise((int)si.ssi_signo);
+        _exit(128 + (int)si.ssi_signo); /* (a signal that does not end us by default) */
+    }
+    close(p[1].fd);
     do
         n = read(fd, &b, 1);
     while (n < 0 && errno == EINTR);
@@ -2455,17 +2494,13 @@ static void open_json_status(struct run *r)
 
 /* ---- running ---- */
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-
 static void wait_box(struct run *r, box_status_t *st)
 {
     struct timespec zero = { 0, 0 };
     sigset_t set;
     int rc;
 
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaddset(&set, forwarded[i]);
+    forwarded_set(&set);
     /* box_wait also enforces the wall-time and cpu-time limits while it waits. */
     while ((rc = box_wait(r->box, 100, st)) == -ETIMEDOUT) {
         int sig;
@@ -2669,9 +2704,7 @@ int main(int argc, char **argv)
         open_json_status(r);
 
     /* Signals for the box are taken by sigtimedwait; the child starts with an empty mask. */
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaddset(&set, forwarded[i]);
+    forwarded_set(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
 
     note(r, "spawn %s", prog < argc ? argv[prog] : "the image's Cmd");
@@ -2690,14 +2723,14 @@ int main(int argc, char **argv)
         /* As bwrap: the pid is reported; one byte (or EOF) says the maps are written. */
         note(r, "box waits for its uid/gid maps (pid %d); waiting on --userns-block-fd %d",
              (int)box_pid(r->box), r->userns_block_fd);
-        wait_byte(r->userns_block_fd, "--userns-block-fd");
+        wait_byte(r, r->userns_block_fd, "--userns-block-fd");
         check(r, box_start(r->box));
     }
     if (r->block_fd >= 0) {
         /* As bwrap: the box is built and its pid reported; one byte (or EOF) runs it. */
         note(r, "box built (pid %d); waiting on --block-fd %d", (int)box_pid(r->box),
              r->block_fd);
-        wait_byte(r->block_fd, "--block-fd");
+        wait_byte(r, r->block_fd, "--block-fd");
         check(r, box_start(r->box));
     }
     if (r->verbose) {

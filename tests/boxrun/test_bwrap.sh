@@ -178,6 +178,29 @@ common() {
     sh "$tmp/ubf.sh" "$bw" 5 7 "--gid 7 sh -c 'echo \$(id -u) \$(id -g)'"
   t "${who}--userns-block-fd: an id the maps lack" 1 '^bwrap: spawn: setgid 3:3 .*Invalid argument$' \
     sh "$tmp/ubf.sh" "$bw" 5 7 "--uid 3 --gid 3 true"
+  # SIGTERM while the box waits on --block-fd / --userns-block-fd ends bwrap-libbox by
+  # that signal (status 143), and the held box with it
+  for opt in --block-fd "--unshare-user --userns-block-fd"; do
+    rm -f "$tmp/bfd" "$tmp/binfo"
+    mkfifo "$tmp/bfd" "$tmp/binfo"
+    exec 8<>"$tmp/bfd"
+    $as "$bw" $rb --unshare-pid --info-fd 6 $opt 5 sh -c 'echo ran' 5<"$tmp/bfd" 6>"$tmp/binfo" \
+      8>&- >"$out" 2>&1 &
+    bp=$!
+    child=$(timeout 30 sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/binfo")
+    sleep 0.2
+    kill -TERM "$bp"
+    (sleep 10; kill -KILL "$bp") 2>/dev/null & # a bwrap-libbox that ignores it fails, not hangs
+    wd=$!
+    wait "$bp"
+    rc=$?
+    kill "$wd" 2>/dev/null
+    ok "${who}SIGTERM while waiting on ${opt#--unshare-user }: ended by it (143)" [ "$rc" = 143 ]
+    for i in $(seq 50); do [ -n "$child" ] && [ ! -e "/proc/$child" ] && break; sleep 0.1; done
+    ok "${who}... the held box is gone, the program never ran" \
+      sh -c "[ -n '$child' ] && [ ! -e /proc/$child ] && ! grep -q ran '$out'"
+    exec 8>&-
+  done
   t "${who}--userns-block-fd requires --unshare-user" 1 \
     '^bwrap: --userns-block-fd requires --unshare-user$' "$bw" $rb --userns-block-fd 0 --info-fd 1 true
   t "${who}--userns-block-fd requires --info-fd" 1 \
