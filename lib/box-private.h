@@ -296,6 +296,7 @@ int box__cgroup_create(box_t *box);
 int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed);
 const char *box__cgroup_v2_home(const box_t *box); /* where clone3 places the box, or NULL */
 void box__cgroup_kill(box_t *box);
+int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value); /* box_update_limit */
 int64_t box__cgroup_cpu_us(box_t *box, uint64_t *user_us, uint64_t *system_us);
 void box__cgroup_usage(box_t *box, box_status_t *st);
 void box__cgroup_destroy(box_t *box);
@@ -345,6 +346,7 @@ void box__state_unlock(box_t *box);
 void box__state_remove(box_t *box); /* the directory and everything in it */
 void box__state_free(box_t *box);
 int box__state_read_exit(box_t *box, struct box_exit_record *rec); /* 1, 0: none */
+int box__state_note_limit(box_t *box, box_limit_t limit); /* box_update_limit's value */
 int box__state_start(box_t *box);
 int box__state_load(box_t *box, const char *dir, const char *id);
 int box__state_parse(box_t *box, const char *text, size_t len);

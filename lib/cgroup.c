@@ -661,7 +661,8 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
 
 /* A new value for a limit of a running box: its cgroup file rewritten (a box_wait limit
  * just remembered). The limits that are set only at the start stay as they are. */
-BOX_API int box_update_limit(box_t *box, box_limit_t limit, uint64_t value)
+/* box_update_limit without the state of a detached box (detach.c keeps that). */
+int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
     const struct box__limit_desc *d;
     uint64_t old;

@@ -110,6 +110,18 @@ BOX_API int box_phase(box_t *box)
     return frozen == 1 ? BOX_PHASE_PAUSED : BOX_PHASE_RUNNING;
 }
 
+BOX_API int box_update_limit(box_t *box, box_limit_t limit, uint64_t value)
+{
+    int r = box__cgroup_update_limit(box, limit, value);
+
+    /* A detached box's cgroup limits are read again by every box_open (its time limits
+     * are box_wait's in this process only: the state file has none). */
+    if (r == 0 && box->detached &&
+        box__limit_desc(limit)->kind == BOX_LIMIT_KIND_CGROUP)
+        r = box__state_note_limit(box, limit);
+    return r;
+}
+
 BOX_API int box_destroy(box_t *box)
 {
     struct pollfd p;

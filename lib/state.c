@@ -38,6 +38,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -826,6 +827,39 @@ int box__state_load(box_t *box, const char *dir, const char *id)
             box->started_ns = ns;
         free(started);
     }
+    box__state_unlock(box);
+    return r;
+}
+
+/* box_update_limit of a detached box: the new value goes to the end of its state file
+ * (a later "limit" line replaces an earlier one as it is read), under the exclusive lock,
+ * so that every later box_open sees it (v1 writes swap as memory + swap: a swap update
+ * through a later box_open needs the memory limit as it is now). */
+int box__state_note_limit(box_t *box, box_limit_t limit)
+{
+    char *text, *grown, line[96];
+    size_t len;
+    int n, r;
+
+    if (box->state_fd < 0)
+        return 0;
+    n = snprintf(line, sizeof line, "limit %d %llu %d\n", (int)limit,
+                 (unsigned long long)box->limit[limit], box->limit_enforced[limit]);
+    if ((r = box__state_lock(box, LOCK_EX)) < 0)
+        return r;
+    r = read_file(box, STATE_FILE, &text, &len);
+    if (r < 0) {
+        box__state_unlock(box);
+        return box__error(box, -r, "update_limit: the state file of %s", box->id);
+    }
+    if (!(grown = realloc(text, len + (size_t)n + 1))) {
+        free(text);
+        box__state_unlock(box);
+        return box__error(box, ENOMEM, "update_limit: the state file of %s", box->id);
+    }
+    memcpy(grown + len, line, (size_t)n + 1);
+    r = write_atomic(box, STATE_FILE, grown, len + (size_t)n);
+    free(grown);
     box__state_unlock(box);
     return r;
 }

@@ -746,6 +746,43 @@ static void test_detach_errors(void **state)
     box_free(box);
 }
 
+/* box_update_limit through one box_open is what the next box_open sees (the state file
+ * keeps it): v1 writes swap as memory + swap, so a swap update through a second open must
+ * add the memory limit the first open set, not the one of box_spawn. v1 or hybrid hosts
+ * with swap accounting. */
+static void test_detach_update_limit_persists(void **state)
+{
+    const char *const argv[] = { "sleep", "100", NULL };
+    char where[1024], text[64] = "";
+    box_features_t feat;
+    box_t *box;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if ((feat.cgroup_layout != BOX_CGROUP_V1 && feat.cgroup_layout != BOX_CGROUP_HYBRID) ||
+        access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) < 0)
+        skip_because("a v1 memory hierarchy with swap accounting");
+    box = detached_box("u1", 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    spawn_in_child(box, argv);
+    box = open_box("u1");
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 128 << 20), 0);
+    /* A wall limit is this process's box_wait's: not in the state file. */
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_WALL_MS, 100000), 0);
+    box_free(box);
+    box = open_box("u1");
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_SWAP, 64 << 20), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_SWAP, where, sizeof where), 1);
+    assert_non_null(f = fopen(where, "re"));
+    assert_non_null(fgets(text, sizeof text, f));
+    fclose(f);
+    assert_string_equal(text, "201326592\n"); /* 128 + 64 MiB */
+    assert_int_equal(box_destroy(box), 0);
+    box_free(box);
+}
+
 int main(int argc, char **argv)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, make_state_dir, remove_state_dir)
@@ -762,6 +799,7 @@ int main(int argc, char **argv)
         T(test_detach_survives_stale_cleanup),
         T(test_detach_list),
         T(test_detach_errors),
+        T(test_detach_update_limit_persists),
     };
     const struct CMUnitTest rootless[] = {
         T(test_detach_open_exec),
