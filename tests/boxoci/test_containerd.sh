@@ -108,6 +108,8 @@ t "run: -t" 0 '/dev/pts/[0-9]+' script -qec "$RUN --rm -t --cgroup $cgp/r5 $img 
 t "run -d" 0 '' $RUN -d --cgroup "$cgp/c1" "$img" c1 sh -c 'sleep 1000 & exec sleep 1001'
 t "task ls: running" 0 '^c1 +[0-9]+ +RUNNING' $CTR task ls
 # Two processes (three below an init: boxoci's pid 1 is libbox's box-init).
+# (polled: right after run -d the shell may not have forked and exec'ed yet)
+until_true 100 sh -c "[ \$($CTR task ps c1 | tail -n +2 | wc -l) -ge 2 ]"
 t "task ps: both processes" 0 '^[0-9]+ ' sh -c "[ \$($CTR task ps c1 | tail -n +2 | wc -l) -ge 2 ] && $CTR task ps c1"
 t "task exec: the container's processes" 0 '^exec-ok .*sleep 1001' $EXEC --exec-id e1 c1 \
   sh -c 'echo exec-ok $(cat /proc/[0-9]*/cmdline | tr "\\0" " ")'
