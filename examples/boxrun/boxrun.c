@@ -258,6 +258,17 @@ static const char usage_text[] =
     "                             PHASE) and exit\n"
     "  --destroy ID               kill the detached box ID, remove its state and cgroups,\n"
     "                             print how it ended and exit\n"
+    "  --exec ID [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "                             run PROGRAM in the running box ID, in all its namespaces,\n"
+    "                             with its root, capabilities and seccomp filter, and exit\n"
+    "                             as it does; of the options, --uid, --gid, --chdir,\n"
+    "                             --setenv (then the program gets exactly these variables),\n"
+    "                             --tty and the limits apply (its own cgroup for cgroup\n"
+    "                             limits)\n"
+    "  --pause ID, --resume ID    freeze or thaw every process of the box ID\n"
+    "  --update ID LIMITS...      new limits for the running box ID (--mem, --processes,\n"
+    "                             --cpu, ...)\n"
+    "  --ps ID                    print the pids of the box ID's processes, one a line\n"
     "  --probe                    print what this host and caller can do as JSON and exit\n"
     "  --verbose                  explain each setup step on stderr\n"
     "  --level-prefix             start each message with its syslog level (<3> errors)\n"
@@ -346,13 +357,17 @@ struct run {
     int n_joins;
     unsigned int next_mount_flags; /* pending --noexec / --norec */
     const char *seccomp_export;    /* --seccomp-export FILE */
-    /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them */
+    /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them, and
+     * their values (for --exec and --update, which apply them to a running box) */
     unsigned int limits_given;
+    uint64_t limit_value[32];
     /* --cpuset-cpus and --cpuset-mems: one box_set_cpuset call at the end */
     const char *cpuset_cpus, *cpuset_mems;
     /* environment names set so far, for --clearenv */
     const char *env[MAX_ENV];
+    const char *env_value[MAX_ENV]; /* --setenv's values, for --exec */
     int n_env;
+    const char *cwd;                /* --chdir, for --exec */
     /* descriptors */
     int fds[MAX_FDS];
     int n_fds;
@@ -367,8 +382,8 @@ struct run {
     int json_created;     /* boxrun created it: removed if boxrun fails without a status */
     int probe;
     const char *state_dir;  /* --state-dir */
-    int list;               /* --list */
-    const char *destroy_id; /* --destroy ID */
+    int manage;             /* MANAGE_*: --list, --destroy, --exec ... */
+    const char *manage_id;  /* their ID */
     int n_add_seccomp;       /* --add-seccomp-fd programs given */
     int seccomp_given;       /* --seccomp given */
     char *seccomp_last;      /* bwrap: the last --seccomp program, added after parsing */
@@ -998,6 +1013,7 @@ static void opt_chdir(struct run *r, const struct option *o, char **a)
     if (r->chdir_given)
         warn("Only the last %s option will take effect", o->name);
     r->chdir_given = 1;
+    r->cwd = a[0];
     note(r, "working directory %s", a[0]);
     /* As bwrap: a relative directory is taken from the box's "/", where it starts. */
     if (a[0][0] != '/' && asprintf(&abs, "/%s", a[0]) < 0)
@@ -1011,7 +1027,8 @@ static void opt_setenv(struct run *r, const struct option *o, char **a)
     (void)o;
     if (r->n_env == MAX_ENV)
         die("--setenv: more than %d variables", MAX_ENV);
-    r->env[r->n_env++] = a[0];
+    r->env[r->n_env] = a[0];
+    r->env_value[r->n_env++] = a[1];
     check(r, box_setenv(r->box, a[0], a[1]));
 }
 
@@ -1402,6 +1419,7 @@ static void opt_limit(struct run *r, const struct option *o, char **a)
     note(r, "limit %s %" PRIu64, o->name, v);
     check(r, box_set_limit(r->box, (box_limit_t)o->arg, v));
     r->limits_given |= 1u << o->arg;
+    r->limit_value[o->arg] = v;
 }
 
 /* --cpuset-cpus / --cpuset-mems (o->arg 1): kept for one box_set_cpuset call at the end,
@@ -1710,13 +1728,18 @@ static void opt_detach_arg(struct run *r, const struct option *o, char **a)
     r->state_dir = a[0];
 }
 
-/* --list, --destroy ID: managing detached boxes, then exit. */
+/* Managing detached boxes (one of them, then exit): --list, and for the box ID --destroy,
+ * --exec (a program in it), --pause, --resume, --update (its limits) and --ps. */
+enum { MANAGE_LIST = 1, MANAGE_DESTROY, MANAGE_EXEC, MANAGE_PAUSE, MANAGE_RESUME,
+       MANAGE_UPDATE, MANAGE_PS };
+
 static void opt_manage(struct run *r, const struct option *o, char **a)
 {
-    if (o->arg == 0)
-        r->list = 1;
-    else
-        r->destroy_id = a[0];
+    if (r->manage)
+        die("%s: only one of --list, --destroy, --exec, --pause, --resume, --update and --ps",
+            o->name);
+    r->manage = o->arg;
+    r->manage_id = o->nargs ? a[0] : NULL;
 }
 
 static void opt_probe(struct run *r, const struct option *o, char **a)
@@ -1874,8 +1897,13 @@ static const struct option options[] = {
     { "--detach", 0, opt_box_option, BOX_OPT_DETACH },
     { "--id", 1, opt_detach_arg, 0 },
     { "--state-dir", 1, opt_detach_arg, 1 },
-    { "--list", 0, opt_manage, 0 },
-    { "--destroy", 1, opt_manage, 1 },
+    { "--list", 0, opt_manage, MANAGE_LIST },
+    { "--destroy", 1, opt_manage, MANAGE_DESTROY },
+    { "--exec", 1, opt_manage, MANAGE_EXEC },
+    { "--pause", 1, opt_manage, MANAGE_PAUSE },
+    { "--resume", 1, opt_manage, MANAGE_RESUME },
+    { "--update", 1, opt_manage, MANAGE_UPDATE },
+    { "--ps", 1, opt_manage, MANAGE_PS },
     { "--probe", 0, opt_probe, 0 },
     { "--tty", 0, opt_tty, 0 },
     { "--join-ns", 1, opt_join_ns, 0 },
@@ -2602,32 +2630,156 @@ static int list_one(const char *id, void *data)
     return 0;
 }
 
-/* --list and --destroy: thin front ends over box_list, box_open and box_destroy. */
-static int manage(struct run *r)
+/* The exit status of a program that ended as *st says: its code, or 128 + the signal. */
+static int exit_status(const box_status_t *st)
+{
+    return st->end == BOX_END_EXITED ? st->exit_code
+                                     : 128 + (st->signal ? st->signal : SIGKILL);
+}
+
+/* --exec: the program with the options that apply to it; boxrun exits as it does. */
+static int exec_in_box(struct run *r, char **argv)
+{
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    box_exec_limit_t limits[32];
+    char *env[MAX_ENV + 1], cwd[PATH_MAX];
+    box_proc_t *proc;
+    box_status_t st;
+    sigset_t set;
+    int rc, code;
+    struct timespec zero = { 0, 0 };
+
+    if (!argv[0])
+        die("--exec %s: no program given", r->manage_id);
+    if (r->uid >= 0 || r->gid >= 0) {
+        opts.flags |= BOX_EXEC_USER;
+        opts.uid = r->uid >= 0 ? (uid_t)r->uid : 0;
+        opts.gid = r->gid >= 0 ? (gid_t)r->gid : 0;
+    }
+    if (r->cwd) { /* as for a new box: a relative directory is taken from "/" */
+        snprintf(cwd, sizeof cwd, "%s%s", r->cwd[0] == '/' ? "" : "/", r->cwd);
+        opts.cwd = cwd;
+    }
+    for (int i = 0; i < r->n_env; i++)
+        if (asprintf(&env[i], "%s=%s", r->env[i], r->env_value[i]) < 0)
+            die("out of memory");
+    env[r->n_env] = NULL;
+    if (r->n_env)
+        opts.envp = (const char *const *)env;
+    for (int l = 0; l < 32; l++)
+        if (r->limits_given & (1u << l))
+            limits[opts.n_limits++] = (box_exec_limit_t){ (box_limit_t)l, r->limit_value[l] };
+    opts.limits = limits;
+    if (r->tty) {
+        opts.flags |= BOX_EXEC_TTY;
+        boxrun_tty_size(&opts.tty_rows, &opts.tty_cols);
+    }
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&set, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    rc = box_exec(r->box, (const char *const *)argv, &opts, &proc);
+    for (int i = 0; i < r->n_env; i++)
+        free(env[i]);
+    check_at(r, "--exec", rc);
+    note(r, "program running as pid %d", (int)box_proc_pid(proc));
+    if (r->tty) {
+        rc = boxrun_tty_relay_proc(proc, &set, &st);
+    } else {
+        /* box_proc_wait also enforces the exec's wall-time and cpu-time limits. */
+        while ((rc = box_proc_wait(proc, 100, &st)) == -ETIMEDOUT) {
+            int sig;
+
+            while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
+                note(r, "forwarding signal %d to the program", sig);
+                box_proc_kill(proc, sig);
+            }
+        }
+    }
+    box_proc_free(proc);
+    if (rc < 0)
+        die("--exec %s: %s", r->manage_id, strerror(-rc));
+    code = exit_status(&st);
+    note(r, "program ended: %s, exit status %d", end_reason(st.end), code);
+    return code;
+}
+
+/* --ps: the pids, asking again while the box has more than the array holds. */
+static void print_pids(struct run *r)
+{
+    pid_t *pids = NULL;
+    int n = 64, got;
+
+    for (;;) {
+        pid_t *more = realloc(pids, (size_t)n * sizeof *pids);
+
+        if (!more)
+            die("out of memory");
+        pids = more;
+        got = box_pids(r->box, pids, (size_t)n);
+        check_at(r, "--ps", got);
+        if (got <= n)
+            break;
+        n = got;
+    }
+    for (int i = 0; i < got; i++)
+        printf("%d\n", (int)pids[i]);
+    free(pids);
+}
+
+/* The managing options: thin front ends over box_list, box_open and what the library does
+ * with a running box. */
+static int manage(struct run *r, char **argv)
 {
     char err[512];
     box_status_t st;
-    box_t *box;
-    int rc;
+    int rc, code = 0;
 
-    if (r->list) {
+    if (r->manage == MANAGE_LIST) {
         rc = box_list(r->state_dir, list_one, r);
         if (rc < 0 && rc != -ENOENT)
             die("--list: %s", strerror(-rc));
         return 0;
     }
-    if ((rc = box_open_err(&box, r->state_dir, r->destroy_id, err, sizeof err)) < 0)
-        die("--destroy: %s", err);
-    if ((rc = box_destroy(box)) < 0 || (rc = box_wait(box, 0, &st)) < 0)
-        die("--destroy: %s", box_errmsg(box));
-    printf("%s %s", r->destroy_id, end_reason(st.end));
-    if (st.end == BOX_END_EXITED)
-        printf(" %d", st.exit_code);
-    else if (st.signal)
-        printf(" signal %d", st.signal);
-    putchar('\n');
-    box_free(box);
-    return 0;
+    if (argv[0] && r->manage != MANAGE_EXEC)
+        die("%s: no program (only --exec runs one)", argv[0]);
+    if (r->manage == MANAGE_UPDATE && !r->limits_given)
+        die("--update %s: no limit given (--mem, --processes, --cpu ...)", r->manage_id);
+    if ((rc = box_open_err(&r->box, r->state_dir, r->manage_id, err, sizeof err)) < 0)
+        die("%s: %s", r->manage_id, err);
+    switch (r->manage) {
+    case MANAGE_DESTROY:
+        check_at(r, "--destroy", box_destroy(r->box));
+        check_at(r, "--destroy", box_wait(r->box, 0, &st));
+        printf("%s %s", r->manage_id, end_reason(st.end));
+        if (st.end == BOX_END_EXITED)
+            printf(" %d", st.exit_code);
+        else if (st.signal)
+            printf(" signal %d", st.signal);
+        putchar('\n');
+        break;
+    case MANAGE_EXEC:
+        code = exec_in_box(r, argv);
+        break;
+    case MANAGE_PAUSE:
+        check_at(r, "--pause", box_pause(r->box));
+        break;
+    case MANAGE_RESUME:
+        check_at(r, "--resume", box_resume(r->box));
+        break;
+    case MANAGE_UPDATE:
+        for (int l = 0; l < 32; l++)
+            if (r->limits_given & (1u << l))
+                check_at(r, "--update", box_update_limit(r->box, (box_limit_t)l,
+                                                         r->limit_value[l]));
+        break;
+    case MANAGE_PS:
+        print_pids(r);
+        break;
+    }
+    box_free(r->box);
+    r->box = NULL;
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -2665,10 +2817,10 @@ int main(int argc, char **argv)
         box_free(r->box);
         return print_probe();
     }
-    if (r->list || r->destroy_id) {
+    if (r->manage) { /* the options were checked on a box of their own: let it go */
         box_free(r->box);
         r->box = NULL;
-        return manage(r);
+        return manage(r, argv + prog);
     }
     if (r->seccomp_export) {
         const char *path = r->seccomp_export;
@@ -2764,7 +2916,7 @@ int main(int argc, char **argv)
         wait_box(r, &st);
     if (r->sync_fd >= 0) /* --sync-fd: its reader learns that the box has ended */
         close(r->sync_fd);
-    code = st.end == BOX_END_EXITED ? st.exit_code : 128 + (st.signal ? st.signal : SIGKILL);
+    code = exit_status(&st);
     note(r, "program ended: %s, exit status %d", end_reason(st.end), code);
 
     if (r->json_status_fd >= 0 && bwrap) {

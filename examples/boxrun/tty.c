@@ -5,7 +5,8 @@
  * the box's foreground job: job control happens in the box. The caller's terminal is put
  * back as it was when the relay ends, when boxrun dies through die() (atexit) and when a
  * signal boxrun forwards ends it. A window size change of the caller's terminal (SIGWINCH)
- * becomes the box's (box_tty_resize). */
+ * becomes the box's (box_tty_resize). The same relay serves a program run in a running box
+ * with its own terminal (boxrun --exec --tty: box_exec with BOX_EXEC_TTY). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -79,9 +80,18 @@ static int drain(int master)
     }
 }
 
-int boxrun_tty_relay(box_t *box, const sigset_t *forward, box_status_t *st)
+/* What the relay drives: a box (boxrun) or a process run in one (boxrun --exec). */
+struct target {
+    int master, pidfd;
+    int (*wait)(void *who, box_status_t *st); /* without waiting: -EAGAIN/-ETIMEDOUT */
+    void (*resize)(void *who, unsigned short rows, unsigned short cols);
+    void (*stop)(void *who, int sig); /* a signal boxrun got, for it */
+    void *who;
+};
+
+static int relay(const struct target *t, const sigset_t *forward, box_status_t *st)
 {
-    int master = box_tty_fd(box), sfd, rc;
+    int master = t->master, sfd, rc;
     struct pollfd p[4];
     bool in_open = true, out_open = true;
     sigset_t set = *forward;
@@ -108,9 +118,9 @@ int boxrun_tty_relay(box_t *box, const sigset_t *forward, box_status_t *st)
         p[0] = (struct pollfd){ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN };
         p[1] = (struct pollfd){ .fd = out_open ? master : -1, .events = POLLIN };
         p[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-        p[3] = (struct pollfd){ .fd = box_pidfd(box), .events = POLLIN };
-        /* box_wait enforces the wall-time and cpu-time limits while it is called. */
-        rc = box_wait(box, 0, st);
+        p[3] = (struct pollfd){ .fd = t->pidfd, .events = POLLIN };
+        /* The wait enforces the wall-time and cpu-time limits while it is called. */
+        rc = t->wait(t->who, st);
         if (rc != -EAGAIN && rc != -ETIMEDOUT)
             break;
         if (poll(p, 4, 100) < 0 && errno != EINTR) {
@@ -137,11 +147,10 @@ int boxrun_tty_relay(box_t *box, const sigset_t *forward, box_status_t *st)
 
                 if (sig == SIGWINCH) {
                     boxrun_tty_size(&rows, &cols);
-                    box_tty_resize(box, rows, cols);
+                    t->resize(t->who, rows, cols);
                     continue;
                 }
-                /* "Stop": the image's StopSignal (SIGTERM without an image), as docker. */
-                box_kill(box, sig == SIGTERM ? box_stop_signal(box) : sig);
+                t->stop(t->who, sig);
             }
         }
     }
@@ -150,4 +159,51 @@ int boxrun_tty_relay(box_t *box, const sigset_t *forward, box_status_t *st)
     restore();
     close(sfd);
     return rc;
+}
+
+static int box_wait_now(void *box, box_status_t *st)
+{
+    return box_wait(box, 0, st);
+}
+
+static void box_resize(void *box, unsigned short rows, unsigned short cols)
+{
+    box_tty_resize(box, rows, cols);
+}
+
+/* "Stop": the image's StopSignal (SIGTERM without an image), as docker. */
+static void box_stop(void *box, int sig)
+{
+    box_kill(box, sig == SIGTERM ? box_stop_signal(box) : sig);
+}
+
+int boxrun_tty_relay(box_t *box, const sigset_t *forward, box_status_t *st)
+{
+    const struct target t = { box_tty_fd(box), box_pidfd(box), box_wait_now, box_resize,
+                              box_stop, box };
+
+    return relay(&t, forward, st);
+}
+
+static int proc_wait_now(void *proc, box_status_t *st)
+{
+    return box_proc_wait(proc, 0, st);
+}
+
+static void proc_resize(void *proc, unsigned short rows, unsigned short cols)
+{
+    box_proc_tty_resize(proc, rows, cols);
+}
+
+static void proc_stop(void *proc, int sig)
+{
+    box_proc_kill(proc, sig);
+}
+
+int boxrun_tty_relay_proc(box_proc_t *proc, const sigset_t *forward, box_status_t *st)
+{
+    const struct target t = { box_proc_tty_fd(proc), box_proc_pidfd(proc), proc_wait_now,
+                              proc_resize, proc_stop, proc };
+
+    return relay(&t, forward, st);
 }

@@ -689,7 +689,7 @@ for who in root nobody; do
   mkdir "$sd"
   [ "$who" = nobody ] && chown 65534:65534 "$sd"
   t "$who: --detach prints the pid" 0 '^[0-9]+$' \
-    "$boxrun" --root "$root" --detach --id web --state-dir "$sd" sleep 100
+    "$boxrun" --root "$root" --proc /proc --detach --id web --state-dir "$sd" sleep 100
   dpid=$(tail -n 1 "$out")
   t "$who: the detached box runs on" 0 '' kill -0 "$dpid"
   t "$who: --list" 0 "^web $dpid running\$" "$boxrun" --state-dir "$sd" --list
@@ -698,6 +698,35 @@ for who in root nobody; do
   t "$who: --detach without --id" 125 'box_set_id' \
     "$boxrun" --root "$root" --detach --state-dir "$sd" true
   t "$who: --id refuses a path" 125 'set_id' "$boxrun" --root "$root" --id ../x true
+  # --exec: a program in the running box (its pid namespace: it sees the box's sleep),
+  # boxrun exiting as it does; --chdir and --setenv apply to it.
+  t "$who: --exec sees the box and exits as the program" 3 'sleep 100' \
+    "$boxrun" --state-dir "$sd" --exec web -- sh -c "cat /proc/[0-9]*/cmdline | tr '\\0' ' '; exit 3"
+  t "$who: --exec --chdir --setenv" 0 '^/tmp bar$' \
+    "$boxrun" --state-dir "$sd" --exec web --chdir /tmp --setenv FOO bar -- sh -c 'echo $(pwd) $FOO'
+  t "$who: --exec of a missing program" 125 'exec.*no-such-program' \
+    "$boxrun" --state-dir "$sd" --exec web -- no-such-program
+  t "$who: --exec without a program" 125 'no program given' "$boxrun" --state-dir "$sd" --exec web
+  t "$who: --exec of no such box" 125 'nobox.*does not exist' \
+    "$boxrun" --state-dir "$sd" --exec nobox -- true
+  t "$who: --pause with a program" 125 'only --exec runs one' \
+    "$boxrun" --state-dir "$sd" --pause web -- true
+  t "$who: two managing options" 125 'only one of' \
+    "$boxrun" --state-dir "$sd" --pause web --resume web
+  t "$who: --update without a limit" 125 'no limit given' "$boxrun" --state-dir "$sd" --update web
+  # --ps, --pause and --resume need the box's cgroup: as root there is one; as nobody on a
+  # host where nobody gets none (cgroup v1) they say so.
+  $as "$boxrun" --state-dir "$sd" --ps web >"$out" 2>&1
+  if [ $? -eq 0 ]; then
+    f "$who: --ps lists the box's pid 1" "$out" "^$dpid\$"
+    t "$who: --pause" 0 '' "$boxrun" --state-dir "$sd" --pause web
+    t "$who: --list says paused" 0 "^web $dpid paused\$" "$boxrun" --state-dir "$sd" --list
+    t "$who: --resume" 0 '' "$boxrun" --state-dir "$sd" --resume web
+    t "$who: --list says running" 0 "^web $dpid running\$" "$boxrun" --state-dir "$sd" --list
+  else
+    [ "$who" = nobody ] || { fail=$((fail + 1)); echo "FAIL - root: --ps:"; cat "$out"; }
+    f "$who: --ps without a box cgroup says so" "$out" 'cgroup'
+  fi
   t "$who: --destroy kills it" 0 '^web killed' "$boxrun" --state-dir "$sd" --destroy web
   t "$who: --list after --destroy" 0 '' "$boxrun" --state-dir "$sd" --list
   n "$who: web is gone" '^web'
@@ -711,6 +740,24 @@ for who in root nobody; do
     i=$((i + 1))
   done
   t "$who: its status is kept" 0 '^seven exited 7$' "$boxrun" --state-dir "$sd" --destroy seven
+  if [ "$who" = root ]; then
+    # --update: a new memory limit for a running box, read back from its cgroup.
+    t "$who: --detach with --mem" 0 '^[0-9]+$' \
+      "$boxrun" --root "$root" --detach --id lim --state-dir "$sd" --mem 64M sleep 100
+    lpid=$(tail -n 1 "$out")
+    t "$who: --update --mem" 0 '' "$boxrun" --state-dir "$sd" --update lim --mem 48M
+    cg=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' /proc/"$lpid"/cgroup)
+    if [ -n "$cg" ]; then
+      t "$who: the box's memory.limit_in_bytes" 0 '^50331648$' \
+        cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes"
+    else # cgroup v2: the limit is on the box's cgroup, its pid 1 in a leaf below
+      cg=$(sed -n 's/^0:://p' /proc/"$lpid"/cgroup)
+      t "$who: the box's memory.max" 0 '^50331648$' cat "/sys/fs/cgroup${cg%/*}/memory.max"
+    fi
+    t "$who: --update of a limit the box has no cgroup for" 125 '^boxrun: --update: .*cpu' \
+      "$boxrun" --state-dir "$sd" --update lim --cpu 500
+    t "$who: --destroy lim" 0 '^lim killed' "$boxrun" --state-dir "$sd" --destroy lim
+  fi
   as=""
   t "$who: the state directory is empty" 0 '' rmdir "$sd"
 done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# boxrun --tty and --join-ns end to end, as root and as nobody. script(1) (util-linux)
+# boxrun --tty, --exec --tty and --join-ns end to end, as root and as nobody. script(1) (util-linux)
 # gives boxrun a terminal: the box's program sees a pty of its own devpts, its size, a
 # session and foreground group of its own, job control in sh -i; boxrun puts its terminal
 # back when it ends, also when killed by a signal it forwards, and passes a window size
@@ -78,6 +78,23 @@ stty -a </dev/tty | grep -Eo -- '-?icanon' | sed 's/^/after: /'" /dev/null </dev
   has "$who: SIGWINCH with the new size" 'winch 40 120'
   has "$who: SIGTERM ends the box" 'rc=137|rc=143'
   has "$who: terminal cooked again after SIGTERM" 'after: icanon'
+
+  # --exec --tty: a program run in a detached box gets a pty of its own, the caller's
+  # size; what is typed reaches it, and boxrun exits as it does.
+  sd=$tmp/state-$who
+  mkdir "$sd" && chmod 777 "$sd"
+  $as $boxrun --root $root --dev /dev --proc /proc --detach --id t --state-dir "$sd" \
+    sleep 100 >"$out" 2>&1
+  printf 'read x; echo "got $x"; tty; stty size; exit 6\ntyped\n' |
+    $as script -qec "stty rows 31 cols 71; $boxrun --state-dir $sd --exec t --tty -- sh; \
+echo rc=\$?" /dev/null >"$out" 2>&1
+  has "$who: --exec --tty: typed input reaches it" 'got typed'
+  has "$who: --exec --tty: a pty of the box's devpts" '^/dev/pts/[0-9]'
+  has "$who: --exec --tty: the caller's size" '(^|[^0-9])31 71'
+  has "$who: --exec --tty: exit status" 'rc=6'
+  $as $boxrun --state-dir "$sd" --destroy t >"$out" 2>&1
+  has "$who: --exec --tty: the box is destroyed" '^t killed'
+  rmdir "$sd"
 
   # --join-ns: a network namespace of a process of the test's (rootless: and its user
   # namespace, which owns it).
