@@ -93,9 +93,11 @@ static const char usage_text[] =
     "                             (a bind on / is the root: --bind DIR / is --root DIR,\n"
     "                             --ro-bind DIR / is --root DIR --root-ro; it must come before\n"
     "                             the other mounts)\n"
-    "  --noexec, --norec          the next --bind, --ro-bind, --dev-bind (or -try) or --tmpfs\n"
-    "                             is noexec; the next bind takes only the mount at SRC, not\n"
-    "                             the mounts below it\n"
+    "  --noexec, --norec          the next --bind, --ro-bind, --dev-bind (or -try), --bind-fd\n"
+    "                             or --tmpfs is noexec; the next bind takes only the mount at\n"
+    "                             SRC, not the mounts below it\n"
+    "  --nofollow                 the next bind or --tmpfs fails if DEST is a symlink (as\n"
+    "                             bwrap 0.12 refuses every mount); else it is followed in the box\n"
     "  --tmpfs DEST               mount a tmpfs on DEST (mode 0755)\n"
     "  --size BYTES               size of the next --tmpfs (K, M, G, T suffixes accepted)\n"
     "  --perms OCTAL              mode of the next --tmpfs, --dir, --file, --bind-data or\n"
@@ -355,7 +357,7 @@ struct run {
     int tty;                       /* --tty */
     struct { unsigned int ns; const char *path; } joins[8]; /* --join-ns, in order */
     int n_joins;
-    unsigned int next_mount_flags; /* pending --noexec / --norec */
+    unsigned int next_mount_flags; /* pending --noexec / --norec / --nofollow */
     const char *seccomp_export;    /* --seccomp-export FILE */
     /* limits given, by BOX_LIMIT_* bit, for --verbose's report of what enforces them, and
      * their values (for --exec and --update, which apply them to a running box) */
@@ -660,7 +662,7 @@ struct option {
 /* Set by the table: which options consume a pending --size / --perms. */
 #define USES_SIZE  (1u << 30)
 #define USES_PERMS (1u << 29)
-#define USES_MOUNT_FLAGS (1u << 28) /* a pending --noexec / --norec */
+#define USES_MOUNT_FLAGS (1u << 28) /* a pending --noexec / --norec / --nofollow */
 
 /* Is `path` the box's root ("/", "//", "/./")? */
 static int is_root_path(const char *path)
@@ -673,15 +675,9 @@ static int is_root_path(const char *path)
     return 1;
 }
 
-/* bwrap mounts nothing onto a symbolic link ("Can't mount on symlink destination"). */
-static unsigned int bwrap_mount_flags(void)
-{
-    return bwrap ? BOX_MOUNT_NOFOLLOW : 0;
-}
-
 static void opt_bind(struct run *r, const struct option *o, char **a)
 {
-    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags | bwrap_mount_flags();
+    unsigned int flags = (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags;
     const char *src = host_path(r, a[0]);
     struct stat st;
 
@@ -733,7 +729,7 @@ static void opt_overlay(struct run *r, const struct option *o, char **a)
     check(r, box_mount_overlay(r->box, dest, (size_t)r->n_overlay_src, r->overlay_src,
                                o->arg ? NULL : host_path(r, a[0]),
                                o->arg ? NULL : host_path(r, a[1]),
-                               (o->arg == 2 ? BOX_MOUNT_RO : 0) | bwrap_mount_flags()));
+                               o->arg == 2 ? BOX_MOUNT_RO : 0));
     r->n_overlay_src = 0;
 }
 
@@ -746,7 +742,7 @@ static void opt_bind_fd(struct run *r, const struct option *o, char **a)
     mark_used_fd(r, fd);
     note(r, "bind fd %d on %s%s", fd, a[1], o->arg & BOX_MOUNT_RO ? " (read-only)" : "");
     check(r, box_mount_fd(r->box, fd, is_root_path(a[1]) ? "/" : a[1],
-                          o->arg | bwrap_mount_flags()));
+                          (o->arg & ~USES_MOUNT_FLAGS) | r->next_mount_flags));
     close(fd);
 }
 
@@ -773,7 +769,7 @@ static void opt_tmpfs(struct run *r, const struct option *o, char **a)
     if (r->next_mount_flags & BOX_MOUNT_NOREC)
         die("--norec applies to binds, not to --tmpfs");
     check(r, box_mount_tmpfs(r->box, a[0], r->have_size ? r->next_size : 0, mode,
-                             r->next_mount_flags | bwrap_mount_flags()));
+                             r->next_mount_flags));
 }
 
 static void opt_mount(struct run *r, const struct option *o, char **a)
@@ -794,8 +790,7 @@ static void opt_mount(struct run *r, const struct option *o, char **a)
     note(r, "%s on %s", what[o->arg], a[0]);
     /* bwrap's --remount-ro is not recursive. */
     check(r, box_mount(r->box, (box_mount_type_t)o->arg, NULL, a[0],
-                       bwrap && o->arg == BOX_MOUNT_REMOUNT_RO ? BOX_MOUNT_NOREC :
-                       o->arg == BOX_MOUNT_DIR ? 0 : bwrap_mount_flags()));
+                       bwrap && o->arg == BOX_MOUNT_REMOUNT_RO ? BOX_MOUNT_NOREC : 0));
 }
 
 static void opt_dir(struct run *r, const struct option *o, char **a)
@@ -913,8 +908,7 @@ static void opt_file(struct run *r, const struct option *o, char **a)
          o->arg & BOX_MOUNT_RO ? ", read-only" : "");
     r->n_mounts++;
     private_parents(r, a[1], mode);
-    check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1],
-                       (o->arg & BOX_MOUNT_RO) | bwrap_mount_flags()));
+    check(r, box_mount(r->box, BOX_MOUNT_BIND, path, a[1], o->arg & BOX_MOUNT_RO));
 }
 
 static void opt_unshare(struct run *r, const struct option *o, char **a)
@@ -1464,7 +1458,8 @@ static void opt_cgroup_backend(struct run *r, const struct option *o, char **a)
     die("%s: '%s' is not auto, v1 or v2", o->name, a[0]);
 }
 
-/* --noexec, --norec: a BOX_MOUNT_* flag (in o->arg) for the next bind or tmpfs. */
+/* --noexec, --norec, --nofollow: a BOX_MOUNT_* flag (in o->arg) for the next bind or
+ * tmpfs. */
 static void opt_mount_flag(struct run *r, const struct option *o, char **a)
 {
     (void)a;
@@ -1832,8 +1827,8 @@ static const struct option options[] = {
     { "--userns-block-fd", 1, opt_report_fd, FD_USERNS_BLOCK },
     { "--lock-file", 1, opt_lock_file, 0 },
     { "--chmod", 2, opt_chmod, 0 },
-    { "--bind-fd", 2, opt_bind_fd, 0 },
-    { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO },
+    { "--bind-fd", 2, opt_bind_fd, 0 | USES_MOUNT_FLAGS },
+    { "--ro-bind-fd", 2, opt_bind_fd, BOX_MOUNT_RO | USES_MOUNT_FLAGS },
     { "--overlay-src", 1, opt_overlay_src, 0 },
     { "--overlay", 3, opt_overlay, 0 },
     { "--tmp-overlay", 1, opt_overlay, 1 },
@@ -1865,6 +1860,7 @@ static const struct option options[] = {
     { "--groups", 1, opt_groups, 0 },
     { "--noexec", 0, opt_mount_flag, BOX_MOUNT_EXEC_OFF },
     { "--norec", 0, opt_mount_flag, BOX_MOUNT_NOREC },
+    { "--nofollow", 0, opt_mount_flag, BOX_MOUNT_NOFOLLOW },
     { "--seccomp-export", 1, opt_seccomp_export, 0 },
     { "--hugetlb", 1, opt_limit, BOX_LIMIT_HUGETLB },
     { "--root", 1, opt_root, 0 },
@@ -2030,7 +2026,8 @@ static int parse_args(struct run *r, char ***pav, int *pac)
                 "--ro-bind-data, not %s", o->name);
         if (r->next_mount_flags && !(o->arg & USES_MOUNT_FLAGS) && o->fn != opt_mount_flag &&
             o->fn != opt_size && o->fn != opt_perms)
-            die("--noexec and --norec must be followed by a bind or --tmpfs, not %s", o->name);
+            die("--noexec, --norec and --nofollow must be followed by a bind or --tmpfs, "
+                "not %s", o->name);
         if (r->n_overlay_src && o->fn != opt_overlay_src && o->fn != opt_overlay)
             die("--overlay-src must be followed by another --overlay-src or one of --overlay, "
                 "--tmp-overlay, or --ro-overlay");

@@ -135,17 +135,20 @@ common() {
     "$bw" $rb --tmpfs /tmp/t --symlink /dev/null /tmp/t/l --symlink /dev/null /tmp/t/l readlink /tmp/t/l
   t "${who}--symlink over another one" 1 "^bwrap: .*Can't make symlink at /tmp/t/l: existing destination is /dev/null" \
     "$bw" $rb --tmpfs /tmp/t --symlink /dev/null /tmp/t/l --symlink /dev/zero /tmp/t/l true
-  # bwrap mounts nothing onto a symlink (one to a directory, a dangling one, --bind-fd)
-  t "${who}a bind onto a symlink to a directory" 1 "Can't mount on symlink destination /tmp/link" \
-    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --ro-bind "$root/bin" /tmp/link true
-  t "${who}a bind onto a dangling symlink" 1 "Can't mount on symlink destination /tmp/link" \
-    "$bw" $rb --symlink dir /tmp/link --ro-bind "$root/bin/busybox" /tmp/link true
-  t "${who}--bind-fd onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
-    sh -c "exec '$bw' $rb --dir /tmp/dir --symlink dir /tmp/link --bind-fd 5 /tmp/link true 5<'$root/bin'"
-  t "${who}--tmpfs onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
-    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --tmpfs /tmp/link true
-  t "${who}a symlink on the path is followed" 0 '' \
-    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --ro-bind "$root/bin" /tmp/link/b test -e /tmp/dir/b/sh
+  # bwrap 0.11 binds over a symlink (where it points, in the box); with --nofollow, as
+  # bwrap 0.12, no mount goes onto one (to a directory, a dangling one, --bind-fd, tmpfs)
+  t "${who}a bind onto a symlink goes where it points" 0 '' \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --ro-bind "$root/bin" /tmp/link test -e /tmp/dir/sh
+  t "${who}--nofollow: a bind onto a symlink to a directory" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --nofollow --ro-bind "$root/bin" /tmp/link true
+  t "${who}--nofollow: a bind onto a dangling symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --symlink dir /tmp/link --nofollow --ro-bind "$root/bin/busybox" /tmp/link true
+  t "${who}--nofollow --bind-fd onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    sh -c "exec '$bw' $rb --dir /tmp/dir --symlink dir /tmp/link --nofollow --bind-fd 5 /tmp/link true 5<'$root/bin'"
+  t "${who}--nofollow --tmpfs onto a symlink" 1 "Can't mount on symlink destination /tmp/link" \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --nofollow --tmpfs /tmp/link true
+  t "${who}--nofollow: a symlink on the path is followed" 0 '' \
+    "$bw" $rb --dir /tmp/dir --symlink dir /tmp/link --nofollow --ro-bind "$root/bin" /tmp/link/b test -e /tmp/dir/b/sh
   t "${who}a directory onto a file: not a directory" 1 'destination is not a directory' \
     sh -c "exec '$bw' $rb --file 5 /tmp/f --ro-bind '$root/bin' /tmp/f true 5</dev/null"
   t "${who}a file onto a directory: not a file" 1 'destination is not a file' \
