@@ -275,6 +275,14 @@ typedef enum {
     BOX_MOUNT_READONLY,   /* source unused; bind target onto itself read-only (with the
                              mounts below it unless BOX_MOUNT_NOREC) if it exists when its
                              turn comes; nothing if it is missing (OCI's readonlyPaths) */
+    BOX_MOUNT_CGROUP,     /* source unused; the box's cgroups as runc shows them: on a v1
+                             or hybrid host a tmpfs with one directory per host hierarchy
+                             (named as on the host, "cpu" and "cpuacct" links to a
+                             comounted "cpu,cpuacct", "unified" for a hybrid host's v2),
+                             each the box's own cgroup in it (with BOX_NS_CGROUP a fresh
+                             mount in the box's cgroup namespace, else a bind; where the
+                             box has none in a hierarchy, the caller's); on a v2 host
+                             BOX_MOUNT_CGROUP2's mount. Read-only with BOX_MOUNT_RO */
 } box_mount_type_t;
 
 #define BOX_MOUNT_RO     (1u << 0) /* read-only (really: the bind mount is remounted ro) */

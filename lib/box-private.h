@@ -310,6 +310,10 @@ int box__cgroup_pool_take(box_cgroup_pool_t *pool, const char *key, struct box_c
 bool box__cgroup_pool_put(box_cgroup_pool_t *pool, const char *key, struct box_cgroup *cg);
 void box__cgroup_pool_ref(box_cgroup_pool_t *pool);
 void box__cgroup_pool_unref(box_cgroup_pool_t *pool);
+/* After box__cgroup_create: the hierarchies of the box's BOX_MOUNT_CGROUP mounts into the
+ * plan (nothing when it has none). */
+int box__cgroup_mount_prepare(box_t *box, struct box_plan *p);
+void box__cgroup_mount_free(struct box_plan *p);
 int box__cgroup_frozen(box_t *box);  /* 1, 0 (or no freezer), -errno */
 /* A box_exec process's own cgroups ("exec-N" below the box's), with the cgroup limits of
  * limit[] where set[] (box_set_limit's values): 0 or a negative errno with the message.

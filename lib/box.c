@@ -243,7 +243,7 @@ BOX_API int box_mount(box_t *box, box_mount_type_t type, const char *source,
                          "box_mount_overlay");
     /* Only the public types: the plan's internal steps (BOX_MOUNT_OP_CHMOD) have their own
      * calls, which validate what they carry. */
-    if (type < BOX_MOUNT_BIND || type > BOX_MOUNT_READONLY)
+    if (type < BOX_MOUNT_BIND || type > BOX_MOUNT_CGROUP)
         return box__error(box, EINVAL, "mount: unknown mount type %d", (int)type);
     return box__mount_add(box, type, source, target, flags, 0,
                          type == BOX_MOUNT_TMPFS ? 0755 : BOX_NO_MODE);

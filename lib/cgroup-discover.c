@@ -82,31 +82,68 @@ box_cgroup_layout_t box_cg_layout(const char *proc_cgroup)
 }
 
 /* mountinfo: "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTS" */
+/* Super options that are not a hierarchy's controllers or name. */
+static bool hierarchy_word(const char *w, size_t n)
+{
+    static const char *const skip[] = { "rw", "ro", "xattr", "noprefix", "clone_children",
+                                        "cpuset_v2_mode", "none", "favordynmods" };
+
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (strlen(skip[i]) == n && strncmp(w, skip[i], n) == 0)
+            return false;
+    return n && strncmp(w, "release_agent=", n < 14 ? n : 14) != 0;
+}
+
+bool box_cg_next_hierarchy(const char **pos, char *point, size_t psize, char *root,
+                           size_t rsize, char *opts, size_t osize)
+{
+    while (**pos) {
+        char line[4096], mroot[1024], mpoint[1024], fstype[64], super[1024];
+        const char *end = strchr(*pos, '\n');
+        char *dash;
+        size_t len = 0;
+
+        if (!end)
+            end = *pos + strlen(*pos);
+        copy_span(line, sizeof line, *pos, (size_t)(end - *pos));
+        *pos = *end ? end + 1 : end;
+        dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", mroot, mpoint) != 2 ||
+            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2 ||
+            (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
+            continue;
+        opts[0] = '\0';
+        if (strcmp(fstype, "cgroup") == 0) {
+            for (const char *w = super; *w;) {
+                size_t n = strcspn(w, ",");
+
+                if (hierarchy_word(w, n) && len + n + 2 <= osize) {
+                    if (len)
+                        opts[len++] = ',';
+                    memcpy(opts + len, w, n);
+                    opts[len += n] = '\0';
+                }
+                w += n + (w[n] == ',');
+            }
+            if (!len) /* a v1 mount that names no hierarchy */
+                continue;
+        }
+        snprintf(point, psize, "%s", mpoint);
+        snprintf(root, rsize, "%s", mroot);
+        return true;
+    }
+    return false;
+}
+
 int box_cg_find_mount(const char *mountinfo, const char *controller, char *mnt,
                       size_t mnt_size, char *root, size_t root_size)
 {
-    const char *pos = mountinfo;
+    char opts[1024];
 
-    while (*pos) {
-        char line[4096], mroot[1024], point[1024], fstype[64], opts[1024];
-        const char *end = strchr(pos, '\n');
-        char *dash;
-
-        if (!end)
-            end = pos + strlen(pos);
-        copy_span(line, sizeof line, pos, (size_t)(end - pos));
-        pos = *end ? end + 1 : end;
-        dash = strstr(line, " - ");
-        if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", mroot, point) != 2 ||
-            sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2)
-            continue;
-        if (strcmp(fstype, controller ? "cgroup" : "cgroup2") != 0 ||
-            (controller && !box_cg_list_has(opts, controller)))
-            continue;
-        snprintf(mnt, mnt_size, "%s", point);
-        snprintf(root, root_size, "%s", mroot);
-        return 0;
-    }
+    for (const char *pos = mountinfo;
+         box_cg_next_hierarchy(&pos, mnt, mnt_size, root, root_size, opts, sizeof opts);)
+        if (controller ? box_cg_list_has(opts, controller) : opts[0] == '\0')
+            return 0;
     return -ENOENT;
 }
 

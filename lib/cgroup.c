@@ -543,6 +543,111 @@ int box__cgroup_create(box_t *box)
     return r;
 }
 
+/* ---- BOX_MOUNT_CGROUP: what the child mounts ---- */
+
+/* The box's own cgroup in the hierarchy mounted at point (root: the mount's root) with
+ * the v1 options opts ("" for cgroup2): its directory where the box has one there, else
+ * the caller's (the box's processes stay in it). NULL when it does not exist. */
+static char *own_cgroup(const box_t *box, const struct discovery *k, const char *point,
+                        const char *root, const char *opts)
+{
+    char own[2048], word[256], dir[4096];
+    size_t n = strcspn(opts, ",");
+
+    if (!opts[0] && box->cg.dir[BOX_CG_V2])
+        return strdup(box__cgroup_v2_home(box));
+    for (int slot = BOX_CG_MEMORY; opts[0] && slot < BOX_CG_SLOTS; slot++)
+        if (box->cg.dir[slot] && !box->cg.v2_slot[slot] &&
+            box_cg_list_has(opts, slot_controller[slot]))
+            return strdup(box->cg.dir[slot]);
+    snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), opts);
+    if (box_cg_own_path(k->proc_cgroup, opts[0] ? word : NULL, own, sizeof own) < 0)
+        return NULL;
+    box_cg_join(point, root, own, dir, sizeof dir);
+    return access(dir, F_OK) == 0 ? strdup(dir) : NULL;
+}
+
+static int cgroup_mount_list(box_t *box, const struct discovery *k, struct box_plan *p)
+{
+    char point[1024], root[1024], opts[1024];
+    bool v2_host = box_cg_layout(k->proc_cgroup) == BOX_CGROUP_V2;
+
+    for (const char *pos = k->mountinfo; box_cg_next_hierarchy(&pos, point, sizeof point, root,
+                                                              sizeof root, opts, sizeof opts);) {
+        const char *name = strrchr(point, '/') + 1;
+        struct box_plan_cgroup *cg, *grown;
+        bool seen = false;
+
+        /* The first mount of each hierarchy (a host may show one twice), and on a v2 host
+         * the cgroup2 one only. */
+        for (size_t i = 0; i < p->n_cgroups; i++)
+            seen |= (p->cgroups[i].fs_opts ? strcmp(p->cgroups[i].fs_opts, opts) == 0
+                                           : !opts[0]) ||
+                    (p->cgroups[i].name && strcmp(p->cgroups[i].name, name) == 0);
+        if (seen || (v2_host && opts[0]) || !name[0])
+            continue;
+        grown = realloc(p->cgroups, (p->n_cgroups + 1) * sizeof *grown);
+        if (!grown)
+            return -ENOMEM;
+        p->cgroups = grown;
+        cg = &p->cgroups[p->n_cgroups++];
+        *cg = (struct box_plan_cgroup){ NULL, NULL, NULL };
+        cg->source = own_cgroup(box, k, point, root, opts);
+        if ((!v2_host && !(cg->name = strdup(name))) ||
+            (opts[0] && !(cg->fs_opts = strdup(opts))))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int box__cgroup_mount_prepare(box_t *box, struct box_plan *p)
+{
+    struct discovery k = { NULL, NULL };
+    size_t n_ops = 0;
+    int r;
+
+    for (size_t i = 0; i < box->n_mounts; i++)
+        n_ops += box->mounts[i].type == BOX_MOUNT_CGROUP;
+    if (!n_ops)
+        return 0;
+    if ((r = box_cg_read_alloc("/proc/self/mountinfo", &k.mountinfo)) < 0 ||
+        (r = box_cg_read_alloc("/proc/self/cgroup", &k.proc_cgroup)) < 0) {
+        r = box__error(box, -r, "spawn: cgroup mount: read /proc/self/%s",
+                       k.mountinfo ? "cgroup" : "mountinfo");
+        goto out;
+    }
+    r = cgroup_mount_list(box, &k, p);
+    if (r == 0 && !p->n_cgroups)
+        r = box__error(box, EOPNOTSUPP, "spawn: cgroup mount: this host has no cgroup "
+                       "hierarchy mounted");
+    else if (r == 0 && !(p->cgroup_trees = malloc(box->n_mounts * p->n_cgroups *
+                                                  sizeof *p->cgroup_trees)))
+        r = -ENOMEM;
+    if (r == -ENOMEM)
+        r = box__error(box, ENOMEM, "spawn: cgroup mount");
+    if (r == 0)
+        memset(p->cgroup_trees, -1, box->n_mounts * p->n_cgroups * sizeof *p->cgroup_trees);
+    p->cgroup_ns = box__ns_entered(box) & BOX_NS_CGROUP;
+out:
+    free(k.mountinfo);
+    free(k.proc_cgroup);
+    return r;
+}
+
+void box__cgroup_mount_free(struct box_plan *p)
+{
+    for (size_t i = 0; i < p->n_cgroups; i++) {
+        free(p->cgroups[i].name);
+        free(p->cgroups[i].source);
+        free(p->cgroups[i].fs_opts);
+    }
+    free(p->cgroups);
+    free(p->cgroup_trees);
+    p->cgroups = NULL;
+    p->cgroup_trees = NULL;
+    p->n_cgroups = 0;
+}
+
 const char *box__cgroup_v2_home(const box_t *box)
 {
     return box->cg.leaf ? box->cg.leaf : box->cg.dir[BOX_CG_V2];

@@ -41,6 +41,13 @@ box_cgroup_layout_t box_cg_layout(const char *proc_cgroup);
 int box_cg_find_mount(const char *mountinfo, const char *controller, char *mnt,
                       size_t mnt_size, char *root, size_t root_size);
 
+/* The next cgroup hierarchy mounted in mountinfo text at *pos, advancing *pos: its mount
+ * point, the mount's root, and for a v1 hierarchy the super options that name it (its
+ * controllers and name=, comma separated: "cpu,cpuacct", "name=systemd"); "" for cgroup2.
+ * false at the end. */
+bool box_cg_next_hierarchy(const char **pos, char *point, size_t psize, char *root,
+                           size_t rsize, char *opts, size_t osize);
+
 /* The directory of the caller's cgroup `own` in a hierarchy mounted at `mnt` whose mount
  * root is `root`: mnt + own, less the part of own the mount's root already covers. */
 void box_cg_join(const char *mnt, const char *root, const char *own, char *out, size_t size);

@@ -72,6 +72,7 @@ const char *box__mount_type_name(box_mount_type_t type)
     case BOX_MOUNT_CGROUP2: return "cgroup2";
     case BOX_MOUNT_MASK: return "mask";
     case BOX_MOUNT_READONLY: return "readonly";
+    case BOX_MOUNT_CGROUP: return "cgroup";
     }
     return NULL;
 }
@@ -492,6 +493,21 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
             if (t < 0)
                 return box__child_fail(e, (int)i, "/sys", t);
             a->trees[i][0] = (int)t;
+        } else if (op->type == BOX_MOUNT_CGROUP) {
+            /* Each hierarchy's source, for a bind (or the fallback of a fresh mount). */
+            for (size_t k = 0; k < a->n_cgroups; k++) {
+                if (!a->cgroups[k].source)
+                    continue;
+                t = clone_tree(a->cgroups[k].source, false);
+                if (t >= 0 && (r = set_attrs(t, mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC,
+                                             false)) < 0) {
+                    SYS1(SYS_close, t);
+                    t = r;
+                }
+                if (t < 0)
+                    return box__child_fail(e, (int)i, a->cgroups[k].source, t);
+                a->cgroup_trees[i * a->n_cgroups + k] = (int)t;
+            }
         } else if (op->type == BOX_MOUNT_MASK) {
             /* /dev/null for a file it may hide: readable (no nodev), never writable. */
             t = clone_tree("/dev/null", false);
@@ -584,6 +600,128 @@ static long make_node(int root_fd, const struct box_mount_op *op, struct box_chi
     return r < 0 ? box__child_fail(e, idx, op->target, r) : 0;
 }
 
+/* A fresh mount of one hierarchy: cgroup2, or cgroup v1 with the hierarchy's options
+ * ("cpu,cpuacct": flags; "name=systemd": a string). */
+static long fresh_cgroup(const struct box_plan_cgroup *cg, uint64_t attr)
+{
+    long fs, r = 0, m;
+
+    if (!cg->fs_opts)
+        return box__new_fs("cgroup2", attr, NULL);
+    if ((fs = SYS2(SYS_fsopen, "cgroup", FSOPEN_CLOEXEC)) < 0)
+        return fs;
+    for (const char *w = cg->fs_opts; *w && r >= 0;) {
+        char word[256];
+        size_t n = 0, eq = 0;
+
+        while (w[n] && w[n] != ',' && n < sizeof word - 1) {
+            word[n] = w[n];
+            if (word[n] == '=' && !eq)
+                eq = n;
+            n++;
+        }
+        word[n] = '\0';
+        w += n + (w[n] == ',');
+        if (eq)
+            word[eq] = '\0';
+        r = eq ? SYS5(SYS_fsconfig, fs, FSCONFIG_SET_STRING, word, word + eq + 1, 0)
+               : SYS5(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, word, 0, 0);
+    }
+    if (r >= 0)
+        r = SYS5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
+    m = r < 0 ? r : SYS3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+    SYS1(SYS_close, fs);
+    return m;
+}
+
+/* One hierarchy at `at`: in the box's cgroup namespace a fresh mount (its root is the
+ * box's cgroup), else, or where the kernel refuses one, the bind of its source. */
+static long attach_cgroup(const struct box_plan *a, const struct box_plan_cgroup *cg,
+                          int tree, long at, uint64_t attr)
+{
+    long m = -EPERM, r;
+
+    if (a->cgroup_ns || !cg->name) { /* on a v2 host the mount is BOX_MOUNT_CGROUP2's */
+        m = fresh_cgroup(cg, attr);
+        if (m >= 0) {
+            r = attach(m, at);
+            SYS1(SYS_close, m);
+            return r;
+        }
+    }
+    if (m != -EPERM || tree < 0)
+        return tree < 0 && m == -EPERM ? -ENOENT : m;
+    return attach(tree, at);
+}
+
+/* BOX_MOUNT_CGROUP on a v1 or hybrid host: a tmpfs with a directory per hierarchy (and
+ * links for the controllers of a comounted one, as runc makes them), read-only last. */
+static long mount_cgroup(const struct box_plan *a, int root_fd, size_t i,
+                         struct box_child_error *e)
+{
+    static const char *const dir_opts[] = { "mode", "0755", NULL };
+    const struct box_mount_op *op = &a->mounts[i];
+    const int *trees = a->cgroup_trees + i * a->n_cgroups;
+    uint64_t attr = mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC;
+    long target = make_target(root_fd, op->target, false, op->parent_mode), m, dir, r;
+    const char *fail = op->target;
+
+    if (target < 0)
+        return box__child_fail(e, (int)i, op->target, target);
+    if (a->n_cgroups == 1 && !a->cgroups[0].name) {
+        r = attach_cgroup(a, &a->cgroups[0], trees[0], target, attr);
+        SYS1(SYS_close, target);
+        return r < 0 ? box__child_fail(e, (int)i, op->target, r) : 0;
+    }
+    m = box__new_fs("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                    dir_opts);
+    r = m < 0 ? m : attach(m, target);
+    if (m >= 0)
+        SYS1(SYS_close, m);
+    SYS1(SYS_close, target);
+    dir = r < 0 ? r : open_in_root(root_fd, op->target, O_PATH | O_DIRECTORY);
+    if (dir < 0)
+        return box__child_fail(e, (int)i, op->target, dir);
+    for (size_t k = 0; k < a->n_cgroups && r >= 0; k++) {
+        const struct box_plan_cgroup *cg = &a->cgroups[k];
+        bool comounted = false;
+        long sub;
+
+        if (!cg->source && !a->cgroup_ns)
+            continue;
+        fail = cg->name;
+        r = SYS3(SYS_mkdirat, dir, cg->name, 0755);
+        sub = r < 0 ? r : SYS3(SYS_openat, dir, cg->name,
+                               O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = sub < 0 ? sub : attach_cgroup(a, cg, trees[k], sub, attr);
+        if (sub >= 0)
+            SYS1(SYS_close, sub);
+        for (const char *w = cg->name; *w; w++)
+            comounted |= *w == ',';
+        /* "cpu,cpuacct": the links cpu and cpuacct lead to it */
+        for (const char *w = cg->name; r >= 0 && comounted && cg->fs_opts && *w;) {
+            char link[256];
+            size_t n = 0;
+
+            while (w[n] && w[n] != ',' && n < sizeof link - 1) {
+                link[n] = w[n];
+                n++;
+            }
+            link[n] = '\0';
+            w += n + (w[n] == ',');
+            r = n ? SYS3(SYS_symlinkat, cg->name, dir, link) : 0;
+            if (r == -EEXIST)
+                r = 0;
+        }
+    }
+    if (r >= 0 && (op->flags & BOX_MOUNT_RO)) {
+        fail = op->target;
+        r = set_attrs(dir, MOUNT_ATTR_RDONLY, false);
+    }
+    SYS1(SYS_close, dir);
+    return r < 0 ? box__child_fail(e, (int)i, fail, r) : 0;
+}
+
 static long apply_op(const struct box_plan *a, long *root, size_t i,
                      struct box_child_error *e)
 {
@@ -620,6 +758,8 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
     case BOX_MOUNT_MASK:
     case BOX_MOUNT_READONLY:
         return mask_or_protect(a, root_fd, i, e);
+    case BOX_MOUNT_CGROUP:
+        return mount_cgroup(a, root_fd, i, e);
     case BOX_MOUNT_REMOUNT_RO:
         target = open_in_root(root_fd, op->target, O_PATH);
         if (target < 0)

@@ -363,6 +363,7 @@ void box__plan_free(struct box_plan *p)
     free(p->envp_owned);
     free((void *)p->cwd_list);
     free(p->trees);
+    box__cgroup_mount_free(p);
     free(p->overlay_fds);
     free(p->resume);
     free(p->seccomp_filter);

@@ -54,6 +54,21 @@ struct box_mount_op {
 #define BOX_MOUNT_OP_MKNOD ((box_mount_type_t)101) /* box_mknod */
 #define BOX_NO_MODE ((mode_t)-1)
 
+/* cgroup.c: one hierarchy of a BOX_MOUNT_CGROUP mount (box__cgroup_mount_prepare). On a
+ * v1 or hybrid host there is one per host hierarchy (and "unified" for a hybrid host's
+ * cgroup2), each a directory of the mount's tmpfs; on a v2 host one, the mount itself. */
+struct box_plan_cgroup {
+    char *name;    /* its directory in the tmpfs: the last component of the host's mount
+                      point ("cpu,cpuacct", "memory", "systemd", "unified"); NULL on a v2
+                      host: the cgroup2 hierarchy is the mount */
+    char *source;  /* host directory of the box's own cgroup in that hierarchy (the
+                      caller's where the box has none there), bound without a cgroup
+                      namespace; NULL when it does not exist */
+    char *fs_opts; /* v1: the hierarchy's controllers and name= ("cpu,cpuacct",
+                      "name=systemd") for a fresh mount in the box's cgroup namespace;
+                      NULL: cgroup2 */
+};
+
 /* seccomp.c: one classic BPF program of the caller's (box_seccomp_add_bpf). */
 struct box_bpf {
     struct sock_filter *insns;
@@ -139,6 +154,11 @@ struct box_plan {
     int *overlay_fds;     /* owned scratch: room for every overlay's layer fds, all -1; NULL
                              when there is no overlay */
     bool overlay_userxattr; /* a user namespace: overlay with user.* xattrs */
+    struct box_plan_cgroup *cgroups; /* owned: the hierarchies of BOX_MOUNT_CGROUP mounts */
+    size_t n_cgroups;
+    int *cgroup_trees;    /* owned scratch: n_mounts * n_cgroups detached trees of the
+                             sources, opened by OPEN_SOURCE for each BOX_MOUNT_CGROUP op */
+    bool cgroup_ns;       /* the box has (or joins) a cgroup namespace: fresh mounts */
     const char *cwd;      /* borrowed: box_set_cwd's, or "/" */
     const char **cwd_list; /* owned array, borrowed strings: the directories CHDIR tries in
                               order (NULL-terminated); NULL: cwd alone, required */

@@ -606,6 +606,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
     if (detach && (r = box__state_create(box, &sf)) < 0)
         goto out;
     r = box__cgroup_create(box);
+    if (r == 0) /* which needs the box's cgroups */
+        r = box__cgroup_mount_prepare(box, &l->plan);
     if (r < 0)
         goto out;
     box__profile_mark(box, BOX_PROF_CGROUP);

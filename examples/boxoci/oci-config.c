@@ -652,14 +652,17 @@ static int apply_mount(struct oci_ctx *c, struct fs_state *fs, struct json_objec
         r = 0;
     } else if (strcmp(type, "sysfs") == 0) {
         r = box_mount(box, BOX_MOUNT_SYSFS, NULL, dest, mount_flags(&mo));
-    } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
-        /* The box's own cgroup v2 tree. A v1 host's hierarchies are not mounted in boxes,
-         * and without a cgroup namespace the mount would show the whole host's tree. */
+    } else if (strcmp(type, "cgroup") == 0) {
+        /* The container's cgroups as runc shows them, on v1, hybrid and v2 hosts. */
+        r = box_mount(box, BOX_MOUNT_CGROUP, NULL, dest, mount_flags(&mo));
+    } else if (strcmp(type, "cgroup2") == 0) {
+        /* The box's own cgroup v2 tree: without a cgroup namespace the mount would show
+         * the whole host's tree. */
         if (!fs->host->cgroup_unified)
-            return oci_fail(c, EOPNOTSUPP, "a %s mount: libbox mounts only cgroup v2, and "
-                            "this host is not a cgroup v2 host", type);
+            return oci_fail(c, EOPNOTSUPP, "a cgroup2 mount on a host that is not a cgroup "
+                            "v2 host: use a cgroup mount");
         if (!(fs->ns & BOX_NS_CGROUP))
-            return oci_fail(c, EOPNOTSUPP, "a %s mount needs a cgroup namespace", type);
+            return oci_fail(c, EOPNOTSUPP, "a cgroup2 mount needs a cgroup namespace");
         r = box_mount(box, BOX_MOUNT_CGROUP2, NULL, dest, mount_flags(&mo));
     } else {
         return oci_fail(c, EOPNOTSUPP, "mount type '%s' is not supported", type);

@@ -241,9 +241,12 @@ static void test_mounts(void **state)
     assert_true(strstr(box->mounts[5].source, "/rootfs") != NULL);
     box_free(box);
 
-    expect_error(DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\"}]"),
-                 EOPNOTSUPP, "mounts[0]: a cgroup mount: libbox mounts only cgroup v2, and this "
-                 "host is not a cgroup v2 host");
+    /* A cgroup mount on a v1 host, without a cgroup namespace: runc's tmpfs of binds. */
+    assert_int_equal(apply(DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\","
+                               "\"type\":\"cgroup\",\"options\":[\"ro\"]}]"), &box), 0);
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP);
+    assert_int_equal(box->mounts[1].flags, BOX_MOUNT_RO);
+    box_free(box);
     expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
         "\"/etc\",\"options\":[\"rbind\",\"rshared\"]}]"), EOPNOTSUPP,
         "mounts[0].options[1]: propagation 'rshared'");
@@ -491,15 +494,30 @@ static void test_unified(void **state)
                                 "set this cgroup file"));
     oci_config_free(cfg);
     box_free(box);
-    /* A cgroup mount on a v2 host: the box's cgroup2, only with a cgroup namespace. */
+    /* A cgroup mount: the box's cgroups, on any host (BOX_MOUNT_CGROUP). */
     json = DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
                "\"options\":[\"rprivate\",\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
                "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"cgroup\"}]}");
     assert_int_equal(box_new(&box, 0), 0);
     assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
     assert_int_equal(oci_config_apply(cfg, &v2, box, err), 0);
-    assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP2);
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP);
     assert_int_equal(box->mounts[1].flags, BOX_MOUNT_RO | BOX_MOUNT_EXEC_OFF);
+    oci_config_free(cfg);
+    box_free(box);
+    /* A cgroup2 mount: only on a v2 host, in a cgroup namespace. */
+    json = DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\"}],"
+               "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"cgroup\"}]}");
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, err), 0);
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP2);
+    oci_config_free(cfg);
+    box_free(box);
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &host, box, err), -EOPNOTSUPP);
+    assert_non_null(strstr(err, "not a cgroup v2 host: use a cgroup mount"));
     oci_config_free(cfg);
     box_free(box);
     json = DOC("\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\"}],"

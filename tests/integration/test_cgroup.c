@@ -651,6 +651,60 @@ static void test_limit_status(void **state)
     box_free(box);
 }
 
+/* BOX_MOUNT_CGROUP: the box's own cgroups where runc shows them. On a v1 or hybrid host a
+ * read-only tmpfs with the host's hierarchies by name, each the box's cgroup (its memory
+ * limit, its processes); on a v2 host the box's cgroup2. With a cgroup namespace the same,
+ * from fresh mounts. */
+static const char cgroup_mount_script[] =
+    "cat /mnt/cg/memory/memory.limit_in_bytes 2>&- || cat /mnt/cg/memory.max; "
+    "for d in /mnt/cg/memory /mnt/cg/unified /mnt/cg; do "
+    "  [ -e $d/cgroup.procs ] && grep -qx $$ $d/cgroup.procs && echo mine && break; done; "
+    "[ -e /mnt/cg/cgroup.controllers ] || [ \"$(ls /mnt/cg)\" = \"$(ls /mnt/host)\" ] && "
+    "echo layout; touch /mnt/cg/x 2>&- || echo ro; "
+    "[ -e /mnt/cg/cgroup.controllers ] || touch /mnt/cg/memory/x 2>&- || echo ro";
+
+static void test_cgroup_mount(void **state)
+{
+    for (int cgroup_ns = 0; cgroup_ns < 2; cgroup_ns++) {
+        box_t *box = new_test_box();
+        char out[512];
+        box_status_t st;
+
+        (void)state;
+        if (cgroup_ns)
+            assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~BOX_NS_USER), 0);
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+        assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+        assert_int_equal(box_mount(box, BOX_MOUNT_BIND, "/sys/fs/cgroup", "/mnt/host",
+                                   BOX_MOUNT_RO), 0);
+        assert_int_equal(box_mount(box, BOX_MOUNT_CGROUP, NULL, "/mnt/cg", BOX_MOUNT_RO), 0);
+        assert_int_equal(box_mount(box, BOX_MOUNT_CGROUP, "x", "/mnt/cg", 0), -EINVAL);
+        assert_int_equal(run_box(box, cgroup_mount_script, out, sizeof out, &st), 0);
+        assert_int_equal(st.exit_code, 0);
+        assert_string_equal(out, "67108864\nmine\nlayout\nro\nro\n");
+        box_free(box);
+    }
+}
+
+/* Rootless, on a v1 host, the box has no cgroup of its own: it sees the caller's,
+ * read-only (what runc binds for a rootless container). */
+static void test_rootless_cgroup_mount(void **state)
+{
+    box_t *box = new_test_box();
+    char out[512];
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_CGROUP, NULL, "/mnt/cg", BOX_MOUNT_RO), 0);
+    assert_int_equal(run_box(box, "ls /mnt/cg | grep -q . && echo listed; "
+                                  "touch /mnt/cg/x 2>&- || echo ro",
+                             out, sizeof out, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "listed\nro\n");
+    box_free(box);
+}
+
 /* Rootless there is no writable cgroup: best effort runs the box and says what is missing. */
 static void test_rootless_best_effort(void **state)
 {
@@ -1342,6 +1396,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_free_running_box_removes_cgroup, cg_setup,
                                         cg_teardown),
         cmocka_unit_test_setup_teardown(test_limit_status, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_cgroup_mount, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_kill_whole_box_without_pidns, cg_setup,
                                         cg_teardown),
         cmocka_unit_test_setup_teardown(test_kill_whole_box_v1_freezer, cg_setup, cg_teardown),
@@ -1369,6 +1424,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest rootless_tests[] = {
         cmocka_unit_test_setup_teardown(test_rootless_cgroup_error, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_best_effort, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_rootless_cgroup_mount, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_device_rules, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pool_arguments, cg_setup, cg_teardown),

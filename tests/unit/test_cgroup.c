@@ -173,6 +173,42 @@ static void test_next_line(void **state)
     assert_string_equal(path, "/a/very");
 }
 
+/* The hierarchies a BOX_MOUNT_CGROUP shows (box_cg_next_hierarchy): every cgroup mount in
+ * order, named by its v1 controllers and name= (the other super options dropped), "" for
+ * cgroup2; other mounts skipped. */
+static void test_next_hierarchy(void **state)
+{
+    struct host h = load("hybrid-ubuntu2004");
+    char point[1024], root[1024], opts[1024], all[4096] = "";
+    const char *pos = h.mountinfo;
+
+    (void)state;
+    while (box_cg_next_hierarchy(&pos, point, sizeof point, root, sizeof root, opts,
+                                 sizeof opts))
+        snprintf(all + strlen(all), sizeof all - strlen(all), "%s %s [%s]\n",
+                 strrchr(point, '/') + 1, root, opts);
+    assert_string_equal(all, "unified / []\nsystemd / [name=systemd]\n"
+                             "net_cls,net_prio / [net_cls,net_prio]\ncpuset / [cpuset]\n"
+                             "perf_event / [perf_event]\nfreezer / [freezer]\n"
+                             "hugetlb / [hugetlb]\nmemory / [memory]\ndevices / [devices]\n"
+                             "pids / [pids]\ncpu,cpuacct / [cpu,cpuacct]\nblkio / [blkio]\n"
+                             "rdma / [rdma]\n");
+    pos = "1 0 0:1 / /a rw - cgroup cgroup rw,xattr,release_agent=/x,clone_children,cpu\n"
+          "2 0 0:2 / /b rw - cgroup cgroup rw,none\n"
+          "3 0 0:3 /sub /c rw - cgroup2 cgroup2 rw,nsdelegate\n";
+    assert_true(box_cg_next_hierarchy(&pos, point, sizeof point, root, sizeof root, opts,
+                                      sizeof opts));
+    assert_string_equal(opts, "cpu");
+    assert_true(box_cg_next_hierarchy(&pos, point, sizeof point, root, sizeof root, opts,
+                                      sizeof opts));
+    assert_string_equal(point, "/c");
+    assert_string_equal(root, "/sub");
+    assert_string_equal(opts, "");
+    assert_false(box_cg_next_hierarchy(&pos, point, sizeof point, root, sizeof root, opts,
+                                       sizeof opts));
+    unload(&h);
+}
+
 static void test_join(void **state)
 {
     char out[256];
@@ -345,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_hybrid_hosts),
         cmocka_unit_test(test_layout_edges),
         cmocka_unit_test(test_next_line),
+        cmocka_unit_test(test_next_hierarchy),
         cmocka_unit_test(test_join),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_stat_files),
