@@ -294,9 +294,13 @@ typedef enum {
                                         fails the spawn (-ELOOP, "Can't mount on symlink
                                         destination") instead of being followed in the box's
                                         root (bwrap's rule for every mount) */
+#define BOX_MOUNT_COPY_UP (1u << 6) /* tmpfs only: what is at target when its turn comes
+                                       (directories, files, links, special files, with
+                                       their modes and owners) is copied into the new
+                                       tmpfs (OCI's tmpcopyup) */
 
 /* Returns 0 or: -EINVAL (box NULL, a type not listed above, unknown flags, bad paths, a
- * source where none is used), -EXDEV (target leads outside the box), -ENOENT and the other
+ * source where none is used, BOX_MOUNT_COPY_UP on a mount that is not a tmpfs), -EXDEV (target leads outside the box), -ENOENT and the other
  * errors of stat(2) on a bind source, -EBUSY (already spawned), -ENOMEM. */
 int box_mount(box_t *box, box_mount_type_t type, const char *source, const char *target,
               unsigned int flags);

@@ -22,7 +22,7 @@
 #include "sys.h"
 
 #define KNOWN_FLAGS (BOX_MOUNT_RO | BOX_MOUNT_NOREC | BOX_MOUNT_DEVICES | BOX_MOUNT_EXEC_OFF | \
-                     BOX_MOUNT_TRY | BOX_MOUNT_NOFOLLOW)
+                     BOX_MOUNT_TRY | BOX_MOUNT_NOFOLLOW | BOX_MOUNT_COPY_UP)
 
 static const char *const dev_nodes[BOX_DEV_NODES] = { "null", "zero", "full",
                                                        "random", "urandom", "tty" };
@@ -92,6 +92,8 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
     if (flags & ~KNOWN_FLAGS)
         return box__error(box, EINVAL, "mount %s: unknown flags 0x%x", tname,
                          flags & ~KNOWN_FLAGS);
+    if ((flags & BOX_MOUNT_COPY_UP) && type != BOX_MOUNT_TMPFS)
+        return box__error(box, EINVAL, "mount %s: BOX_MOUNT_COPY_UP is for a tmpfs", tname);
     if (!target || target[0] != '/')
         return box__error(box, EINVAL, "mount %s: target '%s' is not an absolute path", tname,
                          target ? target : "(null)");
@@ -182,7 +184,7 @@ BOX_API int box_mount_fd(box_t *box, int fd, const char *target, unsigned int fl
 
     if (r < 0)
         return r;
-    if (flags & (BOX_MOUNT_TRY | ~KNOWN_FLAGS))
+    if (flags & (BOX_MOUNT_TRY | BOX_MOUNT_COPY_UP | ~KNOWN_FLAGS))
         return box__error(box, EINVAL, "mount_fd: unknown flags 0x%x", flags);
     if (fd < 0 || (dup = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
         return box__error(box, EBADF, "mount_fd: fd %d is not open", fd);
@@ -722,6 +724,113 @@ static long mount_cgroup(const struct box_plan *a, int root_fd, size_t i,
     return r < 0 ? box__child_fail(e, (int)i, fail, r) : 0;
 }
 
+/* BOX_MOUNT_COPY_UP: the tree below a directory of the box copied into a new tmpfs, as
+ * runc's tmpcopyup: directories, regular files, symlinks and special files with their
+ * modes and owners (an owner the box's user namespace does not map stays the box's root).
+ * Directories nest at most COPY_DEPTH levels deep (-ELOOP). */
+#define COPY_DEPTH 32
+
+struct dirent64 {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+static long copy_tree(long from, long to, int depth);
+
+static __attribute__((noinline)) long copy_link(long from, long to, const char *name)
+{
+    char text[4096];
+    long n = SYS4(SYS_readlinkat, from, name, text, sizeof text - 1);
+
+    if (n < 0)
+        return n;
+    text[n] = '\0';
+    return SYS3(SYS_symlinkat, text, to, name);
+}
+
+static long copy_file(long from, long to, const char *name)
+{
+    long in = SYS4(SYS_openat, from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0), out, r;
+
+    if (in < 0)
+        return in;
+    out = SYS4(SYS_openat, to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    r = out;
+    while (r > 0)
+        r = SYS4(SYS_sendfile, out, in, 0, 1l << 30);
+    if (out >= 0)
+        SYS1(SYS_close, out);
+    SYS1(SYS_close, in);
+    return r;
+}
+
+static long copy_entry(long from, long to, const char *name, int depth)
+{
+    struct statx stx;
+    long r = SYS5(SYS_statx, from, name, AT_SYMLINK_NOFOLLOW,
+                  STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID, &stx), a, b;
+
+    if (r < 0)
+        return r;
+    switch (stx.stx_mode & S_IFMT) {
+    case S_IFDIR:
+        if ((r = SYS3(SYS_mkdirat, to, name, 0700)) < 0)
+            return r;
+        a = SYS4(SYS_openat, from, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        b = a < 0 ? a : SYS4(SYS_openat, to, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        r = b < 0 ? b : copy_tree(a, b, depth + 1);
+        if (a >= 0)
+            SYS1(SYS_close, a);
+        if (b >= 0)
+            SYS1(SYS_close, b);
+        break;
+    case S_IFREG:
+        r = copy_file(from, to, name);
+        break;
+    case S_IFLNK:
+        r = copy_link(from, to, name);
+        break;
+    default:
+        r = SYS4(SYS_mknodat, to, name, stx.stx_mode & S_IFMT,
+                 makedev(stx.stx_rdev_major, stx.stx_rdev_minor));
+        break;
+    }
+    if (r >= 0) {
+        r = SYS5(SYS_fchownat, to, name, stx.stx_uid, stx.stx_gid, AT_SYMLINK_NOFOLLOW);
+        if (r == -EINVAL) /* not mapped in the box's user namespace */
+            r = 0;
+    }
+    if (r >= 0 && (stx.stx_mode & S_IFMT) != S_IFLNK)
+        r = SYS4(SYS_fchmodat, to, name, stx.stx_mode & 07777, 0);
+    return r;
+}
+
+static long copy_tree(long from, long to, int depth)
+{
+    char buf[1024];
+    long dir, n, r = 0;
+
+    if (depth > COPY_DEPTH)
+        return -ELOOP;
+    dir = SYS4(SYS_openat, from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dir < 0)
+        return dir;
+    while (r >= 0 && (n = SYS3(SYS_getdents64, dir, buf, sizeof buf)) > 0)
+        for (long off = 0; off < n && r >= 0;) {
+            const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+
+            off += d->reclen;
+            if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+                continue;
+            r = copy_entry(dir, to, d->name, depth);
+        }
+    SYS1(SYS_close, dir);
+    return r < 0 ? r : n;
+}
+
 static long apply_op(const struct box_plan *a, long *root, size_t i,
                      struct box_child_error *e)
 {
@@ -829,6 +938,10 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
         break;
     case BOX_MOUNT_TMPFS:
         m = box__new_fs("tmpfs", mount_attrs(op->flags), tmpfs_opts);
+        if (m >= 0 && (op->flags & BOX_MOUNT_COPY_UP) && (r = copy_tree(target, m, 0)) < 0) {
+            SYS1(SYS_close, m);
+            m = -1;
+        }
         break;
     case BOX_MOUNT_PROC:
         if (a->trees[i][0] >= 0) /* the caller's /proc (no pid namespace) */

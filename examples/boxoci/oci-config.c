@@ -485,7 +485,7 @@ static int apply_idmaps(struct oci_ctx *c, struct json_object *lx, box_t *box,
 /* ---- apply: root and mounts ---- */
 
 struct mount_opts {
-    bool bind, rbind, ro, dev, noexec;
+    bool bind, rbind, ro, dev, noexec, copy_up;
     bool has_size, has_mode;
     uint64_t size;
     mode_t mode;
@@ -494,7 +494,7 @@ struct mount_opts {
 /* The mount options boxoci knows (features.md lists them), and what each does. The
  * access-time family is accepted and not applied: see boxoci(8). */
 enum mount_opt { OPT_NOOP, OPT_BIND, OPT_RBIND, OPT_RO, OPT_RW, OPT_DEV, OPT_NODEV,
-                 OPT_NOEXEC, OPT_EXEC, OPT_PROPAGATION, OPT_SUID };
+                 OPT_NOEXEC, OPT_EXEC, OPT_PROPAGATION, OPT_SUID, OPT_COPY_UP };
 static const struct {
     const char *name;
     enum mount_opt what;
@@ -516,6 +516,7 @@ static const struct {
     { "slave", OPT_PROPAGATION }, { "rslave", OPT_PROPAGATION },
     { "unbindable", OPT_PROPAGATION }, { "runbindable", OPT_PROPAGATION },
     { "suid", OPT_SUID },       { "rsuid", OPT_SUID },
+    { "tmpcopyup", OPT_COPY_UP }, /* a tmpfs starts with a copy of what it covers */
 };
 
 /* Options with a value, of tmpfs (size, mode) and of devpts (libbox's own instance). */
@@ -568,6 +569,11 @@ static int parse_mount_option(struct oci_ctx *c, const char *type, const char *o
         return oci_fail(c, EOPNOTSUPP, "propagation '%s': every libbox mount is private", o);
     case OPT_SUID:
         return oci_fail(c, EOPNOTSUPP, "'%s': libbox mounts everything nosuid", o);
+    case OPT_COPY_UP:
+        if (strcmp(type, "tmpfs") != 0)
+            return oci_fail(c, EINVAL, "'%s' is an option of a tmpfs", o);
+        mo->copy_up = true;
+        break;
     }
     return 0;
 }
@@ -575,7 +581,7 @@ static int parse_mount_option(struct oci_ctx *c, const char *type, const char *o
 static unsigned int mount_flags(const struct mount_opts *mo)
 {
     return (mo->ro ? BOX_MOUNT_RO : 0) | (mo->dev ? BOX_MOUNT_DEVICES : 0) |
-           (mo->noexec ? BOX_MOUNT_EXEC_OFF : 0);
+           (mo->noexec ? BOX_MOUNT_EXEC_OFF : 0) | (mo->copy_up ? BOX_MOUNT_COPY_UP : 0);
 }
 
 /* What apply_mount needs to know besides the mount. */

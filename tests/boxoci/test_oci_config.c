@@ -247,6 +247,15 @@ static void test_mounts(void **state)
     assert_int_equal(box->mounts[1].type, BOX_MOUNT_CGROUP);
     assert_int_equal(box->mounts[1].flags, BOX_MOUNT_RO);
     box_free(box);
+    /* tmpcopyup (podman's --read-only /tmp): the tmpfs starts with a copy; a tmpfs only. */
+    assert_int_equal(apply(DOC("\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
+                               "\"options\":[\"rw\",\"tmpcopyup\",\"nosuid\"]}]"), &box), 0);
+    assert_int_equal(box->mounts[1].type, BOX_MOUNT_TMPFS);
+    assert_int_equal(box->mounts[1].flags, BOX_MOUNT_COPY_UP);
+    box_free(box);
+    expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
+        "\"/etc\",\"options\":[\"bind\",\"tmpcopyup\"]}]"), EINVAL,
+        "mounts[0].options[1]: 'tmpcopyup' is an option of a tmpfs");
     expect_error(DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":"
         "\"/etc\",\"options\":[\"rbind\",\"rshared\"]}]"), EOPNOTSUPP,
         "mounts[0].options[1]: propagation 'rshared'");

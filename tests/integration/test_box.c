@@ -250,6 +250,44 @@ static void test_tmpfs_empty_and_sized(void **state)
     box_free(box);
 }
 
+/* BOX_MOUNT_COPY_UP (OCI's tmpcopyup): the tmpfs starts with a copy of what was at its
+ * target, modes and owners kept; writes stay in the tmpfs. */
+static void test_tmpfs_copy_up(void **state)
+{
+    char *host = make_host_dir(), path[300], out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/sub", host);
+    assert_int_equal(mkdir(path, 0750), 0);
+    snprintf(path, sizeof path, "%s/sub/f", host);
+    assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)), 0);
+    snprintf(path, sizeof path, "%s/link", host);
+    assert_int_equal(symlink("sub/f", path), 0);
+    snprintf(path, sizeof path, "%s/fifo", host);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/mnt", 0, 0755, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt/orig", BOX_MOUNT_RO), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, host, "/mnt/up", 0), 0);
+    assert_int_equal(box_mount_tmpfs(box, "/mnt/up", 0, 01777, BOX_MOUNT_COPY_UP), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_PROC, NULL, "/mnt/p", BOX_MOUNT_COPY_UP),
+                     -EINVAL);
+    assert_int_equal(run_box(box,
+                             "echo data > /mnt/up/sub/f; cat /mnt/up/sub/f; "
+                             "s() { stat -c '%a %u %g' $1/sub $1/sub/f $1/fifo; }; "
+                             "[ \"$(s /mnt/orig)\" = \"$(s /mnt/up)\" ] && echo same; "
+                             "readlink /mnt/up/link; [ -p /mnt/up/fifo ] && echo fifo; "
+                             "stat -c %a /mnt/up; grep -c ' /mnt/up tmpfs ' /proc/mounts; "
+                             "[ -s /mnt/orig/sub/f ] || echo host-untouched",
+                             out, sizeof out, &st),
+                     0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "data\nsame\nsub/f\nfifo\n1777\n1\nhost-untouched\n");
+    box_free(box);
+    remove_host_dir(host);
+}
+
 static void test_dev(void **state)
 {
     char out[OUT_MAX];
@@ -1679,6 +1717,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_proc_sys_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_bind_rw_ro, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_tmpfs_empty_and_sized, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_tmpfs_copy_up, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_dev, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_ipc_isolated, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_only_lo_up, leak_setup, leak_teardown),
