@@ -592,6 +592,14 @@ int box_net_publish(box_t *box, const char *spec);
                                             an ended box reads as BOX_END_KILLED by
                                             SIGKILL). With BOX_OPT_INIT: box_spawn says
                                             -EINVAL */
+#define BOX_OPT_CAPS_BOUNDING_ONLY (1u << 13) /* for a program that runs as a uid other
+                                            than 0, the kept capabilities are only its
+                                            bounding set: it starts with none (nothing
+                                            permitted, effective, inheritable or ambient)
+                                            and a file with file capabilities gains those
+                                            of them it names (OCI's non-root process with
+                                            empty effective and permitted sets, podman's
+                                            --user; runc's behaviour). No effect for uid 0 */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 

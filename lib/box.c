@@ -524,7 +524,8 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
 #define KNOWN_OPTS (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_LIMITS_BEST_EFFORT | \
                     BOX_OPT_INIT | BOX_OPT_ALLOW_NEW_PRIVS | BOX_OPT_HOLD | BOX_OPT_SET_PWD | \
                     BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS | BOX_OPT_CAPS_INHERITABLE | \
-                    BOX_OPT_DETACH | BOX_OPT_CALLER_MAPS | BOX_OPT_NO_INIT)
+                    BOX_OPT_DETACH | BOX_OPT_CALLER_MAPS | BOX_OPT_NO_INIT | \
+                    BOX_OPT_CAPS_BOUNDING_ONLY)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {

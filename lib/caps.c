@@ -103,8 +103,11 @@ void box__caps_prepare(const box_t *box, struct box_plan *a)
 {
     a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
-    a->cap_ambient = a->uid != 0 && a->cap_keep != 0; /* the plan's uid, set before */
-    a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
+    /* the plan's uid, set before */
+    a->cap_bounding_only = a->uid != 0 && (box->opts & BOX_OPT_CAPS_BOUNDING_ONLY);
+    a->cap_ambient = a->uid != 0 && a->cap_keep != 0 && !a->cap_bounding_only;
+    a->cap_inheritable = !a->cap_bounding_only &&
+                         (a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE));
 }
 
 const char *box__caps_name(int cap, char *buf, size_t size)
@@ -158,6 +161,8 @@ long box__step_caps(const struct box_plan *a, struct box_child *c)
     held = data[0].permitted | (uint64_t)data[1].permitted << 32;
     if (a->cap_keep_held)
         keep &= held;
+    if (a->cap_bounding_only) /* setresuid cleared them: nothing but the bounding set */
+        keep = 0;
     for (int cap = 0; cap < 64; cap++) {
         if ((keep & ~held) & ((uint64_t)1 << cap)) {
             *failed = cap;

@@ -186,6 +186,8 @@ struct box_plan {
     bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
     bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
     bool cap_inheritable; /* inheritable (cap_ambient or BOX_OPT_CAPS_INHERITABLE) */
+    bool cap_bounding_only; /* BOX_OPT_CAPS_BOUNDING_ONLY and a uid other than 0: cap_keep
+                               is the bounding set only, the program starts with none */
 
     /* Landlock (landlock.c); n_landlock 0: no ruleset. */
     uint64_t landlock_handled;

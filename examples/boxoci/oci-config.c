@@ -924,7 +924,8 @@ static int read_capset(struct oci_ctx *c, struct json_object *caps, const char *
 
 /* libbox has one set of kept capabilities: bounding = effective = permitted, and for a
  * non-zero uid inheritable = ambient = the same (so that they survive the exec); for uid 0
- * inheritable and ambient are empty. Configs of exactly that shape are honoured. */
+ * inheritable and ambient are empty. Configs of exactly that shape are honoured, and for a
+ * non-zero uid a bounding set alone (BOX_OPT_CAPS_BOUNDING_ONLY). */
 static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box,
                       uint64_t uid)
 {
@@ -933,6 +934,7 @@ static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box
     struct json_object *caps = NULL;
     uint64_t set[5];
     size_t mark;
+    bool only;
     int r = oci_member(c, process, "capabilities", json_type_object, &caps);
 
     if (r <= 0)
@@ -941,14 +943,19 @@ static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box
     for (int k = 0; k < 5; k++)
         if ((r = read_capset(c, caps, keys[k], &set[k])) < 0)
             return r;
-    if (set[1] != set[0] || set[2] != set[0])
+    /* A non-root process with none but its bounding set (podman's --user): runc's. */
+    only = uid != 0 && !set[1] && !set[2] && !set[3] && !set[4];
+    if (!only && (set[1] != set[0] || set[2] != set[0]))
         return oci_fail(c, EOPNOTSUPP, "bounding, effective and permitted differ; libbox "
-                        "keeps one set of capabilities for all three");
-    for (int k = 3; k < 5; k++)
+                        "keeps one set of capabilities for all three, or for a uid other "
+                        "than 0 only the bounding set");
+    for (int k = 3; k < 5 && !only; k++)
         if (uid == 0 ? set[k] != 0 : set[k] != set[0])
             return oci_fail(c, EOPNOTSUPP, "%s: libbox makes it %s for uid %llu", keys[k],
                             uid == 0 ? "empty" : "equal to the bounding set",
                             (unsigned long long)uid);
+    if (only && (r = box_set_option(box, BOX_OPT_CAPS_BOUNDING_ONLY, 1)) < 0)
+        return oci_fail_box(c, r, box);
     for (int cap = 0; cap < 64; cap++) {
         if (!(set[0] & ((uint64_t)1 << cap)))
             continue;

@@ -669,6 +669,20 @@ static void test_refused_fields(void **state)
     expect_error(PROC("\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":"
                       "[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\"]}"),
                  EOPNOTSUPP, "process.capabilities: ambient: libbox makes it empty for uid 0");
+    /* uid 1000 with a bounding set alone (podman's --user): BOX_OPT_CAPS_BOUNDING_ONLY;
+     * uid 0 with that shape is refused. */
+    {
+        box_t *box;
+
+        assert_int_equal(apply(PROC("\"user\":{\"uid\":1000,\"gid\":1000},\"capabilities\":"
+                                    "{\"bounding\":[\"CAP_KILL\"]}"), &box), 0);
+        assert_true(box->opts & BOX_OPT_CAPS_BOUNDING_ONLY);
+        assert_int_equal(box->cap_keep, (uint64_t)1 << 5);
+        box_free(box);
+    }
+    expect_error(PROC("\"user\":{\"uid\":1000,\"gid\":1000},\"capabilities\":"
+                      "{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]}"),
+                 EOPNOTSUPP, "or for a uid other than 0 only the bounding set");
     expect_error(PROC("\"capabilities\":{\"bounding\":[\"CAP_BOGUS\"],\"effective\":"
                       "[\"CAP_BOGUS\"],\"permitted\":[\"CAP_BOGUS\"]}"),
                  EINVAL, "process.capabilities.bounding[0]: unknown capability 'CAP_BOGUS'");

@@ -1653,6 +1653,36 @@ static void test_no_userns(void **state)
     box_free(box);
 }
 
+/* BOX_OPT_CAPS_BOUNDING_ONLY: a non-zero uid gets the kept capabilities as its bounding
+ * set only (runc's non-root process); without it they are ambient. */
+static void test_caps_bounding_only(void **state)
+{
+    (void)state;
+    if (test_rootless)
+        skip_because("needs root (this run is rootless): a second uid to map");
+    for (int only = 0; only < 2; only++) {
+        char out[OUT_MAX];
+        box_t *box = new_test_box();
+        box_status_t st;
+
+        map_id_range(box);
+        assert_int_equal(box_set_user(box, 1000, 1000), 0);
+        assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
+        assert_int_equal(box_cap_keep(box, "CAP_NET_BIND_SERVICE"), 0);
+        assert_int_equal(box_set_option(box, BOX_OPT_CAPS_BOUNDING_ONLY | BOX_OPT_CAPS_INHERITABLE,
+                                        only), 0);
+        assert_int_equal(run_box(box, "grep -E '^Cap' /proc/self/status | tr -d '\\t' | tr '\\n' ' '",
+                                 out, sizeof out, &st), 0);
+        assert_string_equal(out, only ? "CapInh:0000000000000000 CapPrm:0000000000000000 "
+                                        "CapEff:0000000000000000 CapBnd:0000000000000420 "
+                                        "CapAmb:0000000000000000 "
+                                      : "CapInh:0000000000000420 CapPrm:0000000000000420 "
+                                        "CapEff:0000000000000420 CapBnd:0000000000000420 "
+                                        "CapAmb:0000000000000420 ");
+        box_free(box);
+    }
+}
+
 /* BOX_OPT_CAPS_INHERITABLE: kept capabilities inheritable for uid 0 too. */
 static void test_caps_inheritable(void **state)
 {
@@ -1757,6 +1787,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_seccomp_add_bpf, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_no_userns, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_lock_file, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_bounding_only, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_caps_inheritable, leak_setup, leak_teardown),
     };
 

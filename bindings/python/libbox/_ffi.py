@@ -77,6 +77,7 @@ BOX_OPT_CAPS_INHERITABLE = 1 << 9  # kept capabilities inheritable for uid 0 too
 BOX_OPT_DETACH = 1 << 10  # the box outlives the caller (box_open finds it again)
 BOX_OPT_CALLER_MAPS = 1 << 11  # the caller writes the uid/gid maps; box_start goes on
 BOX_OPT_NO_INIT = 1 << 12  # with BOX_OPT_DETACH: no box-init, the subreaper reaps pid 1
+BOX_OPT_CAPS_BOUNDING_ONLY = 1 << 13  # a non-zero uid gets the kept caps as bounding set only
 
 BOX_ID_MAX = 128
 BOX_PHASE_CREATED = 1
