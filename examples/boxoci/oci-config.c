@@ -1060,63 +1060,40 @@ static int parse_device_rule(struct oci_ctx *c, struct json_object *e, struct oc
     return 0;
 }
 
-/* In a user namespace without 'dev' mounts the kernel already enforces the rules: no device
+/* The rules go to libbox's device cgroup (box_device_rule; it needs root), followed, as
+ * runc appends its AllowedDevices, by mknod of any node and the default devices: those
+ * stay allowed whatever the rules say (podman sends only "deny all" and counts on it).
+ * In a user namespace without 'dev' mounts the kernel already enforces as much: no device
  * node can be made, every mount but libbox's /dev is nodev, so the container can open
  * exactly the default devices; no device cgroup is needed (a rootless runtime could not
- * make one). The rules must allow those (later rules win, as in the device cgroup). */
-static int check_device_rules(struct oci_ctx *c, struct json_object *rules)
-{
-    size_t n = json_object_array_length(rules);
-    int r;
-
-    for (size_t d = 0; d < sizeof default_devices / sizeof default_devices[0]; d++) {
-        bool allowed = false;
-
-        for (size_t i = 0; i < n; i++) {
-            size_t m = oci_push_index(c, i);
-            struct oci_device_rule e;
-
-            if ((r = parse_device_rule(c, json_object_array_get_idx(rules, i), &e)) < 0)
-                return r;
-            oci_pop(c, m);
-            if (e.type == 'b' || (e.major != -1 && e.major != default_devices[d].major) ||
-                (e.minor != -1 && e.minor != default_devices[d].minor))
-                continue;
-            if (e.allow && (e.access & BOX_DEVICE_READ) && (e.access & BOX_DEVICE_WRITE))
-                allowed = true;
-            else if (!e.allow && (e.access & (BOX_DEVICE_READ | BOX_DEVICE_WRITE)))
-                allowed = false;
-        }
-        if (!allowed)
-            return oci_fail(c, EOPNOTSUPP, "the rules deny the default device %lld:%lld, "
-                            "which libbox's /dev always has",
-                            (long long)default_devices[d].major,
-                            (long long)default_devices[d].minor);
-    }
-    return 0;
-}
-
-/* Otherwise the rules go to libbox's device cgroup (box_device_rule; it needs root). */
+ * make one), and the rules are only checked. */
 static int apply_device_rules(struct oci_ctx *c, struct json_object *rules, bool user_ns,
                               bool dev_mounts, box_t *box)
 {
     size_t n = json_object_array_length(rules);
+    bool to_cgroup = !user_ns || dev_mounts;
     int r;
 
     if (n == 0)
         return 0;
-    if (user_ns && !dev_mounts)
-        return check_device_rules(c, rules);
     for (size_t i = 0; i < n; i++) {
         size_t m = oci_push_index(c, i);
         struct oci_device_rule e;
 
         if ((r = parse_device_rule(c, json_object_array_get_idx(rules, i), &e)) < 0)
             return r;
-        if ((r = box_device_rule(box, e.allow, e.type, e.major, e.minor, e.access)) < 0)
+        if (to_cgroup &&
+            (r = box_device_rule(box, e.allow, e.type, e.major, e.minor, e.access)) < 0)
             return oci_fail_box(c, r, box);
         oci_pop(c, m);
     }
+    if (to_cgroup && ((r = box_device_rule(box, 1, 'c', -1, -1, BOX_DEVICE_MKNOD)) < 0 ||
+                      (r = box_device_rule(box, 1, 'b', -1, -1, BOX_DEVICE_MKNOD)) < 0))
+        return oci_fail_box(c, r, box);
+    for (size_t d = 0; to_cgroup && d < sizeof default_devices / sizeof default_devices[0]; d++)
+        if ((r = box_device_rule(box, 1, 'c', default_devices[d].major, default_devices[d].minor,
+                                 BOX_DEVICE_ALL)) < 0)
+            return oci_fail_box(c, r, box);
     return 0;
 }
 

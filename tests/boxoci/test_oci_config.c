@@ -384,8 +384,12 @@ static void test_resources(void **state)
     expect_error(RES("\"cpu\":{\"realtimeRuntime\":5}"), EOPNOTSUPP,
                  "linux.resources.cpu.realtimeRuntime");
     expect_error(RES("\"cpu\":{\"cpus\":\"zz\"}"), EINVAL, "linux.resources.cpu.cpus");
-    expect_error(RES("\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]"), EOPNOTSUPP,
-                 "linux.resources.devices: the rules deny the default device 1:3");
+    /* In a user namespace the rules are checked only: the kernel allows the default
+     * devices and nothing else. */
+    assert_int_equal(apply(RES("\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]"), &box),
+                     0);
+    assert_int_equal(box->n_device_rules, 0);
+    box_free(box);
     expect_error(RES("\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}]"), EOPNOTSUPP,
                  "linux.resources.hugepageLimits[0]: pageSize 1GB");
     expect_error(RES("\"unified\":{\"memory.max\":\"1048576\"}"), EOPNOTSUPP,
@@ -399,7 +403,14 @@ static void test_resources(void **state)
         "\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"},{\"allow\":true,\"type\":"
         "\"b\",\"minor\":7,\"access\":\"m\"},{\"allow\":true,\"type\":\"c\",\"major\":136}]}}"),
         &box), 0);
-    assert_int_equal(box->n_device_rules, 4);
+    /* and then runc's AllowedDevices: mknod of any node, the default devices */
+    assert_int_equal(box->n_device_rules, 4 + 2 + 8);
+    assert_true(box->device_rules[4].allow && box->device_rules[4].type == 'c' &&
+                box->device_rules[4].major == -1 && box->device_rules[4].minor == -1);
+    assert_int_equal(box->device_rules[5].access, BOX_DEVICE_MKNOD);
+    assert_true(box->device_rules[6].major == 1 && box->device_rules[6].minor == 3);
+    assert_int_equal(box->device_rules[6].access, BOX_DEVICE_ALL);
+    assert_true(box->device_rules[13].major == 136 && box->device_rules[13].minor == -1);
     assert_true(!box->device_rules[0].allow && box->device_rules[0].type == 'a');
     assert_int_equal(box->device_rules[0].access, BOX_DEVICE_ALL);
     assert_int_equal(box->device_rules[1].access, BOX_DEVICE_READ | BOX_DEVICE_WRITE);
@@ -583,9 +594,9 @@ static void test_devices(void **state)
     assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":"
         "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}],\"resources\":"
         "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}}"), &box), 0);
-    assert_int_equal(box->n_device_rules, 2);
-    assert_true(box->device_rules[1].allow && box->device_rules[1].major == 10 &&
-                box->device_rules[1].minor == 229);
+    assert_int_equal(box->n_device_rules, 1 + 10 + 1); /* the rule, runc's defaults, fuse */
+    assert_true(box->device_rules[11].allow && box->device_rules[11].major == 10 &&
+                box->device_rules[11].minor == 229);
     box_free(box);
     assert_int_equal(apply(DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":"
         "\"user\"}],\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,"
