@@ -112,10 +112,13 @@ suite() { # MODE (root or rootless)
     kill "$nspid"; wait "$nspid" 2>/dev/null
   fi
   # linux.devices and linux.resources.devices: as root the node is made (mknod) and a
-  # denied one cannot be opened; rootless the host's node is bound.
+  # denied one (the host's kmsg, bound with dev) cannot be opened, while the default
+  # devices stay allowed after the rules (runc's AllowedDevices); rootless the host's node
+  # is bound.
   if [ "$mode" = root ]; then
-    cfg "$tmp/a" "c['process']['args']=['sh','-c','ls -l /dev/myfull | cut -c1; (echo x >/dev/myfull) 2>&1 | grep -o -e \"not permitted\" -e \"No space\"; (echo x >/dev/zero) 2>&1 | grep -o \"not permitted\"; echo x >/dev/null && echo null-ok']; c['linux']['devices']=[{'path':'/dev/myfull','type':'c','major':1,'minor':7,'fileMode':0o666}]; c['linux']['resources']={'devices':[{'allow':False,'access':'rwm'},{'allow':True,'type':'c','major':1,'minor':3,'access':'rwm'}]}"
-    t "$mode: linux.devices made, resources.devices enforced" 0 '^c No space not permitted null-ok $' sh -c "$rt run --bundle $tmp/a c5 | tr '\\n' ' '"
+    cfg "$tmp/a" "c['process']['args']=['sh','-c','ls -l /dev/myfull | cut -c1; (echo x >/dev/myfull) 2>&1 | grep -o -e \"not permitted\" -e \"No space\"; (head -c1 /dev/kmsg2 >/dev/null) 2>&1 | grep -o \"not permitted\"; head -c1 /dev/zero | wc -c; echo x >/dev/null && echo null-ok']; c['linux']['devices']=[{'path':'/dev/myfull','type':'c','major':1,'minor':7,'fileMode':0o666}]; c['linux']['resources']={'devices':[{'allow':False,'access':'rwm'},{'allow':True,'type':'c','major':1,'minor':3,'access':'rwm'}]}; c['mounts'].append({'destination':'/dev/kmsg2','type':'bind','source':'/dev/kmsg','options':['bind','dev']})"
+    t "$mode: linux.devices made, resources.devices enforced" 0 '^c No space not permitted 1 null-ok $' sh -c "$rt run --bundle $tmp/a c5 | tr '\\n' ' '"
+    cfg "$tmp/a" "c['mounts']=[m for m in c['mounts'] if m['destination']!='/dev/kmsg2']"
   else
     cfg "$tmp/a" "c['process']['args']=['sh','-c','stat -c %t:%T /dev/kmsg']; c['linux']['devices']=[{'path':'/dev/kmsg','type':'c','major':1,'minor':11}]"
     t "$mode: linux.devices bound from the host" 0 '^1:b$' $rt run --bundle "$tmp/a" c5
