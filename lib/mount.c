@@ -665,9 +665,11 @@ static long mount_cgroup(const struct box_plan *a, int root_fd, size_t i,
     const struct box_mount_op *op = &a->mounts[i];
     const int *trees = a->cgroup_trees + i * a->n_cgroups;
     uint64_t attr = mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC;
-    long target = make_target(root_fd, op->target, false, op->parent_mode), m, dir, r;
+    long target = check_target(root_fd, op->target, true, op->flags), m, dir, r;
     const char *fail = op->target;
 
+    if (target >= 0)
+        target = make_target(root_fd, op->target, false, op->parent_mode);
     if (target < 0)
         return box__child_fail(e, (int)i, op->target, target);
     if (a->n_cgroups == 1 && !a->cgroups[0].name) {
