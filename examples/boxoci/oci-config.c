@@ -1177,10 +1177,11 @@ static int apply_memory(struct oci_ctx *c, struct json_object *mem, box_t *box)
     return 0;
 }
 
-static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, box_t *box)
+static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, const struct oci_host *host,
+                     box_t *box)
 {
     const char *cpus = NULL, *mems = NULL;
-    uint64_t shares = 0, period = 0;
+    uint64_t shares = 0, period = 0, weight;
     int64_t quota = 0;
     int r;
 
@@ -1215,9 +1216,16 @@ static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, box_t *box)
 
         if (shares < 2 || shares > 262144)
             return oci_fail(c, ERANGE, "%llu is not in 2..262144", (unsigned long long)shares);
-        /* cgroup v1 shares to the v2 weight libbox takes (the conversion runc uses). */
-        if ((r = set_limit(c, box, BOX_LIMIT_CPU_WEIGHT,
-                           1 + ((shares - 2) * 9999) / 262142)) < 0)
+        /* cgroup v1 shares to the weight libbox takes. On a v2 host runc's conversion,
+         * as runc writes cpu.weight; where the cpu controller is v1, libbox writes the
+         * weight back as weight * 1024 / 100 shares, so the inverse of that, for runc's
+         * cpu.shares (1024 stays 1024; 102400, weight 10000, is the most libbox writes). */
+        if (host->cgroup_unified)
+            weight = 1 + ((shares - 2) * 9999) / 262142;
+        else
+            weight = (shares * 100 + 512) / 1024;
+        weight = weight < 1 ? 1 : weight > 10000 ? 10000 : weight;
+        if ((r = set_limit(c, box, BOX_LIMIT_CPU_WEIGHT, weight)) < 0)
             return r;
         oci_pop(c, m);
     }
@@ -1483,7 +1491,7 @@ static int apply_resources(struct oci_ctx *c, const struct oci_config *cfg,
     if ((r = oci_member(c, res, "cpu", json_type_object, &cpu)) < 0)
         return r;
     mark = oci_push(c, "cpu");
-    if (cpu && (r = apply_cpu(c, cpu, box)) < 0)
+    if (cpu && (r = apply_cpu(c, cpu, host, box)) < 0)
         return r;
     oci_pop(c, mark);
     if ((r = oci_member(c, res, "pids", json_type_object, &pids)) < 0)

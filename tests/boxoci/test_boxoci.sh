@@ -237,8 +237,11 @@ suite() { # MODE (root or rootless)
     }
     v2=""
     [ -f /sys/fs/cgroup/cgroup.controllers ] && v2=yes
-    mem=memory.limit_in_bytes quota=cpu.cfs_quota_us
-    [ -n "$v2" ] && mem=memory.max quota=cpu.max
+    mem=memory.limit_in_bytes quota=cpu.cfs_quota_us shares=cpu.shares s1024=1024 s512=512
+    [ -n "$v2" ] && mem=memory.max quota=cpu.max shares=cpu.weight s1024=39 s512=20
+    t "$mode: create: cpu.shares 1024 as runc writes it" 0 "^$s1024\$" cat "$(cgfile cpu $shares)"
+    t "$mode: update --cpu-share" 0 '' $rt update --cpu-share 512 c3
+    t "$mode: update --cpu-share: the cgroup's" 0 "^$s512\$" cat "$(cgfile cpu $shares)"
     t "$mode: update --memory" 0 '' $rt update --memory 64m c3
     t "$mode: update --memory: the cgroup's limit" 0 '^67108864$' cat "$(cgfile memory $mem)"
     t "$mode: update --resources -" 0 '' sh -c "echo '{\"pids\":{\"limit\":20},\"cpu\":{\"quota\":50000,\"period\":100000}}' | $rt update --resources - c3"

@@ -355,7 +355,7 @@ static void test_resources(void **state)
     assert_true(box->limit[BOX_LIMIT_MEMORY] == 32u << 20);
     assert_true(box->limit[BOX_LIMIT_SWAP] == 32u << 20); /* memsw minus memory */
     assert_true(box->limit[BOX_LIMIT_CPU_MILLIS] == 1500);
-    assert_true(box->limit[BOX_LIMIT_CPU_WEIGHT] == 39); /* 1 + 1022 * 9999 / 262142 */
+    assert_true(box->limit[BOX_LIMIT_CPU_WEIGHT] == 100); /* v1: 1024 shares stay 1024 */
     assert_true(box->limit[BOX_LIMIT_PIDS] == 64);
     assert_true(box->limit[BOX_LIMIT_IO_WEIGHT] == 1 + 490 * 9999 / 990);
     assert_true(box->limit_set[BOX_LIMIT_HUGETLB] && box->limit[BOX_LIMIT_HUGETLB] == 0);
@@ -502,6 +502,16 @@ static void test_unified(void **state)
     assert_true(box->limit[BOX_LIMIT_CPU_MILLIS] == 500);
     assert_true(box->limit[BOX_LIMIT_IO_WEIGHT] == 300);
     assert_string_equal(box->cgroup_parent, "/sys/fs/cgroup/x");
+    oci_config_free(cfg);
+    box_free(box);
+
+    /* cpu.shares on a v2 host: runc's conversion to cpu.weight. */
+    json = DOC("\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"resources\":{\"cpu\":"
+               "{\"shares\":1024}}}");
+    assert_int_equal(box_new(&box, 0), 0);
+    assert_int_equal(oci_config_parse(json, strlen(json), bundle, &cfg, err), 0);
+    assert_int_equal(oci_config_apply(cfg, &v2, box, err), 0);
+    assert_true(box->limit[BOX_LIMIT_CPU_WEIGHT] == 39); /* 1 + 1022 * 9999 / 262142 */
     oci_config_free(cfg);
     box_free(box);
 
