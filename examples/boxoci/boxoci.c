@@ -523,7 +523,7 @@ static struct json_object *mount_json(const char *dest, const char *type, const 
 }
 
 /* A config.json that boxoci runs as it is: runc's default, less what libbox cannot do yet
- * (a terminal, a cgroup mount on v1 hosts). */
+ * (a terminal). */
 static int cmd_spec(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -604,6 +604,8 @@ static int cmd_spec(int argc, char **argv)
         (const char *const[]){ "nosuid", "noexec", "nodev", NULL }));
     json_object_array_add(mounts, mount_json("/sys", "sysfs", "sysfs", (const char *const[]){
         "nosuid", "noexec", "nodev", "ro", NULL }));
+    json_object_array_add(mounts, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
+        (const char *const[]){ "nosuid", "noexec", "nodev", "relatime", "ro", NULL }));
     json_object_object_add(spec, "mounts", mounts);
     lx = json_object_new_object();
     ns = json_object_new_array();

@@ -76,6 +76,12 @@ suite() { # MODE (root or rootless)
   t "$mode: rlimit NOFILE" 0 '^512$' $rt run --bundle "$tmp/a" c2
   t "$mode: rlimit CORE unlimited (UINT64_MAX)" 0 '^unlimited$' $rt run --bundle "$tmp/a" c2
   t "$mode: default devices" 0 '^devok$' $rt run --bundle "$tmp/a" c2
+  # spec's cgroup mount (BOX_MOUNT_CGROUP): the host's hierarchies by name on v1 and
+  # hybrid hosts (the box's cgroups, or rootless the caller's), cgroup2 on v2; read-only.
+  hostcg=$(echo $(ls /sys/fs/cgroup))
+  [ -f /sys/fs/cgroup/cgroup.controllers ] && want='^cgroup2 ro$' || want="^$hostcg ro\$"
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','[ -e /sys/fs/cgroup/cgroup.controllers ] && echo cgroup2 || echo \$(ls /sys/fs/cgroup); touch /sys/fs/cgroup/x 2>&- || echo ro']"
+  t "$mode: the cgroup mount" 0 "$want" sh -c "$rt run --bundle $tmp/a c2 | tr '\\n' ' ' | sed 's/ \$//'"
 
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo timer=\$(wc -c </proc/timer_list) fw=\$(ls -A /sys/firmware | wc -l); test -d /sys/kernel && echo sysfs; echo 1 >/proc/sys/kernel/hostname || echo ro']"
   t "$mode: maskedPaths (a file)" 0 '^timer=0 ' $rt run --bundle "$tmp/a" c2
