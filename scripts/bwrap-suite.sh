@@ -23,6 +23,11 @@
 # rewritten on the fly: no set -e, fatal() marks the current test failed instead of
 # exiting, and each `echo "ok ...` reports "not ok" when a command of that test failed.
 # Skips are the suite's own ("ok ... # SKIP ...").
+#
+# Measured 2026-12-02 on this project's Debian 12 host (passed/failed/skipped; README.md):
+#   0.8.0 suite:  bwrap-libbox root 49/2/10, nobody 55/0/6; Debian's bwrap 50/1/10, 55/0/6
+#   0.12.0 suite: bwrap-libbox root 120/7/10, nobody 125/6/6; bwrap 0.8 104/21/12, 107/21/9
+# Each failure of bwrap-libbox that is left has its reason in known() below.
 set -u
 build=${1:?usage: bwrap-suite.sh BUILD_DIR [BWRAP...]}
 shift
