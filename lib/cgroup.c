@@ -13,6 +13,7 @@
  * through their ops table; see cgroup.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -653,9 +654,35 @@ const char *box__cgroup_v2_home(const box_t *box)
     return box->cg.leaf ? box->cg.leaf : box->cg.dir[BOX_CG_V2];
 }
 
+_Static_assert(BOX_CG_SLOTS <= BOX_PLAN_CGROUP_FDS, "a tasks fd per slot");
+
+int box__cgroup_tasks_fds(box_t *box, int *fds, size_t *n)
+{
+    *n = 0;
+    for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
+        char path[4096];
+        int fd = -ENAMETOOLONG;
+
+        if (!box->cg.dir[slot] || box->cg.v2_slot[slot])
+            continue;
+        if (box__path_join(path, sizeof path, box->cg.dir[slot], "tasks") == 0 &&
+            (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+            fd = -errno;
+        if (fd < 0) {
+            while (*n)
+                close(fds[--*n]);
+            return box__error(box, -fd, "spawn: cgroup: open %s/tasks", box->cg.dir[slot]);
+        }
+        fds[(*n)++] = fd;
+    }
+    return 0;
+}
+
 /* Move the (waiting) child into every box cgroup (but the v2 one when clone3 put it
- * there): the exec's own where it has one, else the box's (v2: its leaf). */
-int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed)
+ * there, and the v1 ones it joins itself): the exec's own where it has one, else the
+ * box's (v2: its leaf). */
+int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed,
+                       bool v1_self)
 {
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
         const char *dir = own && own->dir[slot] ? own->dir[slot]
@@ -663,7 +690,8 @@ int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool
                                                 : box->cg.dir[slot];
         int r;
 
-        if (!dir || (slot == BOX_CG_V2 && v2_placed))
+        if (!dir || (slot == BOX_CG_V2 && v2_placed) ||
+            (v1_self && slot != BOX_CG_V2 && !box->cg.v2_slot[slot]))
             continue;
         r = slot_ops(box, slot)->attach(dir, pid);
         if (r < 0)

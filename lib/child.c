@@ -238,6 +238,20 @@ long box__step_wait_parent(const struct box_plan *p, struct box_child *c)
     return r == 0 ? -EPIPE : r < 0 ? r : 0;
 }
 
+/* Move ourselves into the box's v1 cgroups, before anything of the box runs: "0" is the
+ * writer itself (plan.h: why the parent does not move us by pid). */
+long box__step_cgroup_join(const struct box_plan *p, struct box_child *c)
+{
+    (void)c;
+    for (size_t i = 0; i < p->n_cgroup_tasks; i++) {
+        long r = SYS3(SYS_write, p->cgroup_tasks_fd[i], "0", 1);
+
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* Build the box as its root: our own uid may not be mapped in its user namespace (a root
  * caller mapping a range such as 0 -> 100000), and files made by an unmapped uid fail with
  * EOVERFLOW. Where the box has no uid/gid 0, stay as we are. */

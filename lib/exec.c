@@ -242,7 +242,7 @@ static pid_t start(box_t *box, struct exec_launch *l, const struct box_cgroup *o
     *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     r = *pidfd < 0 ? box__error(box, errno, "exec: pidfd_open") : 0;
     if (r == 0)
-        r = box__cgroup_attach(box, own, pid, false);
+        r = box__cgroup_attach(box, own, pid, false, false);
     if (r == 0 && send(l->sync_wr, "", 1, MSG_NOSIGNAL) != 1)
         r = box__error(box, errno, "exec: release the process");
     if (r == 0)

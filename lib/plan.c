@@ -353,6 +353,9 @@ void box__plan_free(struct box_plan *p)
         close(p->init_fd);
     if (p->status_fd >= 0) /* our copy of box-init's end of its status pipe */
         close(p->status_fd);
+    for (size_t i = 0; i < p->n_cgroup_tasks; i++)
+        close(p->cgroup_tasks_fd[i]);
+    p->n_cgroup_tasks = 0;
     for (size_t i = 0; i < p->n_exec_paths; i++)
         free(p->exec_paths[i]);
     free(p->exec_paths);

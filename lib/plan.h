@@ -100,6 +100,7 @@ struct box_plan_landlock {
 #define BOX_RLIMITS (BOX_LIMIT_CPU + 1) /* BOX_LIMIT_* below this index are rlimits */
 #define BOX_PLAN_HOSTNAME_MAX 64
 #define BOX_PLAN_JOINS 8 /* one per namespace type */
+#define BOX_PLAN_CGROUP_FDS 10 /* one per cgroup hierarchy a box may use (cgroup.c) */
 
 struct box_plan {
     uint64_t steps;       /* 1 << STEP_*: the steps that run (the others are skipped) */
@@ -111,6 +112,12 @@ struct box_plan {
     int fd_high;          /* temporary fd numbers of the fd shuffle start here */
     int status_fd;        /* BOX_OPT_INIT: box-init's end of its status pipe, else -1 */
     int hold_fd;          /* BOX_OPT_DETACH with STEP_HOLD: the start FIFO box_start writes */
+    /* STEP_CGROUP_JOIN (spawn.c sets it once the box cgroups exist): the tasks files of the
+     * box's v1 cgroups, opened by the parent (owned by the plan). The child writes "0" to
+     * each: a process moving itself that way skips the kernel's global threadgroup lock,
+     * which moving another one by pid takes (an RCU grace period, milliseconds). */
+    int cgroup_tasks_fd[BOX_PLAN_CGROUP_FDS];
+    size_t n_cgroup_tasks;
     int hold_err_fd;      /* (instead of sync_fd), and the result FIFO that becomes err_fd
                              once released (the starter reads it), else -1 */
     int parent_fds[5];    /* the parent's ends of the channels: closed first, so that the */

@@ -608,8 +608,12 @@ static int spawn_argv(box_t *box, const char *const argv[])
     r = box__cgroup_create(box);
     if (r == 0) /* which needs the box's cgroups */
         r = box__cgroup_mount_prepare(box, &l->plan);
+    if (r == 0)
+        r = box__cgroup_tasks_fds(box, l->plan.cgroup_tasks_fd, &l->plan.n_cgroup_tasks);
     if (r < 0)
         goto out;
+    if (l->plan.n_cgroup_tasks)
+        l->plan.steps |= 1ull << STEP_CGROUP_JOIN;
     box__profile_mark(box, BOX_PROF_CGROUP);
     if ((r = make_channels(box, l, &err_wr, &sync_child, &status_wr, &sf)) < 0)
         goto out;
@@ -652,7 +656,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     r = (box->ns & BOX_NS_USER) && !(box->opts & BOX_OPT_CALLER_MAPS) ?
             box__ns_write_maps(box, proc_pid) : 0;
     if (r == 0)
-        r = box__cgroup_attach(box, NULL, box->pid, placed);
+        r = box__cgroup_attach(box, NULL, box->pid, placed, l->plan.n_cgroup_tasks > 0);
     if (r == 0)
         r = box__net_setup(box, box->pid, proc_pid);
     if (r == 0 && detach)
