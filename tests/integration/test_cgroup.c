@@ -1142,6 +1142,50 @@ static void test_rootless_device_rules(void **state)
     box_free(box);
 }
 
+/* The box's first process is in every one of its cgroups before it runs the program (v1
+ * ones it enters itself, STEP_CGROUP_JOIN), also where it is forked into joined
+ * namespaces (FORK): read from /proc/PID/cgroup outside the box's cgroup namespace. */
+static void test_first_process_in_its_cgroups(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+
+    (void)state;
+    for (int join = 0; join < 2; join++) {
+        box_t *box = new_test_box();
+        char path[64], line[1024];
+        int in = 0, lines = 0;
+        box_status_t st;
+        FILE *f;
+
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+        assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+        if (join)
+            assert_int_equal(box_join_namespace_path(box, BOX_NS_NET, "/proc/self/ns/net"), 0);
+        assert_int_equal(box_spawn(box, argv), 0);
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)box_pid(box));
+        f = fopen(path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+            char *ctl = strchr(line, ':');
+
+            if (!ctl || strncmp(ctl + 1, "name=", 5) == 0)
+                continue;
+            /* memory, pids, and (hybrid or v2) the unified line hold the box's cgroups */
+            if (strncmp(ctl + 1, "memory:", 7) == 0 || strncmp(ctl + 1, "pids:", 5) == 0 ||
+                strncmp(ctl + 1, ":", 1) == 0) {
+                lines++;
+                in += strstr(line, "/libbox-") != NULL;
+            }
+        }
+        fclose(f);
+        assert_true(lines >= 1);
+        assert_int_equal(in, lines);
+        assert_int_equal(box_kill(box, SIGKILL), 0);
+        assert_int_equal(box_wait(box, -1, &st), 0);
+        box_free(box);
+    }
+}
+
 /* ---- box_cgroup_pool ---- */
 
 /* The text of `file` in the directory of the file a limit of the box is written to. */
@@ -1416,6 +1460,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_cpuset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_io_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_device_rules, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_first_process_in_its_cgroups, cg_setup,
+                                        cg_teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuse_is_clean, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pool_update_limit_reset, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pool_limits_and_free, cg_setup, cg_teardown),
