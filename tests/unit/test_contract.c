@@ -281,6 +281,9 @@ static int fd_closed;
     X(join_path_type, -EINVAL, box_join_namespace_path(b, BOX_NS_NET, "/proc/self/ns/ipc")) \
     X(join_path_missing, -ENOENT, box_join_namespace_path(b, BOX_NS_NET, "/nonexistent-libbox")) \
     X(join_path_link, -ELOOP, box_join_namespace_path(b, BOX_NS_NET, "/proc/self/root/proc/self/ns/net")) \
+    X(switch_fd_negative, -EBADF, box_switch_user_namespace(b, -1)) \
+    X(switch_fd_closed, -EBADF, box_switch_user_namespace(b, fd_closed)) \
+    X(switch_not_ns, -EINVAL, box_switch_user_namespace(b, 0)) \
     X(tty_fd_phase, -ENOTTY, box_tty_fd(b)) \
     X(tty_resize_phase, -ENOTTY, box_tty_resize(b, 24, 80))
 
@@ -428,7 +431,7 @@ static void test_store_errnos(void **state)
     X(box_seccomp_rule(b, "keyctl", BOX_SECCOMP_ERRNO, 1)) \
     X(box_landlock_path(b, "/x", BOX_LANDLOCK_READ)) X(box_landlock_mode(b, 0)) \
     X(box_join_namespace(b, BOX_NS_NET, 0)) X(box_join_namespace_path(b, BOX_NS_NET, "/x")) \
-    X(box_set_tty(b, 1, 0, 0))
+    X(box_switch_user_namespace(b, 0)) X(box_set_tty(b, 1, 0, 0))
 
 static void test_null_and_busy(void **state)
 {
