@@ -794,11 +794,20 @@ BOX_API int box_pids(box_t *box, pid_t *pids, size_t n)
 
 /* A new value for a limit of a running box: its cgroup file rewritten (a box_wait limit
  * just remembered). The limits that are set only at the start stay as they are. */
+/* v1's memsw file again, for box->limit[BOX_LIMIT_MEMORY] + swap. */
+static int update_swap(box_t *box)
+{
+    return slot_ops(box, BOX_CG_MEMORY)->apply_limit(box, slot_dir(box, BOX_CG_MEMORY),
+                                                     BOX_LIMIT_SWAP,
+                                                     box->limit[BOX_LIMIT_SWAP]);
+}
+
 /* box_update_limit without the state of a detached box (detach.c keeps that). */
 int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value)
 {
     const struct box__limit_desc *d;
     uint64_t old;
+    bool memsw;
     int r;
 
     if (!box)
@@ -821,12 +830,25 @@ int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value)
                           d->name);
     old = box->limit[limit];
     box->limit[limit] = value;
+    /* v1 limits memory and swap together (memsw = memory + swap, which the kernel keeps
+     * at or above memory): a new memory limit moves memsw with it, raised before the
+     * memory limit and lowered after it. */
+    memsw = limit == BOX_LIMIT_MEMORY && box->limit_set[BOX_LIMIT_SWAP] &&
+            !box->cg.v2_slot[BOX_CG_MEMORY];
+    if (memsw && value > old && (r = update_swap(box)) < 0) {
+        box->limit[limit] = old;
+        return r;
+    }
     if (d->kind == BOX_LIMIT_KIND_CGROUP &&
         (r = slot_ops(box, d->slot)->apply_limit(box, slot_dir(box, d->slot), limit,
                                                   value)) < 0) {
         box->limit[limit] = old;
+        if (memsw && value > old)
+            update_swap(box); /* memsw back to what it was, above the old memory */
         return r;
     }
+    if (memsw && value <= old && (r = update_swap(box)) < 0)
+        return r; /* memory is at the new limit, memsw above it still */
     box->limit_set[limit] = true;
     return 0;
 }

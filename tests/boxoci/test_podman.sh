@@ -114,6 +114,13 @@ suite() { # MODE: root or rootless
       "$img" dd if=/dev/zero of=/dev/null bs=200M count=1
     t "$mode: run: --pids-limit" 2 "can't fork" $RUN --rm --pids-limit 5 "$img" \
       sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait'
+    # update: the runtime's update --resources -, read inside (the container's own cgroup
+    # is its /sys/fs/cgroup: v1 memory/memory.limit_in_bytes, v2 memory.max).
+    $RUN -d --name u1 --memory 64m --memory-swap 64m "$img" sleep 1000 >/dev/null
+    t "$mode: update --memory" 0 '' $PM update --memory 96m --memory-swap 96m u1
+    t "$mode: update: the limit inside" 0 '^100663296$' $PM exec u1 sh -c \
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+    $PM rm -f -t 0 u1 >/dev/null 2>&1
   else
     skip "$mode: --memory and --pids-limit: rootless podman has no cgroups on a v1 host"
   fi

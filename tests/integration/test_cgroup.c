@@ -510,6 +510,38 @@ static void test_update_limit(void **state)
     box_free(box);
 }
 
+/* Raise and lower the memory limit of a box with a swap limit: on v1 memsw (memory + swap)
+ * moves with it, raised first and lowered last (the kernel refuses memory above memsw:
+ * podman update --memory of a container made with --memory-swap failed with EINVAL). */
+static void test_update_memory_with_swap(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+    box_t *box = new_test_box();
+    char text[64], where[512];
+    box_status_t st;
+    bool v1;
+
+    (void)state;
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_limit_status(box, BOX_LIMIT_SWAP, where, sizeof where), 1);
+    v1 = strstr(where, "memsw") != NULL;
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 128 << 20), 0);
+    limit_file_text(box, BOX_LIMIT_MEMORY, text, sizeof text);
+    assert_string_equal(text, "134217728");
+    limit_file_text(box, BOX_LIMIT_SWAP, text, sizeof text);
+    assert_string_equal(text, v1 ? "134217728" : "0");
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 32 << 20), 0);
+    limit_file_text(box, BOX_LIMIT_MEMORY, text, sizeof text);
+    assert_string_equal(text, "33554432");
+    limit_file_text(box, BOX_LIMIT_SWAP, text, sizeof text);
+    assert_string_equal(text, v1 ? "33554432" : "0");
+    box_kill(box, SIGKILL);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
 /* A cgroup parent nobody made is named as such, not as a controller this host lacks (the
  * message containerd's shim got for a cgroupsPath below a missing cgroup). v1 and hybrid
  * hosts, where the parent is a path in each hierarchy. */
@@ -1450,6 +1482,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_update_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit_oom, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_missing_cgroup_parent, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_update_memory_with_swap, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_hugetlb_limit, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,
