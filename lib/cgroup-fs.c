@@ -257,7 +257,7 @@ int box_cg_write_limit(box_t *box, const char *dir, box_limit_t limit, uint64_t 
         box__limit_record(box, limit, true, "box_wait, from %s/%s", dir, f->file);
         return 0;
     }
-    r = put_limit(box, "spawn", dir, limit, v,
+    r = put_limit(box, box->state == BOX_RUNNING ? "update_limit" : "spawn", dir, limit, v,
                   box->limit_set[BOX_LIMIT_MEMORY] ? &box->limit[BOX_LIMIT_MEMORY] : NULL, v2,
                   where, sizeof where);
     if (r == 0)
