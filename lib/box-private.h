@@ -296,9 +296,11 @@ int box__cgroup_create(box_t *box);
  * (STEP_CGROUP_JOIN, through box__cgroup_tasks_fds). */
 int box__cgroup_attach(box_t *box, const struct box_cgroup *own, pid_t pid, bool v2_placed,
                        bool v1_self);
-/* Open the tasks file of each v1 cgroup of the box (O_WRONLY, O_CLOEXEC) into fds[] (room
- * for BOX_PLAN_CGROUP_FDS), *n of them: 0, or -errno with the message (none left open). */
-int box__cgroup_tasks_fds(box_t *box, int *fds, size_t *n);
+/* Open the tasks file of each v1 cgroup the process joins (O_WRONLY, O_CLOEXEC) into fds[]
+ * (room for BOX_PLAN_CGROUP_FDS), *n of them: the exec's own cgroup where `own` has one,
+ * else the box's, as box__cgroup_attach picks them. 0, or -errno with the message (none
+ * left open). */
+int box__cgroup_tasks_fds(box_t *box, const struct box_cgroup *own, int *fds, size_t *n);
 const char *box__cgroup_v2_home(const box_t *box); /* where clone3 places the box, or NULL */
 void box__cgroup_kill(box_t *box);
 int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value); /* box_update_limit */

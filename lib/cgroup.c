@@ -656,22 +656,24 @@ const char *box__cgroup_v2_home(const box_t *box)
 
 _Static_assert(BOX_CG_SLOTS <= BOX_PLAN_CGROUP_FDS, "a tasks fd per slot");
 
-int box__cgroup_tasks_fds(box_t *box, int *fds, size_t *n)
+int box__cgroup_tasks_fds(box_t *box, const struct box_cgroup *own, int *fds, size_t *n)
 {
     *n = 0;
     for (int slot = BOX_CG_MEMORY; slot < BOX_CG_SLOTS; slot++) {
+        const char *dir = own && own->dir[slot] ? own->dir[slot] : box->cg.dir[slot];
         char path[4096];
         int fd = -ENAMETOOLONG;
 
-        if (!box->cg.dir[slot] || box->cg.v2_slot[slot])
+        if (!dir || box->cg.v2_slot[slot])
             continue;
-        if (box__path_join(path, sizeof path, box->cg.dir[slot], "tasks") == 0 &&
+        if (box__path_join(path, sizeof path, dir, "tasks") == 0 &&
             (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
             fd = -errno;
         if (fd < 0) {
             while (*n)
                 close(fds[--*n]);
-            return box__error(box, -fd, "spawn: cgroup: open %s/tasks", box->cg.dir[slot]);
+            return box__error(box, -fd, "%s: cgroup: open %s/tasks", own ? "exec" : "spawn",
+                              dir);
         }
         fds[(*n)++] = fd;
     }

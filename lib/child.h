@@ -22,7 +22,7 @@
     X(CLOSE_EARLY, close_early, "close-early", child, SPAWN, "close the caller's descriptors",  \
       box->opts & BOX_OPT_CALLER_MAPS)                                                           \
     X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
-    X(CGROUP_JOIN, cgroup_join, "cgroup-join", child, SPAWN, "join the box's v1 cgroups",        \
+    X(CGROUP_JOIN, cgroup_join, "cgroup-join", child, BOTH, "join the box's v1 cgroups",         \
       p->n_cgroup_tasks)                                                                         \
     X(BOX_ROOT, box_root, "box-root", child, SPAWN, "become the box's root",                     \
       (box->ns | box->ns_join) & BOX_NS_USER)                                                    \

@@ -5,7 +5,8 @@
  * child with CLONE_VM that joins the box's namespaces through its pidfd (JOIN_NS) and makes
  * the process that enters the pid namespace (FORK: a sibling, so the caller's child), then
  * exits. The parent reaps it, reads the new pid from the shared plan, opens a pidfd, puts
- * the process in the box's cgroups and releases it (WAIT_PARENT); the rest of the list
+ * the process in the v2 cgroup and releases it (WAIT_PARENT; it enters the v1 cgroups
+ * itself, CGROUP_JOIN, through tasks files the parent opened); the rest of the list
  * (identity, capabilities, no_new_privs, Landlock, fds, seccomp, exec) runs as for a spawn,
  * and the error pipe reports as there: EOF means exec'ed.
  *
@@ -242,7 +243,7 @@ static pid_t start(box_t *box, struct exec_launch *l, const struct box_cgroup *o
     *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     r = *pidfd < 0 ? box__error(box, errno, "exec: pidfd_open") : 0;
     if (r == 0)
-        r = box__cgroup_attach(box, own, pid, false, false);
+        r = box__cgroup_attach(box, own, pid, false, l->plan.n_cgroup_tasks > 0);
     if (r == 0 && send(l->sync_wr, "", 1, MSG_NOSIGNAL) != 1)
         r = box__error(box, errno, "exec: release the process");
     if (r == 0)
@@ -366,6 +367,12 @@ BOX_API int box_exec(box_t *box, const char *const argv[], const box_exec_opts_t
             goto out;
         proc->has_cg = true;
     }
+    /* The process enters the v1 cgroups itself (STEP_CGROUP_JOIN, see plan.h). */
+    if ((r = box__cgroup_tasks_fds(box, proc->has_cg ? &proc->cg : NULL, l.plan.cgroup_tasks_fd,
+                                   &l.plan.n_cgroup_tasks)) < 0)
+        goto out;
+    if (l.plan.n_cgroup_tasks)
+        l.plan.steps |= 1ull << STEP_CGROUP_JOIN;
     if ((r = launch(box, &l, proc)) < 0)
         goto out;
     *out = proc;

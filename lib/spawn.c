@@ -609,7 +609,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     if (r == 0) /* which needs the box's cgroups */
         r = box__cgroup_mount_prepare(box, &l->plan);
     if (r == 0)
-        r = box__cgroup_tasks_fds(box, l->plan.cgroup_tasks_fd, &l->plan.n_cgroup_tasks);
+        r = box__cgroup_tasks_fds(box, NULL, l->plan.cgroup_tasks_fd, &l->plan.n_cgroup_tasks);
     if (r < 0)
         goto out;
     if (l->plan.n_cgroup_tasks)
