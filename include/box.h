@@ -410,6 +410,39 @@ int box_pass_fd(box_t *box, int fd, int target);
  * that cannot be opened or locked fails box_spawn ("spawn: lock file PATH: ..."). */
 int box_lock_file(box_t *box, const char *path);
 
+/* Hooks: programs the box's first process runs, each to its end and in the order added,
+ * at one point of its setup (OCI's createContainer and startContainer hooks):
+ *   BOX_HOOK_MOUNTED  in the box's namespaces once its mount tree is built, before
+ *                     pivot_root: the root is still the caller's, with the box's new root
+ *                     attached over box_set_root's directory (or, for a tmpfs or overlay
+ *                     root, over /tmp) and its mounts in it; path is a path of that
+ *                     tree, resolved when the hook runs. It runs as the box's root (uid 0
+ *                     of its user namespace, with every capability there), umask the
+ *                     caller's, stdout and stderr the caller's.
+ *   BOX_HOOK_START    inside the box, right before its program is exec'ed (with
+ *                     BOX_OPT_HOLD: once box_start released it; before the seccomp filter
+ *                     unless BOX_OPT_ALLOW_NEW_PRIVS installed it earlier): path is a
+ *                     path in the box; it has the program's ids, capabilities, Landlock
+ *                     rules, stdout and stderr.
+ * path, the program, is absolute (no PATH search); argv its arguments, argv[0] included
+ * (NULL: { path }). envp is the hook's whole environment (NULL: none).
+ * Its stdin reads input's input_len bytes, then EOF (NULL and 0: EOF at once); it has no
+ * other descriptor. timeout_ms > 0: a hook still running after that long is SIGKILLed and
+ * fails; 0: no limit. A hook that cannot be exec'ed, exits non-zero, is killed or outlives
+ * its timeout fails box_spawn (BOX_HOOK_MOUNTED) or box_start (BOX_HOOK_START) at step
+ * "hook-mounted" or "hook-start" (box_error_step) with a message that names it ("spawn:
+ * hook 0 (BOX_HOOK_MOUNTED) /usr/bin/x: exited with status 3"), and the box is gone as
+ * after any failing step. At most 64 hooks. Everything is copied. Phase: before box_spawn.
+ * Returns 0 or -EINVAL (box NULL, unknown when, path NULL or not absolute, argv empty,
+ * input NULL with input_len > 0), -E2BIG, -EBUSY, -ENOMEM. */
+typedef enum {
+    BOX_HOOK_MOUNTED = 1,
+    BOX_HOOK_START = 2,
+} box_hook_t;
+int box_hook(box_t *box, box_hook_t when, const char *path, const char *const argv[],
+             const char *const envp[], const void *input, size_t input_len,
+             unsigned int timeout_ms);
+
 /* Clock offsets of the box's time namespace (needs BOX_NS_TIME): the box's CLOCK_MONOTONIC
  * or CLOCK_BOOTTIME (BOX_CLOCK_*) reads `seconds` (may be negative) ahead of the host's, so
  * for example a box's uptime (/proc/uptime, boottime) can start near 0. A second call for

@@ -81,6 +81,17 @@ struct box_io_rule {
     uint64_t value;
 };
 
+/* hook.c: one box_hook, in one block (argv, envp, their strings and the input). */
+struct box_hook {
+    int when;              /* BOX_HOOK_* */
+    unsigned int timeout_ms;
+    const char *path;      /* in block */
+    char **argv, **envp;   /* in block */
+    const char *input;     /* in block, input_len bytes */
+    size_t input_len;
+    void *block;
+};
+
 /* BOX_HELD: spawned with BOX_OPT_HOLD or BOX_OPT_CALLER_MAPS, the child waits for
  * box_start. */
 enum box_state { BOX_CONFIGURED, BOX_HELD, BOX_RUNNING, BOX_ENDED };
@@ -120,6 +131,9 @@ struct box {
     size_t n_cwd_try;
     char **lock_files; /* box_lock_file: paths in the box */
     size_t n_lock_files;
+    struct box_hook *hooks; /* hook.c: box_hook's, in order */
+    size_t n_hooks;
+    unsigned int hook_whens; /* 1 << BOX_HOOK_* of each point that has one */
     char *program;     /* box_set_program: what to exec instead of argv[0], or NULL */
     char *init_path;   /* box_set_init_path: box-init for BOX_OPT_INIT, or NULL */
     struct box_fdpass *fds;
@@ -440,6 +454,10 @@ int box__devices_attach_v2(box_t *box, const char *dir);
 /* sysctl.c */
 int box__sysctl_prepare(box_t *box, struct box_plan *p);
 void box__sysctl_free(box_t *box);
+
+/* hook.c */
+void box__hooks_free(box_t *box);
+int box__hook_error(box_t *box, const char *verb, const struct box_child_error *e);
 
 /* landlock.c */
 uint64_t box__landlock_handled(int abi);

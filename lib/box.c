@@ -166,6 +166,7 @@ BOX_API void box_free(box_t *box)
     for (size_t i = 0; i < box->n_lock_files; i++)
         free(box->lock_files[i]);
     free(box->lock_files);
+    box__hooks_free(box);
     free(box->program);
     free(box->init_path);
     free(box->fds);

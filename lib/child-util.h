@@ -16,6 +16,8 @@ struct box_child_error {
     int err;         /* positive errno; 0 with STEP_HOLD means "ready, waiting" */
     int index;       /* mount op, rlimit, fd or exec candidate the step was working on, or -1 */
     char path[256];  /* the path involved, if any (inside the box for mounts) */
+    int status;      /* STEP_HOOK_*: the hook's wait status (EIO), or its timeout in ms
+                        (ETIMEDOUT) */
 };
 
 /* Copy a string into a fixed buffer, always terminated; NULL copies as "". */

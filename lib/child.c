@@ -646,7 +646,7 @@ long box__step_exec(const struct box_plan *p, struct box_child *c)
 static CHILD_NO_ASAN __attribute__((noreturn)) void run_steps(const struct box_plan *p,
                                                                int from)
 {
-    struct box_child c = { .root_fd = -1, .host_proc = -1 };
+    struct box_child c = { .root_fd = -1, .host_proc = -1, .umask = -1 };
     long r = 0;
 
     for (int s = from; s < STEP_COUNT; s++) {

@@ -48,6 +48,8 @@
     X(MOUNT, mount, "mount", mount, SPAWN, "mount", box->ns & BOX_NS_MNT)                        \
     X(ROOT_READONLY, root_readonly, "root-readonly", mount, SPAWN, "make root read-only",        \
       (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
+    X(HOOK_MOUNTED, hook_mounted, "hook-mounted", hook, SPAWN, "run hook (BOX_HOOK_MOUNTED)",   \
+      box->hook_whens & (1u << BOX_HOOK_MOUNTED))                                                \
     X(PIVOT_ROOT, pivot_root, "pivot-root", mount, SPAWN, "pivot_root into",                     \
       box->ns & BOX_NS_MNT)                                                                      \
     X(SWITCH_USERNS, switch_userns, "switch-userns", ns, SPAWN, "switch to the user namespace",  \
@@ -72,6 +74,8 @@
     X(FDS, fds, "fds", child, BOTH, "pass fd", true)                                             \
     X(LOCK_FILES, lock_files, "lock-files", child, SPAWN, "lock file", p->n_lock_files)          \
     X(HOLD, hold, "hold", child, SPAWN, "wait for box_start", box->opts & BOX_OPT_HOLD)          \
+    X(HOOK_START, hook_start, "hook-start", hook, SPAWN, "run hook (BOX_HOOK_START)",         \
+      box->hook_whens & (1u << BOX_HOOK_START))                                                  \
     X(SECCOMP, seccomp, "seccomp", seccomp, BOTH, "install seccomp filter",                      \
       (p->seccomp_filter || p->n_seccomp_user) && !(box->opts & BOX_OPT_ALLOW_NEW_PRIVS))        \
     X(EXEC, exec, "exec", child, BOTH, "exec", true)

@@ -25,8 +25,8 @@ const char *box__init_path(const box_t *box)
     return env && env[0] ? env : BOX_INIT_PATH;
 }
 
-/* Where the new root is attached before pivot_root: any existing host directory will do,
- * since it is only hidden in the box's own mount namespace. */
+/* Where a tmpfs (or overlay) root is attached before pivot_root: any existing host
+ * directory will do, since it is only hidden in the box's own mount namespace. */
 static const char *pick_base(void)
 {
     static const char *const candidates[] = { "/tmp", "/mnt", "/run", "/" };
@@ -143,7 +143,13 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     memset(p, 0, sizeof *p);
     p->sync_fd = p->err_fd = p->init_fd = p->status_fd = -1;
     p->hold_fd = p->hold_err_fd = -1;
-    p->base = pick_base();
+    /* Over its own directory, as runc mounts a rootfs: a BOX_HOOK_MOUNTED hook sees the
+     * box's tree where the caller's root has it, and the rest of the host as it is. */
+    if (box->root && !box->root_overlay && (p->base_owned = realpath(box->root, NULL)) &&
+        strcmp(p->base_owned, "/") != 0)
+        p->base = p->base_owned;
+    else
+        p->base = pick_base();
     p->envp = box->env;
     p->root = box->root;
     p->root_overlay = box->root_overlay;
@@ -153,6 +159,8 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
     p->cwd = box->cwd;
     p->root_devices = box->root_flags & BOX_ROOT_DEVICES;
     p->pid_ns = box__ns_entered(box) & BOX_NS_PID; /* its own or a joined one */
+    p->hooks = box->hooks;
+    p->n_hooks = box->n_hooks;
     p->lock_files = box->lock_files;
     p->n_lock_files = box->n_lock_files;
     p->no_userns = box->opts & BOX_OPT_NO_USERNS;
@@ -343,6 +351,7 @@ int box__plan_set_channels(box_t *box, struct box_plan *p, int err_fd, int sync_
 /* Release what the plan owns (not the borrowed configuration, not the channels). */
 void box__plan_free(struct box_plan *p)
 {
+    free(p->base_owned);
     if (p->init_argv) {
         free(p->init_argv[1]);
         free(p->init_argv[2]);

@@ -20,6 +20,7 @@
 
 struct sock_filter;
 struct box_resume;
+struct box_hook;
 
 /* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
 #define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
@@ -154,6 +155,7 @@ struct box_plan {
     /* The root and the mount tree (mount.c). */
     const char *root;     /* host directory of the new root, or NULL for a tmpfs */
     const char *base;     /* host directory where the new root is attached before pivot */
+    char *base_owned;     /* owned: base when it is the root's own directory, or NULL */
     const struct box_mount_op *mounts; /* borrowed */
     size_t n_mounts;
     int (*trees)[BOX_DEV_NODES]; /* owned scratch: per op, detached trees opened in the child */
@@ -174,6 +176,8 @@ struct box_plan {
     char **pwd_values;    /* owned: "PWD=dir" for each cwd_list entry, or NULL */
     bool root_devices;    /* BOX_ROOT_DEVICES: the root tree is not nodev */
     bool pid_ns;          /* BOX_NS_PID: BOX_MOUNT_PROC is a new proc, else the caller's */
+    const struct box_hook *hooks; /* borrowed: box_hook's (hook.c), each with its point */
+    size_t n_hooks;
     char *const *lock_files; /* borrowed: box_lock_file's paths */
     size_t n_lock_files;
     bool no_userns, assert_no_userns; /* BOX_OPT_NO_USERNS, BOX_OPT_ASSERT_NO_USERNS */

@@ -76,6 +76,9 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
         return describe_exec_error(box, p, e, err);
     case STEP_JOIN_NS:
         return box__ns_join_error(box, p, e->index, err);
+    case STEP_HOOK_MOUNTED:
+    case STEP_HOOK_START:
+        return box__hook_error(box, "spawn", e);
     case STEP_MOUNT: {
         const struct box_mount_op *op = &box->mounts[e->index];
         const char *sub = strcmp(e->path, op->target) ? e->path : "";

@@ -914,9 +914,11 @@ int box__state_start(box_t *box)
     if (n == (ssize_t)sizeof e) {
         int err = e.err > 0 ? e.err : EIO;
 
-        box->errstep = box__step_public_id(e.step);
-        r = box__error(box, err, "start: %s%s%s", box__step_name(e.step), e.path[0] ? " " : "",
-                       e.path);
+        if (e.step == STEP_HOOK_START)
+            r = box__hook_error(box, "start", &e);
+        else
+            r = box__error(box, err, "start: %s%s%s", box__step_name(e.step),
+                           e.path[0] ? " " : "", e.path);
         box->errstep = box__step_public_id(e.step);
     } else if (n != 0) {
         r = box__error(box, n < 0 ? errno : EIO, "start: read the result of box %s", box->id);

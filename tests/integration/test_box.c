@@ -184,6 +184,152 @@ static void test_pivot_root_mount_table(void **state)
     box_free(box);
 }
 
+/* Write an executable script at dir/name. */
+static void write_script(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* box_hook: BOX_HOOK_MOUNTED runs in the box's mount namespace with its mounts made but the
+ * root not yet pivoted (the caller's files are there, the box's tmpfs at ROOT/tmp);
+ * BOX_HOOK_START runs in the box's root after box_start, before the program; each reads
+ * its input on stdin, and the three run in that order. */
+static void test_hooks(void **state)
+{
+    char *dir = make_host_dir(), path[512], script[1024], log[256] = "";
+    const char *const mounted[] = { path, "arg1", NULL };
+    const char *const start[] = { "/mnt/start.sh", NULL };
+    const char *const env[] = { "WHO=env", NULL };
+    const char *const prog[] = { "sh", "-c", "echo program >> /mnt/log", NULL };
+    box_status_t st;
+    box_t *box = new_test_box();
+    FILE *f;
+
+    (void)state;
+    snprintf(script, sizeof script,
+             "#!/bin/sh\n"
+             "in=$(cat)\n"
+             "grep -q ' %s/tmp ' /proc/self/mountinfo && m=box-tmpfs\n"
+             "[ -e %s/mounted.sh ] && h=host-root\n"
+             "echo \"mounted $1 $WHO $in $m $h $(umask)\" >> %s/log\n",
+             test_rootfs, dir, dir);
+    write_script(dir, "mounted.sh", script);
+    write_script(dir, "start.sh", "#!/bin/sh\n"
+                                  "in=$(cat)\n"
+                                  "[ -e /mnt/mounted.sh ] && [ -x /bin/busybox ] && r=box-root\n"
+                                  "echo \"start $in $r $(id -u)\" >> /mnt/log\n");
+    snprintf(path, sizeof path, "%s/mounted.sh", dir);
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 01777, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_BIND, dir, "/mnt", 0), 0);
+    assert_int_equal(box_set_option(box, BOX_OPT_HOLD, 1), 0);
+    assert_int_equal(box_hook(box, BOX_HOOK_MOUNTED, path, mounted, env, "in-1", 4, 5000), 0);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, "/mnt/start.sh", start, NULL, "in-2", 4, 0), 0);
+    umask(022);
+    if (box_spawn(box, prog) != 0)
+        fail_msg("%s", box_errmsg(box));
+    snprintf(path, sizeof path, "%s/log", dir);
+    assert_non_null(f = fopen(path, "r"));
+    assert_true(fread(log, 1, sizeof log - 1, f) > 0);
+    fclose(f);
+    assert_string_equal(log, "mounted arg1 env in-1 box-tmpfs host-root 0022\n");
+    assert_int_equal(box_start(box), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_non_null(f = fopen(path, "r"));
+    memset(log, 0, sizeof log);
+    assert_true(fread(log, 1, sizeof log - 1, f) > 0);
+    fclose(f);
+    assert_string_equal(log, "mounted arg1 env in-1 box-tmpfs host-root 0022\n"
+                             "start in-2 box-root 0\nprogram\n");
+    box_free(box);
+    remove_host_dir(dir);
+}
+
+/* A hook that fails fails the spawn (or the start) at its step, naming it, and leaves
+ * nothing (leak_teardown): a non-zero exit, a signal, a timeout, a program that is not
+ * there; the box's program never runs. */
+static void test_hook_failures(void **state)
+{
+    static const struct {
+        int when;
+        const char *script;
+        unsigned int timeout_ms;
+        int err;
+        const char *says;
+    } cases[] = {
+        { BOX_HOOK_MOUNTED, "exit 3", 0, -EIO, "exited with status 3" },
+        { BOX_HOOK_MOUNTED, "kill -9 $$", 0, -EIO, "killed by signal 9" },
+        { BOX_HOOK_MOUNTED, "exec sleep 10", 200, -ETIMEDOUT, "did not end within its timeout of 200 ms" },
+        { BOX_HOOK_MOUNTED, NULL, 0, -ENOENT, "cannot run it" },
+        { BOX_HOOK_START, "exit 4", 0, -EIO, "exited with status 4" },
+    };
+    const char *const prog[] = { "sh", "-c", "echo ran > /mnt/ran", NULL };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *dir = make_host_dir(), path[512], text[128], want[600];
+        const char *argv[] = { path, NULL };
+        bool mounted = cases[i].when == BOX_HOOK_MOUNTED;
+        box_t *box = new_test_box();
+        int r;
+
+        snprintf(text, sizeof text, "#!/bin/sh\n%s\n", cases[i].script ? cases[i].script : "");
+        write_script(dir, "hook.sh", text);
+        if (mounted)
+            snprintf(path, sizeof path, "%s/%s", dir, cases[i].script ? "hook.sh" : "none");
+        else
+            snprintf(path, sizeof path, "/mnt/hook.sh");
+        assert_int_equal(box_mount(box, BOX_MOUNT_BIND, dir, "/mnt", 0), 0);
+        assert_int_equal(box_hook(box, cases[i].when, path, i % 2 ? argv : NULL, NULL, NULL, 0,
+                                  cases[i].timeout_ms), 0);
+        if (!mounted)
+            assert_int_equal(box_set_option(box, BOX_OPT_HOLD, 1), 0);
+        r = box_spawn(box, prog);
+        if (!mounted) {
+            assert_int_equal(r, 0);
+            r = box_start(box);
+        }
+        assert_int_equal(r, cases[i].err);
+        assert_string_equal(box_error_step(box), mounted ? "hook-mounted" : "hook-start");
+        snprintf(want, sizeof want, "hook 0 (%s) %s: %s",
+                 mounted ? "BOX_HOOK_MOUNTED" : "BOX_HOOK_START", path, cases[i].says);
+        if (!strstr(box_errmsg(box), want))
+            fail_msg("case %zu: '%s' does not say '%s'", i, box_errmsg(box), want);
+        snprintf(path, sizeof path, "%s/ran", dir);
+        assert_int_equal(access(path, F_OK), -1);
+        box_free(box);
+        remove_host_dir(dir);
+    }
+}
+
+/* box_hook's checks, at the call. */
+static void test_hook_checks(void **state)
+{
+    const char *const rel[] = { "hook", NULL }, *const ok[] = { "/bin/true", NULL };
+    box_t *box = new_test_box();
+
+    (void)state;
+    const char *const empty[] = { NULL };
+
+    assert_int_equal(box_hook(NULL, BOX_HOOK_START, ok[0], ok, NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_hook(box, (box_hook_t)3, ok[0], ok, NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, NULL, ok, NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, rel[0], rel, NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], empty, NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], ok, NULL, NULL, 1, 0), -EINVAL);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], ok, NULL, "x", 1, 0), 0);
+    assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], NULL, NULL, NULL, 0, 0), -E2BIG);
+    box_free(box);
+}
+
 static void test_old_root_unreachable(void **state)
 {
     (void)state;
@@ -1742,6 +1888,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_hostname, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_sysctl, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hooks, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hook_failures, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hook_checks, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_sysfs_mask_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_old_root_unreachable, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_proc_sys_readonly, leak_setup, leak_teardown),

@@ -57,7 +57,7 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_SECCOMP_ALLOW, BOX_SECCOMP_ERRNO, BOX_SECCOMP_KILL, BOX_SECCOMP_LOG, BOX_SECCOMP_NOTIFY,
     BOX_SECCOMP_CMP_EQ, BOX_SECCOMP_CMP_GE, BOX_SECCOMP_CMP_GT, BOX_SECCOMP_CMP_LE,
     BOX_SECCOMP_CMP_LT, BOX_SECCOMP_CMP_MASKED_EQ, BOX_SECCOMP_CMP_NE, BOX_SECCOMP_MAX_ARGS,
-    BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD, BOX_OPT_DETACH,
+    BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD, BOX_OPT_DETACH, BOX_HOOK_MOUNTED, BOX_HOOK_START,
     BOX_CGROUP_BACKEND_AUTO, BOX_CGROUP_BACKEND_V1, BOX_CGROUP_BACKEND_V2,
 )
 
@@ -1509,6 +1509,24 @@ class Box:
     def pass_fd(self, fd: int, target: int) -> None:
         """``box_pass_fd``: the program gets ``fd`` as ``target`` (see box.h)."""
         self._call("box_pass_fd", _uint(fd, "fd"), _uint(target, "target fd"))
+
+    def hook(self, when: int, argv: Sequence[PathLike], env: Optional[Sequence[str]] = None,
+             input: bytes = b"", timeout_ms: int = 0) -> None:
+        """``box_hook``: run ``argv[0]`` (absolute; it is also the hook's argv[0]) at ``when``
+        (``BOX_HOOK_MOUNTED`` or ``BOX_HOOK_START``) with ``env`` ("NAME=value" strings,
+        the whole environment) and ``input`` on its stdin; a hook that fails fails the
+        spawn or the start (see box_hook(3))."""
+        if _ffi.box_hook is None:
+            raise NotImplementedError("this libbox has no box_hook")
+        args = [_cstr(a, "hook argv") for a in argv]
+        items = [_cstr(e, "hook env") for e in (env or [])]
+        data = bytes(input)
+        if not args:
+            raise ValueError("hook argv is empty")
+        self._call("box_hook", int(when), args[0],
+                   (ctypes.c_char_p * (len(args) + 1))(*args, None),
+                   (ctypes.c_char_p * (len(items) + 1))(*items, None), data or None,
+                   len(data), _uint(timeout_ms, "timeout_ms"))
 
     def spawn(self, argv: Sequence[PathLike], stdin: Any = None, stdout: Any = None,
               stderr: Any = None, pass_fds: Optional[Mapping[int, int]] = None,

@@ -79,6 +79,10 @@ BOX_OPT_CALLER_MAPS = 1 << 11  # the caller writes the uid/gid maps; box_start g
 BOX_OPT_NO_INIT = 1 << 12  # with BOX_OPT_DETACH: no box-init, the subreaper reaps pid 1
 BOX_OPT_CAPS_BOUNDING_ONLY = 1 << 13  # a non-zero uid gets the kept caps as bounding set only
 
+# box_hook's points (box_hook_t)
+BOX_HOOK_MOUNTED = 1  # in the box's namespaces, mounts made, before pivot_root
+BOX_HOOK_START = 2    # inside the box, right before the program's exec
+
 BOX_ID_MAX = 128
 BOX_PHASE_CREATED = 1
 BOX_PHASE_RUNNING = 2
@@ -441,6 +445,8 @@ _OPTIONAL = {
     "box_mount_fd": (_I, [box_p, _I, _S, _U]),
     "box_try_cwd": (_I, [box_p, _S]),
     "box_lock_file": (_I, [box_p, _S]),
+    "box_hook": (_I, [box_p, _I, _S, ctypes.POINTER(_S), ctypes.POINTER(_S), ctypes.c_void_p,
+                      ctypes.c_size_t, _U]),
     "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
     "box_seccomp_cache_dir": (_I, [box_p, _S]),
     "box_set_sysctl": (_I, [box_p, _S, _S]),
@@ -584,6 +590,7 @@ box_mount_overlay = lib.box_mount_overlay if "box_mount_overlay" in _PROTOS else
 box_mount_fd = lib.box_mount_fd if "box_mount_fd" in _PROTOS else None
 box_try_cwd = lib.box_try_cwd if "box_try_cwd" in _PROTOS else None
 box_lock_file = lib.box_lock_file if "box_lock_file" in _PROTOS else None
+box_hook = lib.box_hook if "box_hook" in _PROTOS else None
 box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTOS else None
 box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
                          if "box_seccomp_cache_dir" in _PROTOS else None)

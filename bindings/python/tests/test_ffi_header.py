@@ -60,7 +60,7 @@ _SCALARS = {
     "size_t": ctypes.c_size_t, "uid_t": _ffi.uid_t, "gid_t": _ffi.gid_t,
     "mode_t": _ffi.mode_t, "pid_t": _ffi.pid_t,
     # enums are ints in the ABI
-    "box_mount_type_t": ctypes.c_int, "box_limit_t": ctypes.c_int,
+    "box_mount_type_t": ctypes.c_int, "box_limit_t": ctypes.c_int, "box_hook_t": ctypes.c_int,
     "box_io_limit_t": ctypes.c_int, "box_end_t": ctypes.c_int,
     # function pointer typedefs: _ffi's CFUNCTYPE for them
     "box_list_fn": _ffi.BOX_LIST_FN,

@@ -380,6 +380,29 @@ def test_missing_program(rootfs):
     assert isinstance(e, FileNotFoundError)
 
 
+
+def test_hooks(rootfs, tmp_path):
+    """box_hook: a BOX_HOOK_MOUNTED hook reads its input and runs before the program; a
+    failing one fails the spawn at its step, naming it, and the program never runs."""
+    log = tmp_path / "log"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\necho \"$1 $(cat)\" >> {log}\nexit $2\n")
+    hook.chmod(0o755)
+    os.chmod(tmp_path, 0o755)
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc()]) as box:
+        box.hook(libbox.BOX_HOOK_MOUNTED, [str(hook), "mounted", "0"], input=b"state")
+        assert box.spawn(["true"]).wait().exit_code == 0
+    assert log.read_text() == "mounted state\n"
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc()]) as box:
+        box.hook(libbox.BOX_HOOK_MOUNTED, [str(hook), "failing", "5"], timeout_ms=5000)
+        with pytest.raises(libbox.BoxError) as ei:
+            box.spawn(["true"])
+    assert ei.value.errno == errno.EIO and ei.value.step == "hook-mounted"
+    assert f"hook 0 (BOX_HOOK_MOUNTED) {hook}: exited with status 5" in ei.value.message
+    with libbox.Box(root=rootfs) as box, pytest.raises(libbox.BoxError) as ei:
+        box.hook(libbox.BOX_HOOK_START, ["relative"])
+    assert ei.value.errno == errno.EINVAL
+
 def test_bad_root(rootfs, tmp_path):
     with pytest.raises((ValueError, libbox.BoxError)):
         libbox.Box(root="relative/dir")
