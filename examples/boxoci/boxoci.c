@@ -77,18 +77,36 @@ static void log_line(const char *level, const char *msg)
     fflush(g.log);
 }
 
-/* The error goes to stderr and, as the engines read it, to the log. Returns 1. */
-static int __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
+/* An error or a warning: to stderr and, as the engines read it, to the log. */
+static void __attribute__((format(printf, 2, 0))) report(const char *level, const char *fmt,
+                                                         va_list ap)
 {
     char msg[1024];
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "boxoci: %s%s\n", strcmp(level, "warning") ? "" : "warning: ", msg);
+    log_line(level, msg);
+}
+
+/* Returns 1. */
+static int __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
+{
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    report("error", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "boxoci: %s\n", msg);
-    log_line("error", msg);
     return 1;
+}
+
+/* The command goes on. */
+static void __attribute__((format(printf, 1, 2))) warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report("warning", fmt, ap);
+    va_end(ap);
 }
 
 static void __attribute__((format(printf, 1, 2))) debug(const char *fmt, ...)
@@ -431,25 +449,56 @@ static const char *status_name(box_t *box)
     }
 }
 
-/* The OCI state (runtime-spec's "state" operation). */
-static struct json_object *oci_state(box_t *box)
+/* The OCI state with this status and pid (below 0: none), from the box's id and label. */
+static struct json_object *state_as(box_t *box, const char *status, int pid)
 {
     static const char *const keys[] = { "bundle", "rootfs", "created", "owner",
                                         "annotations" };
-    const char *label = box_label(box), *status = status_name(box);
+    const char *label = box_label(box);
     struct json_object *o = json_object_new_object(), *l, *v;
 
     json_object_object_add(o, "ociVersion", json_object_new_string(OCI_VERSION));
     json_object_object_add(o, "id", json_object_new_string(box_id(box)));
     json_object_object_add(o, "status", json_object_new_string(status));
-    json_object_object_add(o, "pid", json_object_new_int(strcmp(status, "stopped") ?
-                                                         box_pid(box) : 0));
+    if (pid >= 0)
+        json_object_object_add(o, "pid", json_object_new_int(pid));
     l = label ? json_tokener_parse(label) : NULL;
     for (size_t i = 0; l && i < sizeof keys / sizeof keys[0]; i++)
         if (json_object_object_get_ex(l, keys[i], &v))
             json_object_object_add(o, keys[i], json_object_get(v));
     json_object_put(l);
     return o;
+}
+
+/* The OCI state (runtime-spec's "state" operation). */
+static struct json_object *oci_state(box_t *box)
+{
+    const char *status = status_name(box);
+
+    return state_as(box, status, strcmp(status, "stopped") ? box_pid(box) : 0);
+}
+
+/* The poststart and poststop hooks: run by start and delete, other invocations than
+ * create's, from the bundle's config.json again (the label keeps the bundle's path), with
+ * `state`. A failure is only a warning (runtime-spec). */
+static void run_late_hooks(box_t *box, const char *kind, struct json_object *state)
+{
+    struct json_object *l = json_tokener_parse(box_label(box) ? box_label(box) : "{}"), *b;
+    struct json_object *doc = NULL;
+    char path[PATH_MAX], err[OCI_ERR_MAX];
+
+    if (l && json_object_object_get_ex(l, "bundle", &b) &&
+        (size_t)snprintf(path, sizeof path, "%s/config.json", json_object_get_string(b)) <
+            sizeof path)
+        doc = json_object_from_file(path);
+    if (!doc)
+        warn("%s hooks: cannot read the bundle's config.json again", kind);
+    else if (oci_hooks_run(doc, kind, json_object_to_json_string_ext(state,
+                                                                   JSON_C_TO_STRING_PLAIN),
+                           err) < 0)
+        warn("%s", err);
+    json_object_put(doc);
+    json_object_put(l);
 }
 
 /* ---- signals ---- */
@@ -775,6 +824,38 @@ static int run_create_hooks(const struct oci_config *cfg, box_t *box, char *err)
     return r;
 }
 
+/* createContainer and startContainer: the box runs them (box_hook), in its namespaces, with
+ * the state as it is then: creating, and created once start was called. The pid is the
+ * one the hook knows the container's process by, as runc gives it: 1 in a new pid
+ * namespace (none without one: the host's pid is not known before the spawn). */
+static int add_container_hooks(const struct oci_config *cfg, box_t *box, char *err)
+{
+    struct json_object *lx, *ns, *e, *v;
+    int pid = -1, r;
+
+    if (json_object_object_get_ex(cfg->json, "linux", &lx) &&
+        json_object_object_get_ex(lx, "namespaces", &ns) &&
+        json_object_is_type(ns, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(ns); i++) {
+            e = json_object_array_get_idx(ns, i);
+            if (json_object_object_get_ex(e, "type", &v) &&
+                strcmp(json_object_get_string(v), "pid") == 0 &&
+                !json_object_object_get_ex(e, "path", NULL))
+                pid = 1;
+        }
+    for (int k = 0; k < 2; k++) {
+        struct json_object *state = state_as(box, k ? "created" : "creating", pid);
+
+        r = oci_hooks_add(cfg->json, k ? "startContainer" : "createContainer", box,
+                          k ? BOX_HOOK_START : BOX_HOOK_MOUNTED,
+                          json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN), err);
+        json_object_put(state);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* create: the container built and held (BOX_OPT_HOLD) as a detached box, so that it
  * outlives this process and start finds it by id; its pid file written. Returns 0 with
  * *out set (box_free leaves the box), or 1 with the error reported and nothing left. */
@@ -829,6 +910,10 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
         error("container id '%s' is not valid", id);
         goto out;
     }
+    if (r == 0 && (r = add_container_hooks(cfg, box, err)) < 0) {
+        error("%s", err);
+        goto out;
+    }
     if (r < 0 || (r = box_set_state_dir(box, g.root)) < 0 ||
         (r = box_set_option(box, BOX_OPT_DETACH | BOX_OPT_NO_INIT | BOX_OPT_HOLD, 1)) < 0) {
         error("%s", box_errmsg(box));
@@ -850,6 +935,8 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     if ((r = box_spawn(box, (const char *const *)cfg->args)) < 0) {
         if (r == -EEXIST)
             error("container \"%s\" exists already", id);
+        else if (strcmp(box_error_step(box), "hook-mounted") == 0)
+            error("config.json: hooks.createContainer: %s", box_errmsg(box));
         else
             error("%s", box_errmsg(box));
         goto out;
@@ -937,6 +1024,27 @@ static int cmd_create(int argc, char **argv)
     return 0;
 }
 
+static void poststart(box_t *box)
+{
+    struct json_object *state = oci_state(box);
+
+    run_late_hooks(box, "poststart", state);
+    json_object_put(state);
+}
+
+/* destroy_container, then the poststop hooks with the container's last state. Returns 0,
+ * or 1 with the error reported. */
+static int delete_container(box_t *box)
+{
+    struct json_object *state = state_as(box, "stopped", 0);
+    int rc = destroy_container(box);
+
+    if (rc == 0)
+        run_late_hooks(box, "poststop", state);
+    json_object_put(state);
+    return rc;
+}
+
 /* box_start's error, with the program named when it could not be exec'ed (the starting
  * process knows it from the label). */
 static int start_error(box_t *box)
@@ -945,7 +1053,9 @@ static int start_error(box_t *box)
     const char *step = box_error_step(box);
     int rc;
 
-    if (step && strcmp(step, "exec") == 0 && l && json_object_object_get_ex(l, "process", &p) &&
+    if (step && strcmp(step, "hook-start") == 0)
+        rc = error("config.json: hooks.startContainer: %s", box_errmsg(box));
+    else if (step && strcmp(step, "exec") == 0 && l && json_object_object_get_ex(l, "process", &p) &&
         json_object_object_get_ex(p, "args", &a) && json_object_array_length(a) > 0)
         rc = error("%s: %s", box_errmsg(box),
                    json_object_get_string(json_object_array_get_idx(a, 0)));
@@ -968,6 +1078,8 @@ static int cmd_start(int argc, char **argv)
         rc = error("cannot start a container that is %s", status_name(box));
     else if ((r = box_start(box)) < 0)
         rc = start_error(box);
+    else
+        poststart(box);
     box_free(box);
     return rc;
 }
@@ -992,21 +1104,22 @@ static int cmd_run(int argc, char **argv)
     pid = box_pid(box);
     if ((r = box_start(box)) < 0) {
         start_error(box);
-        destroy_container(box);
+        delete_container(box);
         goto out;
     }
+    poststart(box);
     if (o.detach) {
         rc = 0;
         goto out;
     }
     if ((r = wait_forwarding(box, &status)) < 0) {
         error("wait: %s", box_errmsg(box));
-        destroy_container(box);
+        delete_container(box);
     } else {
         rc = exit_status(&status);
         debug("container %s ended: exit status %d", argv[optind], rc);
         if (!o.keep)
-            destroy_container(box);
+            delete_container(box);
     }
     waitpid(pid, NULL, 0);
 out:
@@ -1142,7 +1255,7 @@ static int cmd_delete(int argc, char **argv)
         rc = error("cannot delete container %s that is not stopped: %s", argv[optind],
                    status_name(box));
     else
-        rc = destroy_container(box);
+        rc = delete_container(box);
     box_free(box);
     return rc;
 }

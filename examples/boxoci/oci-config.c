@@ -1729,25 +1729,11 @@ static int apply_devices(struct oci_ctx *c, struct json_object *lx, bool user_ns
     return 0;
 }
 
-/* hooks: checked whole (oci-hooks.c); boxoci runs createRuntime and prestart (at create,
- * after the container is made, before its program runs); the others are refused until it
- * runs them. */
+/* hooks: checked whole here (oci-hooks.c); boxoci.c runs them (prestart, createRuntime,
+ * poststart, poststop) or gives them to the box (createContainer, startContainer). */
 static int apply_hooks(struct oci_ctx *c, struct json_object *doc)
 {
-    static const char *const later[] = { "createContainer", "startContainer", "poststart",
-                                         "poststop" };
-    struct json_object *hooks = NULL;
-    int r = oci_hooks_check(doc, c->err);
-
-    if (r < 0 || (r = oci_member(c, doc, "hooks", json_type_object, &hooks)) <= 0)
-        return r;
-    oci_push(c, "hooks");
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-        if ((r = oci_refuse(c, hooks, later[i], "boxoci runs only createRuntime and prestart "
-                            "hooks yet")) < 0)
-            return r;
-    oci_pop(c, 0);
-    return 0;
+    return oci_hooks_check(doc, c->err);
 }
 
 /* linux.sysctl: each name to box_set_sysctl, which refuses the host's own settings. */
@@ -1891,6 +1877,10 @@ struct json_object *oci_features(void)
     a = json_object_new_array();
     json_object_array_add(a, json_object_new_string("prestart"));
     json_object_array_add(a, json_object_new_string("createRuntime"));
+    json_object_array_add(a, json_object_new_string("createContainer"));
+    json_object_array_add(a, json_object_new_string("startContainer"));
+    json_object_array_add(a, json_object_new_string("poststart"));
+    json_object_array_add(a, json_object_new_string("poststop"));
     json_object_object_add(f, "hooks", a);
     a = json_object_new_array();
     for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++)

@@ -6,7 +6,11 @@
  * ends), its stdout and stderr those of boxoci, in boxoci's namespaces. Hooks run in
  * order; the first that cannot be started, exits non-zero, is killed by a signal or
  * outlives its timeout (then SIGKILL) stops the list with an error naming it
- * ("config.json: hooks.prestart[1]: /usr/bin/x exited with 3"). */
+ * ("config.json: hooks.prestart[1]: /usr/bin/x exited with 3").
+ *
+ * createContainer and startContainer hooks run in the container's namespaces, so boxoci
+ * does not run them itself: oci_hooks_add gives them to the box (box_hook(3):
+ * BOX_HOOK_MOUNTED, BOX_HOOK_START), whose first process runs them with the same rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <box.h>
 
 #include "oci-hooks.h"
 #include "oci-json.h"
@@ -150,8 +156,34 @@ static int run_hook(struct oci_ctx *c, const char *path, const char **argv, cons
     return 0;
 }
 
-/* Parse each hook of a list, and run it when there is a state (NULL: only check). */
-static int each_hook(struct oci_ctx *c, struct json_object *list, const char *state)
+/* What each_hook does with a hook: run it now (run_hook), give it to the box
+ * (add_box_hook), or nothing (NULL: only check). */
+struct hook_action {
+    int (*fn)(struct oci_ctx *c, const struct hook_action *a, const char *path,
+              const char **argv, const char **envp, int64_t timeout);
+    const char *state;
+    box_t *box;
+    int when;
+};
+
+static int run_action(struct oci_ctx *c, const struct hook_action *a, const char *path,
+                      const char **argv, const char **envp, int64_t timeout)
+{
+    return run_hook(c, path, argv, envp, timeout, a->state);
+}
+
+/* The box runs it (box_hook(3)): the error comes from box_spawn or box_start. */
+static int add_box_hook(struct oci_ctx *c, const struct hook_action *a, const char *path,
+                        const char **argv, const char **envp, int64_t timeout)
+{
+    int r = box_hook(a->box, (box_hook_t)a->when, path, argv, envp, a->state, strlen(a->state),
+                     (unsigned int)(timeout > INT32_MAX / 1000 ? INT32_MAX : timeout * 1000));
+
+    return r < 0 ? oci_fail(c, -r, "%s: %s", path, box_errmsg(a->box)) : 0;
+}
+
+/* Parse each hook of a list, and do the action with it (NULL: only check). */
+static int each_hook(struct oci_ctx *c, struct json_object *list, const struct hook_action *a)
 {
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         size_t m = oci_push_index(c, i);
@@ -162,7 +194,7 @@ static int each_hook(struct oci_ctx *c, struct json_object *list, const char *st
 
         if (r < 0)
             return r;
-        r = state ? run_hook(c, path, argv, envp, timeout, state) : 0;
+        r = a ? a->fn(c, a, path, argv, envp, timeout) : 0;
         free(argv);
         free(envp);
         if (r < 0)
@@ -195,7 +227,8 @@ int oci_hooks_check(struct json_object *doc, char *err)
     return 0;
 }
 
-int oci_hooks_run(struct json_object *doc, const char *kind, const char *state, char *err)
+static int hooks_do(struct json_object *doc, const char *kind, const struct hook_action *a,
+                    char *err)
 {
     struct oci_ctx ctx = { .err = err }, *c = &ctx;
     struct json_object *hooks = NULL, *list = NULL;
@@ -208,5 +241,21 @@ int oci_hooks_run(struct json_object *doc, const char *kind, const char *state, 
     oci_push(c, kind);
     if ((r = oci_member(c, hooks, kind, json_type_array, &list)) <= 0)
         return r;
-    return each_hook(c, list, state);
+    return each_hook(c, list, a);
+}
+
+int oci_hooks_run(struct json_object *doc, const char *kind, const char *state, char *err)
+{
+    const struct hook_action a = { .fn = run_action, .state = state };
+
+    return hooks_do(doc, kind, &a, err);
+}
+
+int oci_hooks_add(struct json_object *doc, const char *kind, box_t *box, int when,
+                  const char *state, char *err)
+{
+    const struct hook_action a = { .fn = add_box_hook, .state = state, .box = box,
+                                   .when = when };
+
+    return hooks_do(doc, kind, &a, err);
 }

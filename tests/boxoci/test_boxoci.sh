@@ -139,7 +139,40 @@ suite() { # MODE (root or rootless)
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program ran']; c['hooks']={'createRuntime':[{'path':'/bin/sh','args':['sh','-c','exit 4']}]}"
   t "$mode: a failing hook stops the container" 1 'hooks.createRuntime\[0\]: /bin/sh exited with 4' $rt run --bundle "$tmp/a" c6
   t "$mode: a failing hook's container is gone" 1 'does not exist' $rt state c6
-  cfg "$tmp/a" "del c['hooks']"
+  # createContainer runs in the container's mount namespace before pivot_root (the host's
+  # files, the rootfs at its own path with the container's mounts in it), startContainer
+  # inside the container after start, poststart after it, poststop after delete: each in
+  # its own invocation, with the state on stdin.
+  rm -f "$w/order"
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program >>/mnt/order']; c['mounts'].append({'destination':'/mnt','type':'bind','source':'$w','options':['rbind','rw']}); c['hooks']={'createContainer':[{'path':'/bin/sh','args':['sh','-c','cat >$w/cc; grep -q \\\" $tmp/rootfs/mnt \\\" /proc/self/mountinfo && [ -d $w ] && echo cc >>$w/order']}],'startContainer':[{'path':'/bin/sh','args':['sh','-c','cat >/mnt/sc; [ -f /mnt/cc ] && [ ! -e $tmp/rootfs ] && echo sc >>/mnt/order']}],'poststart':[{'path':'/bin/sh','args':['sh','-c','cat >$w/ps; echo poststart >>$w/order']}],'poststop':[{'path':'/bin/sh','args':['sh','-c','cat >$w/pp; echo poststop >>$w/order']}]}"
+  t "$mode: create with every hook" 0 '' $rt create --bundle "$tmp/a" c7
+  t "$mode: createContainer ran at create (mounts made, not pivoted)" 0 '^cc$' cat "$w/order"
+  t "$mode: createContainer got the state" 0 '"id": *"c7".*"status": *"creating"' cat "$w/cc"
+  t "$mode: start" 0 '' $rt start c7
+  t "$mode: startContainer ran in the container, then the program" 0 '^cc sc program' sh -c "sleep 0.3; sort -k1,1 -s $w/order >/dev/null; tr '\\n' ' ' <$w/order | sed 's/poststart //'"
+  t "$mode: startContainer got the state" 0 '"status": *"created"' cat "$w/sc"
+  t "$mode: poststart ran after start" 0 '^poststart$' grep poststart "$w/order"
+  t "$mode: poststart got the running state" 0 '"id": *"c7".*"status": *"(running|stopped)"' cat "$w/ps"
+  t "$mode: delete" 0 '' $rt delete c7
+  t "$mode: poststop ran after delete" 0 '^poststop$' tail -n 1 "$w/order"
+  t "$mode: poststop got the stopped state" 0 '"status": *"stopped"' cat "$w/pp"
+  # A failing createContainer fails create, naming the hook, and leaves nothing; a failing
+  # startContainer fails start (the container is then stopped); failing poststart and
+  # poststop hooks are warnings.
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program >>/mnt/order']; c['hooks']={'createContainer':[{'path':'/bin/sh','args':['sh','-c','exit 5']}]}"
+  rm -f "$w/order"
+  t "$mode: a failing createContainer hook fails create" 1 'hooks.createContainer: spawn: hook 0 \(BOX_HOOK_MOUNTED\) /bin/sh: exited with status 5' $rt create --bundle "$tmp/a" c7
+  t "$mode: ... and leaves no container" 1 'does not exist' $rt state c7
+  cfg "$tmp/a" "c['hooks']={'startContainer':[{'path':'/bin/sh','args':['sh','-c','sleep 5'],'timeout':1}]}"
+  t "$mode: create (startContainer to time out)" 0 '' $rt create --bundle "$tmp/a" c7
+  t "$mode: a startContainer hook past its timeout fails start" 1 'hooks.startContainer: start: hook 0 \(BOX_HOOK_START\) /bin/sh: did not end within its timeout of 1000 ms' $rt start c7
+  t "$mode: ... the program never ran" 1 '' test -e "$w/order"
+  t "$mode: ... and the container is stopped" 0 '"status": *"stopped"' $rt state c7
+  t "$mode: ... and deleted" 0 '' $rt delete c7
+  cfg "$tmp/a" "c['hooks']={'poststart':[{'path':'/bin/sh','args':['sh','-c','exit 6']}],'poststop':[{'path':'/nonexistent'}]}"
+  t "$mode: a failing poststart hook is a warning" 0 'warning: config.json: hooks.poststart\[0\]: /bin/sh exited with 6' $rt run --bundle "$tmp/a" c7
+  t "$mode: a failing poststop hook is a warning" 0 'warning: config.json: hooks.poststop\[0\]: /nonexistent' $rt run --bundle "$tmp/a" c7
+  cfg "$tmp/a" "del c['hooks']; c['mounts'].pop()"
 
   # podman's default seccomp profile with noNewPrivileges false (OCI's default): the
   # filter goes in before the capabilities are dropped.
