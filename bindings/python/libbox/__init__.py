@@ -69,7 +69,7 @@ __all__ = [
     "create_subprocess_exec", "create_subprocess_shell", "AsyncProcess",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
-    "list_boxes",
+    "list_boxes", "CgroupPool",
 ]
 
 PIPE = subprocess.PIPE
@@ -933,6 +933,67 @@ class Notification:
 
 # --- Box and Process ---------------------------------------------------------------------
 
+class CgroupPool:
+    """``box_cgroup_pool_new``: a pool of box cgroups, for programs that start many boxes
+    with cgroup limits. A box made with ``Box(cgroup_pool=pool)`` takes its cgroups from the
+    pool and gives them back, reset, when it ends, instead of making and removing them
+    (see box_cgroup_pool_new(3) for what is reset and which boxes cannot share).
+    ``max_idle``: how many sets of cgroups the pool keeps between boxes (1..65536).
+    :meth:`close` (or leaving a ``with`` block) removes every cgroup the pool keeps; boxes
+    that still use it hold their own reference and remove theirs when they end."""
+
+    def __init__(self, max_idle: int = 16) -> None:
+        if _ffi.box_cgroup_pool_new is None:
+            raise NotImplementedError("this libbox has no box_cgroup_pool_new")
+        if not isinstance(max_idle, int) or isinstance(max_idle, bool):
+            raise TypeError("max_idle must be an int")
+        if not 1 <= max_idle <= 65536:
+            raise ValueError(f"max_idle {max_idle} is out of range (1..65536)")
+        handle = _ffi.box_cgroup_pool_p()
+        r = _ffi.box_cgroup_pool_new(ctypes.byref(handle), max_idle)
+        if r < 0:
+            raise BoxError(-r, "", "box_cgroup_pool_new")
+        self._pool: Optional[Any] = handle
+        self._lock = threading.Lock()
+
+    def _handle(self) -> Any:
+        if self._pool is None:
+            raise ValueError("the cgroup pool is closed")
+        return self._pool
+
+    @property
+    def idle(self) -> int:
+        """``box_cgroup_pool_idle``: how many sets of cgroups the pool keeps now."""
+        with self._lock:
+            return _ffi.box_cgroup_pool_idle(self._handle())
+
+    def trim(self, keep: int = 0) -> int:
+        """``box_cgroup_pool_trim``: remove the kept sets beyond ``keep``; how many went."""
+        if not isinstance(keep, int) or keep < 0:
+            raise ValueError("keep must be an int >= 0")
+        with self._lock:
+            return _ffi.box_cgroup_pool_trim(self._handle(), keep)
+
+    def close(self) -> None:
+        """``box_cgroup_pool_free``: remove every cgroup the pool keeps."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                _ffi.box_cgroup_pool_free(pool)
+
+    def __enter__(self) -> "CgroupPool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class Box:
     """A box configuration; spawn it once with :meth:`spawn`.
 
@@ -995,6 +1056,8 @@ class Box:
       default: a controller from cgroup v2 where it is there, else from its v1 hierarchy),
       ``"v1"`` or ``"v2"`` (only the unified hierarchy: a limit whose controller it lacks
       fails the spawn, or is skipped under ``best_effort``).
+    * ``cgroup_pool``: a :class:`CgroupPool` the box takes its cgroups from and gives them
+      back to (``box_set_cgroup_pool``).
     * ``caps``: capabilities to keep (default: none at all): a list of names
       (``["net_bind_service"]``, ``"CAP_SYS_ADMIN"`` ...) or ``"all"``.
     * ``seccomp``: the default seccomp deny list on (True, the default) or off (False).
@@ -1088,6 +1151,7 @@ class Box:
                  landlock_required: bool = True, *,
                  program: Optional[PathLike] = None,
                  cgroup_backend: Optional[str] = None,
+                 cgroup_pool: Optional["CgroupPool"] = None,
                  seccomp_default_action: Any = None,
                  groups: Optional[Iterable[int]] = None,
                  seccomp_bpf: Union[bytes, int, None] = None,
@@ -1175,6 +1239,8 @@ class Box:
         cg_b = _abspath(cgroup_parent, "cgroup_parent") if cgroup_parent is not None else None
         if cg_b is not None and _ffi.box_set_cgroup_parent is None:
             raise NotImplementedError("this libbox has no box_set_cgroup_parent")
+        if cgroup_pool is not None and not isinstance(cgroup_pool, CgroupPool):
+            raise TypeError("cgroup_pool must be a libbox.CgroupPool")
         if cgroup_backend is not None and not isinstance(cgroup_backend, str):
             raise TypeError("cgroup_backend must be 'auto', 'v1' or 'v2'")
         if cgroup_backend is not None and cgroup_backend.lower() not in _CGROUP_BACKENDS:
@@ -1232,6 +1298,7 @@ class Box:
                            (bool(publish_l), "box_net_publish"),
                            (bool(offsets), "box_set_time_offset"),
                            (cgroup_backend is not None, "box_set_cgroup_backend"),
+                           (cgroup_pool is not None, "box_set_cgroup_pool"),
                            *((True, fn) for fn, _ in mount_calls)):
             if needed and getattr(_ffi, fn) is None:
                 raise NotImplementedError(f"this libbox has no {fn}")
@@ -1310,6 +1377,9 @@ class Box:
                 self._call("box_set_cgroup_parent", cg_b)
             if cgroup_backend is not None:
                 self._call("box_set_cgroup_backend", _CGROUP_BACKENDS[cgroup_backend.lower()])
+            if cgroup_pool is not None:  # the box holds its own reference (C side)
+                with cgroup_pool._lock:
+                    self._call("box_set_cgroup_pool", cgroup_pool._handle())
             if cpuset_b is not None:
                 self._call("box_set_cpuset", *cpuset_b)
             for dev, kind, value in io_items:

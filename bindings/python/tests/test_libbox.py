@@ -987,6 +987,37 @@ def test_cgroup_backend_v2_memory(rootfs):
         assert p.wait(10).exit_code == 0
 
 
+def test_cgroup_pool(rootfs):
+    """Boxes of a CgroupPool share cgroups one after the other (where memory is on v1), and
+    each reads its own usage; close() removes what the pool keeps."""
+    with pytest.raises(ValueError):
+        libbox.CgroupPool(0)
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs, cgroup_pool="pool")
+    with libbox.CgroupPool(2) as pool:
+        assert pool.idle == 0
+        if not ROOT:  # no writable cgroup: the spawn fails as without a pool
+            with pytest.raises(libbox.BoxError):
+                sh(rootfs, "true", memory="64M", cgroup_pool=pool)
+            assert pool.idle == 0
+            return
+        where = []
+        for _ in range(2):
+            with libbox.Box(root=rootfs, limits={"memory": "64M", "pids": 16},
+                            cgroup_pool=pool) as box:
+                p = box.spawn(["true"])
+                where.append(p.limit_status("memory")[1])
+                st = p.wait(10)
+                assert st.exit_code == 0 and st.oom_kills == 0
+        if where[0].endswith("memory.limit_in_bytes"):  # v1 memory: reused
+            assert where[0] == where[1] and pool.idle == 1
+            assert pool.trim(0) == 1 and pool.idle == 0
+        else:  # v2 memory.peak cannot be cleared: not kept
+            assert pool.idle == 0
+    with pytest.raises(ValueError):
+        pool.idle
+
+
 @root_only
 def test_cgroup_backend_v1_memory(rootfs):
     feats = libbox.probe()
