@@ -601,7 +601,8 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
             return -1;
         box->opts = (unsigned int)v;
     } else if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
-        if (parse_u64(value, UINT32_MAX - 1, &v) < 0)
+        /* 4294967295: box_set_user's -1, the id the setup left (box_exec keeps its own) */
+        if (parse_u64(value, UINT32_MAX, &v) < 0)
             return -1;
         if (key[0] == 'u')
             box->uid = (uid_t)v;

@@ -134,7 +134,7 @@ static void test_parse_hostile(void **state)
         "libbox-state 1\nid a\npid 1\nstarttime 1\nnokey\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nunknown 1\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nns 256\n",
-        "libbox-state 1\nid a\npid 1\nstarttime 1\nuid 4294967295\n",
+        "libbox-state 1\nid a\npid 1\nstarttime 1\nuid 4294967296\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nenv NOEQUALS\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nenv =x\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nenv A=%zz\n",
@@ -206,6 +206,7 @@ static void test_write_parse_round_trip(void **state)
     assert_int_equal(box_set_cwd(box, "/a dir/with space"), 0);
     assert_int_equal(box_set_label(box, "{\"x\": \"%\\n\"}\n\tend"), 0);
     assert_int_equal(box_set_groups(box, 2, (gid_t[]){ 3, 4 }), 0);
+    assert_int_equal(box_set_user(box, 5, (gid_t)-1), 0); /* -1: kept, and stays so */
     box->pid = 77;
     box->starttime = 999;
     box->state_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -230,6 +231,8 @@ static void test_write_parse_round_trip(void **state)
     assert_string_equal(back->cwd, "/a dir/with space");
     assert_string_equal(back->label, box->label);
     assert_int_equal(back->n_groups, 2);
+    assert_int_equal(back->uid, 5);
+    assert_true(back->gid == (gid_t)-1);
     assert_int_equal(back->n_seccomp_bpf, 1);
     assert_memory_equal(back->seccomp_bpf[0].insns, insns, sizeof insns);
     box_free(back);
