@@ -1252,6 +1252,11 @@ typedef struct box_exec_limit {
                                      box_set_tty gives the box's program (`boxoci exec
                                      -t`); box_proc_tty_fd is the master. The stdio
                                      fds must be -1 */
+#define BOX_EXEC_CAPS_BOUNDING_ONLY (1u << 4) /* BOX_OPT_CAPS_BOUNDING_ONLY for this exec:
+                                     run as a uid other than 0, it gets the box's kept
+                                     capabilities as its bounding set only and starts
+                                     with none (runc's exec of a non-root process whose
+                                     ambient set is empty: `podman exec --user`) */
 
 /* Extensible: `size` says how much of it the caller knows. Fields are only ever added at
  * the end; a caller built against an older, shorter struct gets the defaults for the

@@ -403,7 +403,10 @@ struct box_exec_over {
     uint64_t limit[BOX_LIMIT_COUNT];
     bool tty;                /* a terminal of its own (the box's is not inherited) */
     unsigned short tty_rows, tty_cols;
+    bool caps_bounding_only; /* BOX_EXEC_CAPS_BOUNDING_ONLY */
 };
+/* caps.c: a non-zero uid of the plan gets the kept capabilities as bounding set only. */
+void box__caps_bounding_only(struct box_plan *a);
 int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_exec_over *o,
                          struct box_plan *p);
 const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */

@@ -99,15 +99,23 @@ BOX_API int box_cap_keep_all(box_t *box)
     return 0;
 }
 
+void box__caps_bounding_only(struct box_plan *a)
+{
+    if (a->uid == 0)
+        return;
+    a->cap_bounding_only = true;
+    a->cap_ambient = a->cap_inheritable = false;
+}
+
 void box__caps_prepare(const box_t *box, struct box_plan *a)
 {
     a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
-    /* the plan's uid, set before */
-    a->cap_bounding_only = a->uid != 0 && (box->opts & BOX_OPT_CAPS_BOUNDING_ONLY);
-    a->cap_ambient = a->uid != 0 && a->cap_keep != 0 && !a->cap_bounding_only;
-    a->cap_inheritable = !a->cap_bounding_only &&
-                         (a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE));
+    a->cap_bounding_only = false;
+    a->cap_ambient = a->uid != 0 && a->cap_keep != 0; /* the plan's uid, set before */
+    a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
+    if (box->opts & BOX_OPT_CAPS_BOUNDING_ONLY)
+        box__caps_bounding_only(a);
 }
 
 const char *box__caps_name(int cap, char *buf, size_t size)

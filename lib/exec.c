@@ -53,7 +53,8 @@ struct box_proc {
 
 /* The size of box_exec_opts_t as libbox 0.2 first had it: up to stderr_fd. */
 #define OPTS_SIZE_FIRST offsetof(box_exec_opts_t, flags)
-#define EXEC_FLAGS (BOX_EXEC_USER | BOX_EXEC_GROUPS | BOX_EXEC_CGROUP | BOX_EXEC_TTY)
+#define EXEC_FLAGS (BOX_EXEC_USER | BOX_EXEC_GROUPS | BOX_EXEC_CGROUP | BOX_EXEC_TTY | \
+                    BOX_EXEC_CAPS_BOUNDING_ONLY)
 
 /* What one box_exec holds until the program runs. */
 struct exec_launch {
@@ -142,6 +143,7 @@ static int check_opts(box_t *box, const box_exec_opts_t *o, struct exec_launch *
     v->group_list = o->groups;
     v->n_groups = o->n_groups;
     v->tty = o->flags & BOX_EXEC_TTY;
+    v->caps_bounding_only = o->flags & BOX_EXEC_CAPS_BOUNDING_ONLY;
     v->tty_rows = o->tty_rows;
     v->tty_cols = o->tty_cols;
     v->fds = l->stdio;

@@ -270,6 +270,8 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_
         p->gid = o->gid;
         box__caps_prepare(box, p); /* ambient capabilities for a non-zero uid */
     }
+    if (o->caps_bounding_only)
+        box__caps_bounding_only(p);
     if (o->groups) {
         p->groups = o->group_list;
         p->n_groups = o->n_groups;

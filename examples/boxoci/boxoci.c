@@ -1473,6 +1473,23 @@ static int check_exec_process(box_t *box, struct json_object *p)
     return rc;
 }
 
+/* An exec without ambient capabilities (its own capabilities, or the container's) keeps,
+ * as a uid other than 0, only its bounding set: the others go at its exec, as with runc
+ * (BOX_EXEC_CAPS_BOUNDING_ONLY; podman exec --user into a root container). */
+static void exec_caps(box_t *box, struct json_object *p, box_exec_opts_t *eo)
+{
+    struct json_object *label = json_tokener_parse(box_label(box) ? box_label(box) : "{}");
+    struct json_object *cp = NULL, *caps = NULL, *amb = NULL;
+
+    if (!json_object_object_get_ex(p, "capabilities", &caps) && label &&
+        json_object_object_get_ex(label, "process", &cp))
+        json_object_object_get_ex(cp, "capabilities", &caps);
+    if (!caps || !json_object_object_get_ex(caps, "ambient", &amb) ||
+        !json_object_is_type(amb, json_type_array) || json_object_array_length(amb) == 0)
+        eo->flags |= BOX_EXEC_CAPS_BOUNDING_ONLY;
+    json_object_put(label);
+}
+
 /* process.user: an exec as another user (BOX_EXEC_USER, BOX_EXEC_GROUPS); the groups
  * array is the caller's (free). Returns 0 or 1 with the error reported. */
 static int exec_user(struct json_object *p, box_exec_opts_t *eo, gid_t **groups)
@@ -1698,6 +1715,7 @@ static int cmd_exec(int argc, char **argv)
     }
     if (check_exec_process(box, p) || exec_user(p, &eo, &groups) || exec_tty(p, console, &eo))
         goto out;
+    exec_caps(box, p, &eo);
     args = string_array(json_object_object_get(p, "args"));
     if (json_object_object_get_ex(p, "env", &v))
         eo.envp = envp = string_array(v);

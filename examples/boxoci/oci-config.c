@@ -925,7 +925,8 @@ static int read_capset(struct oci_ctx *c, struct json_object *caps, const char *
 /* libbox has one set of kept capabilities: bounding = effective = permitted, and for a
  * non-zero uid inheritable = ambient = the same (so that they survive the exec); for uid 0
  * inheritable and ambient are empty. Configs of exactly that shape are honoured, and for a
- * non-zero uid a bounding set alone (BOX_OPT_CAPS_BOUNDING_ONLY). */
+ * non-zero uid without ambient capabilities the bounding set alone
+ * (BOX_OPT_CAPS_BOUNDING_ONLY). */
 static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box,
                       uint64_t uid)
 {
@@ -943,8 +944,9 @@ static int apply_caps(struct oci_ctx *c, struct json_object *process, box_t *box
     for (int k = 0; k < 5; k++)
         if ((r = read_capset(c, caps, keys[k], &set[k])) < 0)
             return r;
-    /* A non-root process with none but its bounding set (podman's --user): runc's. */
-    only = uid != 0 && !set[1] && !set[2] && !set[3] && !set[4];
+    /* A non-root process without ambient (and inheritable) capabilities loses the others
+     * at its exec: only its bounding set matters (podman's --user), as runc runs it. */
+    only = uid != 0 && !set[3] && !set[4] && !((set[1] | set[2]) & ~set[0]);
     if (!only && (set[1] != set[0] || set[2] != set[0]))
         return oci_fail(c, EOPNOTSUPP, "bounding, effective and permitted differ; libbox "
                         "keeps one set of capabilities for all three, or for a uid other "

@@ -107,6 +107,8 @@ suite() { # MODE: root or rootless
     sh -c 'f=$(cat /data/f); touch /data/g 2>/dev/null; echo $f rc=$?'
   t "$mode: run: podman's default capabilities" 0 '^CapEff:\s+00000000a80425fb$' $RUN --rm "$img" \
     grep CapEff /proc/self/status
+  t "$mode: run: --user has no capabilities" 0 '^CapEff:\s+0000000000000000$' $RUN --rm --user 1000:1000 \
+    "$img" grep CapEff /proc/self/status
   t "$mode: run: --cap-drop all" 0 '^CapBnd:\s+0000000000000000$' $RUN --rm --cap-drop all "$img" \
     grep CapBnd /proc/self/status
   if [ -n "$cgroups" ]; then
@@ -129,6 +131,9 @@ suite() { # MODE: root or rootless
   $RUN -d --name e1 "$img" sh -c 'trap "" TERM; exec sleep 1000' >/dev/null
   t "$mode: exec: -e -w --user" 0 '^1 /tmp 1000:1000$' $PM exec -e X=1 -w /tmp --user 1000:1000 e1 \
     sh -c 'echo $X $(pwd) $(id -u):$(id -g)'
+  # A non-root exec keeps no capabilities (runc: they go at its exec, there is no ambient set).
+  t "$mode: exec: --user has no capabilities" 0 '^CapEff:\s+0000000000000000$' $PM exec --user 1000:1000 e1 \
+    grep CapEff /proc/self/status
   t "$mode: exec: the container's pid namespace" 0 '^sleep 1000 $' $PM exec e1 \
     sh -c 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " <$f; echo; done'
   t "$mode: exec: exit code" 5 '' $PM exec e1 sh -c 'exit 5'

@@ -173,6 +173,44 @@ static void test_exec_kill_and_many(void **state)
 }
 
 /* Per exec: another user and groups; rlimits of its own; the options struct is sized. */
+/* BOX_EXEC_CAPS_BOUNDING_ONLY: an exec as uid 1000 into a box that keeps CAP_KILL has it
+ * as its bounding set only (runc's `exec --user`); without the flag it is ambient. */
+static void test_exec_caps_bounding_only(void **state)
+{
+    const char *const argv[] = { "sleep", "60", NULL };
+    box_exec_opts_t opts = BOX_EXEC_OPTS_INIT;
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (test_rootless)
+        skip_because("needs root (this run is rootless): a second uid to map");
+    box = new_test_box();
+    map_id_range(box);
+    assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    opts.uid = opts.gid = 1000;
+    for (int only = 0; only < 2; only++) {
+        opts.flags = BOX_EXEC_USER | (only ? BOX_EXEC_CAPS_BOUNDING_ONLY : 0);
+        assert_int_equal(exec_box(box, "grep -E '^Cap(Eff|Bnd|Amb)' /proc/self/status | "
+                                       "tr -d '\\t' | tr '\\n' ' '",
+                                  &opts, out, sizeof out, &st), 0);
+        assert_string_equal(out, only ? "CapEff:0000000000000000 CapBnd:0000000000000020 "
+                                        "CapAmb:0000000000000000 "
+                                      : "CapEff:0000000000000020 CapBnd:0000000000000020 "
+                                        "CapAmb:0000000000000020 ");
+    }
+    /* uid 0: no effect. */
+    opts.uid = opts.gid = 0;
+    assert_int_equal(exec_box(box, "grep '^CapEff' /proc/self/status | tr -d '\\t'", &opts, out,
+                              sizeof out, &st), 0);
+    assert_string_equal(out, "CapEff:0000000000000020\n");
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+}
+
 static void test_exec_user_and_opts(void **state)
 {
     static const gid_t groups[] = { 1001, 1002 };
@@ -479,6 +517,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_exec_errors, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_exec_kill_and_many, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_exec_user_and_opts, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_caps_bounding_only, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_exec_own_accounting, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_exec_own_limits, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_exec_seccomp_notify, leak_setup, leak_teardown),

@@ -35,6 +35,7 @@ BOX_EXEC_USER = 1 << 0  # box_exec_opts_t.flags: uid/gid instead of the box's
 BOX_EXEC_GROUPS = 1 << 1  # groups[n_groups] instead of the box's
 BOX_EXEC_CGROUP = 1 << 2  # a cgroup of its own, for its accounting
 BOX_EXEC_TTY = 1 << 3  # a pty of its own as its terminal and stdio (box_proc_tty_fd)
+BOX_EXEC_CAPS_BOUNDING_ONLY = 1 << 4  # a non-zero uid gets the kept caps as bounding set only
 
 BOX_STORE_CREATE = 1 << 0
 BOX_STORE_NOWAIT = 1 << 1
