@@ -344,16 +344,19 @@ common() {
   # --lock-file: held while the box runs
   : >"$tmp/lock"
   chmod 666 "$tmp/lock"
-  $as "$bw" $rb --ro-bind "$tmp" "$tmp" --lock-file "$tmp/lock" sleep 30 >/dev/null 2>&1 &
+  $as "$bw" $rb --ro-bind "$tmp" "$tmp" --lock-file "$tmp/lock" sleep 60 >"$tmp/lock.out" 2>&1 &
   holder=$!
   locked=no
-  for i in $(seq 50); do
+  # (up to 30 s: under load a python start alone can take a good part of a second)
+  for i in $(seq 300); do
     if ! /usr/bin/python3 -c "import fcntl,sys; f=open(sys.argv[1],'a'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)" "$tmp/lock" 2>/dev/null; then
       locked=yes
       break
     fi
+    kill -0 "$holder" 2>/dev/null || break
     sleep 0.1
   done
+  [ "$locked" = yes ] || sed 's/^/    /' "$tmp/lock.out"
   ok "${who}--lock-file: locked while the box runs" [ "$locked" = yes ]
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
