@@ -68,8 +68,9 @@ __all__ = [
     "TimeoutExpired", "run", "Popen", "system_mounts", "run_async",
     "create_subprocess_exec", "create_subprocess_shell", "AsyncProcess",
     "Bind", "RoBind", "Tmpfs", "Proc", "Dev", "Mqueue", "Dir", "Chmod", "Symlink", "RemountRo",
+    "Overlay", "Store", "CgroupPool",
     "parse_size", "parse_time", "probe", "version", "PIPE", "DEVNULL", "STDOUT", "ffi",
-    "list_boxes", "CgroupPool",
+    "list_boxes",
 ]
 
 PIPE = subprocess.PIPE
@@ -291,7 +292,77 @@ class RemountRo:
     target: PathLike
 
 
-Mount = Union[Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo, tuple]
+@dataclass(frozen=True)
+class Overlay:
+    """An overlay file system (``box_mount_overlay``) at ``target`` in the box, or as the
+    box's root with ``Box(overlay=Overlay(...))`` (``box_set_root_overlay``; ``target``
+    None or ``"/"``).
+
+    ``lowers``: the read-only layers, absolute host directories, ``lowers[0]`` at the
+    bottom (at most 500). ``upper`` and ``work``: host directories on one file system,
+    both or neither: the box's changes land in ``upper`` (files written, whiteouts for
+    deleted ones); neither: an ephemeral upper layer in a tmpfs of the box's own, gone with
+    the box. ``ro``: read-only (for the root: read-only after all mounts are made);
+    ``devices`` and ``noexec`` as for :class:`Bind` (not for the root). A box with a user
+    namespace (rootless) mounts with ``userxattr`` (Linux 5.11; an ephemeral upper needs
+    Linux 6.6). See ``box_set_root_overlay(3)``."""
+    lowers: Sequence[PathLike]
+    target: Optional[PathLike] = None
+    upper: Optional[PathLike] = None
+    work: Optional[PathLike] = None
+    ro: bool = False
+    devices: bool = False
+    noexec: bool = False
+
+    def _args(self) -> tuple[Any, bytes, bytes]:
+        """(lowers as a char *[], upper, work), checked."""
+        lowers = self.lowers
+        if isinstance(lowers, (str, bytes, os.PathLike)):
+            lowers = [lowers]
+        if not isinstance(lowers, Sequence):
+            raise TypeError(f"overlay lowers is a list of directories, not {lowers!r}")
+        if not lowers:
+            raise ValueError("an overlay needs at least one lower layer")
+        if len(lowers) > _OVERLAY_MAX_LOWERS:
+            raise ValueError(f"{len(lowers)} overlay lower layers, at most "
+                             f"{_OVERLAY_MAX_LOWERS}")
+        lows = [_abspath(d, "overlay lower") for d in lowers]
+        if (self.upper is None) != (self.work is None):
+            raise ValueError("an overlay has both upper and work, or neither (ephemeral)")
+        upper = _abspath(self.upper, "overlay upper") if self.upper is not None else None
+        work = _abspath(self.work, "overlay work") if self.work is not None else None
+        if upper is not None and os.path.normpath(upper) == os.path.normpath(work):
+            raise ValueError("overlay upper and work must be different directories")
+        for name in ("ro", "devices", "noexec"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"overlay {name} must be True or False")
+        return (ctypes.c_char_p * len(lows))(*lows), upper, work
+
+
+_OVERLAY_MAX_LOWERS = 500  # box_set_root_overlay: the kernel's limit
+
+
+def _root_overlay(v: Any) -> Optional[tuple]:
+    """``overlay=``: an :class:`Overlay` (target None or "/") or a list of lower
+    directories (ephemeral upper); the arguments of box_set_root_overlay but its flags."""
+    if v is None:
+        return None
+    if not isinstance(v, Overlay):
+        if isinstance(v, (str, bytes, os.PathLike)) or isinstance(v, Sequence):
+            v = Overlay(v)
+        else:
+            raise TypeError(f"overlay is an Overlay or a list of lower directories, not "
+                            f"{type(v).__name__}")
+    if v.target is not None and _cstr(v.target, "overlay target") != b"/":
+        raise ValueError("the root overlay has no target (or '/'): put an Overlay with a "
+                         "target in mounts")
+    if v.devices or v.noexec:
+        raise ValueError("the root overlay takes only ro (devices, noexec: a mount's)")
+    lowers, upper, work = v._args()
+    return (len(lowers), lowers, upper, work, v.ro)
+
+
+Mount = Union[Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo, Overlay, tuple]
 
 _TUPLE_KINDS = {
     "bind": lambda src, dst=None, *a: Bind(src, dst, *a),
@@ -305,12 +376,14 @@ _TUPLE_KINDS = {
     "chmod": lambda dst, mode: Chmod(dst, mode),
     "symlink": lambda text, dst: Symlink(text, dst),
     "remount-ro": lambda dst: RemountRo(dst),
+    "overlay": lambda dst, lowers, upper=None, work=None: Overlay(lowers, dst, upper, work),
 }
 
 
 def _as_mount(m: Mount) -> Any:
     """Turn a tuple like ``("ro-bind", "/usr", "/usr")`` into a mount dataclass."""
-    if isinstance(m, (Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo)):
+    if isinstance(m, (Bind, Tmpfs, Proc, Dev, Mqueue, Dir, Chmod, Symlink, RemountRo,
+                      Overlay)):
         return m
     if isinstance(m, str):
         m = (m,)
@@ -405,6 +478,15 @@ def _mount_call(m: Any) -> tuple[str, tuple]:
                              _abspath(m.target, "symlink target"), 0)
     if isinstance(m, Chmod):
         return "box_chmod", (_abspath(m.target, "chmod target"), _mode(m.mode, "chmod mode"))
+    if isinstance(m, Overlay):
+        if m.target is None:
+            raise ValueError("an Overlay in mounts needs a target (the root overlay is "
+                             "Box(overlay=...))")
+        lowers, upper, work = m._args()
+        flags = ((BOX_MOUNT_RO if m.ro else 0) | (BOX_MOUNT_DEVICES if m.devices else 0)
+                 | (BOX_MOUNT_EXEC_OFF if m.noexec else 0))
+        return "box_mount_overlay", (_abspath(m.target, "overlay target"), len(lowers),
+                                     lowers, upper, work, flags)
     if isinstance(m, Dir) and m.mode is not None:
         return "box_mkdir", (_abspath(m.target, "dir target"), _mode(m.mode, "dir mode"))
     kind = {Proc: BOX_MOUNT_PROC, Dev: BOX_MOUNT_DEV, Mqueue: BOX_MOUNT_MQUEUE,
@@ -801,6 +883,85 @@ def _landlock(v: Any) -> list[tuple[bytes, int]]:
     return out
 
 
+_SYSCTL_VALUE_MAX = 1024  # box_set_sysctl
+
+
+def _sysctls(v: Any) -> list[tuple[bytes, bytes]]:
+    """``sysctl={"net.ipv4.ip_forward": 1, "kernel.shmmax": "65536"}``: (name, value) pairs
+    for box_set_sysctl, which checks that the setting is a namespace's."""
+    if v is None:
+        return []
+    if not isinstance(v, Mapping):
+        raise TypeError("sysctl is a mapping like {'net.ipv4.ip_forward': '1'}")
+    out = []
+    for name, value in v.items():
+        if not isinstance(name, str):
+            raise TypeError(f"a sysctl name is a str like 'net.ipv4.ip_forward', not {name!r}")
+        name_b = _cstr(name, "sysctl name")
+        parts = name_b.replace(b"/", b".").split(b".")
+        if any(p in (b"", b"..") for p in parts):
+            raise ValueError(f"sysctl name {name!r} has an empty or '..' component")
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise TypeError(f"the value of sysctl {name} is a str or an int, not {value!r}")
+        value_b = _cstr(str(value), f"the value of sysctl {name}")
+        if len(value_b) > _SYSCTL_VALUE_MAX:
+            raise ValueError(f"the value of sysctl {name} is above {_SYSCTL_VALUE_MAX} bytes")
+        out.append((name_b, value_b))
+    return out
+
+
+_DEVICE_ACCESS = {"r": _ffi.BOX_DEVICE_READ, "w": _ffi.BOX_DEVICE_WRITE,
+                  "m": _ffi.BOX_DEVICE_MKNOD}
+_DEVICE_MAJOR_MAX, _DEVICE_MINOR_MAX, _DEVICE_RULES_MAX = 4095, 1048575, 256
+
+
+def _device_number(v: Any, what: str, top: int) -> int:
+    """A device major or minor: an int in 0..top, or None / "*" for any (-1)."""
+    if v is None or v == "*":
+        return -1
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"device {what} is an int or None (any), not {v!r}")
+    if not 0 <= v <= top:
+        raise ValueError(f"device {what} {v} is not in 0..{top}")
+    return v
+
+
+def _device_rules(v: Any) -> list[tuple[int, bytes, int, int, int]]:
+    """``devices=[("deny", "a"), ("allow", "c", 1, 3, "rw")]``: the arguments of
+    box_device_rule, in order."""
+    if v is None:
+        return []
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise TypeError("devices is a list of rules like [('deny', 'a'), "
+                        "('allow', 'c', 1, 3, 'rw')]")
+    if len(v) > _DEVICE_RULES_MAX:
+        raise ValueError(f"{len(v)} device rules, at most {_DEVICE_RULES_MAX}")
+    out = []
+    for rule in v:
+        if not isinstance(rule, (tuple, list)) or len(rule) not in (2, 4, 5):
+            raise TypeError(f"a device rule is (verdict, type) or (verdict, type, major, "
+                            f"minor[, access]), not {rule!r}")
+        verdict, kind = rule[0], rule[1]
+        if verdict not in ("allow", "deny"):
+            raise ValueError(f"a device rule's verdict is 'allow' or 'deny', not {verdict!r}")
+        if kind not in ("a", "b", "c"):
+            raise ValueError(f"a device type is 'a' (all), 'b' or 'c', not {kind!r}")
+        major = _device_number(rule[2], "major", _DEVICE_MAJOR_MAX) if len(rule) > 2 else -1
+        minor = _device_number(rule[3], "minor", _DEVICE_MINOR_MAX) if len(rule) > 2 else -1
+        access = rule[4] if len(rule) == 5 else "rwm"
+        if not isinstance(access, str) or not access or \
+                any(ch not in _DEVICE_ACCESS for ch in access):
+            raise ValueError(f"device access combines 'r', 'w' and 'm', not {access!r}")
+        bits = 0
+        for ch in access:
+            bits |= _DEVICE_ACCESS[ch]
+        if kind == "a" and (major, minor, bits) != (-1, -1, _ffi.BOX_DEVICE_ALL):
+            raise ValueError("an 'a' rule is for every device and access: ('deny', 'a') or "
+                             "('allow', 'a')")
+        out.append((1 if verdict == "allow" else 0, kind.encode(), major, minor, bits))
+    return out
+
+
 _CGROUP_BACKENDS = {"auto": BOX_CGROUP_BACKEND_AUTO, "v1": BOX_CGROUP_BACKEND_V1,
                     "v2": BOX_CGROUP_BACKEND_V2}
 _DEFAULT_OPTIONS = BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION
@@ -848,6 +1009,226 @@ def _fd_open(fd: int) -> bool:
         return True
     except OSError:
         return False
+
+
+# --- image store and cgroup pool -----------------------------------------------------------
+
+class _Closing:
+    """A context manager whose exit, like garbage collection, calls :meth:`close`."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _Handle(_Closing):
+    """An owned C handle (``self._handle``) freed by the ``_free`` function of _ffi, once,
+    by :meth:`close` or garbage collection."""
+    _handle: Optional[Any] = None
+    _free = ""  # the _ffi function that frees the handle
+    _what = ""  # for "the ... is closed"
+    _lock = threading.Lock()  # an instance's own, made by its __init__ first
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _live(self) -> Any:
+        if self._handle is None:
+            raise ValueError(f"the {self._what} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Free the C handle (nothing if closed already)."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                getattr(_ffi, self._free)(handle)
+
+
+class Store(_Handle):
+    """An image store (``box_store_open(3)``): images imported from OCI layouts and
+    archives, run with ``Box(image=..., store=...)``.
+
+    ``Store(path)`` opens the store at the absolute ``path``; ``Store()`` the default one
+    (``/var/lib/libbox`` for root, else ``$XDG_DATA_HOME/libbox`` or
+    ``~/.local/share/libbox``). ``create=True`` makes the directory when it is missing
+    (else a missing store raises FileNotFoundError), ``nowait=True`` makes a call on a
+    store another process holds locked raise :class:`BoxError` (EAGAIN) instead of
+    waiting. A store opened by someone other than root is rootless (its files belong to
+    its owner). A Store is a context manager; :meth:`close` (or garbage collection)
+    closes it, and boxes made from it keep running. Use one Store from one thread at a
+    time (open another one for another thread).
+
+    Failures raise :class:`BoxError` with the store's message (``box_store_errmsg``)."""
+    _free, _what = "box_store_close", "store"
+
+    def __init__(self, path: Optional[PathLike] = None, *, create: bool = False,
+                 nowait: bool = False) -> None:
+        super().__init__()
+        if _ffi.box_store_open is None:
+            raise NotImplementedError("this libbox has no image store (box_store_open)")
+        path_b = _abspath(path, "store path") if path is not None else None
+        for name, v in (("create", create), ("nowait", nowait)):
+            if not isinstance(v, bool):
+                raise TypeError(f"{name} must be True or False")
+        flags = ((_ffi.BOX_STORE_CREATE if create else 0)
+                 | (_ffi.BOX_STORE_NOWAIT if nowait else 0))
+        handle = _ffi.box_store_p()
+        r = _ffi.box_store_open(ctypes.byref(handle), path_b, flags)
+        if r < 0:
+            where = os.fsdecode(path_b) if path_b is not None else "the default place"
+            raise BoxError(-r, f"box_store_open {where}: {os.strerror(-r)}", "box_store_open")
+        self._handle = handle
+
+    def _call(self, name: str, *args: Any) -> int:
+        handle = self._live()
+        r = getattr(_ffi, name)(handle, *args)
+        if r < 0:
+            msg = (_ffi.box_store_errmsg(handle) or b"").decode("utf-8", "replace")
+            raise BoxError(-r, msg, name)
+        return r
+
+    @property
+    def path(self) -> str:
+        """The store's directory (``box_store_path``)."""
+        return os.fsdecode(_ffi.box_store_path(self._live()))
+
+    def errmsg(self) -> str:
+        """``box_store_errmsg``: the message of the last failing call ("" if none)."""
+        return (_ffi.box_store_errmsg(self._live()) or b"").decode("utf-8", "replace")
+
+    def import_(self, path: PathLike, name: Optional[str] = None) -> None:
+        """``box_image_import``: import the image at ``path`` (an OCI image layout
+        directory, an oci-archive or a docker-archive tarball), every blob checked, as
+        ``name`` (``"name[:tag]"``; None: the name the archive carries). An existing tag
+        moves to the new image; on failure the store is left as it was (BoxError: EINVAL
+        for a malformed or unsafe image, EBADMSG for a digest mismatch, EPERM for a device
+        node in a rootless store, ...)."""
+        path_b = _cstr(path, "image path")
+        name_b = _image_ref(name) if name is not None else None
+        self._call("box_image_import", path_b, name_b)
+
+    def _json(self, name: str, *args: Any) -> Any:
+        import json
+        out = ctypes.c_char_p()
+        self._call(name, *args, ctypes.byref(out))
+        return json.loads(_ffi.take_string(out).decode("utf-8", "replace"))
+
+    def images(self) -> dict:
+        """``box_image_list``: ``{"name:tag": image id (sha256 hex), ...}`` for every tag."""
+        return self._json("box_image_list")
+
+    def inspect(self, name: str) -> dict:
+        """``box_image_inspect``: the image's ref, id, layers and config (Env, Entrypoint,
+        Cmd, WorkingDir, User, StopSignal) as a dict. FileNotFoundError (a BoxError) when
+        there is no such image."""
+        return self._json("box_image_inspect", _image_ref(name))
+
+    def remove(self, name: str) -> None:
+        """``box_image_remove``: remove the tag ``name``, and the image with its unshared
+        layers when no other tag names it. Raises :class:`BoxError` (EBUSY) while a box
+        made from the image exists, FileNotFoundError for no such image."""
+        self._call("box_image_remove", _image_ref(name))
+
+    def gc(self) -> None:
+        """``box_store_gc``: remove what nothing uses: untagged images no box uses, layers
+        no image lists, leftovers of imports and of boxes whose process died."""
+        self._call("box_store_gc")
+
+    def commit(self, box: Union["Box", "Process"], name: str) -> None:
+        """``box_image_commit``: save the writable layer of ``box`` (a :class:`Box` made
+        with ``image=...`` of this store and ``commit=True``, spawned; running or ended)
+        as the new image ``name``: the image's layers, that layer on top, the image's
+        config. :class:`BoxError` with the box's message (EINVAL: the box has not run or
+        was made without ``commit=True``; EXDEV: it is of another store)."""
+        if isinstance(box, Process):
+            box = box._boxobj
+        if not isinstance(box, Box):
+            raise TypeError(f"commit() saves a Box, not {type(box).__name__}")
+        ref = _image_ref(name)
+        handle = self._live()
+        with box._lock:
+            if box._box is None:
+                raise ValueError("the box is closed")
+            r = _ffi.box_image_commit(box._box, handle, ref)
+            if r < 0:
+                raise _fail(r, box._box, "box_image_commit")
+
+    def __repr__(self) -> str:
+        where = self.path if self._handle is not None else "closed"
+        return f"<libbox.Store {where}>"
+
+
+def _image_ref(value: Any) -> bytes:
+    """An image reference ``"name[:tag]"``: a non-empty string (the library checks its
+    form)."""
+    if not isinstance(value, str):
+        raise TypeError(f"an image name is a str like 'library/busybox:1', not "
+                        f"{type(value).__name__}")
+    b = _cstr(value, "image name")
+    if not b:
+        raise ValueError("the image name is empty")
+    return b
+
+
+class CgroupPool(_Handle):
+    """A pool of box cgroups (``box_cgroup_pool_new(3)``), for a caller that runs many
+    short boxes with cgroup limits: ``Box(cgroup_pool=pool, limits={"pids": 64})``.
+
+    When a box of the pool ends, its cgroups are reset (limits, tasks, peaks and failure
+    counters cleared; the cpu time and OOM kills the kernel cannot clear are subtracted
+    from the next box's :class:`Status`) and kept for the next box of the same shape,
+    at most ``max_idle`` (1..65536) sets of them. Boxes that cannot share (detached, io
+    limits, device rules, memory on cgroup v2, ``best_effort``, a box killed with
+    SIGKILL through cgroup.kill) make and remove their own. :meth:`close` (a context
+    manager's exit, garbage collection) removes the kept cgroups; boxes still running
+    hold the pool until they end. A pool may be shared by threads."""
+    _free, _what = "box_cgroup_pool_free", "cgroup pool"
+
+    def __init__(self, max_idle: int = 16) -> None:
+        super().__init__()
+        if _ffi.box_cgroup_pool_new is None:
+            raise NotImplementedError("this libbox has no box_cgroup_pool_new")
+        if isinstance(max_idle, bool) or not isinstance(max_idle, int):
+            raise TypeError(f"max_idle must be an int, not {type(max_idle).__name__}")
+        if not 1 <= max_idle <= 65536:
+            raise ValueError(f"max_idle {max_idle} is not in 1..65536")
+        pool = _ffi.box_cgroup_pool_p()
+        r = _ffi.box_cgroup_pool_new(ctypes.byref(pool), max_idle)
+        if r < 0:
+            raise BoxError(-r, f"box_cgroup_pool_new: {os.strerror(-r)}", "box_cgroup_pool_new")
+        self._handle = pool
+        self.max_idle = max_idle
+
+    @property
+    def idle(self) -> int:
+        """``box_cgroup_pool_idle``: how many sets of cgroups the pool keeps now."""
+        with self._lock:
+            r = _ffi.box_cgroup_pool_idle(self._live())
+        if r < 0:
+            raise BoxError(-r, os.strerror(-r), "box_cgroup_pool_idle")
+        return r
+
+    def trim(self, keep: int = 0) -> int:
+        """``box_cgroup_pool_trim``: remove the kept cgroups beyond ``keep`` sets (0: all);
+        returns how many sets it removed."""
+        keep = _uint(keep, "keep")
+        with self._lock:
+            r = _ffi.box_cgroup_pool_trim(self._live(), keep)
+        if r < 0:
+            raise BoxError(-r, os.strerror(-r), "box_cgroup_pool_trim")
+        return r
 
 
 # --- status ------------------------------------------------------------------------------
@@ -933,68 +1314,7 @@ class Notification:
 
 # --- Box and Process ---------------------------------------------------------------------
 
-class CgroupPool:
-    """``box_cgroup_pool_new``: a pool of box cgroups, for programs that start many boxes
-    with cgroup limits. A box made with ``Box(cgroup_pool=pool)`` takes its cgroups from the
-    pool and gives them back, reset, when it ends, instead of making and removing them
-    (see box_cgroup_pool_new(3) for what is reset and which boxes cannot share).
-    ``max_idle``: how many sets of cgroups the pool keeps between boxes (1..65536).
-    :meth:`close` (or leaving a ``with`` block) removes every cgroup the pool keeps; boxes
-    that still use it hold their own reference and remove theirs when they end."""
-
-    def __init__(self, max_idle: int = 16) -> None:
-        if _ffi.box_cgroup_pool_new is None:
-            raise NotImplementedError("this libbox has no box_cgroup_pool_new")
-        if not isinstance(max_idle, int) or isinstance(max_idle, bool):
-            raise TypeError("max_idle must be an int")
-        if not 1 <= max_idle <= 65536:
-            raise ValueError(f"max_idle {max_idle} is out of range (1..65536)")
-        handle = _ffi.box_cgroup_pool_p()
-        r = _ffi.box_cgroup_pool_new(ctypes.byref(handle), max_idle)
-        if r < 0:
-            raise BoxError(-r, "", "box_cgroup_pool_new")
-        self._pool: Optional[Any] = handle
-        self._lock = threading.Lock()
-
-    def _handle(self) -> Any:
-        if self._pool is None:
-            raise ValueError("the cgroup pool is closed")
-        return self._pool
-
-    @property
-    def idle(self) -> int:
-        """``box_cgroup_pool_idle``: how many sets of cgroups the pool keeps now."""
-        with self._lock:
-            return _ffi.box_cgroup_pool_idle(self._handle())
-
-    def trim(self, keep: int = 0) -> int:
-        """``box_cgroup_pool_trim``: remove the kept sets beyond ``keep``; how many went."""
-        if not isinstance(keep, int) or keep < 0:
-            raise ValueError("keep must be an int >= 0")
-        with self._lock:
-            return _ffi.box_cgroup_pool_trim(self._handle(), keep)
-
-    def close(self) -> None:
-        """``box_cgroup_pool_free``: remove every cgroup the pool keeps."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-            if pool is not None:
-                _ffi.box_cgroup_pool_free(pool)
-
-    def __enter__(self) -> "CgroupPool":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-
-class Box:
+class Box(_Closing):
     """A box configuration; spawn it once with :meth:`spawn`.
 
     All arguments are validated in Python (TypeError/ValueError) and then handed to the C
@@ -1056,8 +1376,6 @@ class Box:
       default: a controller from cgroup v2 where it is there, else from its v1 hierarchy),
       ``"v1"`` or ``"v2"`` (only the unified hierarchy: a limit whose controller it lacks
       fails the spawn, or is skipped under ``best_effort``).
-    * ``cgroup_pool``: a :class:`CgroupPool` the box takes its cgroups from and gives them
-      back to (``box_set_cgroup_pool``).
     * ``caps``: capabilities to keep (default: none at all): a list of names
       (``["net_bind_service"]``, ``"CAP_SYS_ADMIN"`` ...) or ``"all"``.
     * ``seccomp``: the default seccomp deny list on (True, the default) or off (False).
@@ -1102,11 +1420,35 @@ class Box:
       exits, so wait for it from that thread or a longer-lived one. ``new_session``
       (default True, ``BOX_OPT_NEW_SESSION``): the program runs in a session of its own,
       away from this terminal.
-    * ``image``: run from the image ``"name[:tag]"`` of the store at ``store`` (default:
-      libbox's, see ``box_store_open(3)``) instead of a ``root``: its layers with the box's
-      own writable layer, and its Env, WorkingDir, User, Entrypoint and Cmd as defaults
-      that the other keywords override (``box_set_image(3)``); ``spawn([])`` runs its Cmd.
-      Images are imported with the ``boximage`` tool.
+    * ``image``: run from the image ``"name[:tag]"`` of ``store`` (a :class:`Store`, or
+      the path of one; default: libbox's, see ``box_store_open(3)``) instead of a
+      ``root``: its layers with the box's own writable layer, and its Env, WorkingDir,
+      User, Entrypoint, Cmd and StopSignal (:attr:`stop_signal`) as defaults that the
+      other keywords override (``box_set_image(3)``); ``spawn([])`` runs its Cmd. Images
+      are imported with :meth:`Store.import_` (or the ``boximage`` tool). ``commit=True``
+      (``BOX_IMAGE_COMMIT``): the writable layer is kept in the store until the box is
+      closed, for :meth:`Store.commit` to save as a new image.
+    * ``overlay``: the box's "/" is an overlay (``box_set_root_overlay``), instead of a
+      ``root``: an :class:`Overlay` without a target (``lowers``, ``upper``/``work`` where
+      the changes land, ``ro``), or just a list of lower directories for an ephemeral
+      upper layer that vanishes with the box. ``readonly_root`` applies to it too. An
+      :class:`Overlay` with a target in ``mounts`` is mounted there (``box_mount_overlay``).
+    * ``sysctl``: ``{"net.ipv4.ip_forward": 1, "kernel.shmmni": "1000"}``: namespaced
+      kernel settings written in the box's own namespaces when it starts
+      (``box_set_sysctl``; names dotted or with slashes, values str or int). A setting of
+      the host (``kernel.panic``) raises :class:`BoxError` (EPERM); a value the kernel
+      refuses fails the spawn (``step`` ``"sysctl"``).
+    * ``cgroup_pool``: a :class:`CgroupPool` the box takes its cgroups from and gives them
+      back to when it ends (``box_set_cgroup_pool``).
+    * ``switch_userns``: an fd of a user namespace below the one the box is set up in; the
+      program runs in it (``box_switch_user_namespace``, bwrap's ``--userns2``). The fd is
+      duplicated and stays yours.
+    * ``devices``: device cgroup rules in order, the last match deciding
+      (``box_device_rule``): ``("deny", "a")`` / ``("allow", "a")`` for every device, or
+      ``(verdict, "c" or "b", major, minor[, access])`` with major/minor None for any and
+      access a combination of ``"r"``, ``"w"``, ``"m"`` (mknod; default ``"rwm"``), e.g.
+      ``[("deny", "a"), ("allow", "c", 1, 3, "rw")]``. They need root: elsewhere the spawn
+      fails rather than running without them.
     * ``options``: the raw ``BOX_OPT_*`` mask, replacing the defaults (die with parent |
       new session); ``init``, ``die_with_parent``, ``new_session`` and ``best_effort``
       given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
@@ -1170,7 +1512,12 @@ class Box:
                  state_dir: Optional[PathLike] = None,
                  label: Optional[str] = None,
                  join: Optional[Mapping[str, Any]] = None,
-                 tty: Any = None) -> None:
+                 tty: Any = None,
+                 overlay: Union["Overlay", Sequence[PathLike], None] = None,
+                 sysctl: Optional[Mapping[str, Union[str, int]]] = None,
+                 switch_userns: Optional[int] = None,
+                 commit: bool = False,
+                 devices: Optional[Sequence[Sequence[Any]]] = None) -> None:
         self._box: Optional[Any] = None
         self._lock = threading.RLock()
         self._process: Optional[Process] = None
@@ -1186,12 +1533,32 @@ class Box:
             raise NotImplementedError("this libbox has no detached boxes (box_set_id)")
         # Validate everything before touching C.
         root_b = _abspath(root, "root") if root is not None else None
-        image_b = _cstr(image, "image") if image is not None else None
-        store_b = _abspath(store, "store") if store is not None else None
+        image_b = _image_ref(image) if image is not None else None
+        if store is None or isinstance(store, Store):
+            store_b = store
+        else:
+            store_b = _abspath(store, "store")
         if image_b is not None and root_b is not None:
             raise ValueError("give root or image, not both")
         if store_b is not None and image_b is None:
             raise ValueError("store is only used with image")
+        if not isinstance(commit, bool):
+            raise TypeError("commit must be True or False")
+        if commit and image_b is None:
+            raise ValueError("commit=True is for a box with image= (Store.commit saves it)")
+        root_ov = _root_overlay(overlay)
+        if root_ov is not None and (root_b is not None or image_b is not None):
+            raise ValueError("give one of root, image and overlay")
+        if root_ov is not None and _ffi.box_set_root_overlay is None:
+            raise NotImplementedError("this libbox has no box_set_root_overlay")
+        sysctls = _sysctls(sysctl)
+        if cgroup_pool is not None and not isinstance(cgroup_pool, CgroupPool):
+            raise TypeError(f"cgroup_pool is a CgroupPool, not {type(cgroup_pool).__name__}")
+        if cgroup_pool is not None:
+            cgroup_pool._live()
+        userns_fd = (_uint(switch_userns, "switch_userns fd", 31)
+                     if switch_userns is not None else None)
+        dev_rules = _device_rules(devices)
         if image_b is not None and _ffi.box_set_image is None:
             raise NotImplementedError("this libbox has no box_set_image")
         self._image = image_b is not None
@@ -1239,8 +1606,6 @@ class Box:
         cg_b = _abspath(cgroup_parent, "cgroup_parent") if cgroup_parent is not None else None
         if cg_b is not None and _ffi.box_set_cgroup_parent is None:
             raise NotImplementedError("this libbox has no box_set_cgroup_parent")
-        if cgroup_pool is not None and not isinstance(cgroup_pool, CgroupPool):
-            raise TypeError("cgroup_pool must be a libbox.CgroupPool")
         if cgroup_backend is not None and not isinstance(cgroup_backend, str):
             raise TypeError("cgroup_backend must be 'auto', 'v1' or 'v2'")
         if cgroup_backend is not None and cgroup_backend.lower() not in _CGROUP_BACKENDS:
@@ -1298,7 +1663,10 @@ class Box:
                            (bool(publish_l), "box_net_publish"),
                            (bool(offsets), "box_set_time_offset"),
                            (cgroup_backend is not None, "box_set_cgroup_backend"),
+                           (bool(sysctls), "box_set_sysctl"),
                            (cgroup_pool is not None, "box_set_cgroup_pool"),
+                           (userns_fd is not None, "box_switch_user_namespace"),
+                           (bool(dev_rules), "box_device_rule"),
                            *((True, fn) for fn, _ in mount_calls)):
             if needed and getattr(_ffi, fn) is None:
                 raise NotImplementedError(f"this libbox has no {fn}")
@@ -1330,11 +1698,15 @@ class Box:
                 self._call("box_set_hostname", host_b)
             if image_b is not None:
                 # First, so that every other keyword overrides the image's config.
-                self._set_image(image_b, store_b)
+                self._set_image(image_b, store_b, _ffi.BOX_IMAGE_COMMIT if commit else 0)
             if root_b is not None:
                 self._call("box_set_root", root_b, BOX_ROOT_READONLY if readonly_root else 0)
+            elif root_ov is not None:
+                n, lowers, upper, work, ro = root_ov
+                self._call("box_set_root_overlay", n, lowers, upper, work,
+                           BOX_ROOT_READONLY if ro or readonly_root else 0)
             elif readonly_root:
-                raise ValueError("readonly_root needs a root")
+                raise ValueError("readonly_root needs a root or an overlay")
             for fn, args in mount_calls:
                 self._call(fn, *args)
             for inside, outside, count in umaps:
@@ -1367,6 +1739,12 @@ class Box:
                 self._call("box_net_publish", spec)
             for clock, seconds in offsets:
                 self._call("box_set_time_offset", clock, seconds)
+            for name_b, value_b in sysctls:
+                self._call("box_set_sysctl", name_b, value_b)
+            if userns_fd is not None:
+                self._call("box_switch_user_namespace", userns_fd)
+            for rule in dev_rules:
+                self._call("box_device_rule", *rule)
             for name, const, value in lims:
                 self._call("box_set_limit", const, value)
             if options is not None:
@@ -1378,8 +1756,8 @@ class Box:
             if cgroup_backend is not None:
                 self._call("box_set_cgroup_backend", _CGROUP_BACKENDS[cgroup_backend.lower()])
             if cgroup_pool is not None:  # the box holds its own reference (C side)
-                with cgroup_pool._lock:
-                    self._call("box_set_cgroup_pool", cgroup_pool._handle())
+                with cgroup_pool._lock:  # not freed meanwhile by another thread's close()
+                    self._call("box_set_cgroup_pool", cgroup_pool._live())
             if cpuset_b is not None:
                 self._call("box_set_cpuset", *cpuset_b)
             for dev, kind, value in io_items:
@@ -1501,17 +1879,27 @@ class Box:
                 self._process._held = False
             return status
 
-    def _set_image(self, image: bytes, store: Optional[bytes]) -> None:
-        """box_set_image from the store at ``store`` (default: libbox's)."""
-        handle = _ffi.box_store_p()
-        r = _ffi.box_store_open(ctypes.byref(handle), store, 0)
-        if r < 0:
-            where = store.decode(errors="replace") if store else "the default place"
-            raise BoxError(-r, f"box_store_open {where}: {os.strerror(-r)}", "box_store_open")
+    def _set_image(self, image: bytes, store: Union["Store", bytes, None], flags: int) -> None:
+        """box_set_image from ``store``: a :class:`Store`, or the store at that path
+        (default: libbox's), opened for the call (the box needs it no longer)."""
+        if isinstance(store, Store):
+            self._call("box_set_image", store._live(), image, flags)
+            return
+        with Store(store) as opened:
+            self._call("box_set_image", opened._live(), image, flags)
+
+    @property
+    def stop_signal(self) -> _signal.Signals:
+        """``box_stop_signal``: the signal that asks the box's program to stop: the image's
+        StopSignal (``image=``), else SIGTERM. libbox sends it to nobody by itself:
+        ``box.process.kill(box.stop_signal)`` does (with ``init=True`` for a program that
+        is not pid 1)."""
+        with self._lock:
+            r = self._call("box_stop_signal")
         try:
-            self._call("box_set_image", handle, image, 0)
-        finally:
-            _ffi.box_store_close(handle)
+            return _signal.Signals(r)
+        except ValueError:  # a real-time signal has no name
+            return r  # type: ignore[return-value]
 
     # thin helpers
     def _call(self, name: str, *args: Any) -> int:
@@ -1703,18 +2091,6 @@ class Box:
                 _ffi.box_free(box)
             if self._process is not None:
                 self._process._close_pipes()
-
-    def __enter__(self) -> "Box":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class Process:
@@ -2330,6 +2706,20 @@ class ExecProcess:
         r = _ffi.box_proc_kill(self._proc, int(sig))
         if r < 0 and r != -_errno.ESRCH:
             raise BoxError(-r, os.strerror(-r), "box_proc_kill")
+
+    def release(self) -> int:
+        """``box_proc_release``: free the handle and leave the process running; it stays
+        this process's child, to be reaped with :func:`os.waitpid` by the returned pid
+        (nothing records its status). The handle's pidfd and terminal go with it (dup
+        :attr:`tty_fd` first to keep it); the pipes stay open here. Raises ValueError once
+        it was reaped or closed."""
+        if self._proc is None:
+            raise ValueError("the process handle is closed")
+        if self.status is not None:
+            raise ValueError("the process was reaped: there is nothing to release")
+        proc, self._proc = self._proc, None
+        _ffi.box_proc_release(proc)
+        return self.pid
 
     def close(self) -> None:
         """Kill and reap it if it runs, close the pipes and free the handle."""

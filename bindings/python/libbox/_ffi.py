@@ -598,7 +598,8 @@ box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
 box_set_sysctl = lib.box_set_sysctl if "box_set_sysctl" in _PROTOS else None
 box_device_rule = lib.box_device_rule if "box_device_rule" in _PROTOS else None
 box_mknod = lib.box_mknod if "box_mknod" in _PROTOS else None
-# The image store (a char ** output is freed with libc free() through ctypes.cast).
+# The image store (a char ** output is freed with libc free() through ctypes.cast:
+# take_string).
 box_store_open = lib.box_store_open if "box_store_open" in _PROTOS else None
 box_store_close = lib.box_store_close if "box_store_close" in _PROTOS else None
 box_store_errmsg = lib.box_store_errmsg if "box_store_errmsg" in _PROTOS else None
@@ -649,3 +650,18 @@ box_open_err = lib.box_open_err if "box_open_err" in _PROTOS else None
 box_destroy = lib.box_destroy if "box_destroy" in _PROTOS else None
 box_phase = lib.box_phase if "box_phase" in _PROTOS else None
 box_list = lib.box_list if "box_list" in _PROTOS else None
+
+
+# libc's free(), for the strings libbox hands over (box_image_list, box_image_inspect).
+_libc = ctypes.CDLL(None)
+libc_free = _libc.free
+libc_free.restype = None
+libc_free.argtypes = [ctypes.c_void_p]
+
+
+def take_string(out: ctypes.c_char_p) -> bytes:
+    """The bytes of a malloc'ed string a box_* function wrote to ``out`` (a char **
+    output), which is freed here."""
+    value = out.value or b""
+    libc_free(ctypes.cast(out, ctypes.c_void_p))
+    return value

@@ -987,7 +987,7 @@ def test_cgroup_backend_v2_memory(rootfs):
         assert p.wait(10).exit_code == 0
 
 
-def test_cgroup_pool(rootfs):
+def test_cgroup_pool_memory(rootfs):
     """Boxes of a CgroupPool share cgroups one after the other (where memory is on v1), and
     each reads its own usage; close() removes what the pool keeps."""
     with pytest.raises(ValueError):
@@ -1678,6 +1678,377 @@ def test_image(rootfs):
             libbox.Box(image="libbox/ocitar:1", store=store, root=rootfs)
     finally:
         subprocess.run(["rm", "-rf", top], check=True)
+
+
+@pytest.fixture
+def images(rootfs):
+    """tests/mkimage.py's inputs (OCI layout, oci-archive, docker-archive) in a fresh dir."""
+    top = tempfile.mkdtemp(prefix="libbox-image-")
+    try:
+        subprocess.run([sys.executable, str(MKIMAGE), rootfs, top + "/in"], check=True,
+                       stdout=subprocess.DEVNULL)
+        yield top
+    finally:
+        subprocess.run(["rm", "-rf", top], check=True)
+
+
+@pytest.mark.skipif(libbox._ffi.box_store_open is None, reason="no image store in this libbox")
+def test_store_import_run_commit_remove(images):
+    """Store: import the three forms, list and inspect, run from a Store object, commit a
+    box's writable layer as a new image and run that; remove and gc leave the store as it
+    was made."""
+    with libbox.Store(images + "/store", create=True) as st:
+        assert st.path == images + "/store" and repr(st) == f"<libbox.Store {st.path}>"
+        empty = _tree(st.path)
+        assert st.images() == {}
+        st.import_(images + "/in/oci")                       # its own name: libbox/test:1
+        st.import_(images + "/in/oci.tar", "libbox/ocitar:1")
+        st.import_(Path(images) / "in" / "docker.tar")       # libbox/docker:1
+        listed = st.images()
+        assert set(listed) == {"libbox/test:1", "libbox/ocitar:1", "libbox/docker:1"}
+        assert listed["libbox/test:1"] == listed["libbox/ocitar:1"]  # the same image
+        info = st.inspect("libbox/test:1")
+        assert info["id"] == listed["libbox/test:1"]
+        assert info["config"]["config"]["WorkingDir"] == "/work/dir", info
+        assert st.inspect("libbox/docker:1")["config"]["config"]["Labels"] == {"from": "docker-archive"}
+        # Run from the Store object; its StopSignal is the box's stop_signal.
+        with libbox.Box(image="libbox/test:1", store=st) as box:
+            assert box.stop_signal == signal.SIGUSR1
+            p = box.spawn(["cat /hello-link; ls /opq"], stdout=libbox.PIPE)
+            assert p.communicate(timeout=20)[0] == b"#!/bin/sh\necho hello from layer 2\nb\n"
+        # A box made with commit=True: its writable layer becomes an image.
+        box = libbox.Box(image="libbox/test:1", store=st, commit=True)
+        try:
+            p = box.spawn(["echo committed > /work/new; rm /hello"])
+            assert p.wait(timeout=20).returncode == 0
+            st.commit(p, "libbox/committed:2")
+            st.remove("libbox/ocitar:1")  # another tag of the pinned image: only the tag
+            with pytest.raises(libbox.BoxError) as ei:  # the box pins its image
+                st.remove("libbox/test:1")
+            assert ei.value.errno == errno.EBUSY and ei.value.function == "box_image_remove"
+        finally:
+            box.close()
+        assert "libbox/committed:2" in st.images()
+        r = libbox.run(["cat /work/new; ls /hello; ls /hello-link"], image="libbox/committed:2",
+                       store=st, capture_output=True)
+        assert r.stdout == b"committed\n/hello-link\n" and b"/hello" in r.stderr, r
+        for name in ("libbox/committed:2", "libbox/test:1", "libbox/docker:1"):
+            st.remove(name)
+        st.gc()
+        assert st.images() == {}
+        # No layer, blob or box layer left; the index (made by the first import) is empty.
+        assert _tree(st.path) - {("index.json", stat.S_IFREG)} == empty
+    with pytest.raises(ValueError):
+        st.images()  # closed
+
+
+@pytest.mark.skipif(libbox._ffi.box_store_open is None, reason="no image store in this libbox")
+def test_store_errors(images, rootfs):
+    with pytest.raises(ValueError):
+        libbox.Store("relative/store")
+    with pytest.raises(TypeError):
+        libbox.Store(images + "/s", create=1)
+    with pytest.raises(FileNotFoundError) as ei:  # a BoxError too
+        libbox.Store(images + "/missing")
+    assert isinstance(ei.value, libbox.BoxError) and ei.value.function == "box_store_open"
+    st = libbox.Store(images + "/store", create=True)
+    with pytest.raises(FileNotFoundError) as ei:
+        st.import_(images + "/nothing-here")
+    assert "nothing-here" in ei.value.message == st.errmsg()
+    with pytest.raises(libbox.BoxError) as ei:
+        st.import_(images + "/in/oci", "Bad Name")
+    assert ei.value.errno == errno.EINVAL and "reference" in ei.value.message
+    with pytest.raises(libbox.BoxError) as ei:  # a digest mismatch
+        st.import_(images + "/in/hostile/diff-id-lie")
+    assert ei.value.errno == errno.EBADMSG
+    assert st.images() == {}  # failed imports leave nothing
+    with pytest.raises(FileNotFoundError):
+        st.inspect("libbox/none")
+    with pytest.raises(FileNotFoundError):
+        st.remove("libbox/none")
+    for bad, exc in ((5, TypeError), (b"libbox/test", TypeError), ("", ValueError)):
+        with pytest.raises(exc):
+            st.inspect(bad)
+    st.import_(images + "/in/oci")
+    with libbox.Box(image="libbox/test:1", store=st) as box:  # without commit=True
+        box.spawn(["true"]).wait(timeout=20)
+        with pytest.raises(libbox.BoxError) as ei:
+            st.commit(box, "libbox/x:1")
+        assert ei.value.errno == errno.EINVAL and ei.value.function == "box_image_commit"
+    with pytest.raises(TypeError):
+        st.commit("box", "libbox/x:1")
+    with pytest.raises(ValueError):
+        libbox.Box(root=rootfs, commit=True)  # commit is for image=
+    with pytest.raises(TypeError):
+        libbox.Box(image="libbox/test:1", store=st, commit="yes")
+    with libbox.Box() as plain:
+        assert plain.stop_signal == signal.SIGTERM
+    st.remove("libbox/test:1")
+    st.gc()
+    st.close()
+    st.close()  # twice is fine
+    with pytest.raises(ValueError):
+        libbox.Box(image="libbox/test:1", store=st)  # closed
+
+
+def _userxattr_ok():
+    """Overlay with a user namespace needs userxattr (Linux 5.11; ephemeral: 6.6)."""
+    return tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 6)
+
+
+@pytest.mark.skipif(libbox._ffi.box_set_root_overlay is None, reason="no overlays here")
+def test_root_overlay(rootfs, tmp_path):
+    """overlay=: the rootfs as the lower layer; writes and deletions land in upper (a
+    whiteout), the lower stays as it was; ro=True refuses writes; a list of lowers is an
+    ephemeral upper that leaves nothing."""
+    if not ROOT and not _userxattr_ok():
+        pytest.skip("rootless overlays need Linux 6.6 here")
+    upper, work = tmp_path / "upper", tmp_path / "work"
+    upper.mkdir()
+    work.mkdir()
+    ov = libbox.Overlay([rootfs], upper=upper, work=work)
+    r = libbox.run(["sh", "-c", "echo hi > /new; rm /etc/group; cat /new; ls /etc/group"],
+                   overlay=ov, mounts=[libbox.Proc(), libbox.Dev()], capture_output=True,
+                   timeout=20)
+    assert r.stdout == b"hi\n" and b"/etc/group" in r.stderr, r
+    assert (upper / "new").read_bytes() == b"hi\n"
+    g = os.lstat(upper / "etc" / "group")  # the whiteout: a 0:0 character device
+    assert stat.S_ISCHR(g.st_mode) and g.st_rdev == 0
+    assert os.path.exists(os.path.join(rootfs, "etc", "group"))
+    r = libbox.run(["sh", "-c", "cat /new; echo x > /other"], capture_output=True, timeout=20,
+                   overlay=libbox.Overlay([rootfs], upper=upper, work=work, ro=True))
+    assert r.stdout == b"hi\n" and b"Read-only" in r.stderr and r.returncode != 0, r
+    r = libbox.run(["sh", "-c", "echo e > /eph; cat /eph"], overlay=[rootfs],
+                   capture_output=True, timeout=20)
+    assert r.stdout == b"e\n", r
+    assert not os.path.exists(os.path.join(rootfs, "eph"))
+
+
+@pytest.mark.skipif(libbox._ffi.box_mount_overlay is None, reason="no overlays here")
+def test_mount_overlay(rootfs, tmp_path):
+    """Overlay(...) in mounts: two lowers (lowers[-1] on top), changes in upper."""
+    if not ROOT and not _userxattr_ok():
+        pytest.skip("rootless overlays need Linux 6.6 here")
+    for d in ("low1", "low2", "upper", "work"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "low1" / "x").write_text("bottom\n")
+    (tmp_path / "low1" / "only1").write_text("1\n")
+    (tmp_path / "low2" / "x").write_text("top\n")
+    os.chmod(tmp_path, 0o755)
+    mounts = [libbox.Tmpfs("/tmp"),
+              libbox.Overlay([tmp_path / "low1", tmp_path / "low2"], "/tmp/ov",
+                             tmp_path / "upper", tmp_path / "work")]
+    r = sh(rootfs, "cat /tmp/ov/x /tmp/ov/only1; echo w > /tmp/ov/w; grep ' /tmp/ov ' "
+           "/proc/mounts", mounts=[libbox.Proc(), *mounts])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert out.startswith("top\n1\n") and " overlay " in out, out
+    assert (tmp_path / "upper" / "w").read_text() == "w\n"
+    assert sorted(os.listdir(tmp_path / "low1")) == ["only1", "x"]
+    # The tuple form, read-only through the dataclass.
+    r = sh(rootfs, "cat /tmp/ov/w; echo no > /tmp/ov/w", mounts=[
+        libbox.Tmpfs("/tmp"), libbox.Overlay([tmp_path / "low1"], "/tmp/ov", ro=True)])
+    assert r.returncode != 0 and b"Read-only" in r.stderr, r
+    r = sh(rootfs, "cat /tmp/ov/w", mounts=[
+        ("tmpfs", "/tmp"), ("overlay", "/tmp/ov", [str(tmp_path / "low1")],
+                            str(tmp_path / "upper"), str(tmp_path / "work"))])
+    assert r.stdout == b"w\n", r
+
+
+def test_overlay_argument_errors(rootfs, tmp_path):
+    up, wk = tmp_path / "u", tmp_path / "w"
+    for bad, exc in ((libbox.Overlay([]), ValueError),
+                     (libbox.Overlay(["relative"]), ValueError),
+                     (libbox.Overlay([rootfs], upper=up), ValueError),
+                     (libbox.Overlay([rootfs], upper=up, work=up), ValueError),
+                     (libbox.Overlay([rootfs], target="/x"), ValueError),
+                     (libbox.Overlay([rootfs], noexec=True), ValueError),
+                     (libbox.Overlay([rootfs] * 501), ValueError),
+                     (libbox.Overlay([rootfs], ro=1), TypeError),
+                     (libbox.Overlay(5), TypeError), (5, TypeError), ({}, TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(overlay=bad)
+    with pytest.raises(ValueError):
+        libbox.Box(root=rootfs, overlay=[rootfs])
+    with pytest.raises(ValueError):  # a mount needs its target
+        libbox.Box(root=rootfs, mounts=[libbox.Overlay([rootfs])])
+    with pytest.raises(FileNotFoundError):  # the library's check
+        libbox.Box(overlay=[str(tmp_path / "missing")])
+
+
+@pytest.mark.skipif(libbox._ffi.box_set_sysctl is None, reason="no box_set_sysctl")
+def test_sysctl(rootfs):
+    """sysctl=: written in the box's own namespaces, read back inside; the host keeps its
+    values."""
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        host_forward = f.read()
+    want = "0" if host_forward.strip() == "1" else "1"
+    r = sh(rootfs, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni "
+           "/proc/sys/net/ipv4/conf/lo/forwarding",
+           sysctl={"net.ipv4.ip_forward": int(want), "kernel.shmmni": "1000",
+                   "net/ipv4/conf/lo/forwarding": want})
+    assert r.stdout.decode().split() == [want, "1000", want], r
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        assert f.read() == host_forward
+    with pytest.raises(libbox.BoxError) as ei:  # not a namespace's: the host's
+        libbox.Box(root=rootfs, sysctl={"kernel.panic": "1"})
+    assert ei.value.errno == errno.EPERM and ei.value.function == "box_set_sysctl"
+    with pytest.raises(libbox.BoxError) as ei:  # no network namespace of its own
+        sh(rootfs, "true", namespaces=["user", "pid", "mnt", "ipc", "uts"],
+           sysctl={"net.ipv4.ip_forward": "1"})
+    assert ei.value.errno == errno.EINVAL
+    with pytest.raises(libbox.BoxError) as ei:  # the kernel refuses the value
+        sh(rootfs, "true", sysctl={"net.ipv4.ip_forward": "banana"})
+    assert ei.value.step == "sysctl" and "banana" in ei.value.message, ei.value.message
+    for bad, exc in ((["net.ipv4.ip_forward"], TypeError), ({1: "1"}, TypeError),
+                     ({"net.ipv4.ip_forward": True}, TypeError),
+                     ({"net.ipv4.ip_forward": 1.0}, TypeError),
+                     ({"net..ipv4": "1"}, ValueError), ({"net.ipv4.ip_forward": "x" * 1025},
+                                                        ValueError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, sysctl=bad)
+
+
+def _cgroup_of(pid, controller="pids"):
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            if controller in ctrls.split(",") or (ctrls == "" and controller == ""):
+                return path
+    return None
+
+
+@pytest.mark.skipif(libbox._ffi.box_cgroup_pool_new is None, reason="no cgroup pools")
+def test_cgroup_pool(rootfs):
+    """cgroup_pool=: the second box of the pool runs in the first one's cgroup, and its
+    status carries none of the first one's counters (pids limit hits, cpu time)."""
+    with libbox.CgroupPool(2) as pool:
+        assert pool.idle == 0 and pool.max_idle == 2
+        seen = []
+        statuses = []
+        burn = ("read x; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; "
+                "for n in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done 2>/dev/null; exit 0")
+        for script in (burn, "read x; exit 0"):
+            with libbox.Box(root=rootfs, limits={"pids": 4}, cgroup_pool=pool,
+                            mounts=[libbox.Proc(), libbox.Dev()]) as box:
+                try:
+                    p = box.spawn(["sh", "-c", script], stdin=libbox.PIPE)
+                except libbox.BoxError as e:
+                    assert not ROOT and "cgroup" in e.message
+                    pytest.skip(f"no box cgroup here: {e.message}")
+                seen.append(_cgroup_of(p.pid) or _cgroup_of(p.pid, ""))
+                p.stdin.write(b"go\n")
+                p.stdin.close()
+                statuses.append(p.wait(timeout=60))
+            assert pool.idle == 1
+        first, second = statuses
+        assert seen[0] == seen[1] and seen[0] not in (None, "/"), seen
+        assert first.pids_limit_hits > 0 and second.pids_limit_hits == 0, statuses
+        assert first.cpu > 0.05 and second.cpu < first.cpu / 2, statuses
+        assert pool.trim(0) == 1 and pool.idle == 0
+        if ROOT and os.path.isdir("/sys/fs/cgroup/pids"):
+            assert not os.path.exists("/sys/fs/cgroup/pids" + seen[0])
+    with pytest.raises(ValueError):
+        pool.idle  # closed
+    with pytest.raises(ValueError):
+        libbox.Box(root=rootfs, cgroup_pool=pool)
+    for bad, exc in ((0, ValueError), (65537, ValueError), ("2", TypeError), (True, TypeError)):
+        with pytest.raises(exc):
+            libbox.CgroupPool(bad)
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs, cgroup_pool=3)
+
+
+@pytest.fixture
+def foreign_userns():
+    """An fd of a user namespace made by `unshare -U` (owned by this user)."""
+    p = subprocess.Popen(["unshare", "-U", "sleep", "60"])
+    try:
+        mine = os.readlink("/proc/self/ns/user")
+        for _ in range(200):
+            if os.readlink(f"/proc/{p.pid}/ns/user") != mine:
+                break
+            time.sleep(0.01)
+        fd = os.open(f"/proc/{p.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            yield fd, os.readlink(f"/proc/{p.pid}/ns/user")
+        finally:
+            os.close(fd)
+    finally:
+        p.kill()
+        p.wait()
+
+
+@pytest.mark.skipif(libbox._ffi.box_switch_user_namespace is None, reason="no switch_userns")
+def test_switch_userns(rootfs, foreign_userns, tmp_path):
+    fd, name = foreign_userns
+    if ROOT:  # a box without a user namespace of its own: root's may enter that one
+        r = sh(rootfs, "readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u",
+               namespaces=["pid", "mnt", "uts", "ipc", "net"], switch_userns=fd)
+        assert r.stdout.decode().split() == [name, "65534"], r
+    # A box with its own user namespace: that one is not below it (the kernel says EPERM:
+    # the box's root has no CAP_SYS_ADMIN in a namespace it did not make).
+    with pytest.raises(libbox.BoxError) as ei:
+        sh(rootfs, "true", switch_userns=fd)
+    assert ei.value.errno in (errno.EINVAL, errno.EPERM), ei.value
+    assert ei.value.step == "switch-userns", ei.value
+    (tmp_path / "f").write_text("")
+    with open(tmp_path / "f") as f:
+        with pytest.raises(libbox.BoxError) as ei:  # not a user namespace
+            libbox.Box(root=rootfs, switch_userns=f.fileno())
+    assert ei.value.errno == errno.EINVAL
+    for bad, exc in (("3", TypeError), (-1, ValueError), (True, TypeError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, switch_userns=bad)
+
+
+@pytest.mark.skipif(libbox._ffi.box_device_rule is None, reason="no device rules")
+def test_device_rules(rootfs):
+    """devices=: deny everything, allow /dev/null; /dev/zero then cannot be opened.
+    Rootless the rules cannot be applied and the spawn fails instead of running without."""
+    rules = [("deny", "a"), ("allow", "c", 1, 3, "rw")]
+    if not ROOT:
+        with pytest.raises(libbox.BoxError) as ei:
+            sh(rootfs, "true", devices=rules)
+        assert ei.value.errno in (errno.EPERM, errno.EACCES)
+    else:
+        r = sh(rootfs, "echo x > /dev/null && echo null-ok; head -c1 /dev/zero || echo no-zero",
+               devices=rules)
+        assert r.stdout == b"null-ok\nno-zero\n", r
+    for bad, exc in (("deny a", TypeError), ([("deny",)], TypeError),
+                     ([("maybe", "a")], ValueError), ([("deny", "x")], ValueError),
+                     ([("allow", "c", 1, 3, "rq")], ValueError),
+                     ([("allow", "c", 4096, 0)], ValueError),
+                     ([("allow", "c", 1, "3")], TypeError),
+                     ([("deny", "a", 1, 3, "rw")], ValueError),
+                     ([("deny", "a")] * 257, ValueError)):
+        with pytest.raises(exc):
+            libbox.Box(root=rootfs, devices=bad)
+
+
+@pytest.mark.skipif(libbox._ffi.box_proc_release is None, reason="no box_proc_release")
+def test_exec_release(rootfs):
+    """ExecProcess.release(): the process keeps running as our child; waitpid reaps it."""
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc(), libbox.Dev()], init=True) as box:
+        p = box.spawn(["sleep", "60"])
+        e = p.exec(["sleep", "61"])
+        pid = e.release()
+        assert pid == e.pid
+        os.kill(pid, 0)  # still there
+        with pytest.raises(ValueError):
+            e.release()
+        e.close()  # nothing left to free: it keeps running
+        os.kill(pid, 0)
+        os.kill(pid, signal.SIGKILL)
+        got, status = os.waitpid(pid, 0)
+        assert got == pid and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        e2 = p.exec(["true"])
+        e2.wait(timeout=20)
+        with pytest.raises(ValueError):  # reaped
+            e2.release()
+        e2.close()
+        p.kill()
+        p.wait(timeout=20)
 
 
 BRIDGE_SCRIPT = r"""
