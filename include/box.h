@@ -333,14 +333,17 @@ int box_chmod(box_t *box, const char *path, mode_t mode);
 /* box_mknod: a step of the same plan that makes the device node `path` (absolute, in the
  * box; missing parents are made 0755, whatever is at path is replaced): mode is S_IFCHR or
  * S_IFBLK with the permissions (set exactly, no umask), major 0..4095, minor 0..1048575,
+ * or S_IFIFO with the permissions and 0 0 (a named pipe, which any box can make, also one
+ * with a user namespace: OCI's "p" devices),
  * owned by uid:gid (as the box's first process sees ids while it builds the tree: host ids
  * without a user namespace). The node can be opened only on a mount that allows devices
  * (libbox's /dev does; BOX_MOUNT_DEVICES) and only as the box's device rules allow
- * (box_device_rule). Only a box without a user namespace can make one (with root's
+ * (box_device_rule). Only a box without a user namespace can make a device (with root's
  * CAP_MKNOD): the kernel refuses device nodes of a user namespace, and box_spawn fails with
  * -EPERM (-EACCES for an unprivileged caller); bind the host's node instead (box_mount BOX_MOUNT_BIND with BOX_MOUNT_DEVICES),
  * as runc does rootless. Phase: before box_spawn(). Returns 0 or: -EINVAL (box NULL, mode
- * not a device's, a device number out of range, path not absolute or "/"), -EXDEV (path
+ * not a device's or a fifo's, a device number out of range or given for a fifo, path not
+ * absolute or "/"), -EXDEV (path
  * leads outside the box), -EBUSY, -ENOMEM. */
 int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int major,
               unsigned int minor, uid_t uid, gid_t gid);

@@ -159,10 +159,13 @@ BOX_API int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int ma
 
     if (r < 0)
         return r;
-    if ((!S_ISCHR(mode) && !S_ISBLK(mode)) || (mode & ~(S_IFMT | 07777u)))
+    if ((!S_ISCHR(mode) && !S_ISBLK(mode) && !S_ISFIFO(mode)) || (mode & ~(S_IFMT | 07777u)))
         return box__error(box, EINVAL, "mknod %s: mode 0%o is not a character or block "
-                          "device's (S_IFCHR or S_IFBLK | permissions)", path ? path : "",
-                          (unsigned)mode);
+                          "device's or a fifo's (S_IFCHR, S_IFBLK or S_IFIFO | permissions)",
+                          path ? path : "", (unsigned)mode);
+    if (S_ISFIFO(mode) && (major || minor))
+        return box__error(box, EINVAL, "mknod %s: a fifo has no device number (0:0, not "
+                          "%u:%u)", path ? path : "", major, minor);
     if (major > 0xfff || minor > 0xfffff)
         return box__error(box, EINVAL, "mknod %s: %u:%u is not a device number", path ? path : "",
                           major, minor);

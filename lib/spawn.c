@@ -106,7 +106,8 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
         if (op->type == BOX_MOUNT_OP_MKNOD)
             return box__error(box, err, "spawn: mknod %s (%u:%u)%s", op->target,
                               major(op->rdev), minor(op->rdev),
-                              (err == EPERM || err == EACCES) && (box->ns & BOX_NS_USER)
+                              (err == EPERM || err == EACCES) && (box->ns & BOX_NS_USER) &&
+                                      !S_ISFIFO(op->mode)
                                   ? ": a user namespace cannot make device nodes; bind the "
                                     "host's node instead (box_mount BOX_MOUNT_BIND with "
                                     "BOX_MOUNT_DEVICES)" : "");

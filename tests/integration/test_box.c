@@ -330,6 +330,28 @@ static void test_hook_checks(void **state)
     box_free(box);
 }
 
+/* box_mknod S_IFIFO: a named pipe with its mode and owner, made with or without a user
+ * namespace (the kernel allows fifos where it refuses device nodes); a fifo has no
+ * device number. */
+static void test_mknod_fifo(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box = new_test_box();
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_mount_tmpfs(box, "/tmp", 0, 01777, 0), 0);
+    assert_int_equal(box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0), 0);
+    assert_int_equal(box_mknod(box, "/tmp/sub/fifo", S_IFIFO | 0620, 0, 0, 0, 0), 0);
+    assert_int_equal(box_mknod(box, "/tmp/x", S_IFIFO | 0600, 1, 3, 0, 0), -EINVAL);
+    assert_int_equal(run_box(box, "stat -c '%F %a %u' /tmp/sub/fifo; "
+                                  "(echo through >/tmp/sub/fifo &); cat /tmp/sub/fifo",
+                             out, sizeof out, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "fifo 620 0\nthrough\n");
+    box_free(box);
+}
+
 static void test_old_root_unreachable(void **state)
 {
     (void)state;
@@ -1891,6 +1913,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_hooks, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hook_failures, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hook_checks, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_mknod_fifo, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_sysfs_mask_readonly, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_old_root_unreachable, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_proc_sys_readonly, leak_setup, leak_teardown),
