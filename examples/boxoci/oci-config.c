@@ -1712,9 +1712,15 @@ static int apply_devices(struct oci_ctx *c, struct json_object *lx, bool user_ns
             return r;
         if (!path || !type)
             return oci_fail(c, EINVAL, "path and type are required");
-        if (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b"))
-            return oci_fail(c, strcmp(type, "p") ? EINVAL : EOPNOTSUPP, "type '%s': %s", type,
-                            strcmp(type, "p") ? "not c, u, b or p" : "libbox makes no fifos");
+        if (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b") && strcmp(type, "p"))
+            return oci_fail(c, EINVAL, "type '%s': not c, u, b or p", type);
+        if (type[0] == 'p') { /* a fifo: made, in a user namespace too; no device rule */
+            if ((r = box_mknod(box, path, S_IFIFO | (mode_t)mode, 0, 0, (uid_t)uid,
+                               (gid_t)gid)) < 0)
+                return oci_fail_box(c, r, box);
+            oci_pop(c, m);
+            continue;
+        }
         if (user_ns)
             r = box_mount(box, BOX_MOUNT_BIND, path, path, BOX_MOUNT_DEVICES);
         else

@@ -129,6 +129,9 @@ suite() { # MODE (root or rootless)
     cfg "$tmp/a" "c['process']['args']=['sh','-c','stat -c %t:%T /dev/kmsg']; c['linux']['devices']=[{'path':'/dev/kmsg','type':'c','major':1,'minor':11}]"
     t "$mode: linux.devices bound from the host" 0 '^1:b$' $rt run --bundle "$tmp/a" c5
   fi
+  # A fifo (type p) is made, in a user namespace too, with its mode.
+  cfg "$tmp/a" "c['process']['args']=['sh','-c','stat -c %F:%a /dev/myfifo; (echo piped >/dev/myfifo &); cat /dev/myfifo']; c['linux'].pop('resources', None); c['linux']['devices']=[{'path':'/dev/myfifo','type':'p','fileMode':0o620}]"
+  t "$mode: linux.devices fifo" 0 '^fifo:620 piped $' sh -c "$rt run --bundle $tmp/a c5 | tr '\\n' ' '"
   cfg "$tmp/a" "c['linux'].pop('devices', None); c['linux'].pop('resources', None)"
   # hooks: prestart and createRuntime run at create with the state on stdin; a failing
   # one stops the container before its program runs, naming the hook.

@@ -727,8 +727,8 @@ static void test_refused_fields(void **state)
     expect_error(LNX("\"sysctl\":{\"net/../x\":\"1\"}"), EINVAL,
                  "linux.sysctl.net/../x: set_sysctl: 'net/../x' is not a sysctl name");
     expect_error(LNX("\"sysctl\":[\"net.ipv4.ip_forward\"]"), EINVAL, "linux.sysctl");
-    expect_error(LNX("\"devices\":[{\"path\":\"/dev/p\",\"type\":\"p\"}]"), EOPNOTSUPP,
-                 "config.json: linux.devices[0]: type 'p': libbox makes no fifos");
+    expect_error(LNX("\"devices\":[{\"path\":\"dev/p\",\"type\":\"p\"}]"), EINVAL,
+                 "config.json: linux.devices[0]: mknod: path 'dev/p' is not an absolute path");
     expect_error(LNX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"q\"}]"), EINVAL,
                  "linux.devices[0]: type 'q': not c, u, b or p");
     expect_error(LNX("\"devices\":[{\"type\":\"c\"}]"), EINVAL,
