@@ -1180,16 +1180,58 @@ static int pids_error(box_t *box, ssize_t r)
     return error("%s", r == -ENOMEM ? "out of memory" : box_errmsg(box));
 }
 
+/* The inode of /proc/PID/ns/pid, or 0. */
+static unsigned long pid_ns_of(long pid)
+{
+    char path[64];
+    struct stat st;
+
+    snprintf(path, sizeof path, "/proc/%ld/ns/pid", pid);
+    return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* kill --all without a box cgroup: every process whose pid namespace is the box's (its
+ * pid 1's), found in /proc and signalled through a pidfd that is checked to still be in
+ * that namespace once open (a pid reused meanwhile is skipped). A process that forks
+ * while we look may leave a child unsignalled (runc freezes the cgroup; there is none). */
+static int kill_pid_ns(box_t *box, int sig)
+{
+    unsigned long ns = pid_ns_of(box_pid(box));
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int sent = 0;
+
+    if (!ns || !d || ns == pid_ns_of(getpid())) { /* no pid namespace of its own: refused */
+        if (d)
+            closedir(d);
+        return ns && d ? -EOPNOTSUPP : -ESRCH;
+    }
+    while ((de = readdir(d))) {
+        long pid = strtol(de->d_name, NULL, 10);
+        int fd;
+
+        if (pid <= 0 || pid_ns_of(pid) != ns ||
+            (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+            continue;
+        if (pid_ns_of(pid) == ns && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
+            sent++;
+        close(fd);
+    }
+    closedir(d);
+    return sent ? 0 : -ESRCH;
+}
+
 /* kill --all: every process of the box's cgroup, each through a pidfd taken now (one that
  * ended since the listing is skipped). Without a box cgroup (rootless on cgroup v1),
- * SIGKILL still ends them all: through the box's pid 1, the end of its pid namespace. */
+ * SIGKILL ends them all through the box's pid 1, the end of its pid namespace, and any
+ * other signal goes to each process of that pid namespace (kill_pid_ns). */
 static int kill_all(box_t *box, int sig)
 {
     pid_t *pids;
     ssize_t n = container_pids(box, &pids);
 
-    if (n == -EOPNOTSUPP && sig == SIGKILL)
-        return box_kill(box, sig);
+    if (n == -EOPNOTSUPP)
+        return sig == SIGKILL ? box_kill(box, sig) : kill_pid_ns(box, sig);
     if (n < 0)
         return (int)n;
     for (ssize_t i = 0; i < n; i++) {

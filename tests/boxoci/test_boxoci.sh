@@ -313,6 +313,22 @@ suite() { # MODE (root or rootless)
     t "$mode: ps without a cgroup (v1 rootless)" 1 'no cgroup' $rt ps c3
     t "$mode: update without a cgroup (v1 rootless)" 1 'resources: pids.limit: .*no cgroup' \
       $rt update --pids-limit 10 c3
+    # kill --all without a cgroup: to every process of the container's pid namespace (the
+    # child ends by TERM, pid 1 without a handler does not).
+    # (until_ns.sh PIDFILE OP N: the live processes (not zombies) in the pid namespace of
+    # PIDFILE's, compared with test's OP to N, within 10 s)
+    cat >"$tmp/until_ns.sh" <<'EOF'
+ns=$(readlink /proc/"$(cat "$1")"/ns/pid)
+live() { for p in /proc/[0-9]*; do [ "$(readlink $p/ns/pid 2>/dev/null)" = "$ns" ] && [ -n "$(tr -d '\0' <$p/cmdline 2>/dev/null)" ] && echo "$p $(tr '\0' ' ' <$p/cmdline)"; done; }
+for i in $(seq 100); do
+  [ "$(live | wc -l)" "$2" "$3" ] && exit 0
+  sleep 0.1
+done
+echo "live processes, not $2 $3:"; live; exit 1
+EOF
+    t "$mode: pid 1 and its children in the pid namespace" 0 '' sh "$tmp/until_ns.sh" "$w/pid" -gt 1
+    t "$mode: kill --all TERM without a cgroup" 0 '' $rt kill --all c3 TERM
+    t "$mode: kill --all TERM without a cgroup: only pid 1 is left" 0 '' sh "$tmp/until_ns.sh" "$w/pid" -eq 1
   fi
   t "$mode: kill --all KILL" 0 '' $rt kill --all c3 KILL
   for i in $(seq 100); do $rt state c3 | grep -q stopped && break; sleep 0.1; done
