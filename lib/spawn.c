@@ -70,7 +70,14 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
 {
     const char *step = box__step_name(e->step);
     int err = e->err > 0 ? e->err : EIO;
+    struct stat st;
 
+    /* Attaching or entering the new root failed because the root the caller named is no
+     * directory any more (a root directory is attached over itself): say that. */
+    if ((e->step == STEP_ATTACH_ROOT || e->step == STEP_PIVOT_ROOT) && box->root &&
+        (stat(box->root, &st) < 0 || !S_ISDIR(st.st_mode)))
+        return box__error(box, err, "spawn: the root %s is not a directory any more "
+                          "(box_set_root found one; it was replaced since)", box->root);
     switch (e->step) {
     case STEP_EXEC:
         return describe_exec_error(box, p, e, err);
@@ -129,17 +136,10 @@ static int describe_child_error(box_t *box, const struct box_plan *p,
             return box__error(box, err, "spawn: %s: a clock offset would make the box's "
                              "clock negative", step);
         return box__error(box, err, "spawn: %s%s%s", step, e->path[0] ? " " : "", e->path);
-    case STEP_ATTACH_ROOT: {
-        /* e->path is the host directory the new root is attached at, libbox's choice:
-         * what failed is the root the caller named. */
-        struct stat st;
-
-        if (box->root && (stat(box->root, &st) < 0 || !S_ISDIR(st.st_mode)))
-            return box__error(box, err, "spawn: the root %s is not a directory any more "
-                              "(box_set_root found one; it was replaced since)", box->root);
+    case STEP_ATTACH_ROOT:
+        /* e->path is the host directory the new root is attached at, libbox's choice. */
         return box__error(box, err, "spawn: attach the new root %s (at %s on the host)",
                           box->root ? box->root : "(a tmpfs)", e->path);
-    }
     case STEP_SWITCH_USERNS:
         return box__error(box, err, "spawn: %s of box_switch_user_namespace%s", step,
                           err == EINVAL ? " (not a user namespace below the box's setup "
