@@ -341,7 +341,14 @@ common() {
       "$bw" $hard $host /usr/bin/python3 -c \
       "import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.syscall($keyctl, 0, -3, 0), ctypes.get_errno())"
   fi
-  # --lock-file: held while the box runs
+  # --lock-file: held while the box runs. The probe asks (F_GETLK) whether a write lock could
+  # be taken, without taking one: a lock of its own, however short, can make bwrap-libbox's
+  # (non-blocking, as bwrap's) fail when it comes at the same moment.
+  lock_free() {
+    /usr/bin/python3 -c "import fcntl,struct,sys; f=open(sys.argv[1],'a')
+l=struct.unpack('hhqqi4x', fcntl.fcntl(f, fcntl.F_GETLK, struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, 0, 0, 0)))
+sys.exit(0 if l[0] == fcntl.F_UNLCK else 1)" "$1" 2>/dev/null
+  }
   : >"$tmp/lock"
   chmod 666 "$tmp/lock"
   $as "$bw" $rb --ro-bind "$tmp" "$tmp" --lock-file "$tmp/lock" sleep 60 >"$tmp/lock.out" 2>&1 &
@@ -349,7 +356,7 @@ common() {
   locked=no
   # (up to 30 s: under load a python start alone can take a good part of a second)
   for i in $(seq 300); do
-    if ! /usr/bin/python3 -c "import fcntl,sys; f=open(sys.argv[1],'a'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)" "$tmp/lock" 2>/dev/null; then
+    if ! lock_free "$tmp/lock"; then
       locked=yes
       break
     fi
@@ -360,7 +367,7 @@ common() {
   ok "${who}--lock-file: locked while the box runs" [ "$locked" = yes ]
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
-  /usr/bin/python3 -c "import fcntl,sys; f=open(sys.argv[1],'a'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)" "$tmp/lock" 2>/dev/null
+  lock_free "$tmp/lock"
   ok "${who}--lock-file: free once it has ended" [ $? = 0 ]
   # --die-with-parent: when the shell that started it dies, bwrap-libbox and the box go
   for mode in "" "--unshare-pid"; do

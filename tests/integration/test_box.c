@@ -446,12 +446,13 @@ static void test_tmpfs_copy_up(void **state)
                              "s() { stat -c '%a %u %g' $1/sub $1/sub/f $1/fifo; }; "
                              "[ \"$(s /mnt/orig)\" = \"$(s /mnt/up)\" ] && echo same; "
                              "readlink /mnt/up/link; [ -p /mnt/up/fifo ] && echo fifo; "
-                             "stat -c %a /mnt/up; grep -c ' /mnt/up tmpfs ' /proc/mounts; "
+                             "stat -c %a /mnt/up; stat -f -c %T /mnt/up; "
+                             "[ $(stat -c %d /mnt/up) != $(stat -c %d /mnt/orig) ] && echo own; "
                              "[ -s /mnt/orig/sub/f ] || echo host-untouched",
                              out, sizeof out, &st),
                      0);
     assert_int_equal(st.exit_code, 0);
-    assert_string_equal(out, "data\nsame\nsub/f\nfifo\n1777\n1\nhost-untouched\n");
+    assert_string_equal(out, "data\nsame\nsub/f\nfifo\n1777\ntmpfs\nown\nhost-untouched\n");
     box_free(box);
     remove_host_dir(host);
 }
