@@ -14,6 +14,7 @@
  * Exit status: 0, 1 for a failed operation (one line on stderr), 2 for a usage error. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,9 @@ static box_store_t *open_store(const char *dir, int create)
     return s;
 }
 
-/* skopeo copy [--src-tls-verify=false] docker://REF oci:DIR:TAG */
-static void skopeo_copy(const char *ref, const char *dir, int insecure)
+/* skopeo copy [--src-tls-verify=false] docker://REF oci:DIR:TAG: 0, or -1 when it failed
+ * (skopeo said why). */
+static int skopeo_copy(const char *ref, const char *dir, int insecure)
 {
     char src[1024], dst[1024];
     const char *argv[8];
@@ -95,14 +97,17 @@ static void skopeo_copy(const char *ref, const char *dir, int insecure)
         _exit(127);
     }
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        die(1, "pull %s: skopeo copy failed", ref);
+        return -1;
+    return 0;
 }
 
 /* "registry:5000/name:tag" -> the name libbox stores it under, the same text. */
 static void cmd_pull(box_store_t *s, int argc, char **argv)
 {
-    char tmpl[] = "/tmp/boximage-pull-XXXXXX", cmd[128];
-    int insecure = 0, rc;
+    const char *tmp = getenv("TMPDIR") && getenv("TMPDIR")[0] == '/' ? getenv("TMPDIR")
+                                                                       : "/tmp";
+    char tmpl[PATH_MAX], cmd[PATH_MAX + 16];
+    int insecure = 0, rc = 0, copied;
     const char *ref, *name;
 
     if (argc > 0 && strcmp(argv[0], "--insecure") == 0)
@@ -111,13 +116,20 @@ static void cmd_pull(box_store_t *s, int argc, char **argv)
         die(2, "pull: usage: pull [--insecure] REF [NAME[:TAG]]");
     ref = argv[0];
     name = argc > 1 ? argv[1] : ref;
+    if (snprintf(tmpl, sizeof tmpl, "%s/boximage-pull-XXXXXX", tmp) >= (int)sizeof tmpl ||
+        strchr(tmpl, '\''))
+        die(1, "pull: TMPDIR %s: too long, or a quote in it", tmp);
     if (!mkdtemp(tmpl))
-        die(1, "pull: mkdtemp: %s", strerror(errno));
-    skopeo_copy(ref, tmpl, insecure);
-    rc = box_image_import(s, tmpl, name);
+        die(1, "pull: mkdtemp %s: %s", tmpl, strerror(errno));
+    /* The copy goes whatever happened: a failed pull leaves nothing either. */
+    copied = skopeo_copy(ref, tmpl, insecure);
+    if (copied == 0)
+        rc = box_image_import(s, tmpl, name);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
     if (system(cmd) != 0)
         fprintf(stderr, "boximage: could not remove %s\n", tmpl);
+    if (copied < 0)
+        die(1, "pull %s: skopeo copy failed", ref);
     check_store(s, rc);
     printf("%s\n", name);
 }

@@ -120,6 +120,8 @@ EOF
       "docker://127.0.0.1:$port/libbox/test:1" 2>"$t/err"; then
     ok "skopeo pushes the test image to 127.0.0.1:$port"
     s=$t/store-pull
+    mkdir "$t/tmp"
+    export TMPDIR=$t/tmp # boximage's copy of what skopeo fetched: gone after each pull
     expect "boximage pull" "127.0.0.1:$port/libbox/test:1" \
       "$boximage" --store "$s" pull --insecure "127.0.0.1:$port/libbox/test:1"
     expect "run the pulled image" "bar from image" \
@@ -128,6 +130,12 @@ EOF
     "$boximage" --store "$s" pull --insecure "127.0.0.1:$port/libbox/none:1" 2>"$t/err"
     if [ $? = 1 ] && tail -n 1 "$t/err" | grep -q "skopeo copy failed"; then
       ok "pull of a missing image"; else not_ok "pull of a missing image"; fi
+    if [ -z "$(ls -A "$t/tmp")" ]; then
+      ok "pull leaves no temporary directory, also when it failed"
+    else
+      not_ok "pull left $(ls "$t/tmp") in TMPDIR"
+    fi
+    unset TMPDIR
   else
     not_ok "skopeo pushes the test image to 127.0.0.1:$port"; sed 's/^/#   /' "$t/err" "$t/reg.log"
   fi
