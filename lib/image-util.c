@@ -1,10 +1,9 @@
 /* Helpers of the image store's modules (store.c, import.c, layer.c, image.c), below them
- * all: sha256 with OpenSSL's EVP (see README for why), image references, the store's error
- * message, and removing a directory tree that may hold read-only directories. */
+ * all: image references, the store's error message, and removing a directory tree that
+ * may hold read-only directories. (sha256 is digest.c's.) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,55 +61,6 @@ int box__rm_rf_at(int dirfd, const char *name)
     if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
         r = -errno;
     return r;
-}
-
-static int hex_of(const unsigned char *md, char hex[65])
-{
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return 0;
-}
-
-int box__sha256_fd(int fd, char hex[65], uint64_t *size)
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[32], buf[65536];
-    unsigned int len = 0;
-    uint64_t total = 0;
-    ssize_t n;
-    int r = 0;
-
-    if (!ctx)
-        return -ENOMEM;
-    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-        r = -EIO;
-    while (r == 0 && (n = read(fd, buf, sizeof buf)) != 0) {
-        if (n < 0) {
-            r = -errno;
-            break;
-        }
-        total += (uint64_t)n;
-        if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-            r = -EIO;
-    }
-    if (r == 0 && EVP_DigestFinal_ex(ctx, md, &len) != 1)
-        r = -EIO;
-    EVP_MD_CTX_free(ctx);
-    if (r == 0) {
-        hex_of(md, hex);
-        if (size)
-            *size = total;
-    }
-    return r;
-}
-
-int box__sha256_mem(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[32];
-
-    if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1)
-        return -EIO;
-    return hex_of(md, hex);
 }
 
 /* "name[:tag]" with a default tag "latest"; a name is lowercase letters, digits and

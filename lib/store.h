@@ -1,6 +1,6 @@
-/* The image store's internal interfaces, from the bottom up: image-util.c (sha256,
- * references, messages, rm -rf), layer.c (layer tarballs to and from overlay directories),
- * store.c (the store, its lock and index), import.c (OCI layouts, oci-archive and
+/* The image store's internal interfaces, from the bottom up: image-util.c (references,
+ * messages, rm -rf), digest.c (sha256), layer.c (layer tarballs to and from overlay
+ * directories), store.c (the store, its lock and index), import.c (OCI layouts, oci-archive and
  * docker-archive tarballs), image-run.c (what a box made from an image holds; below box.c
  * and spawn.c) and image.c (box_set_image, box_image_commit). */
 #ifndef LIBBOX_STORE_H
@@ -44,9 +44,11 @@ void box__strv_free(char **v);
 int box__store_error(box_store_t *s, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int box__rm_rf_at(int dirfd, const char *name); /* removes name below dirfd, if present */
+int box__ref_parse(const char *ref, char *out, size_t size); /* normalise "name[:tag]" */
+
+/* digest.c */
 int box__sha256_fd(int fd, char hex[65], uint64_t *size);
 int box__sha256_mem(const void *data, size_t len, char hex[65]);
-int box__ref_parse(const char *ref, char *out, size_t size); /* normalise "name[:tag]" */
 
 /* store.c */
 /* index.json (empty tables when missing); the caller holds the store's lock. NULL with
