@@ -9,7 +9,9 @@ pid file names.
 crun 1.8 refuses a hybrid cgroup host (even with --cgroup-manager=disabled), so on one
 the whole run happens in a mount namespace of its own where the cgroup v2 mount
 (/sys/fs/cgroup/unified) is hidden; the host's mounts are untouched, and all three
-runtimes see the same v1-only layout. As root.
+runtimes see the same v1-only layout. As root. BENCH_OCI_BASELINE=PATH adds another
+boxoci (a build from before a change) to the same run; BENCH_OCI_PEERS="runc" (default
+"runc crun") names the other runtimes.
 
 Usage: oci.py BOXOCI MKROOTFS [N]"""
 import ctypes
@@ -62,21 +64,32 @@ def cgroups_made(path):
     return made
 
 
+PHASES = ("create", "start", "wait", "delete")
+
+
 def cycle(cmd, root, bundle, cid):
-    """One container's life; returns its wall time in microseconds."""
+    """One container's life; returns the wall time of each phase in microseconds."""
     pidfile = os.path.join(root, cid + ".pid")
-    t0 = time.perf_counter_ns()
+    t = [time.perf_counter_ns()]
     subprocess.run(cmd + ["--root", root, "create", "--bundle", bundle, "--pid-file",
                           pidfile, cid], check=True, stdin=subprocess.DEVNULL)
     pid = int(open(pidfile).read())
+    t.append(time.perf_counter_ns())
     subprocess.run(cmd + ["--root", root, "start", cid], check=True)
+    t.append(time.perf_counter_ns())
     _, status = os.waitpid(pid, 0)
+    t.append(time.perf_counter_ns())
     subprocess.run(cmd + ["--root", root, "delete", cid], check=True)
-    t1 = time.perf_counter_ns()
+    t.append(time.perf_counter_ns())
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("%s: the container's exit status is %d" % (cmd[0], status))
     os.unlink(pidfile)
-    return (t1 - t0) // 1000
+    return [(b - a) // 1000 for a, b in zip(t, t[1:])]
+
+
+def pct(sorted_t, p):
+    """The p-th percentile (nearest rank) of sorted microseconds, in ms."""
+    return sorted_t[min(len(sorted_t) - 1, (len(sorted_t) * p + 99) // 100 - 1)] / 1000
 
 
 def main():
@@ -103,7 +116,9 @@ def main():
         with open(bundle + "/config.json", "w") as f:
             json.dump(config, f)
         runtimes = {} if os.environ.get("BENCH_OCI_NO_BOXOCI") else {"boxoci": [boxoci]}
-        for name in ("runc", "crun"):
+        if os.environ.get("BENCH_OCI_BASELINE"):  # another boxoci (a before), same run
+            runtimes["boxoci-before"] = [os.path.abspath(os.environ["BENCH_OCI_BASELINE"])]
+        for name in os.environ.get("BENCH_OCI_PEERS", "runc crun").split():
             if shutil.which(name):
                 runtimes[name] = [shutil.which(name)]
         times = {name: [] for name in runtimes}
@@ -111,14 +126,25 @@ def main():
             for name, cmd in runtimes.items():
                 root = os.path.join(tmp, "state-" + name)
                 times[name].append(cycle(cmd, root, bundle, "c%d" % i))
-        print("%d iterations, %s; cgroup v2 mount %s" % (
-            n, os.uname().release, "hidden" if hidden else "as it is"))
-        print("| runtime: create + start + wait + delete | median ms | mean ms | min ms |")
-        print("|---|---:|---:|---:|")
-        for name, t in times.items():
-            t.sort()
-            print("| %s | %.2f | %.2f | %.2f |" % (name, t[len(t) // 2] / 1000,
-                                                  sum(t) / len(t) / 1000, t[0] / 1000))
+        print("%d iterations, %s; cgroup v2 mount %s; load average at the end %s" % (
+            n, os.uname().release, "hidden" if hidden else "as it is",
+            " ".join("%.2f" % x for x in os.getloadavg())))
+        print("| runtime | median ms | p99 ms | mean ms | min ms | "
+              + " | ".join("%s median" % p for p in PHASES) + " |")
+        print("|---|---:|---:|---:|---:|" + "---:|" * len(PHASES))
+        medians = {}
+        for name, rows in times.items():
+            total = sorted(sum(r) for r in rows)
+            phases = [sorted(r[k] for r in rows) for k in range(len(PHASES))]
+            medians[name] = pct(total, 50)
+            print("| %s | %.2f | %.2f | %.2f | %.2f | %s |" % (
+                name, medians[name], pct(total, 99), sum(total) / len(total) / 1000,
+                total[0] / 1000, " | ".join("%.2f" % pct(ph, 50) for ph in phases)))
+        if "boxoci" in medians:
+            for name in medians:
+                if name != "boxoci":
+                    print("boxoci is %.2fx faster than %s by the median" % (
+                        medians[name] / medians["boxoci"], name))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         for top in made:
