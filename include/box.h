@@ -446,6 +446,29 @@ int box_hook(box_t *box, box_hook_t when, const char *path, const char *const ar
              const char *const envp[], const void *input, size_t input_len,
              unsigned int timeout_ms);
 
+/* box_hook_caller: a function of the caller's, run by box_spawn in the calling thread while
+ * the box's first process waits at `when` (only BOX_HOOK_MOUNTED: its namespaces exist,
+ * its mount tree is built, pivot_root has not happened) and before that point's
+ * box_hook programs run (OCI's prestart and createRuntime hooks, which come before
+ * createContainer). box_pid already says the first process's pid; fn may call the
+ * getters and box_hook_input, nothing else on the box. It returns 0 to go on, or a
+ * negative errno: box_spawn then fails with it at step "hook-caller" and the box is gone.
+ * A second call replaces the function; fn NULL removes it. With BOX_OPT_CALLER_MAPS it
+ * runs in the box_start that releases the box. A detached box's state stays locked
+ * meanwhile (box_open of it waits). Phase: before box_spawn. Returns 0 or -EINVAL (box
+ * NULL, when not BOX_HOOK_MOUNTED), -EBUSY.
+ *
+ * box_hook_input: replace the input of a hook added with box_hook: the index-th (from 0)
+ * of the point `when`, as box_errmsg numbers them. Copied. Phase: before box_spawn, or in
+ * the box_hook_caller function (for a hook of BOX_HOOK_MOUNTED or BOX_HOOK_START: none
+ * has run yet), so that an input may carry what is known only then (box_pid). Returns 0
+ * or -EINVAL (box NULL, input NULL with input_len > 0), -ENOENT (no such hook), -EBUSY,
+ * -ENOMEM. */
+typedef int (*box_hook_fn)(box_t *box, void *data);
+int box_hook_caller(box_t *box, box_hook_t when, box_hook_fn fn, void *data);
+int box_hook_input(box_t *box, box_hook_t when, size_t index, const void *input,
+                   size_t input_len);
+
 /* Clock offsets of the box's time namespace (needs BOX_NS_TIME): the box's CLOCK_MONOTONIC
  * or CLOCK_BOOTTIME (BOX_CLOCK_*) reads `seconds` (may be negative) ahead of the host's, so
  * for example a box's uptime (/proc/uptime, boottime) can start near 0. A second call for

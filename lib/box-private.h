@@ -87,9 +87,10 @@ struct box_hook {
     unsigned int timeout_ms;
     const char *path;      /* in block */
     char **argv, **envp;   /* in block */
-    const char *input;     /* in block, input_len bytes */
+    const char *input;     /* in block, input_len bytes; or in input_block */
     size_t input_len;
     void *block;
+    void *input_block;     /* box_hook_input's copy, or NULL */
 };
 
 /* BOX_HELD: spawned with BOX_OPT_HOLD or BOX_OPT_CALLER_MAPS, the child waits for
@@ -134,6 +135,9 @@ struct box {
     struct box_hook *hooks; /* hook.c: box_hook's, in order */
     size_t n_hooks;
     unsigned int hook_whens; /* 1 << BOX_HOOK_* of each point that has one */
+    box_hook_fn hook_fn;     /* box_hook_caller's, and its data */
+    void *hook_data;
+    bool in_hook_fn;         /* box_spawn runs hook_fn: box_pid and box_hook_input work */
     char *program;     /* box_set_program: what to exec instead of argv[0], or NULL */
     char *init_path;   /* box_set_init_path: box-init for BOX_OPT_INIT, or NULL */
     struct box_fdpass *fds;
@@ -461,6 +465,7 @@ void box__sysctl_free(box_t *box);
 /* hook.c */
 void box__hooks_free(box_t *box);
 int box__hook_error(box_t *box, const char *verb, const struct box_child_error *e);
+int box__hook_caller_run(box_t *box);
 
 /* landlock.c */
 uint64_t box__landlock_handled(int abi);

@@ -673,7 +673,7 @@ BOX_API pid_t box_pid(const box_t *box)
 {
     if (!box)
         return -EINVAL;
-    return box->state == BOX_CONFIGURED ? -ESRCH : box->pid;
+    return box->state == BOX_CONFIGURED && !box->in_hook_fn ? -ESRCH : box->pid;
 }
 
 BOX_API int box_pidfd(const box_t *box)

@@ -48,6 +48,8 @@
     X(MOUNT, mount, "mount", mount, SPAWN, "mount", box->ns & BOX_NS_MNT)                        \
     X(ROOT_READONLY, root_readonly, "root-readonly", mount, SPAWN, "make root read-only",        \
       (box->ns & BOX_NS_MNT) && (box->root_flags & BOX_ROOT_READONLY))                           \
+    X(HOOK_CALLER, hook_caller, "hook-caller", hook, SPAWN,                                   \
+      "run the caller's function (box_hook_caller)", box->hook_fn != NULL)                       \
     X(HOOK_MOUNTED, hook_mounted, "hook-mounted", hook, SPAWN, "run hook (BOX_HOOK_MOUNTED)",   \
       box->hook_whens & (1u << BOX_HOOK_MOUNTED))                                                \
     X(PIVOT_ROOT, pivot_root, "pivot-root", mount, SPAWN, "pivot_root into",                     \

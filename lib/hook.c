@@ -1,7 +1,9 @@
 /* Hooks (box_hook): programs the box's first process runs at a point of its setup, OCI's
  * createContainer (BOX_HOOK_MOUNTED: steps HOOK_MOUNTED, after the mounts, before
  * pivot_root) and startContainer (BOX_HOOK_START: step HOOK_START, after box_start,
- * right before exec).
+ * right before exec). box_hook_caller's function runs in the caller, during box_spawn,
+ * while the first process waits in step HOOK_CALLER, right before HOOK_MOUNTED (OCI's
+ * prestart and createRuntime, which see the container's pid and namespaces first).
  *
  * The setter copies each hook into one block (its argv, envp and input side by side), so
  * the plan borrows it as it is. The child runs a hook as any setup step runs: raw system
@@ -95,6 +97,7 @@ BOX_API int box_hook(box_t *box, box_hook_t when, const char *path, const char *
     h->envp = h->argv + na + 1;
     text = (char *)(h->envp + ne + 1);
     h->input = text;
+    h->input_block = NULL;
     h->input_len = input_len;
     if (input_len > 0)
         memcpy(text, input, input_len);
@@ -110,10 +113,63 @@ BOX_API int box_hook(box_t *box, box_hook_t when, const char *path, const char *
     return 0;
 }
 
-void box__hooks_free(box_t *box)
+BOX_API int box_hook_caller(box_t *box, box_hook_t when, box_hook_fn fn, void *data)
+{
+    int r = box__check_configurable(box, "hook_caller");
+
+    if (r < 0)
+        return r;
+    if (when != BOX_HOOK_MOUNTED)
+        return box__error(box, EINVAL, "hook_caller: unknown point %d (only "
+                          "BOX_HOOK_MOUNTED)", (int)when);
+    box->hook_fn = fn;
+    box->hook_data = data;
+    return 0;
+}
+
+/* The index-th hook of point `when`, or NULL. */
+static struct box_hook *find_hook(box_t *box, int when, size_t index)
 {
     for (size_t i = 0; i < box->n_hooks; i++)
+        if (box->hooks[i].when == when && index-- == 0)
+            return &box->hooks[i];
+    return NULL;
+}
+
+/* In the caller's function the first process waits on the sync socket: it reads the
+ * hooks again only once we released it (the plan borrows box->hooks). */
+BOX_API int box_hook_input(box_t *box, box_hook_t when, size_t index, const void *input,
+                           size_t input_len)
+{
+    int r = box && box->in_hook_fn ? 0 : box__check_configurable(box, "hook_input");
+    struct box_hook *h;
+    void *copy = NULL;
+
+    if (r < 0)
+        return r;
+    if (!input && input_len > 0)
+        return box__error(box, EINVAL, "hook_input: input is NULL with input_len %zu",
+                          input_len);
+    if (!(h = find_hook(box, when, index)))
+        return box__error(box, ENOENT, "hook_input: no hook %zu at point %d", index,
+                          (int)when);
+    if (input_len > 0 && !(copy = malloc(input_len)))
+        return box__error(box, ENOMEM, "hook_input");
+    if (input_len > 0)
+        memcpy(copy, input, input_len);
+    free(h->input_block);
+    h->input_block = copy;
+    h->input = copy;
+    h->input_len = input_len;
+    return 0;
+}
+
+void box__hooks_free(box_t *box)
+{
+    for (size_t i = 0; i < box->n_hooks; i++) {
         free(box->hooks[i].block);
+        free(box->hooks[i].input_block);
+    }
     free(box->hooks);
 }
 
@@ -230,12 +286,42 @@ long box__step_hook_mounted(const struct box_plan *p, struct box_child *c)
     return run_hooks(p, BOX_HOOK_MOUNTED, c->umask, c);
 }
 
+/* box_hook_caller: tell the parent (a record with err 0) and wait until its function has
+ * run; an EOF instead means it failed or the box was freed. */
+long box__step_hook_caller(const struct box_plan *p, struct box_child *c)
+{
+    struct box_child_error ready = { .step = STEP_HOOK_CALLER, .err = 0, .index = -1 };
+    char byte;
+    long r;
+
+    (void)c;
+    if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
+        return r;
+    r = SYS3(SYS_read, p->sync_fd, &byte, 1);
+    return r == 0 ? -EPIPE : r < 0 ? r : 0;
+}
+
 long box__step_hook_start(const struct box_plan *p, struct box_child *c)
 {
     return run_hooks(p, BOX_HOOK_START, -1, c);
 }
 
 /* ---- the parent's side ---- */
+
+/* The first process waits in HOOK_CALLER: run the caller's function. 0, or its error
+ * (recorded). */
+int box__hook_caller_run(box_t *box)
+{
+    int r;
+
+    box->in_hook_fn = true;
+    r = box->hook_fn(box, box->hook_data);
+    box->in_hook_fn = false;
+    if (r >= 0)
+        return 0;
+    return box__error(box, r < -4095 ? EIO : -r, "spawn: the caller's function "
+                      "(box_hook_caller) failed");
+}
 
 /* The message of a failed hook step (verb: "spawn", "start"). Returns -errno. */
 int box__hook_error(box_t *box, const char *verb, const struct box_child_error *e)

@@ -351,9 +351,24 @@ static int read_child(box_t *box, struct box_launch *l)
     ssize_t n;
     int r;
 
-    do
-        n = read(l->err_rd, &e, sizeof e);
-    while (n < 0 && errno == EINTR);
+    for (;;) {
+        do
+            n = read(l->err_rd, &e, sizeof e);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof e || e.step != STEP_HOOK_CALLER || e.err != 0)
+            break;
+        /* The first process waits for box_hook_caller's function. */
+        if ((r = box__hook_caller_run(box)) < 0) {
+            box->errstep = box__step_public_id(STEP_HOOK_CALLER);
+            abandon(box, l);
+            return r;
+        }
+        if (release_child(l) < 0) {
+            r = box__error(box, errno, "spawn: release child");
+            abandon(box, l);
+            return r;
+        }
+    }
     if (n == 0)
         return 0;
     if (n == (ssize_t)sizeof e && e.step == STEP_HOLD && e.err == 0)

@@ -812,50 +812,72 @@ struct create_opts {
     bool detach, keep;
 };
 
-/* The prestart and createRuntime hooks (oci-hooks.c), in runc's order, with the state of
- * the created container on their stdin. */
-static int run_create_hooks(const struct oci_config *cfg, box_t *box, char *err)
+/* The hooks create runs (box_hook_caller's function, while the box's first process waits
+ * in its namespaces, its mounts made, before pivot_root): prestart and createRuntime here,
+ * in the runtime's namespaces, in runc's order, then (the box runs them) createContainer;
+ * each gets the state with the container's pid as the host sees it (runtime-spec), which
+ * is known only now: the inputs of createContainer and startContainer are set here too. */
+struct create_hooks {
+    const struct oci_config *cfg;
+    char *err;
+};
+
+/* How many hooks of this kind the config has. */
+static size_t count_hooks(const struct oci_config *cfg, const char *kind)
 {
-    struct json_object *state = oci_state(box);
+    struct json_object *hooks, *list;
+
+    return json_object_object_get_ex(cfg->json, "hooks", &hooks) &&
+                   json_object_object_get_ex(hooks, kind, &list) &&
+                   json_object_is_type(list, json_type_array)
+               ? json_object_array_length(list)
+               : 0;
+}
+
+static int run_create_hooks(box_t *box, void *data)
+{
+    const struct create_hooks *h = data;
+    struct json_object *state = state_as(box, "creating", box_pid(box));
     const char *text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
-    int r = oci_hooks_run(cfg->json, "prestart", text, err);
+    int r = oci_hooks_run(h->cfg->json, "prestart", text, h->err);
 
     if (r == 0)
-        r = oci_hooks_run(cfg->json, "createRuntime", text, err);
+        r = oci_hooks_run(h->cfg->json, "createRuntime", text, h->err);
+    for (size_t i = 0; r == 0 && i < count_hooks(h->cfg, "createContainer"); i++)
+        r = box_hook_input(box, BOX_HOOK_MOUNTED, i, text, strlen(text));
+    json_object_put(state);
+    state = state_as(box, "created", box_pid(box));
+    text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
+    for (size_t i = 0; r == 0 && i < count_hooks(h->cfg, "startContainer"); i++)
+        r = box_hook_input(box, BOX_HOOK_START, i, text, strlen(text));
     json_object_put(state);
     return r;
 }
 
-/* createContainer and startContainer: the box runs them (box_hook), in its namespaces, with
- * the state as it is then: creating, and created once start was called. The pid is the
- * one the hook knows the container's process by, as runc gives it: 1 in a new pid
- * namespace (none without one: the host's pid is not known before the spawn). */
-static int add_container_hooks(const struct oci_config *cfg, box_t *box, char *err)
+/* createContainer and startContainer: the box runs them (box_hook), in its namespaces;
+ * their state comes from run_create_hooks, which box_spawn calls first (box_hook_caller),
+ * when there is a hook at all. */
+static int add_container_hooks(const struct oci_config *cfg, box_t *box,
+                               struct create_hooks *h, char *err)
 {
-    struct json_object *lx, *ns, *e, *v;
-    int pid = -1, r;
+    static const char *const kinds[] = { "prestart", "createRuntime", "createContainer",
+                                         "startContainer" };
+    bool any = false;
+    int r;
 
-    if (json_object_object_get_ex(cfg->json, "linux", &lx) &&
-        json_object_object_get_ex(lx, "namespaces", &ns) &&
-        json_object_is_type(ns, json_type_array))
-        for (size_t i = 0; i < json_object_array_length(ns); i++) {
-            e = json_object_array_get_idx(ns, i);
-            if (json_object_object_get_ex(e, "type", &v) &&
-                strcmp(json_object_get_string(v), "pid") == 0 &&
-                !json_object_object_get_ex(e, "path", NULL))
-                pid = 1;
-        }
     for (int k = 0; k < 2; k++) {
-        struct json_object *state = state_as(box, k ? "created" : "creating", pid);
-
         r = oci_hooks_add(cfg->json, k ? "startContainer" : "createContainer", box,
-                          k ? BOX_HOOK_START : BOX_HOOK_MOUNTED,
-                          json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN), err);
-        json_object_put(state);
+                          k ? BOX_HOOK_START : BOX_HOOK_MOUNTED, "", err);
         if (r < 0)
             return r;
     }
-    return 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        any = any || count_hooks(cfg, kinds[k]) > 0;
+    *h = (struct create_hooks){ .cfg = cfg, .err = err };
+    err[0] = '\0';
+    if (any && (r = box_hook_caller(box, BOX_HOOK_MOUNTED, run_create_hooks, h)) < 0)
+        snprintf(err, OCI_ERR_MAX, "%s", box_errmsg(box));
+    return any ? r : 0;
 }
 
 /* create: the container built and held (BOX_OPT_HOLD) as a detached box, so that it
@@ -867,6 +889,7 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     struct oci_config *cfg = NULL;
     struct json_object *label, *made = NULL;
     struct oci_host host;
+    struct create_hooks hooks;
     box_t *box = NULL;
     int r, rc = 1;
 
@@ -912,7 +935,7 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
         error("container id '%s' is not valid", id);
         goto out;
     }
-    if (r == 0 && (r = add_container_hooks(cfg, box, err)) < 0) {
+    if (r == 0 && (r = add_container_hooks(cfg, box, &hooks, err)) < 0) {
         error("%s", err);
         goto out;
     }
@@ -939,6 +962,8 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
             error("container \"%s\" exists already", id);
         else if (strcmp(box_error_step(box), "hook-mounted") == 0)
             error("config.json: hooks.createContainer: %s", box_errmsg(box));
+        else if (strcmp(box_error_step(box), "hook-caller") == 0 && err[0])
+            error("%s", err); /* a prestart or createRuntime hook's */
         else
             error("%s", box_errmsg(box));
         goto out;
@@ -950,11 +975,6 @@ static int create_container(const char *id, const struct create_opts *o, box_t *
     }
     if (o->pid_file && (r = write_pid_file(o->pid_file, box_pid(box))) < 0) {
         error("--pid-file %s: %s", o->pid_file, strerror(-r));
-        box_destroy(box);
-        goto out;
-    }
-    if ((r = run_create_hooks(cfg, box, err)) < 0) {
-        error("%s", err);
         box_destroy(box);
         goto out;
     }

@@ -137,7 +137,7 @@ suite() { # MODE (root or rootless)
   # one stops the container before its program runs, naming the hook.
   cfg "$tmp/a" "c['process']['args']=['true']; c['hooks']={'prestart':[{'path':'/bin/sh','args':['sh','-c','cat >$w/hook; echo \" \$H\" >>$w/hook'],'env':['H=pre']}],'createRuntime':[{'path':'/bin/sh','args':['sh','-c','echo rt >>$w/hook'],'timeout':5}]}"
   t "$mode: hooks run at create" 0 '' $rt run --bundle "$tmp/a" c6
-  t "$mode: hooks got the state" 0 '"id": *"c6".*"status": *"created".* pre$' sh -c "tr -d '\\n' <$w/hook | sed 's/rt$//'"
+  t "$mode: hooks got the state" 0 '"id": *"c6".*"status": *"creating".* pre$' sh -c "tr -d '\\n' <$w/hook | sed 's/rt$//'"
   t "$mode: hooks in order" 0 '^rt$' tail -n 1 "$w/hook"
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program ran']; c['hooks']={'createRuntime':[{'path':'/bin/sh','args':['sh','-c','exit 4']}]}"
   t "$mode: a failing hook stops the container" 1 'hooks.createRuntime\[0\]: /bin/sh exited with 4' $rt run --bundle "$tmp/a" c6
@@ -172,6 +172,33 @@ suite() { # MODE (root or rootless)
   t "$mode: ... the program never ran" 1 '' test -e "$w/order"
   t "$mode: ... and the container is stopped" 0 '"status": *"stopped"' $rt state c7
   t "$mode: ... and deleted" 0 '' $rt delete c7
+  # runtime-spec's order, each hook in its namespace (the runtime's, or the container's
+  # before and after pivot_root), each with the container's pid as the host sees it
+  # (its pid file's): prestart and createRuntime once the container's namespaces exist,
+  # before createContainer; all but poststop while it exists.
+  cat >"$w/hook.sh" <<'END'
+#!/bin/sh
+# hook.sh NAME HOST_MNT_NS HOST_DIR: note the hook's name, namespace and root, keep its state
+d=$(dirname "$0")
+cat >"$d/$1.json"
+[ "$(readlink /proc/self/ns/mnt)" = "$2" ] && ns=runtime || ns=container
+[ -d "$3" ] && root=host-root || root=box-root
+echo "$1 $ns $root" >>"$d/order"
+END
+  [ -z "$as" ] || chown nobody "$w/hook.sh"
+  rm -f "$w/order"
+  hostns=$(readlink /proc/self/ns/mnt)
+  cfg "$tmp/a" "c['process']['args']=['true']; h=lambda n, d: [{'path':'/bin/sh','args':['sh',d+'/hook.sh',n,'$hostns','$w']}]; c['hooks']={n: h(n, '/mnt' if n == 'startContainer' else '$w') for n in ['prestart','createRuntime','createContainer','startContainer','poststart','poststop']}"
+  t "$mode: hook order: create" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid8" c8
+  t "$mode: hook order: start" 0 '' $rt start c8
+  t "$mode: hook order: delete" 0 '' sh -c "sleep 0.2; $rt delete --force c8"
+  t "$mode: hooks ran in runtime-spec's order and namespaces" 0 '^prestart runtime host-root createRuntime runtime host-root createContainer container host-root startContainer container box-root poststart runtime host-root poststop runtime host-root $' sh -c "tr '\\n' ' ' <$w/order"
+  for k in prestart createRuntime createContainer startContainer poststart; do
+    t "$mode: the $k hook's state has the container's host pid" 0 '' sh -c "[ \"\$(grep -o '\"pid\": *[0-9]*' $w/$k.json | grep -o '[0-9]*\$')\" = \"\$(cat $w/pid8)\" ] && [ \"\$(cat $w/pid8)\" -gt 1 ]"
+  done
+  t "$mode: createContainer's state is creating" 0 '"status": *"creating"' cat "$w/createContainer.json"
+  t "$mode: startContainer's state is created" 0 '"status": *"created"' cat "$w/startContainer.json"
+  rm -f "$w"/*.json "$w/hook.sh" "$w/order" "$w/pid8"
   cfg "$tmp/a" "c['hooks']={'poststart':[{'path':'/bin/sh','args':['sh','-c','exit 6']}],'poststop':[{'path':'/nonexistent'}]}"
   t "$mode: a failing poststart hook is a warning" 0 'warning: config.json: hooks.poststart\[0\]: /bin/sh exited with 6' $rt run --bundle "$tmp/a" c7
   t "$mode: a failing poststop hook is a warning" 0 'warning: config.json: hooks.poststop\[0\]: /nonexistent' $rt run --bundle "$tmp/a" c7

@@ -309,6 +309,87 @@ static void test_hook_failures(void **state)
     }
 }
 
+/* box_hook_caller: what its function sees and does, for test_hook_caller. */
+struct caller_seen {
+    const char *log;
+    pid_t pid;
+    int ret;          /* what the function returns */
+    bool other_mnt;   /* the first process is in a mount namespace other than ours */
+    int input_r;      /* box_hook_input's result in the function */
+};
+
+static int caller_fn(box_t *box, void *data)
+{
+    struct caller_seen *s = data;
+    char link[64], ours[64] = "", its[64] = "", input[32];
+    FILE *f = fopen(s->log, "a");
+
+    s->pid = box_pid(box);
+    snprintf(link, sizeof link, "/proc/%d/ns/mnt", (int)s->pid);
+    s->other_mnt = readlink("/proc/self/ns/mnt", ours, sizeof ours - 1) > 0 &&
+                   readlink(link, its, sizeof its - 1) > 0 && strcmp(ours, its) != 0;
+    snprintf(input, sizeof input, "pid=%d", (int)s->pid);
+    s->input_r = box_hook_input(box, BOX_HOOK_MOUNTED, 0, input, strlen(input));
+    if (f) {
+        fputs("caller\n", f);
+        fclose(f);
+    }
+    return s->ret;
+}
+
+/* box_hook_caller: the caller's function runs during box_spawn, in the caller, once the
+ * first process is in its namespaces (box_pid says it) and before the BOX_HOOK_MOUNTED
+ * hooks, whose input it may replace (box_hook_input); one that fails fails the spawn at
+ * step hook-caller, and neither the hooks nor the program run. */
+static void test_hook_caller(void **state)
+{
+    char *dir = make_host_dir(), path[512], log[512], text[256] = "", want[128];
+    const char *const hook[] = { path, NULL };
+    const char *const prog[] = { "sh", "-c", "echo program >> /mnt/log", NULL };
+    struct caller_seen seen = { .log = log };
+    box_status_t st;
+    box_t *box;
+    FILE *f;
+
+    (void)state;
+    write_script(dir, "mounted.sh", "#!/bin/sh\necho \"mounted $(cat)\" >> \"$0.log\"\n");
+    snprintf(path, sizeof path, "%s/mounted.sh", dir);
+    snprintf(log, sizeof log, "%s/mounted.sh.log", dir);
+    for (int fails = 0; fails < 2; fails++) {
+        box = new_test_box();
+        seen.ret = fails ? -EPERM : 0;
+        unlink(log);
+        assert_int_equal(box_mount(box, BOX_MOUNT_BIND, dir, "/mnt", 0), 0);
+        assert_int_equal(box_hook(box, BOX_HOOK_MOUNTED, path, hook, NULL, "old", 3, 5000), 0);
+        assert_int_equal(box_hook_caller(box, BOX_HOOK_MOUNTED, caller_fn, &seen), 0);
+        if (!fails) {
+            if (box_spawn(box, prog) != 0)
+                fail_msg("%s", box_errmsg(box));
+            assert_int_equal(box_wait(box, -1, &st), 0);
+            assert_int_equal(st.exit_code, 0);
+            assert_int_equal(seen.pid, box_pid(box));
+            assert_true(seen.other_mnt);
+            assert_int_equal(seen.input_r, 0);
+            snprintf(want, sizeof want, "caller\nmounted pid=%d\n", (int)seen.pid);
+        } else {
+            assert_int_equal(box_spawn(box, prog), -EPERM);
+            assert_string_equal(box_error_step(box), "hook-caller");
+            assert_non_null(strstr(box_errmsg(box), "box_hook_caller"));
+            snprintf(want, sizeof want, "caller\n");
+        }
+        assert_non_null(f = fopen(log, "r"));
+        memset(text, 0, sizeof text);
+        assert_true(fread(text, 1, sizeof text - 1, f) > 0);
+        fclose(f);
+        assert_string_equal(text, want);
+        snprintf(text, sizeof text, "%s/log", dir);
+        assert_int_equal(access(text, F_OK), fails ? -1 : 0);
+        unlink(text);
+        box_free(box);
+    }
+    remove_host_dir(dir);
+}
+
 /* box_hook's checks, at the call. */
 static void test_hook_checks(void **state)
 {
@@ -327,6 +408,13 @@ static void test_hook_checks(void **state)
     for (int i = 0; i < 64; i++)
         assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], ok, NULL, "x", 1, 0), 0);
     assert_int_equal(box_hook(box, BOX_HOOK_START, ok[0], NULL, NULL, NULL, 0, 0), -E2BIG);
+    assert_int_equal(box_hook_caller(box, BOX_HOOK_START, NULL, NULL), -EINVAL);
+    assert_int_equal(box_hook_caller(NULL, BOX_HOOK_MOUNTED, NULL, NULL), -EINVAL);
+    assert_int_equal(box_hook_input(box, BOX_HOOK_START, 63, "y", 1), 0);
+    assert_int_equal(box_hook_input(box, BOX_HOOK_START, 64, "y", 1), -ENOENT);
+    assert_int_equal(box_hook_input(box, BOX_HOOK_MOUNTED, 0, "y", 1), -ENOENT);
+    assert_int_equal(box_hook_input(box, BOX_HOOK_START, 0, NULL, 1), -EINVAL);
+    assert_int_equal(box_hook_input(NULL, BOX_HOOK_START, 0, NULL, 0), -EINVAL);
     box_free(box);
 }
 
@@ -1913,6 +2001,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pivot_root_mount_table, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hooks, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hook_failures, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_hook_caller, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_hook_checks, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_mknod_fifo, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_sysfs_mask_readonly, leak_setup, leak_teardown),

@@ -183,6 +183,8 @@ class box_t(ctypes.Structure):
 
 
 box_p = ctypes.POINTER(box_t)
+# box_hook_caller's function, box_hook_fn: int fn(box_t *box, void *data).
+BOX_HOOK_FN = ctypes.CFUNCTYPE(ctypes.c_int, box_p, ctypes.c_void_p)
 
 
 class box_store_t(ctypes.Structure):
@@ -448,6 +450,8 @@ _OPTIONAL = {
     "box_lock_file": (_I, [box_p, _S]),
     "box_hook": (_I, [box_p, _I, _S, ctypes.POINTER(_S), ctypes.POINTER(_S), ctypes.c_void_p,
                       ctypes.c_size_t, _U]),
+    "box_hook_caller": (_I, [box_p, _I, BOX_HOOK_FN, ctypes.c_void_p]),
+    "box_hook_input": (_I, [box_p, _I, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t]),
     "box_seccomp_add_bpf": (_I, [box_p, ctypes.c_void_p, ctypes.c_size_t]),
     "box_seccomp_cache_dir": (_I, [box_p, _S]),
     "box_set_sysctl": (_I, [box_p, _S, _S]),
@@ -592,6 +596,8 @@ box_mount_fd = lib.box_mount_fd if "box_mount_fd" in _PROTOS else None
 box_try_cwd = lib.box_try_cwd if "box_try_cwd" in _PROTOS else None
 box_lock_file = lib.box_lock_file if "box_lock_file" in _PROTOS else None
 box_hook = lib.box_hook if "box_hook" in _PROTOS else None
+box_hook_caller = lib.box_hook_caller if "box_hook_caller" in _PROTOS else None
+box_hook_input = lib.box_hook_input if "box_hook_input" in _PROTOS else None
 box_seccomp_add_bpf = lib.box_seccomp_add_bpf if "box_seccomp_add_bpf" in _PROTOS else None
 box_seccomp_cache_dir = (lib.box_seccomp_cache_dir
                          if "box_seccomp_cache_dir" in _PROTOS else None)

@@ -64,6 +64,7 @@ _SCALARS = {
     "box_io_limit_t": ctypes.c_int, "box_end_t": ctypes.c_int,
     # function pointer typedefs: _ffi's CFUNCTYPE for them
     "box_list_fn": _ffi.BOX_LIST_FN,
+    "box_hook_fn": _ffi.BOX_HOOK_FN,
 }
 
 
