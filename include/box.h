@@ -1207,12 +1207,14 @@ typedef enum {
 int box_pause(box_t *box);
 int box_resume(box_t *box);
 
-/* Change a limit of a running box (box_set_limit's limits and units): a cgroup limit is
+/* Change a limit of a running box, or of one held for box_start (BOX_OPT_HOLD: a created
+ * OCI container; the program then starts under the new limit) (box_set_limit's limits
+ * and units): a cgroup limit is
  * written to the box's cgroup at once (memory, pids, cpu, io weight, ...: the box needs
  * that controller's cgroup, which it has when the limit was set before box_spawn), the
  * wall and cpu-time limits take effect in box_wait (a detached box keeps a new cgroup
  * limit in its state for later box_opens). Returns 0, -EINVAL (box NULL, unknown
- * limit, 0 where 0 is not allowed), -ERANGE, -ESRCH (not running), -EOPNOTSUPP (an rlimit,
+ * limit, 0 where 0 is not allowed), -ERANGE, -ESRCH (neither running nor held), -EOPNOTSUPP (an rlimit,
  * which is per process; no cgroup for it), or the errno of the cgroup write (-EBUSY: the
  * kernel refuses a memory limit below what the box uses and cannot reclaim). */
 int box_update_limit(box_t *box, box_limit_t limit, uint64_t value);

@@ -816,9 +816,13 @@ int box__cgroup_update_limit(box_t *box, box_limit_t limit, uint64_t value)
         return -EINVAL;
     box__clear_error(box);
     /* Bad arguments are an error in any phase, so they are checked first. */
-    if ((r = box__limit_check(box, limit, value)) < 0 ||
-        (r = check_running(box, "update_limit")) < 0)
+    if ((r = box__limit_check(box, limit, value)) < 0)
         return r;
+    /* A held box (BOX_OPT_HOLD: built, waiting for box_start) sits in its cgroups
+     * already: its limits can change before its program runs (runc updates a created
+     * container). */
+    if (box->state != BOX_RUNNING && box->state != BOX_HELD)
+        return box__error(box, ESRCH, "update_limit: the box is not running");
     d = box__limit_desc(limit);
     if (d->kind == BOX_LIMIT_KIND_RLIMIT)
         return box__error(box, EOPNOTSUPP, "update_limit: %s is an rlimit, set per process "

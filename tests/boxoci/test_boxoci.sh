@@ -297,11 +297,11 @@ END
     t "$mode: resume: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
     # update: the limits written to the container's cgroup (where its pid 1 is; on v2 its
     # processes are in the leaf "init" below), from flags and from --resources on stdin.
-    cgfile() { # CONTROLLER FILE
+    cgfile() { # CONTROLLER FILE [PIDFILE]
       if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-        echo "/sys/fs/cgroup$(dirname "$(sed -n 's/^0:://p' "/proc/$(cat "$w/pid")/cgroup")")/$2"
+        echo "/sys/fs/cgroup$(dirname "$(sed -n 's/^0:://p' "/proc/$(cat "${3:-$w/pid}")/cgroup")")/$2"
       else
-        echo "/sys/fs/cgroup/$1$(grep -E "^[0-9]+:([^:]*,)?$1(,[^:]*)?:" "/proc/$(cat "$w/pid")/cgroup" | cut -d: -f3)/$2"
+        echo "/sys/fs/cgroup/$1$(grep -E "^[0-9]+:([^:]*,)?$1(,[^:]*)?:" "/proc/$(cat "${3:-$w/pid}")/cgroup" | cut -d: -f3)/$2"
       fi
     }
     v2=""
@@ -331,6 +331,15 @@ END
     t "$mode: update: a bad size" 1 'update: --memory 12q: not a size' $rt update --memory 12q c3
     t "$mode: update: flags and --resources" 1 'either with --resources or as flags' \
       $rt update --memory 64m --resources "$w/res.json" c3
+    # update of a created container (as runc allows): its cgroup has the new limit before
+    # start, and its program starts under it.
+    t "$mode: create (to update)" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid9" c9
+    t "$mode: update of a created container" 0 '' $rt update --pids-limit 33 c9
+    t "$mode: update of a created container: the cgroup's limit" 0 '^33$' cat "$(cgfile pids pids.max "$w/pid9")"
+    t "$mode: update --resources of a created container" 0 '' sh -c "echo '{\"pids\":{\"limit\":34}}' | $rt update --resources - c9"
+    t "$mode: start after update" 0 '' $rt start c9
+    t "$mode: start after update: the limit holds" 0 '^34$' cat "$(cgfile pids pids.max "$w/pid9")"
+    t "$mode: delete after update" 0 '' $rt delete --force c9
     # TERM to all: the children end, pid 1 (without a handler) does not.
     t "$mode: kill --all TERM" 0 '' $rt kill --all c3 TERM
     until_n() { for i in $(seq 100); do [ "$($rt ps --format json c3 | tr -cd , | wc -c)" -eq 0 ] && return 0; sleep 0.1; done; return 1; }

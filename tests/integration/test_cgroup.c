@@ -510,6 +510,30 @@ static void test_update_limit(void **state)
     box_free(box);
 }
 
+/* box_update_limit of a box held for box_start (an OCI container in state created): the
+ * cgroup file changes before the program runs, and the program starts under it. */
+static void test_update_limit_held(void **state)
+{
+    const char *const argv[] = { "sh", "-c", "exit 7", NULL };
+    box_t *box = new_test_box();
+    box_status_t st;
+    char text[64];
+
+    (void)state;
+    assert_int_equal(box_set_limit(box, BOX_LIMIT_PIDS, 16), 0);
+    assert_int_equal(box_set_option(box, BOX_OPT_HOLD, 1), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 5), 0);
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "5");
+    assert_int_equal(box_start(box), 0);
+    limit_file_text(box, BOX_LIMIT_PIDS, text, sizeof text);
+    assert_string_equal(text, "5");
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.exit_code, 7);
+    box_free(box);
+}
+
 /* Raise and lower the memory limit of a box with a swap limit: on v1 memsw (memory + swap)
  * moves with it, raised first and lowered last (the kernel refuses memory above memsw:
  * podman update --memory of a container made with --memory-swap failed with EINVAL). */
@@ -1490,6 +1514,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pause_resume, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_pause_needs_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit, cg_setup, cg_teardown),
+        cmocka_unit_test_setup_teardown(test_update_limit_held, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_limit_oom, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_missing_cgroup_parent, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_update_memory_with_swap, cg_setup, cg_teardown),
