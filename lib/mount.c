@@ -344,6 +344,31 @@ static long clone_tree(const char *source, bool recursive)
                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 }
 
+/* A source that only a fallback may need (a masked file's /dev/null, the host's /sys
+ * where a fresh sysfs is refused, a cgroup hierarchy's bind): OPEN_SOURCE opens it O_PATH
+ * while host paths still resolve, and the mount is cloned from it only when it is used.
+ * A detached tree that is never attached costs its closing an RCU grace period
+ * (synchronize_rcu_expedited in the kernel's namespace_unlock, 0.1-1 ms each, more under
+ * load): a box with podman's masked paths and cgroup mount had a dozen of them. */
+static long open_source_path(const char *source, bool dir)
+{
+    return SYS3(SYS_openat, AT_FDCWD, source, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+}
+
+/* Clone the mount at source (open_source_path), give it attr, attach it at target. */
+static long attach_clone(long source, bool recursive, uint64_t attr, long target)
+{
+    long t = SYS3(SYS_open_tree, source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                              AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+    long r = t < 0 ? t : set_attrs(t, attr, recursive);
+
+    if (r >= 0)
+        r = attach(t, target);
+    if (t >= 0)
+        SYS1(SYS_close, t);
+    return r;
+}
+
 /* Populate a fresh tmpfs at dev_fd with the device nodes (bind mounts of the host's, since
  * a user namespace may not mknod), devpts, shm and the usual links. */
 static long fill_dev(long dev_fd, int *trees, struct box_child_error *e, int index)
@@ -488,13 +513,8 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
                 return box__child_fail(e, (int)i, "/proc", t);
             a->trees[i][0] = (int)t;
         } else if (op->type == BOX_MOUNT_SYSFS) {
-            /* The host's /sys, read-only, for where the kernel refuses a fresh sysfs. */
-            t = clone_tree("/sys", true);
-            if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true)) < 0) {
-                SYS1(SYS_close, t);
-                t = r;
-            }
+            /* The host's /sys, for where the kernel refuses a fresh sysfs. */
+            t = open_source_path("/sys", true);
             if (t < 0)
                 return box__child_fail(e, (int)i, "/sys", t);
             a->trees[i][0] = (int)t;
@@ -503,24 +523,14 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
             for (size_t k = 0; k < a->n_cgroups; k++) {
                 if (!a->cgroups[k].source)
                     continue;
-                t = clone_tree(a->cgroups[k].source, false);
-                if (t >= 0 && (r = set_attrs(t, mount_attrs(op->flags) | MOUNT_ATTR_NOEXEC,
-                                             false)) < 0) {
-                    SYS1(SYS_close, t);
-                    t = r;
-                }
+                t = open_source_path(a->cgroups[k].source, true);
                 if (t < 0)
                     return box__child_fail(e, (int)i, a->cgroups[k].source, t);
                 a->cgroup_trees[i * a->n_cgroups + k] = (int)t;
             }
         } else if (op->type == BOX_MOUNT_MASK) {
-            /* /dev/null for a file it may hide: readable (no nodev), never writable. */
-            t = clone_tree("/dev/null", false);
-            if (t >= 0 && (r = set_attrs(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                MOUNT_ATTR_NOEXEC, false)) < 0) {
-                SYS1(SYS_close, t);
-                t = r;
-            }
+            /* /dev/null, for a file it may hide. */
+            t = open_source_path("/dev/null", false);
             if (t < 0)
                 return box__child_fail(e, (int)i, "/dev/null", t);
             a->trees[i][0] = (int)t;
@@ -563,8 +573,9 @@ static long mask_or_protect(const struct box_plan *a, int root_fd, size_t i,
         if (S_ISDIR(stx.stx_mode))
             r = m = box__new_fs("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
                                              MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
-        else
-            r = attach(a->trees[i][0], target);
+        else /* readable (no nodev), never writable */
+            r = attach_clone(a->trees[i][0], false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                        MOUNT_ATTR_NOEXEC, target);
     }
     if (r >= 0 && m >= 0)
         r = attach(m, target);
@@ -656,7 +667,7 @@ static long attach_cgroup(const struct box_plan *a, const struct box_plan_cgroup
     }
     if (m != -EPERM || tree < 0)
         return tree < 0 && m == -EPERM ? -ENOENT : m;
-    return attach(tree, at);
+    return attach_clone(tree, false, attr, at);
 }
 
 /* BOX_MOUNT_CGROUP on a v1 or hybrid host: a tmpfs with a directory per hierarchy (and
@@ -964,7 +975,9 @@ static long apply_op(const struct box_plan *a, long *root, size_t i,
          * host's, read-only. */
         if (m == -EPERM) {
             m = -1;
-            r = attach(a->trees[i][0], target);
+            r = attach_clone(a->trees[i][0], true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                             target);
         }
         break;
     case BOX_MOUNT_CGROUP2:

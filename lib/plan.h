@@ -158,14 +158,15 @@ struct box_plan {
     char *base_owned;     /* owned: base when it is the root's own directory, or NULL */
     const struct box_mount_op *mounts; /* borrowed */
     size_t n_mounts;
-    int (*trees)[BOX_DEV_NODES]; /* owned scratch: per op, detached trees opened in the child */
+    int (*trees)[BOX_DEV_NODES]; /* owned scratch: per op, detached trees opened in the child
+                                    (O_PATH sources of the fallbacks: mount.c) */
     const struct box_overlay *root_overlay; /* borrowed: the root as an overlay, or NULL */
     int *overlay_fds;     /* owned scratch: room for every overlay's layer fds, all -1; NULL
                              when there is no overlay */
     bool overlay_userxattr; /* a user namespace: overlay with user.* xattrs */
     struct box_plan_cgroup *cgroups; /* owned: the hierarchies of BOX_MOUNT_CGROUP mounts */
     size_t n_cgroups;
-    int *cgroup_trees;    /* owned scratch: n_mounts * n_cgroups detached trees of the
+    int *cgroup_trees;    /* owned scratch: n_mounts * n_cgroups O_PATH fds of the
                              sources, opened by OPEN_SOURCE for each BOX_MOUNT_CGROUP op */
     bool cgroup_ns;       /* the box has (or joins) a cgroup namespace: fresh mounts */
     const char *cwd;      /* borrowed: box_set_cwd's, or "/" */
