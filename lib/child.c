@@ -306,6 +306,9 @@ long box__step_hostname(const struct box_plan *p, struct box_child *c)
     return SYS2(SYS_sethostname, p->hostname, __builtin_strlen(p->hostname));
 }
 
+/* Before WAIT_PARENT, as is HOSTNAME: neither needs the maps or the cgroups (the
+ * namespaces' capabilities are ours from clone on), and the kernel's bringing lo up (70-100
+ * us here) then overlaps the parent's writing of the maps instead of following it. */
 long box__step_loopback(const struct box_plan *p, struct box_child *c)
 {
     struct ifreq ifr = { .ifr_name = "lo" };

@@ -21,6 +21,8 @@
     X(FORK, fork, "fork", child, BOTH, "fork into the joined namespaces", p->fork)              \
     X(CLOSE_EARLY, close_early, "close-early", child, SPAWN, "close the caller's descriptors",  \
       box->opts & BOX_OPT_CALLER_MAPS)                                                           \
+    X(HOSTNAME, hostname, "hostname", child, SPAWN, "sethostname", box->ns & BOX_NS_UTS)         \
+    X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo", box->ns & BOX_NS_NET)         \
     X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
     X(CGROUP_JOIN, cgroup_join, "cgroup-join", child, BOTH, "join the box's v1 cgroups",         \
       p->n_cgroup_tasks)                                                                         \
@@ -31,8 +33,6 @@
     X(SETSID, setsid, "setsid", child, SPAWN, "setsid", box->opts & BOX_OPT_NEW_SESSION)         \
     X(TIME_NS, time_ns, "time-ns", child, SPAWN, "make the time namespace",                      \
       box->ns & BOX_NS_TIME)                                                                     \
-    X(HOSTNAME, hostname, "hostname", child, SPAWN, "sethostname", box->ns & BOX_NS_UTS)         \
-    X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo", box->ns & BOX_NS_NET)         \
     X(NET, net, "net", net, SPAWN, "configure eth0 in the box (box_net_veth)", p->net_batch)     \
     X(SYSCTL, sysctl, "sysctl", sysctl, SPAWN, "write sysctl", p->n_sysctls)                     \
     X(HOST_PROC, host_proc, "host-proc", child, SPAWN, "open the host's /proc", p->no_userns)    \
