@@ -1210,50 +1210,112 @@ static unsigned long pid_ns_of(long pid)
     return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
 }
 
-/* kill --all without a box cgroup: every process whose pid namespace is the box's (its
- * pid 1's), found in /proc and signalled through a pidfd that is checked to still be in
- * that namespace once open (a pid reused meanwhile is skipped). A process that forks
- * while we look may leave a child unsignalled (runc freezes the cgroup; there is none). */
-static int kill_pid_ns(box_t *box, int sig)
+/* The processes kill_pid_ns stopped: pidfds, and their pids to know them again. */
+struct stopped {
+    int *fd;
+    long *pid;
+    size_t n, cap;
+};
+
+static bool stopped_has(const struct stopped *s, long pid)
 {
-    unsigned long ns = pid_ns_of(box_pid(box));
+    for (size_t i = 0; i < s->n; i++)
+        if (s->pid[i] == pid)
+            return true;
+    return false;
+}
+
+/* One pass over /proc: SIGSTOP each process of pid namespace ns not stopped yet, through a
+ * pidfd that is checked to still be in that namespace once open (a pid reused meanwhile
+ * is skipped). The number of processes it stopped, or -ENOMEM. */
+static int stop_round(unsigned long ns, struct stopped *s)
+{
     DIR *d = opendir("/proc");
     struct dirent *de;
-    int sent = 0;
+    int found = 0;
 
-    if (!ns || !d || ns == pid_ns_of(getpid())) { /* no pid namespace of its own: refused */
-        if (d)
-            closedir(d);
-        return ns && d ? -EOPNOTSUPP : -ESRCH;
-    }
+    if (!d)
+        return -errno;
     while ((de = readdir(d))) {
         long pid = strtol(de->d_name, NULL, 10);
         int fd;
 
-        if (pid <= 0 || pid_ns_of(pid) != ns ||
+        if (pid <= 0 || stopped_has(s, pid) || pid_ns_of(pid) != ns ||
             (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
             continue;
-        if (pid_ns_of(pid) == ns && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
-            sent++;
-        close(fd);
+        if (pid_ns_of(pid) != ns || syscall(SYS_pidfd_send_signal, fd, SIGSTOP, NULL, 0) < 0) {
+            close(fd);
+            continue;
+        }
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 64;
+            int *fds = realloc(s->fd, cap * sizeof *fds);
+            long *pids = fds ? realloc(s->pid, cap * sizeof *pids) : NULL;
+
+            if (fds)
+                s->fd = fds;
+            if (!pids) {
+                syscall(SYS_pidfd_send_signal, fd, SIGCONT, NULL, 0);
+                close(fd);
+                closedir(d);
+                return -ENOMEM;
+            }
+            s->pid = pids;
+            s->cap = cap;
+        }
+        s->fd[s->n] = fd;
+        s->pid[s->n++] = pid;
+        found++;
     }
     closedir(d);
-    return sent ? 0 : -ESRCH;
+    return found;
+}
+
+/* kill --all without a box cgroup: every process whose pid namespace is the box's (its
+ * pid 1's). runc freezes the cgroup so that no process forks while it signals; without
+ * one, SIGSTOP does it (no process can catch or block it, and a fork under way when it
+ * comes is restarted after SIGCONT): pass after pass over /proc until one finds no
+ * process that was not stopped yet, then each gets sig, then SIGCONT (but after SIGSTOP
+ * itself). A process stopped before kill --all is continued too. */
+static int kill_pid_ns(box_t *box, int sig)
+{
+    unsigned long ns = pid_ns_of(box_pid(box));
+    struct stopped s = { 0 };
+    int sent = 0, r;
+
+    if (!ns)
+        return -ESRCH;
+    if (ns == pid_ns_of(getpid())) /* no pid namespace of its own: refused */
+        return -EOPNOTSUPP;
+    while ((r = stop_round(ns, &s)) > 0)
+        ;
+    for (size_t i = 0; i < s.n; i++)
+        if (r == 0 && syscall(SYS_pidfd_send_signal, s.fd[i], sig, NULL, 0) == 0)
+            sent++;
+    for (size_t i = 0; i < s.n; i++) {
+        if (sig != SIGSTOP || r < 0)
+            syscall(SYS_pidfd_send_signal, s.fd[i], SIGCONT, NULL, 0);
+        close(s.fd[i]);
+    }
+    free(s.fd);
+    free(s.pid);
+    return r < 0 ? r : sent ? 0 : -ESRCH;
 }
 
 /* kill --all: every process of the box's cgroup, each through a pidfd taken now (one that
- * ended since the listing is skipped). Without a box cgroup (rootless on cgroup v1),
- * SIGKILL ends them all through the box's pid 1, the end of its pid namespace, and any
- * other signal goes to each process of that pid namespace (kill_pid_ns). */
+ * ended since the listing is skipped), with the cgroup frozen meanwhile as runc does (so
+ * that none forks a child that the listing misses; a paused box stays paused, one that
+ * cannot be frozen is signalled all the same). Without a box cgroup (rootless on cgroup
+ * v1), SIGKILL ends them all through the box's pid 1, the end of its pid namespace, and
+ * any other signal goes to each process of that pid namespace (kill_pid_ns). */
 static int kill_all(box_t *box, int sig)
 {
+    bool frozen = box_phase(box) != BOX_PHASE_PAUSED && box_pause(box) == 0;
     pid_t *pids;
     ssize_t n = container_pids(box, &pids);
 
     if (n == -EOPNOTSUPP)
         return sig == SIGKILL ? box_kill(box, sig) : kill_pid_ns(box, sig);
-    if (n < 0)
-        return (int)n;
     for (ssize_t i = 0; i < n; i++) {
         int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
 
@@ -1262,6 +1324,10 @@ static int kill_all(box_t *box, int sig)
             close(fd);
         }
     }
+    if (frozen)
+        box_resume(box);
+    if (n < 0)
+        return (int)n;
     free(pids);
     return 0;
 }

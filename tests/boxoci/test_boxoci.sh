@@ -170,6 +170,7 @@ suite() { # MODE (root or rootless)
   t "$mode: create (startContainer to time out)" 0 '' $rt create --bundle "$tmp/a" c7
   t "$mode: a startContainer hook past its timeout fails start" 1 'hooks.startContainer: start: hook 0 \(BOX_HOOK_START\) /bin/sh: did not end within its timeout of 1000 ms' $rt start c7
   t "$mode: ... the program never ran" 1 '' test -e "$w/order"
+  for i in $(seq 100); do $rt state c7 | grep -q stopped && break; sleep 0.1; done
   t "$mode: ... and the container is stopped" 0 '"status": *"stopped"' $rt state c7
   t "$mode: ... and deleted" 0 '' $rt delete c7
   # runtime-spec's order, each hook in its namespace (the runtime's, or the container's
@@ -188,10 +189,10 @@ END
   [ -z "$as" ] || chown nobody "$w/hook.sh"
   rm -f "$w/order"
   hostns=$(readlink /proc/self/ns/mnt)
-  cfg "$tmp/a" "c['process']['args']=['true']; h=lambda n, d: [{'path':'/bin/sh','args':['sh',d+'/hook.sh',n,'$hostns','$w']}]; c['hooks']={n: h(n, '/mnt' if n == 'startContainer' else '$w') for n in ['prestart','createRuntime','createContainer','startContainer','poststart','poststop']}"
+  cfg "$tmp/a" "c['process']['args']=['sleep','10']; h=lambda n, d: [{'path':'/bin/sh','args':['sh',d+'/hook.sh',n,'$hostns','$w']}]; c['hooks']={n: h(n, '/mnt' if n == 'startContainer' else '$w') for n in ['prestart','createRuntime','createContainer','startContainer','poststart','poststop']}"
   t "$mode: hook order: create" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid8" c8
   t "$mode: hook order: start" 0 '' $rt start c8
-  t "$mode: hook order: delete" 0 '' sh -c "sleep 0.2; $rt delete --force c8"
+  t "$mode: hook order: delete" 0 '' $rt delete --force c8
   t "$mode: hooks ran in runtime-spec's order and namespaces" 0 '^prestart runtime host-root createRuntime runtime host-root createContainer container host-root startContainer container box-root poststart runtime host-root poststop runtime host-root $' sh -c "tr '\\n' ' ' <$w/order"
   for k in prestart createRuntime createContainer startContainer poststart; do
     t "$mode: the $k hook's state has the container's host pid" 0 '' sh -c "[ \"\$(grep -o '\"pid\": *[0-9]*' $w/$k.json | grep -o '[0-9]*\$')\" = \"\$(cat $w/pid8)\" ] && [ \"\$(cat $w/pid8)\" -gt 1 ]"
@@ -287,6 +288,17 @@ END
   t "$mode: exec --user: not numbers" 1 'UID\[:GID\] in numbers' $rt exec --user x c3 true
   t "$mode: exec --detach --pid-file" 0 '' $rt exec --detach --pid-file "$w/epid" c3 sleep 50
   t "$mode: exec --detach: it runs" 0 '' kill -0 "$(cat "$w/epid")"
+  # (until_ns.sh PIDFILE OP N: the live processes (not zombies) in the pid namespace of
+  # PIDFILE's, compared with test's OP to N, within 10 s)
+  cat >"$tmp/until_ns.sh" <<'EOF'
+ns=$(readlink /proc/"$(cat "$1")"/ns/pid)
+live() { for p in /proc/[0-9]*; do [ "$(readlink $p/ns/pid 2>/dev/null)" = "$ns" ] && [ -n "$(tr -d '\0' <$p/cmdline 2>/dev/null)" ] && echo "$p $(tr '\0' ' ' <$p/cmdline)"; done; }
+for i in $(seq 100); do
+  [ "$(live | wc -l)" "$2" "$3" ] && exit 0
+  sleep 0.1
+done
+echo "live processes, not $2 $3:"; live; exit 1
+EOF
   if [ -n "$cgroups" ]; then
     t "$mode: ps --format json" 0 "[[,]$(cat "$w/epid")[],]" $rt ps --format json c3
     t "$mode: ps (table)" 0 'sleep 101' $rt ps c3
@@ -351,21 +363,23 @@ END
       $rt update --pids-limit 10 c3
     # kill --all without a cgroup: to every process of the container's pid namespace (the
     # child ends by TERM, pid 1 without a handler does not).
-    # (until_ns.sh PIDFILE OP N: the live processes (not zombies) in the pid namespace of
-    # PIDFILE's, compared with test's OP to N, within 10 s)
-    cat >"$tmp/until_ns.sh" <<'EOF'
-ns=$(readlink /proc/"$(cat "$1")"/ns/pid)
-live() { for p in /proc/[0-9]*; do [ "$(readlink $p/ns/pid 2>/dev/null)" = "$ns" ] && [ -n "$(tr -d '\0' <$p/cmdline 2>/dev/null)" ] && echo "$p $(tr '\0' ' ' <$p/cmdline)"; done; }
-for i in $(seq 100); do
-  [ "$(live | wc -l)" "$2" "$3" ] && exit 0
-  sleep 0.1
-done
-echo "live processes, not $2 $3:"; live; exit 1
-EOF
     t "$mode: pid 1 and its children in the pid namespace" 0 '' sh "$tmp/until_ns.sh" "$w/pid" -gt 1
     t "$mode: kill --all TERM without a cgroup" 0 '' $rt kill --all c3 TERM
     t "$mode: kill --all TERM without a cgroup: only pid 1 is left" 0 '' sh "$tmp/until_ns.sh" "$w/pid" -eq 1
   fi
+  # kill --all while a process of the container forks (a bounded loop, a child of pid 1):
+  # the forked children are signalled too (the cgroup is frozen meanwhile; without one,
+  # every process is stopped first, until none is left unstopped), so only pid 1 (which
+  # ignores TERM) is left.
+  bundle f $flag
+  cfg "$tmp/f" "c['process']['args']=['sh','-c','sh -c \"i=0; while [ \\\$i -lt 400 ]; do sleep 1000 & i=\\\$((i + 1)); [ \\\$((i % 20)) = 0 ] && sleep 0.1; done\" & exec sleep 1000']"
+  t "$mode: a container that forks" 0 '' $rt run --detach --bundle "$tmp/f" --pid-file "$w/pidf" c10
+  t "$mode: ... forking" 0 '' sh "$tmp/until_ns.sh" "$w/pidf" -gt 40
+  t "$mode: kill --all TERM while it forks" 0 '' $rt kill --all c10 TERM
+  t "$mode: kill --all TERM while it forks: only pid 1 is left" 0 '' sh "$tmp/until_ns.sh" "$w/pidf" -eq 1
+  t "$mode: kill --all TERM while it forks: nothing stays stopped" 0 '' sh -c "! grep -q '^State:.*stopped' /proc/\$(cat $w/pidf)/status"
+  t "$mode: delete --force the forking one" 0 '' $rt delete --force c10
+  rm -rf "$tmp/f" "$w/pidf"
   t "$mode: kill --all KILL" 0 '' $rt kill --all c3 KILL
   for i in $(seq 100); do $rt state c3 | grep -q stopped && break; sleep 0.1; done
   t "$mode: killed: state stopped, pid 0" 0 '"status":"stopped","pid":0' sh -c "$rt state c3 | tr -d ' \n'"
