@@ -1314,8 +1314,6 @@ static int kill_all(box_t *box, int sig)
     pid_t *pids;
     ssize_t n = container_pids(box, &pids);
 
-    if (n == -EOPNOTSUPP)
-        return sig == SIGKILL ? box_kill(box, sig) : kill_pid_ns(box, sig);
     for (ssize_t i = 0; i < n; i++) {
         int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
 
@@ -1326,6 +1324,8 @@ static int kill_all(box_t *box, int sig)
     }
     if (frozen)
         box_resume(box);
+    if (n == -EOPNOTSUPP)
+        return sig == SIGKILL ? box_kill(box, sig) : kill_pid_ns(box, sig);
     if (n < 0)
         return (int)n;
     free(pids);
