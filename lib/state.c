@@ -9,10 +9,11 @@
  *           rlimits, Landlock rules, the seccomp filter as classic BPF, env, cwd), and the
  *           caller's label. Text, one "key value" per line, values %XX-escaped; written
  *           once, at box_spawn, to state.tmp and renamed (readers see all of it or none).
- *   exit    box-init's end record (struct box_exit_record): box-init is the pid 1 of every
+ *   exit    box-init's end record (struct box_exit_record): box-init is the pid 1 of a
  *           detached box and writes it through an fd the creator opened, just before it
  *           exits, so the status is there whether or not anyone waits, and whoever reaps
- *           the box (the caller's subreaper, or init) takes nothing from it.
+ *           the box (the caller's subreaper, or init) takes nothing from it. A box without
+ *           box-init (BOX_OPT_NO_INIT) has no exit file: its reaper has the status.
  *   started CLOCK_REALTIME ns at which the program was released (box_spawn, box_start).
  *   start, result   only while the box is held (BOX_OPT_HOLD): FIFOs the held child keeps
  *           open read-write (so they never read EOF and never block an opener). box_start,
@@ -240,9 +241,13 @@ int box__state_create(box_t *box, struct box_state_fds *f)
     close(dirfd);
     if ((r = box__state_lock(box, LOCK_EX)) < 0)
         goto fail;
-    f->exit_wr = openat(box->state_fd, EXIT_FILE,
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (f->exit_wr < 0) {
+    /* Only box-init writes it: without one (BOX_OPT_NO_INIT) the end is the reaper's
+     * waitid, and a file nobody writes is an inode less to make (0.1-1 ms on a busy
+     * ext4, which /run is on some hosts). */
+    f->exit_wr = !(box->opts & BOX_OPT_INIT) ? -1
+                 : openat(box->state_fd, EXIT_FILE,
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f->exit_wr < 0 && (box->opts & BOX_OPT_INIT)) {
         r = box__error(box, errno, "spawn: create %s in the state of %s", EXIT_FILE, box->id);
         goto fail;
     }
