@@ -33,7 +33,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _ffi
 from ._ffi import (  # noqa: F401  (re-exported constants)
@@ -1985,6 +1985,37 @@ class Box(_Closing):
                    (ctypes.c_char_p * (len(args) + 1))(*args, None),
                    (ctypes.c_char_p * (len(items) + 1))(*items, None), data or None,
                    len(data), _uint(timeout_ms, "timeout_ms"))
+
+    def hook_caller(self, when: int, fn: Optional[Callable[[int], None]]) -> None:
+        """``box_hook_caller``: call ``fn(pid)`` in this process during the spawn, while the
+        box's first process (``pid``) waits at ``when`` (``BOX_HOOK_MOUNTED``: its namespaces
+        exist, its mounts are made, before pivot_root and that point's hooks); ``fn`` may
+        call :meth:`hook_input`. An exception from it fails the spawn (its errno for an
+        OSError, else EIO) at step "hook-caller". None removes it (see box_hook(3))."""
+        if _ffi.box_hook_caller is None:
+            raise NotImplementedError("this libbox has no box_hook_caller")
+
+        def call(handle: Any, data: Any) -> int:
+            try:
+                fn(int(_ffi.box_pid(handle)))
+            except OSError as e:
+                return -(e.errno or _errno.EIO)
+            except Exception:  # noqa: BLE001 - any failure of the caller's fails the spawn
+                return -_errno.EIO
+            return 0
+
+        # (kept: the library calls it during spawn)
+        self._hook_fn = _ffi.BOX_HOOK_FN(call) if fn else None
+        self._call("box_hook_caller", int(when),
+                   self._hook_fn or ctypes.cast(None, _ffi.BOX_HOOK_FN), None)
+
+    def hook_input(self, when: int, index: int, input: bytes) -> None:
+        """``box_hook_input``: the ``index``-th hook of ``when`` reads ``input`` instead (before
+        the spawn, or in the :meth:`hook_caller` function; see box_hook(3))."""
+        if _ffi.box_hook_input is None:
+            raise NotImplementedError("this libbox has no box_hook_input")
+        data = bytes(input)
+        self._call("box_hook_input", int(when), _uint(index, "index"), data or None, len(data))
 
     def spawn(self, argv: Sequence[PathLike], stdin: Any = None, stdout: Any = None,
               stderr: Any = None, pass_fds: Optional[Mapping[int, int]] = None,

@@ -403,6 +403,50 @@ def test_hooks(rootfs, tmp_path):
         box.hook(libbox.BOX_HOOK_START, ["relative"])
     assert ei.value.errno == errno.EINVAL
 
+def test_hook_caller(rootfs, tmp_path):
+    """box_hook_caller: the function runs during spawn with the first process's pid (in
+    namespaces other than ours), before the BOX_HOOK_MOUNTED hooks, whose input it may set;
+    one that raises fails the spawn at step hook-caller."""
+    log = tmp_path / "log"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\necho \"hook $(cat)\" >> {log}\n")
+    hook.chmod(0o755)
+    os.chmod(tmp_path, 0o755)
+    seen = []
+
+    def caller(pid):
+        seen.append(os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt"))
+        with open(log, "a") as f:
+            f.write("caller\n")
+        box.hook_input(libbox.BOX_HOOK_MOUNTED, 0, f"pid={pid}".encode())
+        seen.append(pid)
+
+    with libbox.Box(root=rootfs) as box:
+        box.hook(libbox.BOX_HOOK_MOUNTED, [str(hook)], input=b"old")
+        box.hook_caller(libbox.BOX_HOOK_MOUNTED, caller)
+        proc = box.spawn(["true"])
+        assert proc.wait().exit_code == 0
+    assert seen[0] is True and seen[1] > 1
+    assert log.read_text() == f"caller\nhook pid={seen[1]}\n"
+
+    def failing(pid):
+        raise PermissionError(errno.EPERM, "no")
+
+    log.unlink()
+    with libbox.Box(root=rootfs) as box:
+        box.hook(libbox.BOX_HOOK_MOUNTED, [str(hook)])
+        box.hook_caller(libbox.BOX_HOOK_MOUNTED, failing)
+        with pytest.raises(libbox.BoxError) as ei:
+            box.spawn(["true"])
+    assert ei.value.errno == errno.EPERM and ei.value.step == "hook-caller"
+    assert not log.exists()
+    with libbox.Box(root=rootfs) as box:
+        box.hook_caller(libbox.BOX_HOOK_MOUNTED, lambda pid: 1 / 0)
+        with pytest.raises(libbox.BoxError) as ei:
+            box.spawn(["true"])
+    assert ei.value.errno == errno.EIO and ei.value.step == "hook-caller"
+
+
 def test_bad_root(rootfs, tmp_path):
     with pytest.raises((ValueError, libbox.BoxError)):
         libbox.Box(root="relative/dir")
