@@ -282,7 +282,9 @@ typedef enum {
                              each the box's own cgroup in it (with BOX_NS_CGROUP a fresh
                              mount in the box's cgroup namespace, else a bind; where the
                              box has none in a hierarchy, the caller's); on a v2 host
-                             BOX_MOUNT_CGROUP2's mount. Read-only with BOX_MOUNT_RO */
+                             BOX_MOUNT_CGROUP2's mount. Read-only with BOX_MOUNT_RO, and
+                             then a box's own v2 cgroup is bound (its limits in view, its
+                             processes in "init" below) */
 } box_mount_type_t;
 
 #define BOX_MOUNT_RO     (1u << 0) /* read-only (really: the bind mount is remounted ro) */

@@ -592,9 +592,10 @@ static int cgroup_mount_list(box_t *box, const struct discovery *k, struct box_p
             return -ENOMEM;
         p->cgroups = grown;
         cg = &p->cgroups[p->n_cgroups++];
-        *cg = (struct box_plan_cgroup){ NULL, NULL, NULL };
+        *cg = (struct box_plan_cgroup){ NULL, NULL, NULL, NULL };
         cg->source = own_cgroup(box, k, point, root, opts);
         if ((!v2_host && !(cg->name = strdup(name))) ||
+            (!opts[0] && box->cg.leaf && !(cg->box_dir = strdup(box->cg.dir[BOX_CG_V2]))) ||
             (opts[0] && !(cg->fs_opts = strdup(opts))))
             return -ENOMEM;
     }
@@ -641,6 +642,7 @@ void box__cgroup_mount_free(struct box_plan *p)
         free(p->cgroups[i].name);
         free(p->cgroups[i].source);
         free(p->cgroups[i].fs_opts);
+        free(p->cgroups[i].box_dir);
     }
     free(p->cgroups);
     free(p->cgroup_trees);

@@ -330,6 +330,15 @@ static uint64_t mount_attrs(unsigned int flags)
     return attr;
 }
 
+/* What a BOX_MOUNT_CGROUP mount binds of one hierarchy: the box's own cgroup2 cgroup
+ * (above its leaf) when the mount is read-only, so that the box reads its limits but cannot
+ * raise them (a writable mount is the cgroup namespace's root, the leaf, whose parent's
+ * files stay out of reach, as in runc); else the source. */
+static const char *cgroup_source(const struct box_plan_cgroup *cg, unsigned int flags)
+{
+    return (flags & BOX_MOUNT_RO) && cg->box_dir ? cg->box_dir : cg->source;
+}
+
 static long set_attrs(long fd, uint64_t attr, bool recursive)
 {
     struct mount_attr ma = { .attr_set = attr };
@@ -521,11 +530,13 @@ long box__step_open_source(const struct box_plan *a, struct box_child *c)
         } else if (op->type == BOX_MOUNT_CGROUP) {
             /* Each hierarchy's source, for a bind (or the fallback of a fresh mount). */
             for (size_t k = 0; k < a->n_cgroups; k++) {
-                if (!a->cgroups[k].source)
+                const char *src = cgroup_source(&a->cgroups[k], op->flags);
+
+                if (!src)
                     continue;
-                t = open_source_path(a->cgroups[k].source, true);
+                t = open_source_path(src, true);
                 if (t < 0)
-                    return box__child_fail(e, (int)i, a->cgroups[k].source, t);
+                    return box__child_fail(e, (int)i, src, t);
                 a->cgroup_trees[i * a->n_cgroups + k] = (int)t;
             }
         } else if (op->type == BOX_MOUNT_MASK) {
@@ -651,12 +662,16 @@ static long fresh_cgroup(const struct box_plan_cgroup *cg, uint64_t attr)
 }
 
 /* One hierarchy at `at`: in the box's cgroup namespace a fresh mount (its root is the
- * box's cgroup), else, or where the kernel refuses one, the bind of its source. */
+ * box's cgroup), else, or where the kernel refuses one, the bind of its source. A
+ * read-only cgroup2 mount of a box with a leaf binds the box's own cgroup instead: the
+ * fresh mount's root would be the leaf, without the box's limits. */
 static long attach_cgroup(const struct box_plan *a, const struct box_plan_cgroup *cg,
                           int tree, long at, uint64_t attr)
 {
     long m = -EPERM, r;
 
+    if ((attr & MOUNT_ATTR_RDONLY) && cg->box_dir && tree >= 0)
+        return attach_clone(tree, false, attr, at);
     if (a->cgroup_ns || !cg->name) { /* on a v2 host the mount is BOX_MOUNT_CGROUP2's */
         m = fresh_cgroup(cg, attr);
         if (m >= 0) {

@@ -68,6 +68,10 @@ struct box_plan_cgroup {
     char *fs_opts; /* v1: the hierarchy's controllers and name= ("cpu,cpuacct",
                       "name=systemd") for a fresh mount in the box's cgroup namespace;
                       NULL: cgroup2 */
+    char *box_dir; /* cgroup2: the box's own cgroup, above the leaf that is source and the
+                      cgroup namespace's root; a read-only mount binds it, so that the box
+                      sees its limits (memory.max) as a runc container does; NULL where
+                      the box has no leaf */
 };
 
 /* seccomp.c: one classic BPF program of the caller's (box_seccomp_add_bpf). */

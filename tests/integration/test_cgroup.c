@@ -714,15 +714,16 @@ static void test_limit_status(void **state)
 static const char cgroup_mount_script[] =
     "cat /mnt/cg/memory/memory.limit_in_bytes 2>&- || cat /mnt/cg/memory.max 2>&- || "
     "echo no-limit-file; "
-    "for d in /mnt/cg/memory /mnt/cg/unified /mnt/cg; do "
+    "for d in /mnt/cg/memory /mnt/cg/unified /mnt/cg/init /mnt/cg; do "
     "  [ -e $d/cgroup.procs ] && grep -qx $$ $d/cgroup.procs && echo mine && break; done; "
     "[ -e /mnt/cg/cgroup.controllers ] || [ \"$(ls /mnt/cg)\" = \"$(ls /mnt/host)\" ] && "
     "echo layout; touch /mnt/cg/x 2>&- || echo ro; "
-    "[ -e /mnt/cg/cgroup.controllers ] || touch /mnt/cg/memory/x 2>&- || echo ro";
+    "[ -e /mnt/cg/cgroup.controllers ] || touch /mnt/cg/memory/x 2>&- || echo ro; "
+    "sed -n 's/^0::/cg /p' /proc/self/cgroup";
 
-/* On a pure v2 host the mount shows the box's leaf <box>/init, where its processes are:
- * the memory limit is on its parent, which the box does not see (a known gap: runc's
- * container sees its own memory.max). */
+/* On a pure v2 host the read-only mount is the box's own cgroup, with its memory.max (as
+ * in a runc container); its processes are in the leaf init/ below it, the root of its
+ * cgroup namespace ("0::/"). */
 static void test_cgroup_mount(void **state)
 {
     box_features_t feat;
@@ -746,8 +747,8 @@ static void test_cgroup_mount(void **state)
         assert_int_equal(box_mount(box, BOX_MOUNT_CGROUP, "x", "/mnt/cg", 0), -EINVAL);
         assert_int_equal(run_box(box, cgroup_mount_script, out, sizeof out, &st), 0);
         assert_int_equal(st.exit_code, 0);
-        assert_string_equal(out, v2 ? "no-limit-file\nmine\nlayout\nro\n"
-                                    : "67108864\nmine\nlayout\nro\nro\n");
+        assert_string_equal(out, v2 ? "67108864\nmine\nlayout\nro\ncg /\n"
+                                    : "67108864\nmine\nlayout\nro\nro\ncg /\n");
         box_free(box);
     }
 }
