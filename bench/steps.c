@@ -4,8 +4,9 @@
  * N spawns of the time from that mark to the next one that was reached; the last rows are
  * the exec as the parent saw it and the wait for the no-op's exit.
  *
- * Usage: steps [-n N] [--noop PATH] [--cgroup] [--pool]
- *   --pool  the cgroups from a box_cgroup_pool (with --cgroup): reused, not made and removed */
+ * Usage: steps [-n N] [--noop PATH] [--cgroup] [--pool] [--image]
+ *   --pool   the cgroups from a box_cgroup_pool (with --cgroup): reused, not made and removed
+ *   --image  the box of bench/spawn's image case: BENCH_IMAGE (overlay root) for the root */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,9 @@ int main(int argc, char **argv)
 {
     const char *noop = NOOP_PATH;
     long n = 300;
-    int cgroup = 0;
+    int cgroup = 0, image = 0;
     box_cgroup_pool_t *pool = NULL;
+    box_store_t *store = NULL;
     double *ms[N_MARKS], total_med = 0, total_p99 = 0, *total;
     /* The parent's own view, in parallel with the child's steps. */
     static const int parent_marks[] = { BOX_PROF_CLONE, BOX_PROF_CLONED, BOX_PROF_RELEASED,
@@ -84,8 +86,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--pool") == 0 && !pool) {
             if (box_cgroup_pool_new(&pool, 4) < 0)
                 die("box_cgroup_pool_new");
+        } else if (strcmp(argv[a], "--image") == 0) {
+            image = 1;
         } else {
-            fprintf(stderr, "usage: steps [-n N] [--noop PATH] [--cgroup] [--pool]\n");
+            fprintf(stderr, "usage: steps [-n N] [--noop PATH] [--cgroup] [--pool] "
+                    "[--image]\n");
             return 2;
         }
     }
@@ -101,6 +106,8 @@ int main(int argc, char **argv)
         if (!(pms[k] = calloc(n, sizeof(double))))
             die("calloc");
     bench_root_make((const char *const[]){ noop }, 1);
+    if (image && !(store = bench_image_make()))
+        die("bench_image_make");
 
     for (long i = -5; i < n; i++) { /* 5 warm-up spawns */
         const char *const args[] = { "/noop", NULL };
@@ -113,7 +120,8 @@ int main(int argc, char **argv)
         if (box_new(&box, 0) < 0)
             die("box_new");
         box__set_profile(box, stamps);
-        if (box_set_root(box, bench_root, 0) < 0 ||
+        if ((store ? box_set_image(box, store, BENCH_IMAGE, 0)
+                   : box_set_root(box, bench_root, 0)) < 0 ||
             box_mount(box, BOX_MOUNT_PROC, NULL, "/proc", 0) < 0 ||
             box_mount(box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
             (cgroup && box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20) < 0) ||
@@ -123,6 +131,7 @@ int main(int argc, char **argv)
             st.end != BOX_END_EXITED || st.exit_code != 0) {
             fprintf(stderr, "steps: %s\n", box_errmsg(box));
             box_cgroup_pool_free(pool);
+            bench_image_remove(store);
             bench_root_remove();
             return 1;
         }
@@ -176,6 +185,7 @@ int main(int argc, char **argv)
         free(pms[k]);
     }
     box_cgroup_pool_free(pool);
+    bench_image_remove(store);
     bench_root_remove();
     for (int m = 0; m < N_MARKS; m++)
         free(ms[m]);
