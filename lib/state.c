@@ -7,14 +7,16 @@
  *           is never taken for the box), its cgroups, and what box_exec needs to enter it
  *           (namespaces, uid/gid/groups, capabilities, options such as no_new_privs, the
  *           rlimits, Landlock rules, the seccomp filter as classic BPF, env, cwd), and the
- *           caller's label. Text, one "key value" per line, values %XX-escaped; written
- *           once, at box_spawn, to state.tmp and renamed (readers see all of it or none).
+ *           caller's label, and (a "started" line) the CLOCK_REALTIME ns at which the
+ *           program was released. Text, one "key value" per line, values %XX-escaped;
+ *           written at box_spawn to state.tmp and renamed (readers see all of it or none);
+ *           a held box's "started" line is appended by box_start, and box_update_limit's
+ *           "limit" lines by a rewrite, both under the exclusive lock.
  *   exit    box-init's end record (struct box_exit_record): box-init is the pid 1 of a
  *           detached box and writes it through an fd the creator opened, just before it
  *           exits, so the status is there whether or not anyone waits, and whoever reaps
  *           the box (the caller's subreaper, or init) takes nothing from it. A box without
  *           box-init (BOX_OPT_NO_INIT) has no exit file: its reaper has the status.
- *   started CLOCK_REALTIME ns at which the program was released (box_spawn, box_start).
  *   start, result   only while the box is held (BOX_OPT_HOLD): FIFOs the held child keeps
  *           open read-write (so they never read EOF and never block an opener). box_start,
  *           from any process, opens result for reading, writes one byte to start and
@@ -53,7 +55,7 @@
 #define STATE_FILE "state"
 #define STATE_TMP "state.tmp"
 #define EXIT_FILE "exit"
-#define STARTED_FILE "started"
+#define STARTED_FILE "started" /* where an earlier libbox kept the start time: removed */
 #define START_FIFO "start"
 #define RESULT_FIFO "result"
 #define STATE_MAX (4u << 20) /* bytes of a state file libbox reads */
@@ -316,15 +318,38 @@ static int write_atomic(box_t *box, const char *name, const char *data, size_t l
     return 0;
 }
 
-static int write_started(box_t *box)
+/* The program is released now: box->started_ns (CLOCK_REALTIME). */
+static void note_started(box_t *box)
 {
-    char buf[32];
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     box->started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)box->started_ns);
-    return write_atomic(box, STARTED_FILE, buf, strlen(buf));
+}
+
+/* box_start of a held box: the "started" line appended to the state file (the caller holds
+ * the exclusive lock). Appending makes no inode (a file of its own cost the start an inode
+ * and a rename: 0.1-1 ms on a busy ext4); a short write is cut off again, so that readers
+ * never see half a line. */
+static int append_started(box_t *box)
+{
+    char line[40];
+    struct stat st;
+    int n, r = 0, fd;
+
+    note_started(box);
+    n = snprintf(line, sizeof line, "started %llu\n", (unsigned long long)box->started_ns);
+    fd = openat(box->state_fd, STATE_FILE, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        r = -errno;
+    else if (write(fd, line, (size_t)n) != n) {
+        r = errno ? -errno : -EIO;
+        if (ftruncate(fd, st.st_size) < 0)
+            r = -errno;
+    }
+    if (fd >= 0)
+        close(fd);
+    return r < 0 ? box__error(box, -r, "start: the state file of %s", box->id) : 0;
 }
 
 /* ---- the state file: writing ---- */
@@ -442,14 +467,16 @@ int box__state_write(box_t *box, const struct box_plan *p, bool held)
         put_str(&b, "cgroup_leaf", box->cg.leaf);
     if (box->label)
         put_str(&b, "label", box->label);
+    if (!held) {
+        note_started(box);
+        put(&b, "started %llu\n", (unsigned long long)box->started_ns);
+    }
     if (b.failed) {
         free(b.data);
         return box__error(box, ENOMEM, "spawn: state of %s", box->id);
     }
     r = write_atomic(box, STATE_FILE, b.data, b.len);
     free(b.data);
-    if (r == 0 && !held)
-        r = write_started(box);
     return r;
 }
 
@@ -707,6 +734,9 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         if (box->label || (r = unescape(value, &s)) < 0)
             return r;
         box->label = s;
+    } else if (strcmp(key, "started") == 0) {
+        if (box->started_ns || parse_u64(value, UINT64_MAX, &box->started_ns) < 0)
+            return -1;
     } else {
         return -1;
     }
@@ -796,7 +826,7 @@ static int read_file(box_t *box, const char *name, char **out, size_t *len)
 
 int box__state_load(box_t *box, const char *dir, const char *id)
 {
-    char *text, *started;
+    char *text;
     size_t len;
     int dirfd, r;
 
@@ -824,15 +854,6 @@ int box__state_load(box_t *box, const char *dir, const char *id)
     free(text);
     if (r == 0 && strcmp(box->id, id) != 0)
         r = box__error(box, EPROTO, "open: the state file of %s names the box %s", id, box->id);
-    if (r == 0 && read_file(box, STARTED_FILE, &started, &len) == 0) {
-        uint64_t ns;
-
-        if (len > 0 && started[len - 1] == '\n')
-            started[len - 1] = '\0';
-        if (parse_u64(started, UINT64_MAX, &ns) == 0)
-            box->started_ns = ns;
-        free(started);
-    }
     box__state_unlock(box);
     return r;
 }
@@ -929,7 +950,7 @@ int box__state_start(box_t *box)
     } else if (n != 0) {
         r = box__error(box, n < 0 ? errno : EIO, "start: read the result of box %s", box->id);
     } else {
-        r = write_started(box);
+        r = append_started(box);
     }
 done:
     unlinkat(box->state_fd, START_FIFO, 0);

@@ -57,6 +57,23 @@ static box_t *parsed(const char *text, size_t len, int *r)
     return box;
 }
 
+/* The state file at path, parsed (the test fails where it cannot be read). */
+static box_t *parsed_file(const char *path)
+{
+    char text[8192];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+    ssize_t n;
+    box_t *box;
+
+    assert_true(fd >= 0);
+    n = read(fd, text, sizeof text);
+    close(fd);
+    assert_true(n > 0 && n < (ssize_t)sizeof text);
+    box = parsed(text, (size_t)n, &r);
+    assert_int_equal(r, 0);
+    return box;
+}
+
 static void test_parse_valid(void **state)
 {
     box_t *box;
@@ -191,12 +208,10 @@ static void test_parse_hostile(void **state)
 /* What the writer writes, the parser reads: odd bytes in env, cwd and label survive. */
 static void test_write_parse_round_trip(void **state)
 {
-    char dir[] = "/tmp/libbox-test-state-XXXXXX", path[128], text[8192];
+    char dir[] = "/tmp/libbox-test-state-XXXXXX", path[128];
     struct sock_filter insns[2] = { { 0x20, 0, 0, 4 }, { 0x06, 0, 0, 0x7fff0000 } };
     struct box_plan p = { 0 };
     box_t *box, *back;
-    ssize_t n;
-    int fd, r;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -215,13 +230,7 @@ static void test_write_parse_round_trip(void **state)
     p.seccomp_len = 2;
     assert_int_equal(box__state_write(box, &p, true), 0);
     snprintf(path, sizeof path, "%s/state", dir);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    assert_true(fd >= 0);
-    n = read(fd, text, sizeof text);
-    close(fd);
-    assert_true(n > 0 && n < (ssize_t)sizeof text);
-    back = parsed(text, (size_t)n, &r);
-    assert_int_equal(r, 0);
+    back = parsed_file(path);
     assert_string_equal(back->id, "rt_1.x+y");
     assert_int_equal(back->pid, 77);
     assert_int_equal(back->starttime, 999);
@@ -235,8 +244,13 @@ static void test_write_parse_round_trip(void **state)
     assert_true(back->gid == (gid_t)-1);
     assert_int_equal(back->n_seccomp_bpf, 1);
     assert_memory_equal(back->seccomp_bpf[0].insns, insns, sizeof insns);
+    assert_true(back->started_ns == 0); /* held: box_start appends its "started" line */
     box_free(back);
-    /* held: no started file yet */
+    /* not held: the start time is in the state itself, no file of its own */
+    assert_int_equal(box__state_write(box, &p, false), 0);
+    back = parsed_file(path);
+    assert_true(back->started_ns == box->started_ns && box->started_ns > 0);
+    box_free(back);
     snprintf(path, sizeof path, "%s/started", dir);
     assert_int_equal(access(path, F_OK), -1);
     box__state_remove(box); /* removes its files; the directory goes by name elsewhere */
