@@ -49,10 +49,12 @@ for i in $(seq "$n"); do
   done
 done
 echo "$n iterations, podman $(podman version --format '{{.Client.Version}}'), $(uname -r)"
-echo "| podman run --rm, runtime | median ms | mean ms | min ms |"
-echo "|---|---:|---:|---:|"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| podman run --rm, runtime | median ms | p99 ms | mean ms | min ms |"
+echo "|---|---:|---:|---:|---:|"
 for r in $runtimes; do
   sort -n "$tmp/$r.times" | awk -v r="$r" '{ a[NR] = $1; s += $1 }
-    END { printf "| %s | %.1f | %.1f | %.1f |\n", r, a[int((NR + 1) / 2)] / 1000,
-          s / NR / 1000, a[1] / 1000 }'
+    END { p = int((NR * 99 + 99) / 100); if (p > NR) p = NR
+          printf "| %s | %.1f | %.1f | %.1f | %.1f |\n", r, a[int((NR + 1) / 2)] / 1000,
+          a[p] / 1000, s / NR / 1000, a[1] / 1000 }'
 done
