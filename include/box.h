@@ -614,8 +614,9 @@ int box_net_publish(box_t *box, const char *spec);
  * others as they are, defaults included: box_set_option(box, BOX_OPT_INIT, 1).
  * box_set_options replaces the whole mask, defaults included (pass them to keep them).
  * Phase: before box_spawn(). Returns 0 or -EINVAL (box NULL, unknown bits), -EBUSY. */
-#define BOX_OPT_CAPS_INHERITABLE (1u << 9) /* the kept capabilities are inheritable too,
-                                            also for uid 0 (bwrap's --cap-add/--cap-drop) */
+#define BOX_OPT_CAPS_INHERITABLE (1u << 9) /* the kept capabilities are inheritable and
+                                            ambient too, also for uid 0 (bwrap's
+                                            --cap-add/--cap-drop) */
 #define BOX_OPT_DETACH          (1u << 10) /* the box outlives the caller: it needs an id
                                             (box_set_id), keeps its state in a state
                                             directory (box_set_state_dir) where box_open

@@ -112,7 +112,11 @@ void box__caps_prepare(const box_t *box, struct box_plan *a)
     a->cap_keep = box->cap_keep & box__caps_valid_mask();
     a->cap_keep_held = box->cap_keep_all;
     a->cap_bounding_only = false;
-    a->cap_ambient = a->uid != 0 && a->cap_keep != 0; /* the plan's uid, set before */
+    /* The plan's uid, set before. For uid 0 only with BOX_OPT_CAPS_INHERITABLE: bwrap
+     * raises the ambient set for what it keeps once --cap-add/--cap-drop made it
+     * inheritable. */
+    a->cap_ambient = a->cap_keep != 0 &&
+                     (a->uid != 0 || (box->opts & BOX_OPT_CAPS_INHERITABLE));
     a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
     if (box->opts & BOX_OPT_CAPS_BOUNDING_ONLY)
         box__caps_bounding_only(a);
@@ -152,7 +156,8 @@ long box__step_caps_bounding(const struct box_plan *a, struct box_child *c)
 }
 
 /* Child, after SETUID: effective = permitted = kept (inheritable too when they must go
- * through exec as ambient capabilities), ambient = kept for a non-zero uid, else empty. */
+ * through exec as ambient capabilities), ambient = kept for a non-zero uid or with
+ * BOX_OPT_CAPS_INHERITABLE, else empty. */
 long box__step_caps(const struct box_plan *a, struct box_child *c)
 {
     int *failed = &c->e.index;

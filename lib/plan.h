@@ -200,7 +200,8 @@ struct box_plan {
     /* Capabilities (caps.c). */
     uint64_t cap_keep;    /* kept: bounding, permitted, effective */
     bool cap_keep_held;   /* box_cap_keep_all: keep those of cap_keep the child holds */
-    bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0 */
+    bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0
+                             (and for uid 0 with BOX_OPT_CAPS_INHERITABLE, as bwrap) */
     bool cap_inheritable; /* inheritable (cap_ambient or BOX_OPT_CAPS_INHERITABLE) */
     bool cap_bounding_only; /* BOX_OPT_CAPS_BOUNDING_ONLY and a uid other than 0: cap_keep
                                is the bounding set only, the program starts with none */

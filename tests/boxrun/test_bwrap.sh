@@ -433,9 +433,13 @@ if [ "$(id -u)" = 0 ]; then
   mine=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
   t "root keeps its capabilities" 0 "^CapEff:[[:space:]]+$mine\$" \
     "$bw" $rb grep CapEff /proc/self/status
-  want=$(printf '%016x' $((0x$mine & ~(1 << 5))))
-  t "--cap-drop CAP_KILL drops only CAP_KILL" 0 "^CapEff:[[:space:]]+$want\$" \
+  nokill=$(printf '%016x' $((0x$mine & ~(1 << 5))))
+  t "--cap-drop CAP_KILL drops only CAP_KILL" 0 "^CapEff:[[:space:]]+$nokill\$" \
     "$bw" $rb --cap-drop CAP_KILL grep CapEff /proc/self/status
+  # bwrap makes what it keeps inheritable once --cap-add/--cap-drop is given, and raises
+  # each of them in the ambient set, for uid 0 too
+  t "--cap-drop CAP_KILL: the rest is ambient too" 0 "^CapAmb:[[:space:]]+$nokill\$" \
+    "$bw" $rb --cap-drop CAP_KILL grep CapAmb /proc/self/status
   t "--cap-drop ALL" 0 '^CapEff:[[:space:]]+0+$' "$bw" $rb --cap-drop ALL grep CapEff /proc/self/status
   t "--dev-bind / / keeps devices: /dev/null works" 0 '^ok$' \
     "$bw" --dev-bind / / sh -c 'echo x > /dev/null && echo ok'
@@ -462,6 +466,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   t "nobody: no capabilities" 0 '^CapEff:[[:space:]]+0+$' "$bw" $rb grep CapEff /proc/self/status
   t "nobody: --cap-add in its user namespace" 0 '^CapEff:[[:space:]]+0+20$' \
     "$bw" $rb --unshare-user --cap-add CAP_KILL grep CapEff /proc/self/status
+  t "nobody: --cap-add: ambient too" 0 '^CapAmb:[[:space:]]+0+20$' \
+    "$bw" $rb --unshare-user --cap-add CAP_KILL grep CapAmb /proc/self/status
   t "nobody: the caller's uid" 0 '^65534$' "$bw" $rb id -u
   t "nobody: nested" 0 '^hello$' "$bw" --unshare-user --uid 0 --gid 0 --cap-add ALL \
     --bind / / --bind /proc /proc -- "$bw" --unshare-all --bind / / --bind /proc /proc echo hello

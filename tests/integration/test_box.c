@@ -1940,7 +1940,7 @@ static void test_caps_bounding_only(void **state)
     }
 }
 
-/* BOX_OPT_CAPS_INHERITABLE: kept capabilities inheritable for uid 0 too. */
+/* BOX_OPT_CAPS_INHERITABLE: kept capabilities inheritable and ambient for uid 0 too. */
 static void test_caps_inheritable(void **state)
 {
     char out[OUT_MAX];
@@ -1950,9 +1950,10 @@ static void test_caps_inheritable(void **state)
     (void)state;
     assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
     assert_int_equal(box_set_options(box, BOX_OPT_CAPS_INHERITABLE), 0);
-    assert_int_equal(run_box(box, "grep -E '^Cap(Inh|Eff)' /proc/self/status", out, sizeof out,
-                             &st), 0);
-    assert_string_equal(out, "CapInh:\t0000000000000020\nCapEff:\t0000000000000020\n");
+    assert_int_equal(run_box(box, "grep -E '^Cap(Inh|Eff|Amb)' /proc/self/status", out,
+                             sizeof out, &st), 0);
+    assert_string_equal(out, "CapInh:\t0000000000000020\nCapEff:\t0000000000000020\n"
+                             "CapAmb:\t0000000000000020\n");
     box_free(box);
 }
 
