@@ -19,14 +19,27 @@
 # carries 0.11.1 itself. Only the upstream tarball is needed (the mirror may lack the
 # .dsc of a point-release update; then the tarball alone is used, and the script says so).
 #
+# LIBBOX_BWRAP_SUITE_BUILD=1 also builds bwrap itself from that tarball (meson; libcap-dev,
+# installed with apt-get when missing and root) and runs the suite against it: the
+# reference for "what bwrap passes on this machine" (Debian's patches not applied).
+#
 # test-run.sh stops at its first failure (set -e). To count every test, the copy we run is
 # rewritten on the fly: no set -e, fatal() marks the current test failed instead of
 # exiting, and each `echo "ok ...` reports "not ok" when a command of that test failed.
 # Skips are the suite's own ("ok ... # SKIP ...").
 #
-# Measured 2026-12-02 on this project's Debian 12 host (passed/failed/skipped; README.md):
-#   0.8.0 suite:  bwrap-libbox root 49/2/10, nobody 55/0/6; Debian's bwrap 50/1/10, 55/0/6
-#   0.12.0 suite: bwrap-libbox root 120/7/10, nobody 125/6/6; bwrap 0.8 104/21/12, 107/21/9
+# Measured 2026-12-02 15:05 UTC on this project's Debian 12 host, with python3-seccomp
+# installed (test-seccomp.py runs: 6 cases) and LIBBOX_BWRAP_SUITE_BUILD=1
+# (passed/failed/skipped; README.md):
+#   0.8.0 suite:  bwrap-libbox root 55/2/9, nobody 61/0/5; Debian's bwrap 56/1/9, 61/0/5;
+#                 bwrap 0.8.0 built 56/1/9, 61/0/5
+#   0.12.0 suite: bwrap-libbox root 126/7/9, nobody 131/6/5; bwrap 0.12.0 built 130/3/9,
+#                 133/3/6; Debian's bwrap 0.8 110/21/11, 113/21/8
+# Every test bwrap 0.12 passes here passes with bwrap-libbox but four: three
+# *_to_symlink_dest_fails (0.12's refusal, which 0.11's suite tests the opposite of) and,
+# as root, the prctl count of "pre-exec failure doesn't include exit-code"; bwrap 0.12
+# fails test_tmpfs* too. Skips (the environment): no FUSE mount (4), nothing unreadable to
+# root (4, root only), /dev/log not a socket (1); as nobody bwrap also skips test_mqueue.
 # Each failure of bwrap-libbox that is left has its reason in known() below.
 set -u
 build=${1:?usage: bwrap-suite.sh BUILD_DIR [BWRAP...]}
@@ -73,6 +86,29 @@ tar -C "$work/src" -xf "$work"/src/bubblewrap_*.orig.tar.*
 suite=$(echo "$work"/src/bubblewrap-*/tests)
 echo "# suite: $(basename "$(dirname "$suite")") (Debian's source package)"
 
+# LIBBOX_BWRAP_SUITE_BUILD=1: bwrap itself, built with meson from the same tarball (the
+# upstream release whose suite this is; Debian's patches are not applied), is run too: the
+# reference for which of this suite's tests bwrap passes on this machine.
+if [ -n "${LIBBOX_BWRAP_SUITE_BUILD:-}" ]; then
+  if ! pkg-config --exists libcap; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get -qq install -y libcap-dev >"$work/deps.log" 2>&1
+    fi
+    pkg-config --exists libcap || { echo "bwrap-suite: SKIP: building bwrap needs libcap-dev"; exit 77; }
+  fi
+  if ! meson setup "$work/bwrap-build" "$(dirname "$suite")" -Dman=disabled -Dselinux=disabled \
+         -Dtests=false -Dbash_completion=disabled -Dzsh_completion=disabled \
+         >"$work/bwrap-build.log" 2>&1 ||
+     ! ninja -C "$work/bwrap-build" bwrap >>"$work/bwrap-build.log" 2>&1; then
+    echo "bwrap-suite: cannot build bwrap:"
+    sed 's/^/  /' "$work/bwrap-build.log"
+    exit 2
+  fi
+  chmod -R a+rX "$work/bwrap-build"
+  bwraps+=("$work/bwrap-build/bwrap")
+  echo "# built: $("$work/bwrap-build/bwrap" --version)"
+fi
+
 python=/usr/bin/python3 # Debian's, which has python3-seccomp
 [ -x "$python" ] || python=python3
 
@@ -91,23 +127,31 @@ known() {
   case $1 in
     *"pre-exec failure doesn't include exit-code"*)
       [ "$2" = root ] && echo "the test makes the 39th prctl(2) of each process fail" \
-        "(strace -e fault=prctl:when=39), a count of bwrap's own calls; as root" \
-        "bwrap-libbox's box process makes 5, so none fails and the program runs." \
-        "tests/boxrun/test_bwrap_strace.sh aims at bwrap-libbox's own last prctl instead" ;;
+        "(strace -e fault=prctl:when=39), a count of bwrap's own calls: bwrap's (0.8, 0.12)" \
+        "child, as root, tries PR_CAP_AMBIENT_RAISE for each capability it keeps (40" \
+        "here; each refused with EPERM, as none is inheritable: they change nothing)," \
+        "so its 39th prctl is one of those; bwrap-libbox's box process makes 5, so none" \
+        "fails and the program runs. tests/boxrun/test_bwrap_strace.sh aims at" \
+        "bwrap-libbox's own last prctl instead" ;;
     *"to_symlink_dest_fails"*)
-      echo "bubblewrap 0.12 refuses a mount onto a symbolic link; 0.11, which bwrap-libbox" \
-        "is, binds where the link points (0.8's and 0.11's test-run.sh: 'can bind a" \
-        "destination over a symlink', which such a refusal fails); --nofollow before the" \
-        "mount gives 0.12's refusal (tests/boxrun/test_bwrap.sh)" ;;
+      echo "bubblewrap 0.12 refuses a mount onto a symbolic link (with its fix for" \
+        "GHSA-pxhw-h44j-8pfx; 0.12's suite dropped 0.11's test of the opposite);" \
+        "bwrap-libbox is 0.11, which binds where the link points: 0.8's and 0.11's" \
+        "test-run.sh check 'can bind a destination over a symlink' (4 cases) with the" \
+        "same command line, which this refusal would fail; --nofollow before the mount" \
+        "gives 0.12's refusal (tests/boxrun/test_bwrap.sh)" ;;
     *"test_tmpfs"*)
-      echo "the suite's own bug, with any bwrap (Debian's too): _statfs_type() hands" \
-        "statfs(2) a 16-byte struct (f_type, f_bsize) where glibc's struct statfs is 120" \
-        "bytes, so python3 dies of SIGSEGV in the sandbox helper ('sandbox helper closed" \
-        "connection'); the same call outside any sandbox crashes too" ;;
+      echo "the suite's own bug, with any bwrap (bwrap 0.12 built from this tarball" \
+        "too): _statfs_type() hands statfs(2) a 16-byte struct (f_type, f_bsize) where" \
+        "glibc's struct statfs is 120 bytes, so python3 corrupts its heap and dies of" \
+        "SIGSEGV in the sandbox helper ('sandbox helper closed connection'); the same" \
+        "call outside any sandbox crashes Debian 12's python3 too" ;;
     *"can disable nested userns"*)
-      [ "$2" = root ] && echo "fails with Debian's bwrap too: run as root, the inner" \
-        "'\$BWRAP --dev-bind / / true' is uid 0 of the outer box and needs no user" \
-        "namespace, so it works where the test wants it refused (upstream's CI is not root)" ;;
+      [ "$2" = root ] && echo "0.8.0's test, failed by bwrap 0.8.0 built here and Debian's" \
+        "bwrap too: run as root, the inner '\$BWRAP --dev-bind / / true' is uid 0 of the" \
+        "outer box and needs no user namespace, so it works where the test wants it" \
+        "refused; the test's fix (--unshare-user there: Debian's patch, upstream's later" \
+        "suites, 0.12's included) is not in the tarball" ;;
   esac
 }
 
@@ -137,7 +181,9 @@ for bw in "${bwraps[@]}"; do
   for t in test-run.sh test-specifying-userns.sh test-specifying-pidns.sh test-seccomp.py \
            test-sandbox.py; do
     [ -e "$suite/$t" ] || continue
-    log=$work/$who-$(basename "$bw")-$t.log
+    tag=$(basename "$bw")
+    [ "$bw" = "$work/bwrap-build/bwrap" ] && tag=bwrap-built # not /usr/bin/bwrap's logs
+    log=$work/$who-$tag-$t.log
     if [ "${t%.sh}" != "$t" ]; then
       counting "$suite/$t" >"$suite/counting-$t"
       (cd "$suite" && BWRAP=$bw timeout 600 $as bash "./counting-$t") >"$log" 2>"$log.err" </dev/null
