@@ -9,7 +9,12 @@
  *             processes (7 namespaces, nothing else) and N bwrap sandboxes.
  *
  * /proc/meminfo is the whole machine's: run it on an otherwise idle machine, and compare the
- * rows of one run only.
+ * rows of one run only. So that page cache and other work on the machine cannot move the
+ * figure, each density case also runs with this process in a memory cgroup of its own
+ * (made below its own, as root): the boxes' processes inherit it, and what they and the
+ * kernel objects made for them are charged (user memory, page tables, stacks, accounted
+ * slab such as mounts and namespaces) is read from memory.usage_in_bytes (v1) or
+ * memory.current (v2). "memcg" is that delta per box; "-" where no such cgroup can be made.
  *
  * image       N idle boxes from one image (each with its own writable layer) started one
  *             after the other: the time until all of them run.
@@ -33,6 +38,7 @@
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,7 +232,71 @@ static double image_fleet(struct unit *u, long n)
 
 struct meminfo {
     long avail, slab, pagetables, kstack, procs; /* KiB, except procs */
+    long memcg;                                  /* KiB; -1: no memory cgroup */
 };
+
+/* The density cases' memory cgroup (see the top of the file): its directory, the file that
+ * says what is charged to it, and the cgroup.procs this process came from. */
+static char memcg_dir[512], memcg_procs[600], memcg_usage[600], memcg_home[600];
+
+static void memcg_make(void)
+{
+    char line[512], *path = NULL;
+    const char *mnt = NULL, *usage = NULL;
+    FILE *f = fopen("/proc/self/cgroup", "re");
+
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        c2[strcspn(c2 + 1, "\n") + 1] = '\0';
+        if (strcmp(c1 + 1, "memory") == 0) { /* v1 wins over v2 where both exist */
+            free(path);
+            path = strdup(c2 + 1), mnt = "/sys/fs/cgroup/memory", usage = "memory.usage_in_bytes";
+        } else if (c1[1] == '\0' && !mnt && access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+            free(path);
+            path = strdup(c2 + 1), mnt = "/sys/fs/cgroup", usage = "memory.current";
+        }
+    }
+    fclose(f);
+    if (path && geteuid() == 0) {
+        snprintf(memcg_home, sizeof memcg_home, "%s%s/cgroup.procs", mnt, path);
+        snprintf(memcg_dir, sizeof memcg_dir, "%s%s/fleet-density-%d", mnt, path, (int)getpid());
+        snprintf(memcg_usage, sizeof memcg_usage, "%s/%s", memcg_dir, usage);
+        snprintf(memcg_procs, sizeof memcg_procs, "%s/cgroup.procs", memcg_dir);
+        if (mkdir(memcg_dir, 0755) < 0)
+            memcg_dir[0] = '\0';
+        else if (access(memcg_usage, R_OK) < 0) { /* v2 without the memory controller here */
+            rmdir(memcg_dir);
+            memcg_dir[0] = '\0';
+        }
+    }
+    free(path);
+}
+
+static int memcg_move(const char *procs)
+{
+    int fd = open(procs, O_WRONLY | O_CLOEXEC), ok = fd >= 0 && write(fd, "0", 1) == 1;
+
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+static long memcg_kib(void)
+{
+    char buf[32] = "";
+    int fd = open(memcg_usage, O_RDONLY | O_CLOEXEC);
+    ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    return len > 0 ? strtol(buf, NULL, 10) / 1024 : -1;
+}
 
 static long meminfo_field(const char *name)
 {
@@ -281,6 +351,9 @@ static int density(const struct kind *k, struct unit *u, long n, struct meminfo 
                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_POPULATE,
                                     -1, 0)) || u[i].stack == MAP_FAILED)
                 die("mmap");
+    /* In the memory cgroup only while the boxes start: this process's own memory stays
+     * charged where it was before (neither cgroup version moves charges by default). */
+    before.memcg = memcg_dir[0] && memcg_move(memcg_procs) == 0 ? memcg_kib() : -1;
     meminfo_read(&before);
     for (; started < n; started++)
         if (k->start(&u[started], "idle") < 0) {
@@ -288,8 +361,12 @@ static int density(const struct kind *k, struct unit *u, long n, struct meminfo 
             r = -1;
             break;
         }
+    if (before.memcg >= 0 && memcg_move(memcg_home) < 0)
+        die("back to this process's own memory cgroup");
     if (r == 0) {
         meminfo_read(&after);
+        after.memcg = before.memcg >= 0 ? memcg_kib() : -1;
+        per->memcg = after.memcg >= 0 ? (after.memcg - before.memcg) / n : -1;
         per->avail = (before.avail - after.avail) / n;
         per->slab = (after.slab - before.slab) / n;
         per->pagetables = (after.pagetables - before.pagetables) / n;
@@ -397,23 +474,41 @@ int main(int argc, char **argv)
         struct meminfo per[NKINDS];
         int ok[NKINDS];
 
-        printf("\n%ld idle boxes at once, per box (KiB; from /proc/meminfo deltas):\n\n", dense);
+        memcg_make();
+        printf("\n%ld idle boxes at once, per box (KiB; from /proc/meminfo deltas, and charged to "
+               "a memory cgroup of this process's own: memcg):\n\n", dense);
         for (size_t k = 0; k < NKINDS; k++)
             ok[k] = enabled[k] && density(&kinds[k], units, dense, &per[k]) == 0;
-        printf("| case | MemAvailable used | Slab | PageTables | KernelStack | processes "
-               "| x floor-ns (MemAvailable) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        printf("| case | memcg | MemAvailable used | Slab | PageTables | KernelStack | processes "
+               "| x floor-ns (memcg) | x floor-ns (MemAvailable) |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (size_t k = 0; k < NKINDS; k++) {
             if (!ok[k]) {
-                printf("| %s | failed or skipped | | | | | |\n", kinds[k].name);
+                printf("| %s | failed or skipped | | | | | | | |\n", kinds[k].name);
                 continue;
             }
-            printf("| %s | %ld | %ld | %ld | %ld | %ld | ", kinds[k].name, per[k].avail,
-                   per[k].slab, per[k].pagetables, per[k].kstack, per[k].procs);
+            if (per[k].memcg >= 0)
+                printf("| %s | %ld |", kinds[k].name, per[k].memcg);
+            else
+                printf("| %s | - |", kinds[k].name);
+            printf(" %ld | %ld | %ld | %ld | %ld | ", per[k].avail, per[k].slab,
+                   per[k].pagetables, per[k].kstack, per[k].procs);
+            if (ok[0] && per[0].memcg > 0 && per[k].memcg >= 0)
+                printf("%.2f | ", (double)per[k].memcg / per[0].memcg);
+            else
+                printf("- | ");
             if (ok[0] && per[0].avail > 0)
                 printf("%.2f |\n", (double)per[k].avail / per[0].avail);
             else
                 printf("- |\n");
         }
+        /* A killed sandbox's last processes (bwrap's inner ones) may still be exiting. */
+        for (int tries = 0; memcg_dir[0] && rmdir(memcg_dir) < 0; tries++)
+            if (errno != EBUSY || tries == 200) {
+                fprintf(stderr, "fleet: rmdir %s: %s\n", memcg_dir, strerror(errno));
+                break;
+            } else
+                usleep(10000);
     }
     if (from_image > 0) {
         double ms = image_fleet(units, from_image);
