@@ -50,6 +50,20 @@ long box__child_fail(struct box_child_error *e, int index, const char *path, lon
     return r;
 }
 
+long box__child_ready(int err_fd, int sync_fd, int step)
+{
+    struct box_child_error ready = { .step = step, .err = 0, .index = -1 };
+    char byte;
+    long r;
+
+    if ((r = SYS3(SYS_write, err_fd, &ready, sizeof ready)) < 0)
+        return r;
+    do
+        r = SYS3(SYS_read, sync_fd, &byte, 1);
+    while (r == -EINTR);
+    return r == 0 ? -EPIPE : r < 0 ? r : 0;
+}
+
 long box__new_fs(const char *fstype, uint64_t attr, const char *const *opts)
 {
     long fs = SYS2(SYS_fsopen, fstype, FSOPEN_CLOEXEC), r = 0, m;

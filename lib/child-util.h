@@ -32,6 +32,11 @@ void box__child_stamp(uint64_t *out);
 /* Say in *e what a failing step was working on (index, path), and return r. */
 long box__child_fail(struct box_child_error *e, int index, const char *path, long r);
 
+/* Tell the parent through err_fd that the child waits in step (a record with err 0), then
+ * wait for one byte on sync_fd. 0 once it came; -EPIPE when the writers closed sync_fd
+ * instead (the parent gave up on the box); or -errno. */
+long box__child_ready(int err_fd, int sync_fd, int step);
+
 /* Send one byte with fd attached (SCM_RIGHTS) on a socket: the child hands the parent a
  * descriptor (the seccomp listener, the terminal's master). Returns sendmsg's result. */
 long box__send_fd(int sock, char byte, int fd);

@@ -587,24 +587,15 @@ long box__step_lock_files(const struct box_plan *p, struct box_child *c)
 
 long box__step_hold(const struct box_plan *p, struct box_child *c)
 {
-    struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
-    char byte;
     long r;
 
     (void)c;
-    if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
-        return r;
-    if (p->hold_fd < 0) {
-        r = SYS3(SYS_read, p->sync_fd, &byte, 1);
-        return r == 0 ? -EPIPE : r < 0 ? r : 0;
-    }
+    if (p->hold_fd < 0)
+        return box__child_ready(p->err_fd, p->sync_fd, STEP_HOLD);
     /* BOX_OPT_DETACH: any process may start us through the state directory's FIFO (we
      * hold it open read-write, so it never reads EOF), and what we report from here on
      * goes to its result FIFO, which that process reads. */
-    do
-        r = SYS3(SYS_read, p->hold_fd, &byte, 1);
-    while (r == -EINTR);
-    if (r < 0)
+    if ((r = box__child_ready(p->err_fd, p->hold_fd, STEP_HOLD)) < 0)
         return r;
     r = SYS3(SYS_dup3, p->hold_err_fd, p->err_fd, O_CLOEXEC);
     return r < 0 ? r : 0;

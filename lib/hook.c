@@ -290,15 +290,8 @@ long box__step_hook_mounted(const struct box_plan *p, struct box_child *c)
  * run; an EOF instead means it failed or the box was freed. */
 long box__step_hook_caller(const struct box_plan *p, struct box_child *c)
 {
-    struct box_child_error ready = { .step = STEP_HOOK_CALLER, .err = 0, .index = -1 };
-    char byte;
-    long r;
-
     (void)c;
-    if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
-        return r;
-    r = SYS3(SYS_read, p->sync_fd, &byte, 1);
-    return r == 0 ? -EPIPE : r < 0 ? r : 0;
+    return box__child_ready(p->err_fd, p->sync_fd, STEP_HOOK_CALLER);
 }
 
 long box__step_hook_start(const struct box_plan *p, struct box_child *c)
