@@ -19,14 +19,32 @@
 # carries 0.11.1 itself. Only the upstream tarball is needed (the mirror may lack the
 # .dsc of a point-release update; then the tarball alone is used, and the script says so).
 #
-# LIBBOX_BWRAP_SUITE_BUILD=1 also builds bwrap itself from that tarball (meson; libcap-dev,
-# installed with apt-get when missing and root) and runs the suite against it: the
-# reference for "what bwrap passes on this machine" (Debian's patches not applied).
+# LIBBOX_BWRAP_SUITE_SRC=DIR runs the suite of an unpacked bubblewrap source tree instead
+# (DIR/tests; copied first, DIR itself is left alone), with no apt-get. Bubblewrap 0.11.1's
+# suite is 0.11.0's: Debian's pool still has bubblewrap_0.11.0.orig.tar.xz
+# (http://deb.debian.org/debian/pool/main/b/bubblewrap/), and the tests/ of 0.11.0 and of
+# 0.12.0 differ only by 0.12's own changes (the GHSA-pxhw-h44j-8pfx refusal dropped "can
+# bind a destination over a symlink", --not-a-security-boundary, test-sandbox.py) and
+# license headers, none of them in 0.11.1's NEWS; the 0.11.0 suite gives the issue's
+# numbers (68 tests not skipped; Debian's bwrap 0.8 59/9/9 as root).
+#
+# LIBBOX_BWRAP_SUITE_BUILD=1 also builds bwrap itself from that tarball or DIR (meson;
+# libcap-dev, installed with apt-get when missing and root) and runs the suite against it:
+# the reference for "what bwrap passes on this machine" (Debian's patches not applied).
 #
 # test-run.sh stops at its first failure (set -e). To count every test, the copy we run is
 # rewritten on the fly: no set -e, fatal() marks the current test failed instead of
 # exiting, and each `echo "ok ...` reports "not ok" when a command of that test failed.
 # Skips are the suite's own ("ok ... # SKIP ...").
+#
+# Measured 2026-12-02 19:00 UTC, the 0.11 suite (LIBBOX_BWRAP_SUITE_SRC=bubblewrap-0.11.0,
+# LIBBOX_BWRAP_SUITE_BUILD=1, bwrap 0.12.0 built from trixie's tarball given as a BWRAP):
+#   bwrap-libbox root 67/1/9, nobody 72/0/5; bwrap 0.11.0 built 68/0/9, 72/0/5;
+#   bwrap 0.12.0 built 64/4/9, 68/4/5 (the four "can bind a destination over a symlink");
+#   Debian's bwrap 0.8 59/9/9, 63/9/5 (newer features: --symlink checks, argv0,
+#   --level-prefix, the overlay options)
+# bwrap-libbox's failure: as root, the prctl count of "pre-exec failure doesn't include
+# exit-code in json-status" (known() below).
 #
 # Measured 2026-12-02 15:05 UTC on this project's Debian 12 host, with python3-seccomp
 # installed (test-seccomp.py runs: 6 cases) and LIBBOX_BWRAP_SUITE_BUILD=1
@@ -61,30 +79,41 @@ work=$(mktemp -d -p /var/tmp)
 [ -n "${KEEP:-}" ] && echo "# work directory (kept): $work"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
-# A private apt configuration with the deb-src line this release needs.
-. /etc/os-release
-uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
-      grep -v security | head -n1)
-uri=${uri:-http://deb.debian.org/debian}
-mkdir -p "$work/apt/lists/partial" "$work/src"
-dist=${LIBBOX_BWRAP_SUITE_DIST:-${VERSION_CODENAME:?}}
-printf 'deb-src %s %s main\n' "$uri" "$dist" >"$work/apt/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
-          -o "Dir::State::Lists=$work/apt/lists")
-if ! apt-get "${apt_opts[@]}" -qq update >"$work/apt.log" 2>&1 ||
-   ! (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only bubblewrap \
-        >>"$work/apt.log" 2>&1); then
-  if ! ls "$work"/src/bubblewrap_*.orig.tar.* >/dev/null 2>&1; then
-    echo "bwrap-suite: SKIP: apt-get source bubblewrap ($dist) failed:"
-    sed 's/^/  /' "$work/apt.log"
-    exit 77
+mkdir -p "$work/src"
+if [ -n "${LIBBOX_BWRAP_SUITE_SRC:-}" ]; then
+  # A bubblewrap source tree given by the caller (its tests/, and meson.build for
+  # LIBBOX_BWRAP_SUITE_BUILD=1), copied so that the chmods below leave it alone.
+  src=$(cd "$LIBBOX_BWRAP_SUITE_SRC" && pwd) || exit 2
+  [ -f "$src/tests/test-run.sh" ] || { echo "bwrap-suite: no $src/tests/test-run.sh"; exit 2; }
+  cp -a "$src" "$work/src/bubblewrap-$(basename "$src")"
+  suite=$(echo "$work"/src/bubblewrap-*/tests)
+  echo "# suite: $src (LIBBOX_BWRAP_SUITE_SRC)"
+else
+  # A private apt configuration with the deb-src line this release needs.
+  . /etc/os-release
+  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
+        grep -v security | head -n1)
+  uri=${uri:-http://deb.debian.org/debian}
+  mkdir -p "$work/apt/lists/partial"
+  dist=${LIBBOX_BWRAP_SUITE_DIST:-${VERSION_CODENAME:?}}
+  printf 'deb-src %s %s main\n' "$uri" "$dist" >"$work/apt/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+            -o "Dir::State::Lists=$work/apt/lists")
+  if ! apt-get "${apt_opts[@]}" -qq update >"$work/apt.log" 2>&1 ||
+     ! (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only bubblewrap \
+          >>"$work/apt.log" 2>&1); then
+    if ! ls "$work"/src/bubblewrap_*.orig.tar.* >/dev/null 2>&1; then
+      echo "bwrap-suite: SKIP: apt-get source bubblewrap ($dist) failed:"
+      sed 's/^/  /' "$work/apt.log"
+      exit 77
+    fi
+    echo "# apt-get source bubblewrap ($dist) fetched only the upstream tarball (used alone):"
+    sed 's/^/#   /' "$work/apt.log"
   fi
-  echo "# apt-get source bubblewrap ($dist) fetched only the upstream tarball (used alone):"
-  sed 's/^/#   /' "$work/apt.log"
+  tar -C "$work/src" -xf "$work"/src/bubblewrap_*.orig.tar.*
+  suite=$(echo "$work"/src/bubblewrap-*/tests)
+  echo "# suite: $(basename "$(dirname "$suite")") (Debian's source package)"
 fi
-tar -C "$work/src" -xf "$work"/src/bubblewrap_*.orig.tar.*
-suite=$(echo "$work"/src/bubblewrap-*/tests)
-echo "# suite: $(basename "$(dirname "$suite")") (Debian's source package)"
 
 # LIBBOX_BWRAP_SUITE_BUILD=1: bwrap itself, built with meson from the same tarball (the
 # upstream release whose suite this is; Debian's patches are not applied), is run too: the
@@ -181,8 +210,7 @@ for bw in "${bwraps[@]}"; do
   for t in test-run.sh test-specifying-userns.sh test-specifying-pidns.sh test-seccomp.py \
            test-sandbox.py; do
     [ -e "$suite/$t" ] || continue
-    tag=$(basename "$bw")
-    [ "$bw" = "$work/bwrap-build/bwrap" ] && tag=bwrap-built # not /usr/bin/bwrap's logs
+    tag=$(printf %s "$bw" | tr / _) # /usr/bin/bwrap and a built bwrap apart
     log=$work/$who-$tag-$t.log
     if [ "${t%.sh}" != "$t" ]; then
       counting "$suite/$t" >"$suite/counting-$t"
