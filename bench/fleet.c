@@ -17,7 +17,11 @@
  * memory.current (v2). "memcg" is that delta per box; "-" where no such cgroup can be made.
  *
  * image       N idle boxes from one image (each with its own writable layer) started one
- *             after the other: the time until all of them run.
+ *             after the other: the time until all of them run. Each box writes 64 KiB into
+ *             its root first; what the image store's directory grew by while they all run
+ *             (the disk each extra box costs), and what each box's writable layer holds
+ *             (statfs of its root: an overlay reports its upper layer's file system). Once
+ *             with the default ephemeral layer, once with BOX_IMAGE_COMMIT (in the store).
  *
  * Usage: fleet [-n N] [--threads T,T,...] [--density N] [--image N] [--noop P] [--idle P]
  *   -n N          boxes per throughput case (default 2000)
@@ -37,8 +41,10 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <ftw.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,16 +91,17 @@ static int floor_start(struct unit *u, const char *prog)
 
 static box_store_t *image_store; /* the bench root as an image (bench_image_make) */
 
-/* A full box, from the bench root or (from_image) from the image of it. */
-static int start_box(struct unit *u, const char *prog, int from_image)
+/* A full box running argv (argv[0]: a program of the bench root), from the bench root or
+ * (from_image) from the image of it, with box_set_image's image_flags. */
+static int start_box(struct unit *u, const char *const argv[], int from_image,
+                     unsigned int image_flags)
 {
-    const char *const argv[] = { prog, NULL };
     char path[64];
 
-    snprintf(path, sizeof path, "/%s", prog);
+    snprintf(path, sizeof path, "/%s", argv[0]);
     if ((from_image && !image_store) || box_new(&u->box, 0) < 0)
         return -1;
-    if ((from_image ? box_set_image(u->box, image_store, BENCH_IMAGE, 0)
+    if ((from_image ? box_set_image(u->box, image_store, BENCH_IMAGE, image_flags)
                     : box_set_root(u->box, bench_root, 0)) < 0 ||
         box_mount(u->box, BOX_MOUNT_PROC, NULL, "/proc", 0) < 0 ||
         box_mount(u->box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
@@ -109,12 +116,12 @@ static int start_box(struct unit *u, const char *prog, int from_image)
 
 static int box_start_prog(struct unit *u, const char *prog)
 {
-    return start_box(u, prog, 0);
+    return start_box(u, (const char *const[]){ prog, NULL }, 0, 0);
 }
 
 static int image_start_prog(struct unit *u, const char *prog)
 {
-    return start_box(u, prog, 1);
+    return start_box(u, (const char *const[]){ prog, NULL }, 1, 0);
 }
 
 static int bwrap_start(struct unit *u, const char *prog)
@@ -213,19 +220,81 @@ static double throughput(const struct kind *k, int threads, long total)
 
 /* ---- many boxes from one image ---- */
 
-/* Start n idle boxes from the image, one after the other from this thread, all alive at
- * the end: the milliseconds that took (-1 if one failed). Then end them. */
-static double image_fleet(struct unit *u, long n)
-{
-    long started = 0;
-    double t0 = now_ms(), ms;
+#define IMAGE_WRITE_KIB 64 /* what each box of the image part writes into its root */
 
-    while (started < n && image_start_prog(&u[started], "idle") == 0)
+static long long du_blocks; /* du_add's sum, in 512-byte blocks */
+
+static int du_add(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)path, (void)type, (void)ftw;
+    du_blocks += st->st_blocks;
+    return 0;
+}
+
+/* The KiB that dir and everything below it take on disk. */
+static double du_kib(const char *dir)
+{
+    du_blocks = 0;
+    if (nftw(dir, du_add, 64, FTW_PHYS) != 0)
+        die("nftw");
+    return du_blocks / 2.0;
+}
+
+/* Wait until the box's program has written its file; then the KiB used on the file system
+ * of the box's root (its upper layer's), or -1 after 10 s. */
+static double written_kib(box_t *box)
+{
+    char path[64];
+    struct stat st;
+    struct statfs fs;
+
+    snprintf(path, sizeof path, "/proc/%d/root/written", (int)box_pid(box));
+    for (int tries = 0; stat(path, &st) < 0 || st.st_size < IMAGE_WRITE_KIB * 1024; tries++) {
+        if (tries == 10000)
+            return -1;
+        usleep(1000);
+    }
+    snprintf(path, sizeof path, "/proc/%d/root", (int)box_pid(box));
+    if (statfs(path, &fs) < 0)
+        return -1;
+    return (double)(fs.f_blocks - fs.f_bfree) * fs.f_bsize / 1024;
+}
+
+struct image_run {
+    double ms;        /* until all n run; -1 if one failed */
+    double disk_kib;  /* what the store's directory grew by, per box */
+    double layer_kib; /* the median box's writable layer (statfs of its root) */
+};
+
+/* Start n idle boxes from the image (box_set_image flags), one after the other from this
+ * thread, each writing IMAGE_WRITE_KIB into its root; measure with all of them alive,
+ * then end them. */
+static struct image_run image_fleet(struct unit *u, long n, unsigned int flags)
+{
+    char kib[16];
+    const char *const argv[] = { "idle", kib, "/written", NULL };
+    const char *store = box_store_path(image_store);
+    double before = du_kib(store), t0, *layer = calloc((size_t)n, sizeof *layer), p99;
+    struct image_run r = { -1, 0, 0 };
+    long started = 0;
+
+    if (!layer)
+        die("calloc");
+    snprintf(kib, sizeof kib, "%d", IMAGE_WRITE_KIB);
+    t0 = now_ms();
+    while (started < n && start_box(&u[started], argv, 1, flags) == 0)
         started++;
-    ms = now_ms() - t0;
+    if (started == n)
+        r.ms = now_ms() - t0;
+    for (long i = 0; i < started; i++)
+        if ((layer[i] = written_kib(u[i].box)) < 0)
+            r.ms = -1;
+    r.disk_kib = (du_kib(store) - before) / (started ? started : 1);
+    stats(layer, (size_t)started, &r.layer_kib, &p99);
     for (long i = 0; i < started; i++)
         box_end(&u[i], 1);
-    return started == n ? ms : -1;
+    free(layer);
+    return r;
 }
 
 /* ---- density ---- */
@@ -511,14 +580,27 @@ int main(int argc, char **argv)
                 usleep(10000);
     }
     if (from_image > 0) {
-        double ms = image_fleet(units, from_image);
+        static const struct {
+            const char *name;
+            unsigned int flags;
+        } layers[] = { { "ephemeral (default)", 0 }, { "BOX_IMAGE_COMMIT", BOX_IMAGE_COMMIT } };
 
-        printf("\n%ld idle boxes from one image, started one after the other and all "
-               "running: ", from_image);
-        if (ms < 0)
-            printf("failed\n");
-        else
-            printf("%.0f ms (%.2f ms per box)\n", ms, ms / from_image);
+        printf("\n%ld idle boxes from one image, started one after the other, each writing "
+               "%d KiB into its root:\n\n", from_image, IMAGE_WRITE_KIB);
+        printf("| writable layer | all running after | store on disk, per box | the box's "
+               "writable layer (statfs of its root) |\n|---|---:|---:|---:|\n");
+        for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+            struct image_run r = image_fleet(units, from_image, layers[i].flags);
+
+            if (r.ms < 0)
+                printf("| %s | failed | | |\n", layers[i].name);
+            else if (layers[i].flags) /* statfs would be the whole store's file system */
+                printf("| %s | %.0f ms (%.2f ms per box) | +%.1f KiB | in the store |\n",
+                       layers[i].name, r.ms, r.ms / from_image, r.disk_kib);
+            else
+                printf("| %s | %.0f ms (%.2f ms per box) | +%.1f KiB | %.0f KiB |\n",
+                       layers[i].name, r.ms, r.ms / from_image, r.disk_kib, r.layer_kib);
+        }
     }
     bench_image_remove(image_store);
     bench_root_remove();
