@@ -1,12 +1,15 @@
 /* The benchmarks' shared parts (common.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,8 +164,53 @@ void bench_image_remove(box_store_t *store)
 
 struct floor_arg {
     const char *path;
+    const char *lower; /* floor_ns_overlay_start's layer, or NULL */
     int go;
 };
+
+/* A detached mount of a new file system: with fds, an overlay of fds[0] (lower), fds[1]
+ * (upper) and fds[2] (work); else a tmpfs (mode 0700). Its fd, or -1. */
+static int new_fs(const char *fstype, const int *fds, int userxattr)
+{
+    int fs = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC), m = -1;
+
+    if (fs < 0)
+        return -1;
+    if (fds ? syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "lowerdir+", NULL, fds[0]) == 0 &&
+                  syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "upperdir", NULL, fds[1]) == 0 &&
+                  syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "workdir", NULL, fds[2]) == 0 &&
+                  (!userxattr ||
+                   syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == 0)
+            : syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0700", 0) == 0)
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+            m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    close(fs);
+    return m;
+}
+
+/* What the kernel must do for a box with an overlay root and nothing else, as libbox's
+ * step OVERLAY does it: the layer opened, a tmpfs for the upper and work dirs attached at
+ * /tmp, the overlay made from fds and stacked on top of it there. */
+static int floor_overlay(const char *lower)
+{
+    int fds[3], scratch, ovl, ok;
+
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        (fds[0] = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (scratch = new_fs("tmpfs", NULL, 0)) < 0 ||
+        syscall(SYS_move_mount, scratch, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+        mkdirat(scratch, "u", 0755) < 0 || mkdirat(scratch, "w", 0755) < 0 ||
+        (fds[1] = openat(scratch, "u", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (fds[2] = openat(scratch, "w", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (ovl = new_fs("overlay", fds, 1)) < 0)
+        return -1;
+    ok = syscall(SYS_move_mount, ovl, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) == 0;
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    close(scratch);
+    close(ovl);
+    return ok ? 0 : -1;
+}
 
 static int floor_ns_child(void *p)
 {
@@ -170,7 +218,7 @@ static int floor_ns_child(void *p)
     char *const argv[] = { (char *)a->path, NULL }, *const envp[] = { NULL };
     char c;
 
-    if (read(a->go, &c, 1) != 1)
+    if (read(a->go, &c, 1) != 1 || (a->lower && floor_overlay(a->lower) < 0))
         _exit(126);
     execve(argv[0], argv, envp);
     _exit(127);
@@ -191,7 +239,7 @@ static int write_proc(pid_t pid, const char *name, const char *text)
     return ok ? 0 : -1;
 }
 
-pid_t floor_ns_start(const char *path, char *stack_top, const int go[2])
+static pid_t floor_start(const char *path, const char *lower, char *stack_top, const int go[2])
 {
     /* The child may run only after this function has returned: its argument lives at the
      * top of its own stack, below which it runs. */
@@ -200,7 +248,7 @@ pid_t floor_ns_start(const char *path, char *stack_top, const int go[2])
     pid_t pid;
     int ret = 0;
 
-    *a = (struct floor_arg){ path, go[0] };
+    *a = (struct floor_arg){ path, lower, go[0] };
     pid = clone(floor_ns_child, (char *)a, CLONE_VM | BENCH_ALL_NS | SIGCHLD, a);
     if (pid < 0)
         return -1;
@@ -218,6 +266,17 @@ pid_t floor_ns_start(const char *path, char *stack_top, const int go[2])
         return -1;
     }
     return pid;
+}
+
+pid_t floor_ns_start(const char *path, char *stack_top, const int go[2])
+{
+    return floor_start(path, NULL, stack_top, go);
+}
+
+pid_t floor_ns_overlay_start(const char *lower, const char *path, char *stack_top,
+                             const int go[2])
+{
+    return floor_start(path, lower, stack_top, go);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -29,6 +29,11 @@ int wait_ok(pid_t pid);
  * on `stack_top` until it execs: reuse that stack only after waiting for the child. Safe
  * from several threads, each with its own stack and its own `go` pipe. */
 pid_t floor_ns_start(const char *path, char *stack_top, const int go[2]);
+/* The same child, which first makes what the kernel needs for an overlay root (libbox's
+ * step OVERLAY: a tmpfs for the upper layer and an overlay over `lower`, from fds, stacked
+ * at /tmp) and then execs `path` (a path in that overlay, e.g. "/tmp/noop"). */
+pid_t floor_ns_overlay_start(const char *lower, const char *path, char *stack_top,
+                             const int go[2]);
 
 /* The bench root as a one-layer image BENCH_IMAGE (a docker-archive made with tar and
  * sha256sum), imported into a store of its own in a temporary directory: the store, or

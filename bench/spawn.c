@@ -9,6 +9,9 @@
  *   floor     clone(CLONE_VM|CLONE_VFORK) + execve + waitpid
  *   floor-ns  clone(CLONE_VM + 7 namespaces), parent writes uid/gid maps, child waits on a
  *             pipe, then execve + waitpid
+ *   floor-ns + overlay  the same child first makes its mounts private, a tmpfs and an
+ *             overlay over the root dir (libbox's step OVERLAY), and execs from the overlay:
+ *             the kernel's part of an image box
  *   fork      fork + execve + waitpid
  *   libbox    full box: root dir, /proc, /dev, all default namespaces
  *   bwrap     bwrap --unshare-all --bind ROOT / --proc /proc --dev /dev /noop
@@ -75,6 +78,14 @@ static int run_floor(void)
 static int run_floor_ns(void)
 {
     pid_t pid = floor_ns_start(root_noop, child_stack, ns_pipe);
+
+    return pid < 0 ? -1 : wait_ok(pid);
+}
+
+/* floor-ns with an overlay root's kernel work: the floor of the image cases. */
+static int run_floor_overlay(void)
+{
+    pid_t pid = floor_ns_overlay_start(bench_root, "/tmp/noop", child_stack, ns_pipe);
 
     return pid < 0 ? -1 : wait_ok(pid);
 }
@@ -295,6 +306,8 @@ struct bench_case {
 static struct bench_case cases[] = {
     { "floor: clone + exec + wait", run_floor, NULL, 1, NULL, 0, 0 },
     { "floor-ns: clone + 7 namespaces + maps + exec + wait", run_floor_ns, NULL, 1, NULL, 0, 0 },
+    { "floor-ns + overlay: the same, exec from an overlay (tmpfs upper) at /tmp",
+      run_floor_overlay, NULL, 1, NULL, 0, 0 },
     { "fork + exec + wait", run_fork, NULL, 1, NULL, 0, 0 },
     { "libbox: full box (root, /proc, /dev)", run_libbox, NULL, 1, NULL, 0, 0 },
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
