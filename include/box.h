@@ -456,8 +456,10 @@ int box_hook(box_t *box, box_hook_t when, const char *path, const char *const ar
  * getters and box_hook_input, nothing else on the box. It returns 0 to go on, or a
  * negative errno: box_spawn then fails with it at step "hook-caller" and the box is gone.
  * A second call replaces the function; fn NULL removes it. With BOX_OPT_CALLER_MAPS it
- * runs in the box_start that releases the box. A detached box's state stays locked
- * meanwhile (box_open of it waits). Phase: before box_spawn. Returns 0 or -EINVAL (box
+ * runs in the box_start that releases the box. A detached box can be box_open'ed
+ * meanwhile (from fn or a program it runs: its phase is BOX_PHASE_CREATED, its pid
+ * box_pid's); box_start and box_destroy of it wait until box_spawn returns. Phase: before
+ * box_spawn. Returns 0 or -EINVAL (box
  * NULL, when not BOX_HOOK_MOUNTED), -EBUSY.
  *
  * box_hook_input: replace the input of a hook added with box_hook: the index-th (from 0)

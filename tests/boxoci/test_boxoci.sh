@@ -139,6 +139,12 @@ suite() { # MODE (root or rootless)
   t "$mode: hooks run at create" 0 '' $rt run --bundle "$tmp/a" c6
   t "$mode: hooks got the state" 0 '"id": *"c6".*"status": *"creating".* pre$' sh -c "tr -d '\\n' <$w/hook | sed 's/rt$//'"
   t "$mode: hooks in order" 0 '^rt$' tail -n 1 "$w/hook"
+  # A hook that asks for the container's state (podman's hooks may): it is readable while
+  # create runs the hooks, the container held there with its pid.
+  cfg "$tmp/a" "c['hooks']={'createRuntime':[{'path':'/bin/sh','args':['sh','-c','$rt state c6 >$w/hookstate; echo rc=\$? >>$w/hookstate'],'timeout':20}]}"
+  t "$mode: a hook calls state" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid6" c6
+  t "$mode: ... and gets it" 0 "\"id\":\"c6\",\"status\":\"created\",\"pid\":$(cat "$w/pid6" 2>/dev/null || echo none),.*rc=0\$" sh -c "tr -d ' \n' <$w/hookstate"
+  t "$mode: ... delete" 0 '' $rt delete --force c6
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo program ran']; c['hooks']={'createRuntime':[{'path':'/bin/sh','args':['sh','-c','exit 4']}]}"
   t "$mode: a failing hook stops the container" 1 'hooks.createRuntime\[0\]: /bin/sh exited with 4' $rt run --bundle "$tmp/a" c6
   t "$mode: a failing hook's container is gone" 1 'does not exist' $rt state c6

@@ -340,6 +340,46 @@ static void test_detach_held_start_self(void **state)
     box_free(box);
 }
 
+/* box_hook_caller's function of a detached box, for test_detach_open_in_hook_caller: the
+ * box opened by id as an OCI hook's `runtime state ID` does (an alarm ends the test if
+ * box_open waits for the lock instead). */
+static int open_in_hook_fn(box_t *box, void *data)
+{
+    box_t *opened = NULL;
+    int *seen = data, r;
+
+    alarm(20);
+    r = box_open(&opened, state_dir, box_id(box));
+    alarm(0);
+    seen[0] = r;
+    seen[1] = r == 0 ? (int)box_phase(opened) : -1;
+    seen[2] = r == 0 && box_pid(opened) == box_pid(box);
+    box_free(opened);
+    return 0;
+}
+
+/* A detached box is box_open'ed during its box_spawn, from box_hook_caller's function:
+ * held, with its pid; started once box_spawn returned. */
+static void test_detach_open_in_hook_caller(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_t *box = detached_box("hook-1", BOX_OPT_HOLD);
+    int seen[3] = { 1, -1, 0 };
+    box_status_t st;
+
+    (void)state;
+    assert_int_equal(box_hook_caller(box, BOX_HOOK_MOUNTED, open_in_hook_fn, seen), 0);
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(seen[0], 0);
+    assert_int_equal(seen[1], BOX_PHASE_CREATED);
+    assert_true(seen[2]);
+    assert_int_equal(box_start(box), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_EXITED);
+    assert_int_equal(box_destroy(box), 0);
+    box_free(box);
+}
+
 /* A caller that is a child subreaper (as conmon and containerd's shim are) reaps the
  * box's pid 1 itself with waitpid(-1), and gets its exit status. */
 static void test_detach_subreaper_reaps(void **state)
@@ -791,6 +831,7 @@ int main(int argc, char **argv)
         T(test_detach_status_after_creator),
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
+        T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
         T(test_detach_exec_release),
@@ -806,6 +847,7 @@ int main(int argc, char **argv)
         T(test_detach_status_after_creator),
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
+        T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
         T(test_detach_exec_release),
