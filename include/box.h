@@ -664,6 +664,14 @@ int box_net_publish(box_t *box, const char *spec);
                                             of them it names (OCI's non-root process with
                                             empty effective and permitted sets, podman's
                                             --user; runc's behaviour). No effect for uid 0 */
+#define BOX_OPT_CAPS_CALLER_INHERITABLE (1u << 14) /* for a program that runs as uid 0: its
+                                            inheritable set is the caller's (within the
+                                            kept capabilities) instead of empty, and the
+                                            ambient set is raised for each kept capability
+                                            the kernel allows (the inheritable ones), as
+                                            bwrap does for root without --cap-add or
+                                            --cap-drop. No effect for another uid or with
+                                            BOX_OPT_CAPS_INHERITABLE */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 

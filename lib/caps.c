@@ -104,7 +104,7 @@ void box__caps_bounding_only(struct box_plan *a)
     if (a->uid == 0)
         return;
     a->cap_bounding_only = true;
-    a->cap_ambient = a->cap_inheritable = false;
+    a->cap_ambient = a->cap_inheritable = a->cap_caller_inheritable = false;
 }
 
 void box__caps_prepare(const box_t *box, struct box_plan *a)
@@ -118,6 +118,8 @@ void box__caps_prepare(const box_t *box, struct box_plan *a)
     a->cap_ambient = a->cap_keep != 0 &&
                      (a->uid != 0 || (box->opts & BOX_OPT_CAPS_INHERITABLE));
     a->cap_inheritable = a->cap_ambient || (box->opts & BOX_OPT_CAPS_INHERITABLE);
+    a->cap_caller_inheritable = a->uid == 0 && !a->cap_inheritable &&
+                                (box->opts & BOX_OPT_CAPS_CALLER_INHERITABLE);
     if (box->opts & BOX_OPT_CAPS_BOUNDING_ONLY)
         box__caps_bounding_only(a);
 }
@@ -157,13 +159,16 @@ long box__step_caps_bounding(const struct box_plan *a, struct box_child *c)
 
 /* Child, after SETUID: effective = permitted = kept (inheritable too when they must go
  * through exec as ambient capabilities), ambient = kept for a non-zero uid or with
- * BOX_OPT_CAPS_INHERITABLE, else empty. */
+ * BOX_OPT_CAPS_INHERITABLE, else empty. With BOX_OPT_CAPS_CALLER_INHERITABLE (uid 0)
+ * inheritable = kept and the caller's, and each kept capability is asked for as ambient,
+ * which the kernel grants for the inheritable ones: bwrap's root, call for call (its own
+ * suite fails the 39th prctl of a process with strace and wants the program not run). */
 long box__step_caps(const struct box_plan *a, struct box_child *c)
 {
     int *failed = &c->e.index;
     struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
     struct __user_cap_data_struct data[2] = { 0 };
-    uint64_t keep = a->cap_keep, held, inh;
+    uint64_t keep = a->cap_keep, held, inh, caller_inh;
     long r;
 
     /* Without a user namespace the permitted set is bounded by the caller's: keep_all
@@ -172,6 +177,7 @@ long box__step_caps(const struct box_plan *a, struct box_child *c)
     if ((r = SYS2(SYS_capget, &hdr, data)) < 0)
         return r;
     held = data[0].permitted | (uint64_t)data[1].permitted << 32;
+    caller_inh = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
     if (a->cap_keep_held)
         keep &= held;
     if (a->cap_bounding_only) /* setresuid cleared them: nothing but the bounding set */
@@ -182,7 +188,7 @@ long box__step_caps(const struct box_plan *a, struct box_child *c)
             return -EPERM;
         }
     }
-    inh = a->cap_inheritable ? keep : 0;
+    inh = a->cap_inheritable ? keep : a->cap_caller_inheritable ? keep & caller_inh : 0;
     for (int i = 0; i < 2; i++) {
         data[i].effective = data[i].permitted = (uint32_t)(keep >> (32 * i));
         data[i].inheritable = (uint32_t)(inh >> (32 * i));
@@ -194,11 +200,13 @@ long box__step_caps(const struct box_plan *a, struct box_child *c)
     r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     if (r < 0 && r != -EINVAL) /* EINVAL: a kernel without ambient capabilities */
         return r;
-    for (int cap = 0; a->cap_ambient && cap < 64; cap++) {
+    for (int cap = 0; (a->cap_ambient || a->cap_caller_inheritable) && cap < 64; cap++) {
         if (!(keep & ((uint64_t)1 << cap)))
             continue;
         *failed = cap;
-        if ((r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)) < 0)
+        r = SYS5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+        /* As bwrap: EPERM, not inheritable; EINVAL, a kernel without ambient sets */
+        if (r < 0 && !(a->cap_caller_inheritable && (r == -EPERM || r == -EINVAL)))
             return r;
     }
     *failed = -1;

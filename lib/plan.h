@@ -203,6 +203,8 @@ struct box_plan {
     bool cap_ambient;     /* also inheritable + ambient, so they survive exec as uid != 0
                              (and for uid 0 with BOX_OPT_CAPS_INHERITABLE, as bwrap) */
     bool cap_inheritable; /* inheritable (cap_ambient or BOX_OPT_CAPS_INHERITABLE) */
+    bool cap_caller_inheritable; /* BOX_OPT_CAPS_CALLER_INHERITABLE for uid 0: the caller's
+                                    inheritable ones kept, each kept one tried as ambient */
     bool cap_bounding_only; /* BOX_OPT_CAPS_BOUNDING_ONLY and a uid other than 0: cap_keep
                                is the bounding set only, the program starts with none */
 

@@ -37,28 +37,25 @@
 # exiting, and each `echo "ok ...` reports "not ok" when a command of that test failed.
 # Skips are the suite's own ("ok ... # SKIP ...").
 #
-# Measured 2026-12-02 19:00 UTC, the 0.11 suite (LIBBOX_BWRAP_SUITE_SRC=bubblewrap-0.11.0,
-# LIBBOX_BWRAP_SUITE_BUILD=1, bwrap 0.12.0 built from trixie's tarball given as a BWRAP):
-#   bwrap-libbox root 67/1/9, nobody 72/0/5; bwrap 0.11.0 built 68/0/9, 72/0/5;
-#   bwrap 0.12.0 built 64/4/9, 68/4/5 (the four "can bind a destination over a symlink");
-#   Debian's bwrap 0.8 59/9/9, 63/9/5 (newer features: --symlink checks, argv0,
-#   --level-prefix, the overlay options)
-# bwrap-libbox's failure: as root, the prctl count of "pre-exec failure doesn't include
-# exit-code in json-status" (known() below).
-#
-# Measured 2026-12-02 15:05 UTC on this project's Debian 12 host, with python3-seccomp
+# Measured 2026-12-02 19:10 UTC on this project's Debian 12 host, with python3-seccomp
 # installed (test-seccomp.py runs: 6 cases) and LIBBOX_BWRAP_SUITE_BUILD=1
 # (passed/failed/skipped; README.md):
-#   0.8.0 suite:  bwrap-libbox root 55/2/9, nobody 61/0/5; Debian's bwrap 56/1/9, 61/0/5;
-#                 bwrap 0.8.0 built 56/1/9, 61/0/5
-#   0.12.0 suite: bwrap-libbox root 126/7/9, nobody 131/6/5; bwrap 0.12.0 built 130/3/9,
+#   0.11 suite (LIBBOX_BWRAP_SUITE_SRC=bubblewrap-0.11.0; bwrap 0.12.0 built from trixie's
+#                 tarball given as a BWRAP): bwrap-libbox root 68/0/9, nobody 72/0/5;
+#                 bwrap 0.11.0 built 68/0/9, 72/0/5; bwrap 0.12.0 built 64/4/9, 68/4/5
+#                 (the four "can bind a destination over a symlink"); Debian's bwrap 0.8
+#                 59/9/9, 63/9/5 (newer features: --symlink checks, argv0, --level-prefix,
+#                 the overlay options)
+#   0.8.0 suite:  bwrap-libbox root 56/1/9, nobody 61/0/5; Debian's bwrap 56/1/9, 61/0/5
+#                 (bwrap 0.8.0 built, at 15:05: 56/1/9, 61/0/5)
+#   0.12.0 suite: bwrap-libbox root 127/6/9, nobody 131/6/5; bwrap 0.12.0 built 130/3/9,
 #                 133/3/6; Debian's bwrap 0.8 110/21/11, 113/21/8
-# Every test bwrap 0.12 passes here passes with bwrap-libbox but four: three
-# *_to_symlink_dest_fails (0.12's refusal, which 0.11's suite tests the opposite of) and,
-# as root, the prctl count of "pre-exec failure doesn't include exit-code"; bwrap 0.12
-# fails test_tmpfs* too. Skips (the environment): no FUSE mount (4), nothing unreadable to
-# root (4, root only), /dev/log not a socket (1); as nobody bwrap also skips test_mqueue.
-# Each failure of bwrap-libbox that is left has its reason in known() below.
+# Every test bwrap 0.11 passes here passes with bwrap-libbox. Of those bwrap 0.12 passes,
+# all but three: *_to_symlink_dest_fails (0.12's refusal, which 0.11's suite tests the
+# opposite of); bwrap 0.12 fails test_tmpfs* too. Skips (the environment): no FUSE mount
+# (4), nothing unreadable to root (4, root only), /dev/log not a socket (1); as nobody
+# bwrap 0.12 also skips test_mqueue. Each failure of bwrap-libbox that is left has its
+# reason in known() below.
 set -u
 build=${1:?usage: bwrap-suite.sh BUILD_DIR [BWRAP...]}
 shift
@@ -154,14 +151,6 @@ export PATH=/usr/bin:/bin:$PATH
 # they are still counted as failed).
 known() {
   case $1 in
-    *"pre-exec failure doesn't include exit-code"*)
-      [ "$2" = root ] && echo "the test makes the 39th prctl(2) of each process fail" \
-        "(strace -e fault=prctl:when=39), a count of bwrap's own calls: bwrap's (0.8, 0.12)" \
-        "child, as root, tries PR_CAP_AMBIENT_RAISE for each capability it keeps (40" \
-        "here; each refused with EPERM, as none is inheritable: they change nothing)," \
-        "so its 39th prctl is one of those; bwrap-libbox's box process makes 5, so none" \
-        "fails and the program runs. tests/boxrun/test_bwrap_strace.sh aims at" \
-        "bwrap-libbox's own last prctl instead" ;;
     *"to_symlink_dest_fails"*)
       echo "bubblewrap 0.12 refuses a mount onto a symbolic link (with its fix for" \
         "GHSA-pxhw-h44j-8pfx; 0.12's suite dropped 0.11's test of the opposite);" \

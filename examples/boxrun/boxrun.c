@@ -2278,8 +2278,9 @@ static void apply_bwrap(struct run *r, unsigned int *opts)
     }
     pass_inherited_fds(r);
     *opts |= BOX_OPT_SET_PWD;
-    if (r->cap_option_used)
-        *opts |= BOX_OPT_CAPS_INHERITABLE;
+    /* bwrap: --cap-add/--cap-drop make the kept capabilities inheritable; without them
+     * root's inheritable set is left as the caller's, and bwrap raises each kept one. */
+    *opts |= r->cap_option_used ? BOX_OPT_CAPS_INHERITABLE : BOX_OPT_CAPS_CALLER_INHERITABLE;
     if (!r->new_session) /* bwrap keeps the caller's session unless asked */
         check(r, box_set_option(r->box, BOX_OPT_NEW_SESSION, 0));
     /* bwrap's pid 1 reaps the orphans of a pid namespace; libbox's box-init does that. */

@@ -441,6 +441,14 @@ if [ "$(id -u)" = 0 ]; then
   t "--cap-drop CAP_KILL: the rest is ambient too" 0 "^CapAmb:[[:space:]]+$nokill\$" \
     "$bw" $rb --cap-drop CAP_KILL grep CapAmb /proc/self/status
   t "--cap-drop ALL" 0 '^CapEff:[[:space:]]+0+$' "$bw" $rb --cap-drop ALL grep CapEff /proc/self/status
+  # without them bwrap leaves root's inheritable set as the caller's and asks for each kept
+  # capability in the ambient set, which the kernel grants for the inheritable ones
+  t "root: no inheritable capability, none ambient" 0 '^CapAmb:[[:space:]]+0+$' \
+    "$bw" $rb grep CapAmb /proc/self/status
+  t "root: the caller's inheritable capabilities stay inheritable" 0 '^CapInh:[[:space:]]+0+2020$' \
+    setpriv --inh-caps +kill,+net_raw "$bw" $rb grep CapInh /proc/self/status
+  t "root: ... and are ambient" 0 '^CapAmb:[[:space:]]+0+2020$' \
+    setpriv --inh-caps +kill,+net_raw "$bw" $rb grep CapAmb /proc/self/status
   t "--dev-bind / / keeps devices: /dev/null works" 0 '^ok$' \
     "$bw" --dev-bind / / sh -c 'echo x > /dev/null && echo ok'
   t "nested: a box in a box (no filter against unshare and mount)" 0 '^hello$' \

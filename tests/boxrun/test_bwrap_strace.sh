@@ -2,10 +2,12 @@
 # bwrap's "pre-exec failure doesn't include exit-code in json-status", for bwrap-libbox:
 # strace makes one prctl(2) of the box's own process fail before the program is exec'ed;
 # bwrap-libbox must then fail with its own status (1), say why, never run the program, and
-# write no "exit-code" to --json-status-fd. bwrap's test aims at its 39th prctl, a count of
-# bwrap's own calls; this one counts the calls of the process that execs the program in an
-# undisturbed run first and aims at the last of them (libbox's no_new_privs), as root and
-# as nobody. Skips (77) without an strace that injects faults.
+# write no "exit-code" to --json-status-fd. bwrap's test fails the 39th prctl of each
+# process, a count of bwrap's own calls, which bwrap-libbox makes too (as root, one
+# PR_CAP_AMBIENT_RAISE per kept capability, as bwrap; as nobody, one PR_CAPBSET_DROP per
+# capability): that case as it is, then one that counts the calls of the process that
+# execs the program in an undisturbed run and aims at the last of them (libbox's
+# no_new_privs), as root and as nobody. Skips (77) without an strace that injects faults.
 # Usage: test_bwrap_strace.sh BWRAP_LIBBOX
 set -u
 bw=$1
@@ -41,10 +43,18 @@ check() {
   fi
 }
 
-# case WHO [RUNAS...]: the undisturbed run, then the one with the fault.
+# case WHO [RUNAS...]: bwrap's case, the undisturbed run, then the one with the fault.
 case_as() {
   who=$1
   shift
+  rm -f "$tmp"/err "$tmp"/json "$tmp"/ran
+  "$@" strace -o /dev/null -f -e trace=prctl -e fault=prctl:when=39 \
+    "$bw" --ro-bind / / --bind "$tmp" "$tmp" --die-with-parent --json-status-fd 3 \
+    touch "$tmp/ran" 3>"$tmp/json" 2>"$tmp/err"
+  rc=$?
+  check "${who}bwrap's case, prctl number 39 fails: status 1 (got $rc)" '[ "$rc" = 1 ]'
+  check "${who}... the program did not run" '[ ! -e "$tmp/ran" ]'
+  check "${who}... no exit-code in --json-status-fd" '! grep -q "exit-code" "$tmp/json"'
   rm -f "$tmp"/log "$tmp"/err "$tmp"/json "$tmp"/ran
   "$@" strace -f -o "$tmp/log" -e trace=prctl,execve \
     "$bw" --ro-bind / / --bind "$tmp" "$tmp" --die-with-parent --json-status-fd 3 \

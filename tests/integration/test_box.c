@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -1957,6 +1958,49 @@ static void test_caps_inheritable(void **state)
     box_free(box);
 }
 
+/* The test process's inheritable set (the caller's, for the box): bits below 32. */
+static void set_own_inheritable(uint32_t inh)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2] = { 0 };
+
+    assert_int_equal(syscall(SYS_capget, &hdr, data), 0);
+    data[0].inheritable = inh;
+    data[1].inheritable = 0;
+    assert_int_equal(syscall(SYS_capset, &hdr, data), 0);
+}
+
+/* BOX_OPT_CAPS_CALLER_INHERITABLE, uid 0 (bwrap's root): the caller's inheritable
+ * capabilities that the box keeps stay inheritable and become ambient; without the option
+ * the box's inheritable and ambient sets are empty. */
+static void test_caps_caller_inheritable(void **state)
+{
+    char out[OUT_MAX];
+    box_t *box;
+    box_status_t st;
+
+    (void)state;
+    if (test_rootless) /* a new user namespace starts with an empty inheritable set */
+        skip_because("needs root (this run is rootless)");
+    set_own_inheritable(1u << 5 | 1u << 13); /* CAP_KILL, CAP_NET_RAW */
+    for (int on = 0; on <= 1; on++) {
+        box = new_test_box();
+        /* No user namespace: a new one starts with an empty inheritable set. */
+        assert_int_equal(box_set_namespaces(box, BOX_NS_ALL & ~(BOX_NS_USER | BOX_NS_TIME)), 0);
+        assert_int_equal(box_cap_keep(box, "CAP_KILL"), 0);
+        assert_int_equal(box_cap_keep(box, "CAP_CHOWN"), 0);
+        assert_int_equal(box_set_option(box, BOX_OPT_CAPS_CALLER_INHERITABLE, on), 0);
+        assert_int_equal(run_box(box, "grep -E '^Cap(Inh|Eff|Amb)' /proc/self/status", out,
+                                 sizeof out, &st), 0);
+        assert_string_equal(out, on ? "CapInh:\t0000000000000020\nCapEff:\t0000000000000021\n"
+                                      "CapAmb:\t0000000000000020\n"
+                                    : "CapInh:\t0000000000000000\nCapEff:\t0000000000000021\n"
+                                      "CapAmb:\t0000000000000000\n");
+        box_free(box);
+    }
+    set_own_inheritable(0);
+}
+
 /* box_lock_file: a write lock on the file fails while the box runs, and works after. */
 static void test_lock_file(void **state)
 {
@@ -2052,6 +2096,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_lock_file, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_caps_bounding_only, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_caps_inheritable, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_caller_inheritable, leak_setup, leak_teardown),
     };
 
     return test_main(argc, argv, tests, sizeof tests / sizeof tests[0], tests,
