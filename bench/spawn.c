@@ -11,7 +11,7 @@
  *             pipe, then execve + waitpid
  *   floor-ns + overlay  the same child first makes its mounts private, a tmpfs and an
  *             overlay over the root dir (libbox's step OVERLAY), and execs from the overlay:
- *             the kernel's part of an image box
+ *             the kernel's part of an image box (layers by fd: Linux 6.13; skipped before)
  *   fork      fork + execve + waitpid
  *   libbox    full box: root dir, /proc, /dev, all default namespaces
  *   bwrap     bwrap --unshare-all --bind ROOT / --proc /proc --dev /dev /noop
