@@ -23,7 +23,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -308,13 +307,6 @@ int box__hook_caller_run(box_t *box)
 {
     int r;
 
-    /* A detached box's state file is whole by now: the lock goes from exclusive to shared,
-     * so that box_open of the box works from the function and from what it runs (an OCI
-     * hook calling `runtime state ID`), while box_start and box_destroy, which take it
-     * exclusively, still wait for box_spawn. No one can be waiting for it exclusively
-     * (that needs a box_open first), so flock's non-atomic conversion lets no one in. */
-    if (box->state_fd >= 0 && (r = box__state_lock(box, LOCK_SH)) < 0)
-        return r;
     box->in_hook_fn = true;
     r = box->hook_fn(box, box->hook_data);
     box->in_hook_fn = false;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -357,8 +358,14 @@ static int read_child(box_t *box, struct box_launch *l)
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t)sizeof e || e.step != STEP_HOOK_CALLER || e.err != 0)
             break;
-        /* The first process waits for box_hook_caller's function. */
-        if ((r = box__hook_caller_run(box)) < 0) {
+        /* The first process waits for box_hook_caller's function. A detached box's state
+         * file is whole by now: the lock goes from exclusive to shared, so that box_open of
+         * the box works from the function and from what it runs (an OCI hook calling
+         * `runtime state ID`), while box_start and box_destroy, which take it exclusively,
+         * still wait for box_spawn. No one can be waiting for it exclusively (that needs a
+         * box_open first), so flock's non-atomic conversion lets no one in. */
+        if ((box->state_fd >= 0 && (r = box__state_lock(box, LOCK_SH)) < 0) ||
+            (r = box__hook_caller_run(box)) < 0) {
             box->errstep = box__step_public_id(STEP_HOOK_CALLER);
             abandon(box, l);
             return r;
