@@ -705,8 +705,53 @@ static int cmd_features(void)
     return 0;
 }
 
-/* Wait for the box, passing on the signals boxoci gets (as runc run does). */
-static int wait_forwarding(box_t *box, box_status_t *status)
+/* What wait_forwarding waits for: the box itself (boxoci run) or a process exec'd into it
+ * (boxoci exec). */
+struct waited {
+    int pidfd;
+    /* How long one poll may sleep: box_wait enforces the box's wall- and cpu-time limits
+     * only when it is called, so a box is polled every 100 ms; an exec'd process has no
+     * limits of its own and is waited for until its pidfd or a signal wakes us (-1). */
+    int poll_ms;
+    int (*wait)(void *obj, box_status_t *status); /* once, without blocking: -EAGAIN */
+    int (*kill)(void *obj, int sig);
+    void *obj;
+};
+
+static int box_wait_once(void *box, box_status_t *status)
+{
+    return box_wait(box, 0, status);
+}
+
+static int box_kill_obj(void *box, int sig)
+{
+    return box_kill(box, sig);
+}
+
+static struct waited waited_box(box_t *box)
+{
+    return (struct waited){ .pidfd = box_pidfd(box), .poll_ms = 100, .wait = box_wait_once,
+                            .kill = box_kill_obj, .obj = box };
+}
+
+static int proc_wait_once(void *proc, box_status_t *status)
+{
+    return box_proc_wait(proc, 0, status);
+}
+
+static int proc_kill_obj(void *proc, int sig)
+{
+    return box_proc_kill(proc, sig);
+}
+
+static struct waited waited_proc(box_proc_t *proc)
+{
+    return (struct waited){ .pidfd = box_proc_pidfd(proc), .poll_ms = -1,
+                            .wait = proc_wait_once, .kill = proc_kill_obj, .obj = proc };
+}
+
+/* Wait for the box or the process, passing on the signals boxoci gets (as runc run does). */
+static int wait_forwarding(struct waited w, box_status_t *status)
 {
     static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
                                      SIGWINCH, SIGCONT };
@@ -719,20 +764,20 @@ static int wait_forwarding(box_t *box, box_status_t *status)
     sigprocmask(SIG_BLOCK, &set, NULL);
     sfd = signalfd(-1, &set, SFD_CLOEXEC);
     for (;;) {
-        struct pollfd p[2] = { { .fd = box_pidfd(box), .events = POLLIN },
+        struct pollfd p[2] = { { .fd = w.pidfd, .events = POLLIN },
                                { .fd = sfd, .events = POLLIN } };
         struct signalfd_siginfo si;
 
-        r = box_wait(box, 0, status);
+        r = w.wait(w.obj, status);
         if (r != -EAGAIN)
             break;
-        if (poll(p, sfd >= 0 ? 2 : 1, 100) < 0 && errno != EINTR) {
+        if (poll(p, sfd >= 0 ? 2 : 1, w.poll_ms) < 0 && errno != EINTR) {
             r = -errno;
             break;
         }
         if (sfd >= 0 && (p[1].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si) {
             debug("forwarding signal %u", si.ssi_signo);
-            box_kill(box, (int)si.ssi_signo);
+            w.kill(w.obj, (int)si.ssi_signo);
         }
     }
     if (sfd >= 0)
@@ -1134,7 +1179,7 @@ static int cmd_run(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if ((r = wait_forwarding(box, &status)) < 0) {
+    if ((r = wait_forwarding(waited_box(box), &status)) < 0) {
         error("wait: %s", box_errmsg(box));
         delete_container(box);
     } else {
@@ -1729,40 +1774,6 @@ static struct json_object *exec_process_from_args(box_t *box, char **args, const
     return p;
 }
 
-/* Wait for an exec'd process, passing on the signals boxoci gets. */
-static int wait_proc_forwarding(box_proc_t *proc, box_status_t *status)
-{
-    static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-                                     SIGWINCH, SIGCONT };
-    sigset_t set;
-    int sfd, r;
-
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaddset(&set, forwarded[i]);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    for (;;) {
-        struct pollfd p[2] = { { .fd = box_proc_pidfd(proc), .events = POLLIN },
-                               { .fd = sfd, .events = POLLIN } };
-        struct signalfd_siginfo si;
-
-        r = box_proc_wait(proc, 0, status);
-        if (r != -EAGAIN)
-            break;
-        if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
-            r = -errno;
-            break;
-        }
-        if (sfd >= 0 && (p[1].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si)
-            box_proc_kill(proc, (int)si.ssi_signo);
-    }
-    if (sfd >= 0)
-        close(sfd);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    return r;
-}
-
 static int cmd_exec(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1873,7 +1884,7 @@ static int cmd_exec(int argc, char **argv)
         box_proc_release(proc);
         proc = NULL;
         rc = 0;
-    } else if ((r = wait_proc_forwarding(proc, &status)) < 0) {
+    } else if ((r = wait_forwarding(waited_proc(proc), &status)) < 0) {
         error("exec: wait: %s", strerror(-r));
     } else {
         rc = exit_status(&status);
