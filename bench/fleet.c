@@ -92,9 +92,10 @@ static int floor_start(struct unit *u, const char *prog)
 static box_store_t *image_store; /* the bench root as an image (bench_image_make) */
 
 /* A full box running argv (argv[0]: a program of the bench root), from the bench root or
- * (from_image) from the image of it, with box_set_image's image_flags. */
+ * (from_image) from the image of it, with box_set_image's image_flags; no_monitor:
+ * BOX_OPT_NO_MONITOR. */
 static int start_box(struct unit *u, const char *const argv[], int from_image,
-                     unsigned int image_flags)
+                     unsigned int image_flags, int no_monitor)
 {
     char path[64];
 
@@ -105,6 +106,7 @@ static int start_box(struct unit *u, const char *const argv[], int from_image,
                     : box_set_root(u->box, bench_root, 0)) < 0 ||
         box_mount(u->box, BOX_MOUNT_PROC, NULL, "/proc", 0) < 0 ||
         box_mount(u->box, BOX_MOUNT_DEV, NULL, "/dev", 0) < 0 ||
+        (no_monitor && box_set_option(u->box, BOX_OPT_NO_MONITOR, 1) < 0) ||
         box_set_program(u->box, path) < 0 || box_spawn(u->box, argv) < 0) {
         fprintf(stderr, "fleet: libbox: %s\n", box_errmsg(u->box));
         box_free(u->box);
@@ -116,12 +118,17 @@ static int start_box(struct unit *u, const char *const argv[], int from_image,
 
 static int box_start_prog(struct unit *u, const char *prog)
 {
-    return start_box(u, (const char *const[]){ prog, NULL }, 0, 0);
+    return start_box(u, (const char *const[]){ prog, NULL }, 0, 0, 0);
+}
+
+static int box_start_no_monitor(struct unit *u, const char *prog)
+{
+    return start_box(u, (const char *const[]){ prog, NULL }, 0, 0, 1);
 }
 
 static int image_start_prog(struct unit *u, const char *prog)
 {
-    return start_box(u, (const char *const[]){ prog, NULL }, 1, 0);
+    return start_box(u, (const char *const[]){ prog, NULL }, 1, 0, 0);
 }
 
 static int bwrap_start(struct unit *u, const char *prog)
@@ -173,6 +180,7 @@ struct kind {
 static const struct kind kinds[] = {
     { "floor-ns: clone + 7 namespaces + maps", floor_start, pid_end, NULL },
     { "libbox: full box (root, /proc, /dev, default seccomp)", box_start_prog, box_end, NULL },
+    { "libbox: full box, BOX_OPT_NO_MONITOR", box_start_no_monitor, box_end, NULL },
     { "libbox: full box from an image (overlay root)", image_start_prog, box_end, NULL },
     { "bwrap --unshare-all (root dir, /proc, /dev)", bwrap_start, pid_end, BWRAP_PATH },
 };
@@ -282,7 +290,7 @@ static struct image_run image_fleet(struct unit *u, long n, unsigned int flags)
         die("calloc");
     snprintf(kib, sizeof kib, "%d", IMAGE_WRITE_KIB);
     t0 = now_ms();
-    while (started < n && start_box(&u[started], argv, 1, flags) == 0)
+    while (started < n && start_box(&u[started], argv, 1, flags, 0) == 0)
         started++;
     if (started == n)
         r.ms = now_ms() - t0;

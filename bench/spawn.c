@@ -17,11 +17,13 @@
  *   bwrap     bwrap --unshare-all --bind ROOT / --proc /proc --dev /dev /noop
  *   unshare   unshare -U -r -p -f -m -u -i -n ROOT/noop
  *
- * Usage: spawn [-n N] [--rss MiB] [--noop PATH] [--cgroup-backend auto|v1|v2]
+ * Usage: spawn [-n N] [--rss MiB] [--noop PATH] [--cgroup-backend auto|v1|v2] [--only S]...
  *   -n N       iterations (default 300)
  *   --rss MiB  allocate and touch this much memory first, to grow the caller's RSS
  *   --noop P   the static no-op program (default: the one meson built)
  *   --cgroup-backend B   box_set_cgroup_backend for the cgroup case (default: auto)
+ *   --only S   run only the cases whose name contains S (repeatable), and the two floors
+ *              that the ratios need: more iterations of an A/B pair in the same time
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +115,7 @@ static int run_fork(void)
 #define BOX_BARE        (1 << 2) /* the root only: no /proc (and its covers), no /dev */
 #define BOX_WITH_INIT   (1 << 3) /* BOX_OPT_INIT: box-init as pid 1 ($LIBBOX_INIT) */
 #define BOX_CG_POOLED   (1 << 4) /* the cgroup from cgroup_pool, given back after the box */
+#define BOX_NO_MON      (1 << 5) /* BOX_OPT_NO_MONITOR: the box is our child, no monitor */
 
 static box_cgroup_pool_t *cgroup_pool; /* of the pooled cgroup case */
 
@@ -138,6 +141,7 @@ static int run_box(int variant)
         ((variant & BOX_WITH_CGROUP) && (r = box_set_limit(box, BOX_LIMIT_PIDS, 64)) < 0) ||
         ((variant & BOX_WITH_CGROUP) && (r = box_set_cgroup_backend(box, cgroup_backend)) < 0) ||
         ((variant & BOX_CG_POOLED) && (r = box_set_cgroup_pool(box, cgroup_pool)) < 0) ||
+        ((variant & BOX_NO_MON) && (r = box_set_option(box, BOX_OPT_NO_MONITOR, 1)) < 0) ||
         (r = box_spawn(box, argv)) < 0 ||
         (r = box_wait(box, -1, &st)) < 0) {
         fprintf(stderr, "spawn: libbox: %s\n", box_errmsg(box));
@@ -163,6 +167,17 @@ static int run_libbox_cgroup(void)
 static int run_libbox_cgroup_pool(void)
 {
     return run_box(BOX_WITH_CGROUP | BOX_CG_POOLED);
+}
+
+/* The same boxes without libbox's monitor process (BOX_OPT_NO_MONITOR). */
+static int run_libbox_no_monitor(void)
+{
+    return run_box(BOX_NO_MON);
+}
+
+static int run_libbox_cgroup_no_monitor(void)
+{
+    return run_box(BOX_WITH_CGROUP | BOX_NO_MON);
 }
 
 /* The same box with box-init as pid 1: is it cheap enough to be the default? */
@@ -313,6 +328,9 @@ static struct bench_case cases[] = {
     { "libbox: full box + cgroup (memory, pids)", run_libbox_cgroup, NULL, 1, NULL, 0, 0 },
     { "libbox: full box + cgroup from a box_cgroup_pool", run_libbox_cgroup_pool, NULL, 1,
       NULL, 0, 0 },
+    { "libbox: full box, BOX_OPT_NO_MONITOR", run_libbox_no_monitor, NULL, 1, NULL, 0, 0 },
+    { "libbox: full box + cgroup, BOX_OPT_NO_MONITOR", run_libbox_cgroup_no_monitor, NULL, 1,
+      NULL, 0, 0 },
     { "libbox: full box + BOX_OPT_INIT", run_libbox_init, NULL, 1, NULL, 0, 0 },
     { "libbox: full box, no seccomp filter", run_libbox_no_seccomp, NULL, 1, NULL, 0, 0 },
     { "libbox: root only (no /proc, /dev, seccomp)", run_libbox_bare, NULL, 1, NULL, 0, 0 },
@@ -343,10 +361,22 @@ static long rss_kib(void)
     return kib;
 }
 
+/* --only: the floors always run (the ratios are to them), the rest if a name matches. */
+#define MAX_ONLY 16
+static int case_selected(const struct bench_case *c, const char *const only[], int n_only)
+{
+    if (n_only == 0 || strncmp(c->name, "floor: ", 7) == 0 || strncmp(c->name, "floor-ns: ", 10) == 0)
+        return 1;
+    for (int k = 0; k < n_only; k++)
+        if (strstr(c->name, only[k]))
+            return 1;
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: spawn [-n N] [--rss MiB] [--noop PATH] "
-            "[--cgroup-backend auto|v1|v2]\n");
+            "[--cgroup-backend auto|v1|v2] [--only SUBSTRING]...\n");
     exit(2);
 }
 
@@ -354,6 +384,8 @@ int main(int argc, char **argv)
 {
     const char *noop = NOOP_PATH;
     long iters = 300, rss_mib = 0;
+    const char *only[MAX_ONLY];
+    int n_only = 0;
     size_t order[NCASES];
     double floor_med = 0, floor_ns_med = 0;
     volatile char *ballast = NULL;
@@ -373,6 +405,8 @@ int main(int argc, char **argv)
             cgroup_backend = strcmp(argv[++a], "v1") == 0   ? BOX_CGROUP_BACKEND_V1
                              : strcmp(argv[a], "v2") == 0 ? BOX_CGROUP_BACKEND_V2
                                                           : BOX_CGROUP_BACKEND_AUTO;
+        else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc && n_only < MAX_ONLY)
+            only[n_only++] = argv[++a];
         else
             usage();
     }
@@ -404,6 +438,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "spawn: no image for the image cases\n");
 
     for (i = 0; i < NCASES; i++) {
+        if (!case_selected(&cases[i], only, n_only)) {
+            cases[i].enabled = 0;
+            continue;
+        }
         if (cases[i].need && access(cases[i].need, X_OK) < 0) {
             cases[i].enabled = 0;
             fprintf(stderr, "spawn: skipping %s: %s is missing\n", cases[i].name,
@@ -461,6 +499,8 @@ int main(int argc, char **argv)
     for (i = 0; i < NCASES; i++) {
         struct bench_case *c = &cases[i];
 
+        if (!case_selected(c, only, n_only))
+            continue;
         if (!c->enabled) {
             printf("| %s | skipped | | | |\n", c->name);
             continue;

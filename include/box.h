@@ -672,6 +672,18 @@ int box_net_publish(box_t *box, const char *spec);
                                             bwrap does for root without --cap-add or
                                             --cap-drop. No effect for another uid or with
                                             BOX_OPT_CAPS_INHERITABLE */
+#define BOX_OPT_NO_MONITOR      (1u << 15) /* no libbox monitor process between the caller
+                                            and the box: the box's first process is the
+                                            spawning thread's own child, a process less
+                                            per box and a faster spawn and wait. The
+                                            caller must then leave it to box_wait: once
+                                            it has exec'ed it is a plain child (SIGCHLD
+                                            at its end), so waitpid(-1), wait(), a
+                                            SIGCHLD handler that reaps, SIG_IGN or
+                                            SA_NOCLDWAIT for SIGCHLD take its status and
+                                            box_wait fails with -ECHILD. box_spawn says
+                                            -EINVAL with box_join_namespace or
+                                            BOX_OPT_DETACH */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 

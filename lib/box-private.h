@@ -355,6 +355,10 @@ void box__limit_record(box_t *box, box_limit_t limit, bool enforced, const char 
 
 /* wait.c: wait for the monitor to exit and release it (pidfd, stack, status pipe). */
 void box__monitor_release(box_t *box, int *status);
+/* wait.c: BOX_OPT_NO_MONITOR: reap the first process (our child) by its pidfd; false if
+ * another waiter took it. */
+struct box_exit_record;
+bool box__reap_first(box_t *box, struct box_exit_record *rec);
 void box__detached_ended(box_t *box); /* fill the status of an ended detached box */
 
 /* spawn.c: kill, reap and release a box that waits for box_start (no-op otherwise). */

@@ -192,6 +192,10 @@ struct box_monitor_msg {
 };
 
 int box__monitor_main(void *monitor);
+/* The clone of the box's first process (CLONE_INTO_CGROUP where it can), by the monitor or,
+ * with BOX_OPT_NO_MONITOR, by box_spawn: its pid and *pidfd, *placed when clone3 put it
+ * in m->cgroup_fd; or -errno. */
+long box__clone_first(const struct box_monitor *m, int *pidfd, int *placed);
 #define BOX_MONITOR_STACK_SIZE (64 * 1024)
 
 /* Run the plan's steps in table order; never returns (exec, or exit after reporting).

@@ -85,8 +85,9 @@ __asm__(".text\n"
 /* Clone the box's first process: with a v2 box cgroup right into it (clone3,
  * CLONE_INTO_CGROUP, Linux 5.7), so that it never runs outside; without clone3 (ENOSYS,
  * or EINVAL/E2BIG from an older kernel or a seccomp filter around the caller) with
- * clone(2), and the caller moves it. */
-static MONITOR_NO_ASAN long clone_first(const struct box_monitor *m, int *pidfd, int *placed)
+ * clone(2), and the caller moves it. The monitor calls it, and box_spawn itself with
+ * BOX_OPT_NO_MONITOR. */
+MONITOR_NO_ASAN long box__clone_first(const struct box_monitor *m, int *pidfd, int *placed)
 {
     struct box_clone_args ca = {
         .flags = m->clone_flags,
@@ -227,7 +228,7 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
      * kernel reap the first process for us, status and all. (Every signal stays blocked,
      * so no other disposition matters here.) */
     SYS4(SYS_rt_sigaction, SIGCHLD, &dfl, 0, sizeof dfl.mask);
-    r = clone_first(m, &pidfd, &msg.placed);
+    r = box__clone_first(m, &pidfd, &msg.placed);
     if (r >= 0 && m->plan->fork && (r = take_forked(m, r, &pidfd)) == 0) {
         msg.setup_failed = 1;
         r = -1;

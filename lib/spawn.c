@@ -242,6 +242,9 @@ static int check_spawnable(box_t *box, const char *const argv[])
                          "cannot be combined with box_add_uid_map/box_add_gid_map, "
                          "BOX_OPT_NO_USERNS, BOX_OPT_DETACH, box_net_bridge or "
                          "box_net_pasta");
+    if ((box->opts & BOX_OPT_NO_MONITOR) && (box->ns_join || (box->opts & BOX_OPT_DETACH)))
+        return box__error(box, EINVAL, "spawn: BOX_OPT_NO_MONITOR cannot be combined with "
+                          "box_join_namespace or BOX_OPT_DETACH");
     if (box->n_groups > 0 && geteuid() != 0 && (box->ns & BOX_NS_USER))
         return box__error(box, EPERM,
                          "set_groups: an unprivileged caller cannot set supplementary groups "
@@ -332,6 +335,8 @@ static void abandon(box_t *box, struct box_launch *l)
         shutdown(l->sync_wr, SHUT_RDWR);
     if (box->pidfd >= 0) {
         syscall(SYS_pidfd_send_signal, box->pidfd, SIGKILL, NULL, 0);
+        if (box->opts & BOX_OPT_NO_MONITOR) /* ours to reap: its stack is ours after it */
+            box__reap_first(box, NULL);
         close(box->pidfd);
         box->pidfd = -1;
     }
@@ -418,8 +423,37 @@ static int receive_tty(box_t *box, struct box_launch *l)
     return 0;
 }
 
+/* BOX_OPT_NO_MONITOR: we clone the first process ourselves, as the monitor would have
+ * (box__clone_first), and are its parent: box_wait reaps it by its pidfd (wait.c). No
+ * second clone, no report over the sync socket, no monitor to wake, reap and unmap at the
+ * end, one process less per running box. Signals are blocked as for the monitor. */
+static int clone_direct(box_t *box, struct box_launch *l, bool *placed)
+{
+    sigset_t all, old;
+    int placed_i = 0;
+    long pid;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    box->start_ns = box__now_ns();
+    box__profile_mark(box, BOX_PROF_CLONE);
+    pid = box__clone_first(&l->mon, &box->pidfd, &placed_i);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    box__profile_mark(box, BOX_PROF_CLONED);
+    if (pid < 0) {
+        box->pidfd = -1;
+        if (pid == -EPERM || pid == -ENOSPC || pid == -EUSERS)
+            return box__error(box, (int)-pid, "spawn: clone with namespaces 0x%x%s", box->ns,
+                              box__userns_hint());
+        return box__error(box, (int)-pid, "spawn: clone");
+    }
+    box->pid = (pid_t)pid;
+    *placed = placed_i;
+    return 0;
+}
+
 /* Start the monitor (monitor.c) and take its report: the first process's pid and pidfd
- * into box->pid and box->pidfd. */
+ * into box->pid and box->pidfd. With BOX_OPT_NO_MONITOR, clone it ourselves. */
 static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_flags,
                          bool *placed)
 {
@@ -429,13 +463,6 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     pid_t mpid;
     int r = 0;
 
-    box->monitor_stack = mmap(NULL, BOX_MONITOR_STACK_SIZE, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (box->monitor_stack == MAP_FAILED) {
-        box->monitor_stack = NULL;
-        return box__error(box, errno, "spawn: allocate the monitor's stack");
-    }
-    box__child_stack_fresh(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
     l->mon.clone_flags = clone_flags;
     l->mon.parent = getpid();
     l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
@@ -448,6 +475,21 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     l->mon.cgroup_fd = box__cgroup_v2_home(box) && !l->plan.fork
                            ? open(box__cgroup_v2_home(box), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                            : -1;
+    if (box->opts & BOX_OPT_NO_MONITOR) {
+        r = clone_direct(box, l, placed);
+        if (l->mon.cgroup_fd >= 0)
+            close(l->mon.cgroup_fd);
+        return r;
+    }
+    box->monitor_stack = mmap(NULL, BOX_MONITOR_STACK_SIZE, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (box->monitor_stack == MAP_FAILED) {
+        box->monitor_stack = NULL;
+        if (l->mon.cgroup_fd >= 0)
+            close(l->mon.cgroup_fd);
+        return box__error(box, errno, "spawn: allocate the monitor's stack");
+    }
+    box__child_stack_fresh(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
     /* All signals stay blocked across clone so that no handler of the caller runs in the
      * monitor or the child on the shared memory; the child resets them before it
      * unblocks, the monitor never unblocks. Exit signal 0: see monitor.c. */
@@ -510,10 +552,14 @@ static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *syn
         return box__error(box, errno, "spawn: socketpair");
     l->sync_wr = p[1];
     *sync_child = box__fd_above(p[0], pl->fd_high);
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return box__error(box, errno, "spawn: status pipe");
-    box->status_fd = p[0];
-    *status_wr = box__fd_above(p[1], pl->fd_high);
+    /* BOX_OPT_NO_MONITOR: we reap the first process, the kernel's word needs no pipe. */
+    if (!(box->opts & BOX_OPT_NO_MONITOR)) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return box__error(box, errno, "spawn: status pipe");
+        box->status_fd = p[0];
+        if ((*status_wr = box__fd_above(p[1], pl->fd_high)) < 0)
+            return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
+    }
     /* BOX_OPT_DETACH: box-init reports to the state directory's exit file, and the held
      * child waits on its FIFOs (state.c). */
     if (sf->exit_wr >= 0) {
@@ -540,14 +586,15 @@ static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *syn
         if ((init_wr = box__fd_above(p[1], pl->fd_high)) < 0)
             return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
     }
-    if (*err_wr < 0 || *sync_child < 0 || *status_wr < 0) {
+    if (*err_wr < 0 || *sync_child < 0) {
         if (init_wr >= 0)
             close(init_wr);
         return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
     }
     pl->parent_fds[pl->n_parent_fds++] = l->err_rd;
     pl->parent_fds[pl->n_parent_fds++] = l->sync_wr;
-    pl->parent_fds[pl->n_parent_fds++] = box->status_fd;
+    if (box->status_fd >= 0)
+        pl->parent_fds[pl->n_parent_fds++] = box->status_fd;
     if (box->init_status_fd >= 0)
         pl->parent_fds[pl->n_parent_fds++] = box->init_status_fd;
     l->mon.sync_fd = *sync_child;

@@ -126,6 +126,29 @@ void box__monitor_release(box_t *box, int *signal)
     box->status_fd = box->init_status_fd = -1;
 }
 
+/* BOX_OPT_NO_MONITOR: the first process is our child, reaped here by its pidfd into a
+ * record like the monitor's (rec NULL: only reaped). false when it is not ours to reap any
+ * more: a waiter of the caller's took it first (waitpid(-1), SIGCHLD set to SIG_IGN). */
+bool box__reap_first(box_t *box, struct box_exit_record *rec)
+{
+    struct box_exit_record local;
+    siginfo_t si = { 0 };
+    long r;
+
+    if (!rec)
+        rec = &local;
+    memset(rec, 0, sizeof *rec);
+    do
+        r = syscall(SYS_waitid, P_PIDFD, box->pidfd, &si, WEXITED | __WALL, &rec->ru);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 || si.si_pid == 0)
+        return false;
+    rec->source = BOX_RECORD_MONITOR;
+    rec->code = si.si_code;
+    rec->status = si.si_status;
+    return true;
+}
+
 /* One record from a status pipe: waiting for it (the monitor's comes right away once the
  * first process has ended), or only if it is there already. false at EOF or if none. */
 static bool read_record(int fd, bool wait, struct box_exit_record *rec)
@@ -232,7 +255,10 @@ static int reap_status(box_t *box)
         box__detached_ended(box);
         return 0;
     }
-    have_mon = read_record(box->status_fd, true, &mon) && mon.source == BOX_RECORD_MONITOR;
+    if (box->opts & BOX_OPT_NO_MONITOR)
+        have_mon = box__reap_first(box, &mon);
+    else
+        have_mon = read_record(box->status_fd, true, &mon) && mon.source == BOX_RECORD_MONITOR;
     /* box-init wrote before it exited, so before the monitor's record. */
     if (box->init_status_fd >= 0)
         have_init = read_record(box->init_status_fd, false, &init) &&
@@ -255,6 +281,10 @@ static int reap_status(box_t *box)
             classify(box, st, init.code, init.status);
         else
             classify(box, st, mon.code, mon.status);
+    } else if (box->opts & BOX_OPT_NO_MONITOR) {
+        r = box__error(box, ECHILD, "wait: the box's first process was reaped by another "
+                       "waiter of this process (BOX_OPT_NO_MONITOR: waitpid(-1), or SIGCHLD "
+                       "set to SIG_IGN): the box's status is lost");
     } else {
         r = box__error(box, ECHILD, "wait: libbox's monitor of the box ended without "
                       "reporting its status (%s%s): the box's status is lost",
@@ -314,7 +344,8 @@ BOX_API int box_wait(box_t *box, int timeout_ms, box_status_t *status)
         return box__error(box, ECHILD, "wait: the box's status was lost (libbox's monitor "
                          "of the box was killed)");
     while (box->state == BOX_RUNNING) {
-        /* The monitor's record, or the first process's end: its record follows at once. */
+        /* The monitor's record, or the first process's end: its record follows at once
+         * (BOX_OPT_NO_MONITOR: no status pipe, poll skips the -1). */
         struct pollfd p[2] = { { .fd = box->status_fd, .events = POLLIN },
                                { .fd = box->pidfd, .events = POLLIN } };
         int ms = next_timeout(box, deadline, timeout_ms);

@@ -19,13 +19,32 @@
 
 static const char *const exit7[] = { "sh", "-c", "sleep 0.1; exit 7", NULL };
 
-/* A box that exits 7 after a moment, waited for: its status and accounting are its own. */
-static void spawn_and_check(void)
+/* The pid of the parent of `pid`, from /proc/PID/status, or -1. */
+static pid_t ppid_of(pid_t pid)
 {
-    box_t *box = new_test_box();
+    char path[64], line[128];
+    pid_t ppid = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (!(f = fopen(path, "re")))
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "PPid: %d", &ppid) == 1)
+            break;
+    fclose(f);
+    return ppid;
+}
+
+/* A box that exits 7 after a moment, waited for: its status and accounting are its own;
+ * its first process's parent is `parent` unless that is 0. Frees the box. */
+static void spawn_and_check_box(box_t *box, pid_t parent)
+{
     box_status_t st;
 
     assert_int_equal(box_spawn(box, exit7), 0);
+    if (parent)
+        assert_int_equal(ppid_of(box_pid(box)), parent);
     if (box_wait(box, -1, &st) < 0)
         fail_msg("box_wait: %s", box_errmsg(box));
     assert_int_equal(st.end, BOX_END_EXITED);
@@ -33,6 +52,11 @@ static void spawn_and_check(void)
     assert_true(st.wall_us >= 100000);
     assert_true(st.cpu_user_us + st.cpu_system_us > 0);
     box_free(box);
+}
+
+static void spawn_and_check(void)
+{
+    spawn_and_check_box(new_test_box(), 0);
 }
 
 static volatile sig_atomic_t sigchld_count, reaped_count;
@@ -111,6 +135,89 @@ static void test_thread_blocked_in_waitpid(void **state)
     assert_int_equal(taken, 1); /* only its own child */
 }
 
+/* No child of ours is left, zombie or running (__WALL: exit signal 0 too). */
+static void assert_no_children(void)
+{
+    siginfo_t si = { 0 };
+
+    assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+static box_t *new_unmonitored_box(unsigned int opts)
+{
+    box_t *box = new_test_box();
+
+    assert_int_equal(box_set_options(box, BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NO_MONITOR | opts),
+                     0);
+    return box;
+}
+
+/* BOX_OPT_NO_MONITOR: the box's first process is our own child (no monitor between), its
+ * status and accounting are box_wait's, with box-init and held too; a failed setup and a
+ * kill leave no child behind; a waitpid(-1) of ours takes the status and box_wait says
+ * so; it refuses BOX_OPT_DETACH. */
+static void test_no_monitor(void **state)
+{
+    static const char *const sleeper[] = { "sleep", "100", NULL };
+    box_status_t st;
+    box_t *box;
+    int status;
+
+    (void)state;
+    for (unsigned int opts = 0; opts <= BOX_OPT_INIT; opts += BOX_OPT_INIT) {
+        spawn_and_check_box(new_unmonitored_box(opts), getpid());
+        assert_no_children();
+    }
+
+    box = new_unmonitored_box(BOX_OPT_HOLD);
+    assert_int_equal(box_spawn(box, exit7), 0);
+    assert_int_equal(box_start(box), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.exit_code, 7);
+    box_free(box);
+
+    box = new_unmonitored_box(0);
+    assert_int_equal(box_spawn(box, sleeper), 0);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.end, BOX_END_KILLED);
+    box_free(box);
+    assert_no_children();
+
+    /* A box that fails in its setup (no such program): reaped by box_spawn. */
+    box = new_unmonitored_box(0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "/no/such/program", NULL }),
+                     -ENOENT);
+    assert_no_children();
+    box_free(box);
+
+    /* A held box freed before box_start: killed and reaped by box_free. */
+    box = new_unmonitored_box(BOX_OPT_HOLD);
+    assert_int_equal(box_spawn(box, sleeper), 0);
+    box_free(box);
+    assert_no_children();
+
+    /* The caller's own waitpid(-1) reaps it: its status is the caller's, box_wait says so. */
+    box = new_unmonitored_box(0);
+    assert_int_equal(box_spawn(box, (const char *const[]){ "true", NULL }), 0);
+    assert_int_equal(waitpid(-1, &status, 0), box_pid(box));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(box_wait(box, -1, &st), -ECHILD);
+    if (!strstr(box_errmsg(box), "BOX_OPT_NO_MONITOR"))
+        fail_msg("message '%s' does not name BOX_OPT_NO_MONITOR", box_errmsg(box));
+    box_free(box);
+    assert_no_children();
+
+    box = new_unmonitored_box(BOX_OPT_DETACH);
+    assert_int_equal(box_set_id(box, "no-monitor"), 0);
+    assert_int_equal(box_spawn(box, exit7), -EINVAL);
+    if (!strstr(box_errmsg(box), "BOX_OPT_NO_MONITOR"))
+        fail_msg("message '%s' does not name BOX_OPT_NO_MONITOR", box_errmsg(box));
+    box_free(box);
+    assert_no_children();
+}
+
 /* fds open in this process, counted without opening one. */
 static int count_fds(void)
 {
@@ -162,6 +269,7 @@ static void test_fd_exhaustion(void **state)
     (void)state;
     fd_sweep(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION);
     fd_sweep(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_INIT);
+    fd_sweep(BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION | BOX_OPT_NO_MONITOR);
 }
 
 /* A held box holds only what it will pass: the write end of a pipe of the caller's that is
@@ -328,6 +436,7 @@ int main(int argc, char **argv)
                                         leak_teardown),
         cmocka_unit_test_setup_teardown(test_thread_blocked_in_waitpid, leak_setup,
                                         leak_teardown),
+        cmocka_unit_test_setup_teardown(test_no_monitor, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_fd_exhaustion, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_held_box_holds_only_passed_fds, leak_setup,
                                         leak_teardown),

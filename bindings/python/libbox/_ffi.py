@@ -80,6 +80,7 @@ BOX_OPT_CALLER_MAPS = 1 << 11  # the caller writes the uid/gid maps; box_start g
 BOX_OPT_NO_INIT = 1 << 12  # with BOX_OPT_DETACH: no box-init, the subreaper reaps pid 1
 BOX_OPT_CAPS_BOUNDING_ONLY = 1 << 13  # a non-zero uid gets the kept caps as bounding set only
 BOX_OPT_CAPS_CALLER_INHERITABLE = 1 << 14  # uid 0 keeps the caller's inheritable caps, as ambient
+BOX_OPT_NO_MONITOR = 1 << 15  # no monitor process: the box is our child (do not reap it)
 
 # box_hook's points (box_hook_t)
 BOX_HOOK_MOUNTED = 1  # in the box's namespaces, mounts made, before pivot_root

@@ -1174,6 +1174,17 @@ def test_hold_options_and_errors(rootfs):
         assert p.wait(10).exit_code == 3
 
 
+
+def test_no_monitor(rootfs):
+    # BOX_OPT_NO_MONITOR: the box is this process's own child, its status still box_wait's.
+    opts = libbox.BOX_OPT_DIE_WITH_PARENT | libbox.BOX_OPT_NO_MONITOR
+    with libbox.Box(root=rootfs, options=opts) as box:
+        p = box.spawn(["sh", "-c", "exit 5"])
+        with open(f"/proc/{p.pid}/status") as f:
+            assert f"PPid:\t{os.getpid()}\n" in f.read()
+        assert p.wait(10).exit_code == 5
+
+
 # --- supplementary groups ----------------------------------------------------------------
 
 RANGE = (0, 100000, 65536)  # the box's ids 0..65535 are the host's 100000..165535
