@@ -137,22 +137,43 @@ static int bwrap_start(struct unit *u, const char *prog)
     char path[64];
     char *const argv[] = { BWRAP_PATH, "--unshare-all", "--die-with-parent", "--bind",
                            bench_root, "/", "--proc", "/proc", "--dev", "/dev", path, NULL };
+    posix_spawnattr_t attr;
 
+    /* Its own process group, so that bwrap_end reaches bwrap's inner processes too. */
     snprintf(path, sizeof path, "/%s", prog);
-    errno = posix_spawn(&u->pid, argv[0], NULL, NULL, argv, env);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    errno = posix_spawn(&u->pid, argv[0], NULL, &attr, argv, env);
+    posix_spawnattr_destroy(&attr);
     return errno ? -1 : 0;
 }
 
-/* Wait for the unit's program; kill it first when `kill_it`. 0 if it exited 0 (or was
- * killed as asked). */
-static int pid_end(struct unit *u, int kill_it)
+/* Wait for the unit's program; kill `target` first when `kill_it`. 0 if it exited 0 (or
+ * was killed as asked). */
+static int wait_unit(struct unit *u, int kill_it, pid_t target)
 {
     int r;
 
     if (kill_it)
-        kill(u->pid, SIGKILL);
+        kill(target, SIGKILL);
     r = wait_ok(u->pid);
     return kill_it ? 0 : r;
+}
+
+static int pid_end(struct unit *u, int kill_it)
+{
+    return wait_unit(u, kill_it, u->pid);
+}
+
+/* Killing only the outer bwrap can leave its inner ones (the namespace's pid 1 and the
+ * program) running: --die-with-parent's PR_SET_PDEATHSIG is set in the inner process
+ * after the clone, and an outer process killed before that leaves the inner orphaned (2 of
+ * 500 idle boxes stayed alive in one run, keeping the density cgroup busy). So the whole
+ * process group goes. */
+static int bwrap_end(struct unit *u, int kill_it)
+{
+    return wait_unit(u, kill_it, -u->pid);
 }
 
 static int box_end(struct unit *u, int kill_it)
@@ -182,7 +203,7 @@ static const struct kind kinds[] = {
     { "libbox: full box (root, /proc, /dev, default seccomp)", box_start_prog, box_end, NULL },
     { "libbox: full box, BOX_OPT_NO_MONITOR", box_start_no_monitor, box_end, NULL },
     { "libbox: full box from an image (overlay root)", image_start_prog, box_end, NULL },
-    { "bwrap --unshare-all (root dir, /proc, /dev)", bwrap_start, pid_end, BWRAP_PATH },
+    { "bwrap --unshare-all (root dir, /proc, /dev)", bwrap_start, bwrap_end, BWRAP_PATH },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
