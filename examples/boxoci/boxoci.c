@@ -15,7 +15,6 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -398,19 +397,38 @@ static char *now_rfc3339(char *buf, size_t size)
     return buf;
 }
 
+/* The late hooks (poststart, poststop) as create saw them: start and delete run these,
+ * not config.json's of their time (runtime-spec: changes after create do not affect the
+ * container), and read no file when there are none. */
+static struct json_object *late_hooks(const struct oci_config *cfg)
+{
+    struct json_object *o = json_object_new_object(), *hooks, *list;
+
+    for (int k = 0; k < 2; k++) {
+        const char *kind = k ? "poststop" : "poststart";
+
+        if (json_object_object_get_ex(cfg->json, "hooks", &hooks) &&
+            json_object_object_get_ex(hooks, kind, &list) &&
+            json_object_is_type(list, json_type_array) && json_object_array_length(list))
+            json_object_object_add(o, kind, json_object_get(list));
+    }
+    return o;
+}
+
 /* What OCI's state has and libbox does not know: kept as the box's label (box_set_label),
- * a JSON object. */
+ * a JSON object. The owner is kept as its uid: its name (owner_name) costs getpwuid's NSS
+ * set-up, which create would pay for a field only state and list show. */
 static struct json_object *new_label(const struct oci_config *cfg)
 {
     struct json_object *l = json_object_new_object(), *a;
-    struct passwd *pw = getpwuid(geteuid());
     char when[64];
 
     json_object_object_add(l, "bundle", json_object_new_string(cfg->bundle));
     json_object_object_add(l, "rootfs", json_object_new_string(cfg->rootfs));
     json_object_object_add(l, "created", json_object_new_string(now_rfc3339(when,
                                                                             sizeof when)));
-    json_object_object_add(l, "owner", json_object_new_string(pw ? pw->pw_name : ""));
+    json_object_object_add(l, "ownerUid", json_object_new_int64((int64_t)geteuid()));
+    json_object_object_add(l, "lateHooks", late_hooks(cfg));
     if (json_object_object_get_ex(cfg->json, "annotations", &a))
         json_object_object_add(l, "annotations", json_object_get(a));
     /* What an exec gets (check_exec_process). */
@@ -451,6 +469,31 @@ static const char *status_name(box_t *box)
     }
 }
 
+/* The user name of uid as runc's list finds it: /etc/passwd read directly (no NSS
+ * modules loaded for one field), "#UID" when it has none. */
+static struct json_object *owner_name(uid_t uid)
+{
+    char line[1024], num[24];
+    FILE *f = fopen("/etc/passwd", "re");
+
+    while (f && fgets(line, sizeof line, f)) {
+        char *name = line, *colon = strchr(line, ':'), *pw, *end;
+
+        if (!colon || !(pw = strchr(colon + 1, ':')))
+            continue;
+        *colon = '\0';
+        errno = 0;
+        if (strtoul(pw + 1, &end, 10) == uid && end != pw + 1 && *end == ':' && !errno) {
+            fclose(f);
+            return json_object_new_string(name);
+        }
+    }
+    if (f)
+        fclose(f);
+    snprintf(num, sizeof num, "#%u", (unsigned)uid);
+    return json_object_new_string(num);
+}
+
 /* The OCI state with this status and pid (below 0: none), from the box's id and label. */
 static struct json_object *state_as(box_t *box, const char *status, int pid)
 {
@@ -468,6 +511,10 @@ static struct json_object *state_as(box_t *box, const char *status, int pid)
     for (size_t i = 0; l && i < sizeof keys / sizeof keys[0]; i++)
         if (json_object_object_get_ex(l, keys[i], &v))
             json_object_object_add(o, keys[i], json_object_get(v));
+    /* A label of an older boxoci has the name itself. */
+    if (l && !json_object_object_get_ex(l, "owner", NULL) &&
+        json_object_object_get_ex(l, "ownerUid", &v))
+        json_object_object_add(o, "owner", owner_name((uid_t)json_object_get_int64(v)));
     json_object_put(l);
     return o;
 }
@@ -480,27 +527,42 @@ static struct json_object *oci_state(box_t *box)
     return state_as(box, status, strcmp(status, "stopped") ? box_pid(box) : 0);
 }
 
-/* The poststart and poststop hooks: run by start and delete, other invocations than
- * create's, from the bundle's config.json again (the label keeps the bundle's path), with
- * `state`. A failure is only a warning (runtime-spec). */
-static void run_late_hooks(box_t *box, const char *kind, struct json_object *state)
+/* The poststart or poststop hooks of the container, for oci_hooks_run: a document whose
+ * "hooks" has them, or NULL when it has none. The label has them as create saw them
+ * (late_hooks); a label of an older boxoci has not, and then the bundle's config.json is
+ * read again (the label keeps the bundle's path). */
+static struct json_object *late_hooks_doc(box_t *box, const char *kind)
 {
     struct json_object *l = json_tokener_parse(box_label(box) ? box_label(box) : "{}"), *b;
-    struct json_object *doc = NULL;
-    char path[PATH_MAX], err[OCI_ERR_MAX];
+    struct json_object *doc = NULL, *late, *list;
+    char path[PATH_MAX];
 
-    if (l && json_object_object_get_ex(l, "bundle", &b) &&
-        (size_t)snprintf(path, sizeof path, "%s/config.json", json_object_get_string(b)) <
-            sizeof path)
-        doc = json_object_from_file(path);
-    if (!doc)
+    if (l && json_object_object_get_ex(l, "lateHooks", &late)) {
+        if (json_object_object_get_ex(late, kind, &list)) {
+            doc = json_object_new_object();
+            json_object_object_add(doc, "hooks", json_object_get(late));
+        }
+    } else if (l && json_object_object_get_ex(l, "bundle", &b) &&
+               (size_t)snprintf(path, sizeof path, "%s/config.json",
+                                json_object_get_string(b)) < sizeof path &&
+               !(doc = json_object_from_file(path))) {
         warn("%s hooks: cannot read the bundle's config.json again", kind);
-    else if (oci_hooks_run(doc, kind, json_object_to_json_string_ext(state,
-                                                                   JSON_C_TO_STRING_PLAIN),
-                           err) < 0)
+    }
+    json_object_put(l);
+    return doc;
+}
+
+/* Run the poststart or poststop hooks (late_hooks_doc's `doc`, which this puts) with
+ * `state`: other invocations than create's. A failure is only a warning (runtime-spec). */
+static void run_late_hooks(struct json_object *doc, const char *kind,
+                           struct json_object *state)
+{
+    char err[OCI_ERR_MAX];
+
+    if (oci_hooks_run(doc, kind, json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN),
+                      err) < 0)
         warn("%s", err);
     json_object_put(doc);
-    json_object_put(l);
 }
 
 /* ---- signals ---- */
@@ -1093,21 +1155,27 @@ static int cmd_create(int argc, char **argv)
 
 static void poststart(box_t *box)
 {
-    struct json_object *state = oci_state(box);
+    struct json_object *doc = late_hooks_doc(box, "poststart"), *state;
 
-    run_late_hooks(box, "poststart", state);
-    json_object_put(state);
+    if (doc) {
+        state = oci_state(box);
+        run_late_hooks(doc, "poststart", state);
+        json_object_put(state);
+    }
 }
 
 /* destroy_container, then the poststop hooks with the container's last state. Returns 0,
  * or 1 with the error reported. */
 static int delete_container(box_t *box)
 {
-    struct json_object *state = state_as(box, "stopped", 0);
+    struct json_object *doc = late_hooks_doc(box, "poststop");
+    struct json_object *state = doc ? state_as(box, "stopped", 0) : NULL;
     int rc = destroy_container(box);
 
-    if (rc == 0)
-        run_late_hooks(box, "poststop", state);
+    if (rc == 0 && doc)
+        run_late_hooks(doc, "poststop", state);
+    else
+        json_object_put(doc);
     json_object_put(state);
     return rc;
 }

@@ -165,6 +165,16 @@ suite() { # MODE (root or rootless)
   t "$mode: delete" 0 '' $rt delete c7
   t "$mode: poststop ran after delete" 0 '^poststop$' tail -n 1 "$w/order"
   t "$mode: poststop got the stopped state" 0 '"status": *"stopped"' cat "$w/pp"
+  # poststart and poststop are the hooks create saw (runtime-spec: a change to config.json
+  # after create does not affect the container); the owner is the creator's user name.
+  cfg "$tmp/a" "c['process']['args']=['true']; c['hooks']={'poststop':[{'path':'/bin/sh','args':['sh','-c','echo at-create >>$w/late']}]}"
+  rm -f "$w/late"
+  t "$mode: create with a poststop hook" 0 '' $rt create --bundle "$tmp/a" c9
+  [ -z "$as" ] && me=root || me=nobody
+  t "$mode: the state's owner is the creator's name" 0 "\"owner\": *\"$me\"" $rt state c9
+  cfg "$tmp/a" "c['hooks']={'poststop':[{'path':'/bin/sh','args':['sh','-c','echo changed >>$w/late']}]}"
+  t "$mode: delete after config.json changed" 0 '' $rt delete c9
+  t "$mode: poststop ran as config.json had it at create" 0 '^at-create$' cat "$w/late"
   # A failing createContainer fails create, naming the hook, and leaves nothing; a failing
   # startContainer fails start (the container is then stopped); failing poststart and
   # poststop hooks are warnings.
