@@ -395,51 +395,76 @@ static const struct {
     { "cgroup", BOX_NS_CGROUP }, { "time", BOX_NS_TIME },
 };
 
+struct ns_state {
+    box_t *box;
+    unsigned int ns; /* the types listed so far */
+};
+
+static int apply_namespace(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct ns_state *st = arg;
+    const char *type = NULL, *path = NULL;
+    unsigned int bit = 0;
+    int r;
+
+    if ((r = oci_string(c, e, "type", &type)) < 0)
+        return r;
+    if (!type)
+        return oci_fail(c, EINVAL, "type is missing");
+    for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
+        if (strcmp(type, ns_types[k].name) == 0)
+            bit = ns_types[k].bit;
+    if (!bit)
+        return oci_fail(c, EINVAL, "unknown namespace type '%s'", type);
+    if (st->ns & bit)
+        return oci_fail(c, EINVAL, "namespace type '%s' is listed twice", type);
+    if ((r = oci_string(c, e, "path", &path)) < 0)
+        return r;
+    /* A path: join that namespace (podman's netns, a pod's shared ones) instead. */
+    if (path && path[0] && (r = box_join_namespace_path(st->box, bit, path)) < 0)
+        return oci_fail_box(c, r, st->box);
+    st->ns |= bit;
+    return 0;
+}
+
 static int apply_namespaces(struct oci_ctx *c, struct json_object *lx, box_t *box,
                             unsigned int *ns_out)
 {
-    struct json_object *nss = NULL;
-    unsigned int ns = 0;
-    size_t mark;
-    int r = oci_member(c, lx, "namespaces", json_type_array, &nss);
+    struct ns_state st = { .box = box };
+    int r = oci_each(c, lx, "namespaces", json_type_object, apply_namespace, &st);
 
     if (r < 0)
         return r;
-    mark = oci_push(c, "namespaces");
-    for (size_t i = 0; nss && i < json_object_array_length(nss); i++) {
-        struct json_object *e = json_object_array_get_idx(nss, i);
-        size_t m = oci_push_index(c, i);
-        const char *type = NULL, *path = NULL;
-        unsigned int bit = 0;
-
-        if (!json_object_is_type(e, json_type_object))
-            return oci_fail(c, EINVAL, "must be an object");
-        if ((r = oci_string(c, e, "type", &type)) < 0)
-            return r;
-        if (!type)
-            return oci_fail(c, EINVAL, "type is missing");
-        for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
-            if (strcmp(type, ns_types[k].name) == 0)
-                bit = ns_types[k].bit;
-        if (!bit)
-            return oci_fail(c, EINVAL, "unknown namespace type '%s'", type);
-        if (ns & bit)
-            return oci_fail(c, EINVAL, "namespace type '%s' is listed twice", type);
-        if ((r = oci_string(c, e, "path", &path)) < 0)
-            return r;
-        /* A path: join that namespace (podman's netns, a pod's shared ones) instead. */
-        if (path && path[0] && (r = box_join_namespace_path(box, bit, path)) < 0)
-            return oci_fail_box(c, r, box);
-        ns |= bit;
-        oci_pop(c, m);
-    }
-    if (!(ns & BOX_NS_MNT))
+    if (!(st.ns & BOX_NS_MNT)) {
+        oci_push(c, "namespaces");
         return oci_fail(c, EOPNOTSUPP, "no mount namespace: libbox builds every container "
                         "in a mount namespace of its own");
-    oci_pop(c, mark);
-    if ((r = box_set_namespaces(box, ns)) < 0)
+    }
+    if ((r = box_set_namespaces(box, st.ns)) < 0)
         return oci_fail_box(c, r, box);
-    *ns_out = ns;
+    *ns_out = st.ns;
+    return 0;
+}
+
+struct idmap_state {
+    box_t *box;
+    bool gid; /* gidMappings, else uidMappings */
+};
+
+static int apply_idmap(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct idmap_state *st = arg;
+    uint64_t inside = 0, outside = 0, size = 0;
+    int r;
+
+    if ((r = oci_u64(c, e, "containerID", UINT32_MAX - 1, &inside)) < 0 ||
+        (r = oci_u64(c, e, "hostID", UINT32_MAX - 1, &outside)) < 0 ||
+        (r = oci_u64(c, e, "size", UINT32_MAX, &size)) < 0)
+        return r;
+    r = st->gid ? box_add_gid_map(st->box, (gid_t)inside, (gid_t)outside, (uint32_t)size)
+                : box_add_uid_map(st->box, (uid_t)inside, (uid_t)outside, (uint32_t)size);
+    if (r < 0)
+        return oci_fail_box(c, r, st->box);
     return 0;
 }
 
@@ -450,34 +475,19 @@ static int apply_idmaps(struct oci_ctx *c, struct json_object *lx, box_t *box,
     int r;
 
     for (int k = 0; k < 2; k++) {
+        struct idmap_state st = { .box = box, .gid = k == 1 };
         struct json_object *maps = NULL;
-        size_t mark;
 
         if ((r = oci_member(c, lx, keys[k], json_type_array, &maps)) < 0)
             return r;
         if (!maps || json_object_array_length(maps) == 0)
             continue;
-        mark = oci_push(c, keys[k]);
-        if (!(ns & BOX_NS_USER))
+        if (!(ns & BOX_NS_USER)) {
+            oci_push(c, keys[k]);
             return oci_fail(c, EINVAL, "mappings need a user namespace");
-        for (size_t i = 0; i < json_object_array_length(maps); i++) {
-            struct json_object *e = json_object_array_get_idx(maps, i);
-            size_t m = oci_push_index(c, i);
-            uint64_t inside = 0, outside = 0, size = 0;
-
-            if (!json_object_is_type(e, json_type_object))
-                return oci_fail(c, EINVAL, "must be an object");
-            if ((r = oci_u64(c, e, "containerID", UINT32_MAX - 1, &inside)) < 0 ||
-                (r = oci_u64(c, e, "hostID", UINT32_MAX - 1, &outside)) < 0 ||
-                (r = oci_u64(c, e, "size", UINT32_MAX, &size)) < 0)
-                return r;
-            r = k ? box_add_gid_map(box, (gid_t)inside, (gid_t)outside, (uint32_t)size)
-                  : box_add_uid_map(box, (uid_t)inside, (uid_t)outside, (uint32_t)size);
-            if (r < 0)
-                return oci_fail_box(c, r, box);
-            oci_pop(c, m);
         }
-        oci_pop(c, mark);
+        if ((r = oci_each(c, lx, keys[k], json_type_object, apply_idmap, &st)) < 0)
+            return r;
     }
     return 0;
 }
@@ -851,46 +861,58 @@ static const struct {
     { "RLIMIT_STACK", BOX_LIMIT_STACK },
 };
 
+struct rlimit_state {
+    box_t *box;
+    unsigned int seen; /* bit k: rlimits[k] was listed */
+};
+
+static int apply_rlimit(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct rlimit_state *st = arg;
+    const char *type = NULL;
+    uint64_t soft = 0, hard = 0;
+    size_t k;
+    int r;
+
+    if ((r = oci_string(c, e, "type", &type)) < 0 ||
+        (r = oci_u64(c, e, "soft", UINT64_MAX, &soft)) < 0 ||
+        (r = oci_u64(c, e, "hard", UINT64_MAX, &hard)) < 0)
+        return r;
+    for (k = 0; type && k < sizeof rlimits / sizeof rlimits[0]; k++)
+        if (strcmp(type, rlimits[k].name) == 0)
+            break;
+    if (!type || k == sizeof rlimits / sizeof rlimits[0])
+        return oci_fail(c, EOPNOTSUPP, "rlimit '%s' is not one libbox sets (it sets "
+                        "AS, CORE, CPU, FSIZE, NOFILE, NPROC and STACK)", type ? type : "");
+    if (st->seen & (1u << k))
+        return oci_fail(c, EINVAL, "%s is listed twice", type);
+    st->seen |= 1u << k;
+    if (soft != hard)
+        return oci_fail(c, EOPNOTSUPP, "%s: soft %llu differs from hard %llu; libbox "
+                        "sets both to one value", type, (unsigned long long)soft,
+                        (unsigned long long)hard);
+    if ((r = box_set_limit(st->box, rlimits[k].limit, hard)) < 0)
+        return oci_fail_box(c, r, st->box);
+    return 0;
+}
+
 static int apply_rlimits(struct oci_ctx *c, struct json_object *process, box_t *box)
 {
-    struct json_object *list = NULL;
-    unsigned int seen = 0;
-    size_t mark;
-    int r = oci_member(c, process, "rlimits", json_type_array, &list);
+    struct rlimit_state st = { .box = box };
 
-    if (r < 0)
-        return r;
-    mark = oci_push(c, "rlimits");
-    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-        struct json_object *e = json_object_array_get_idx(list, i);
-        size_t m = oci_push_index(c, i), k;
-        const char *type = NULL;
-        uint64_t soft = 0, hard = 0;
+    return oci_each(c, process, "rlimits", json_type_object, apply_rlimit, &st);
+}
 
-        if (!json_object_is_type(e, json_type_object))
-            return oci_fail(c, EINVAL, "must be an object");
-        if ((r = oci_string(c, e, "type", &type)) < 0 ||
-            (r = oci_u64(c, e, "soft", UINT64_MAX, &soft)) < 0 ||
-            (r = oci_u64(c, e, "hard", UINT64_MAX, &hard)) < 0)
-            return r;
-        for (k = 0; type && k < sizeof rlimits / sizeof rlimits[0]; k++)
-            if (strcmp(type, rlimits[k].name) == 0)
-                break;
-        if (!type || k == sizeof rlimits / sizeof rlimits[0])
-            return oci_fail(c, EOPNOTSUPP, "rlimit '%s' is not one libbox sets (it sets "
-                            "AS, CORE, CPU, FSIZE, NOFILE, NPROC and STACK)", type ? type : "");
-        if (seen & (1u << k))
-            return oci_fail(c, EINVAL, "%s is listed twice", type);
-        seen |= 1u << k;
-        if (soft != hard)
-            return oci_fail(c, EOPNOTSUPP, "%s: soft %llu differs from hard %llu; libbox "
-                            "sets both to one value", type, (unsigned long long)soft,
-                            (unsigned long long)hard);
-        if ((r = box_set_limit(box, rlimits[k].limit, hard)) < 0)
-            return oci_fail_box(c, r, box);
-        oci_pop(c, m);
-    }
-    oci_pop(c, mark);
+/* One name of a capability set into the mask (CAP_* numbers), checked by libbox. */
+static int add_cap(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    uint64_t *set = arg;
+    const char *name = json_object_get_string(e);
+    int cap;
+
+    if ((cap = box_cap_from_name(name)) < 0 || cap > 63)
+        return oci_fail(c, EINVAL, "unknown capability '%s'", name);
+    *set |= (uint64_t)1 << cap;
     return 0;
 }
 
@@ -898,28 +920,8 @@ static int apply_rlimits(struct oci_ctx *c, struct json_object *process, box_t *
 static int read_capset(struct oci_ctx *c, struct json_object *caps, const char *key,
                        uint64_t *out)
 {
-    struct json_object *list = NULL;
-    size_t mark;
-    int r = oci_member(c, caps, key, json_type_array, &list);
-
     *out = 0;
-    if (r <= 0)
-        return r;
-    mark = oci_push(c, key);
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        size_t m = oci_push_index(c, i);
-        const char *name;
-        int cap;
-
-        if ((r = oci_as_string(c, json_object_array_get_idx(list, i), &name)) < 0)
-            return r;
-        if ((cap = box_cap_from_name(name)) < 0 || cap > 63)
-            return oci_fail(c, EINVAL, "unknown capability '%s'", name);
-        *out |= (uint64_t)1 << cap;
-        oci_pop(c, m);
-    }
-    oci_pop(c, mark);
-    return 0;
+    return oci_each(c, caps, key, json_type_string, add_cap, out);
 }
 
 /* libbox has one set of kept capabilities: bounding = effective = permitted, and for a
@@ -1251,39 +1253,38 @@ static int apply_cpu(struct oci_ctx *c, struct json_object *cpu, const struct oc
     return 0;
 }
 
+struct throttle_state {
+    box_t *box;
+    box_io_limit_t kind;
+};
+
+static int apply_throttle_device(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct throttle_state *st = arg;
+    uint64_t major = 0, minor = 0, rate = 0;
+    char dev[64];
+    int r;
+
+    if ((r = oci_u64(c, e, "major", UINT32_MAX, &major)) < 0 ||
+        (r = oci_u64(c, e, "minor", UINT32_MAX, &minor)) < 0 ||
+        (r = oci_u64(c, e, "rate", UINT64_MAX, &rate)) < 0)
+        return r;
+    snprintf(dev, sizeof dev, "/dev/block/%llu:%llu", (unsigned long long)major,
+             (unsigned long long)minor);
+    if (rate && c->update) /* 0: no limit */
+        return oci_fail(c, EOPNOTSUPP, "libbox cannot change the io throttling of a "
+                        "running container");
+    if (rate && (r = box_set_io_limit(st->box, dev, st->kind, rate)) < 0)
+        return oci_fail_box(c, r, st->box);
+    return 0;
+}
+
 static int apply_throttle(struct oci_ctx *c, struct json_object *blkio, const char *key,
                           box_io_limit_t kind, box_t *box)
 {
-    struct json_object *list = NULL;
-    size_t mark;
-    int r = oci_member(c, blkio, key, json_type_array, &list);
+    struct throttle_state st = { .box = box, .kind = kind };
 
-    if (r <= 0)
-        return r;
-    mark = oci_push(c, key);
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        struct json_object *e = json_object_array_get_idx(list, i);
-        size_t m = oci_push_index(c, i);
-        uint64_t major = 0, minor = 0, rate = 0;
-        char dev[64];
-
-        if (!json_object_is_type(e, json_type_object))
-            return oci_fail(c, EINVAL, "must be an object");
-        if ((r = oci_u64(c, e, "major", UINT32_MAX, &major)) < 0 ||
-            (r = oci_u64(c, e, "minor", UINT32_MAX, &minor)) < 0 ||
-            (r = oci_u64(c, e, "rate", UINT64_MAX, &rate)) < 0)
-            return r;
-        snprintf(dev, sizeof dev, "/dev/block/%llu:%llu", (unsigned long long)major,
-                 (unsigned long long)minor);
-        if (rate && c->update) /* 0: no limit */
-            return oci_fail(c, EOPNOTSUPP, "libbox cannot change the io throttling of a "
-                            "running container");
-        if (rate && (r = box_set_io_limit(box, dev, kind, rate)) < 0)
-            return oci_fail_box(c, r, box);
-        oci_pop(c, m);
-    }
-    oci_pop(c, mark);
-    return 0;
+    return oci_each(c, blkio, key, json_type_object, apply_throttle_device, &st);
 }
 
 static int apply_blkio(struct oci_ctx *c, struct json_object *blkio, box_t *box)
@@ -1341,39 +1342,36 @@ static int parse_page_size(const char *s, uint64_t *out)
     return 0;
 }
 
+struct hugepage_state {
+    const struct oci_host *host;
+    box_t *box;
+};
+
+static int apply_hugepage(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct hugepage_state *st = arg;
+    const char *size = NULL;
+    uint64_t bytes, limit = 0;
+    int r;
+
+    if ((r = oci_string(c, e, "pageSize", &size)) < 0 ||
+        (r = oci_u64(c, e, "limit", UINT64_MAX, &limit)) < 0)
+        return r;
+    if (!size || parse_page_size(size, &bytes) < 0)
+        return oci_fail(c, EINVAL, "pageSize '%s' is not like 2MB", size ? size : "");
+    if (bytes != st->host->hugepage_size)
+        return oci_fail(c, EOPNOTSUPP, "pageSize %s: libbox limits only the host's "
+                        "default huge page size (%llu kB)", size,
+                        (unsigned long long)(st->host->hugepage_size >> 10));
+    return set_limit(c, st->box, BOX_LIMIT_HUGETLB, limit);
+}
+
 static int apply_hugepages(struct oci_ctx *c, struct json_object *res,
                            const struct oci_host *host, box_t *box)
 {
-    struct json_object *list = NULL;
-    size_t mark;
-    int r = oci_member(c, res, "hugepageLimits", json_type_array, &list);
+    struct hugepage_state st = { .host = host, .box = box };
 
-    if (r <= 0)
-        return r;
-    mark = oci_push(c, "hugepageLimits");
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        struct json_object *e = json_object_array_get_idx(list, i);
-        size_t m = oci_push_index(c, i);
-        const char *size = NULL;
-        uint64_t bytes, limit = 0;
-
-        if (!json_object_is_type(e, json_type_object))
-            return oci_fail(c, EINVAL, "must be an object");
-        if ((r = oci_string(c, e, "pageSize", &size)) < 0 ||
-            (r = oci_u64(c, e, "limit", UINT64_MAX, &limit)) < 0)
-            return r;
-        if (!size || parse_page_size(size, &bytes) < 0)
-            return oci_fail(c, EINVAL, "pageSize '%s' is not like 2MB", size ? size : "");
-        if (bytes != host->hugepage_size)
-            return oci_fail(c, EOPNOTSUPP, "pageSize %s: libbox limits only the host's "
-                            "default huge page size (%llu kB)", size,
-                            (unsigned long long)(host->hugepage_size >> 10));
-        if ((r = set_limit(c, box, BOX_LIMIT_HUGETLB, limit)) < 0)
-            return r;
-        oci_pop(c, m);
-    }
-    oci_pop(c, mark);
-    return 0;
+    return oci_each(c, res, "hugepageLimits", json_type_object, apply_hugepage, &st);
 }
 
 /* linux.resources.unified: the cgroup v2 files that are libbox limits. */
@@ -1682,59 +1680,62 @@ static int apply_annotations(struct oci_ctx *c, struct json_object *doc)
  * runc does rootless). Either way the node lands in libbox's /dev or wherever path says.
  * When linux.resources.devices went to the device cgroup (no user namespace), each device
  * is allowed after those rules, as runc allows them: listing a device means using it. */
+struct device_state {
+    box_t *box;
+    bool user_ns, cgroup_rules;
+};
+
+static int apply_device(struct oci_ctx *c, struct json_object *e, void *arg)
+{
+    struct device_state *st = arg;
+    box_t *box = st->box;
+    const char *path = NULL, *type = NULL;
+    int64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
+    int r;
+
+    if ((r = oci_string(c, e, "path", &path)) < 0 || (r = oci_string(c, e, "type", &type)) < 0 ||
+        (r = oci_i64(c, e, "major", 0, 0xfff, &major)) < 0 ||
+        (r = oci_i64(c, e, "minor", 0, 0xfffff, &minor)) < 0 ||
+        (r = oci_i64(c, e, "fileMode", 0, 07777, &mode)) < 0 ||
+        (r = oci_i64(c, e, "uid", 0, UINT32_MAX, &uid)) < 0 ||
+        (r = oci_i64(c, e, "gid", 0, UINT32_MAX, &gid)) < 0)
+        return r;
+    if (!path || !type)
+        return oci_fail(c, EINVAL, "path and type are required");
+    if (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b") && strcmp(type, "p"))
+        return oci_fail(c, EINVAL, "type '%s': not c, u, b or p", type);
+    if (type[0] == 'p') { /* a fifo: made, in a user namespace too; no device rule */
+        if ((r = box_mknod(box, path, S_IFIFO | (mode_t)mode, 0, 0, (uid_t)uid,
+                           (gid_t)gid)) < 0)
+            return oci_fail_box(c, r, box);
+        return 0;
+    }
+    if (st->user_ns)
+        r = box_mount(box, BOX_MOUNT_BIND, path, path, BOX_MOUNT_DEVICES);
+    else
+        r = box_mknod(box, path, (type[0] == 'b' ? S_IFBLK : S_IFCHR) | (mode_t)mode,
+                      (unsigned)major, (unsigned)minor, (uid_t)uid, (gid_t)gid);
+    if (r == 0 && st->cgroup_rules)
+        r = box_device_rule(box, 1, type[0] == 'b' ? 'b' : 'c', major, minor,
+                            BOX_DEVICE_ALL);
+    if (r < 0)
+        return oci_fail_box(c, r, box);
+    return 0;
+}
+
 static int apply_devices(struct oci_ctx *c, struct json_object *lx, bool user_ns, box_t *box)
 {
-    struct json_object *list = NULL, *res, *rules;
-    bool cgroup_rules = !user_ns && json_object_object_get_ex(lx, "resources", &res) &&
+    struct json_object *res, *rules;
+    struct device_state st = {
+        .box = box,
+        .user_ns = user_ns,
+        .cgroup_rules = !user_ns && json_object_object_get_ex(lx, "resources", &res) &&
                         json_object_object_get_ex(res, "devices", &rules) &&
                         json_object_is_type(rules, json_type_array) &&
-                        json_object_array_length(rules) > 0;
-    size_t mark;
-    int r = oci_member(c, lx, "devices", json_type_array, &list);
+                        json_object_array_length(rules) > 0,
+    };
 
-    if (r <= 0)
-        return r;
-    mark = oci_push(c, "devices");
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        struct json_object *e = json_object_array_get_idx(list, i);
-        size_t m = oci_push_index(c, i);
-        const char *path = NULL, *type = NULL;
-        int64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
-
-        if (!json_object_is_type(e, json_type_object))
-            return oci_fail(c, EINVAL, "must be an object");
-        if ((r = oci_string(c, e, "path", &path)) < 0 || (r = oci_string(c, e, "type", &type)) < 0 ||
-            (r = oci_i64(c, e, "major", 0, 0xfff, &major)) < 0 ||
-            (r = oci_i64(c, e, "minor", 0, 0xfffff, &minor)) < 0 ||
-            (r = oci_i64(c, e, "fileMode", 0, 07777, &mode)) < 0 ||
-            (r = oci_i64(c, e, "uid", 0, UINT32_MAX, &uid)) < 0 ||
-            (r = oci_i64(c, e, "gid", 0, UINT32_MAX, &gid)) < 0)
-            return r;
-        if (!path || !type)
-            return oci_fail(c, EINVAL, "path and type are required");
-        if (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b") && strcmp(type, "p"))
-            return oci_fail(c, EINVAL, "type '%s': not c, u, b or p", type);
-        if (type[0] == 'p') { /* a fifo: made, in a user namespace too; no device rule */
-            if ((r = box_mknod(box, path, S_IFIFO | (mode_t)mode, 0, 0, (uid_t)uid,
-                               (gid_t)gid)) < 0)
-                return oci_fail_box(c, r, box);
-            oci_pop(c, m);
-            continue;
-        }
-        if (user_ns)
-            r = box_mount(box, BOX_MOUNT_BIND, path, path, BOX_MOUNT_DEVICES);
-        else
-            r = box_mknod(box, path, (type[0] == 'b' ? S_IFBLK : S_IFCHR) | (mode_t)mode,
-                          (unsigned)major, (unsigned)minor, (uid_t)uid, (gid_t)gid);
-        if (r == 0 && cgroup_rules)
-            r = box_device_rule(box, 1, type[0] == 'b' ? 'b' : 'c', major, minor,
-                                BOX_DEVICE_ALL);
-        if (r < 0)
-            return oci_fail_box(c, r, box);
-        oci_pop(c, m);
-    }
-    oci_pop(c, mark);
-    return 0;
+    return oci_each(c, lx, "devices", json_type_object, apply_device, &st);
 }
 
 /* hooks: checked whole here (oci-hooks.c); boxoci.c runs them (prestart, createRuntime,

@@ -95,6 +95,33 @@ int oci_member(struct oci_ctx *c, struct json_object *obj, const char *key, enum
     return r;
 }
 
+int oci_each(struct oci_ctx *c, struct json_object *obj, const char *key, enum json_type t,
+             int (*each)(struct oci_ctx *c, struct json_object *e, void *arg), void *arg)
+{
+    struct json_object *list = NULL;
+    size_t mark;
+    const char *s;
+    int r = oci_member(c, obj, key, json_type_array, &list);
+
+    if (r <= 0)
+        return r;
+    mark = oci_push(c, key);
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *e = json_object_array_get_idx(list, i);
+        size_t m = oci_push_index(c, i);
+
+        if (t == json_type_object && !json_object_is_type(e, json_type_object))
+            return oci_fail(c, EINVAL, "must be an object");
+        if (t == json_type_string && (r = oci_as_string(c, e, &s)) < 0)
+            return r;
+        if ((r = each(c, e, arg)) < 0)
+            return r;
+        oci_pop(c, m);
+    }
+    oci_pop(c, mark);
+    return 0;
+}
+
 int oci_as_string(struct oci_ctx *c, struct json_object *v, const char **out)
 {
     if (!json_object_is_type(v, json_type_string))

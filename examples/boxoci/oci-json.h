@@ -37,6 +37,14 @@ int oci_fail_box(struct oci_ctx *c, int r, box_t *box);
 int oci_member(struct oci_ctx *c, struct json_object *obj, const char *key, enum json_type t,
                struct json_object **out);
 
+/* Call each(c, e, arg) for every element e of the array member `key` of obj (none when it is
+ * absent or null), with the path naming the element ("linux.devices[2]") while it runs.
+ * Each element must be of type t: json_type_object ("must be an object") or
+ * json_type_string (as oci_as_string checks it). Returns 0, or the first error (each's or
+ * the element's type), the path left where it arose, as every reader here leaves it. */
+int oci_each(struct oci_ctx *c, struct json_object *obj, const char *key, enum json_type t,
+             int (*each)(struct oci_ctx *c, struct json_object *e, void *arg), void *arg);
+
 /* The current value (the path already names it) as a string, an unsigned integer not above
  * max, or a signed one in [min, max]. Doubles, and integers json-c had to saturate, are
  * refused. */
