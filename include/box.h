@@ -756,9 +756,10 @@ int box_limit_range(box_limit_t limit, uint64_t *min, uint64_t *max);
  * argv is NULL-terminated and copied. Returns 0 once the program has been exec'ed, or the
  * negative errno of the step that failed (nothing is left behind then). The caller's
  * child is libbox's monitor, which never execs (exit signal 0: no SIGCHLD for a box) and
- * reports the box's status to box_wait. A spawn needs about 13 free fds while it runs
- * (15 with BOX_OPT_INIT) and keeps 3 (4) while the box runs; short of them it fails with
- * -EMFILE and leaves nothing open.
+ * reports the box's status to box_wait (with BOX_OPT_NO_MONITOR the caller's child is the
+ * box's first process itself: see that option). A spawn needs about 13 free fds while it
+ * runs (15 with BOX_OPT_INIT) and keeps 3 (4) while the box runs; short of them it fails
+ * with -EMFILE and leaves nothing open.
  * -EBUSY if the box is already running. */
 int box_spawn(box_t *box, const char *const argv[]);
 
