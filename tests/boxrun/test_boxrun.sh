@@ -473,6 +473,45 @@ t "--init: the program is pid 2" 0 '^2$' "$boxrun" --root "$root" --init sh -c '
 t "--init: the exit status passes through" 3 '' "$boxrun" --root "$root" --init sh -c 'exit 3'
 t "--init with --as-pid-1 is refused" 125 '^boxrun: --init and --as-pid-1' \
   "$boxrun" $bw --unshare-pid --as-pid-1 --init true
+# --no-monitor: the box's first process is boxrun's own child (with the monitor it is the
+# monitor's), and the exit status and a signal's end still pass through. As root and as
+# nobody. parent_of OPTS...: "boxrun" when the first process of a box run with OPTS
+# (--info-fd's child-pid) has boxrun as its parent, else what it has; as $nm_as.
+parent_of() {
+  rm -f "$tmp/nm-info"
+  $nm_as "$boxrun" --root "$root" "$@" --info-fd 3 sleep 10 3>"$tmp/nm-info" </dev/null \
+    >/dev/null 2>&1 &
+  nm_boxrun=$!
+  for i in $(seq 50); do grep -q child-pid "$tmp/nm-info" 2>/dev/null && break; sleep 0.1; done
+  nm_child=$(sed -n 's/.*"child-pid": *\([0-9]*\).*/\1/p' "$tmp/nm-info")
+  nm_ppid=$(awk '/^PPid:/ { print $2 }' "/proc/${nm_child:-none}/status" 2>/dev/null)
+  kill -TERM "$nm_boxrun"
+  wait "$nm_boxrun"
+  if [ -n "$nm_ppid" ] && [ "$nm_ppid" = "$nm_boxrun" ]; then echo boxrun
+  else echo "pid ${nm_ppid:-none} (boxrun $nm_boxrun, box ${nm_child:-none})"; fi
+}
+for who in root nobody; do
+  if [ "$who" = nobody ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null ||
+      ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$root/bin/busybox"; then
+      echo "skip - nobody: --no-monitor (not root, no setpriv, or nobody cannot read $root)"
+      continue
+    fi
+    as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  fi
+  nm_as=$as as="" # t runs a shell function here, parent_of runs boxrun $nm_as
+  t "$who: --no-monitor: the box is boxrun's child" 0 '^boxrun$' parent_of --no-monitor
+  t "$who: without --no-monitor it is the monitor's" 0 '^pid [0-9]+ ' parent_of
+  as=$nm_as
+  t "$who: --no-monitor: the exit status passes through" 7 '' \
+    "$boxrun" --root "$root" --no-monitor sh -c 'exit 7'
+  t "$who: --no-monitor: 128+signal" 137 '' \
+    "$boxrun" --root "$root" --no-monitor --init sh -c 'kill -KILL $$'
+  t "$who: --no-monitor with --detach is refused" 125 \
+    'BOX_OPT_NO_MONITOR cannot be combined with box_join_namespace or BOX_OPT_DETACH' \
+    "$boxrun" --root "$root" --no-monitor --detach --id nm --state-dir "$tmp" true
+  as=""
+done
 # --landlock
 if "$boxrun" --probe | grep -q '"landlock_abi": [1-9]'; then
   t "--landlock: only the paths given" 1 "can't open '/etc': Permission denied" \
