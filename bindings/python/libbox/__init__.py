@@ -1421,6 +1421,14 @@ class Box(_Closing):
       exits, so wait for it from that thread or a longer-lived one. ``new_session``
       (default True, ``BOX_OPT_NEW_SESSION``): the program runs in a session of its own,
       away from this terminal.
+    * ``no_monitor``: True (``BOX_OPT_NO_MONITOR``): no libbox monitor process between
+      this process and the box, whose first process is then the spawning thread's own
+      child (a process less per box, a cheaper spawn and wait). :meth:`Process.wait` reaps
+      it by its pidfd, so nothing else in this process may reap it: ``os.wait()``,
+      ``os.waitpid(-1, ...)`` or SIGCHLD set to ``SIG_IGN`` take its status and the wait
+      raises :class:`BoxError` (ECHILD); :mod:`subprocess` waits only for its own pids and
+      is safe. Not with ``detach`` or ``join`` (:class:`BoxError`, EINVAL, at
+      :meth:`spawn`).
     * ``image``: run from the image ``"name[:tag]"`` of ``store`` (a :class:`Store`, or
       the path of one; default: libbox's, see ``box_store_open(3)``) instead of a
       ``root``: its layers with the box's own writable layer, and its Env, WorkingDir,
@@ -1451,8 +1459,8 @@ class Box(_Closing):
       ``[("deny", "a"), ("allow", "c", 1, 3, "rw")]``. They need root: elsewhere the spawn
       fails rather than running without them.
     * ``options``: the raw ``BOX_OPT_*`` mask, replacing the defaults (die with parent |
-      new session); ``init``, ``die_with_parent``, ``new_session`` and ``best_effort``
-      given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
+      new session); ``init``, ``die_with_parent``, ``new_session``, ``no_monitor`` and
+      ``best_effort`` given as keywords then set or clear their bit in it. ``BOX_OPT_HOLD`` is what
       ``spawn(..., hold=True)`` adds.
     * ``detach``: True (``BOX_OPT_DETACH``, needs ``id``): the box outlives this process.
       Its state goes to ``state_dir`` (default ``/run/libbox`` for root,
@@ -1506,6 +1514,7 @@ class Box(_Closing):
                  init: Optional[bool] = None,
                  die_with_parent: Optional[bool] = None,
                  new_session: Optional[bool] = None,
+                 no_monitor: Optional[bool] = None,
                  image: Optional[str] = None,
                  store: Optional[PathLike] = None,
                  detach: bool = False,
@@ -1620,11 +1629,12 @@ class Box(_Closing):
         opt_flags = []
         for flag, bit in ((best_effort or None, BOX_OPT_LIMITS_BEST_EFFORT),
                           (init, BOX_OPT_INIT), (die_with_parent, BOX_OPT_DIE_WITH_PARENT),
-                          (new_session, BOX_OPT_NEW_SESSION)):
+                          (new_session, BOX_OPT_NEW_SESSION), (no_monitor, BOX_OPT_NO_MONITOR)):
             if flag is None:
                 continue
             if not isinstance(flag, bool):
-                raise TypeError("init, die_with_parent and new_session are True or False")
+                raise TypeError("init, die_with_parent, new_session and no_monitor are True or "
+                                "False")
             opt_flags.append((bit, 1 if flag else 0))
             self._options = self._options | bit if flag else self._options & ~bit
         cpuset_b = _cpuset(cpuset)

@@ -1185,6 +1185,43 @@ def test_no_monitor(rootfs):
         assert p.wait(10).exit_code == 5
 
 
+def _parent_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("PPid:")).split()[1])
+
+
+def test_no_monitor_keyword(rootfs):
+    # no_monitor=True: the box's first process is our child (outside: its parent is this
+    # process; with the monitor it is not), and it sees itself as the box's pid 1 with the
+    # box's /proc (inside), its status coming back through Process.wait.
+    for no_monitor in (True, False):
+        with libbox.Box(root=rootfs, mounts=[libbox.Proc()], no_monitor=no_monitor) as box:
+            assert bool(box._options & libbox.BOX_OPT_NO_MONITOR) == no_monitor
+            r, w = os.pipe()
+            p = box.spawn(["sh", "-c", "echo $$ $(cat /proc/1/comm); read x; exit 6"],
+                          stdin=r, stdout=libbox.PIPE)
+            os.close(r)
+            assert p.stdout.readline() == b"1 sh\n"
+            assert (_parent_of(p.pid) == os.getpid()) == no_monitor
+            os.close(w)
+            st = p.wait(10)
+            assert (st.end, st.exit_code) == ("exited", 6) and st.wall > 0
+    # the keyword clears a bit that options sets, and takes only a bool
+    with libbox.Box(root=rootfs, options=libbox.BOX_OPT_NO_MONITOR, no_monitor=False) as box:
+        assert not box._options & libbox.BOX_OPT_NO_MONITOR
+    with pytest.raises(TypeError):
+        libbox.Box(root=rootfs, no_monitor=1)
+
+
+def test_no_monitor_refused_with_detach(rootfs, tmp_path):
+    with libbox.Box(root=rootfs, detach=True, id="nm", state_dir=tmp_path,
+                    no_monitor=True) as box:
+        with pytest.raises(libbox.BoxError) as ei:
+            box.spawn(["true"])
+    assert ei.value.errno == errno.EINVAL
+    assert "BOX_OPT_NO_MONITOR cannot be combined" in ei.value.message
+
+
 # --- supplementary groups ----------------------------------------------------------------
 
 RANGE = (0, 100000, 65536)  # the box's ids 0..65535 are the host's 100000..165535
