@@ -218,6 +218,66 @@ static void test_no_monitor(void **state)
     assert_no_children();
 }
 
+struct thread_spawn {
+    box_t *box;
+    int r;
+};
+
+static void *spawn_and_exit(void *arg)
+{
+    struct thread_spawn *ts = arg;
+
+    /* Longer than exit7: the thread is gone well before the program would exit. */
+    ts->r = box_spawn(ts->box, (const char *const[]){ "sh", "-c", "sleep 0.5; exit 7", NULL });
+    return NULL;
+}
+
+/* A box spawned by a thread that then exits, waited for by another thread. The kernel
+ * makes the clone the spawning thread's child and, at that thread's exit, hands it to
+ * another thread of the process (so any thread can still reap it) and sends it its
+ * parent-death signal: BOX_OPT_DIE_WITH_PARENT follows the spawning thread with the
+ * monitor and without it alike (the monitor's own parent-death signal, or the first
+ * process's). Without that option the box runs on and its status is box_wait's in
+ * whichever thread; with it the box is killed at the thread's exit, and box_wait says
+ * -ECHILD with the monitor (killed too, it reported nothing) and BOX_END_SIGNALED (SIGKILL)
+ * without it (the first process is reaped by its pidfd as ever). */
+static void test_spawning_thread_exits(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        unsigned int opts = (i & 1 ? BOX_OPT_NO_MONITOR : 0) |
+                            (i & 2 ? BOX_OPT_DIE_WITH_PARENT : 0);
+        struct thread_spawn ts = { .box = new_test_box(), .r = -1 };
+        box_status_t st;
+        pthread_t t;
+
+        assert_int_equal(box_set_options(ts.box, opts), 0);
+        assert_int_equal(pthread_create(&t, NULL, spawn_and_exit, &ts), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        if (ts.r < 0)
+            fail_msg("box_spawn (options 0x%x): %s", opts, box_errmsg(ts.box));
+        if (opts & BOX_OPT_NO_MONITOR) /* (/proc names the parent thread's process) */
+            assert_int_equal(ppid_of(box_pid(ts.box)), getpid());
+        if (opts == BOX_OPT_DIE_WITH_PARENT) {
+            /* The monitor died with the thread, and the box with it: no status left. */
+            assert_int_equal(box_wait(ts.box, -1, &st), -ECHILD);
+            if (!strstr(box_errmsg(ts.box), "monitor"))
+                fail_msg("message '%s' does not name the monitor", box_errmsg(ts.box));
+        } else if (box_wait(ts.box, -1, &st) < 0) {
+            fail_msg("box_wait (options 0x%x): %s", opts, box_errmsg(ts.box));
+        } else if (opts & BOX_OPT_DIE_WITH_PARENT) {
+            if (st.end != BOX_END_SIGNALED || st.signal != SIGKILL)
+                fail_msg("options 0x%x: the box ended %d (signal %d), not killed with its "
+                         "spawning thread", opts, st.end, st.signal);
+        } else if (st.end != BOX_END_EXITED || st.exit_code != 7) {
+            fail_msg("options 0x%x: the box ended %d (signal %d, exit %d), not on its own "
+                     "after its spawning thread", opts, st.end, st.signal, st.exit_code);
+        }
+        box_free(ts.box);
+        assert_no_children();
+    }
+}
+
 /* fds open in this process, counted without opening one. */
 static int count_fds(void)
 {
@@ -437,6 +497,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_thread_blocked_in_waitpid, leak_setup,
                                         leak_teardown),
         cmocka_unit_test_setup_teardown(test_no_monitor, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_spawning_thread_exits, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_fd_exhaustion, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_held_box_holds_only_passed_fds, leak_setup,
                                         leak_teardown),
