@@ -683,7 +683,14 @@ int box_net_publish(box_t *box, const char *spec);
                                             SA_NOCLDWAIT for SIGCHLD take its status and
                                             box_wait fails with -ECHILD. box_spawn says
                                             -EINVAL with box_join_namespace or
-                                            BOX_OPT_DETACH */
+                                            BOX_OPT_DETACH. If the caller's process
+                                            exits without box_free, as with the monitor:
+                                            BOX_OPT_DIE_WITH_PARENT kills the box, else
+                                            it runs on (init or a subreaper reaps it, its
+                                            status is lost, the next box under the same
+                                            cgroup parent kills what is left in its
+                                            cgroup); another thread can box_wait for a
+                                            box whose spawning thread exited */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
