@@ -423,6 +423,16 @@ static int receive_tty(box_t *box, struct box_launch *l)
     return 0;
 }
 
+/* A failed clone of the box's first process (by us or by the monitor): a namespace the
+ * kernel or its limits refuse gets the namespaces and the user-namespace hint. */
+static int clone_error(box_t *box, int err)
+{
+    if (err == EPERM || err == ENOSPC || err == EUSERS)
+        return box__error(box, err, "spawn: clone with namespaces 0x%x%s", box->ns,
+                          box__userns_hint());
+    return box__error(box, err, "spawn: clone");
+}
+
 /* BOX_OPT_NO_MONITOR: we clone the first process ourselves, as the monitor would have
  * (box__clone_first), and are its parent: box_wait reaps it by its pidfd (wait.c). No
  * second clone, no report over the sync socket, no monitor to wake, reap and unmap at the
@@ -442,51 +452,24 @@ static int clone_direct(box_t *box, struct box_launch *l, bool *placed)
     box__profile_mark(box, BOX_PROF_CLONED);
     if (pid < 0) {
         box->pidfd = -1;
-        if (pid == -EPERM || pid == -ENOSPC || pid == -EUSERS)
-            return box__error(box, (int)-pid, "spawn: clone with namespaces 0x%x%s", box->ns,
-                              box__userns_hint());
-        return box__error(box, (int)-pid, "spawn: clone");
+        return clone_error(box, (int)-pid);
     }
     box->pid = (pid_t)pid;
     *placed = placed_i;
     return 0;
 }
 
-/* Start the monitor (monitor.c) and take its report: the first process's pid and pidfd
- * into box->pid and box->pidfd. With BOX_OPT_NO_MONITOR, clone it ourselves. */
-static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_flags,
-                         bool *placed)
+/* Clone the monitor (monitor.c) on a stack of its own; it clones the first process. */
+static int clone_monitor(box_t *box, struct box_launch *l)
 {
-    struct box_monitor_msg msg = { 0 };
     sigset_t all, old;
-    ssize_t n;
     pid_t mpid;
     int r = 0;
 
-    l->mon.clone_flags = clone_flags;
-    l->mon.parent = getpid();
-    l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
-    l->mon.detach = box->opts & BOX_OPT_DETACH;
-    l->mon.stack = l->stack;
-    l->mon.stack_size = CHILD_STACK_SIZE;
-    l->mon.plan = &l->plan;
-    /* With a join the box's process is cloned by the first one (FORK), which the caller
-     * then moves into the cgroups. */
-    l->mon.cgroup_fd = box__cgroup_v2_home(box) && !l->plan.fork
-                           ? open(box__cgroup_v2_home(box), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                           : -1;
-    if (box->opts & BOX_OPT_NO_MONITOR) {
-        r = clone_direct(box, l, placed);
-        if (l->mon.cgroup_fd >= 0)
-            close(l->mon.cgroup_fd);
-        return r;
-    }
     box->monitor_stack = mmap(NULL, BOX_MONITOR_STACK_SIZE, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (box->monitor_stack == MAP_FAILED) {
         box->monitor_stack = NULL;
-        if (l->mon.cgroup_fd >= 0)
-            close(l->mon.cgroup_fd);
         return box__error(box, errno, "spawn: allocate the monitor's stack");
     }
     box__child_stack_fresh(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
@@ -502,14 +485,41 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     if (mpid < 0)
         r = box__error(box, errno, "spawn: clone the monitor");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (l->mon.cgroup_fd >= 0)
-        close(l->mon.cgroup_fd);
     if (mpid < 0) {
         box->monitor_pidfd = -1;
         munmap(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
         box->monitor_stack = NULL;
-        return r;
     }
+    return r;
+}
+
+/* Start the monitor (monitor.c) and take its report: the first process's pid and pidfd
+ * into box->pid and box->pidfd. With BOX_OPT_NO_MONITOR, clone it ourselves. */
+static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_flags,
+                         bool *placed)
+{
+    struct box_monitor_msg msg = { 0 };
+    ssize_t n;
+    int r;
+
+    l->mon.clone_flags = clone_flags;
+    l->mon.parent = getpid();
+    l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
+    l->mon.detach = box->opts & BOX_OPT_DETACH;
+    l->mon.stack = l->stack;
+    l->mon.stack_size = CHILD_STACK_SIZE;
+    l->mon.plan = &l->plan;
+    /* With a join the box's process is cloned by the first one (FORK), which the caller
+     * then moves into the cgroups. */
+    l->mon.cgroup_fd = box__cgroup_v2_home(box) && !l->plan.fork
+                           ? open(box__cgroup_v2_home(box), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                           : -1;
+    r = box->opts & BOX_OPT_NO_MONITOR ? clone_direct(box, l, placed) : clone_monitor(box, l);
+    /* Whichever clone used it is done with it: the monitor has its own copy. */
+    if (l->mon.cgroup_fd >= 0)
+        close(l->mon.cgroup_fd);
+    if (r < 0 || (box->opts & BOX_OPT_NO_MONITOR))
+        return r;
     n = box__recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);
     box__profile_mark(box, BOX_PROF_CLONED);
     if (n == (ssize_t)sizeof msg && msg.setup_failed) { /* a join: its record says why */
@@ -520,11 +530,7 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     if (n != (ssize_t)sizeof msg || msg.err || box->pidfd < 0) {
         int err = n < 0 ? (int)-n : msg.err ? msg.err : n == (ssize_t)sizeof msg ? EMFILE : EIO;
 
-        if (err == EPERM || err == ENOSPC || err == EUSERS)
-            r = box__error(box, err, "spawn: clone with namespaces 0x%x%s", box->ns,
-                           box__userns_hint());
-        else
-            r = box__error(box, err, "spawn: clone");
+        r = clone_error(box, err);
         abandon(box, l);
         return r;
     }
