@@ -149,15 +149,17 @@ const char *box__step_module(int step);
 const char *box__step_when(int step);
 
 /* The status pipe (monitor.c): what reaches box_wait when the box ends, written by
- * processes of libbox's before anyone else can reap them. The monitor writes its record
- * when it has reaped the box's first process; box-init writes one to a pipe of its own
- * before it exits. */
-enum { BOX_RECORD_MONITOR = 1, BOX_RECORD_INIT };
+ * processes of libbox's before anyone else can reap them. BOX_RECORD_FIRST is the end of
+ * the box's first process as its parent reaped it: the monitor writes it to the pipe, or
+ * with BOX_OPT_NO_MONITOR box_wait makes it itself (wait.c); box-init writes a
+ * BOX_RECORD_INIT to a pipe of its own before it exits. (The values are what the pipes
+ * carry: 1 and 2.) */
+enum { BOX_RECORD_FIRST = 1, BOX_RECORD_INIT };
 struct box_exit_record {
     int source;        /* BOX_RECORD_* */
     int code;          /* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
     int status;        /* the exit code or the signal */
-    struct rusage ru;  /* monitor: the first process and every process it reaped;
+    struct rusage ru;  /* first: the first process and every process it reaped;
                           box-init: RUSAGE_CHILDREN, the program and the orphans it reaped */
 };
 

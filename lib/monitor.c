@@ -211,7 +211,7 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     static const struct monitor_sigaction dfl = { .handler = SIG_DFL };
     const struct box_monitor *m = arg;
     struct box_monitor_msg msg = { 0 };
-    struct box_exit_record rec = { .source = BOX_RECORD_MONITOR };
+    struct box_exit_record rec = { .source = BOX_RECORD_FIRST };
     siginfo_t si;
     int pidfd = -1, status_fd = m->status_fd;
     bool detach = m->detach;

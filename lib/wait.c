@@ -126,9 +126,10 @@ void box__monitor_release(box_t *box, int *signal)
     box->status_fd = box->init_status_fd = -1;
 }
 
-/* BOX_OPT_NO_MONITOR: the first process is our child, reaped here by its pidfd into a
- * record like the monitor's (rec NULL: only reaped). false when it is not ours to reap any
- * more: a waiter of the caller's took it first (waitpid(-1), SIGCHLD set to SIG_IGN). */
+/* BOX_OPT_NO_MONITOR: the first process is our child, reaped here by its pidfd into the
+ * BOX_RECORD_FIRST the monitor would have written (rec NULL: only reaped). false when it
+ * is not ours to reap any more: a waiter of the caller's took it first (waitpid(-1),
+ * SIGCHLD set to SIG_IGN). */
 bool box__reap_first(box_t *box, struct box_exit_record *rec)
 {
     struct box_exit_record local;
@@ -143,7 +144,7 @@ bool box__reap_first(box_t *box, struct box_exit_record *rec)
     while (r < 0 && errno == EINTR);
     if (r < 0 || si.si_pid == 0)
         return false;
-    rec->source = BOX_RECORD_MONITOR;
+    rec->source = BOX_RECORD_FIRST;
     rec->code = si.si_code;
     rec->status = si.si_status;
     return true;
@@ -242,13 +243,14 @@ void box__detached_ended(box_t *box)
     box->pidfd = -1;
 }
 
-/* The box has ended (the monitor's record is there, or comes right away): fill
- * box->status from the records and release everything. */
+/* The box has ended (the first process's record is there or comes right away from the
+ * monitor, or is ours to take by its pidfd): fill box->status from the records and
+ * release everything. */
 static int reap_status(box_t *box)
 {
-    struct box_exit_record mon = { 0 }, init = { 0 };
+    struct box_exit_record first = { 0 }, init = { 0 };
     box_status_t *st = &box->status;
-    bool have_mon, have_init = false;
+    bool have_first, have_init = false;
     int monitor_sig = 0, r = 0;
 
     if (box->detached) {
@@ -256,9 +258,10 @@ static int reap_status(box_t *box)
         return 0;
     }
     if (box->opts & BOX_OPT_NO_MONITOR)
-        have_mon = box__reap_first(box, &mon);
+        have_first = box__reap_first(box, &first);
     else
-        have_mon = read_record(box->status_fd, true, &mon) && mon.source == BOX_RECORD_MONITOR;
+        have_first = read_record(box->status_fd, true, &first) &&
+                     first.source == BOX_RECORD_FIRST;
     /* box-init wrote before it exited, so before the monitor's record. */
     if (box->init_status_fd >= 0)
         have_init = read_record(box->init_status_fd, false, &init) &&
@@ -267,20 +270,20 @@ static int reap_status(box_t *box)
     memset(st, 0, sizeof *st);
     st->version = BOX_STATUS_VERSION;
     st->wall_us = (box__now_ns() - box->start_ns) / 1000;
-    if (have_mon) {
-        st->cpu_user_us = tv_us(mon.ru.ru_utime);
-        st->cpu_system_us = tv_us(mon.ru.ru_stime);
+    if (have_first) {
+        st->cpu_user_us = tv_us(first.ru.ru_utime);
+        st->cpu_system_us = tv_us(first.ru.ru_stime);
         /* box-init's children never shared our memory: their peak is theirs. The first
          * process did until exec, so its peak is the box's only where it is above ours. */
         if (have_init)
             st->max_rss_bytes = (uint64_t)init.ru.ru_maxrss * 1024;
-        else if ((uint64_t)mon.ru.ru_maxrss > box->caller_maxrss_kb)
-            st->max_rss_bytes = (uint64_t)mon.ru.ru_maxrss * 1024;
+        else if ((uint64_t)first.ru.ru_maxrss > box->caller_maxrss_kb)
+            st->max_rss_bytes = (uint64_t)first.ru.ru_maxrss * 1024;
         box__cgroup_usage(box, st);
         if (have_init)
             classify(box, st, init.code, init.status);
         else
-            classify(box, st, mon.code, mon.status);
+            classify(box, st, first.code, first.status);
     } else if (box->opts & BOX_OPT_NO_MONITOR) {
         r = box__error(box, ECHILD, "wait: the box's first process was reaped by another "
                        "waiter of this process (BOX_OPT_NO_MONITOR: waitpid(-1), or SIGCHLD "
