@@ -23,11 +23,12 @@ static int v2_enable(box_t *box, const char *parent, const char *controller)
     r = box_cg_write(parent, "cgroup.subtree_control", plus);
     if (r == -EBUSY)
         return box__error(box, EBUSY,
-                         "spawn: cgroup v2: cannot enable %s in %s: it holds processes (the "
-                         "no-internal-processes rule); fix: name a delegated cgroup without "
-                         "processes with box_set_cgroup_parent (e.g. from systemd-run --user "
-                         "--scope -p Delegate=yes)",
-                         controller, parent);
+                         "spawn: cgroup v2: cannot enable %s for the box: writing %s to "
+                         "%s/cgroup.subtree_control failed because that cgroup holds "
+                         "processes (the no-internal-processes rule); fix: name a delegated "
+                         "cgroup without processes with box_set_cgroup_parent (e.g. from "
+                         "systemd-run --user --scope -p Delegate=yes)",
+                         controller, plus, parent);
     if (r < 0)
         return box__error(box, -r, "spawn: cgroup v2: enable %s in %s", controller, parent);
     return 0;

@@ -279,10 +279,28 @@ static int create(box_t *box, const struct discovery *k, bool need[BOX_CG_SLOTS]
         }
         if (have_v2 && ctl && v2_has(v2_parent, ctl)) {
             r = box_cg_v2_ops.enable(box, v2_parent, ctl);
-            if (r < 0)
-                goto fail;
-            box->cg.v2_slot[slot] = true;
-            continue;
+            if (r == 0) {
+                box->cg.v2_slot[slot] = true;
+                continue;
+            }
+            /* -EBUSY: the parent holds processes, so it cannot offer the controller to
+             * the box (v2's no-internal-processes rule), e.g. a detached box spawned from
+             * the caller's own cgroup. A controller that is only there for the usage
+             * report (memory, cpu) is not worth the spawn: the box goes without it. No
+             * v1 hierarchy can host it instead (a controller in v2 is in no v1 one).
+             * Best effort skips a limit's controller the same way and says why. */
+            if (r == -EBUSY && !required) {
+                box__clear_error(box);
+                continue;
+            }
+            if (r == -EBUSY && (box->opts & BOX_OPT_LIMITS_BEST_EFFORT) &&
+                slot != BOX_CG_CPUSET && slot != BOX_CG_DEVICES &&
+                !(slot == BOX_CG_IO && box->n_io_rules)) {
+                box__clear_error(box);
+                skip_slot(box, slot, r, v2_parent);
+                continue;
+            }
+            goto fail;
         }
         if (box->cgroup_backend == BOX_CGROUP_BACKEND_V2) {
             /* No v1 fallback: the limit has no home. */

@@ -8,7 +8,8 @@
 # memory.peak, memory.events, clone3 into the box cgroup for every controller) on any
 # machine, hybrid or not. Needs root (apt-get) and a build directory; prints the suites'
 # results and ends with "vm: N passed, M failed". Usage: test-cgroup2-vm.sh [BUILD_DIR]
-# (LIBBOX_VM_DIST and LIBBOX_VM_SUITES: below).
+# (LIBBOX_VM_DIST and LIBBOX_VM_SUITES: below; BOX_TEST_ONLY=GLOB is passed to the
+# cmocka suites in the VM).
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -173,6 +174,7 @@ for m in \$(cat /mod/order); do insmod /mod/\$m 2>/dev/null || echo "vm: module 
 ip link set lo up 2>/dev/null
 export BOX_TEST_MKROOTFS=$src/tests/mkrootfs.sh LIBBOX_INIT=$build/lib/box-init
 export BOX_TEST_SYSPROBE=$build/tests/sysprobe BOX_TEST_IMAGES=/images
+${BOX_TEST_ONLY:+export BOX_TEST_ONLY="$BOX_TEST_ONLY"}
 pass=0 fail=0 skipped=0
 run() { # NAME PROGRAM ARGS...
   name=\$1; shift

@@ -991,6 +991,100 @@ static bool write_text(const char *path, const char *text)
     return f ? (fclose(f) == 0 && ok) : false;
 }
 
+/* In a child (no cmocka asserts: the parent checks the code): move into `busy`, which then
+ * holds a process and offers no controller to its children, and spawn there. A detached box
+ * without limits wants memory only for its usage report: it spawns without it. A box with a
+ * memory limit fails with -EBUSY, naming the cgroup file and the errno. */
+static int spawn_in_busy_cgroup(const char *busy, const char *state_dir)
+{
+    const char *const sleeper[] = { "sleep", "600", NULL };
+    const char *const argv[] = { "true", NULL };
+    char procs[1200], pid[32], want[1300];
+    box_t *box = NULL;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), r;
+
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", busy);
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    if (devnull < 0 || !write_text(procs, pid))
+        return 10;
+    if (box_new(&box, 0) < 0 || box_set_root(box, test_rootfs, 0) < 0 ||
+        box_pass_fd(box, devnull, 0) < 0 || box_pass_fd(box, devnull, 1) < 0 ||
+        box_pass_fd(box, devnull, 2) < 0 || box_set_option(box, BOX_OPT_DETACH, 1) < 0 ||
+        box_set_id(box, "busy") < 0 || box_set_state_dir(box, state_dir) < 0)
+        return 11;
+    if ((r = box_spawn(box, sleeper)) < 0) {
+        fprintf(stderr, "detached box in %s: %d %s\n", busy, r, box_errmsg(box));
+        return 12;
+    }
+    if (box_destroy(box) < 0) {
+        fprintf(stderr, "destroy: %s\n", box_errmsg(box));
+        return 13;
+    }
+    box_free(box);
+    box = NULL;
+    if (box_new(&box, 0) < 0 || box_set_root(box, test_rootfs, 0) < 0 ||
+        box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20) < 0)
+        return 14;
+    r = box_spawn(box, argv);
+    /* (the tail: libbox normalizes the path, "/sys/fs/cgroup/" + "/test-busy-N") */
+    snprintf(want, sizeof want, "%s/cgroup.subtree_control", strrchr(busy, '/'));
+    if (r != -EBUSY || !strstr(box_errmsg(box), want) || !strstr(box_errmsg(box), "+memory") ||
+        !strstr(box_errmsg(box), strerror(EBUSY))) {
+        fprintf(stderr, "memory limit in %s: %d %s\n", busy, r, box_errmsg(box));
+        return 15;
+    }
+    box_free(box);
+    /* Best effort: the limit is skipped, and box_limit_status says why. */
+    box = NULL;
+    if (box_new(&box, 0) < 0 || box_set_root(box, test_rootfs, 0) < 0 ||
+        box_set_option(box, BOX_OPT_LIMITS_BEST_EFFORT, 1) < 0 ||
+        box_set_limit(box, BOX_LIMIT_MEMORY, 64 << 20) < 0)
+        return 16;
+    if ((r = box_spawn(box, argv)) < 0 ||
+        box_limit_status(box, BOX_LIMIT_MEMORY, want, sizeof want) != 0 ||
+        !strstr(want, strerror(EBUSY)) || box_wait(box, -1, NULL) < 0) {
+        fprintf(stderr, "best effort in %s: %d %s / %s\n", busy, r, box_errmsg(box), want);
+        return 17;
+    }
+    box_free(box);
+    close(devnull);
+    return 0;
+}
+
+/* v2's no-internal-processes rule: the caller's cgroup holds a process (the caller) and
+ * has no +memory in its cgroup.subtree_control, so no box cgroup below it can get the
+ * memory controller. Only a limit needs it; the report's accounting goes without. */
+static void test_busy_parent_cgroup(void **state)
+{
+    box_features_t feat;
+    char busy[1100], state_dir[] = "/tmp/test-busy-XXXXXX", ctl[512] = "", path[1200];
+    FILE *f;
+    pid_t child;
+    int status;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (feat.cgroup_layout != BOX_CGROUP_V2 || !strstr(feat.cgroup_controllers, "memory"))
+        skip_because("a pure cgroup v2 host with the memory controller");
+    snprintf(busy, sizeof busy, "%s/test-busy-%d", feat.cgroup_v2_path, (int)getpid());
+    assert_int_equal(mkdir(busy, 0755), 0);
+    snprintf(path, sizeof path, "%s/cgroup.controllers", busy);
+    assert_non_null(f = fopen(path, "re"));
+    assert_non_null(fgets(ctl, sizeof ctl, f));
+    fclose(f);
+    assert_non_null(strstr(ctl, "memory")); /* offered to it, not (yet) by it */
+    assert_non_null(mkdtemp(state_dir));
+    fflush(NULL);
+    child = fork();
+    if (child == 0)
+        _exit(spawn_in_busy_cgroup(busy, state_dir));
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(rmdir(busy), 0); /* the boxes' cgroups are gone */
+    assert_int_equal(rmdir(state_dir), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Give the cgroup directory `dir` and the files a delegate needs to nobody. */
 static void delegate_to_nobody(const char *dir)
 {
@@ -1523,6 +1617,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_best_effort_missing_file, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_delegated_cgroup_for_nobody, cg_setup,
                                         cg_teardown),
+        cmocka_unit_test_setup_teardown(test_busy_parent_cgroup, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroups_removed, cg_setup, cg_teardown),
         cmocka_unit_test_setup_teardown(test_stale_cgroup_processes_killed, cg_setup,
                                         cg_teardown),
