@@ -7,23 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "oci-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char bundle[64];
+static char bundle[4096], rootfs[4096 + 8];
+
+/* The bundle's two empty directories go at exit (fuzz.sh also runs the target with a
+ * TMPDIR of its own that it removes, for a crash's _Exit that skips this). */
+static void remove_bundle(void)
+{
+    rmdir(rootfs);
+    rmdir(bundle);
+}
 
 static void make_bundle(void)
 {
-    char rootfs[80];
+    const char *tmp = getenv("TMPDIR");
 
-    snprintf(bundle, sizeof bundle, "/tmp/oci-fuzz-XXXXXX");
-    if (!mkdtemp(bundle))
+    if (!tmp || tmp[0] != '/')
+        tmp = "/tmp";
+    if (snprintf(bundle, sizeof bundle, "%s/oci-fuzz-XXXXXX", tmp) >= (int)sizeof bundle ||
+        !mkdtemp(bundle))
         abort();
     snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
     if (mkdir(rootfs, 0755) < 0)
         abort();
+    atexit(remove_bundle);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r;
 
     if (!bundle[0])
-        make_bundle(); /* left in /tmp: two empty directories per fuzzing run */
+        make_bundle();
     r = oci_config_parse((const char *)data, size, bundle, &cfg, err);
     if (r == 0) {
         if (box_new(&box, 0) < 0)
