@@ -31,17 +31,7 @@ __asm__(".text\n"
         "    mov %rdx, %r8\n"     /* fn and arg survive the syscall in r8 and r9 */
         "    mov %rcx, %r9\n"
         "    mov $435, %eax\n"    /* __NR_clone3 */
-        "    syscall\n"
-        "    test %rax, %rax\n"
-        "    jz 1f\n"
-        "    ret\n"
-        "1:  xor %ebp, %ebp\n"    /* the child: outermost frame, on its new stack */
-        "    mov %r9, %rdi\n"
-        "    call *%r8\n"
-        "    mov %eax, %edi\n"
-        "    mov $60, %eax\n"     /* exit */
-        "    syscall\n"
-        "    hlt\n"
+        BOX_CLONE_TAIL("r8", "r9")
         ".size box__clone3, .-box__clone3\n");
 #elif defined(__aarch64__)
 __asm__(".text\n"
@@ -51,15 +41,8 @@ __asm__(".text\n"
         "box__clone3:\n"
         "    mov x9, x2\n"
         "    mov x10, x3\n"
-        "    mov x8, #435\n"
-        "    svc #0\n"
-        "    cbz x0, 1f\n"
-        "    ret\n"
-        "1:  mov x29, xzr\n"
-        "    mov x0, x10\n"
-        "    blr x9\n"
-        "    mov x8, #93\n"       /* exit */
-        "    svc #0\n"
+        "    mov x8, #435\n"      /* __NR_clone3 */
+        BOX_CLONE_TAIL("x9", "x10")
         ".size box__clone3, .-box__clone3\n");
 #endif
 

@@ -39,17 +39,7 @@ __asm__(".text\n"
         "    mov %rcx, %r9\n"
         "    xor %r10d, %r10d\n"  /* child_tid: unused */
         "    mov $56, %eax\n"     /* __NR_clone */
-        "    syscall\n"
-        "    test %rax, %rax\n"
-        "    jz 1f\n"
-        "    ret\n"
-        "1:  xor %ebp, %ebp\n"
-        "    mov %r8, %rdi\n"
-        "    call *%r9\n"
-        "    mov %eax, %edi\n"
-        "    mov $60, %eax\n"     /* exit */
-        "    syscall\n"
-        "    hlt\n"
+        BOX_CLONE_TAIL("r9", "r8")
         ".size box__clone_legacy, .-box__clone_legacy\n");
 #elif defined(__aarch64__)
 /* x0 flags, x1 stack_top, x2 pidfd (parent_tid), x3 fn, x4 arg; clone wants tls in x3 and
@@ -64,14 +54,7 @@ __asm__(".text\n"
         "    mov x3, xzr\n"
         "    mov x4, xzr\n"
         "    mov x8, #220\n"      /* __NR_clone */
-        "    svc #0\n"
-        "    cbz x0, 1f\n"
-        "    ret\n"
-        "1:  mov x29, xzr\n"
-        "    mov x0, x10\n"
-        "    blr x9\n"
-        "    mov x8, #93\n"       /* exit */
-        "    svc #0\n"
+        BOX_CLONE_TAIL("x9", "x10")
         ".size box__clone_legacy, .-box__clone_legacy\n");
 #endif
 

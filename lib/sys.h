@@ -60,6 +60,35 @@ long box__clone3(struct box_clone_args *args, size_t size, int (*fn)(void *), vo
 long box__clone_legacy(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *),
                        void *arg);
 
+/* The common end of those two (their assembly: box__clone3 in child.c, box__clone_legacy
+ * in monitor.c), from the system call on, with fn and arg in the registers named, which
+ * the system call leaves alone: the parent returns the pid or -errno; the child, the
+ * outermost frame on its new stack, calls fn(arg) and exits with what it returns. */
+#if defined(__x86_64__)
+#define BOX_CLONE_TAIL(fn, arg)                                                            \
+    "    syscall\n"                                                                        \
+    "    test %rax, %rax\n"                                                                \
+    "    jz 1f\n"                                                                          \
+    "    ret\n"                                                                            \
+    "1:  xor %ebp, %ebp\n"                                                                 \
+    "    mov %" arg ", %rdi\n"                                                             \
+    "    call *%" fn "\n"                                                                  \
+    "    mov %eax, %edi\n"                                                                 \
+    "    mov $60, %eax\n" /* exit */                                                       \
+    "    syscall\n"                                                                        \
+    "    hlt\n"
+#elif defined(__aarch64__)
+#define BOX_CLONE_TAIL(fn, arg)                                                            \
+    "    svc #0\n"                                                                         \
+    "    cbz x0, 1f\n"                                                                     \
+    "    ret\n"                                                                            \
+    "1:  mov x29, xzr\n"                                                                   \
+    "    mov x0, " arg "\n"                                                                \
+    "    blr " fn "\n"                                                                     \
+    "    mov x8, #93\n" /* exit */                                                         \
+    "    svc #0\n"
+#endif
+
 #define SYS0(n) box__sys6((n), 0, 0, 0, 0, 0, 0)
 #define SYS1(n, a) box__sys6((n), (long)(a), 0, 0, 0, 0, 0)
 #define SYS2(n, a, b) box__sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
