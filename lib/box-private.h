@@ -370,8 +370,7 @@ void box__launch_orphan(box_t *box); /* close our fds of a launch box_free keeps
 struct box_exit_record;
 struct box_state_fds {
     int exit_wr;  /* box-init's status fd: the state directory's "exit" file */
-    int hold_rd;  /* BOX_OPT_HOLD: the "start" FIFO (O_RDWR), which the held child reads */
-    int hold_err; /* and the "result" FIFO (O_RDWR): its error pipe after the release */
+    int hold;     /* BOX_OPT_HOLD: the listening "start" socket the held child accepts on */
 };
 int box__state_create(box_t *box, struct box_state_fds *fds); /* locked until unlock */
 int box__state_write(box_t *box, const struct box_plan *p, bool held);

@@ -169,7 +169,7 @@ long box__step_signals(const struct box_plan *p, struct box_child *c)
 static bool needed_early(const struct box_plan *p, long fd)
 {
     if (fd == p->sync_fd || fd == p->err_fd || fd == p->init_fd || fd == p->status_fd ||
-        fd == p->hold_fd || fd == p->hold_err_fd)
+        fd == p->hold_fd)
         return true;
     for (size_t i = 0; i < p->n_fds; i++)
         if (p->fds[i].fd == fd)
@@ -196,8 +196,6 @@ long box__step_close_early(const struct box_plan *p, struct box_child *c)
         top = p->status_fd;
     if (p->hold_fd > top)
         top = p->hold_fd;
-    if (p->hold_err_fd > top)
-        top = p->hold_err_fd;
     for (size_t i = 0; i < p->n_fds; i++)
         if (p->fds[i].fd > top)
             top = p->fds[i].fd;
@@ -473,8 +471,7 @@ long box__step_no_new_privs(const struct box_plan *p, struct box_child *c)
  * box waits for box_start with what it has. */
 static long close_others(const struct box_plan *p)
 {
-    int keep[] = { p->err_fd, p->sync_fd, p->init_fd, p->status_fd, p->hold_fd,
-                   p->hold_err_fd };
+    int keep[] = { p->err_fd, p->sync_fd, p->init_fd, p->status_fd, p->hold_fd };
     int from = 3;
     long r;
 
@@ -570,17 +567,28 @@ long box__step_lock_files(const struct box_plan *p, struct box_child *c)
 
 long box__step_hold(const struct box_plan *p, struct box_child *c)
 {
-    long r;
+    struct box_child_error ready = { .step = STEP_HOLD, .err = 0, .index = -1 };
+    long r, conn;
 
-    (void)c;
     if (p->hold_fd < 0)
         return box__child_ready(p->err_fd, p->sync_fd, STEP_HOLD);
-    /* BOX_OPT_DETACH: any process may start us through the state directory's FIFO (we
-     * hold it open read-write, so it never reads EOF), and what we report from here on
-     * goes to its result FIFO, which that process reads. */
-    if ((r = box__child_ready(p->err_fd, p->hold_fd, STEP_HOLD)) < 0)
+    /* BOX_OPT_DETACH: any process may start us by connecting to the state directory's
+     * "start" socket, and what we report from here on (an error record, or EOF at exec)
+     * goes to that connection, which the starter reads. box_spawn hears that we wait
+     * (the ready record on err_fd, as without DETACH) and returns. */
+    if ((r = SYS3(SYS_write, p->err_fd, &ready, sizeof ready)) < 0)
         return r;
-    r = SYS3(SYS_dup3, p->hold_err_fd, p->err_fd, O_CLOEXEC);
+    box__strlcpy(c->e.path, "start", sizeof c->e.path);
+    do
+        conn = SYS4(SYS_accept4, p->hold_fd, NULL, NULL, SOCK_CLOEXEC);
+    while (conn == -EINTR);
+    if (conn < 0)
+        return conn;
+    /* No second starter queues behind the first (it is refused): the listener goes now. */
+    SYS1(SYS_close, p->hold_fd);
+    r = SYS3(SYS_dup3, conn, p->err_fd, O_CLOEXEC);
+    SYS1(SYS_close, conn);
+    c->e.path[0] = '\0';
     return r < 0 ? r : 0;
 }
 

@@ -1,5 +1,5 @@
 /* Detached boxes seen from any process: box_open, box_destroy, box_list, box_phase.
- * The state directory itself (its files, the lock, the format, the start FIFOs) is
+ * The state directory itself (its files, the lock, the format, the start socket) is
  * state.c's; see there for the design. This module sits on top: it makes box_t's
  * (box.c) from the state and ends them through wait.c and cgroup.c. */
 #include <dirent.h>

@@ -142,7 +142,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
 
     memset(p, 0, sizeof *p);
     p->sync_fd = p->err_fd = p->init_fd = p->status_fd = -1;
-    p->hold_fd = p->hold_err_fd = -1;
+    p->hold_fd = -1;
     /* Over its own directory, as runc mounts a rootfs: a BOX_HOOK_MOUNTED hook sees the
      * box's tree where the caller's root has it, and the rest of the host as it is. */
     if (box->root && !box->root_overlay && (p->base_owned = realpath(box->root, NULL)) &&

@@ -116,15 +116,15 @@ struct box_plan {
     int err_fd;           /* write end, O_CLOEXEC: a struct box_child_error, or EOF at exec */
     int fd_high;          /* temporary fd numbers of the fd shuffle start here */
     int status_fd;        /* BOX_OPT_INIT: box-init's end of its status pipe, else -1 */
-    int hold_fd;          /* BOX_OPT_DETACH with STEP_HOLD: the start FIFO box_start writes */
+    int hold_fd;          /* BOX_OPT_DETACH with STEP_HOLD: the listening "start" socket
+                             (instead of sync_fd): box_start connects, and the accepted
+                             connection becomes err_fd (the starter reads it), else -1 */
     /* STEP_CGROUP_JOIN (spawn.c sets it once the box cgroups exist): the tasks files of the
      * box's v1 cgroups, opened by the parent (owned by the plan). The child writes "0" to
      * each: a process moving itself that way skips the kernel's global threadgroup lock,
      * which moving another one by pid takes (an RCU grace period, milliseconds). */
     int cgroup_tasks_fd[BOX_PLAN_CGROUP_FDS];
     size_t n_cgroup_tasks;
-    int hold_err_fd;      /* (instead of sync_fd), and the result FIFO that becomes err_fd
-                             once released (the starter reads it), else -1 */
     int parent_fds[5];    /* the parent's ends of the channels: closed first, so that the */
     size_t n_parent_fds;  /* child never holds both ends of one */
 

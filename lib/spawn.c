@@ -567,16 +567,14 @@ static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *syn
             return box__error(box, errno, "spawn: move pipes above fd %d", pl->fd_high);
     }
     /* BOX_OPT_DETACH: box-init reports to the state directory's exit file, and the held
-     * child waits on its FIFOs (state.c). */
+     * child waits on its start socket (state.c). */
     if (sf->exit_wr >= 0) {
         init_wr = box__fd_above(sf->exit_wr, pl->fd_high);
         sf->exit_wr = -1;
         if (init_wr < 0)
             return box__error(box, errno, "spawn: move fds above fd %d", pl->fd_high);
     }
-    if (sf->hold_rd >= 0 &&
-        ((pl->hold_fd = sf->hold_rd = box__fd_above(sf->hold_rd, pl->fd_high)) < 0 ||
-         (pl->hold_err_fd = sf->hold_err = box__fd_above(sf->hold_err, pl->fd_high)) < 0)) {
+    if (sf->hold >= 0 && (pl->hold_fd = sf->hold = box__fd_above(sf->hold, pl->fd_high)) < 0) {
         if (init_wr >= 0)
             close(init_wr);
         return box__error(box, errno, "spawn: move fds above fd %d", pl->fd_high);
@@ -647,7 +645,7 @@ BOX_API int box_spawn(box_t *box, const char *const argv[])
 
 static int spawn_argv(box_t *box, const char *const argv[])
 {
-    struct box_state_fds sf = { -1, -1, -1 };
+    struct box_state_fds sf = { .exit_wr = -1, .hold = -1 };
     struct box_launch *l;
     int err_wr = -1, sync_child = -1, status_wr = -1, r, r2;
     unsigned int opts = box->opts;
@@ -717,8 +715,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     close_fd(&err_wr);
     close_fd(&sync_child);
     close_fd(&status_wr);
-    close_fd(&sf.hold_rd);
-    close_fd(&sf.hold_err);
+    close_fd(&sf.hold);
     if (r < 0)
         goto out;
     /* BOX_OPT_DETACH: the monitor exits after its report (monitor.c); the child waits to
@@ -785,8 +782,7 @@ out:
     close_fd(&sync_child);
     close_fd(&status_wr);
     close_fd(&sf.exit_wr);
-    close_fd(&sf.hold_rd);
-    close_fd(&sf.hold_err);
+    close_fd(&sf.hold);
     launch_free(l);
     return r < 0 ? r : 0;
 }

@@ -5,6 +5,7 @@
  * and (with --rootless) as nobody. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,50 @@ static void test_detach_held_start_self(void **state)
     assert_int_equal(box_wait(box, -1, &st), 0);
     assert_int_equal(st.end, BOX_END_EXITED);
     assert_int_equal(st.exit_code, 127);
+    assert_int_equal(box_destroy(box), 0);
+    box_free(box);
+}
+
+/* The type of file `name` in the state of box id (S_IFSOCK...), or 0 where there is none. */
+static mode_t state_file_type(const char *id, const char *name)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/%s/%s", state_dir, id, name);
+    return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0;
+}
+
+/* A held box waits on one unix socket in its state directory ("start", and no second
+ * file), which box_start removes; a held child that ended before it was started refuses
+ * the connection: -ESRCH, and destroy leaves nothing (the teardown's rmdir). */
+static void test_detach_held_socket(void **state)
+{
+    const char *const argv[] = { "true", NULL };
+    box_t *box = detached_box("held-sock", BOX_OPT_HOLD);
+    box_status_t st;
+    struct pollfd pfd;
+
+    (void)state;
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(state_file_type("held-sock", "start"), S_IFSOCK);
+    assert_int_equal(state_file_type("held-sock", "result"), 0);
+    assert_int_equal(box_start(box), 0);
+    assert_int_equal(state_file_type("held-sock", "start"), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_int_equal(box_destroy(box), 0);
+    box_free(box);
+
+    box = detached_box("held-dead", BOX_OPT_HOLD);
+    assert_int_equal(box_spawn(box, argv), 0);
+    pfd = (struct pollfd){ .fd = box_pidfd(box), .events = POLLIN };
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(poll(&pfd, 1, 10000), 1); /* its fds, the listener too, are closed */
+    assert_int_equal(box_start(box), -ESRCH);
+    assert_non_null(strstr(box_errmsg(box), "ended before it was started"));
+    assert_int_equal(state_file_type("held-dead", "start"), 0);
     assert_int_equal(box_destroy(box), 0);
     box_free(box);
 }
@@ -831,6 +876,7 @@ int main(int argc, char **argv)
         T(test_detach_status_after_creator),
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
+        T(test_detach_held_socket),
         T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
@@ -847,6 +893,7 @@ int main(int argc, char **argv)
         T(test_detach_status_after_creator),
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
+        T(test_detach_held_socket),
         T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
