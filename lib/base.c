@@ -1,9 +1,10 @@
-/* The bottom of lib/: the error message (and failed step) a box carries, and the phase
- * check every setter starts with. Every other module may call these; they call nothing in
+/* The bottom of lib/: the error message (and failed step) a box carries, the phase
+ * check every setter starts with, and the string copy many of them keep. Every other module may call these; they call nothing in
  * lib/. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "box-private.h"
@@ -51,5 +52,18 @@ int box__check_configurable(box_t *box, const char *what)
     box__clear_error(box);
     if (box->state != BOX_CONFIGURED)
         return box__error(box, EBUSY, "%s: the box has already been spawned", what);
+    return 0;
+}
+
+/* Replace *dest with a copy of value (NULL allowed: *dest becomes NULL); ENOMEM is
+ * reported under `what`, *dest left as it was. */
+int box__set_string(box_t *box, const char *what, const char *value, char **dest)
+{
+    char *copy = NULL;
+
+    if (value && !(copy = strdup(value)))
+        return box__error(box, ENOMEM, "%s", what);
+    free(*dest);
+    *dest = copy;
     return 0;
 }

@@ -217,6 +217,8 @@ struct box {
 int box__error(box_t *box, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void box__clear_error(box_t *box);
 int box__check_configurable(box_t *box, const char *what); /* 0, or -EINVAL/-EBUSY */
+/* base.c: replace *dest with a copy of value (or NULL); -ENOMEM under `what`. */
+int box__set_string(box_t *box, const char *what, const char *value, char **dest);
 
 /* util.c */
 void box__child_stack_fresh(void *stack, size_t size);

@@ -484,17 +484,12 @@ BOX_API int box_lock_file(box_t *box, const char *path)
 BOX_API int box_set_program(box_t *box, const char *file)
 {
     int r = box__check_configurable(box, "set_program");
-    char *copy = NULL;
 
     if (r < 0)
         return r;
     if (file && (!file[0] || strlen(file) >= 4096))
         return box__error(box, EINVAL, "set_program: the file name is empty or too long");
-    if (file && !(copy = strdup(file)))
-        return box__error(box, ENOMEM, "set_program");
-    free(box->program);
-    box->program = copy;
-    return 0;
+    return box__set_string(box, "set_program", file, &box->program);
 }
 
 BOX_API int box_pass_fd(box_t *box, int fd, int target)
@@ -556,17 +551,12 @@ BOX_API int box_set_option(box_t *box, unsigned int opts, int on)
 BOX_API int box_set_init_path(box_t *box, const char *path)
 {
     int r = box__check_configurable(box, "set_init_path");
-    char *copy = NULL;
 
     if (r < 0)
         return r;
     if (path && (path[0] != '/' || strlen(path) >= 4096))
         return box__error(box, EINVAL, "set_init_path: '%s' is not an absolute path", path);
-    if (path && !(copy = strdup(path)))
-        return box__error(box, ENOMEM, "set_init_path");
-    free(box->init_path);
-    box->init_path = copy;
-    return 0;
+    return box__set_string(box, "set_init_path", path, &box->init_path);
 }
 
 BOX_API int box_set_limit(box_t *box, box_limit_t limit, uint64_t value)

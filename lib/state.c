@@ -93,25 +93,13 @@ int box__state_check_id(box_t *box, const char *what, const char *id)
     return 0;
 }
 
-/* Replace *dest with a copy of value (NULL allowed). */
-static int set_string(box_t *box, const char *what, const char *value, char **dest)
-{
-    char *copy = NULL;
-
-    if (value && !(copy = strdup(value)))
-        return box__error(box, ENOMEM, "%s", what);
-    free(*dest);
-    *dest = copy;
-    return 0;
-}
-
 BOX_API int box_set_id(box_t *box, const char *id)
 {
     int r = box__check_configurable(box, "set_id");
 
     if (r < 0 || (r = box__state_check_id(box, "set_id", id)) < 0)
         return r;
-    return set_string(box, "set_id", id, &box->id);
+    return box__set_string(box, "set_id", id, &box->id);
 }
 
 BOX_API int box_set_state_dir(box_t *box, const char *dir)
@@ -123,7 +111,7 @@ BOX_API int box_set_state_dir(box_t *box, const char *dir)
     if (dir && (dir[0] != '/' || strlen(dir) >= 4096))
         return box__error(box, EINVAL, "set_state_dir: '%s' is not an absolute path shorter "
                           "than 4096 bytes", dir);
-    return set_string(box, "set_state_dir", dir, &box->state_dir);
+    return box__set_string(box, "set_state_dir", dir, &box->state_dir);
 }
 
 BOX_API int box_set_label(box_t *box, const char *label)
@@ -135,7 +123,7 @@ BOX_API int box_set_label(box_t *box, const char *label)
     if (label && strlen(label) > LABEL_MAX)
         return box__error(box, EINVAL, "set_label: %zu bytes, at most %d", strlen(label),
                           LABEL_MAX);
-    return set_string(box, "set_label", label, &box->label);
+    return box__set_string(box, "set_label", label, &box->label);
 }
 
 BOX_API const char *box_id(const box_t *box)
@@ -854,7 +842,7 @@ int box__state_load(box_t *box, const char *dir, const char *id)
 
     if ((r = box__state_check_id(box, "open", id)) < 0)
         return r;
-    if (dir && (r = set_string(box, "open", dir, &box->state_dir)) < 0)
+    if (dir && (r = box__set_string(box, "open", dir, &box->state_dir)) < 0)
         return r;
     if ((r = box__state_dir_open(box, dir, false, &dirfd)) < 0)
         return r;
