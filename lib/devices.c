@@ -183,20 +183,37 @@ int box__devices_attach_v2(box_t *box, const char *dir)
     attr.insns = (uint64_t)(uintptr_t)prog;
     attr.insn_cnt = (uint32_t)n;
     attr.license = (uint64_t)(uintptr_t)"LGPL-2.1";
-    attr.log_buf = (uint64_t)(uintptr_t)log;
-    attr.log_size = sizeof log;
-    attr.log_level = 1;
-    log[0] = '\0';
+    /* First without a log: the verifier logs every state of a correct program too, and
+     * from Linux 6.4 on a log that does not fit fails the load with -ENOSPC (with a few
+     * dozen rules, an OCI runtime's default list, 4 KiB do not). */
     fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
     if (fd < 0 && (errno == EPERM || errno == EACCES))
         return box__error(box, errno, "spawn: device rules: loading a cgroup device program "
                           "needs CAP_BPF or CAP_SYS_ADMIN (not possible without root)");
     if (fd < 0) {
-        int err = errno;
+        int err = errno, again;
+        size_t len;
+        char *last;
 
-        log[strcspn(log, "\n")] = '\0'; /* the verifier's first line says what */
+        /* Again with the log, for the message: its last line says what the verifier
+         * refused (6.4+ keeps the log's end when it does not fit). */
+        attr.log_buf = (uint64_t)(uintptr_t)log;
+        attr.log_size = sizeof log;
+        attr.log_level = 1;
+        log[0] = '\0';
+        again = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+        if (again >= 0) { /* (a transient failure: still reported, the log says nothing) */
+            close(again);
+            log[0] = '\0';
+        }
+        log[sizeof log - 1] = '\0';
+        len = strlen(log);
+        while (len && log[len - 1] == '\n')
+            log[--len] = '\0';
+        last = strrchr(log, '\n');
+        last = last ? last + 1 : log;
         return box__error(box, err, "spawn: device rules: bpf(BPF_PROG_LOAD)%s%.200s",
-                          log[0] ? ": " : "", log);
+                          last[0] ? ": " : "", last);
     }
     cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg < 0)
