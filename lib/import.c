@@ -219,25 +219,58 @@ static int config_diff_ids(struct import *im, const char *kind, const char *chex
     return 0;
 }
 
+/* What the import of one image (an OCI manifest, a docker-archive) holds until it is in
+ * the store: the manifest's text and JSON, the config's, the layers' diff_ids. */
+struct image_parts {
+    char *text, *config;
+    struct json_object *man, *cfg;
+    const char **hexes;
+};
+
+static int image_parts_free(struct image_parts *p, int r)
+{
+    free(p->hexes);
+    json_object_put(p->man);
+    json_object_put(p->cfg);
+    free(p->text);
+    free(p->config);
+    return r;
+}
+
+/* Open the layer blob at path, checked against its digest lhex (and size, -1: unknown),
+ * and stage it under its diff_id dhex. */
+static int stage_verified(struct import *im, const char *path, const char *lhex, int64_t size,
+                          const char *dhex)
+{
+    int fd = open_verified(im, path, lhex, size, "layer"), r;
+
+    if (fd < 0)
+        return fd;
+    r = stage_layer(im, fd, lhex, dhex);
+    close(fd);
+    return r;
+}
+
 /* An OCI manifest: its config and layer descriptors, bottom layer first. */
 static int import_oci_manifest(struct import *im, const char *mhex, int64_t msize,
                                const char *ref)
 {
-    char path[128], *text = NULL, *config = NULL;
+    struct image_parts p = { 0 };
+    char path[128];
     size_t len, clen;
-    struct json_object *man = NULL, *cfg = NULL, *cfgd, *layers, *diffs;
-    const char **hexes = NULL, *chex;
+    struct json_object *cfgd, *layers, *diffs;
+    const char *chex;
     size_t n = 0;
     int r;
 
     snprintf(path, sizeof path, "blobs/sha256/%s", mhex);
-    if ((r = read_verified(im, path, mhex, msize, "manifest", &text, &len)) < 0)
+    if ((r = read_verified(im, path, mhex, msize, "manifest", &p.text, &len)) < 0)
         return r;
-    man = parse_json(text, len);
-    cfgd = jget(man, "config", json_type_object);
-    layers = jget(man, "layers", json_type_array);
+    p.man = parse_json(p.text, len);
+    cfgd = jget(p.man, "config", json_type_object);
+    layers = jget(p.man, "layers", json_type_array);
     chex = digest_hex(jstr(cfgd, "digest"));
-    if (!man || !cfgd || !layers || !chex) {
+    if (!p.man || !cfgd || !layers || !chex) {
         r = box__store_error(im->s, EINVAL, "import: manifest sha256:%s: not an image "
                              "manifest (config and layers)", mhex);
         goto out;
@@ -245,11 +278,11 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
     snprintf(path, sizeof path, "blobs/sha256/%s", chex);
     r = read_verified(im, path, chex,
                       json_object_get_int64(jget(cfgd, "size", json_type_int)), "config",
-                      &config, &clen);
+                      &p.config, &clen);
     if (r < 0)
         goto out;
     n = json_object_array_length(layers);
-    if ((r = config_diff_ids(im, "", chex, config, clen, n, &cfg, &diffs, &hexes)) < 0)
+    if ((r = config_diff_ids(im, "", chex, p.config, clen, n, &p.cfg, &diffs, &p.hexes)) < 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         struct json_object *l = json_object_array_get_idx(layers, i);
@@ -257,7 +290,6 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
         const char *dhex = digest_hex(json_object_get_string(json_object_array_get_idx(diffs,
                                                                                        i)));
         struct json_object *sz = jget(l, "size", json_type_int);
-        int fd;
 
         if (!lhex || !dhex) {
             r = box__store_error(im->s, EINVAL, "import: manifest sha256:%s: layer %zu has "
@@ -265,25 +297,13 @@ static int import_oci_manifest(struct import *im, const char *mhex, int64_t msiz
             goto out;
         }
         snprintf(path, sizeof path, "blobs/sha256/%s", lhex);
-        fd = open_verified(im, path, lhex, sz ? json_object_get_int64(sz) : -1, "layer");
-        if (fd < 0) {
-            r = fd;
+        if ((r = stage_verified(im, path, lhex, sz ? json_object_get_int64(sz) : -1, dhex)) < 0)
             goto out;
-        }
-        r = stage_layer(im, fd, lhex, dhex);
-        close(fd);
-        if (r < 0)
-            goto out;
-        hexes[i] = dhex;
+        p.hexes[i] = dhex;
     }
-    r = box__store_add(im->s, im->stage_fd, ref, config, clen, hexes, n);
+    r = box__store_add(im->s, im->stage_fd, ref, p.config, clen, p.hexes, n);
 out:
-    free(hexes);
-    json_object_put(man);
-    json_object_put(cfg);
-    free(text);
-    free(config);
-    return r;
+    return image_parts_free(&p, r);
 }
 
 /* The name an OCI index gives a manifest: a full reference, or a tag alone (skopeo's
@@ -386,17 +406,18 @@ out:
  * sha256 is their diff_id). */
 static int import_docker(struct import *im, const char *ref)
 {
-    char *text = NULL, *config = NULL, chex[65];
+    struct image_parts p = { 0 };
+    char chex[65];
     size_t len, clen;
-    struct json_object *man = NULL, *cfg = NULL, *first, *layers, *diffs, *tags;
-    const char *cpath, **hexes = NULL;
+    struct json_object *first, *layers, *diffs, *tags;
+    const char *cpath;
     size_t n;
-    int r = read_small(im, "manifest.json", &text, &len);
+    int r = read_small(im, "manifest.json", &p.text, &len);
 
     if (r < 0)
         return box__store_error(im->s, -r, "import: docker-archive: manifest.json");
-    man = parse_json(text, len);
-    first = json_object_is_type(man, json_type_array) ? json_object_array_get_idx(man, 0)
+    p.man = parse_json(p.text, len);
+    first = json_object_is_type(p.man, json_type_array) ? json_object_array_get_idx(p.man, 0)
                                                        : NULL;
     cpath = jstr(first, "Config");
     layers = jget(first, "Layers", json_type_array);
@@ -405,12 +426,12 @@ static int import_docker(struct import *im, const char *ref)
                              "Config and Layers");
         goto out;
     }
-    if ((r = read_small(im, cpath, &config, &clen)) < 0) {
+    if ((r = read_small(im, cpath, &p.config, &clen)) < 0) {
         r = box__store_error(im->s, -r, "import: docker-archive: config %s%s", cpath,
                              r == -ENOENT ? " missing" : "");
         goto out;
     }
-    if ((r = box__sha256_mem(config, clen, chex)) < 0)
+    if ((r = box__sha256_mem(p.config, clen, chex)) < 0)
         goto out;
     /* The config's name is its digest ("<hex>.json" or "blobs/sha256/<hex>"). */
     {
@@ -425,30 +446,23 @@ static int import_docker(struct import *im, const char *ref)
         }
     }
     n = json_object_array_length(layers);
-    r = config_diff_ids(im, "docker-archive: ", chex, config, clen, n, &cfg, &diffs, &hexes);
+    r = config_diff_ids(im, "docker-archive: ", chex, p.config, clen, n, &p.cfg, &diffs,
+                        &p.hexes);
     if (r < 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         const char *lpath = json_object_get_string(json_object_array_get_idx(layers, i));
         const char *lhex = digest_hex(json_object_get_string(json_object_array_get_idx(diffs,
                                                                                        i)));
-        int fd;
 
         if (!lpath || !lhex) {
             r = box__store_error(im->s, EINVAL, "import: docker-archive: layer %zu: bad "
                                  "path or diff_id", i);
             goto out;
         }
-        fd = open_verified(im, lpath, lhex, -1, "layer");
-        if (fd < 0) {
-            r = fd;
+        if ((r = stage_verified(im, lpath, lhex, -1, lhex)) < 0)
             goto out;
-        }
-        r = stage_layer(im, fd, lhex, lhex);
-        close(fd);
-        if (r < 0)
-            goto out;
-        hexes[i] = lhex;
+        p.hexes[i] = lhex;
     }
     tags = jget(first, "RepoTags", json_type_array);
     if (!ref && tags && json_object_array_length(tags) > 0)
@@ -458,14 +472,9 @@ static int import_docker(struct import *im, const char *ref)
                              "(NAME[:TAG])");
         goto out;
     }
-    r = box__store_add(im->s, im->stage_fd, ref, config, clen, hexes, n);
+    r = box__store_add(im->s, im->stage_fd, ref, p.config, clen, p.hexes, n);
 out:
-    free(hexes);
-    json_object_put(man);
-    json_object_put(cfg);
-    free(text);
-    free(config);
-    return r;
+    return image_parts_free(&p, r);
 }
 
 /* Unpack an outer tarball (oci-archive, docker-archive) into stage/src. */
