@@ -465,13 +465,17 @@ int box__state_write(box_t *box, const struct box_plan *p, bool held)
         put_bpf(&b, p->seccomp_filter, p->seccomp_len);
     for (size_t i = 0; i < p->n_seccomp_user; i++)
         put_bpf(&b, p->seccomp_user[i].insns, p->seccomp_user[i].len);
+    /* A controller in the v2 cgroup has no directory of its own: its line names the v2
+     * one, with the flag 1 (box_update_limit of an opened box needs to know it is there). */
     for (int slot = 0; slot < BOX_CG_SLOTS; slot++) {
+        bool v2 = slot != BOX_CG_V2 && box->cg.v2_slot[slot];
+        const char *dir = v2 ? box->cg.dir[BOX_CG_V2] : box->cg.dir[slot];
         char key[32];
 
-        if (!box->cg.dir[slot])
+        if (!dir)
             continue;
-        snprintf(key, sizeof key, "cgroup %d %d", slot, box->cg.v2_slot[slot]);
-        put_str(&b, key, box->cg.dir[slot]);
+        snprintf(key, sizeof key, "cgroup %d %d", slot, v2);
+        put_str(&b, key, dir);
     }
     if (box->cg.leaf) /* v2: where the box's own processes live (cgroup.c) */
         put_str(&b, "cgroup_leaf", box->cg.leaf);
@@ -728,12 +732,18 @@ static int parse_line(box_t *box, const char *key, char *value, unsigned int *se
         return parse_bpf(box, value);
     } else if (strcmp(key, "cgroup") == 0) {
         if (next_u64(&value, BOX_CG_SLOTS - 1, &v) < 0 || next_u64(&value, 1, &w) < 0 ||
-            box->cg.dir[v] || (r = unescape(value, &s)) < 0)
+            box->cg.dir[v] || box->cg.v2_slot[v] || (r = unescape(value, &s)) < 0)
             return r;
-        box->cg.dir[v] = s;
-        box->cg.v2_slot[v] = w;
-        if (!absolute(s) || (w && v == BOX_CG_V2))
+        if (!absolute(s) || (w && v == BOX_CG_V2)) {
+            free(s);
             return -1;
+        }
+        /* 1: the controller is in the v2 cgroup (the path is that one's) */
+        box->cg.v2_slot[v] = w;
+        if (w)
+            free(s);
+        else
+            box->cg.dir[v] = s;
     } else if (strcmp(key, "cgroup_leaf") == 0) {
         if (box->cg.leaf || (r = unescape(value, &s)) < 0)
             return r;

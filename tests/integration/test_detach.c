@@ -831,39 +831,79 @@ static void test_detach_errors(void **state)
     box_free(box);
 }
 
+/* The first line of the file box_limit_status names for limit. */
+static void limit_text(box_t *box, box_limit_t limit, char *out, size_t size)
+{
+    char where[1024];
+    FILE *f;
+
+    assert_int_equal(box_limit_status(box, limit, where, sizeof where), 1);
+    assert_non_null(f = fopen(where, "re"));
+    assert_non_null(fgets(out, (int)size, f));
+    fclose(f);
+}
+
+/* A detached box `id` running sleep with two limits, made by a child that exited: opened. */
+static box_t *opened_with_limits(const char *id, box_limit_t a, uint64_t va, box_limit_t b,
+                                 uint64_t vb)
+{
+    const char *const argv[] = { "sleep", "100", NULL };
+    box_t *box = detached_box(id, 0);
+
+    assert_int_equal(box_set_limit(box, a, va), 0);
+    assert_int_equal(box_set_limit(box, b, vb), 0);
+    spawn_in_child(box, argv);
+    return open_box(id);
+}
+
 /* box_update_limit through one box_open is what the next box_open sees (the state file
  * keeps it): v1 writes swap as memory + swap, so a swap update through a second open must
  * add the memory limit the first open set, not the one of box_spawn. v1 or hybrid hosts
  * with swap accounting. */
 static void test_detach_update_limit_persists(void **state)
 {
-    const char *const argv[] = { "sleep", "100", NULL };
-    char where[1024], text[64] = "";
+    char text[64] = "";
     box_features_t feat;
     box_t *box;
-    FILE *f;
 
     (void)state;
     assert_int_equal(box_probe(&feat), 0);
     if ((feat.cgroup_layout != BOX_CGROUP_V1 && feat.cgroup_layout != BOX_CGROUP_HYBRID) ||
         access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) < 0)
         skip_because("a v1 memory hierarchy with swap accounting");
-    box = detached_box("u1", 0);
-    assert_int_equal(box_set_limit(box, BOX_LIMIT_MEMORY, 256 << 20), 0);
-    assert_int_equal(box_set_limit(box, BOX_LIMIT_SWAP, 0), 0);
-    spawn_in_child(box, argv);
-    box = open_box("u1");
+    box = opened_with_limits("u1", BOX_LIMIT_MEMORY, 256 << 20, BOX_LIMIT_SWAP, 0);
     assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 128 << 20), 0);
     /* A wall limit is this process's box_wait's: not in the state file. */
     assert_int_equal(box_update_limit(box, BOX_LIMIT_WALL_MS, 100000), 0);
     box_free(box);
     box = open_box("u1");
     assert_int_equal(box_update_limit(box, BOX_LIMIT_SWAP, 64 << 20), 0);
-    assert_int_equal(box_limit_status(box, BOX_LIMIT_SWAP, where, sizeof where), 1);
-    assert_non_null(f = fopen(where, "re"));
-    assert_non_null(fgets(text, sizeof text, f));
-    fclose(f);
+    limit_text(box, BOX_LIMIT_SWAP, text, sizeof text);
     assert_string_equal(text, "201326592\n"); /* 128 + 64 MiB */
+    assert_int_equal(box_destroy(box), 0);
+    box_free(box);
+}
+
+/* On cgroup v2 the box's controllers live in its one v2 cgroup: the state file says so,
+ * and a box_open in another process updates a limit there (boxoci update). */
+static void test_detach_update_limit_v2(void **state)
+{
+    char memory[64] = "", pids[64] = "";
+    box_features_t feat;
+    box_t *box;
+
+    (void)state;
+    assert_int_equal(box_probe(&feat), 0);
+    if (feat.cgroup_layout != BOX_CGROUP_V2 || !strstr(feat.cgroup_controllers, "memory") ||
+        !strstr(feat.cgroup_controllers, "pids"))
+        skip_because("a pure cgroup v2 host with the memory and pids controllers");
+    box = opened_with_limits("u2", BOX_LIMIT_MEMORY, 256 << 20, BOX_LIMIT_PIDS, 50);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_MEMORY, 64 << 20), 0);
+    assert_int_equal(box_update_limit(box, BOX_LIMIT_PIDS, 20), 0);
+    limit_text(box, BOX_LIMIT_MEMORY, memory, sizeof memory);
+    limit_text(box, BOX_LIMIT_PIDS, pids, sizeof pids);
+    assert_string_equal(memory, "67108864\n");
+    assert_string_equal(pids, "20\n");
     assert_int_equal(box_destroy(box), 0);
     box_free(box);
 }
@@ -887,6 +927,7 @@ int main(int argc, char **argv)
         T(test_detach_list),
         T(test_detach_errors),
         T(test_detach_update_limit_persists),
+        T(test_detach_update_limit_v2),
     };
     const struct CMUnitTest rootless[] = {
         T(test_detach_open_exec),

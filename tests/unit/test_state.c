@@ -173,6 +173,8 @@ static void test_parse_hostile(void **state)
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 99 0 /x\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 0 1 /x\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 1 0 /x\ncgroup 1 0 /y\n",
+        "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 1 1 /x\ncgroup 1 0 /y\n",
+        "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 1 1 x\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\ncgroup 1 0 x\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\nlabel a\nlabel b\n",
         "libbox-state 1\nid a\npid 1\nstarttime 1\n\n",
@@ -228,6 +230,11 @@ static void test_write_parse_round_trip(void **state)
     assert_true(box->state_fd >= 0);
     p.seccomp_filter = insns;
     p.seccomp_len = 2;
+    /* memory in the v2 cgroup (no directory of its own), pids in a v1 hierarchy */
+    box->cg.dir[BOX_CG_V2] = strdup("/sys/fs/cgroup/x/libbox-detached-1-0");
+    box->cg.dir[BOX_CG_PIDS] = strdup("/sys/fs/cgroup/pids/libbox-detached-1-0");
+    assert_true(box->cg.dir[BOX_CG_V2] && box->cg.dir[BOX_CG_PIDS]);
+    box->cg.v2_slot[BOX_CG_MEMORY] = true;
     assert_int_equal(box__state_write(box, &p, true), 0);
     snprintf(path, sizeof path, "%s/state", dir);
     back = parsed_file(path);
@@ -245,6 +252,12 @@ static void test_write_parse_round_trip(void **state)
     assert_int_equal(back->n_seccomp_bpf, 1);
     assert_memory_equal(back->seccomp_bpf[0].insns, insns, sizeof insns);
     assert_true(back->started_ns == 0); /* held: box_start appends its "started" line */
+    assert_string_equal(back->cg.dir[BOX_CG_V2], box->cg.dir[BOX_CG_V2]);
+    assert_true(back->cg.v2_slot[BOX_CG_MEMORY]);
+    assert_null(back->cg.dir[BOX_CG_MEMORY]);
+    assert_string_equal(back->cg.dir[BOX_CG_PIDS], box->cg.dir[BOX_CG_PIDS]);
+    assert_false(back->cg.v2_slot[BOX_CG_PIDS]);
+    assert_false(back->cg.v2_slot[BOX_CG_CPU]);
     box_free(back);
     /* not held: the start time is in the state itself, no file of its own */
     assert_int_equal(box__state_write(box, &p, false), 0);
@@ -258,6 +271,11 @@ static void test_write_parse_round_trip(void **state)
     snprintf(path, sizeof path, "%s/state", dir);
     assert_int_equal(access(path, F_OK), -1);
     assert_int_equal(rmdir(dir), 0);
+    for (int slot = 0; slot < BOX_CG_SLOTS; slot++) { /* (made up: nothing to remove) */
+        free(box->cg.dir[slot]);
+        box->cg.dir[slot] = NULL;
+        box->cg.v2_slot[slot] = false;
+    }
     box_free(box);
 }
 
