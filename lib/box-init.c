@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -47,7 +48,10 @@ static void run_program(int errfd, int statusfd, int n, char **paths, char **arg
             break;
         }
     }
-    if (write(errfd, &e, sizeof e) < 0)
+    /* errfd may be a held box's starter connection (state.c): a starter that is gone is
+     * EPIPE here, not SIGPIPE (the program's end stays "exited 127"). */
+    if (send(errfd, &e, sizeof e, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK &&
+        write(errfd, &e, sizeof e) < 0)
         _exit(127);
     _exit(127);
 }

@@ -50,6 +50,13 @@ long box__child_fail(struct box_child_error *e, int index, const char *path, lon
     return r;
 }
 
+long box__child_report(int err_fd, const struct box_child_error *e)
+{
+    long r = SYS6(SYS_sendto, err_fd, e, sizeof *e, MSG_NOSIGNAL, 0, 0);
+
+    return r == -ENOTSOCK ? SYS3(SYS_write, err_fd, e, sizeof *e) : r;
+}
+
 long box__child_ready(int err_fd, int sync_fd, int step)
 {
     struct box_child_error ready = { .step = step, .err = 0, .index = -1 };

@@ -32,6 +32,11 @@ void box__child_stamp(uint64_t *out);
 /* Say in *e what a failing step was working on (index, path), and return r. */
 long box__child_fail(struct box_child_error *e, int index, const char *path, long r);
 
+/* Write the error record e to err_fd. A held detached box's err_fd is the starter's
+ * connection (state.c): MSG_NOSIGNAL, so that a starter that is gone makes the write fail
+ * (EPIPE) instead of killing the child with SIGPIPE; a pipe (ENOTSOCK) gets a write. */
+long box__child_report(int err_fd, const struct box_child_error *e);
+
 /* Tell the parent through err_fd that the child waits in step (a record with err 0), then
  * wait for one byte on sync_fd. 0 once it came; -EPIPE when the writers closed sync_fd
  * instead (the parent gave up on the box); or -errno. */

@@ -648,7 +648,7 @@ static CHILD_NO_ASAN __attribute__((noreturn)) void run_steps(const struct box_p
     if (r >= 0) /* no EXEC step in the plan: nothing ran the program */
         r = -ENOEXEC;
     c.e.err = (int)-r;
-    SYS3(SYS_write, p->err_fd, &c.e, sizeof c.e);
+    box__child_report(p->err_fd, &c.e);
     for (;;)
         SYS1(SYS_exit_group, BOX_EXIT_SETUP);
 }

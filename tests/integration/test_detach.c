@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -383,6 +385,47 @@ static void test_detach_held_socket(void **state)
     assert_int_equal(state_file_type("held-dead", "start"), 0);
     assert_int_equal(box_destroy(box), 0);
     box_free(box);
+}
+
+/* A starter that connects and goes away before the held child reports its failed exec:
+ * the child's report fails (EPIPE) instead of SIGPIPE killing it, so the box still ends
+ * as "exited" 127. With box-init the program is pid 2 and SIGPIPE killed it; without
+ * box-init (the second case: its status is its reaper's, so this process is the
+ * subreaper) the child is pid 1 of its pid namespace, which a SIGPIPE never kills, so
+ * that case passes either way and only a box without a pid namespace would tell. */
+static void test_detach_held_starter_gone(void **state)
+{
+    const char *const bad[] = { "/no/such/program", NULL };
+    const unsigned int opts[] = { 0, BOX_OPT_NO_INIT };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        box_t *box = detached_box("held-gone", BOX_OPT_HOLD | opts[i]);
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        box_status_t st;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (opts[i] & BOX_OPT_NO_INIT)
+            assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        assert_int_equal(box_spawn(box, bad), 0);
+        snprintf(a.sun_path, sizeof a.sun_path, "%s/held-gone/start", state_dir);
+        assert_true(fd >= 0);
+        assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+        close(fd); /* before the child could write: it accepts a connection already closed */
+        assert_int_equal(unlink(a.sun_path), 0); /* what box_start does after its read */
+        assert_int_not_equal(box_phase(box), BOX_PHASE_CREATED); /* started elsewhere */
+        assert_int_equal(box_wait(box, 10000, &st), 0);
+        if (st.end != BOX_END_EXITED)
+            print_message("opts %u: end %d signal %d\n", opts[i], st.end, st.signal);
+        assert_int_equal(st.end, BOX_END_EXITED);
+        assert_int_not_equal(st.exit_code, 0);
+        if (opts[i] & BOX_OPT_NO_INIT) { /* box_wait took the status with WNOWAIT */
+            assert_int_equal(waitpid(box_pid(box), NULL, 0), box_pid(box));
+            assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+        }
+        assert_int_equal(box_destroy(box), 0);
+        box_free(box);
+    }
 }
 
 /* box_hook_caller's function of a detached box, for test_detach_open_in_hook_caller: the
@@ -917,6 +960,7 @@ int main(int argc, char **argv)
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
         T(test_detach_held_socket),
+        T(test_detach_held_starter_gone),
         T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
@@ -935,6 +979,7 @@ int main(int argc, char **argv)
         T(test_detach_held_start_elsewhere),
         T(test_detach_held_start_self),
         T(test_detach_held_socket),
+        T(test_detach_held_starter_gone),
         T(test_detach_open_in_hook_caller),
         T(test_detach_subreaper_reaps),
         T(test_detach_no_init),
