@@ -121,44 +121,55 @@ static void add_chain(struct nft_batch *nb, const char *table, const char *name,
     mnl_nlmsg_batch_next(nb->b);
 }
 
+/* An attribute of an nftables expression: a u32, or len bytes at data. */
+struct expr_attr {
+    uint16_t type;
+    uint32_t u32;
+    const void *data;
+    uint32_t len;
+};
+
+/* Append the expression `name` with its n attributes, set in order, to rule r. */
+static void add_expr(struct nftnl_rule *r, const char *name, size_t n,
+                     const struct expr_attr *attrs)
+{
+    struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+    for (size_t i = 0; i < n; i++) {
+        if (attrs[i].data)
+            nftnl_expr_set(e, attrs[i].type, attrs[i].data, attrs[i].len);
+        else
+            nftnl_expr_set_u32(e, attrs[i].type, attrs[i].u32);
+    }
+    nftnl_rule_add_expr(r, e);
+}
+
+#define EXPR(r, name, ...)                                                                 \
+    add_expr((r), (name), sizeof((struct expr_attr[]){ __VA_ARGS__ }) /                    \
+                              sizeof(struct expr_attr),                                    \
+             (struct expr_attr[]){ __VA_ARGS__ })
+
 /* Expressions, appended to rule r. */
 static void e_meta(struct nftnl_rule *r, uint32_t key)
 {
-    struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-    nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-    nftnl_rule_add_expr(r, e);
+    EXPR(r, "meta", { NFTNL_EXPR_META_KEY, key }, { NFTNL_EXPR_META_DREG, NFT_REG_1 });
 }
 
 static void e_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
-    struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-    nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-    nftnl_rule_add_expr(r, e);
+    EXPR(r, "cmp", { NFTNL_EXPR_CMP_SREG, NFT_REG_1 }, { NFTNL_EXPR_CMP_OP, op },
+         { NFTNL_EXPR_CMP_DATA, 0, data, len });
 }
 
 static void e_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len)
 {
-    struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-    nftnl_rule_add_expr(r, e);
+    EXPR(r, "payload", { NFTNL_EXPR_PAYLOAD_BASE, base }, { NFTNL_EXPR_PAYLOAD_OFFSET, offset },
+         { NFTNL_EXPR_PAYLOAD_LEN, len }, { NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1 });
 }
 
 static void e_imm(struct nftnl_rule *r, uint32_t reg, const void *data, uint32_t len)
 {
-    struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
-    nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
-    nftnl_rule_add_expr(r, e);
+    EXPR(r, "immediate", { NFTNL_EXPR_IMM_DREG, reg }, { NFTNL_EXPR_IMM_DATA, 0, data, len });
 }
 
 static struct nftnl_rule *rule_new(const char *table, const char *chain, uint8_t nfproto)
@@ -209,7 +220,6 @@ int box__nat_masquerade(box_t *box)
         uint8_t mask[16] = { 0 }, zero[16] = { 0 };
         uint32_t len = v6 ? 16 : 4;
         struct nftnl_rule *rule;
-        struct nftnl_expr *e;
 
         if (!s->family)
             continue;
@@ -217,13 +227,9 @@ int box__nat_masquerade(box_t *box)
             mask[b / 8] |= (uint8_t)(0x80 >> (b % 8));
         rule = rule_new(table, "postrouting", v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
         e_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, len);
-        e = nftnl_expr_alloc("bitwise");
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-        nftnl_rule_add_expr(rule, e);
+        EXPR(rule, "bitwise", { NFTNL_EXPR_BITWISE_SREG, NFT_REG_1 },
+             { NFTNL_EXPR_BITWISE_DREG, NFT_REG_1 }, { NFTNL_EXPR_BITWISE_LEN, len },
+             { NFTNL_EXPR_BITWISE_MASK, 0, mask, len }, { NFTNL_EXPR_BITWISE_XOR, 0, zero, len });
         e_cmp(rule, NFT_CMP_EQ, s->addr, len);
         e_meta(rule, NFT_META_OIFNAME);
         e_cmp(rule, NFT_CMP_NEQ, oif, IFNAMSIZ);
@@ -269,18 +275,15 @@ static int publish(box_t *box, bool retry)
         for (int c = 0; c < 2; c++) {
             for (int v6 = 0; v6 < 2; v6++) {
                 struct nftnl_rule *rule;
-                struct nftnl_expr *e;
                 uint32_t local = RTN_LOCAL;
 
                 if (v6 && !net->sub6.family)
                     continue;
                 rule = rule_new(table, chains[c], v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
                 if (c == 1) {
-                    e = nftnl_expr_alloc("fib");
-                    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-                    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-                    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-                    nftnl_rule_add_expr(rule, e);
+                    EXPR(rule, "fib", { NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR },
+                         { NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE },
+                         { NFTNL_EXPR_FIB_DREG, NFT_REG_1 });
                     e_cmp(rule, NFT_CMP_EQ, &local, sizeof local);
                 }
                 e_meta(rule, NFT_META_L4PROTO);
@@ -289,14 +292,11 @@ static int publish(box_t *box, bool retry)
                 e_cmp(rule, NFT_CMP_EQ, &host_port, 2);
                 e_imm(rule, NFT_REG_1, v6 ? net->addr6 : net->addr4, v6 ? 16 : 4);
                 e_imm(rule, NFT_REG_2, &box_port, 2);
-                e = nftnl_expr_alloc("nat");
-                nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-                nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-                nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-                nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
-                nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
-                                   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
-                nftnl_rule_add_expr(rule, e);
+                EXPR(rule, "nat", { NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT },
+                     { NFTNL_EXPR_NAT_FAMILY, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4 },
+                     { NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1 },
+                     { NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2 },
+                     { NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED });
                 rule_add(&nb, rule);
             }
         }
