@@ -265,6 +265,12 @@ void box__ns_join_free(box_t *box);
 /* mount.c: the parent validates and records; child.c replays. */
 int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
                   unsigned int flags, uint64_t size, mode_t mode); /* mode: BOX_NO_MODE */
+/* The same (no size or mode, not BOX_MOUNT_TRY), the new mount holding source_fd (-1:
+ * none) or overlay (NULL: none), freed with it; on failure they stay the caller's. */
+struct box_overlay;
+int box__mount_add_holding(box_t *box, box_mount_type_t type, const char *source,
+                           const char *target, unsigned int flags, int source_fd,
+                           struct box_overlay *overlay);
 const char *box__mount_type_name(box_mount_type_t type);
 void box__mount_free(struct box_mount_op *op);
 void box__overlay_free(struct box_overlay *ov);

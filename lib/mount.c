@@ -77,8 +77,11 @@ const char *box__mount_type_name(box_mount_type_t type)
     return NULL;
 }
 
-int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
-                  unsigned int flags, uint64_t size, mode_t mode)
+/* box__mount_add, the new mount holding source_fd and overlay (-1 and NULL: none). Not
+ * with BOX_MOUNT_TRY, whose missing source adds nothing and returns 0. */
+static int mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+                     unsigned int flags, uint64_t size, mode_t mode, int source_fd,
+                     struct box_overlay *overlay)
 {
     const char *tname = box__mount_type_name(type);
     struct box_mount_op op = { .type = type, .flags = flags, .source_fd = -1,
@@ -145,11 +148,27 @@ int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const 
     if (!grown)
         goto oom;
     box->mounts = grown;
+    /* Only now: on a failure above they are still the caller's to free. */
+    op.source_fd = source_fd;
+    op.overlay = overlay;
     box->mounts[box->n_mounts++] = op;
     return 0;
 oom:
     box__mount_free(&op);
     return box__error(box, ENOMEM, "mount %s", tname);
+}
+
+int box__mount_add(box_t *box, box_mount_type_t type, const char *source, const char *target,
+                   unsigned int flags, uint64_t size, mode_t mode)
+{
+    return mount_add(box, type, source, target, flags, size, mode, -1, NULL);
+}
+
+int box__mount_add_holding(box_t *box, box_mount_type_t type, const char *source,
+                           const char *target, unsigned int flags, int source_fd,
+                           struct box_overlay *overlay)
+{
+    return mount_add(box, type, source, target, flags, 0, BOX_NO_MODE, source_fd, overlay);
 }
 
 BOX_API int box_mknod(box_t *box, const char *path, mode_t mode, unsigned int major,
@@ -194,13 +213,10 @@ BOX_API int box_mount_fd(box_t *box, int fd, const char *target, unsigned int fl
     /* The parent's view of the descriptor, for box__mount_add's checks and the messages;
      * the child binds through source_fd. */
     snprintf(source, sizeof source, "/proc/self/fd/%d", dup);
-    r = box__mount_add(box, BOX_MOUNT_BIND, source, target, flags, 0, BOX_NO_MODE);
-    if (r < 0) {
+    r = box__mount_add_holding(box, BOX_MOUNT_BIND, source, target, flags, dup, NULL);
+    if (r < 0)
         close(dup);
-        return r;
-    }
-    box->mounts[box->n_mounts - 1].source_fd = dup;
-    return 0;
+    return r;
 }
 
 /* ---- child side: only raw system calls from here on ---- */

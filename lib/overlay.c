@@ -130,13 +130,10 @@ BOX_API int box_mount_overlay(box_t *box, const char *target, size_t n,
     r = box__overlay_new(box, "mount_overlay", n, lowers, upper, work, &ov);
     if (r < 0)
         return r;
-    r = box__mount_add(box, BOX_MOUNT_OVERLAY, NULL, target, flags, 0, BOX_NO_MODE);
-    if (r < 0) {
+    r = box__mount_add_holding(box, BOX_MOUNT_OVERLAY, NULL, target, flags, -1, ov);
+    if (r < 0)
         box__overlay_free(ov);
-        return r;
-    }
-    box->mounts[box->n_mounts - 1].overlay = ov;
-    return 0;
+    return r;
 }
 
 size_t box__overlay_fd_slots(const box_t *box)
