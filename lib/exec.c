@@ -132,21 +132,16 @@ static int check_opts(box_t *box, const box_exec_opts_t *o, struct exec_launch *
         ((o->n_groups && !o->groups) || o->n_groups > BOX_MAX_GROUPS))
         return box__error(box, EINVAL, "exec: %zu groups%s (at most %d)", o->n_groups,
                           o->groups ? "" : " at NULL", BOX_MAX_GROUPS);
+    /* The overrides as the options give them (the limits and stdio below add theirs). */
+    *v = (struct box_exec_over){
+        .cwd = o->cwd, .env = (char *const *)o->envp, .fds = l->stdio,
+        .user = o->flags & BOX_EXEC_USER, .uid = o->uid, .gid = o->gid,
+        .groups = o->flags & BOX_EXEC_GROUPS, .group_list = o->groups, .n_groups = o->n_groups,
+        .tty = o->flags & BOX_EXEC_TTY, .tty_rows = o->tty_rows, .tty_cols = o->tty_cols,
+        .caps_bounding_only = o->flags & BOX_EXEC_CAPS_BOUNDING_ONLY,
+    };
     if ((r = check_limits(box, o, v)) < 0)
         return r;
-    v->cwd = o->cwd;
-    v->env = (char *const *)o->envp;
-    v->user = o->flags & BOX_EXEC_USER;
-    v->uid = o->uid;
-    v->gid = o->gid;
-    v->groups = o->flags & BOX_EXEC_GROUPS;
-    v->group_list = o->groups;
-    v->n_groups = o->n_groups;
-    v->tty = o->flags & BOX_EXEC_TTY;
-    v->caps_bounding_only = o->flags & BOX_EXEC_CAPS_BOUNDING_ONLY;
-    v->tty_rows = o->tty_rows;
-    v->tty_cols = o->tty_cols;
-    v->fds = l->stdio;
     if (fds[0] < 0 && fds[1] < 0 && fds[2] < 0)
         return 0;
     if (v->tty)
