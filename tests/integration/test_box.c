@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -631,6 +633,108 @@ static void test_net_only_lo_up(void **state)
     assert_string_equal(run_ok("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
                                "ip -o link | grep -c 'lo:.*UP'"),
                         "lo\n1\n");
+}
+
+/* The box's network namespace is made beside its first process (plan.c: netns_parallel)
+ * and entered before its program runs: not the host's, owned by the box's user namespace
+ * (so that the box's root, given CAP_NET_ADMIN, administers it), and made by no process
+ * in the box's pid namespace (the program's first child is still pid 2). */
+static void test_netns_owned_by_box(void **state)
+{
+    const char *const argv[] = { "sleep", "30", NULL };
+    char path[64], out[OUT_MAX];
+    struct stat host, net, user, owner;
+    box_status_t st;
+    box_t *box;
+    int fd, ufd;
+
+    (void)state;
+    box = new_test_box();
+    assert_int_equal(box_spawn(box, argv), 0);
+    assert_int_equal(stat("/proc/self/ns/net", &host), 0);
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)box_pid(box));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &net), 0);
+    ufd = ioctl(fd, NS_GET_USERNS);
+    assert_true(ufd >= 0);
+    assert_int_equal(fstat(ufd, &owner), 0);
+    close(ufd);
+    close(fd);
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)box_pid(box));
+    assert_int_equal(stat(path, &user), 0);
+    assert_false(net.st_ino == host.st_ino && net.st_dev == host.st_dev);
+    assert_true(owner.st_ino == user.st_ino && owner.st_dev == user.st_dev);
+    assert_int_equal(box_kill(box, SIGKILL), 0);
+    assert_int_equal(box_wait(box, -1, &st), 0);
+    box_free(box);
+
+    assert_string_equal(run_ok("sh -c 'echo $$'; ip -o link | grep -c 'lo:.*UP'"), "2\n1\n");
+    box = new_test_box();
+    assert_int_equal(box_cap_keep(box, "CAP_NET_ADMIN"), 0);
+    assert_int_equal(run_box(box, "ip link set lo mtu 1400 && ip -o link show lo | "
+                                  "grep -o 'mtu [0-9]*'", out, sizeof out, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_string_equal(out, "mtu 1400\n");
+    box_free(box);
+}
+
+/* Where the namespace cannot be made (here: a limit of 0 network namespaces in a user
+ * namespace of the test's own, above the box's), the spawn fails at step netns-join, as
+ * clone did before with CLONE_NEWNET, and leaves nothing: no fd, no process. */
+static void test_netns_limit(void **state)
+{
+    int status;
+    pid_t pid;
+
+    (void)state;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char map[64];
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        const char *const argv[] = { "true", NULL };
+        struct leak_snapshot before;
+        box_t *box;
+        int r, fd;
+
+        if (unshare(CLONE_NEWUSER) < 0)
+            _exit(10);
+        snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
+        fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, map, strlen(map)) < 0)
+            _exit(11);
+        close(fd);
+        fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "deny", 4) < 0)
+            _exit(12);
+        close(fd);
+        snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
+        fd = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, map, strlen(map)) < 0)
+            _exit(13);
+        close(fd);
+        fd = open("/proc/sys/user/max_net_namespaces", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) < 0)
+            _exit(14);
+        close(fd);
+        box = new_test_box();
+        leak_snapshot(&before);
+        r = box_spawn(box, argv);
+        if (r != -ENOSPC || strcmp(box_error_step(box), "netns-join") != 0 ||
+            !strstr(box_errmsg(box), "unshare CLONE_NEWNET")) {
+            fprintf(stderr, "box_spawn: %d, step '%s': %s\n", r, box_error_step(box),
+                    box_errmsg(box));
+            _exit(15);
+        }
+        box_free(box);
+        assert_no_leaks(&before);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_uid_map_default(void **state)
@@ -2058,6 +2162,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_dev, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_ipc_isolated, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_only_lo_up, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_netns_owned_by_box, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_netns_limit, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_uid_map_default, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_uid_map_range_as_user, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_root_is_powerless, leak_setup, leak_teardown),
