@@ -3,6 +3,12 @@
 # boxes, checked from inside; the state, kill and delete commands; errors naming the field,
 # with nothing left behind. As root, then again as nobody (--rootless bundles).
 # Usage: test_boxoci.sh BOXOCI MKROOTFS
+# BOXOCI_TEST_MODES: "root", "rootless" or both (the default), in that order.
+# BOXOCI_TEST_CGROUP: on a cgroup v2 host, a cgroup (as /proc/self/cgroup names it)
+# delegated to nobody, as systemd's Delegate=yes does, that holds no processes, with
+# this script in a cgroup below it for the rootless run: nobody's containers with
+# resources get a cgroupsPath below it. Without it nobody has no cgroup to use and the
+# rootless run checks the errors that say so, as on v1.
 set -u
 boxoci=$1
 mkrootfs=$2
@@ -270,10 +276,18 @@ END
   # The engines' calls, each its own process: create (held, the pid file written before
   # it exits), start, exec, ps, pause, resume, kill --all, delete; and their errors.
   # A box cgroup (a pids limit) for ps, pause and kill --all: not for nobody on v1.
-  cgroups=""
-  [ "$mode" = root ] || [ -f /sys/fs/cgroup/cgroup.controllers ] && cgroups=yes
+  # Its cgroupsPath (made by create, removed by delete): as root a new one at the top,
+  # in every hierarchy; rootless on v2 one below the delegated cgroup.
+  cgroups="" cgpath=""
+  v2=""
+  [ -f /sys/fs/cgroup/cgroup.controllers ] && v2=yes
+  if [ "$mode" = root ]; then
+    cgroups=yes cgpath=/boxoci-test-$$
+  elif [ -n "$v2" ] && [ -n "${BOXOCI_TEST_CGROUP:-}" ]; then
+    cgroups=yes cgpath=$BOXOCI_TEST_CGROUP/boxoci-test-$$
+  fi
   res=""
-  [ -n "$cgroups" ] && res="; c['linux']['resources']={'pids':{'limit':50},'cpu':{'shares':1024}}"
+  [ -n "$cgroups" ] && res="; c['linux']['resources']={'pids':{'limit':50},'cpu':{'shares':1024},'memory':{'limit':134217728}}; c['linux']['cgroupsPath']='$cgpath'"
   cfg "$tmp/a" "c['process']['args']=['sh','-c','echo started >/tmp/m; sleep 100 & exec sleep 101']; c['process']['env'].append('FOO=bar'); c['mounts'].append({'destination':'/tmp','type':'tmpfs','options':['size=1m','mode=1777']})$res"
   rm -f "$w/pid"
   t "$mode: create" 0 '' $rt create --bundle "$tmp/a" --pid-file "$w/pid" c3
@@ -316,15 +330,8 @@ done
 echo "live processes, not $2 $3:"; live; exit 1
 EOF
   if [ -n "$cgroups" ]; then
-    t "$mode: ps --format json" 0 "[[,]$(cat "$w/epid")[],]" $rt ps --format json c3
-    t "$mode: ps (table)" 0 'sleep 101' $rt ps c3
-    t "$mode: pause" 0 '' $rt pause c3
-    t "$mode: pause: state paused" 0 '"status":"paused"' sh -c "$rt state c3 | tr -d ' \n'"
-    t "$mode: pause: exec refused" 1 'paused' $rt exec c3 true
-    t "$mode: resume" 0 '' $rt resume c3
-    t "$mode: resume: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
-    # update: the limits written to the container's cgroup (where its pid 1 is; on v2 its
-    # processes are in the leaf "init" below), from flags and from --resources on stdin.
+    # The container's cgroup file (where its pid 1 is; on v2 its processes are in the
+    # leaf "init" below): pause and update check what they wrote there.
     cgfile() { # CONTROLLER FILE [PIDFILE]
       if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
         echo "/sys/fs/cgroup$(dirname "$(sed -n 's/^0:://p' "/proc/$(cat "${3:-$w/pid}")/cgroup")")/$2"
@@ -332,11 +339,25 @@ EOF
         echo "/sys/fs/cgroup/$1$(grep -E "^[0-9]+:([^:]*,)?$1(,[^:]*)?:" "/proc/$(cat "${3:-$w/pid}")/cgroup" | cut -d: -f3)/$2"
       fi
     }
-    v2=""
-    [ -f /sys/fs/cgroup/cgroup.controllers ] && v2=yes
+    t "$mode: ps --format json" 0 "[[,]$(cat "$w/epid")[],]" $rt ps --format json c3
+    t "$mode: ps (table)" 0 'sleep 101' $rt ps c3
+    t "$mode: pause" 0 '' $rt pause c3
+    t "$mode: pause: state paused" 0 '"status":"paused"' sh -c "$rt state c3 | tr -d ' \n'"
+    [ -z "$v2" ] || t "$mode: pause: the cgroup is frozen (cgroup.freeze)" 0 '^frozen 1$' \
+      grep frozen "$(cgfile pids cgroup.events)"
+    t "$mode: pause: exec refused" 1 'paused' $rt exec c3 true
+    t "$mode: resume" 0 '' $rt resume c3
+    t "$mode: resume: state running" 0 '"status":"running"' sh -c "$rt state c3 | tr -d ' \n'"
+    [ -z "$v2" ] || t "$mode: resume: the cgroup is thawed" 0 '^frozen 0$' \
+      grep frozen "$(cgfile pids cgroup.events)"
+    # update: the limits from flags and from --resources on stdin.
     mem=memory.limit_in_bytes quota=cpu.cfs_quota_us shares=cpu.shares s1024=1024 s512=512
     [ -n "$v2" ] && mem=memory.max quota=cpu.max shares=cpu.weight s1024=39 s512=20
     t "$mode: create: cpu.shares 1024 as runc writes it" 0 "^$s1024\$" cat "$(cgfile cpu $shares)"
+    t "$mode: create: memory.limit" 0 '^134217728$' cat "$(cgfile memory $mem)"
+    t "$mode: create: the container's cgroup is below its cgroupsPath" 0 '' sh -c \
+      "case $(cgfile pids pids.max) in /sys/fs/cgroup$cgpath/*|/sys/fs/cgroup/pids$cgpath/*) ;; *) exit 1 ;; esac"
+    c3cg=$(dirname "$(cgfile pids pids.max)")
     t "$mode: update --cpu-share" 0 '' $rt update --cpu-share 512 c3
     t "$mode: update --cpu-share: the cgroup's" 0 "^$s512\$" cat "$(cgfile cpu $shares)"
     t "$mode: update --memory" 0 '' $rt update --memory 64m c3
@@ -406,6 +427,11 @@ EOF
   t "$mode: update a stopped one" 1 'container not running' $rt update --memory 64m c3
   t "$mode: start a stopped one" 1 'cannot start a container that is stopped' $rt start c3
   t "$mode: delete" 0 '' $rt delete c3
+  if [ -n "$cgroups" ]; then
+    t "$mode: delete: the container's cgroup is gone" 0 '' test ! -e "$c3cg"
+    t "$mode: delete: the cgroupsPath create made is gone" 0 '' sh -c \
+      "! ls -d /sys/fs/cgroup$cgpath /sys/fs/cgroup/*$cgpath 2>/dev/null | grep ."
+  fi
   t "$mode: delete --force of an unknown id is done" 0 '' $rt delete --force c3
   for cmd in start state delete exec pause update; do
     t "$mode: $cmd of an unknown id" 1 'container "c3" does not exist' $rt $cmd c3
@@ -472,22 +498,26 @@ EOF
   t "$mode: --systemd-cgroup refused" 1 'no systemd cgroup driver' $rt --systemd-cgroup state x
 }
 
-suite root
-# util-linux's setpriv, by its path: busybox's (no --reuid) is what a busybox shell runs
-# for a bare "setpriv", whatever PATH holds.
-setpriv=
-for d in $(echo "$PATH" | tr : ' '); do
-  if [ -x "$d/setpriv" ] && "$d/setpriv" --help 2>&1 | grep -q -e --reuid; then
-    setpriv=$d/setpriv
-    break
-  fi
-done
-if [ -n "$setpriv" ] && id nobody >/dev/null 2>&1; then
-  as="$setpriv --reuid=nobody --regid=nogroup --clear-groups"
-  export XDG_RUNTIME_DIR=""
-  suite rootless
-else
-  echo "SKIP rootless: no setpriv (util-linux) or no user nobody"
-fi
+modes=${BOXOCI_TEST_MODES:-root rootless}
+case " $modes " in *" root "*) suite root ;; esac
+case " $modes " in
+*" rootless "*)
+  # util-linux's setpriv, by its path: busybox's (no --reuid) is what a busybox shell
+  # runs for a bare "setpriv", whatever PATH holds.
+  setpriv=
+  for d in $(echo "$PATH" | tr : ' '); do
+    if [ -x "$d/setpriv" ] && "$d/setpriv" --help 2>&1 | grep -q -e --reuid; then
+      setpriv=$d/setpriv
+      break
+    fi
+  done
+  if [ -n "$setpriv" ] && id nobody >/dev/null 2>&1; then
+    as="$setpriv --reuid=nobody --regid=nogroup --clear-groups"
+    export XDG_RUNTIME_DIR=""
+    suite rootless
+  else
+    echo "SKIP rootless: no setpriv (util-linux) or no user nobody"
+  fi ;;
+esac
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
