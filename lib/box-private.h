@@ -428,9 +428,6 @@ const char *box__init_path(const box_t *box); /* box-init, for BOX_OPT_INIT */
 
 /* net.c: the parent's side of box_net_veth (after clone, before release) */
 int box__net_begin(box_t *box); /* before the clone */
-/* box_net_veth, box_net_bridge or box_net_pasta: the parent sets the network namespace up
- * (by the first process's pid, before it releases it) */
-bool box__net_by_parent(const box_t *box);
 int box__net_prepare(box_t *box, struct box_plan *a);
 int box__net_setup(box_t *box, pid_t pid, pid_t proc_pid);
 void box__net_end(box_t *box); /* the box is gone, or its spawn failed */

@@ -2,9 +2,6 @@
  * call into another module. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -155,24 +152,6 @@ int box__missing_interp(const char *path, char *out, size_t size)
     else
         r = fd == -ENOENT || fd == -ENOTDIR;
     return (int)r;
-}
-
-long box__lo_up(long *nsfd)
-{
-    struct ifreq ifr = { .ifr_name = "lo" };
-    long s = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
-
-    if (s < 0)
-        return s;
-    r = SYS3(SYS_ioctl, s, SIOCGIFFLAGS, &ifr);
-    if (r >= 0) {
-        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        r = SYS3(SYS_ioctl, s, SIOCSIFFLAGS, &ifr);
-    }
-    if (r >= 0 && nsfd) /* an O_CLOEXEC fd of the socket's namespace */
-        r = *nsfd = SYS3(SYS_ioctl, s, SIOCGSKNS, 0);
-    SYS1(SYS_close, s);
-    return r < 0 ? r : 0;
 }
 
 long box__send_fd(int sock, char byte, int fd)

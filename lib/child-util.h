@@ -42,11 +42,6 @@ long box__child_report(int err_fd, const struct box_child_error *e);
  * instead (the parent gave up on the box); or -errno. */
 long box__child_ready(int err_fd, int sync_fd, int step);
 
-/* Bring up lo in our network namespace: IFF_UP on a socket of it (an inet socket's ioctl,
- * no netlink). When nsfd is not NULL, *nsfd is also the namespace as an fd (SIOCGSKNS,
- * close-on-exec). 0, or -errno. */
-long box__lo_up(long *nsfd);
-
 /* Send one byte with fd attached (SCM_RIGHTS) on a socket: the child hands the parent a
  * descriptor (the seccomp listener, the terminal's master). Returns sendmsg's result. */
 long box__send_fd(int sock, char byte, int fd);

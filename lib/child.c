@@ -169,7 +169,7 @@ long box__step_signals(const struct box_plan *p, struct box_child *c)
 static bool needed_early(const struct box_plan *p, long fd)
 {
     if (fd == p->sync_fd || fd == p->err_fd || fd == p->init_fd || fd == p->status_fd ||
-        fd == p->hold_fd || fd == p->netns_fd)
+        fd == p->hold_fd)
         return true;
     for (size_t i = 0; i < p->n_fds; i++)
         if (p->fds[i].fd == fd)
@@ -196,8 +196,6 @@ long box__step_close_early(const struct box_plan *p, struct box_child *c)
         top = p->status_fd;
     if (p->hold_fd > top)
         top = p->hold_fd;
-    if (p->netns_fd > top)
-        top = p->netns_fd;
     for (size_t i = 0; i < p->n_fds; i++)
         if (p->fds[i].fd > top)
             top = p->fds[i].fd;
@@ -294,8 +292,19 @@ long box__step_hostname(const struct box_plan *p, struct box_child *c)
  * us here) then overlaps the parent's writing of the maps instead of following it. */
 long box__step_loopback(const struct box_plan *p, struct box_child *c)
 {
+    struct ifreq ifr = { .ifr_name = "lo" };
+    long s = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
     (void)p, (void)c;
-    return box__lo_up(NULL);
+    if (s < 0)
+        return s;
+    r = SYS3(SYS_ioctl, s, SIOCGIFFLAGS, &ifr);
+    if (r >= 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = SYS3(SYS_ioctl, s, SIOCSIFFLAGS, &ifr);
+    }
+    SYS1(SYS_close, s);
+    return r < 0 ? r : 0;
 }
 
 /* Enter the working directory from the root without following magic links, so that a

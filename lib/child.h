@@ -22,8 +22,7 @@
     X(CLOSE_EARLY, close_early, "close-early", child, SPAWN, "close the caller's descriptors",  \
       box->opts & BOX_OPT_CALLER_MAPS)                                                           \
     X(HOSTNAME, hostname, "hostname", child, SPAWN, "sethostname", box->ns & BOX_NS_UTS)         \
-    X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo",                               \
-      (box->ns & BOX_NS_NET) && !p->netns_helper)                                                \
+    X(LOOPBACK, loopback, "loopback", child, SPAWN, "bring up lo", box->ns & BOX_NS_NET)         \
     X(WAIT_PARENT, wait_parent, "wait-parent", child, BOTH, "wait for uid/gid maps", true)       \
     X(CGROUP_JOIN, cgroup_join, "cgroup-join", child, BOTH, "join the box's v1 cgroups",         \
       p->n_cgroup_tasks)                                                                         \
@@ -55,8 +54,6 @@
       box->hook_whens & (1u << BOX_HOOK_MOUNTED))                                                \
     X(PIVOT_ROOT, pivot_root, "pivot-root", mount, SPAWN, "pivot_root into",                     \
       box->ns & BOX_NS_MNT)                                                                      \
-    X(NETNS_JOIN, netns_join, "netns-join", ns, SPAWN,                                           \
-      "join the network namespace made beside the box", p->netns_helper)                         \
     X(SWITCH_USERNS, switch_userns, "switch-userns", ns, SPAWN, "switch to the user namespace",  \
       p->switch_userns_fd >= 0)                                                                  \
     X(CHDIR, chdir, "chdir", child, BOTH, "chdir", true)                                         \
@@ -184,26 +181,7 @@ struct box_monitor {
     void *stack;          /* the first process's stack */
     size_t stack_size;
     struct box_plan *plan; /* the first process's */
-    /* The plan's netns_helper: the monitor clones the helper (ns.c) once it has reported
-     * the first process, its stack the lowest BOX_NETNS_HELPER_STACK bytes of ours. */
-    int netns_sock;       /* the helper's end of the plan's netns_fd socket, or -1 */
-    bool netns_userns;    /* the helper joins the first process's user namespace first */
-    void *netns_stack_top;
 };
-
-/* The network namespace's helper (ns.c): a CLONE_VM | CLONE_FILES process in the caller's
- * pid namespace (the box's pid numbers stay as they were), which joins the box's user
- * namespace through the first process's pidfd, unshares a network namespace (owned by that
- * user namespace, as one made by clone would be), brings lo up and sends the namespace's
- * fd to the first process (NETNS_JOIN): an int, 0 with the fd or the errno of what failed.
- * Its arguments live on its parent's stack. */
-struct box_netns_helper {
-    int pidfd;   /* the first process's */
-    int sock;    /* netns_sock */
-    bool userns;
-};
-int box__netns_helper_main(void *helper);
-#define BOX_NETNS_HELPER_STACK (16 * 1024)
 
 /* The monitor's report on the sync socket, with the first process's pidfd (SCM_RIGHTS)
  * when err is 0. */

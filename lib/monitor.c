@@ -198,8 +198,6 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     siginfo_t si;
     int pidfd = -1, status_fd = m->status_fd;
     bool detach = m->detach;
-    struct box_netns_helper helper = { .sock = m->netns_sock, .userns = m->netns_userns };
-    void *helper_stack = m->netns_stack_top;
     long r;
 
     /* The box dies with the spawning thread: we do, and our death kills the box's first
@@ -224,24 +222,6 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     }
     /* After this the caller may free m: only locals from here on. */
     send_report(m->sync_fd, &msg, pidfd);
-    /* The box's network namespace (plan.c: netns_parallel), made while the first process
-     * builds its mounts. The helper shares our fds (CLONE_FILES: no copy of the caller's
-     * table) and runs on the bottom of our stack, so it is reaped before anything here is
-     * closed or we exit: if it dies without a word, the close below gives the first
-     * process EOF. Exit signal 0, as ours (no SIGCHLD to anyone). */
-    if (r >= 0 && helper.sock >= 0) {
-        long h;
-
-        helper.pidfd = pidfd;
-        h = box__clone_legacy(CLONE_VM | CLONE_FILES, helper_stack, NULL,
-                              box__netns_helper_main, &helper);
-        if (h > 0) {
-            do
-                r = SYS5(SYS_waitid, P_PID, h, &si, WEXITED | __WALL, 0);
-            while (r == -EINTR);
-        }
-        r = 0;
-    }
     /* Nothing of the caller's stays open here while the box runs. */
     if (status_fd > 0)
         SYS3(SYS_close_range, 0, status_fd - 1, 0);

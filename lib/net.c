@@ -297,11 +297,6 @@ static bool on_bridge(const box_t *box)
     return box->net && box->net->mode == BOX_NETMODE_BRIDGE;
 }
 
-bool box__net_by_parent(const box_t *box)
-{
-    return box->net_host_if || (box->net && box->net->mode != BOX_NETMODE_NONE);
-}
-
 /* Before anything else of box_spawn: what needs no child yet. */
 int box__net_begin(box_t *box)
 {

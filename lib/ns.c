@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -575,83 +574,4 @@ int box__ns_write_maps(box_t *box, pid_t pid)
     if (dumpable == 0)
         prctl(PR_SET_DUMPABLE, 0);
     return r;
-}
-
-#define NETNS_NO_ASAN __attribute__((no_sanitize_address))
-
-/* The helper (child.h): raw system calls on its parent's stack, every signal blocked (the
- * monitor's mask), nothing of the caller's touched. Whatever happens it sends one message,
- * or dies and its end of the socket closes with the monitor's fds (EOF for NETNS_JOIN). */
-NETNS_NO_ASAN int box__netns_helper_main(void *arg)
-{
-    const struct box_netns_helper *h = arg;
-    int err;
-    struct iovec iov = { .iov_base = &err, .iov_len = sizeof err };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u = { 0 };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-    long r = 0, fd = -1;
-
-    /* Its full capabilities there, as the box's root has them (the owner's), so that the
-     * namespace unshared next is owned by it. */
-    if ((!h->userns || (r = SYS2(SYS_setns, h->pidfd, CLONE_NEWUSER)) == 0) &&
-        (r = SYS1(SYS_unshare, CLONE_NEWNET)) == 0)
-        r = box__lo_up(&fd);
-    err = r < 0 ? (int)-r : 0;
-    if (fd >= 0) {
-        int nfd = (int)fd;
-
-        u.h.cmsg_level = SOL_SOCKET;
-        u.h.cmsg_type = SCM_RIGHTS;
-        u.h.cmsg_len = CMSG_LEN(sizeof(int));
-        __builtin_memcpy(CMSG_DATA(&u.h), &nfd, sizeof nfd);
-        mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
-    }
-    SYS3(SYS_sendmsg, h->sock, &mh, MSG_NOSIGNAL);
-    if (fd >= 0)
-        SYS1(SYS_close, fd);
-    return 0;
-}
-
-/* Enter the network namespace the helper made (plan.c: netns_parallel): wait for its
- * message, setns to the fd that came with it. Before SWITCH_USERNS and the capability
- * steps: setns needs CAP_SYS_ADMIN over the namespace's owner, the box's user namespace.
- * Where the helper could not make it (a seccomp filter of the caller's refusing setns, a
- * limit of network namespaces, the helper killed), make it here as clone would have: the
- * same namespace, owned by the same user namespace, only not in parallel; its error is
- * then the box's. */
-long box__step_netns_join(const struct box_plan *p, struct box_child *c)
-{
-    int err = -1;
-    struct iovec iov = { .iov_base = &err, .iov_len = sizeof err };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u = { 0 };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof u.buf };
-    int fd = -1;
-    long n, r;
-
-    do
-        n = SYS3(SYS_recvmsg, p->netns_fd, &mh, MSG_CMSG_CLOEXEC);
-    while (n == -EINTR);
-    SYS1(SYS_close, p->netns_fd);
-    if (n > 0 && mh.msg_controllen >= sizeof u.h && u.h.cmsg_level == SOL_SOCKET &&
-        u.h.cmsg_type == SCM_RIGHTS)
-        __builtin_memcpy(&fd, CMSG_DATA(&u.h), sizeof fd);
-    if (fd >= 0) {
-        r = n == (long)sizeof err && err == 0 ? SYS2(SYS_setns, fd, CLONE_NEWNET) : -EIO;
-        SYS1(SYS_close, fd);
-        if (r == 0)
-            return 0;
-    }
-    if ((r = SYS1(SYS_unshare, CLONE_NEWNET)) < 0)
-        return box__child_fail(&c->e, -1, "(unshare CLONE_NEWNET)", r);
-    if ((r = box__lo_up(NULL)) < 0)
-        return box__child_fail(&c->e, -1, "(bring up lo)", r);
-    return 0;
 }

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "box-config.h"
@@ -120,31 +119,6 @@ static bool plan_has_rlimits(const struct box_plan *p)
     return false;
 }
 
-/* Should the box's network namespace be made beside its first process instead of in its
- * clone? copy_net_ns is a quarter of a full box's spawn (setup_net: the sysctl tables of
- * every protocol), and nothing of the first process needs the namespace before its mounts
- * are built, so a helper of the monitor's makes it meanwhile, on another core where there
- * is one (monitor.c; ns.c: box__netns_helper_main), and NETNS_JOIN enters it after
- * PIVOT_ROOT: 0.3-0.5 ms less per full box where a core is free (bench/RESULTS.md).
- * Only where nothing earlier needs it: no veth, bridge or pasta (the parent moves an
- * interface into the namespace by the first process's pid before it releases it), no
- * sysctls, no hooks (they may use the network), no sysfs mount (a fresh sysfs shows the
- * mounter's network namespace, and the kernel refuses it outside one the box owns), no
- * joined namespace (FORK makes them), the monitor there to make the helper. A caller that
- * is not dumpable could not reach the first process's user namespace through its pidfd
- * without CAP_SYS_PTRACE (ptrace_may_access). */
-static bool netns_parallel(const box_t *box)
-{
-    if (!(box->ns & BOX_NS_NET) || box->ns_join || (box->opts & BOX_OPT_NO_MONITOR) ||
-        box__net_by_parent(box) ||
-        box->n_sysctls || box->n_hooks || box->hook_fn)
-        return false;
-    for (size_t i = 0; i < box->n_mounts; i++)
-        if (box->mounts[i].type == BOX_MOUNT_SYSFS)
-            return false;
-    return geteuid() == 0 || prctl(PR_GET_DUMPABLE) == 1;
-}
-
 /* The steps of one list (BOX_LIST_*) this box needs: each row's `when` (child.h). */
 static uint64_t list_steps(const box_t *box, const struct box_plan *p, int list)
 {
@@ -168,7 +142,7 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
 
     memset(p, 0, sizeof *p);
     p->sync_fd = p->err_fd = p->init_fd = p->status_fd = -1;
-    p->hold_fd = p->netns_fd = -1;
+    p->hold_fd = -1;
     /* Over its own directory, as runc mounts a rootfs: a BOX_HOOK_MOUNTED hook sees the
      * box's tree where the caller's root has it, and the rest of the host as it is. */
     if (box->root && !box->root_overlay && (p->base_owned = realpath(box->root, NULL)) &&
@@ -258,7 +232,6 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
         return r;
     if (p->fork && !(p->resume = calloc(1, sizeof *p->resume)))
         return box__error(box, ENOMEM, "spawn: prepare");
-    p->netns_helper = netns_parallel(box);
     p->steps = list_steps(box, p, BOX_LIST_SPAWN);
     return 0;
 }
@@ -328,7 +301,6 @@ int box__plan_build_exec(box_t *box, const char *const argv[], const struct box_
     p->fork_twice = false;
     if (!p->resume && !(p->resume = calloc(1, sizeof *p->resume)))
         return box__error(box, ENOMEM, "exec: prepare");
-    p->netns_helper = false; /* the box's is made */
     p->steps = list_steps(box, p, BOX_LIST_EXEC);
     return 0;
 }
@@ -392,7 +364,6 @@ void box__plan_free(struct box_plan *p)
         close(p->init_fd);
     if (p->status_fd >= 0) /* our copy of box-init's end of its status pipe */
         close(p->status_fd);
-
     for (size_t i = 0; i < p->n_cgroup_tasks; i++)
         close(p->cgroup_tasks_fd[i]);
     p->n_cgroup_tasks = 0;

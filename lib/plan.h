@@ -125,7 +125,7 @@ struct box_plan {
      * which moving another one by pid takes (an RCU grace period, milliseconds). */
     int cgroup_tasks_fd[BOX_PLAN_CGROUP_FDS];
     size_t n_cgroup_tasks;
-    int parent_fds[6];    /* the parent's ends of the channels: closed first, so that the */
+    int parent_fds[5];    /* the parent's ends of the channels: closed first, so that the */
     size_t n_parent_fds;  /* child never holds both ends of one */
 
     /* JOIN_NS: setns(join[i].fd, join[i].nstype) in order: box_exec's one entry is the
@@ -151,11 +151,6 @@ struct box_plan {
     /* Namespaces made by the child itself. */
     const char *time_offsets; /* owned: for /proc/self/timens_offsets, or NULL */
     char hostname[BOX_PLAN_HOSTNAME_MAX + 1];
-    /* The network namespace made beside the box (plan.c: netns_parallel says when):
-     * the first process is cloned without CLONE_NEWNET, the monitor's helper makes it and
-     * sends its fd on netns_fd, NETNS_JOIN enters it. */
-    bool netns_helper;
-    int netns_fd;             /* the first process's end of the helper's socket, or -1 */
     const char *net_batch;    /* owned: netlink requests for eth0 (net.c), or NULL */
     size_t net_batch_len, net_batch_count;
     const struct box_sysctl *sysctls; /* borrowed: box_set_sysctl's, written in order */

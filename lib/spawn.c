@@ -308,8 +308,6 @@ struct box_launch {
     int sync_wr; /* our end of the sync socket: the monitor's report comes in here, and one
                     byte releases the child */
     bool plan_fds_closed; /* box__launch_orphan closed the plan's fds (not its numbers) */
-    int netns_fds[2];     /* plan.netns_helper: our copies of the first process's end of
-                             the helper's socket (plan.netns_fd) and of the helper's end */
 };
 
 static void launch_free(struct box_launch *l)
@@ -323,9 +321,6 @@ static void launch_free(struct box_launch *l)
         close(l->err_rd);
     if (l->sync_wr >= 0)
         close(l->sync_wr);
-    for (int i = 0; i < 2; i++)
-        if (l->netns_fds[i] >= 0)
-            close(l->netns_fds[i]);
     box__plan_free(&l->plan);
     free(l);
 }
@@ -478,7 +473,6 @@ static int clone_monitor(box_t *box, struct box_launch *l)
         return box__error(box, errno, "spawn: allocate the monitor's stack");
     }
     box__child_stack_fresh(box->monitor_stack, BOX_MONITOR_STACK_SIZE);
-    l->mon.netns_stack_top = (char *)box->monitor_stack + BOX_NETNS_HELPER_STACK;
     /* All signals stay blocked across clone so that no handler of the caller runs in the
      * monitor or the child on the shared memory; the child resets them before it
      * unblocks, the monitor never unblocks. Exit signal 0: see monitor.c. */
@@ -515,8 +509,6 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     l->mon.stack = l->stack;
     l->mon.stack_size = CHILD_STACK_SIZE;
     l->mon.plan = &l->plan;
-    l->mon.netns_sock = l->netns_fds[1];
-    l->mon.netns_userns = box->ns & BOX_NS_USER;
     /* With a join the box's process is cloned by the first one (FORK), which the caller
      * then moves into the cgroups. */
     l->mon.cgroup_fd = box__cgroup_v2_home(box) && !l->plan.fork
@@ -566,17 +558,6 @@ static int make_channels(box_t *box, struct box_launch *l, int *err_wr, int *syn
         return box__error(box, errno, "spawn: socketpair");
     l->sync_wr = p[1];
     *sync_child = box__fd_above(p[0], pl->fd_high);
-    /* The network namespace's helper (plan.c: netns_parallel): a socket, so that the first
-     * process sees EOF if the helper dies without a word. */
-    if (pl->netns_helper) {
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
-            return box__error(box, errno, "spawn: socketpair");
-        l->netns_fds[1] = p[1];
-        if ((l->netns_fds[0] = box__fd_above(p[0], pl->fd_high)) < 0)
-            return box__error(box, errno, "spawn: move fds above fd %d", pl->fd_high);
-        pl->netns_fd = l->netns_fds[0];
-        pl->parent_fds[pl->n_parent_fds++] = l->netns_fds[1];
-    }
     /* BOX_OPT_NO_MONITOR: we reap the first process, the kernel's word needs no pipe. */
     if (!(box->opts & BOX_OPT_NO_MONITOR)) {
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -693,7 +674,6 @@ static int spawn_argv(box_t *box, const char *const argv[])
     }
     l->stack = MAP_FAILED;
     l->err_rd = l->sync_wr = -1;
-    l->netns_fds[0] = l->netns_fds[1] = -1;
     /* Freeze the configuration: from here on the child sees only l->plan. */
     r = box__plan_build(box, argv, &l->plan);
     if (r < 0)
@@ -727,8 +707,7 @@ static int spawn_argv(box_t *box, const char *const argv[])
     l->plan.fork_stack_size = CHILD_STACK_SIZE;
     /* With a join the first process makes none of the namespaces: its FORK does. */
     r = start_monitor(box, l, l->plan.fork ? CLONE_VM
-                              : ((unsigned long)box__ns_clone_flags(box->ns) &
-                                 ~(l->plan.netns_helper ? CLONE_NEWNET : 0ul)) | CLONE_VM |
+                              : (unsigned long)box__ns_clone_flags(box->ns) | CLONE_VM |
                                     CLONE_PIDFD, &placed);
     /* Only the child (and the monitor, the status pipe) may hold their ends now, or EOF
      * would never come. From here on l->plan is the child's: it shares our memory, so we
@@ -737,8 +716,6 @@ static int spawn_argv(box_t *box, const char *const argv[])
     close_fd(&sync_child);
     close_fd(&status_wr);
     close_fd(&sf.hold);
-    close_fd(&l->netns_fds[0]);
-    close_fd(&l->netns_fds[1]);
     if (r < 0)
         goto out;
     /* BOX_OPT_DETACH: the monitor exits after its report (monitor.c); the child waits to
