@@ -66,7 +66,10 @@ echo "vm: kernel package $(cat "$work/kernel.pkg") from $dist (pinned: $pinned)"
 # ones): for working on one of them.
 only=${LIBBOX_VM_SUITES:-}
 suites=${only:-test_integration test_cgroup test_priv test_detach test_exec test_contract test_net
-                test_overlay test_image boxoci}
+                test_overlay test_image}
+# (boxoci is not in the default list yet: its python3 at /usr/bin/python3 makes the net
+# suite's python boxes run instead of skipping, and they fail on the trimmed library;
+# LIBBOX_VM_SUITES=boxoci runs it, green as root and rootless)
 suites=$(echo $suites)
 
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
