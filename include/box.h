@@ -691,6 +691,9 @@ int box_net_publish(box_t *box, const char *spec);
                                             cgroup parent kills what is left in its
                                             cgroup); another thread can box_wait for a
                                             box whose spawning thread exited */
+#define BOX_OPT_NS_IDS          (1u << 16) /* box_spawn records the ids of the box's
+                                            namespaces for box_ns_id (a few microseconds
+                                            in the child: one statx per namespace type) */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
@@ -802,6 +805,20 @@ int box_tty_resize(box_t *box, unsigned short rows, unsigned short cols);
 
 /* pid of the box's first process as seen by the caller, or -ESRCH before spawn. */
 pid_t box_pid(const box_t *box);
+
+/* The identity of one of the box's namespaces (`ns`: one BOX_NS_* bit), as the box's
+ * process had it during box_spawn (BOX_OPT_NS_IDS, which records them), before its
+ * program ran: *ino the inode and *dev (NULL: not wanted) the device, a dev_t as
+ * makedev(), of the namespace's file, as stat(2) of /proc/PID/ns/NAME gives them
+ * (NAME: user, pid, mnt, uts, ipc, net, cgroup; time_for_children for BOX_NS_TIME, the
+ * time namespace the program runs in). A namespace is the pair: compare both. Every type
+ * is recorded, also one the box shares with the caller or joined (box_join_namespace).
+ * The ids stay when the program has ended (a zombie's /proc/PID/ns has none left), and
+ * until box_free. Returns 0, -EINVAL (box or ino NULL, ns not one BOX_NS_* bit) or
+ * -ENOENT (not recorded: no BOX_OPT_NS_IDS, not spawned yet, with BOX_OPT_CALLER_MAPS
+ * not before box_start, a box from box_open, or the kernel has no such namespace type,
+ * or the caller's /proc was not procfs at box_spawn). */
+int box_ns_id(const box_t *box, unsigned int ns, uint64_t *ino, uint64_t *dev);
 
 /* A pidfd for the box's first process (owned by the box, O_CLOEXEC): it becomes readable
  * when the program exits, for poll/epoll loops. -ESRCH before spawn and after box_wait has

@@ -193,6 +193,7 @@ struct box {
     int status_fd;     /* read end of the monitor's status pipe (struct box_exit_record) */
     int init_status_fd; /* BOX_OPT_INIT: read end of box-init's, else -1 */
     uint64_t caller_maxrss_kb; /* our own peak at exec, for max_rss_bytes (wait.c) */
+    struct box_ns_ids ns_ids;  /* ns.c: BOX_OPT_NS_IDS, once the child recorded them */
     int term_signal;   /* box_kill turned this signal into SIGKILL (pid 1 had no handler) */
     int notify_fd;     /* seccomp.c: the user-notification listener, or -1 */
     int tty_fd;        /* tty.c: the pty's master (box_set_tty), or -1 */
@@ -252,6 +253,7 @@ int box__ns_clone_flags(unsigned int ns);
 int box__ns_setns_flags(unsigned int ns);
 int box__idmap_format(const struct box_idmap *map, size_t n, char *buf, size_t size);
 int box__ns_write_maps(box_t *box, pid_t pid);
+void box__ns_ids_take(box_t *box, const struct box_plan *p);
 int box__ns_time_offsets(box_t *box, char **out); /* records the message */
 /* box_join_namespace: spawn's refusals (the message), the join list and fork of the plan;
  * what box_exec enters (the created and joined ones); box_new's and box_free's part. */

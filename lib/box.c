@@ -522,7 +522,7 @@ BOX_API int box_pass_fd(box_t *box, int fd, int target)
                     BOX_OPT_NO_USERNS | BOX_OPT_ASSERT_NO_USERNS | BOX_OPT_CAPS_INHERITABLE | \
                     BOX_OPT_DETACH | BOX_OPT_CALLER_MAPS | BOX_OPT_NO_INIT | \
                     BOX_OPT_CAPS_BOUNDING_ONLY | BOX_OPT_CAPS_CALLER_INHERITABLE | \
-                    BOX_OPT_NO_MONITOR)
+                    BOX_OPT_NO_MONITOR | BOX_OPT_NS_IDS)
 
 BOX_API int box_set_options(box_t *box, unsigned int opts)
 {

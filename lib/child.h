@@ -33,6 +33,8 @@
     X(SETSID, setsid, "setsid", child, SPAWN, "setsid", box->opts & BOX_OPT_NEW_SESSION)         \
     X(TIME_NS, time_ns, "time-ns", child, SPAWN, "make the time namespace",                      \
       box->ns & BOX_NS_TIME)                                                                     \
+    X(NS_IDS, ns_ids, "ns-ids", ns, SPAWN, "record the namespace ids",                           \
+      box->opts & BOX_OPT_NS_IDS)                                                                \
     X(NET, net, "net", net, SPAWN, "configure eth0 in the box (box_net_veth)", p->net_batch)     \
     X(SYSCTL, sysctl, "sysctl", sysctl, SPAWN, "write sysctl", p->n_sysctls)                     \
     X(HOST_PROC, host_proc, "host-proc", child, SPAWN, "open the host's /proc", p->no_userns)    \

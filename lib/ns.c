@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "box-private.h"
@@ -574,4 +575,55 @@ int box__ns_write_maps(box_t *box, pid_t pid)
     if (dumpable == 0)
         prctl(PR_SET_DUMPABLE, 0);
     return r;
+}
+
+/* Child, BOX_OPT_NS_IDS: stat our namespaces while /proc is still the caller's (before the
+ * mount steps) and every one of them is made (after CGROUP_NS and TIME_NS), into the
+ * plan's scratch (shared memory). /proc/self names us here: we are visible in the pid
+ * namespace of the caller's procfs. The time namespace is time_for_children: the one
+ * TIME_NS made, which exec enters. One that cannot be stat'ed (no /proc, an older kernel
+ * without the type) is left out: box_ns_id says -ENOENT, the box still runs. statx: one
+ * layout on every architecture, and no libc wrapper between clone and exec. */
+long box__step_ns_ids(const struct box_plan *p, struct box_child *c)
+{
+    static const char *const names[BOX_NS_COUNT] = {
+        "/proc/self/ns/user", "/proc/self/ns/pid", "/proc/self/ns/mnt",
+        "/proc/self/ns/uts", "/proc/self/ns/ipc", "/proc/self/ns/net",
+        "/proc/self/ns/cgroup", "/proc/self/ns/time_for_children",
+    };
+    struct box_ns_ids *ids = p->ns_ids;
+    struct statx stx;
+
+    (void)c;
+    ids->have = 0;
+    for (int i = 0; i < BOX_NS_COUNT; i++) {
+        if (SYS5(SYS_statx, AT_FDCWD, names[i], 0, STATX_INO, &stx) < 0)
+            continue;
+        ids->ino[i] = stx.stx_ino;
+        ids->dev[i] = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        ids->have |= 1u << i;
+    }
+    return 0;
+}
+
+/* spawn.c, once the child has passed NS_IDS (exec'ed, or waiting for box_start). */
+void box__ns_ids_take(box_t *box, const struct box_plan *p)
+{
+    if (p->ns_ids)
+        box->ns_ids = *p->ns_ids;
+}
+
+BOX_API int box_ns_id(const box_t *box, unsigned int ns, uint64_t *ino, uint64_t *dev)
+{
+    int i;
+
+    if (!box || !ino || !ns || (ns & (ns - 1)) || !(ns & BOX_NS_ALL))
+        return -EINVAL;
+    i = __builtin_ctz(ns);
+    if (!(box->ns_ids.have & ns))
+        return -ENOENT;
+    *ino = box->ns_ids.ino[i];
+    if (dev)
+        *dev = box->ns_ids.dev[i];
+    return 0;
 }

@@ -232,6 +232,8 @@ int box__plan_build(box_t *box, const char *const argv[], struct box_plan *p)
         return r;
     if (p->fork && !(p->resume = calloc(1, sizeof *p->resume)))
         return box__error(box, ENOMEM, "spawn: prepare");
+    if ((box->opts & BOX_OPT_NS_IDS) && !(p->ns_ids = calloc(1, sizeof *p->ns_ids)))
+        return box__error(box, ENOMEM, "spawn: prepare");
     p->steps = list_steps(box, p, BOX_LIST_SPAWN);
     return 0;
 }
@@ -380,6 +382,7 @@ void box__plan_free(struct box_plan *p)
     box__cgroup_mount_free(p);
     free(p->overlay_fds);
     free(p->resume);
+    free(p->ns_ids);
     free(p->seccomp_filter);
     free((void *)p->landlock);
     free((void *)p->net_batch);

@@ -22,6 +22,16 @@ struct sock_filter;
 struct box_resume;
 struct box_hook;
 
+/* BOX_OPT_NS_IDS: the box's namespaces as the child's NS_IDS step found them (ns.c), in
+ * BOX_NS_* bit order. Parent-allocated scratch the child writes (shared memory); the
+ * parent copies it into the box once the program was exec'ed (or waits for box_start). */
+#define BOX_NS_COUNT 8
+struct box_ns_ids {
+    uint64_t ino[BOX_NS_COUNT];
+    uint64_t dev[BOX_NS_COUNT];
+    unsigned int have; /* BOX_NS_* bits of the entries the child could stat */
+};
+
 /* overlay.c: the layers of one overlay mount (box_set_root_overlay, box_mount_overlay). */
 #define BOX_OVERLAY_MAX_LAYERS 500 /* the kernel's OVL_MAX_STACK */
 struct box_overlay {
@@ -144,6 +154,7 @@ struct box_plan {
                                  must be in the joined one before it can make the new one,
                                  so FORK runs twice (the middle process makes the box's) */
     struct box_resume *resume; /* owned scratch (child.h) */
+    struct box_ns_ids *ns_ids; /* owned scratch: BOX_OPT_NS_IDS, else NULL */
     void *fork_stack;         /* the second process's stack (borrowed), fork_stack_size */
     void *fork_stack2;        /* fork_twice: the third's */
     size_t fork_stack_size;

@@ -753,6 +753,8 @@ static int spawn_argv(box_t *box, const char *const argv[])
     box__profile_mark(box, BOX_PROF_RELEASED);
     r = read_child(box, l);
     box__profile_mark(box, BOX_PROF_EXECED);
+    if (r >= 0)
+        box__ns_ids_take(box, &l->plan);
     if (r >= 0 && (r2 = receive_tty(box, l)) < 0)
         r = r2;
     if (r == 0 && (r = receive_listener(box, l)) < 0)
@@ -798,6 +800,7 @@ static void forget_held(box_t *box)
     box__net_end(box);
     box->killed_by_caller = false;
     box->held_for_maps = false;
+    box->ns_ids.have = 0;
     box->state = BOX_CONFIGURED;
 }
 
@@ -841,6 +844,8 @@ BOX_API int box_start(box_t *box)
         return r;
     }
     r = read_child(box, box->launch);
+    if (r >= 0) /* BOX_OPT_CALLER_MAPS: the child passed NS_IDS only now */
+        box__ns_ids_take(box, &box->launch->plan);
     if (r == 0 && (r = receive_listener(box, box->launch)) < 0)
         abandon(box, box->launch);
     if (r < 0) { /* reaped: nothing is left, the box may be spawned again */

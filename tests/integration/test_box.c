@@ -679,6 +679,59 @@ static void test_netns_owned_by_box(void **state)
     box_free(box);
 }
 
+/* BOX_OPT_NS_IDS: box_ns_id gives every namespace of the box as the box itself sees it
+ * (stat -L of /proc/self/ns/NAME inside, inode and device), after the program has ended
+ * (its zombie's /proc/PID/ns has only pid left); the time namespace, which the box shares
+ * with the caller here, is the caller's. Without the option nothing is recorded. */
+static void test_ns_ids(void **state)
+{
+    static const struct { const char *name; unsigned int ns; } types[] = {
+        { "user", BOX_NS_USER }, { "pid", BOX_NS_PID }, { "mnt", BOX_NS_MNT },
+        { "uts", BOX_NS_UTS }, { "ipc", BOX_NS_IPC }, { "net", BOX_NS_NET },
+        { "cgroup", BOX_NS_CGROUP }, { "time", BOX_NS_TIME },
+    };
+    char out[OUT_MAX], want[OUT_MAX], *at = want;
+    uint64_t ino = 0, dev = 0;
+    struct stat host;
+    box_status_t st;
+    box_t *box;
+
+    (void)state;
+    box = new_test_box();
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, &ino, &dev), -ENOENT); /* not spawned */
+    assert_int_equal(box_set_option(box, BOX_OPT_NS_IDS, 1), 0);
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, &ino, &dev), -ENOENT);
+    assert_int_equal(run_box(box, "for n in user pid mnt uts ipc net cgroup time; do "
+                                  "[ -e /proc/self/ns/$n ] && "
+                                  "stat -L -c \"$n %i %d\" /proc/self/ns/$n; done",
+                             out, sizeof out, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        int r = box_ns_id(box, types[i].ns, &ino, &dev);
+
+        if (r == -ENOENT && strcmp(types[i].name, "time") == 0 &&
+            access("/proc/self/ns/time", F_OK) < 0)
+            continue; /* a kernel without time namespaces */
+        assert_int_equal(r, 0);
+        at += sprintf(at, "%s %llu %llu\n", types[i].name, (unsigned long long)ino,
+                      (unsigned long long)dev);
+    }
+    assert_string_equal(out, want);
+    if (box_ns_id(box, BOX_NS_TIME, &ino, NULL) == 0) {
+        assert_int_equal(stat("/proc/self/ns/time", &host), 0);
+        assert_true(ino == host.st_ino);
+    }
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, &ino, NULL), 0);
+    assert_int_equal(stat("/proc/self/ns/net", &host), 0);
+    assert_false(ino == host.st_ino);
+    box_free(box);
+
+    box = new_test_box(); /* without the option */
+    assert_int_equal(run_box(box, "true", out, sizeof out, &st), 0);
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, &ino, &dev), -ENOENT);
+    box_free(box);
+}
+
 static void test_uid_map_default(void **state)
 {
     char expect[128];
@@ -2105,6 +2158,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_ipc_isolated, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_net_only_lo_up, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_netns_owned_by_box, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_ns_ids, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_uid_map_default, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_uid_map_range_as_user, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_rootless_root_is_powerless, leak_setup, leak_teardown),

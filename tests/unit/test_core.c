@@ -120,6 +120,11 @@ static void test_null_box_everywhere(void **state)
     assert_int_equal(box_spawn(NULL, NULL), -EINVAL);
     assert_int_equal(box_pid(NULL), -EINVAL);
     assert_int_equal(box_pidfd(NULL), -EINVAL);
+    {
+        uint64_t ino;
+
+        assert_int_equal(box_ns_id(NULL, BOX_NS_NET, &ino, NULL), -EINVAL);
+    }
     assert_int_equal(box_probe(NULL), -EINVAL);
     assert_int_equal(box_set_program(NULL, "sh"), -EINVAL);
     assert_int_equal(box_mkdir(NULL, "/d", 0700), -EINVAL);
@@ -127,6 +132,23 @@ static void test_null_box_everywhere(void **state)
     assert_int_equal(box_start(NULL), -EINVAL);
     assert_int_equal(box_net_veth(NULL, "v0", "10.0.0.1", "10.0.0.2", 24), -EINVAL);
     assert_int_equal(box_set_time_offset(NULL, BOX_CLOCK_BOOTTIME, 1), -EINVAL);
+}
+
+/* box_ns_id's arguments: one BOX_NS_* bit and an ino to fill; nothing recorded before
+ * a spawn; BOX_OPT_NS_IDS is a known option. */
+static void test_ns_id_checks(void **state)
+{
+    box_t *box = *state;
+    uint64_t ino = 7, dev = 9;
+
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, NULL, &dev), -EINVAL);
+    assert_int_equal(box_ns_id(box, 0, &ino, &dev), -EINVAL);
+    assert_int_equal(box_ns_id(box, BOX_NS_NET | BOX_NS_PID, &ino, &dev), -EINVAL);
+    assert_int_equal(box_ns_id(box, 1u << 8, &ino, &dev), -EINVAL);
+    assert_int_equal(box_ns_id(box, BOX_NS_NET, &ino, &dev), -ENOENT);
+    assert_int_equal(box_set_option(box, BOX_OPT_NS_IDS, 1), 0);
+    assert_int_equal(box_ns_id(box, BOX_NS_TIME, &ino, NULL), -ENOENT);
+    assert_true(ino == 7 && dev == 9); /* untouched on failure */
 }
 
 static void test_hostname_checks(void **state)
@@ -461,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_new_and_free),
         cmocka_unit_test(test_null_box_everywhere),
         cmocka_unit_test_setup_teardown(test_hostname_checks, new_box, free_box),
+        cmocka_unit_test_setup_teardown(test_ns_id_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_sysctl_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_root_checks, new_box, free_box),
         cmocka_unit_test_setup_teardown(test_mount_checks, new_box, free_box),

@@ -58,7 +58,7 @@ from ._ffi import (  # noqa: F401  (re-exported constants)
     BOX_SECCOMP_CMP_EQ, BOX_SECCOMP_CMP_GE, BOX_SECCOMP_CMP_GT, BOX_SECCOMP_CMP_LE,
     BOX_SECCOMP_CMP_LT, BOX_SECCOMP_CMP_MASKED_EQ, BOX_SECCOMP_CMP_NE, BOX_SECCOMP_MAX_ARGS,
     BOX_OPT_ALLOW_NEW_PRIVS, BOX_OPT_HOLD, BOX_OPT_DETACH, BOX_HOOK_MOUNTED, BOX_HOOK_START,
-    BOX_OPT_NO_MONITOR,
+    BOX_OPT_NO_MONITOR, BOX_OPT_NS_IDS,
     BOX_CGROUP_BACKEND_AUTO, BOX_CGROUP_BACKEND_V1, BOX_CGROUP_BACKEND_V2,
 )
 
@@ -1429,6 +1429,8 @@ class Box(_Closing):
       raises :class:`BoxError` (ECHILD); :mod:`subprocess` waits only for its own pids and
       is safe. Not with ``detach`` or ``join`` (:class:`BoxError`, EINVAL, at
       :meth:`spawn`).
+    * ``ns_ids``: True (``BOX_OPT_NS_IDS``): the spawn records the ids of the box's
+      namespaces for :meth:`Process.ns_id`, which stay after the program has ended.
     * ``image``: run from the image ``"name[:tag]"`` of ``store`` (a :class:`Store`, or
       the path of one; default: libbox's, see ``box_store_open(3)``) instead of a
       ``root``: its layers with the box's own writable layer, and its Env, WorkingDir,
@@ -1515,6 +1517,7 @@ class Box(_Closing):
                  die_with_parent: Optional[bool] = None,
                  new_session: Optional[bool] = None,
                  no_monitor: Optional[bool] = None,
+                 ns_ids: Optional[bool] = None,
                  image: Optional[str] = None,
                  store: Optional[PathLike] = None,
                  detach: bool = False,
@@ -1629,12 +1632,13 @@ class Box(_Closing):
         opt_flags = []
         for flag, bit in ((best_effort or None, BOX_OPT_LIMITS_BEST_EFFORT),
                           (init, BOX_OPT_INIT), (die_with_parent, BOX_OPT_DIE_WITH_PARENT),
-                          (new_session, BOX_OPT_NEW_SESSION), (no_monitor, BOX_OPT_NO_MONITOR)):
+                          (new_session, BOX_OPT_NEW_SESSION), (no_monitor, BOX_OPT_NO_MONITOR),
+                          (ns_ids, BOX_OPT_NS_IDS)):
             if flag is None:
                 continue
             if not isinstance(flag, bool):
-                raise TypeError("init, die_with_parent, new_session and no_monitor are True or "
-                                "False")
+                raise TypeError("init, die_with_parent, new_session, no_monitor and ns_ids are "
+                                "True or False")
             opt_flags.append((bit, 1 if flag else 0))
             self._options = self._options | bit if flag else self._options & ~bit
         cpuset_b = _cpuset(cpuset)
@@ -2221,6 +2225,23 @@ class Process:
     def returncode(self) -> Optional[int]:
         """The exit code, or minus the signal that ended the box; None until reaped."""
         return self.status.returncode if self.status else None
+
+    def ns_id(self, ns: str) -> tuple[int, int]:
+        """``box_ns_id``: ``(inode, device)`` of the box's namespace ``ns`` ("net", "pid",
+        "mnt", "uts", "ipc", "user", "cgroup", "time"), as stat of /proc/PID/ns/NAME gave
+        them during the spawn, before the program ran (so also once it has exited). Needs
+        ``Box(ns_ids=True)``; raises :class:`BoxError` (ENOENT) when nothing was recorded,
+        ValueError for an unknown name."""
+        if ns not in _NS_NAMES:
+            raise ValueError(f"unknown namespace {ns!r}; known: {', '.join(_NS_NAMES)}")
+        if _ffi.box_ns_id is None:
+            raise BoxError(_errno.ENOSYS, "the loaded libbox has no box_ns_id", "box_ns_id")
+        ino, dev = ctypes.c_uint64(), ctypes.c_uint64()
+        with self._boxobj._lock:
+            if self._boxobj._box is None:
+                raise ValueError("the box is closed")
+            self._boxobj._call("box_ns_id", _NS_NAMES[ns], ctypes.byref(ino), ctypes.byref(dev))
+        return ino.value, dev.value
 
     @property
     def pidfd(self) -> Optional[int]:

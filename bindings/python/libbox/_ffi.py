@@ -81,6 +81,7 @@ BOX_OPT_NO_INIT = 1 << 12  # with BOX_OPT_DETACH: no box-init, the subreaper rea
 BOX_OPT_CAPS_BOUNDING_ONLY = 1 << 13  # a non-zero uid gets the kept caps as bounding set only
 BOX_OPT_CAPS_CALLER_INHERITABLE = 1 << 14  # uid 0 keeps the caller's inheritable caps, as ambient
 BOX_OPT_NO_MONITOR = 1 << 15  # no monitor process: the box is our child (do not reap it)
+BOX_OPT_NS_IDS = 1 << 16  # box_spawn records the namespace ids for box_ns_id
 
 # box_hook's points (box_hook_t)
 BOX_HOOK_MOUNTED = 1  # in the box's namespaces, mounts made, before pivot_root
@@ -414,6 +415,8 @@ _PROTOS = {
 }
 # Functions only newer libraries export; set to None when the loaded one lacks them.
 _OPTIONAL = {
+    "box_ns_id": (_I, [box_p, _U, ctypes.POINTER(ctypes.c_uint64),
+                       ctypes.POINTER(ctypes.c_uint64)]),
     "box_set_cgroup_parent": (_I, [box_p, _S]),
     "box_set_cpuset": (_I, [box_p, _S, _S]),
     "box_set_io_limit": (_I, [box_p, _S, _I, ctypes.c_uint64]),
@@ -591,6 +594,7 @@ box_seccomp_load_bpf = (lib.box_seccomp_load_bpf
 box_seccomp_notify_fd = (lib.box_seccomp_notify_fd
                          if "box_seccomp_notify_fd" in _PROTOS else None)
 box_error_step = lib.box_error_step if "box_error_step" in _PROTOS else None
+box_ns_id = lib.box_ns_id if "box_ns_id" in _PROTOS else None
 box_set_root_overlay = (lib.box_set_root_overlay
                         if "box_set_root_overlay" in _PROTOS else None)
 box_mount_overlay = lib.box_mount_overlay if "box_mount_overlay" in _PROTOS else None

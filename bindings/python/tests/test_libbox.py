@@ -2453,3 +2453,24 @@ def test_detach_arguments(rootfs, tmp_path):
             b.spawn(["true"], stdin=libbox.DEVNULL, stdout=libbox.DEVNULL)
         assert e.value.errno == errno.EEXIST
         a.destroy()
+
+
+def test_ns_id(rootfs):
+    # Box(ns_ids=True): Process.ns_id is the namespace the box saw from inside, inode and
+    # device, still there after the program has exited; without the option ENOENT.
+    with libbox.Box(root=rootfs, mounts=[libbox.Proc()], ns_ids=True) as box:
+        p = box.spawn(["stat", "-L", "-c", "%i %d", "/proc/self/ns/net", "/proc/self/ns/mnt"],
+                      stdout=libbox.PIPE)
+        out = p.stdout.read().decode().split("\n")
+        assert p.wait(10).exit_code == 0
+        assert out[0] == "%d %d" % p.ns_id("net")
+        assert out[1] == "%d %d" % p.ns_id("mnt")
+        assert p.ns_id("net")[0] != os.stat("/proc/self/ns/net").st_ino
+        with pytest.raises(ValueError):
+            p.ns_id("nosuch")
+    with libbox.Box(root=rootfs) as box:
+        p = box.spawn(["true"])
+        p.wait(10)
+        with pytest.raises(libbox.BoxError) as e:
+            p.ns_id("net")
+        assert e.value.errno == errno.ENOENT
