@@ -2591,7 +2591,10 @@ static void bwrap_defaults(struct run *r)
 }
 
 /* "{" "child-pid": PID, then "NAME-namespace": INODE for each namespace the box made, as
- * bwrap writes them to --info-fd and --json-status-fd. */
+ * bwrap writes them to --info-fd and --json-status-fd. The ids are the ones box_spawn
+ * recorded (BOX_OPT_NS_IDS): a program that has exited already has left only its pid
+ * namespace in /proc/PID/ns. Held for --userns-block-fd (BOX_OPT_CALLER_MAPS) the box has
+ * recorded none yet, and its first process waits: /proc/PID/ns is read then. */
 static void info_line(struct run *r, char *buf, size_t size, const char *open,
                       const char *sep, const char *close_text)
 {
@@ -2605,10 +2608,18 @@ static void info_line(struct run *r, char *buf, size_t size, const char *open,
         char path[64];
         struct stat st;
 
+        uint64_t ino;
+
+        if (!(r->ns & ids[i].ns))
+            continue;
         snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)box_pid(r->box), ids[i].name);
-        if ((r->ns & ids[i].ns) && stat(path, &st) == 0)
-            len += (size_t)snprintf(buf + len, size - len, "%s\"%s-namespace\": %ju", sep,
-                                    ids[i].name, (uintmax_t)st.st_ino);
+        if (box_ns_id(r->box, ids[i].ns, &ino, NULL) < 0) {
+            if (stat(path, &st) < 0)
+                continue;
+            ino = st.st_ino;
+        }
+        len += (size_t)snprintf(buf + len, size - len, "%s\"%s-namespace\": %ju", sep,
+                                ids[i].name, (uintmax_t)ino);
     }
     if (len < size)
         snprintf(buf + len, size - len, "%s", close_text);
@@ -2857,6 +2868,8 @@ int main(int argc, char **argv)
     }
     if (r->json_status_file)
         open_json_status(r);
+    if (r->info_fd >= 0 || r->json_status_fd >= 0) /* for info_line */
+        check(r, box_set_option(r->box, BOX_OPT_NS_IDS, 1));
 
     /* Signals for the box are taken by sigtimedwait; the child starts with an empty mask. */
     forwarded_set(&set);

@@ -284,19 +284,49 @@ common() {
   t "${who}--remount-ro is not recursive" 0 '^ro rw$' \
     "$bw" $rb --tmpfs /tmp/t --tmpfs /tmp/t/sub --remount-ro /tmp/t \
     sh -c 'touch /tmp/t/x 2>/dev/null && echo rw || printf "ro "; touch /tmp/t/sub/x && echo rw'
-  # --info-fd and --json-status-fd carry the namespace ids
+  # --info-fd and --json-status-fd carry the namespace ids, the ones the box saw (stat -L
+  # inside it, into $tmp/ns$1): ns_ids WHAT SUFFIX.
+  ns_ids() {
+    for ns in ipc mnt net pid uts; do
+      id=$(sed -n "s|^/proc/self/ns/$ns ||p" "$tmp/ns$2")
+      grep -q "\"$ns-namespace\": $id" "$tmp/info$2"
+      ok "${who}--info-fd has $ns-namespace $id ($1)" [ $? = 0 -a -n "$id" ]
+      grep -q "\"$ns-namespace\": $id" "$tmp/json$2"
+      ok "${who}--json-status-fd has $ns-namespace $id ($1)" [ $? = 0 -a -n "$id" ]
+    done
+    grep -q '"exit-code": 5' "$tmp/json$2"
+    ok "${who}--json-status-fd exit-code ($1)" [ $? = 0 ]
+  }
+  # The program that exits at once, before boxrun writes the info: its zombie's
+  # /proc/PID/ns has only pid left, the ids are the ones box_spawn recorded.
   t "${who}--info-fd and --json-status-fd" 5 '' sh -c "exec '$bw' $rb --unshare-all \
     --info-fd 3 --json-status-fd 4 sh -c 'stat -L -c \"%n %i\" /proc/self/ns/* >/tmp/ns; \
     cat /tmp/ns >&5; exit 5' 3>'$tmp/info' 4>'$tmp/json' 5>'$tmp/ns'"
-  for ns in ipc mnt net pid uts; do
-    id=$(sed -n "s|^/proc/self/ns/$ns ||p" "$tmp/ns")
-    grep -q "\"$ns-namespace\": $id" "$tmp/info"
-    ok "${who}--info-fd has $ns-namespace $id" [ $? = 0 -a -n "$id" ]
-    grep -q "\"$ns-namespace\": $id" "$tmp/json"
-    ok "${who}--json-status-fd has $ns-namespace $id" [ $? = 0 -a -n "$id" ]
+  ns_ids "the program exited at once" ""
+  # The program that waits until the info is written (it reads a fifo we write only then).
+  # The fifo is open read-write here (fd 8), so that the box's open of it does not block.
+  rm -f "$tmp/go" "$tmp/info2" "$tmp/json2" "$tmp/ns2"
+  mkfifo -m 666 "$tmp/go"
+  exec 8<>"$tmp/go"
+  $as sh -c "exec '$bw' $rb --unshare-all --info-fd 3 --json-status-fd 4 \
+    sh -c 'stat -L -c \"%n %i\" /proc/self/ns/* >&5; read x <&7; exit 5' \
+    3>'$tmp/info2' 4>'$tmp/json2' 5>'$tmp/ns2' 7<'$tmp/go'" 8>&- </dev/null >"$out" 2>&1 &
+  bpid=$!
+  tries=0 # an event, waited for generously (a loaded machine, ASan): up to 120 s
+  until grep -q '^}' "$tmp/info2" 2>/dev/null || [ $tries -ge 1200 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
   done
-  grep -q '"exit-code": 5' "$tmp/json"
-  ok "${who}--json-status-fd exit-code" [ $? = 0 ]
+  grep -q '^}' "$tmp/info2" 2>/dev/null
+  ok "${who}--info-fd written while the program waits" [ $? = 0 ]
+  grep -q '^}' "$tmp/info2" 2>/dev/null ||
+    { echo "# --info-fd not written in 120 s; boxrun's output:"; sed 's/^/#   /' "$out"; }
+  echo go >&8
+  wait $bpid
+  rc=$?
+  exec 8>&-
+  ok "${who}the waiting program exits 5" [ $rc = 5 ]
+  ns_ids "the program waited" 2
   # --add-seccomp-fd stacks, --seccomp is one program
   if [ -n "$deny_uname" ]; then
     t "${who}--add-seccomp-fd twice" 0 '^sys=$' sh -c "exec '$bw' $rb --add-seccomp-fd 3 \
