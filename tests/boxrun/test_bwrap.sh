@@ -216,7 +216,13 @@ common() {
     "for n in user pid; do readlink /proc/self/ns/\$n; done > $tmp/ns1.new; mv $tmp/ns1.new $tmp/ns1; cat < $tmp/done" \
     3>"$tmp/info1" >/dev/null 2>&1 &
   first=$!
-  for i in $(seq 100); do [ -s "$tmp/ns1" ] && break; sleep 0.1; done
+  # --info-fd is written while the program runs, maybe after ns1: wait for both.
+  for i in $(seq 1200); do
+    [ -s "$tmp/ns1" ] && grep -q '"child-pid"' "$tmp/info1" && break
+    sleep 0.1
+  done
+  [ -s "$tmp/ns1" ] && grep -q '"child-pid"' "$tmp/info1"
+  ok "${who}the box to join runs and wrote --info-fd" [ $? = 0 ]
   pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
   t "${who}--userns and --pidns join a running box's namespaces" 0 '' \
     sh -c "exec '$bw' $rb --userns 7 --pidns 8 sh -c 'for n in user pid; do readlink /proc/self/ns/\$n; done' \
@@ -243,7 +249,14 @@ common() {
     "unshare -U --map-user=5 --map-group=7 sh -c 'readlink /proc/self/ns/user > $tmp/inner; echo \$\$ > $tmp/ipid.new; mv $tmp/ipid.new $tmp/ipid; cat < $tmp/done'; true" \
     3>"$tmp/info1" >/dev/null 2>&1 &
   first=$!
-  for i in $(seq 100); do [ -s "$tmp/ipid" ] && break; sleep 0.1; done
+  # boxrun writes --info-fd after box_spawn returns, while the program runs: under ASan on
+  # a loaded machine the program can write ipid first. Wait (generously) for both.
+  for i in $(seq 1200); do
+    [ -s "$tmp/ipid" ] && grep -q '"child-pid"' "$tmp/info1" && break
+    sleep 0.1
+  done
+  [ -s "$tmp/ipid" ] && grep -q '"child-pid"' "$tmp/info1"
+  ok "${who}--userns2: the first box runs and wrote --info-fd" [ $? = 0 ]
   pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
   ipid=$(cat "$tmp/ipid")
   t "${who}--userns2: the program runs in the inner user namespace" 0 \
