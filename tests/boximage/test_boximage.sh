@@ -60,13 +60,27 @@ suite() { # as: "" for root, "setpriv ..." for nobody
   fails "--image and --root ($who)" 125 "the root is already" br --image my/docker --root / true
   # A SIGTERM to boxrun reaches the program as the image's StopSignal (SIGUSR1).
   # (not through br: $! must be boxrun's own pid, not a subshell's)
+  # SIGTERM only once the program says "ready" (its trap is set): before boxrun has spawned
+  # the box it ends boxrun (143, nothing forwarded), before the trap it ends the program.
+  # Waited for generously (ASan on a loaded machine), and a wait that runs out says so.
   $as "$boxrun" --store "$s" --image libbox/ocitar:1 -- 'trap "echo stopped by USR1; exit 0" USR1
-    echo ready; while :; do sleep 0.1; done' >"$t/stop.out" 2>&1 &
+    echo ready; while :; do sleep 0.1; done' >"$t/stop.out" 2>"$t/stop.err" &
   pid=$!
-  for _ in $(seq 100); do grep -q ready "$t/stop.out" && break; sleep 0.1; done
-  kill -TERM "$pid"; wait "$pid"
-  expect "SIGTERM is sent as the image's StopSignal ($who)" "ready
+  for _ in $(seq 1200); do
+    grep -q ready "$t/stop.out" && break
+    kill -0 "$pid" 2>/dev/null || break # boxrun ended: no ready will come
+    sleep 0.1
+  done
+  if grep -q ready "$t/stop.out"; then
+    kill -TERM "$pid"; wait "$pid"
+    expect "SIGTERM is sent as the image's StopSignal ($who)" "ready
 stopped by USR1" cat "$t/stop.out"
+  else
+    kill -KILL "$pid" 2>/dev/null; wait "$pid"; rc=$?
+    not_ok "SIGTERM is sent as the image's StopSignal ($who)"
+    echo "#   the program never said ready (120 s, or boxrun ended: exit $rc); its output:"
+    sed 's/^/#   /' "$t/stop.out"; echo "#   boxrun's stderr:"; sed 's/^/#   /' "$t/stop.err"
+  fi
   fails "no such image ($who)" 125 "no image libbox/none:latest" br --image libbox/none true
   expect "commit ($who)" "my/new:1" bi commit libbox/ocitar:1 my/new:1 -- \
     'echo saved > /saved; rm /hello'
