@@ -4,10 +4,11 @@
  * N spawns of the time from that mark to the next one that was reached; the last rows are
  * the exec as the parent saw it and the wait for the no-op's exit.
  *
- * Usage: steps [-n N] [--noop PATH] [--cgroup] [--pool] [--image] [--no-monitor]
+ * Usage: steps [-n N] [--noop PATH] [--cgroup] [--pool] [--image] [--no-monitor] [--ns-ids]
  *   --pool   the cgroups from a box_cgroup_pool (with --cgroup): reused, not made and removed
  *   --image  the box of bench/spawn's image case: BENCH_IMAGE (overlay root) for the root
- *   --no-monitor  BOX_OPT_NO_MONITOR: the box is this process's child, no monitor between */
+ *   --no-monitor  BOX_OPT_NO_MONITOR: the box is this process's child, no monitor between
+ *   --ns-ids      BOX_OPT_NS_IDS: the child records the namespace ids (step NS_IDS) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 {
     const char *noop = NOOP_PATH;
     long n = 300;
-    int cgroup = 0, image = 0, no_monitor = 0;
+    int cgroup = 0, image = 0, no_monitor = 0, ns_ids = 0;
     box_cgroup_pool_t *pool = NULL;
     box_store_t *store = NULL;
     double *ms[N_MARKS], total_med = 0, total_p99 = 0, *total;
@@ -91,9 +92,11 @@ int main(int argc, char **argv)
             image = 1;
         } else if (strcmp(argv[a], "--no-monitor") == 0) {
             no_monitor = 1;
+        } else if (strcmp(argv[a], "--ns-ids") == 0) {
+            ns_ids = 1;
         } else {
             fprintf(stderr, "usage: steps [-n N] [--noop PATH] [--cgroup] [--pool] "
-                    "[--image] [--no-monitor]\n");
+                    "[--image] [--no-monitor] [--ns-ids]\n");
             return 2;
         }
     }
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
             (cgroup && box_set_limit(box, BOX_LIMIT_PIDS, 64) < 0) ||
             (pool && box_set_cgroup_pool(box, pool) < 0) ||
             (no_monitor && box_set_option(box, BOX_OPT_NO_MONITOR, 1) < 0) ||
+            (ns_ids && box_set_option(box, BOX_OPT_NS_IDS, 1) < 0) ||
             box_spawn(box, args) < 0 || box_wait(box, -1, &st) < 0 ||
             st.end != BOX_END_EXITED || st.exit_code != 0) {
             fprintf(stderr, "steps: %s\n", box_errmsg(box));
@@ -160,10 +164,11 @@ int main(int argc, char **argv)
     }
 
     stats(total, n, &total_med, &total_p99);
-    printf("%ld spawns of the full box%s%s (root, /proc, /dev, default seccomp), euid %d; "
+    printf("%ld spawns of the full box%s%s%s (root, /proc, /dev, default seccomp), euid %d; "
            "total median %.3f ms, p99 %.3f ms\n\n", n,
            cgroup ? pool ? " + memory/pids cgroup from a pool" : " + memory/pids cgroup" : "",
-           no_monitor ? ", BOX_OPT_NO_MONITOR" : "", (int)geteuid(), total_med, total_p99);
+           no_monitor ? ", BOX_OPT_NO_MONITOR" : "", ns_ids ? ", BOX_OPT_NS_IDS" : "",
+           (int)geteuid(), total_med, total_p99);
     printf("| from this mark to the next | median us | p99 us | share of the median total |\n");
     printf("|---|---:|---:|---:|\n");
     for (size_t k = 0; k + 1 < n_order; k++) {

@@ -692,8 +692,9 @@ int box_net_publish(box_t *box, const char *spec);
                                             cgroup); another thread can box_wait for a
                                             box whose spawning thread exited */
 #define BOX_OPT_NS_IDS          (1u << 16) /* box_spawn records the ids of the box's
-                                            namespaces for box_ns_id (a few microseconds
-                                            in the child: one statx per namespace type) */
+                                            namespaces for box_ns_id (one statx per
+                                            namespace type in the child: about 50 us,
+                                            bench/steps --ns-ids, so it is asked for) */
 int box_set_options(box_t *box, unsigned int opts);
 int box_set_option(box_t *box, unsigned int opts, int on);
 
