@@ -562,7 +562,11 @@ int box_net_pasta(box_t *box, unsigned int flags);
 int box_net_publish(box_t *box, const char *spec);
 
 /* Options (box_set_options). Default: BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NEW_SESSION. */
-#define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the spawning thread exits */
+#define BOX_OPT_DIE_WITH_PARENT (1u << 0) /* SIGKILL the box when the caller's process
+                                            ends without box_free (the monitor watches
+                                            the process; the spawning thread may exit
+                                            before); with BOX_OPT_NO_MONITOR when the
+                                            spawning thread exits */
 #define BOX_OPT_NEW_SESSION     (1u << 1) /* setsid(): no controlling terminal, so the box
                                             cannot push input into the caller's terminal
                                             with TIOCSTI; with box_set_tty the box always
@@ -683,14 +687,19 @@ int box_net_publish(box_t *box, const char *spec);
                                             SA_NOCLDWAIT for SIGCHLD take its status and
                                             box_wait fails with -ECHILD. box_spawn says
                                             -EINVAL with box_join_namespace or
-                                            BOX_OPT_DETACH. If the caller's process
+                                            BOX_OPT_DETACH. BOX_OPT_DIE_WITH_PARENT
+                                            follows the spawning thread here (the box's
+                                            own parent-death signal; no monitor watches
+                                            the process): spawn from a thread that
+                                            outlives the box. If the caller's process
                                             exits without box_free, as with the monitor:
                                             BOX_OPT_DIE_WITH_PARENT kills the box, else
                                             it runs on (init or a subreaper reaps it, its
                                             status is lost, the next box under the same
                                             cgroup parent kills what is left in its
-                                            cgroup); another thread can box_wait for a
-                                            box whose spawning thread exited */
+                                            cgroup); without BOX_OPT_DIE_WITH_PARENT
+                                            another thread can box_wait for a box whose
+                                            spawning thread exited */
 #define BOX_OPT_NS_IDS          (1u << 16) /* box_spawn records the ids of the box's
                                             namespaces for box_ns_id (one statx per
                                             namespace type in the child: about 50 us,

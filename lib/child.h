@@ -176,8 +176,8 @@ struct box_monitor {
     int cgroup_fd;        /* the v2 box cgroup for CLONE_INTO_CGROUP, or -1 */
     int sync_fd;          /* the child's end of the sync socket: the report goes out here */
     int status_fd;        /* write end of the status pipe: kept until the monitor exits */
-    pid_t parent;         /* the caller, for the parent-death check */
-    bool die_with_parent;
+    int parent_pidfd;     /* BOX_OPT_DIE_WITH_PARENT: a pidfd of the caller's process (its
+                             thread group, not the spawning thread), or -1 */
     bool detach;          /* BOX_OPT_DETACH: exit once the report is sent, so that the box
                              goes to the caller's nearest subreaper */
     void *stack;          /* the first process's stack */

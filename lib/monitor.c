@@ -19,9 +19,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -181,6 +181,47 @@ static MONITOR_NO_ASAN long send_report(int sock, const struct box_monitor_msg *
     return SYS3(SYS_sendmsg, sock, &mh, MSG_NOSIGNAL);
 }
 
+/* Close every fd but the (up to three, -1 for none) that the monitor keeps. */
+static MONITOR_NO_ASAN void close_all_but(int a, int b, int c)
+{
+    int keep[3] = { a, b, c }, t;
+    unsigned int from = 0;
+
+    for (int i = 0; i < 3; i++) /* sort: a gap below each kept fd is closed */
+        for (int j = i + 1; j < 3; j++)
+            if (keep[j] < keep[i])
+                t = keep[i], keep[i] = keep[j], keep[j] = t;
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < 0 || (unsigned int)keep[i] < from)
+            continue;
+        if ((unsigned int)keep[i] > from)
+            SYS3(SYS_close_range, from, keep[i] - 1, 0);
+        from = (unsigned int)keep[i] + 1;
+    }
+    SYS3(SYS_close_range, from, ~0u, 0);
+}
+
+/* BOX_OPT_DIE_WITH_PARENT: the box dies with the caller's process, not with the thread
+ * that spawned it. A parent-death signal would follow that thread (the kernel sends it
+ * when the parent thread exits, though the process lives on: a thread pool's, a Python
+ * thread's spawn would lose its box), so we watch a pidfd of the caller's thread group
+ * instead, opened by the caller before it cloned us: it becomes readable only once every
+ * thread of the process is gone, and at once if that happened before we got here (no
+ * window to close). Then the box is killed (its first process; with a pid namespace that
+ * is all of it) and waitid reaps it. Returns when the box ended first. */
+static MONITOR_NO_ASAN void watch_parent(int parent_pidfd, int pidfd)
+{
+    struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN },
+                           { .fd = parent_pidfd, .events = POLLIN } };
+    long r;
+
+    do
+        r = SYS5(SYS_ppoll, p, 2, 0, 0, 0);
+    while (r == -EINTR);
+    if (r > 0 && !(p[0].revents & POLLIN) && p[1].revents)
+        SYS4(SYS_pidfd_send_signal, pidfd, SIGKILL, 0, 0);
+}
+
 /* The kernel's sigaction layout for rt_sigaction. */
 struct monitor_sigaction {
     void (*handler)(int);
@@ -196,17 +237,10 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     struct box_monitor_msg msg = { 0 };
     struct box_exit_record rec = { .source = BOX_RECORD_FIRST };
     siginfo_t si;
-    int pidfd = -1, status_fd = m->status_fd;
+    int pidfd = -1, status_fd = m->status_fd, parent_pidfd = m->parent_pidfd;
     bool detach = m->detach;
     long r;
 
-    /* The box dies with the spawning thread: we do, and our death kills the box's first
-     * process, whose parent-death signal is set to follow us. */
-    if (m->die_with_parent) {
-        SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
-        if (SYS0(SYS_getppid) != m->parent)
-            SYS1(SYS_exit_group, 1);
-    }
     /* We copied the caller's dispositions: SIGCHLD ignored or SA_NOCLDWAIT would have the
      * kernel reap the first process for us, status and all. (Every signal stays blocked,
      * so no other disposition matters here.) */
@@ -223,9 +257,7 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
     /* After this the caller may free m: only locals from here on. */
     send_report(m->sync_fd, &msg, pidfd);
     /* Nothing of the caller's stays open here while the box runs. */
-    if (status_fd > 0)
-        SYS3(SYS_close_range, 0, status_fd - 1, 0);
-    SYS3(SYS_close_range, status_fd + 1, ~0u, 0);
+    close_all_but(status_fd, parent_pidfd, pidfd);
     if (r < 0)
         SYS1(SYS_exit_group, 1);
     /* BOX_OPT_DETACH: the box is not the caller's; our exit hands it to the nearest
@@ -233,6 +265,8 @@ MONITOR_NO_ASAN int box__monitor_main(void *arg)
      * end in the state directory. */
     if (detach)
         SYS1(SYS_exit_group, 0);
+    if (parent_pidfd >= 0)
+        watch_parent(parent_pidfd, pidfd);
     do
         r = SYS5(SYS_waitid, P_PID, msg.pid, &si, WEXITED | __WALL, &rec.ru);
     while (r == -EINTR);

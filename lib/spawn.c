@@ -503,8 +503,15 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
     int r;
 
     l->mon.clone_flags = clone_flags;
-    l->mon.parent = getpid();
-    l->mon.die_with_parent = box->opts & BOX_OPT_DIE_WITH_PARENT;
+    l->mon.parent_pidfd = -1;
+    /* The monitor watches our process, not this thread (monitor.c's watch_parent). */
+    if ((box->opts & (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NO_MONITOR)) ==
+        BOX_OPT_DIE_WITH_PARENT) {
+        l->mon.parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        if (l->mon.parent_pidfd < 0)
+            return box__error(box, errno, "spawn: pidfd_open of this process (for "
+                              "BOX_OPT_DIE_WITH_PARENT)");
+    }
     l->mon.detach = box->opts & BOX_OPT_DETACH;
     l->mon.stack = l->stack;
     l->mon.stack_size = CHILD_STACK_SIZE;
@@ -515,9 +522,11 @@ static int start_monitor(box_t *box, struct box_launch *l, unsigned long clone_f
                            ? open(box__cgroup_v2_home(box), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                            : -1;
     r = box->opts & BOX_OPT_NO_MONITOR ? clone_direct(box, l, placed) : clone_monitor(box, l);
-    /* Whichever clone used it is done with it: the monitor has its own copy. */
+    /* Whichever clone used them is done with them: the monitor has its own copies. */
     if (l->mon.cgroup_fd >= 0)
         close(l->mon.cgroup_fd);
+    if (l->mon.parent_pidfd >= 0)
+        close(l->mon.parent_pidfd);
     if (r < 0 || (box->opts & BOX_OPT_NO_MONITOR))
         return r;
     n = box__recv_with_fd(l->sync_wr, &msg, sizeof msg, 0, &box->pidfd);

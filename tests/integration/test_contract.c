@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,12 +236,12 @@ static void *spawn_and_exit(void *arg)
 /* A box spawned by a thread that then exits, waited for by another thread. The kernel
  * makes the clone the spawning thread's child and, at that thread's exit, hands it to
  * another thread of the process (so any thread can still reap it) and sends it its
- * parent-death signal: BOX_OPT_DIE_WITH_PARENT follows the spawning thread with the
- * monitor and without it alike (the monitor's own parent-death signal, or the first
- * process's). Without that option the box runs on and its status is box_wait's in
- * whichever thread; with it the box is killed at the thread's exit, and box_wait says
- * -ECHILD with the monitor (killed too, it reported nothing) and BOX_END_SIGNALED (SIGKILL)
- * without it (the first process is reaped by its pidfd as ever). */
+ * parent-death signal. With the monitor, BOX_OPT_DIE_WITH_PARENT follows the caller's
+ * process, not the thread (the monitor watches a pidfd of the thread group): the box runs
+ * on and its status is box_wait's in whichever thread, with the option or without.
+ * BOX_OPT_NO_MONITOR has no process of libbox's to watch the caller: the first process's
+ * own parent-death signal follows the spawning thread, and the box is killed at that
+ * thread's exit (BOX_END_SIGNALED, SIGKILL; box_set_options(3) says so). */
 static void test_spawning_thread_exits(void **state)
 {
     (void)state;
@@ -258,14 +259,9 @@ static void test_spawning_thread_exits(void **state)
             fail_msg("box_spawn (options 0x%x): %s", opts, box_errmsg(ts.box));
         if (opts & BOX_OPT_NO_MONITOR) /* (/proc names the parent thread's process) */
             assert_int_equal(ppid_of(box_pid(ts.box)), getpid());
-        if (opts == BOX_OPT_DIE_WITH_PARENT) {
-            /* The monitor died with the thread, and the box with it: no status left. */
-            assert_int_equal(box_wait(ts.box, -1, &st), -ECHILD);
-            if (!strstr(box_errmsg(ts.box), "monitor"))
-                fail_msg("message '%s' does not name the monitor", box_errmsg(ts.box));
-        } else if (box_wait(ts.box, -1, &st) < 0) {
+        if (box_wait(ts.box, -1, &st) < 0) {
             fail_msg("box_wait (options 0x%x): %s", opts, box_errmsg(ts.box));
-        } else if (opts & BOX_OPT_DIE_WITH_PARENT) {
+        } else if (opts == (BOX_OPT_DIE_WITH_PARENT | BOX_OPT_NO_MONITOR)) {
             if (st.end != BOX_END_SIGNALED || st.signal != SIGKILL)
                 fail_msg("options 0x%x: the box ended %d (signal %d), not killed with its "
                          "spawning thread", opts, st.end, st.signal);
@@ -288,6 +284,71 @@ static int count_fds(void)
     return n;
 }
 
+
+static void *spawn_long_and_exit(void *arg)
+{
+    struct thread_spawn *ts = arg;
+
+    ts->r = box_spawn(ts->box, (const char *const[]){ "sleep", "60", NULL });
+    return NULL;
+}
+
+/* BOX_OPT_DIE_WITH_PARENT (the default) with the monitor: when the caller's whole process
+ * ends, the box and the monitor end with it, nothing is left. The caller here is a process
+ * of ours that spawns the box from a thread, lets that thread exit (the box runs on, as
+ * above), tells us the pids and exits when we say so. */
+static void test_box_dies_with_process(void **state)
+{
+    int p[2], go[2], pidfd_box, pidfd_mon;
+    pid_t pids[2], caller;
+    char byte = 0;
+
+    (void)state;
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+    caller = fork();
+    assert_true(caller >= 0);
+    if (caller == 0) {
+        struct thread_spawn ts = { .box = new_test_box(), .r = -1 };
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, spawn_long_and_exit, &ts) != 0 ||
+            pthread_join(t, NULL) != 0 || ts.r < 0)
+            _exit(1);
+        usleep(100000); /* the box must outlive the spawning thread */
+        pids[0] = box_pid(ts.box);
+        pids[1] = ppid_of(pids[0]);
+        if (pids[1] <= 1 || kill(pids[0], 0) < 0 || write(p[1], pids, sizeof pids) != sizeof pids ||
+            read(go[0], &byte, 1) != 1)
+            _exit(2);
+        _exit(0); /* without box_free: the process ends, the box must go with it */
+    }
+    close(p[1]);
+    close(go[0]);
+    if (read(p[0], pids, sizeof pids) != sizeof pids) {
+        int st;
+
+        waitpid(caller, &st, 0);
+        fail_msg("the caller's box died with its spawning thread (caller status 0x%x)", st);
+    }
+    assert_int_not_equal(pids[1], caller); /* the monitor is between */
+    pidfd_box = (int)syscall(SYS_pidfd_open, pids[0], 0);
+    pidfd_mon = (int)syscall(SYS_pidfd_open, pids[1], 0);
+    assert_true(pidfd_box >= 0 && pidfd_mon >= 0);
+    assert_int_equal(write(go[1], &byte, 1), 1);
+    assert_int_equal(waitpid(caller, NULL, 0), caller);
+    for (int i = 0; i < 2; i++) {
+        struct pollfd pf = { .fd = i ? pidfd_mon : pidfd_box, .events = POLLIN };
+
+        if (poll(&pf, 1, 10000) != 1)
+            fail_msg("the box's %s (pid %d) outlived its caller's process",
+                     i ? "monitor" : "first process", (int)pids[i]);
+    }
+    close(pidfd_box);
+    close(pidfd_mon);
+    close(p[0]);
+    close(go[1]);
+}
 /* Every error path of box_spawn under fd exhaustion: with RLIMIT_NOFILE from 4 to 48 the
  * spawn fails or succeeds, and afterwards exactly the fds of before are open. */
 static void fd_sweep(unsigned int opts)
@@ -498,6 +559,7 @@ int main(int argc, char **argv)
                                         leak_teardown),
         cmocka_unit_test_setup_teardown(test_no_monitor, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_spawning_thread_exits, leak_setup, leak_teardown),
+        cmocka_unit_test_setup_teardown(test_box_dies_with_process, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_fd_exhaustion, leak_setup, leak_teardown),
         cmocka_unit_test_setup_teardown(test_held_box_holds_only_passed_fds, leak_setup,
                                         leak_teardown),

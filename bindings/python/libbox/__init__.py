@@ -1417,8 +1417,9 @@ class Box(_Closing):
       orphans and forwards signals to the program (pid 2): without it the program is pid 1
       and a signal it has no handler for (SIGTERM, SIGINT) does nothing to it, as the
       kernel protects a namespace's init. ``die_with_parent`` (default True,
-      ``BOX_OPT_DIE_WITH_PARENT``): the box is SIGKILLed when the *thread* that spawned it
-      exits, so wait for it from that thread or a longer-lived one. ``new_session``
+      ``BOX_OPT_DIE_WITH_PARENT``): the box is SIGKILLed when this *process* ends without
+      freeing it; the thread that spawned it may exit before (with ``no_monitor`` the
+      box dies with that thread, so spawn it from one that outlives it). ``new_session``
       (default True, ``BOX_OPT_NEW_SESSION``): the program runs in a session of its own,
       away from this terminal.
     * ``no_monitor``: True (``BOX_OPT_NO_MONITOR``): no libbox monitor process between
