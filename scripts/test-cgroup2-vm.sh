@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the C test suites (unit, integration, cgroup, privilege, detach, exec, contract, net,
-# and overlay and image where the kernel allows; as root and as nobody) on a
+# and overlay and image where the kernel allows; as root and as nobody; boxoci, and
+# containerd driving boxoci) on a
 # pure cgroup v2 host: Debian's own kernel booted under qemu with cgroup_no_v1=all, the
 # built test programs and their libraries in an initramfs, busybox as /init's shell (and
 # the host's nft and dynamically linked true, which the suites use). This
@@ -66,7 +67,7 @@ echo "vm: kernel package $(cat "$work/kernel.pkg") from $dist (pinned: $pinned)"
 # ones): for working on one of them.
 only=${LIBBOX_VM_SUITES:-}
 suites=${only:-test_integration test_cgroup test_priv test_detach test_exec test_contract test_net
-                test_overlay test_image boxoci}
+                test_overlay test_image boxoci containerd}
 suites=$(echo $suites)
 
 # The initramfs: the test programs at their build paths (they hold absolute paths), every
@@ -107,12 +108,15 @@ cp "$src/tests/mkrootfs.sh" "$root$src/tests/"
 # cannot write them, and compiling under TCG costs more than the test), 4 MB, not 50.
 # That python3 is at /usr/bin/python3, where the net suite's boxes would run it with the
 # full library: they skip (LIBBOX_TEST_NO_BOX_PYTHON), as where there is no python.
+case " $suites " in
+*" boxoci "*|*" containerd "*)
+  copy "$build/examples/boxoci" "$build/examples/boxoci"
+  mkdir -p "$root$src/tests/boxoci" ;;
+esac
 no_box_python=
 case " $suites " in
 *" boxoci "*)
   no_box_python="export LIBBOX_TEST_NO_BOX_PYTHON=1"
-  copy "$build/examples/boxoci" "$build/examples/boxoci"
-  mkdir -p "$root$src/tests/boxoci"
   cp "$src/tests/boxoci/test_boxoci.sh" "$src/tests/boxoci/console-socket.py" \
     "$src/tests/boxoci/podman-seccomp.py" "$root$src/tests/boxoci/"
   copy /usr/bin/setpriv /bin/setpriv
@@ -145,6 +149,20 @@ for m in list(sys.modules.values()):
     mkdir -p "$root/usr/share/containers"
     cp /usr/share/containers/seccomp.json "$root/usr/share/containers/"
   fi
+  ;;
+esac
+# containerd (LIBBOX_VM_SUITES=containerd): tests/boxoci/test_containerd.sh drives boxoci
+# with Debian's containerd 1.6, ctr and its runc shim (dynamically linked Go programs: copy
+# brings their libc), and util-linux's script(1) for a terminal; the rest is busybox (the
+# image archive is made with sha256sum, printf and tar). 83 MB more in the initramfs.
+case " $suites " in
+*" containerd "*)
+  for p in containerd ctr containerd-shim-runc-v2 script; do
+    f=$(command -v $p) || { echo "vm: the containerd suite needs $p (apt-get install containerd util-linux)" >&2; exit 1; }
+    copy "$f" "/usr/bin/$p"
+  done
+  cp "$src/tests/boxoci/test_containerd.sh" "$src/tests/boxoci/engines-lib.sh" \
+    "$root$src/tests/boxoci/"
   ;;
 esac
 # The image suite's test images, made here (the VM has no python) from the same busybox
@@ -237,8 +255,9 @@ run() { # NAME PROGRAM ARGS...
   77) skipped=\$((skipped + 1)); r="skipped: \$(tail -n 1 /tmp/out)" ;;
   *) r="FAIL (exit \$rc)"; fail=\$((fail + 1)) ;;
   esac
-  # (cmocka's summary; a script's failures with the output each printed, indented)
-  awk '/^\[  (FAILED|ERROR|SKIPPED) |^\[  PASSED|^\[==========\] [0-9]+ test|^SKIP |^[0-9]+ passed, [0-9]+ failed\$/ { print; n = 0; next }
+  # (cmocka's summary; a script's notes ("# ") and failures with the output each printed,
+  # indented)
+  awk '/^# |^\[  (FAILED|ERROR|SKIPPED) |^\[  PASSED|^\[==========\] [0-9]+ test|^SKIP |^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?\$/ { print; n = 0; next }
        /^FAIL / { print; n = 10; next } n > 0 && /^    / { print; n--; next } { n = 0 }' /tmp/out |
     sed 's/^/vm:   /'
   [ \$rc = 0 ] || [ \$rc = 77 ] || sed 's/^/vm:   | /' /tmp/out | tail -40
@@ -277,6 +296,15 @@ for t in $suites; do
       run boxoci-rootless sh -c "echo \\\$\\\$ >\$d/shell/cgroup.procs &&
         BOXOCI_TEST_MODES=rootless BOXOCI_TEST_CGROUP=/boxoci-nobody exec \$oci" ;;
     esac
+    continue
+  fi
+  if [ \$t = containerd ]; then
+    # (a devpts for ctr -t and script(1); only here, so that the other suites see the
+    # VM they always saw)
+    mkdir -p /dev/pts /run
+    mountpoint -q /dev/pts || mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+    run containerd-root sh $src/tests/boxoci/test_containerd.sh $build/examples/boxoci \
+      $src/tests/mkrootfs.sh
     continue
   fi
   run "\$t-root" $build/tests/\$t

@@ -5,7 +5,9 @@
 # snapshotter, no CRI plugin); the image is a docker archive of a busybox root made here
 # and brought in with `ctr images import`. Containers get a new network namespace without
 # CNI (no --net-host): nothing of the host's network is touched. Their cgroups are made
-# below this process's own (--cgroup). As root.
+# below this process's own (--cgroup), and looked at from outside: a memory limit and pause
+# must be in them (v2 memory.max and cgroup.freeze on a pure v2 host, as in
+# scripts/test-cgroup2-vm.sh; v1 memory and freezer, or hybrid v2 cgroup.freeze). As root.
 # Usage: test_containerd.sh RUNTIME MKROOTFS
 set -u
 runtime=$(realpath "$1")
@@ -30,6 +32,36 @@ ns=boxoci-test
 img=localhost/boxoci-test:latest
 # The shim keeps the runtime's state in /run/containerd/runc/NAMESPACE (its --root).
 state_root=/run/containerd/runc/$ns
+# pidcg PID CONTROLLER: PID's cgroup in CONTROLLER's v1 hierarchy, or in the unified one
+# for CONTROLLER "" (what a limit or a pause must change, seen from outside the container:
+# the runtime may put the container in cgroupsPath itself, as runc does, or below it, as
+# boxoci does: libbox makes a box's cgroup below a parent).
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then v2=yes; else v2=; fi
+pidcg() {
+  awk -F: -v c="$2" '{ rest = substr($0, length($1) + length($2) + 3)
+    if (c == "" && $1 == "0" && $2 == "") { print rest; exit }
+    n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) { print rest; exit } }' \
+    "/proc/$1/cgroup"
+}
+freezer_state() { # PID
+  f=/sys/fs/cgroup/freezer$(pidcg "$1" freezer)/freezer.state
+  if [ -z "$v2" ] && [ -f "$f" ]; then cat "$f"
+  else grep '^frozen ' "/sys/fs/cgroup$([ -n "$v2" ] || echo /unified)$(pidcg "$1" "")/cgroup.events"
+  fi
+}
+# cg_levels ID PID V2FILE V1CONTROLLER V1FILE: "CGROUP VALUE" of that file for PID's cgroup
+# and each one above it up to container ID's cgroupsPath ($cgp/ID): a limit the runtime
+# set on any of them holds for the container.
+cg_levels() {
+  c=$([ -n "$v2" ] || echo "$4")
+  f=$([ -n "$v2" ] && echo "$3" || echo "$5")
+  p=$(pidcg "$2" "$c")
+  while :; do
+    echo "$p $(cat "/sys/fs/cgroup${c:+/$c}$p/$f")"
+    case $p in "$cgp/$1"|/|"") break ;; esac
+    p=${p%/*}
+  done
+}
 
 cat >"$tmp/config.toml" <<EOF
 version = 2
@@ -78,20 +110,13 @@ echo "$(containerd --version), runtime $runtime"
 
 # A docker archive (one layer, the busybox root) for ctr images import.
 make_rootfs_tar "$mkrootfs" "$tmp/layer.tar" || { echo "making the rootfs failed"; exit 1; }
-python3 - "$tmp" "$img" <<'EOF'
-import hashlib, json, os, sys, tarfile
-d, ref = sys.argv[1], sys.argv[2]
-digest = hashlib.sha256(open(d + "/layer.tar", "rb").read()).hexdigest()
-config = {"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/bin"]},
-          "rootfs": {"type": "layers", "diff_ids": ["sha256:" + digest]}}
-with open(d + "/config.json", "w") as f:
-    json.dump(config, f)
-with open(d + "/manifest.json", "w") as f:
-    json.dump([{"Config": "config.json", "RepoTags": [ref], "Layers": ["layer.tar"]}], f)
-with tarfile.open(d + "/image.tar", "w") as t:
-    for name in ("manifest.json", "config.json", "layer.tar"):
-        t.add(d + "/" + name, arcname=name)
-EOF
+# (made with the shell, not python: the cgroup v2 VM has the suite without a python)
+digest=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
+printf '{"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/bin"]}, "rootfs": {"type": "layers", "diff_ids": ["sha256:%s"]}}\n' \
+  "$digest" >"$tmp/config.json"
+printf '[{"Config": "config.json", "RepoTags": ["%s"], "Layers": ["layer.tar"]}]\n' "$img" \
+  >"$tmp/manifest.json"
+tar -C "$tmp" -cf "$tmp/image.tar" manifest.json config.json layer.tar
 t "images import" 0 '' $CTR images import --snapshotter native "$tmp/image.tar"
 
 # run in the foreground: ctr exits with the container's status.
@@ -105,8 +130,16 @@ t "run: --memory-limit, OOM kill is 137" 137 '' $RUN --rm --cgroup "$cgp/r4" \
 t "run: -t" 0 '/dev/pts/[0-9]+' script -qec "$RUN --rm -t --cgroup $cgp/r5 $img r5 tty" /dev/null
 
 # A running task: ps, exec, pause, resume, kill, delete.
-t "run -d" 0 '' $RUN -d --cgroup "$cgp/c1" "$img" c1 sh -c 'sleep 1000 & exec sleep 1001'
+t "run -d --memory-limit" 0 '' $RUN -d --cgroup "$cgp/c1" --memory-limit 67108864 "$img" c1 \
+  sh -c 'sleep 1000 & exec sleep 1001'
 t "task ls: running" 0 '^c1 +[0-9]+ +RUNNING' $CTR task ls
+# Its cgroup, from outside: its init process (the task's pid) at or below the cgroupsPath
+# asked for, the limit there (v2 memory.max, v1 memory.limit_in_bytes).
+c1pid=$($CTR task ls | awk '$1 == "c1" { print $2 }')
+t "cgroup: the task in $cgp/c1" 0 "^$cgp/c1(/|\$)" pidcg "$c1pid" "$([ -n "$v2" ] || echo memory)"
+t "cgroup: the memory limit" 0 ' 67108864$' cg_levels c1 "$c1pid" memory.max memory memory.limit_in_bytes
+echo "# c1's cgroups and their limits: $(cg_levels c1 "$c1pid" memory.max memory memory.limit_in_bytes |
+  tr '\n' ';')"
 # Two processes (three below an init: boxoci's pid 1 is libbox's box-init).
 # (polled: right after run -d the shell may not have forked and exec'ed yet)
 until_true 100 sh -c "[ \$($CTR task ps c1 | tail -n +2 | wc -l) -ge 2 ]"
@@ -119,8 +152,13 @@ t "task exec: --cwd --user" 0 '^/home/user 1000$' $EXEC --exec-id e3 --cwd /home
 t "task exec -t" 0 '/dev/pts/[0-9]+' script -qec "$EXEC -t --exec-id e4 c1 tty" /dev/null
 t "task pause" 0 '' $CTR task pause c1
 t "task ls: paused" 0 '^c1 +[0-9]+ +PAUSED' $CTR task ls
+# The freezer, from outside: v2 cgroup.events' frozen (a pure v2 host; a hybrid one where
+# the pid has no v1 freezer cgroup, as with libbox, which freezes with the v2 one), or v1
+# freezer.state.
+t "pause: the cgroup is frozen" 0 '^(frozen 1|FROZEN)$' freezer_state "$c1pid"
 t "task resume" 0 '' $CTR task resume c1
 t "task ls: running again" 0 '^c1 +[0-9]+ +RUNNING' $CTR task ls
+t "resume: the cgroup is thawed" 0 '^(frozen 0|THAWED)$' freezer_state "$c1pid"
 t "task kill -a (every process)" 0 '' $CTR task kill -a -s SIGKILL c1
 until_true 100 sh -c "$CTR task ls | grep -Eq '^c1 +[0-9]+ +STOPPED'" && ok "task stopped" ||
   { $CTR task ls >"$out" 2>&1; bad "task not stopped"; }
