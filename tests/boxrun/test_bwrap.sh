@@ -88,6 +88,17 @@ rb="--ro-bind $root / --proc /proc --dev /dev --tmpfs /tmp"
 host="--ro-bind / / --proc /proc --dev /dev"
 
 # The cases both identities run. $who is "" or "nobody: ".
+# started FILE: wait until the first box's program wrote FILE and boxrun wrote its
+# --info-fd to $tmp/info1. boxrun writes the info after box_spawn returns, while the program
+# runs, so either can come first; up to 120 s, for ASan on a loaded machine.
+started() {
+  for _ in $(seq 1200); do
+    [ -s "$1" ] && grep -q '"child-pid"' "$tmp/info1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 common() {
   # usage and the bwrap way of failing
   t "${who}--help prints usage: ARGV0" 0 "^usage: $bw " "$bw" --help
@@ -216,12 +227,7 @@ common() {
     "for n in user pid; do readlink /proc/self/ns/\$n; done > $tmp/ns1.new; mv $tmp/ns1.new $tmp/ns1; cat < $tmp/done" \
     3>"$tmp/info1" >/dev/null 2>&1 &
   first=$!
-  # --info-fd is written while the program runs, maybe after ns1: wait for both.
-  for i in $(seq 1200); do
-    [ -s "$tmp/ns1" ] && grep -q '"child-pid"' "$tmp/info1" && break
-    sleep 0.1
-  done
-  [ -s "$tmp/ns1" ] && grep -q '"child-pid"' "$tmp/info1"
+  started "$tmp/ns1"
   ok "${who}the box to join runs and wrote --info-fd" [ $? = 0 ]
   pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
   t "${who}--userns and --pidns join a running box's namespaces" 0 '' \
@@ -249,13 +255,7 @@ common() {
     "unshare -U --map-user=5 --map-group=7 sh -c 'readlink /proc/self/ns/user > $tmp/inner; echo \$\$ > $tmp/ipid.new; mv $tmp/ipid.new $tmp/ipid; cat < $tmp/done'; true" \
     3>"$tmp/info1" >/dev/null 2>&1 &
   first=$!
-  # boxrun writes --info-fd after box_spawn returns, while the program runs: under ASan on
-  # a loaded machine the program can write ipid first. Wait (generously) for both.
-  for i in $(seq 1200); do
-    [ -s "$tmp/ipid" ] && grep -q '"child-pid"' "$tmp/info1" && break
-    sleep 0.1
-  done
-  [ -s "$tmp/ipid" ] && grep -q '"child-pid"' "$tmp/info1"
+  started "$tmp/ipid"
   ok "${who}--userns2: the first box runs and wrote --info-fd" [ $? = 0 ]
   pid1=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' "$tmp/info1")
   ipid=$(cat "$tmp/ipid")
